@@ -1,0 +1,205 @@
+"""Public, read-only JSON API over a body's codes: the same selectors as the pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.http import Http404, HttpRequest
+from ninja import Field, Query, Router, Schema
+
+from ombuds.codes import exports, selectors
+from ombuds.codes.models import CodeVersion, Provision
+from ombuds.register.selectors import organization_get, organization_list
+
+router = Router(tags=["codes"])
+
+
+class BodyOut(Schema):
+    slug: str
+    name: str
+    acronym: str
+
+
+class VersionOut(Schema):
+    label: str
+    title: str
+    issuer: str
+    status: str
+    effective_date: dt.date | None
+    published_at: dt.datetime | None
+    is_current: bool = False
+
+
+class ProvisionOut(Schema):
+    label: str | None
+    citation: str | None
+    heading: str | None
+    text: str
+    full_text: str
+    modality: str | None
+    subject: str | None
+    children: list[ProvisionOut] = Field(default_factory=list)
+
+
+class CodeOut(VersionOut):
+    preamble: list[str]
+    provisions: list[ProvisionOut]
+
+
+class ProvisionDetailOut(Schema):
+    citation: str
+    anchor: str
+    heading: str
+    text: str
+    full_text: str
+    modality: str | None
+    subject: str | None
+    version: str
+    url: str
+
+
+class HitOut(Schema):
+    citation: str
+    heading: str
+    full_text: str
+    score: float
+    url: str
+
+
+class ChangeOut(Schema):
+    citation: str
+    old_text: str
+    new_text: str
+    marked: str
+
+
+class EntryOut(Schema):
+    citation: str
+    heading: str
+    text: str
+
+
+class RenumberedOut(Schema):
+    old_citation: str
+    new_citation: str
+
+
+class DiffOut(Schema):
+    added: list[EntryOut]
+    removed: list[EntryOut]
+    changed: list[ChangeOut]
+    renumbered: list[RenumberedOut]
+    unchanged: int
+
+
+def _version_out(version: CodeVersion, current: CodeVersion | None) -> dict:
+    return {
+        "label": version.label,
+        "title": version.title,
+        "issuer": version.issuer,
+        "status": version.status,
+        "effective_date": version.effective_date,
+        "published_at": version.published_at,
+        "is_current": current is not None and current.pk == version.pk,
+    }
+
+
+def _published(org: str, label: str | None) -> tuple[CodeVersion, CodeVersion | None]:
+    organization = organization_get(org)
+    current = selectors.current_version(organization)
+    if label is None:
+        if current is None:
+            raise Http404("no published code")
+        return current, current
+    return selectors.version_get(organization, label), current
+
+
+@router.get("/bodies", response=list[BodyOut], summary="The governing bodies on this site")
+def list_bodies(request: HttpRequest):
+    return list(organization_list())
+
+
+@router.get(
+    "/bodies/{org}/code", response=CodeOut, summary="The code in force, as a provision tree"
+)
+def code_current(request: HttpRequest, org: str, version: str | None = None):
+    found, current = _published(org, version)
+    parsed = exports.version_to_dict(found)
+    return {
+        **_version_out(found, current),
+        "preamble": parsed["preamble"],
+        "provisions": parsed["provisions"],
+    }
+
+
+@router.get("/bodies/{org}/code/versions", response=list[VersionOut], summary="Published versions")
+def code_versions(request: HttpRequest, org: str):
+    organization = organization_get(org)
+    current = selectors.current_version(organization)
+    return [_version_out(v, current) for v in selectors.published_versions(organization)]
+
+
+def _provision_url(
+    request: HttpRequest, org: str, version: CodeVersion, provision: Provision
+) -> str:
+    from django.urls import reverse
+
+    return request.build_absolute_uri(
+        reverse(
+            "codes:version_provision",
+            kwargs={"org": org, "label": version.label, "anchor": provision.anchor},
+        )
+    )
+
+
+@router.get(
+    "/bodies/{org}/code/provisions/{citation}",
+    response=ProvisionDetailOut,
+    summary="One provision by citation (in force, or in ?version=)",
+)
+def provision_detail(request: HttpRequest, org: str, citation: str, version: str | None = None):
+    found, _current = _published(org, version)
+    provision = selectors.provision_by_anchor(found, citation)
+    return {
+        "citation": provision.citation,
+        "anchor": provision.anchor,
+        "heading": provision.heading,
+        "text": provision.text,
+        "full_text": provision.full_text,
+        "modality": provision.modality or None,
+        "subject": provision.subject or None,
+        "version": found.label,
+        "url": _provision_url(request, org, found, provision),
+    }
+
+
+@router.get(
+    "/bodies/{org}/code/search",
+    response=list[HitOut],
+    summary="Provisions of the codes in force matching every word, best first",
+)
+def code_search(
+    request: HttpRequest, org: str, q: str = Query(..., max_length=200), limit: int = 20
+):
+    organization = organization_get(org)
+    hits = selectors.provision_search(organization, q, limit=max(1, min(limit, 50)))
+    return [
+        {
+            "citation": h.provision.citation,
+            "heading": h.provision.heading,
+            "full_text": h.provision.full_text,
+            "score": round(h.score, 3),
+            "url": _provision_url(request, org, h.provision.version, h.provision),
+        }
+        for h in hits
+    ]
+
+
+@router.get("/bodies/{org}/code/diff", response=DiffOut, summary="Differences between two versions")
+def code_diff(
+    request: HttpRequest, org: str, from_: str = Query(..., alias="from"), to: str = Query(...)
+):
+    organization = organization_get(org)
+    old = selectors.version_get(organization, from_)
+    new = selectors.version_get(organization, to)
+    return exports.diff_to_dict(selectors.versions_diff(old, new))

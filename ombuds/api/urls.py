@@ -1,0 +1,11 @@
+from ninja import NinjaAPI
+
+from ombuds.api.codes import router as codes_router
+
+api = NinjaAPI(
+    title="Ombuds API",
+    version="1",
+    description="Codes of conduct as citable data; the register and cases follow.",
+    urls_namespace="api",
+)
+api.add_router("/", codes_router)

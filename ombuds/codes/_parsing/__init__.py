@@ -1,0 +1,1 @@
+"""Private machinery behind :mod:`ombuds.codes.parser`; import from there, not from here."""

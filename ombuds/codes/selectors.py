@@ -1,0 +1,224 @@
+"""Queries about codes, shared by the pages, the API and the CLI."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from ombuds.codes.diff import CodeDiff, diff_provisions
+from ombuds.codes.models import Code, CodeVersion, Provision
+from ombuds.register.models import Organization
+
+
+def published_versions(organization: Organization) -> QuerySet[CodeVersion]:
+    return (
+        CodeVersion.objects.filter(
+            code__organization=organization, status=CodeVersion.Status.PUBLISHED
+        )
+        .select_related("code")
+        .order_by("-published_at")
+    )
+
+
+def current_version(organization: Organization, *, code: Code | None = None) -> CodeVersion | None:
+    """The version in force today: the latest published one whose effective date has come (a version
+    published ahead of its effective date is not yet current); failing that, the latest published."""
+    versions = published_versions(organization)
+    if code is not None:
+        versions = versions.filter(code=code)
+    today = timezone.localdate()
+    in_force = versions.filter(Q(effective_date__isnull=True) | Q(effective_date__lte=today))
+    return in_force.first() or versions.first()
+
+
+def current_versions(organization: Organization) -> list[CodeVersion]:
+    """The version in force of each of the body's codes."""
+    result = []
+    for code in Code.objects.filter(organization=organization).order_by("slug"):
+        version = current_version(organization, code=code)
+        if version is not None:
+            result.append(version)
+    return result
+
+
+def version_get(
+    organization: Organization, label: str, *, published_only: bool = True
+) -> CodeVersion:
+    versions = CodeVersion.objects.filter(code__organization=organization, label=label)
+    if published_only:
+        versions = versions.filter(status=CodeVersion.Status.PUBLISHED)
+    version = versions.select_related("code").order_by("-published_at").first()
+    if version is None:
+        raise Http404(f"No version {label!r}")
+    return version
+
+
+@dataclass
+class Node:
+    provision: Provision
+    children: list[Node] = field(default_factory=list)
+
+
+def provision_tree(version: CodeVersion) -> list[Node]:
+    """The version's provisions as a tree, in one query."""
+    nodes: dict[int, Node] = {}
+    roots: list[Node] = []
+    for provision in version.provisions.order_by("position"):
+        node = nodes[provision.pk] = Node(provision)
+        parent = nodes.get(provision.parent_id) if provision.parent_id else None
+        (parent.children if parent else roots).append(node)
+    return roots
+
+
+def provision_by_anchor(version: CodeVersion, anchor: str) -> Provision:
+    provision = version.provisions.filter(Q(anchor=anchor) | Q(citation=anchor)).first()
+    if provision is None:
+        raise Http404(f"No provision {anchor!r}")
+    return provision
+
+
+def provision_ancestors(provision: Provision) -> list[Provision]:
+    """From the root down to the provision's parent, in one query."""
+    rows = {
+        p.pk: p
+        for p in Provision.objects.filter(
+            version_id=provision.version_id,
+            position__lt=provision.position,
+            depth__lt=provision.depth,
+        )
+    }
+    chain = []
+    parent_id = provision.parent_id
+    while parent_id:
+        parent = rows[parent_id]
+        chain.append(parent)
+        parent_id = parent.parent_id
+    return list(reversed(chain))
+
+
+def versions_diff(old: CodeVersion, new: CodeVersion) -> CodeDiff:
+    return diff_provisions(old.provisions.order_by("position"), new.provisions.order_by("position"))
+
+
+# --- search -------------------------------------------------------------------------------------
+
+_TOKEN = re.compile(r"[\w’']+", re.UNICODE)
+_MAX_QUERY_TERMS = 12
+
+
+def _terms(query: str) -> list[str]:
+    terms = [t.lower().strip("'’") for t in _TOKEN.findall(query)]
+    return [t for t in terms if t][:_MAX_QUERY_TERMS]
+
+
+def _stem(word: str) -> str:
+    """A light English plural folding: "accounts" -> "account", "agencies" -> "agency"."""
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 4 and word.endswith("es") and word[:-2].endswith(("s", "x", "z", "ch", "sh")):
+        return word[:-2]
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+@dataclass
+class Hit:
+    provision: Provision
+    score: float
+    snippet: list[tuple[str, bool]]  # (text, is_match) runs, for highlighting without |safe
+
+
+def _snippet(text: str, stems: set[str], width: int = 240) -> list[tuple[str, bool]]:
+    words = text.split()
+    first = next((i for i, w in enumerate(words) if _stem(_clean(w)) in stems), 0)
+    start = max(0, first - 12)
+    chosen = words[start:]
+    runs: list[tuple[str, bool]] = []
+    length = 0
+    if start:
+        runs.append(("… ", False))
+    for word in chosen:
+        if length > width:
+            runs.append((" …", False))
+            break
+        match = _stem(_clean(word)) in stems
+        runs.append((word + " ", match))
+        length += len(word) + 1
+    return runs
+
+
+def _clean(word: str) -> str:
+    return word.lower().strip(".,;:()[]\"“”‘’'!?")
+
+
+def provision_search(organization: Organization, query: str, *, limit: int = 50) -> list[Hit]:
+    """Provisions of the body's codes in force that match every word of the query, best first.
+
+    A word matches its plural ("account" finds "accounts"). Matches in the heading weigh more than in
+    the text, and the whole phrase as written weighs most. Codes run to hundreds or a few thousand
+    provisions, so ranking happens here rather than in a database-specific full-text index.
+    """
+    terms = _terms(query)
+    if not terms:
+        return []
+    stems = {_stem(t) for t in terms}
+    phrase = " ".join(terms)
+    version_ids = [v.pk for v in current_versions(organization)]
+    hits: list[Hit] = []
+    candidates = (
+        Provision.objects.filter(version_id__in=version_ids)
+        .select_related("version__code")
+        .order_by("version_id", "position")
+    )
+    for provision in candidates:
+        body = provision.full_text or provision.text
+        heading_words = {_stem(_clean(w)) for w in provision.heading.split()}
+        body_words = [_stem(_clean(w)) for w in body.split()]
+        body_set = set(body_words)
+        if not stems <= (heading_words | body_set):
+            continue
+        score = 0.0
+        for stem in stems:
+            score += 3.0 * (stem in heading_words) + min(body_words.count(stem), 3)
+        normalized = " ".join(_clean(w) for w in body.split())
+        if len(terms) > 1 and (
+            phrase in normalized or " ".join(_stem(t) for t in terms) in normalized
+        ):
+            score += 5.0
+        if provision.text:
+            score += 0.5  # a provision that says something beats a bare heading
+        # Shorter provisions that match are more to the point.
+        score += 1.0 / (1 + len(body_words) / 50)
+        hits.append(Hit(provision, score, _snippet(body or provision.heading, stems)))
+    hits.sort(key=lambda h: (-h.score, h.provision.version_id, h.provision.position))
+    return hits[:limit]
+
+
+def all_versions(organization: Organization) -> QuerySet[CodeVersion]:
+    """Every version of the body's codes, newest first, with its number of provisions."""
+    from django.db.models import Count
+
+    return (
+        CodeVersion.objects.filter(code__organization=organization)
+        .select_related("code")
+        .annotate(provision_count=Count("provisions"))
+        .order_by("code__slug", "-published_at", "-created_at")
+    )
+
+
+def bodies_with_current_codes() -> list[tuple[Organization, CodeVersion | None]]:
+    """Every body with the latest published version of its codes, in two queries."""
+    bodies = list(Organization.objects.order_by("name"))
+    latest: dict[int, CodeVersion] = {}
+    for version in (
+        CodeVersion.objects.filter(status=CodeVersion.Status.PUBLISHED)
+        .select_related("code")
+        .order_by("code__organization_id", "-published_at")
+    ):
+        latest.setdefault(version.code.organization_id, version)
+    return [(body, latest.get(body.pk)) for body in bodies]

@@ -1,0 +1,113 @@
+"""The demonstration data: both seed bodies with their codes published. Running it twice changes nothing."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from ombuds.codes import services as code_services
+from ombuds.codes.exceptions import CodeError
+from ombuds.register.models import BodyRole, Organization
+from ombuds.register.services import organization_ensure
+
+
+@dataclass(frozen=True)
+class SeedBody:
+    slug: str
+    name: str
+    acronym: str
+    seed: str  # file name under the shared seeds folder
+    version: str
+
+
+SEED_BODIES = (
+    SeedBody(
+        "espcc",
+        "Employment Support Professional Certification Council",
+        "ESPCC",
+        "espcc-cesp-code-of-conduct.txt",
+        "v1",
+    ),
+    SeedBody(
+        "csec",
+        "Child Support Enforcement Council",
+        "CSEC",
+        "csec-code-of-ethical-conduct.txt",
+        "v1",
+    ),
+)
+
+ADMIN_USERNAME = "admin"
+
+
+class DemoError(Exception):
+    pass
+
+
+def seeds_dir() -> Path:
+    return Path(settings.SHARED_DIR) / "seeds"
+
+
+def _admin_password_file() -> Path:
+    return Path(settings.DATA_DIR) / "demo-admin-password"
+
+
+@transaction.atomic
+def load_demo() -> tuple[str, str, list[str]]:
+    """Load the demo bodies and codes; return the admin login and what was done."""
+    folder = seeds_dir()
+    missing = [b.seed for b in SEED_BODIES if not (folder / b.seed).is_file()]
+    if missing:
+        raise DemoError(
+            f"seed texts not found in {folder} ({', '.join(missing)}); "
+            "set OMBUDS_SHARED_DIR to the folder that holds seeds/"
+        )
+    done = []
+    for body in SEED_BODIES:
+        organization = organization_ensure(slug=body.slug, name=body.name, acronym=body.acronym)
+        data = (folder / body.seed).read_bytes()
+        try:
+            parsed = code_services.read_code_file(data, filename=body.seed)
+            version, created = code_services.code_version_import(
+                organization=organization,
+                parsed=parsed,
+                source=data,
+                source_name=body.seed,
+                label=body.version,
+                publish=True,
+            )
+        except CodeError as exc:
+            raise DemoError(f"{body.seed}: {exc}") from exc
+        state = "loaded" if created else "already loaded"
+        done.append(f"{body.acronym}: {version.title} {version.label} {state}")
+    username, password = _ensure_admin()
+    return username, password, done
+
+
+def _ensure_admin() -> tuple[str, str]:
+    """The demo administrator, with a password kept in the data directory so a second run prints the
+    same login without changing anything."""
+    User = get_user_model()
+    password_file = _admin_password_file()
+    user = User.objects.filter(username=ADMIN_USERNAME).first()
+    password = password_file.read_text(encoding="utf-8").strip() if password_file.is_file() else ""
+    if user is None or not password or not user.check_password(password):
+        password = secrets.token_urlsafe(12)
+        if user is None:
+            user = User.objects.create_superuser(ADMIN_USERNAME, "admin@example.org", password)
+        else:
+            user.set_password(password)
+            user.save(update_fields=["password"])
+        password_file.parent.mkdir(parents=True, exist_ok=True)
+        password_file.write_text(password, encoding="utf-8")
+        password_file.chmod(0o600)
+    for organization in Organization.objects.filter(slug__in=[b.slug for b in SEED_BODIES]):
+        BodyRole.objects.get_or_create(
+            user=user, organization=organization, role=BodyRole.Role.ADMINISTRATOR
+        )
+    return ADMIN_USERNAME, password

@@ -1,0 +1,16 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from ombuds.core.demo import DemoError, load_demo
+
+
+class Command(BaseCommand):
+    help = "Load the demonstration bodies (ESPCC, CSEC) and their published codes. Idempotent."
+
+    def handle(self, *args, **options):
+        try:
+            username, password, done = load_demo()
+        except DemoError as exc:
+            raise CommandError(str(exc)) from exc
+        for line in done:
+            self.stdout.write(line)
+        self.stdout.write(self.style.SUCCESS(f"Administrator login: {username} / {password}"))

@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+
+from ombuds.register.models import Organization
+
+
+def organization_list() -> QuerySet[Organization]:
+    return Organization.objects.order_by("name")
+
+
+def organization_get(slug: str) -> Organization:
+    """The body with this slug, or Http404."""
+    return get_object_or_404(Organization, slug=slug)
+
+
+# Roles that may edit a body's codes (draft corrections, imports, publishing).
+CODE_EDITOR_ROLES = {"administrator", "staff"}
+
+
+def user_roles(user, organization: Organization) -> set[str]:
+    if not getattr(user, "is_authenticated", False):
+        return set()
+    from ombuds.register.models import BodyRole
+
+    return set(
+        BodyRole.objects.filter(user=user, organization=organization).values_list("role", flat=True)
+    )
+
+
+def can_edit_codes(user, organization: Organization) -> bool:
+    """Superusers, and the body's administrators and staff."""
+    if getattr(user, "is_superuser", False) and user.is_active:
+        return True
+    return bool(user_roles(user, organization) & CODE_EDITOR_ROLES)

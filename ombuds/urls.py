@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from ombuds.api.urls import api
+from ombuds.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("staff/", include("ombuds.codes.staff_urls")),
+    path("<slug:org>/", include("ombuds.codes.urls")),
+]
