@@ -153,7 +153,11 @@ def _snippet(text: str, stems: set[str], width: int = 240) -> list[tuple[str, bo
 
 
 def _clean(word: str) -> str:
-    return word.lower().strip(".,;:()[]\"“”‘’'!?")
+    word = word.lower().strip(".,;:()[]\"“”‘’'!?")
+    for possessive in ("'s", "’s"):
+        if word.endswith(possessive):
+            return word[: -len(possessive)]
+    return word
 
 
 def provision_search(organization: Organization, query: str, *, limit: int = 50) -> list[Hit]:

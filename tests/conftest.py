@@ -1,0 +1,169 @@
+"""Shared fixtures: the bodies, hand-built codes, and personas with their roles on a body."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from ombuds.codes import services
+from ombuds.codes.parser import ParsedCode
+from ombuds.register.models import BodyRole, Organization
+
+
+def pytest_configure(config):
+    # In CI the shared folder must be there: a test that would skip for want of it fails the run.
+    if os.environ.get("OMBUDS_REQUIRE_SHARED") == "1":
+        shared = Path(os.environ.get("OMBUDS_SHARED_DIR") or Path(__file__).parents[2] / "shared")
+        if not (shared / "seeds").is_dir() or not (shared / "corpus" / "codes").is_dir():
+            raise pytest.UsageError(
+                f"OMBUDS_REQUIRE_SHARED=1 but {shared} has no seeds/ and corpus/"
+            )
+
+
+@pytest.fixture(autouse=True)
+def _data_dir(tmp_path, settings):
+    settings.DATA_DIR = tmp_path / "data"
+    settings.MEDIA_ROOT = tmp_path / "data" / "media"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Tests render pages without running collectstatic first.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+def small_code(*, title: str = "Code of Practice", changed: bool = False) -> ParsedCode:
+    """A two-article code written for the tests (not a real body's words)."""
+    first_b = (
+        "keep every client's money in a separate account"
+        if not changed
+        else "keep every client's money in a separate trust account"
+    )
+    article_2 = [
+        {
+            "label": "2.1",
+            "citation": "2.1",
+            "text": "Members shall not mislead a client.",
+            "full_text": "Members shall not mislead a client.",
+            "modality": "prohibition",
+            "subject": "Members",
+        },
+    ]
+    if changed:
+        article_2.append(
+            {
+                "label": "2.2",
+                "citation": "2.2",
+                "text": "Members may publish their fees.",
+                "full_text": "Members may publish their fees.",
+                "modality": "permission",
+                "subject": "Members",
+            }
+        )
+    return ParsedCode.from_dict(
+        {
+            "title": title,
+            "issuer": "Guild of Examples",
+            "effective": "2024-01-01",
+            "preamble": ["This code binds every member of the guild."],
+            "provisions": [
+                {
+                    "label": "1",
+                    "citation": "1",
+                    "heading": "Clients",
+                    "children": [
+                        {
+                            "label": "1.1",
+                            "citation": "1.1",
+                            "text": "Members shall:",
+                            "children": [
+                                {
+                                    "label": "(a)",
+                                    "citation": "1.1(a)",
+                                    "text": "answer every complaint within ten days",
+                                    "full_text": "Members shall answer every complaint within ten days",
+                                    "modality": "obligation",
+                                    "subject": "Members",
+                                },
+                                {
+                                    "label": "(b)",
+                                    "citation": "1.1(b)",
+                                    "text": first_b,
+                                    "full_text": f"Members shall {first_b}",
+                                    "modality": "obligation",
+                                    "subject": "Members",
+                                },
+                            ],
+                        },
+                        {
+                            "label": "1.2",
+                            "citation": "1.2",
+                            "text": "Members shall keep records. Records are kept for six years.",
+                            "full_text": "Members shall keep records. Records are kept for six years.",
+                            "modality": "obligation",
+                            "subject": "Members",
+                        },
+                    ],
+                },
+                {"label": "2", "citation": "2", "heading": "Colleagues", "children": article_2},
+            ],
+            "warnings": [],
+        }
+    )
+
+
+@pytest.fixture
+def body(db) -> Organization:
+    return Organization.objects.create(slug="guild", name="Guild of Examples", acronym="GOE")
+
+
+@pytest.fixture
+def other_body(db) -> Organization:
+    return Organization.objects.create(slug="other", name="Other Council", acronym="OC")
+
+
+@pytest.fixture
+def published(body):
+    version, _ = services.code_version_import(
+        organization=body, parsed=small_code(), source=b"v1", label="v1", publish=True
+    )
+    return version
+
+
+@pytest.fixture
+def draft(body):
+    version, _ = services.code_version_import(
+        organization=body, parsed=small_code(), source=b"draft", label="draft"
+    )
+    return version
+
+
+def _user(django_user_model, username: str, **extra):
+    return django_user_model.objects.create_user(
+        username, f"{username}@example.org", "pw-not-used", **extra
+    )
+
+
+@pytest.fixture
+def personas(db, django_user_model, body, other_body):
+    """Named people and their roles. 'public' is anonymous (None)."""
+    people = {
+        "public": None,
+        "signed_in_no_role": _user(django_user_model, "nora"),
+        "body_admin": _user(django_user_model, "alice"),
+        "body_staff": _user(django_user_model, "sam"),
+        "committee_member": _user(django_user_model, "carl"),
+        "other_body_admin": _user(django_user_model, "olga"),
+        "superuser": django_user_model.objects.create_superuser("root", "root@example.org", "pw"),
+    }
+    BodyRole.objects.create(user=people["body_admin"], organization=body, role="administrator")
+    BodyRole.objects.create(user=people["body_staff"], organization=body, role="staff")
+    BodyRole.objects.create(
+        user=people["committee_member"], organization=body, role="committee_member"
+    )
+    BodyRole.objects.create(
+        user=people["other_body_admin"], organization=other_body, role="administrator"
+    )
+    return people
