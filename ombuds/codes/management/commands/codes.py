@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.http import Http404
 
@@ -20,6 +21,12 @@ def _read(path: str) -> bytes:
     if not file.is_file():
         raise CommandError(f"{path}: no such file")
     try:
+        size = file.stat().st_size
+        if size > settings.OMBUDS_MAX_CODE_BYTES:
+            raise CommandError(
+                f"{path}: too large: {size:,} bytes, the limit is {settings.OMBUDS_MAX_CODE_BYTES:,} "
+                "(OMBUDS_MAX_CODE_BYTES)"
+            )
         return file.read_bytes()
     except OSError as exc:
         raise CommandError(f"{path}: cannot read: {exc.strerror}") from exc
@@ -87,7 +94,7 @@ class Command(BaseCommand):
 
     def handle_parse(self, *, path: str, json: bool, **_: Any) -> None:
         try:
-            text = parser.decode(_read(path))
+            text = parser.decode(_read(path), max_bytes=settings.OMBUDS_MAX_CODE_BYTES)
         except parser.ParseError as exc:
             raise CommandError(f"{path}: {exc}") from exc
         parsed = parser.parse(text, filename=path)

@@ -1,0 +1,281 @@
+"""Lines to blocks: headings, list items and clauses (with their continuation lines), paragraphs.
+
+Blocks keep the raw (still marked-up) text of their lines; inline markup is removed later.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .patterns import (
+    Marker,
+    is_all_caps,
+    is_title_like,
+    keyword_heading,
+    parse_marker,
+    roman_heading,
+)
+from .source import RST_ADORNMENT
+
+_ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
+_HR = re.compile(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
+_ENDS_PARAGRAPH = re.compile(r"[.!?:;]['\"”’)\]*_]*$")
+_CONTINUES = re.compile(r"(?:[,(\-–—/]|\b(?:and|or|nor|of|the|a|an|to|in|for|with|by|that))$", re.I)
+
+
+@dataclass
+class Block:
+    kind: str  # "heading", "item" or "para"
+    line: int
+    indent: int = 0
+    blank_before: bool = True
+    # headings
+    level: int = 0  # 1-6 from markup; 0 for a heading the text alone announces
+    markup: str = ""  # "atx", "underline", "keyword", "roman", "caps", "bare"
+    # items
+    marker: Marker | None = None
+    content_indent: int = 0
+    paragraphs: list[list[str]] = field(default_factory=list)
+
+    @property
+    def first_line(self) -> str:
+        return self.paragraphs[0][0] if self.paragraphs and self.paragraphs[0] else ""
+
+
+class _BlockParser:
+    def __init__(self, lines: list[tuple[int, str]], fmt: str) -> None:
+        self.lines = lines
+        self.fmt = fmt
+        self.blocks: list[Block] = []
+        self.current: Block | None = None  # the block a lazy continuation line joins
+        self.open_items: list[Block] = []  # items an indented paragraph may continue
+        self.blank = True
+        self.rst_styles: list[tuple[str, bool]] = []
+        self.wrap_width = _wrap_width(lines) if fmt == "text" else None
+
+    # helpers ------------------------------------------------------------------------------
+    def _line(self, i: int) -> str:
+        return self.lines[i][1] if 0 <= i < len(self.lines) else ""
+
+    def _next_nonblank(self, i: int) -> str:
+        for j in range(i, min(len(self.lines), i + 40)):
+            if self.lines[j][1].strip():
+                return self.lines[j][1]
+        return ""
+
+    def _emit(self, block: Block) -> Block:
+        block.blank_before = self.blank
+        self.blocks.append(block)
+        self.blank = False
+        return block
+
+    def _heading(self, no: int, text: str, level: int, markup: str) -> None:
+        self._emit(Block("heading", no, level=level, markup=markup, paragraphs=[[text]]))
+        self.current = None
+        self.open_items = []
+
+    def _rst_level(self, char: str, over: bool) -> int:
+        key = (char, over)
+        if key not in self.rst_styles:
+            self.rst_styles.append(key)
+        return min(self.rst_styles.index(key) + 1, 6)
+
+    # the loop -----------------------------------------------------------------------------
+    def run(self) -> list[Block]:
+        i = 0
+        while i < len(self.lines):
+            i = self._step(i)
+        return self.blocks
+
+    def _step(self, i: int) -> int:
+        no, line = self.lines[i]
+        stripped = line.strip()
+        if not stripped:
+            self.blank = True
+            self.current = None
+            return i + 1
+        consumed = self._underlined_heading(i, stripped)
+        if consumed:
+            return i + consumed
+        atx = _ATX.match(line) if self.fmt != "rst" else None
+        if atx:
+            self._heading(no, atx.group(2) or "", len(atx.group(1)), "atx")
+            return i + 1
+        if _HR.match(line) or (RST_ADORNMENT.match(stripped) and len(stripped) >= 4):
+            self.blank = True
+            self.current = None
+            self.open_items = []
+            return i + 1
+        indent = len(line) - len(line.lstrip(" "))
+        if self._text_heading(i, no, stripped):
+            return i + 1
+        marker = parse_marker(stripped)
+        if marker is not None and not self._is_lazy_continuation(marker):
+            self._item(no, indent, line, marker)
+            return i + 1
+        self._text(no, indent, stripped)
+        return i + 1
+
+    def _underlined_heading(self, i: int, stripped: str) -> int:
+        """A title under (or between) a line of = - ~ ...: rst sections, setext and plain text."""
+        no = self.lines[i][0]
+        over = RST_ADORNMENT.match(stripped)
+        if over and i + 2 < len(self.lines):
+            title = self._line(i + 1).strip()
+            under = self._line(i + 2).strip()
+            if title and under == stripped and len(stripped) >= len(title) - 1:
+                self._heading(no + 1, title, self._rst_level(stripped[0], True), "underline")
+                return 3
+        below = self._line(i + 1).strip()
+        under = RST_ADORNMENT.match(below)
+        if not under or over or self.current is not None and self.current.kind == "item":
+            return 0
+        if self.fmt == "markdown" and below[0] not in "=-":
+            return 0
+        if self.fmt != "rst" and len(below) < min(len(stripped), 3):
+            return 0
+        if self.fmt == "rst" and len(below) < len(stripped) - 1:
+            return 0
+        if self.fmt == "markdown":
+            level = 1 if below[0] == "=" else 2
+        else:
+            level = self._rst_level(below[0], False)
+        self._heading(no, stripped, level, "underline")
+        return 2
+
+    def _text_heading(self, i: int, no: int, stripped: str) -> bool:
+        """Headings that only their wording announces: keywords, roman numerals, capitals, titles."""
+        starts_paragraph = self.blank or self.current is None or self._previous_ends_paragraph()
+        keyword = keyword_heading(stripped)
+        if keyword and (starts_paragraph or not keyword.title or is_all_caps(keyword.title)):
+            self._heading(no, stripped, 0, "keyword")
+            return True
+        if not starts_paragraph:
+            return self._sandwiched_title(i, no, stripped)
+        if roman_heading(stripped) and not self._same_series_follows(i, stripped):
+            self._heading(no, stripped, 0, "roman")
+            return True
+        if parse_marker(stripped) is not None:
+            return False
+        if self.fmt == "markdown":
+            return self._sandwiched_title(i, no, stripped)
+        nxt = self._line(i + 1).strip()
+        if is_all_caps(stripped) and len(stripped.split()) <= 15 and not stripped.endswith(","):
+            self._heading(no, stripped, 0, "caps")
+            return True
+        if (
+            stripped[0].isalpha()
+            and is_title_like(stripped, max_words=10)
+            and not stripped.endswith(":")
+            and (nxt or self._next_nonblank(i + 1))
+            and (not self.blocks or self._previous_ends_paragraph() or self.blank)
+        ):
+            self._heading(no, stripped, 0, "bare")
+            return True
+        return False
+
+    def _sandwiched_title(self, i: int, no: int, stripped: str) -> bool:
+        """Mozilla's bare 'Be Inclusive': a short title between two paragraphs, no blank lines."""
+        if self.current is None or self.current.kind != "para" or self.fmt == "rst":
+            return False
+        nxt = self._line(i + 1).strip()
+        if (
+            stripped[0].isalpha()
+            and len(stripped.split()) <= 6
+            and is_title_like(stripped, max_words=6)
+            and not stripped.endswith(":")
+            and self._previous_ends_paragraph(strict=True)
+            and nxt
+            and parse_marker(nxt) is None
+            and nxt[0].isupper()
+        ):
+            self._heading(no, stripped, 0, "bare")
+            return True
+        return False
+
+    def _previous_ends_paragraph(self, strict: bool = False) -> bool:
+        if self.current is None or not self.current.paragraphs:
+            return True
+        last = self.current.paragraphs[-1][-1]
+        if strict:
+            return bool(re.search(r"[.!?]['\"”’)\]*_]*$", last))
+        return bool(_ENDS_PARAGRAPH.search(last))
+
+    def _same_series_follows(self, i: int, stripped: str) -> bool:
+        """'A. Be kind' followed by 'B. Be fair' is a list, not two headings."""
+        this = parse_marker(stripped)
+        nxt = parse_marker(self._next_nonblank(i + 1).strip())
+        return this is not None and nxt is not None and nxt.style == this.style
+
+    def _is_lazy_continuation(self, marker: Marker) -> bool:
+        """'2.1 of the covenant' wrapped onto a new line is not clause 2.1."""
+        if self.blank or self.current is None or marker.kind == "bullet":
+            return False
+        if not marker.text[:1].islower():
+            return False
+        return not self._previous_ends_paragraph()
+
+    def _item(self, no: int, indent: int, line: str, marker: Marker) -> None:
+        content_indent = indent + len(marker.written) + 1
+        body = line.strip()[len(line.strip()) - len(marker.text) :] if marker.text else ""
+        if marker.text:
+            content_indent = len(line) - len(body)
+        block = self._emit(
+            Block("item", no, indent, marker=marker, content_indent=content_indent, paragraphs=[[marker.text]])
+        )
+        self.open_items = [b for b in self.open_items if b.indent < indent] + [block]
+        self.current = block
+
+    def _text(self, no: int, indent: int, stripped: str) -> None:
+        if self.blank:
+            owner = self._continued_item(indent)
+            if owner is not None:
+                owner.paragraphs.append([stripped])
+                self.current = owner
+                self.blank = False
+                return
+            self.open_items = []
+        elif self.current is not None and self._joins(stripped):
+            self.current.paragraphs[-1].append(stripped)
+            return
+        elif self.current is not None and self.current.kind == "item":
+            self.current.paragraphs.append([stripped])
+            return
+        block = self._emit(Block("para", no, indent, paragraphs=[[stripped]]))
+        self.current = block
+
+    def _continued_item(self, indent: int) -> Block | None:
+        """The open list item that an indented paragraph after a blank line belongs to."""
+        for block in reversed(self.open_items):
+            if indent >= block.content_indent or (indent > block.indent and self.fmt == "rst"):
+                return block
+        return None
+
+    def _joins(self, line: str) -> bool:
+        """Does a line with no blank line before it continue the current paragraph?"""
+        if self.fmt != "text":
+            return True
+        assert self.current is not None
+        previous = self.current.paragraphs[-1][-1]
+        if not _ENDS_PARAGRAPH.search(previous):
+            if line[:1].islower() or _CONTINUES.search(previous):
+                return True
+            return self.wrap_width is not None and len(previous) >= self.wrap_width
+        # A text file that wraps its lines may end one at a full stop mid-paragraph.
+        return self.wrap_width is not None and self.current.kind == "item"
+
+
+def _wrap_width(lines: list[tuple[int, str]]) -> int | None:
+    """For a plain text file hard-wrapped at a fixed width, the length above which a line was wrapped."""
+    lengths = sorted(len(line) for _, line in lines if line.strip())
+    if len(lengths) < 4:
+        return None
+    high = lengths[int(len(lengths) * 0.9)]
+    if high > 100:
+        return None  # one paragraph per line: nothing was wrapped
+    return int(high * 0.7)
+
+
+def parse_blocks(lines: list[tuple[int, str]], fmt: str) -> list[Block]:
+    return _BlockParser(lines, fmt).run()

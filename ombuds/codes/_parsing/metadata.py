@@ -1,0 +1,131 @@
+"""Title, issuing body and effective date, where the text states them."""
+
+from __future__ import annotations
+
+import re
+
+from .semantics import sentences
+
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ),
+        start=1,
+    )
+    for name in names
+}
+_MONTH = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+_YEAR = r"(?P<year>1[89]\d\d|20\d\d)"
+_DATES = (
+    re.compile(r"\b(?P<year>1[89]\d\d|20\d\d)-(?P<mon>0[1-9]|1[0-2])(?:-(?P<day>[0-3]\d))?\b"),
+    re.compile(rf"\b{_MONTH}\s+(?P<day>[0-3]?\d)(?:st|nd|rd|th)?,?\s+{_YEAR}\b", re.I),
+    re.compile(rf"\b(?P<day>[0-3]?\d)(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH},?\s+{_YEAR}\b", re.I),
+    re.compile(rf"\b{_MONTH},?\s+{_YEAR}\b", re.I),
+    re.compile(rf"\b{_YEAR}\b"),
+)
+_DATE_KEYWORD = re.compile(
+    r"\b(?:adopt(?:ed|s|ion)?|promulgat(?:ed|ion)|effective|revised|revision|updated|posted|"
+    r"approved|amended|enacted|issued|ratified|in\s+force|dated|last\s+modified)\b",
+    re.I,
+)
+
+_SUBTITLE_ISSUER = re.compile(
+    r"^(?:for|of)\s+(?:the\s+)?(?:members|member\s+agencies|members\s+and\s+\w+)\s+of\s+(?:the\s+)?"
+    r"(?P<org>[A-Z].{2,120}?)\.?$"
+)
+_BY_ISSUER = re.compile(
+    r"\b(?:issued|adopted|promulgated|published|approved|maintained|distributed)\s+by\s+(?:the\s+)?"
+    r"(?P<org>(?:[A-Z][\w&'’.-]*)(?:\s+(?:of|for|and|&|[A-Z][\w&'’.-]*))*)"
+)
+_TITLE_ISSUER = re.compile(
+    r"^(?:the\s+)?(?P<org>(?:[A-Z][\w&'’.-]*\s+){0,5}?[A-Z][\w&'’.-]*(?:\s+(?:Foundation|Society|"
+    r"Association|Council|Institute|Board|Federation|Union|Organi[sz]ation|Bar|Commission|Syndicate)))"
+    r"\s+(?:Code|Community|Policy|Guidelines|Standards)\b"
+)
+_THE_ACRONYM_CODE = re.compile(
+    r"\bthe\s+(?P<org>[A-Z]{2,8})\s+Code\s+of\s+(?:Ethics|Conduct|Ethical|Professional)\b"
+)
+_ACRONYM_SUBJECT = re.compile(
+    r"(?:^|[.!?]\s+)(?:The\s+)?(?P<org>[A-Z]{3,8})\s+(?:supports|believes|requires|expects|"
+    r"establishes|adopted|maintains|publishes|promotes)\b"
+)
+_PLACEHOLDER = re.compile(r"^\[[^\]]*\]$|\{\{.*\}\}")
+
+
+def iso_date(sentence: str) -> str | None:
+    """The most precise date in a sentence, as ISO 8601 ('1988-06-21', '2019-07', '2001')."""
+    for pattern in _DATES:
+        match = pattern.search(sentence)
+        if not match:
+            continue
+        groups = match.groupdict()
+        year = groups["year"]
+        month = groups.get("mon") or (
+            f"{_MONTHS[groups['month'].lower().rstrip('.')]:02d}" if groups.get("month") else None
+        )
+        day = groups.get("day")
+        if month and day and 1 <= int(day) <= 31:
+            return f"{year}-{month}-{int(day):02d}"
+        if month:
+            return f"{year}-{month}"
+        return year
+    return None
+
+
+def effective_date(paragraphs: list[str]) -> str | None:
+    """The first date that the text says it was adopted, promulgated, revised ... on."""
+    for paragraph in paragraphs:
+        if not _DATE_KEYWORD.search(paragraph):
+            continue
+        for sentence in sentences(paragraph):
+            keyword = _DATE_KEYWORD.search(sentence)
+            if keyword:
+                found = iso_date(sentence[keyword.start() :]) or iso_date(sentence)
+                if found:
+                    return found
+    return None
+
+
+def _clean_org(org: str) -> str | None:
+    org = re.sub(r"\s+", " ", org).strip(" .,;:")
+    org = re.sub(r"\s+(?:board|on|in|under)$", "", org, flags=re.I)
+    if not org or _PLACEHOLDER.search(org) or len(org) > 120:
+        return None
+    return org
+
+
+def issuer(title: str | None, subtitles: list[str], paragraphs: list[str]) -> str | None:
+    """Who issued the code: a subtitle 'For members of the X', 'adopted by the X', a title 'X Code of ...'."""
+    for line in subtitles:
+        match = _SUBTITLE_ISSUER.match(line)
+        if match:
+            return _clean_org(match.group("org"))
+    if title:
+        match = _TITLE_ISSUER.match(title)
+        if match:
+            return _clean_org(match.group("org"))
+    for pattern in (_BY_ISSUER, _THE_ACRONYM_CODE, _ACRONYM_SUBJECT):
+        for paragraph in paragraphs:
+            match = pattern.search(paragraph)
+            if match:
+                found = _clean_org(match.group("org"))
+                if found:
+                    return found
+    return None
+
+
+def is_placeholder_title(title: str) -> bool:
+    return bool(_PLACEHOLDER.search(title))

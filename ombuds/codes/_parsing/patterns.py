@@ -1,0 +1,204 @@
+"""How a line announces structure: list and clause markers, headings, and the labels they carry.
+
+A *style* names the numbering scheme of a marker ("num", "dotted2", "(lower)", "bullet-", ...);
+items of one style at one indentation are siblings, a new style opens a deeper level.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_ROMAN_VALUES = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100, "d": 500, "m": 1000}
+_ROMAN_RE = re.compile(r"^m{0,3}(cm|cd|d?c{0,3})(xc|xl|l?x{0,3})(ix|iv|v?i{0,3})$", re.I)
+
+
+def roman_value(text: str) -> int | None:
+    """The value of a well-formed roman numeral, or None."""
+    if not text or not _ROMAN_RE.match(text):
+        return None
+    total = 0
+    values = [_ROMAN_VALUES[ch] for ch in text.lower()]
+    for i, value in enumerate(values):
+        total += -value if i + 1 < len(values) and values[i + 1] > value else value
+    return total
+
+
+@dataclass(frozen=True)
+class Marker:
+    label: str | None  # without decoration; None for a bullet
+    style: str
+    written: str  # the marker as the document writes it, for messages
+    text: str  # the rest of the line
+    kind: str  # "bullet", "ordered" or "clause"
+
+
+_CLAUSE_KEYWORD = re.compile(
+    r"^(?P<kw>(?i:rules?|clauses?|paragraphs?|regulations?|art\.))\s+"
+    r"(?P<label>\d{1,4}(?:\.\d{1,4})*)\.?\s*(?:[-–—:]\s*|\s|$)(?P<text>.*)$"
+)
+_DOTTED = re.compile(
+    r"^(?P<label>\d{1,4}(?:\.\d{1,4})+)\.?\)?(?:\s*[-–—:]\s+|\s+|$|(?=[A-Z(\[“\"']))(?P<text>.*)$"
+)
+_ALNUM = re.compile(r"^(?P<label>[A-Z]\d{1,3}(?:\.\d{1,3})*)[.)](?:\s+|$)(?P<text>.*)$")
+_PAREN = re.compile(r"^\((?P<label>[a-z]{1,5}|[A-Z]{1,5}|\d{1,3})\)(?:\s+|$)(?P<text>.*)$")
+_NUMBER = re.compile(r"^(?P<label>\d{1,3})(?P<sep>[.)])(?:\s+|$)(?P<text>.*)$")
+_LETTER = re.compile(r"^(?P<label>[a-z]|[ivxlcdm]{2,6}|[A-Z]|[IVXLCDM]{2,7})(?P<sep>[.)])\s+(?P<text>.*)$")
+_BULLET = re.compile(r"^(?P<m>[-*+•·▪◦‣●○■□➢►▸»–])(?:\s+|$)(?P<text>.*)$")
+
+
+def _letters_style(label: str, *, paren: bool) -> str | None:
+    """'lower', 'upper', 'roman', 'ROMAN' (or their parenthesised forms); None if not a label."""
+    if label.isdigit():
+        style = "num"
+    elif len(label) == 1:
+        # i, v, x ... may be roman or alphabetic; the tree builder settles it from the neighbours.
+        style = "lower" if label.islower() else "upper"
+    elif roman_value(label):
+        style = "roman" if label.islower() else "ROMAN"
+    elif len(set(label)) == 1:  # "aa", "bb": lettering after z
+        style = "lower" if label.islower() else "upper"
+    else:
+        return None
+    return f"({style})" if paren else style
+
+
+def parse_marker(line: str) -> Marker | None:
+    """The list or clause marker that starts ``line`` (already stripped of indentation)."""
+    first = line[:1]
+    if not first:
+        return None
+    if first.isdigit():
+        match = _DOTTED.match(line)
+        if match:
+            label = match.group("label")
+            written = line[: match.start("text")].strip()
+            return Marker(label, f"dotted{label.count('.') + 1}", written, match.group("text"), "clause")
+        match = _NUMBER.match(line)
+        if match:
+            sep = match.group("sep")
+            written = match.group("label") + sep
+            return Marker(match.group("label"), "num" + sep, written, match.group("text"), "ordered")
+        return None
+    if first == "(":
+        match = _PAREN.match(line)
+        if match:
+            style = _letters_style(match.group("label"), paren=True)
+            if style:
+                label = f"({match.group('label')})"
+                return Marker(label, style, label, match.group("text"), "ordered")
+        return None
+    if first in "Rr" or first in "CcPpAa":
+        match = _CLAUSE_KEYWORD.match(line)
+        if match:
+            label = match.group("label")
+            written = line[: match.start("text")].strip()
+            return Marker(label, f"rule{label.count('.') + 1}", written, match.group("text"), "clause")
+    if first.isalpha():
+        match = _ALNUM.match(line)
+        if match:
+            label = match.group("label")
+            return Marker(label, "alnum", label + line[len(label)], match.group("text"), "clause")
+        match = _LETTER.match(line)
+        if match:
+            style = _letters_style(match.group("label"), paren=False)
+            if style:
+                sep = match.group("sep")
+                written = match.group("label") + sep
+                return Marker(match.group("label"), style + sep, written, match.group("text"), "ordered")
+        return None
+    match = _BULLET.match(line)
+    if match:
+        marker = match.group("m")
+        text = match.group("text")
+        # "- (a) Where there is ..." : a bullet that carries its own label takes it.
+        inner = parse_marker(text) if text[:1] == "(" else None
+        if inner is not None and inner.label is not None:
+            return Marker(inner.label, inner.style, f"{marker} {inner.written}", inner.text, "ordered")
+        return Marker(None, "bullet" + marker, marker, text, "bullet")
+    return None
+
+
+# Headings ----------------------------------------------------------------------------------------
+
+_HEADING_KEYWORDS = "article|section|part|chapter|canon|standard|principle|division|appendix|schedule|annex"
+_KEYWORD_HEADING = re.compile(
+    rf"^(?P<kw>(?i:{_HEADING_KEYWORDS}))s?\.?\s+"
+    r"(?P<label>\d{1,4}(?:\.\d{1,4})*|[IVXLCDM]{1,7}|[A-Z]|[ivxlcdm]{1,7})(?![\w])\.?"
+    r"(?:\s*[-–—:.]+\s*|\s+|$)(?P<title>.*)$"
+)
+_ROMAN_HEADING = re.compile(r"^(?P<label>[IVXLCDM]{1,7})[.)]\s+(?P<title>\S.*)$")
+_LETTER_HEADING = re.compile(r"^(?P<label>[A-Z])[.)]\s+(?P<title>\S.*)$")
+_NUMBER_HEADING = re.compile(
+    r"^(?P<label>\d{1,3}(?:\.\d{1,3})*)(?:[.):]\s*|\s+[-–—]\s+|\s+(?=\S))(?P<title>\S.*)$"
+)
+_TERMINAL = re.compile(r"[.;,!]['\"”’)\]]*$")
+_SMALL_WORDS = frozenset(
+    "a an and as at but by for from in into nor of on or over per the to under upon via vs with "
+    "within without de la le du des".split()
+)
+
+
+@dataclass(frozen=True)
+class HeadingLabel:
+    label: str | None
+    title: str
+    keyword: str | None  # "article", "canon", ... when a keyword carried the label
+
+
+def keyword_heading(text: str) -> HeadingLabel | None:
+    """'ARTICLE 1 - RELATIONSHIP WITH CLIENTS', 'Section 2: ...', 'Canon III', 'Principle A:'."""
+    match = _KEYWORD_HEADING.match(text)
+    if not match:
+        return None
+    label, title = match.group("label"), match.group("title").strip()
+    if label.islower() and not roman_value(label):
+        return None
+    if title and title[:1].islower() and not is_title_like(title):
+        return None  # "Section 2 applies to ..." is a sentence, not a heading
+    return HeadingLabel(label, title, match.group("kw").lower())
+
+
+def is_title_like(text: str, *, max_words: int = 12) -> bool:
+    """Short, no sentence punctuation at the end, and its words capitalised as in a title."""
+    words = text.split()
+    if not words or len(words) > max_words or len(text) > 100 or _TERMINAL.search(text):
+        return False
+    if not (text[0].isupper() or text[0].isdigit() or text[0] in "\"“'‘([#"):
+        return False
+    significant = [w for w in words if w.lower().strip("\"“”'‘’()[]") not in _SMALL_WORDS]
+    if not significant:
+        return False
+    capitalised = sum(1 for w in significant if w[:1].isupper() or not w[:1].isalpha())
+    return capitalised / len(significant) >= 0.75 or (len(words) <= 2 and text[0].isupper())
+
+
+def is_all_caps(text: str) -> bool:
+    letters = [ch for ch in text if ch.isalpha()]
+    return len(letters) >= 3 and all(ch.isupper() for ch in letters)
+
+
+def heading_label(text: str) -> HeadingLabel:
+    """Split the label off a heading's text: '1. Purpose' -> ('1', 'Purpose'), 'CHAPTER I. X' -> ..."""
+    keyword = keyword_heading(text)
+    if keyword:
+        return keyword
+    for pattern in (_ROMAN_HEADING, _LETTER_HEADING):
+        match = pattern.match(text)
+        if match and (pattern is _LETTER_HEADING or roman_value(match.group("label"))):
+            return HeadingLabel(match.group("label"), match.group("title").strip(), None)
+    match = _NUMBER_HEADING.match(text)
+    if match and ("." in match.group("label") or text[len(match.group("label"))] in ".):-–— "):
+        title = match.group("title").strip()
+        # "2024 Transparency Report" is a title that starts with a year, not section 2024.
+        if len(match.group("label")) <= 3 and not title[:1].islower():
+            return HeadingLabel(match.group("label"), title, None)
+    return HeadingLabel(None, text, None)
+
+
+def roman_heading(text: str) -> HeadingLabel | None:
+    """'I. Fundamental Canons': a roman numeral and a title on a line of its own."""
+    match = _ROMAN_HEADING.match(text)
+    if match and roman_value(match.group("label")) and is_title_like(match.group("title")):
+        return HeadingLabel(match.group("label"), match.group("title").strip(), None)
+    return None

@@ -1,0 +1,58 @@
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+
+from ombuds.codes.models import CodeVersion, Provision
+from ombuds.register.models import BodyRole, Organization
+from tests.shared_texts import read_shared
+
+pytestmark = [pytest.mark.django_db, pytest.mark.shared]
+
+
+@pytest.fixture(autouse=True)
+def _needs_seeds():
+    read_shared("seeds/csec-code-of-ethical-conduct.txt")
+
+
+def _snapshot():
+    user = get_user_model().objects.get(username="admin")
+    return (
+        list(Organization.objects.values_list("slug", "name", "acronym")),
+        list(CodeVersion.objects.values_list("pk", "label", "status", "published_at")),
+        Provision.objects.count(),
+        user.password,
+        BodyRole.objects.count(),
+    )
+
+
+def test_demo_loads_both_bodies_with_published_codes_and_prints_a_login(capsys):
+    call_command("demo")
+    out = capsys.readouterr().out
+    assert {o.slug for o in Organization.objects.all()} == {"espcc", "csec"}
+    csec = CodeVersion.objects.get(code__organization__slug="csec")
+    espcc = CodeVersion.objects.get(code__organization__slug="espcc")
+    assert csec.is_published and espcc.is_published
+    assert csec.provisions.filter(citation="1.2(c)").exists()
+    assert espcc.provisions.filter(citation="3.8").exists()
+    login = out.strip().splitlines()[-1]
+    assert login.startswith("Administrator login: admin / ")
+    password = login.rsplit(" ", 1)[-1]
+    assert get_user_model().objects.get(username="admin").check_password(password)
+
+
+def test_running_the_demo_twice_changes_nothing(capsys):
+    call_command("demo")
+    first_login = capsys.readouterr().out.strip().splitlines()[-1]
+    before = _snapshot()
+    call_command("demo")
+    second = capsys.readouterr().out
+    assert _snapshot() == before
+    assert second.strip().splitlines()[-1] == first_login
+    assert "already loaded" in second
+
+
+def test_the_demo_says_where_it_looked_when_the_seeds_are_missing(settings, tmp_path):
+    settings.SHARED_DIR = tmp_path / "nowhere"
+    with pytest.raises(CommandError, match="seed texts not found in .*nowhere"):
+        call_command("demo")
+    assert not Organization.objects.exists()
