@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 import dj_database_url
@@ -24,15 +26,25 @@ if not SECRET_KEY:
         # A stable key per data directory, so a demo or a single-machine install needs no setup, while
         # the key never lives in the repository. Production sets SECRET_KEY (or SECRET_KEY_FILE).
         key_file = DATA_DIR / "secret_key"
-        if key_file.exists():
-            SECRET_KEY = key_file.read_text(encoding="utf-8").strip()
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        try:
+            # O_EXCL: of several processes starting at once, exactly one writes the key; the file is
+            # created 0600, never readable by others even for a moment.
+            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
         else:
             from django.core.management.utils import get_random_secret_key
 
-            DATA_DIR.mkdir(parents=True, exist_ok=True)
-            SECRET_KEY = get_random_secret_key()
-            key_file.write_text(SECRET_KEY, encoding="utf-8")
-            key_file.chmod(0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(get_random_secret_key())
+        for _attempt in range(50):  # another process may be writing it this very moment
+            SECRET_KEY = key_file.read_text(encoding="utf-8").strip()
+            if SECRET_KEY:
+                break
+            time.sleep(0.02)
+        else:
+            raise ImproperlyConfigured(f"{key_file} is empty; delete it or set SECRET_KEY")
     else:
         SECRET_KEY = "ombuds-insecure-development-key"
 
@@ -81,6 +93,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "ombuds.core.context_processors.staff_bodies",
             ],
         },
     },
@@ -118,6 +131,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(envstr("STATIC_ROOT") or DATA_DIR / "static")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -136,12 +150,24 @@ TASKS = {
     }
 }
 
-LOGIN_URL = "admin:login"
+EMAIL_BACKEND = envstr("OMBUDS_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = envstr("OMBUDS_EMAIL_HOST", "localhost")
+EMAIL_PORT = envint("OMBUDS_EMAIL_PORT", 25)
+EMAIL_HOST_USER = envstr("OMBUDS_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = envstr("OMBUDS_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = envbool("OMBUDS_EMAIL_TLS", False)
+DEFAULT_FROM_EMAIL = envstr("OMBUDS_EMAIL_FROM", "ombuds@localhost")
+
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "home"
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0)
 if envbool("SECURE_PROXY_SSL", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 

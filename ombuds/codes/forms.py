@@ -4,7 +4,9 @@ import re
 
 from django import forms
 
+from ombuds.codes.exceptions import CodeError
 from ombuds.codes.models import Provision
+from ombuds.codes.services import check_version_label
 
 _SENTENCE = re.compile(r"(?<=[.;:!?])\s+")
 
@@ -29,6 +31,16 @@ class ImportForm(forms.Form):
     publish = forms.BooleanField(
         label="Publish at once (a published version can no longer be corrected)", required=False
     )
+
+
+    def clean_label(self) -> str:
+        label = self.cleaned_data["label"].strip()
+        if label:
+            try:
+                check_version_label(label)
+            except CodeError as exc:
+                raise forms.ValidationError(str(exc)) from exc
+        return label
 
 
 class ProvisionForm(forms.ModelForm):

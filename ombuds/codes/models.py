@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 
@@ -36,7 +37,15 @@ class CodeVersion(models.Model):
         PUBLISHED = "published", "Published"
 
     code = models.ForeignKey(Code, on_delete=models.PROTECT, related_name="versions")
-    label = models.CharField(max_length=50)
+    label = models.CharField(
+        max_length=50,
+        validators=[
+            RegexValidator(
+                r"^[A-Za-z0-9][A-Za-z0-9._-]{0,49}$",
+                "Use letters, digits, dots, hyphens or underscores, starting with a letter or digit.",
+            )
+        ],
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     title = models.CharField(max_length=300)
     issuer = models.CharField(max_length=300, blank=True)

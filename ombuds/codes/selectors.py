@@ -24,25 +24,28 @@ def published_versions(organization: Organization) -> QuerySet[CodeVersion]:
     )
 
 
-def current_version(organization: Organization, *, code: Code | None = None) -> CodeVersion | None:
-    """The version in force today: the latest published one whose effective date has come (a version
-    published ahead of its effective date is not yet current); failing that, the latest published."""
-    versions = published_versions(organization)
-    if code is not None:
-        versions = versions.filter(code=code)
+def _in_force(versions: list[CodeVersion]) -> CodeVersion | None:
+    """Of published versions newest first: the latest whose effective date has come (a version
+    published ahead of its effective date is not in force yet); failing that, the latest."""
     today = timezone.localdate()
-    in_force = versions.filter(Q(effective_date__isnull=True) | Q(effective_date__lte=today))
-    return in_force.first() or versions.first()
+    for version in versions:
+        if version.effective_date is None or version.effective_date <= today:
+            return version
+    return versions[0] if versions else None
 
 
-def current_versions(organization: Organization) -> list[CodeVersion]:
-    """The version in force of each of the body's codes."""
-    result = []
-    for code in Code.objects.filter(organization=organization).order_by("slug"):
-        version = current_version(organization, code=code)
-        if version is not None:
-            result.append(version)
-    return result
+def current_version(organization: Organization) -> CodeVersion | None:
+    """The version of the body's code in force today."""
+    return _in_force(list(published_versions(organization)))
+
+
+def version_standing(version: CodeVersion, current: CodeVersion | None) -> str:
+    """"current", "upcoming" (published, effective later) or "earlier", for what a page says of it."""
+    if current is not None and version.pk == current.pk:
+        return "current"
+    if version.effective_date and version.effective_date > timezone.localdate():
+        return "upcoming"
+    return "earlier"
 
 
 def version_get(
@@ -82,19 +85,13 @@ def provision_by_anchor(version: CodeVersion, anchor: str) -> Provision:
 
 
 def provision_ancestors(provision: Provision) -> list[Provision]:
-    """From the root down to the provision's parent, in one query."""
-    rows = {
-        p.pk: p
-        for p in Provision.objects.filter(
-            version_id=provision.version_id,
-            position__lt=provision.position,
-            depth__lt=provision.depth,
-        )
-    }
-    chain = []
+    """From the root down to the provision's parent: one query per level (codes are a few deep)."""
+    chain: list[Provision] = []
     parent_id = provision.parent_id
     while parent_id:
-        parent = rows[parent_id]
+        parent = Provision.objects.only(
+            "pk", "parent_id", "citation", "heading", "anchor", "version_id"
+        ).get(pk=parent_id)
         chain.append(parent)
         parent_id = parent.parent_id
     return list(reversed(chain))
@@ -172,7 +169,8 @@ def provision_search(organization: Organization, query: str, *, limit: int = 50)
         return []
     stems = {_stem(t) for t in terms}
     phrase = " ".join(terms)
-    version_ids = [v.pk for v in current_versions(organization)]
+    current = current_version(organization)
+    version_ids = [current.pk] if current is not None else []
     hits: list[Hit] = []
     candidates = (
         Provision.objects.filter(version_id__in=version_ids)
@@ -216,13 +214,14 @@ def all_versions(organization: Organization) -> QuerySet[CodeVersion]:
 
 
 def bodies_with_current_codes() -> list[tuple[Organization, CodeVersion | None]]:
-    """Every body with the latest published version of its codes, in two queries."""
+    """Every body with the version of its code in force, in two queries."""
     bodies = list(Organization.objects.order_by("name"))
-    latest: dict[int, CodeVersion] = {}
+    published: dict[int, list[CodeVersion]] = {}
     for version in (
         CodeVersion.objects.filter(status=CodeVersion.Status.PUBLISHED)
         .select_related("code")
-        .order_by("code__organization_id", "-published_at")
+        .only("pk", "label", "title", "effective_date", "published_at", "code__organization_id")
+        .order_by("-published_at")
     ):
-        latest.setdefault(version.code.organization_id, version)
-    return [(body, latest.get(body.pk)) for body in bodies]
+        published.setdefault(version.code.organization_id, []).append(version)
+    return [(body, _in_force(published.get(body.pk, []))) for body in bodies]

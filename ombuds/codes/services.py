@@ -56,6 +56,7 @@ def _read_interchange(text: str) -> parser.ParsedCode:
 
 
 def _check_interchange(parsed: parser.ParsedCode) -> None:
+    """What the database will insist on, said first and plainly: known modalities, unique citations."""
     seen: set[str] = set()
     for provision in parsed.walk():
         if provision.modality not in (None, *Provision.Modality.values):
@@ -70,6 +71,19 @@ def _check_interchange(parsed: parser.ParsedCode) -> None:
             raise CodeError("a provision has neither citation, heading nor text")
     if not parsed.provisions:
         raise CodeError("no provisions in the JSON")
+
+
+DEFAULT_CODE_SLUG = "code"
+_LABEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,49}$")
+
+
+def check_version_label(label: str) -> None:
+    """Labels appear in URLs (/csec/code/v/2024/1.2(c)): letters, digits, dot, hyphen, underscore."""
+    if not _LABEL.match(label):
+        raise CodeError(
+            f"version label {label!r} must be 1 to 50 letters, digits, dots, hyphens or underscores, "
+            "starting with a letter or digit"
+        )
 
 
 def _next_label(code: Code) -> str:
@@ -99,7 +113,6 @@ def code_version_import(
     label: str | None = None,
     effective_date: dt.date | None = None,
     publish: bool = False,
-    code_slug: str | None = None,
     acting_user: Any = None,
 ) -> tuple[CodeVersion, bool]:
     """Store a parsed code as a new draft version (published at once when ``publish``).
@@ -111,18 +124,18 @@ def code_version_import(
     source_bytes = source.encode("utf-8") if isinstance(source, str) else source
     digest = hashlib.sha256(source_bytes).hexdigest() if source_bytes else ""
     title = (parsed.title or "").strip() or "Code of Conduct"
-    code_slug = code_slug or "code"
+    _check_interchange(parsed)
+    # One code per body for now; the Code row exists so a body can later hold several (bylaws, …).
     code, _ = Code.objects.select_for_update().get_or_create(
-        organization=organization, slug=code_slug, defaults={"title": title[:300]}
+        organization=organization, slug=DEFAULT_CODE_SLUG, defaults={"title": title[:300]}
     )
     label = (label or "").strip() or _next_label(code)
-    if len(label) > 50:
-        raise CodeError("version label is longer than 50 characters")
+    check_version_label(label)
     existing = code.versions.filter(label=label).first()
     if existing is not None:
         if digest and existing.source_sha256 == digest:
             if publish and not existing.is_published:
-                code_version_publish(version=existing, acting_user=acting_user)
+                existing = code_version_publish(version=existing, acting_user=acting_user)
             return existing, False
         raise CodeError(
             f"{organization.slug} already has a version {label!r} of this code with a different text; "
@@ -143,7 +156,7 @@ def code_version_import(
     )
     _store_tree(version, parsed.provisions)
     if publish:
-        code_version_publish(version=version, acting_user=acting_user)
+        version = code_version_publish(version=version, acting_user=acting_user)
     return version, True
 
 
@@ -209,7 +222,9 @@ def _store_tree(version: CodeVersion, provisions: list[parser.Provision]) -> Non
 
 
 def _unique_anchor(citation: str, fallback: str, taken: set[str]) -> str:
-    base = citation_anchor(citation) if citation else "h-" + (slugify(fallback)[:60] or "section")
+    base = (citation_anchor(citation) if citation else "") or "h-" + (
+        slugify(fallback)[:60] or "section"
+    )
     anchor, n = base, 2
     while anchor in taken:
         anchor, n = f"{base}-{n}", n + 1
@@ -238,11 +253,12 @@ def code_version_publish(*, version: CodeVersion, acting_user: Any = None) -> Co
 
 
 @transaction.atomic
-def code_version_delete_draft(*, version: CodeVersion) -> None:
+def code_version_delete_draft(*, version: CodeVersion, acting_user: Any = None) -> None:
     version = _lock_draft(version)
-    # Children before parents: provisions protect their children.
-    for provision in version.provisions.order_by("-depth"):
-        provision.delete()
+    # Deepest first: a provision protects its children.
+    depths = version.provisions.values_list("depth", flat=True).distinct()
+    for depth in sorted(depths, reverse=True):
+        version.provisions.filter(depth=depth).delete()
     version.delete()
 
 
@@ -257,11 +273,19 @@ def _lock_provision(provision: Provision) -> tuple[CodeVersion, Provision]:
 
 
 def _refresh_full_text(provision: Provision) -> None:
-    lead_in = provision.parent.text if provision.parent_id else ""
-    provision.full_text = (
-        parser.join_full_text(lead_in, provision.text) if lead_in else provision.text
-    )
-    provision.modality = parser.detect_modality(provision.full_text) or ""
+    """Re-derive what the parser derives: the full text read on its own (the parent's lead-in, such
+    as "Members shall:", joined to the text) and its modality."""
+    parent_text = provision.parent.text if provision.parent_id else ""
+    provision.full_text = parser.full_text_of(parent_text, provision.text)
+    provision.modality = (parser.modality_of(provision.full_text) or "") if provision.text else ""
+
+
+def _refresh_children(provision: Provision) -> None:
+    children = list(provision.children.all())
+    for child in children:
+        child.parent = provision
+        _refresh_full_text(child)
+    Provision.objects.bulk_update(children, ["full_text", "modality"])
 
 
 def _check_citation(version: CodeVersion, citation: str, *, exclude: int | None = None) -> None:
@@ -271,7 +295,7 @@ def _check_citation(version: CodeVersion, citation: str, *, exclude: int | None 
 
 @transaction.atomic
 def provision_update(
-    *, provision: Provision, label: str, citation: str, heading: str, text: str
+    *, provision: Provision, label: str, citation: str, heading: str, text: str, acting_user: Any = None
 ) -> Provision:
     """Correct one provision of a draft; its children's full text follows its new lead-in."""
     version, provision = _lock_provision(provision)
@@ -285,10 +309,10 @@ def provision_update(
         set(version.provisions.exclude(pk=provision.pk).values_list("anchor", flat=True)),
     )
     _refresh_full_text(provision)
-    provision.save()
-    for child in provision.children.all():
-        _refresh_full_text(child)
-        child.save(update_fields=["full_text", "modality"])
+    provision.save(
+        update_fields=["label", "citation", "heading", "text", "anchor", "full_text", "modality"]
+    )
+    _refresh_children(provision)
     return provision
 
 
@@ -317,7 +341,7 @@ def _renumber(version: CodeVersion) -> None:
 
 
 @transaction.atomic
-def provision_move(*, provision: Provision, direction: str) -> Provision:
+def provision_move(*, provision: Provision, direction: str, acting_user: Any = None) -> Provision:
     """Swap a provision with its previous ("up") or next ("down") sibling, children and all."""
     version, provision = _lock_provision(provision)
     siblings = list(version.provisions.filter(parent_id=provision.parent_id).order_by("position"))
@@ -338,7 +362,9 @@ def provision_move(*, provision: Provision, direction: str) -> Provision:
 
 
 @transaction.atomic
-def provision_split(*, provision: Provision, at: int, citation: str, label: str = "") -> Provision:
+def provision_split(
+    *, provision: Provision, at: int, citation: str, label: str = "", acting_user: Any = None
+) -> Provision:
     """Split a provision's text at character ``at``; the second part becomes the next sibling."""
     version, provision = _lock_provision(provision)
     first, second = provision.text[:at].strip(), provision.text[at:].strip()
@@ -351,13 +377,14 @@ def provision_split(*, provision: Provision, at: int, citation: str, label: str 
     provision.text = first
     _refresh_full_text(provision)
     provision.save(update_fields=["text", "full_text", "modality"])
+    _refresh_children(provision)
     taken = set(version.provisions.values_list("anchor", flat=True))
     new = Provision(
         version=version,
         parent=provision.parent,
         position=version.provisions.count() + 10_000,
         depth=provision.depth,
-        label=label.strip() or citation.rsplit(".", 1)[-1],
+        label=label.strip() or _label_from_citation(citation, provision.parent),
         citation=citation,
         anchor=_unique_anchor(citation, second, taken),
         text=second,
@@ -368,6 +395,16 @@ def provision_split(*, provision: Provision, at: int, citation: str, label: str 
     # Place it right after the provision it came from (and that provision's subtree).
     _place_after(version, new, provision)
     return new
+
+
+def _label_from_citation(citation: str, parent: Provision | None) -> str:
+    """"1.2(d)" under "1.2" -> "(d)"; "1.3" under "1" -> "1.3"; "3.9" under "3" -> "3.9"."""
+    parent_citation = parent.citation if parent is not None else ""
+    if parent_citation and citation.startswith(parent_citation + "("):
+        return citation[len(parent_citation) :]
+    if parent_citation and citation.startswith(parent_citation + ".") and not parent_citation[-1:].isdigit():
+        return citation[len(parent_citation) + 1 :]
+    return citation
 
 
 def _place_after(version: CodeVersion, node: Provision, anchor_node: Provision) -> None:
@@ -390,8 +427,11 @@ def _place_after(version: CodeVersion, node: Provision, anchor_node: Provision) 
 
 
 @transaction.atomic
-def provision_merge_next(*, provision: Provision) -> Provision:
-    """Merge the next sibling into this provision: texts joined, its children adopted."""
+def provision_merge_next(*, provision: Provision, acting_user: Any = None) -> Provision:
+    """Merge the next sibling into this provision: texts joined, its children adopted.
+
+    The next sibling's heading is dropped (a provision has one heading); its text follows this one's.
+    """
     version, provision = _lock_provision(provision)
     nxt = (
         version.provisions.filter(parent_id=provision.parent_id, position__gt=provision.position)
@@ -400,14 +440,12 @@ def provision_merge_next(*, provision: Provision) -> Provision:
     )
     if nxt is None:
         raise CodeError(f"{provision} has no next provision to merge with")
-    provision.text = " ".join(filter(None, [provision.text, nxt.heading, nxt.text]))
+    provision.text = " ".join(filter(None, [provision.text, nxt.text]))
     _refresh_full_text(provision)
     provision.save(update_fields=["text", "full_text", "modality"])
     nxt.children.update(parent=provision)
     nxt.delete()
     _renumber(version)
-    for child in provision.children.all():
-        _refresh_full_text(child)
-        child.save(update_fields=["full_text", "modality"])
+    _refresh_children(provision)
     provision.refresh_from_db()
     return provision

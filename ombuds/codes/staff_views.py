@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -46,8 +47,12 @@ def version_list(request: HttpRequest, organization) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        data = upload.read()
         try:
+            if upload.size > settings.OMBUDS_MAX_CODE_BYTES:
+                raise CodeError(
+                    f"too large: {upload.size:,} bytes, the limit is {settings.OMBUDS_MAX_CODE_BYTES:,}"
+                )
+            data = upload.read()
             parsed = services.read_code_file(data, filename=upload.name)
             version, created = services.code_version_import(
                 organization=organization,
@@ -114,7 +119,7 @@ def version_publish(request: HttpRequest, organization, pk: int) -> HttpResponse
 def version_delete(request: HttpRequest, organization, pk: int) -> HttpResponse:
     version = _version(organization, pk)
     try:
-        services.code_version_delete_draft(version=version)
+        services.code_version_delete_draft(version=version, acting_user=request.user)
     except CodeError as exc:
         messages.error(request, str(exc))
         return redirect("codes_staff:version", org=organization.slug, pk=version.pk)
@@ -127,7 +132,7 @@ def provision_edit(request: HttpRequest, organization, pk: int, ppk: int) -> Htt
     version = _version(organization, pk)
     provision = _provision(version, ppk)
     form = ProvisionForm(request.POST or None, instance=provision)
-    split_form = SplitForm(provision=provision)
+    split_form = SplitForm(provision=provision, prefix="split")
     if request.method == "POST" and not version.is_published and form.is_valid():
         data = form.cleaned_data
         try:
@@ -137,6 +142,7 @@ def provision_edit(request: HttpRequest, organization, pk: int, ppk: int) -> Htt
                 citation=data["citation"],
                 heading=data["heading"],
                 text=data["text"],
+                acting_user=request.user,
             )
         except CodeError as exc:
             form.add_error("citation", str(exc))
@@ -162,12 +168,16 @@ def provision_edit(request: HttpRequest, organization, pk: int, ppk: int) -> Htt
 def provision_split(request: HttpRequest, organization, pk: int, ppk: int) -> HttpResponse:
     version = _version(organization, pk)
     provision = _provision(version, ppk)
-    split_form = SplitForm(request.POST, provision=provision)
+    split_form = SplitForm(request.POST, provision=provision, prefix="split")
     if split_form.is_valid():
         data = split_form.cleaned_data
         try:
             services.provision_split(
-                provision=provision, at=data["at"], citation=data["citation"], label=data["label"]
+                provision=provision,
+                at=data["at"],
+                citation=data["citation"],
+                label=data["label"],
+                acting_user=request.user,
             )
         except CodeError as exc:
             split_form.add_error(None, str(exc))
@@ -198,7 +208,9 @@ def provision_move(request: HttpRequest, organization, pk: int, ppk: int) -> Htt
         request,
         organization,
         version,
-        lambda: services.provision_move(provision=provision, direction=direction),
+        lambda: services.provision_move(
+            provision=provision, direction=direction, acting_user=request.user
+        ),
         f"Moved {provision} {direction}.",
     )
 
@@ -212,6 +224,6 @@ def provision_merge(request: HttpRequest, organization, pk: int, ppk: int) -> Ht
         request,
         organization,
         version,
-        lambda: services.provision_merge_next(provision=provision),
+        lambda: services.provision_merge_next(provision=provision, acting_user=request.user),
         f"Merged the next provision into {provision}.",
     )

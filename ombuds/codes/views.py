@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.vary import vary_on_headers
 
 from ombuds.codes import selectors
 from ombuds.codes.models import CodeVersion
@@ -26,7 +27,7 @@ def body_home(request: HttpRequest, org: str) -> HttpResponse:
     )
 
 
-def _render_version(request, organization, version, *, is_current: bool) -> HttpResponse:
+def _render_version(request, organization, version, current) -> HttpResponse:
     return render(
         request,
         "codes/version_detail.html",
@@ -34,24 +35,22 @@ def _render_version(request, organization, version, *, is_current: bool) -> Http
             "body": organization,
             "version": version,
             "tree": selectors.provision_tree(version),
-            "is_current": is_current,
-            "current": version if is_current else selectors.current_version(organization),
+            "current": current,
+            "standing": selectors.version_standing(version, current),
         },
     )
 
 
 def code_current(request: HttpRequest, org: str) -> HttpResponse:
     organization = organization_get(org)
-    return _render_version(request, organization, _require_current(organization), is_current=True)
+    current = _require_current(organization)
+    return _render_version(request, organization, current, current)
 
 
 def version_detail(request: HttpRequest, org: str, label: str) -> HttpResponse:
     organization = organization_get(org)
     version = selectors.version_get(organization, label)
-    current = selectors.current_version(organization)
-    return _render_version(
-        request, organization, version, is_current=current is not None and current.pk == version.pk
-    )
+    return _render_version(request, organization, version, selectors.current_version(organization))
 
 
 def version_list(request: HttpRequest, org: str) -> HttpResponse:
@@ -75,42 +74,45 @@ def version_list(request: HttpRequest, org: str) -> HttpResponse:
     )
 
 
-def _provision_page(request, organization, version, anchor: str, *, is_current: bool):
+def _provision_page(request, organization, version, current, anchor: str) -> HttpResponse:
+    standing = selectors.version_standing(version, current)
     provision = selectors.provision_by_anchor(version, anchor)
     if anchor != provision.anchor:
         # A citation typed as written ("Rule 1") goes to its canonical permalink ("Rule-1").
-        name = "codes:provision" if is_current else "codes:version_provision"
-        kwargs = {"org": organization.slug, "anchor": provision.anchor}
-        if not is_current:
-            kwargs["label"] = version.label
-        return redirect(name, **kwargs)
-    children = list(provision.children.order_by("position"))
+        if standing == "current":
+            return redirect("codes:provision", org=organization.slug, anchor=provision.anchor)
+        return redirect(
+            "codes:version_provision",
+            org=organization.slug,
+            label=version.label,
+            anchor=provision.anchor,
+        )
     return render(
         request,
         "codes/provision_detail.html",
         {
             "body": organization,
             "version": version,
+            "current": current,
+            "standing": standing,
             "provision": provision,
             "ancestors": selectors.provision_ancestors(provision),
-            "children": children,
-            "is_current": is_current,
+            "children": list(provision.children.order_by("position")),
         },
     )
 
 
 def provision_current(request: HttpRequest, org: str, anchor: str) -> HttpResponse:
     organization = organization_get(org)
-    version = _require_current(organization)
-    return _provision_page(request, organization, version, anchor, is_current=True)
+    current = _require_current(organization)
+    return _provision_page(request, organization, current, current, anchor)
 
 
 def provision_in_version(request: HttpRequest, org: str, label: str, anchor: str) -> HttpResponse:
     organization = organization_get(org)
     version = selectors.version_get(organization, label)
     current = selectors.current_version(organization)
-    is_current = current is not None and current.pk == version.pk
-    return _provision_page(request, organization, version, anchor, is_current=is_current)
+    return _provision_page(request, organization, version, current, anchor)
 
 
 def version_diff(request: HttpRequest, org: str) -> HttpResponse:
@@ -138,10 +140,12 @@ def version_diff(request: HttpRequest, org: str) -> HttpResponse:
     return render(request, "codes/version_diff.html", context, status=status)
 
 
+@vary_on_headers("HX-Request")
 def code_search(request: HttpRequest, org: str) -> HttpResponse:
     organization = organization_get(org)
     query = request.GET.get("q", "").strip()[:200]
     hits = selectors.provision_search(organization, query) if query else []
     context = {"body": organization, "query": query, "hits": hits}
-    template = "codes/_search_results.html" if request.htmx else "codes/search.html"
-    return render(request, template, context)
+    # htmx asks for the results alone, except when restoring a page from history.
+    partial = request.htmx and not request.htmx.history_restore_request
+    return render(request, "codes/_search_results.html" if partial else "codes/search.html", context)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,7 +59,7 @@ def _admin_password_file() -> Path:
 
 
 @transaction.atomic
-def load_demo() -> tuple[str, str, list[str]]:
+def load_demo() -> tuple[str, str | None, list[str]]:
     """Load the demo bodies and codes; return the admin login and what was done."""
     folder = seeds_dir()
     missing = [b.seed for b in SEED_BODIES if not (folder / b.seed).is_file()]
@@ -89,23 +90,24 @@ def load_demo() -> tuple[str, str, list[str]]:
     return username, password, done
 
 
-def _ensure_admin() -> tuple[str, str]:
-    """The demo administrator, with a password kept in the data directory so a second run prints the
-    same login without changing anything."""
+def _ensure_admin() -> tuple[str, str | None]:
+    """The demo administrator. Its password is kept in the data directory so that a second run prints
+    the same login without changing anything; an "admin" account made some other way is left alone
+    (the password returned is then None)."""
     User = get_user_model()
     password_file = _admin_password_file()
     user = User.objects.filter(username=ADMIN_USERNAME).first()
-    password = password_file.read_text(encoding="utf-8").strip() if password_file.is_file() else ""
-    if user is None or not password or not user.check_password(password):
+    password: str | None = None
+    if user is None:
         password = secrets.token_urlsafe(12)
-        if user is None:
-            user = User.objects.create_superuser(ADMIN_USERNAME, "admin@example.org", password)
-        else:
-            user.set_password(password)
-            user.save(update_fields=["password"])
+        user = User.objects.create_superuser(ADMIN_USERNAME, "admin@example.org", password)
         password_file.parent.mkdir(parents=True, exist_ok=True)
-        password_file.write_text(password, encoding="utf-8")
-        password_file.chmod(0o600)
+        fd = os.open(password_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(password)
+    elif password_file.is_file():
+        stored = password_file.read_text(encoding="utf-8").strip()
+        password = stored if user.check_password(stored) else None
     for organization in Organization.objects.filter(slug__in=[b.slug for b in SEED_BODIES]):
         BodyRole.objects.get_or_create(
             user=user, organization=organization, role=BodyRole.Role.ADMINISTRATOR

@@ -125,7 +125,7 @@ def test_import_publish_list_export_and_diff(body, tmp_path, v1_file):
     exported = run("export", "--org", "guild", "--version", "v1", "--format", "json")
     assert json.loads(exported)["provisions"][0]["citation"] == "1"
     markdown = run("export", "--org", "guild", "--format", "markdown")
-    assert "## 1 CLIENTS" in markdown or "## 1 Clients" in markdown.title() or "## 1 " in markdown
+    assert "\n## 1 CLIENTS\n" in markdown
     assert "**2.2** Members shall not disparage a colleague." in markdown
 
 

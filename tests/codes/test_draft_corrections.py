@@ -34,7 +34,7 @@ def test_editing_text_recomputes_modality(draft):
 
 def test_a_citation_already_used_is_refused(draft):
     p = draft.provisions.get(citation="1.2")
-    with pytest.raises(CodeError, match="citation '2.1' is already used"):
+    with pytest.raises(CodeError, match=r"citation '2\.1' is already used"):
         services.provision_update(provision=p, label="2.1", citation="2.1", heading="", text="x")
 
 

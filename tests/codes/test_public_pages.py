@@ -119,13 +119,22 @@ def test_search_ranks_matching_provisions(client, body, published, django_assert
 def test_search_finds_nothing_plainly(client, published):
     html = client.get("/guild/code/search/", {"q": "zebra"}).content.decode()
     assert "No provision matches “zebra”" in html
+    assert "Try fewer words" in html
 
 
-def test_search_via_htmx_returns_only_the_results(client, published):
+def test_search_via_htmx_returns_only_the_results_and_the_status_line(client, published):
     response = client.get("/guild/code/search/", {"q": "records"}, headers={"HX-Request": "true"})
     html = response.content.decode()
     assert "<html" not in html
     assert 'href="/guild/code/1.2"' in html
+    assert '<span id="search-status" hx-swap-oob="innerHTML">' in html
+    assert response["Vary"] and "HX-Request" in response["Vary"]
+
+
+def test_a_history_restore_gets_the_whole_page(client, published):
+    headers = {"HX-Request": "true", "HX-History-Restore-Request": "true"}
+    html = client.get("/guild/code/search/", {"q": "records"}, headers=headers).content.decode()
+    assert "<html" in html
 
 
 def test_the_home_page_lists_bodies_and_their_codes(
@@ -135,3 +144,65 @@ def test_the_home_page_lists_bodies_and_their_codes(
         html = client.get("/").content.decode()
     assert "Guild of Examples (GOE)" in html
     assert "Other Council" in html and "No code published yet." in html
+
+
+def test_a_drafts_provisions_are_never_public(client, body, published, draft):
+    assert client.get(f"/guild/code/v/{draft.label}/1.2").status_code == 404
+    from ombuds.codes.services import provision_update
+
+    provision_update(
+        provision=draft.provisions.get(citation="1.2"),
+        label="1.2",
+        citation="1.2",
+        heading="",
+        text="Secret draft wording.",
+    )
+    assert (
+        "No provision matches"
+        in client.get("/guild/code/search/", {"q": "secret"}).content.decode()
+    )
+    assert "Secret draft wording" not in client.get("/guild/code/").content.decode()
+
+
+def test_a_version_published_ahead_of_its_date_is_announced_not_in_force(client, body, published):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    later = timezone.localdate() + dt.timedelta(days=30)
+    services.code_version_import(
+        organization=body,
+        parsed=small_code(changed=True),
+        source=b"v2",
+        label="v2",
+        effective_date=later,
+        publish=True,
+    )
+    assert 'id="2.2"' not in client.get("/guild/code/").content.decode()  # v1 is still in force
+    html = client.get("/guild/code/v/v2/").content.decode()
+    assert "published but not yet in force" in html
+    assert "Guild of Examples (GOE)" in client.get("/").content.decode()
+    assert "version v1" in client.get("/").content.decode()
+
+
+def test_a_citation_without_url_safe_characters_still_gets_an_anchor(client, body):
+    from ombuds.codes.parser import ParsedCode
+
+    parsed = ParsedCode.from_dict(
+        {
+            "title": "T",
+            "provisions": [{"label": "§", "citation": "§", "text": "Members shall be fair."}],
+        }
+    )
+    services.code_version_import(
+        organization=body, parsed=parsed, source=b"s", label="v1", publish=True
+    )
+    html = client.get("/guild/code/").content.decode()
+    assert 'id="h-members-shall-be-fair"' in html
+
+
+def test_the_stylesheet_is_collected_for_production(settings):
+    from django.contrib.staticfiles import finders
+
+    assert finders.find("ombuds/ombuds.css")
+    assert finders.find("django_htmx/htmx-2.min.js")

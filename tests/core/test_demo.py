@@ -51,8 +51,15 @@ def test_running_the_demo_twice_changes_nothing(capsys):
     assert "already loaded" in second
 
 
+def test_an_admin_account_made_another_way_keeps_its_password(django_user_model, capsys):
+    django_user_model.objects.create_superuser("admin", "ops@example.org", "the-operators-own")
+    call_command("demo")
+    assert "was left as it is" in capsys.readouterr().out
+    assert django_user_model.objects.get(username="admin").check_password("the-operators-own")
+
+
 def test_the_demo_says_where_it_looked_when_the_seeds_are_missing(settings, tmp_path):
     settings.SHARED_DIR = tmp_path / "nowhere"
-    with pytest.raises(CommandError, match="seed texts not found in .*nowhere"):
+    with pytest.raises(CommandError, match=r"seed texts not found in .*nowhere"):
         call_command("demo")
     assert not Organization.objects.exists()

@@ -64,7 +64,6 @@ class Command(BaseCommand):
         p.add_argument("--version", dest="label", help="version label (default: v1, v2, ...)")
         p.add_argument("--effective", help="effective date, YYYY-MM-DD")
         p.add_argument("--publish", action="store_true", help="publish at once")
-        p.add_argument("--code", dest="code_slug", default="code", help="which of the body's codes")
 
         p = sub.add_parser("publish", help="publish a draft version")
         p.add_argument("--org", required=True)
@@ -115,7 +114,6 @@ class Command(BaseCommand):
         label: str | None,
         effective: str | None,
         publish: bool,
-        code_slug: str,
         **_: Any,
     ) -> None:
         organization = _organization(org)
@@ -134,7 +132,6 @@ class Command(BaseCommand):
             label=label,
             effective_date=_date(effective),
             publish=publish,
-            code_slug=code_slug,
         )
         count = version.provisions.count()
         state = "published" if version.is_published else "draft"

@@ -13,4 +13,10 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         for line in done:
             self.stdout.write(line)
-        self.stdout.write(self.style.SUCCESS(f"Administrator login: {username} / {password}"))
+        if password is None:
+            self.stdout.write(
+                f"Administrator login: the existing account {username!r} was left as it is "
+                "(its password is unchanged; `ombuds changepassword admin` sets a new one)"
+            )
+        else:
+            self.stdout.write(self.style.SUCCESS(f"Administrator login: {username} / {password}"))
