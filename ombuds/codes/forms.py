@@ -32,7 +32,6 @@ class ImportForm(forms.Form):
         label="Publish at once (a published version can no longer be corrected)", required=False
     )
 
-
     def clean_label(self) -> str:
         label = self.cleaned_data["label"].strip()
         if label:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from ombuds.codes._parsing import decoding, pipeline, semantics
+
 Modality = Literal["obligation", "prohibition", "permission"]
 Format = Literal["text", "markdown", "rst"]
 
@@ -99,10 +101,60 @@ class ParsedCode:
 
 
 def decode(data: bytes, *, max_bytes: int | None = None) -> str:
-    """Decode the bytes of a code file, refusing what is not a text (raises ParseError)."""
-    raise NotImplementedError
+    """Decode the bytes of a code file, refusing what is not a text (raises ParseError).
+
+    Refused, each with a one-line message that says what and where: empty or blank input, input
+    over ``max_bytes``, binary input (a NUL byte, or mostly control characters), and text that is
+    not UTF-8 (with the offset of the first bad byte). A UTF-8 byte order mark is dropped and line
+    ends become ``\\n``.
+    """
+    return decoding.decode(data, max_bytes=max_bytes, error=ParseError)
 
 
 def parse(text: str, *, format: Format | None = None, filename: str | None = None) -> ParsedCode:
-    """Parse a code of conduct. ``format`` is guessed from ``filename`` and the text when not given."""
-    raise NotImplementedError
+    """Parse a code of conduct. ``format`` is guessed from ``filename`` and the text when not given.
+
+    Never raises on a string: what cannot be read as structure becomes one provision per
+    paragraph, and whatever looks wrong (a gap in the numbering, a citation used twice) is
+    reported in ``warnings`` with its line number.
+    """
+    with pipeline.no_cyclic_gc():
+        tree, metadata = pipeline.run(text, format, filename)
+        return ParsedCode(
+            title=tree.title,
+            issuer=metadata["issuer"],
+            effective=metadata["effective"],
+            preamble=list(tree.preamble),
+            provisions=[_provision(node) for node in pipeline.provisions_of(tree.root)],
+            warnings=list(tree.warnings),
+        )
+
+
+def full_text_of(parent_text: str, text: str) -> str:
+    """A provision read on its own: the lead-in that ends its parent's text, if any, then its text.
+
+    ``full_text_of("Members shall:", "keep records; and")`` is ``"Members shall keep records"``; a
+    parent whose text does not end in a lead-in (a colon, "except") adds nothing.
+    """
+    lead = semantics.lead_in_of(parent_text) if parent_text else None
+    return semantics.join_lead(lead, text) if lead and text else text
+
+
+def modality_of(full_text: str) -> Modality | None:
+    """The modality of a provision from its full text: an imperative after the lead-in, or else the
+    first of "shall not" (and the other prohibitions), "shall"/"must", "may"."""
+    own = full_text.partition(": ")[2] or full_text
+    return semantics.modality(own, full_text)  # type: ignore[return-value]
+
+
+def _provision(node: pipeline.Node) -> Provision:
+    return Provision(
+        label=node.label,
+        citation=node.citation,
+        heading=node.heading,
+        text=node.text,
+        full_text=node.full_text,
+        modality=node.modality,  # type: ignore[arg-type]
+        subject=node.subject,
+        children=[_provision(child) for child in pipeline.provisions_of(node)],
+    )

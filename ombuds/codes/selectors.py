@@ -10,7 +10,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from ombuds.codes.diff import CodeDiff, diff_provisions
-from ombuds.codes.models import Code, CodeVersion, Provision
+from ombuds.codes.models import CodeVersion, Provision
 from ombuds.register.models import Organization
 
 
@@ -40,7 +40,7 @@ def current_version(organization: Organization) -> CodeVersion | None:
 
 
 def version_standing(version: CodeVersion, current: CodeVersion | None) -> str:
-    """"current", "upcoming" (published, effective later) or "earlier", for what a page says of it."""
+    """ "current", "upcoming" (published, effective later) or "earlier", for what a page says of it."""
     if current is not None and version.pk == current.pk:
         return "current"
     if version.effective_date and version.effective_date > timezone.localdate():
@@ -177,8 +177,11 @@ def provision_search(organization: Organization, query: str, *, limit: int = 50)
         .select_related("version__code")
         .order_by("version_id", "position")
     )
+    candidates = list(candidates)
+    parents = {p.parent_id for p in candidates if p.parent_id}
     for provision in candidates:
-        body = provision.full_text or provision.text
+        # A lead-in ("Members shall:") is searched on its own words: its clauses are found as themselves.
+        body = provision.text if provision.pk in parents else provision.full_text or provision.text
         heading_words = {_stem(_clean(w)) for w in provision.heading.split()}
         body_words = [_stem(_clean(w)) for w in body.split()]
         body_set = set(body_words)

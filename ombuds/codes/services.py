@@ -295,7 +295,13 @@ def _check_citation(version: CodeVersion, citation: str, *, exclude: int | None 
 
 @transaction.atomic
 def provision_update(
-    *, provision: Provision, label: str, citation: str, heading: str, text: str, acting_user: Any = None
+    *,
+    provision: Provision,
+    label: str,
+    citation: str,
+    heading: str,
+    text: str,
+    acting_user: Any = None,
 ) -> Provision:
     """Correct one provision of a draft; its children's full text follows its new lead-in."""
     version, provision = _lock_provision(provision)
@@ -398,11 +404,15 @@ def provision_split(
 
 
 def _label_from_citation(citation: str, parent: Provision | None) -> str:
-    """"1.2(d)" under "1.2" -> "(d)"; "1.3" under "1" -> "1.3"; "3.9" under "3" -> "3.9"."""
+    """ "1.2(d)" under "1.2" -> "(d)"; "1.3" under "1" -> "1.3"; "3.9" under "3" -> "3.9"."""
     parent_citation = parent.citation if parent is not None else ""
     if parent_citation and citation.startswith(parent_citation + "("):
         return citation[len(parent_citation) :]
-    if parent_citation and citation.startswith(parent_citation + ".") and not parent_citation[-1:].isdigit():
+    if (
+        parent_citation
+        and citation.startswith(parent_citation + ".")
+        and not parent_citation[-1:].isdigit()
+    ):
         return citation[len(parent_citation) + 1 :]
     return citation
 

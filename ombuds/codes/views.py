@@ -148,4 +148,6 @@ def code_search(request: HttpRequest, org: str) -> HttpResponse:
     context = {"body": organization, "query": query, "hits": hits}
     # htmx asks for the results alone, except when restoring a page from history.
     partial = request.htmx and not request.htmx.history_restore_request
-    return render(request, "codes/_search_results.html" if partial else "codes/search.html", context)
+    return render(
+        request, "codes/_search_results.html" if partial else "codes/search.html", context
+    )

@@ -6,6 +6,7 @@ Blocks keep the raw (still marked-up) text of their lines; inline markup is remo
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .patterns import (
@@ -21,6 +22,7 @@ from .source import RST_ADORNMENT
 _ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
 _HR = re.compile(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
 _ENDS_PARAGRAPH = re.compile(r"[.!?:;]['\"”’)\]*_]*$")
+_FIRST_TOKEN = re.compile(r" *\S+ +")
 _CONTINUES = re.compile(r"(?:[,(\-–—/]|\b(?:and|or|nor|of|the|a|an|to|in|for|with|by|that))$", re.I)
 
 
@@ -29,7 +31,6 @@ class Block:
     kind: str  # "heading", "item" or "para"
     line: int
     indent: int = 0
-    blank_before: bool = True
     # headings
     level: int = 0  # 1-6 from markup; 0 for a heading the text alone announces
     markup: str = ""  # "atx", "underline", "keyword", "roman", "caps", "bare"
@@ -65,7 +66,6 @@ class _BlockParser:
         return ""
 
     def _emit(self, block: Block) -> Block:
-        block.blank_before = self.blank
         self.blocks.append(block)
         self.blank = False
         return block
@@ -111,7 +111,7 @@ class _BlockParser:
         if self._text_heading(i, no, stripped):
             return i + 1
         marker = parse_marker(stripped)
-        if marker is not None and not self._is_lazy_continuation(marker):
+        if marker is not None and not self._is_lazy_continuation(marker, indent):
             self._item(no, indent, line, marker)
             return i + 1
         self._text(no, indent, stripped)
@@ -129,8 +129,10 @@ class _BlockParser:
                 return 3
         below = self._line(i + 1).strip()
         under = RST_ADORNMENT.match(below)
-        if not under or over or self.current is not None and self.current.kind == "item":
+        if not under or over or (self.current is not None and self.current.kind == "item"):
             return 0
+        if parse_marker(stripped) is not None:
+            return 0  # "- item" above a rule is a list item
         if self.fmt == "markdown" and below[0] not in "=-":
             return 0
         if self.fmt != "rst" and len(below) < min(len(stripped), 3):
@@ -148,7 +150,12 @@ class _BlockParser:
         """Headings that only their wording announces: keywords, roman numerals, capitals, titles."""
         starts_paragraph = self.blank or self.current is None or self._previous_ends_paragraph()
         keyword = keyword_heading(stripped)
-        if keyword and (starts_paragraph or not keyword.title or is_all_caps(keyword.title)):
+        if keyword and (
+            starts_paragraph
+            or not keyword.title
+            or is_all_caps(keyword.title)
+            or is_title_like(keyword.title)
+        ):
             self._heading(no, stripped, 0, "keyword")
             return True
         if not starts_paragraph:
@@ -160,6 +167,8 @@ class _BlockParser:
             return False
         if self.fmt == "markdown":
             return self._sandwiched_title(i, no, stripped)
+        if self.fmt == "rst":
+            return False  # reStructuredText underlines its headings
         nxt = self._line(i + 1).strip()
         if is_all_caps(stripped) and len(stripped.split()) <= 15 and not stripped.endswith(","):
             self._heading(no, stripped, 0, "caps")
@@ -208,21 +217,34 @@ class _BlockParser:
         nxt = parse_marker(self._next_nonblank(i + 1).strip())
         return this is not None and nxt is not None and nxt.style == this.style
 
-    def _is_lazy_continuation(self, marker: Marker) -> bool:
+    def _is_lazy_continuation(self, marker: Marker, indent: int) -> bool:
         """'2.1 of the covenant' wrapped onto a new line is not clause 2.1."""
-        if self.blank or self.current is None or marker.kind == "bullet":
+        current = self.current
+        if self.blank or current is None or marker.kind == "bullet":
             return False
         if not marker.text[:1].islower():
+            return False
+        # "b. pausing ..." after "a. denying ..." continues the list, lower case or not.
+        continues_list = current.marker is not None and (
+            marker.style == current.marker.style or indent <= current.indent
+        )
+        if current.kind == "item" and continues_list:
             return False
         return not self._previous_ends_paragraph()
 
     def _item(self, no: int, indent: int, line: str, marker: Marker) -> None:
-        content_indent = indent + len(marker.written) + 1
-        body = line.strip()[len(line.strip()) - len(marker.text) :] if marker.text else ""
-        if marker.text:
-            content_indent = len(line) - len(body)
+        # Where the item's words start, after its marker: an indented paragraph continues it.
+        first_token = _FIRST_TOKEN.match(line)
+        content_indent = first_token.end() if first_token else indent + 2
         block = self._emit(
-            Block("item", no, indent, marker=marker, content_indent=content_indent, paragraphs=[[marker.text]])
+            Block(
+                "item",
+                no,
+                indent,
+                marker=marker,
+                content_indent=content_indent,
+                paragraphs=[[marker.text]],
+            )
         )
         self.open_items = [b for b in self.open_items if b.indent < indent] + [block]
         self.current = block
@@ -279,3 +301,90 @@ def _wrap_width(lines: list[tuple[int, str]]) -> int | None:
 
 def parse_blocks(lines: list[tuple[int, str]], fmt: str) -> list[Block]:
     return _BlockParser(lines, fmt).run()
+
+
+# Plain text: lines whose numbering was lost --------------------------------------------------------
+
+_FOOTNOTE = re.compile(r"^(?:Footnote|Note)\s+(?P<n>\d{1,2})\b")
+_NOTE = re.compile(r"^(?:NOTE|Note|N\.B\.|Footnote)\b\s*[:\d]")
+_LINE_MARKER = Marker(None, "line", "", "", "line")
+
+
+def attach_footnotes(blocks: list[Block]) -> list[Block]:
+    """'Footnote 1 ...' joins the paragraph whose word carries the mark ('development1')."""
+    out: list[Block] = []
+    for block in blocks:
+        match = _FOOTNOTE.match(block.first_line) if block.kind == "para" else None
+        if match and _attach(out, match.group("n"), block):
+            continue
+        out.append(block)
+    return out
+
+
+def _attach(previous: list[Block], number: str, footnote: Block) -> bool:
+    mark = re.compile(rf"(?<=[a-z]{{3}}){number}(?=\b|[^\w])")
+    for block in reversed(previous):
+        for paragraph in block.paragraphs:
+            for i, line in enumerate(paragraph):
+                if mark.search(line):
+                    paragraph[i] = mark.sub("", line, count=1)
+                    block.paragraphs.extend(footnote.paragraphs)
+                    return True
+    return False
+
+
+def lines_as_items(
+    blocks: list[Block], clean: Callable[[str], str], is_labelled: Callable[[str], bool]
+) -> list[str]:
+    """A plain text copied from a web page loses its list numbers: one provision per line.
+
+    Under a labelled heading ("II. Rules of Practice") every paragraph is then a provision, but
+    for an opening lead-in that ends with a colon; elsewhere only the paragraphs that follow such a
+    lead-in are. A note ("NOTE: ...") ends the run and stays prose. Returns a warning per run.
+    """
+    warnings = []
+    heading: Block | None = None
+    run: list[Block] = []
+    for block in [*blocks, None]:
+        if block is not None and block.kind == "para":
+            run.append(block)
+            continue
+        title = clean(heading.first_line) if heading is not None else ""
+        converted = _convert_run(run, bool(title) and is_labelled(title)) if run else []
+        if converted:
+            under = f' under "{title}"' if title else ""
+            warnings.append(
+                f"line {converted[0].line}: {len(converted)} lines{under} carry no numbers; "
+                "each became a provision, numbered by its position"
+            )
+        run = []
+        if block is not None and block.kind == "heading":
+            heading = block
+        elif block is not None:
+            heading = None  # prose after items stays prose
+    return warnings
+
+
+def _convert_run(run: list[Block], labelled: bool) -> list[Block]:
+    start = None
+    if labelled and len(run) >= 2:
+        start = 1 if _ends_with_colon(run[0]) else 0
+    else:
+        for i, block in enumerate(run[:-1]):
+            if _ends_with_colon(block):
+                start = i + 1
+                break
+    converted: list[Block] = []
+    for block in run[start:] if start is not None else ():
+        if _NOTE.match(block.first_line):
+            break
+        block.kind = "item"
+        block.marker = _LINE_MARKER
+        block.content_indent = block.indent + 1
+        converted.append(block)
+    return converted
+
+
+def _ends_with_colon(block: Block) -> bool:
+    last = block.paragraphs[-1][-1].rstrip() if block.paragraphs and block.paragraphs[-1] else ""
+    return last.endswith(":")

@@ -8,18 +8,21 @@ from __future__ import annotations
 
 import re
 
-_CHROME = frozenset(
-    """skip to main content|skip to content|skip to navigation|skip navigation|jump to navigation|
-    jump to content|back to top|return to top|go to top|top of page|print this page|print page|
-    share this page|share this|share|menu|main menu|toggle navigation|open menu|close menu|search|
-    search this site|log in|login|sign in|sign up|register|subscribe|home|breadcrumb|breadcrumbs|
-    you are here|accept|accept all|accept cookies|accept all cookies|decline|reject all|
-    manage cookies|cookie settings|got it|close|dismiss|previous|next|read more|email this page|
-    follow us|contact us|site map|sitemap|privacy policy|terms of use|terms of service""".replace(
-        "\n", ""
-    )
-    .replace("    ", "")
-    .split("|")
+
+def _phrases(text: str) -> frozenset[str]:
+    return frozenset(phrase.strip() for phrase in text.split("|") if phrase.strip())
+
+
+# Whole lines that only page chrome consists of. Single words ("Home", "Register", "Search") are
+# left alone: a code may well have a section of that name.
+_CHROME = _phrases(
+    """
+    skip to main content | skip to content | skip to navigation | skip navigation |
+    jump to navigation | jump to content | back to top | return to top | go to top | top of page |
+    print this page | share this page | email this page | toggle navigation | main menu |
+    open menu | close menu | search this site | you are here | accept cookies |
+    accept all cookies | reject all cookies | manage cookies | cookie settings | follow us on
+    """
 )
 _NAV_HEADERS = re.compile(
     r"^(?:in this section|in this area|on this page|in this page|related pages|related links|"
@@ -27,28 +30,31 @@ _NAV_HEADERS = re.compile(
     r"table of contents|contents|page contents)\s*:?$",
     re.IGNORECASE,
 )
-_NAV_ITEM = re.compile(r"^(?:[-*+•]\s+)?[»›>|]\s*\S")
+_NAV_ITEM = re.compile(r"^(?:[-*+•]\s+)?[»›]\s*\S")
 _COOKIE = re.compile(
     r"\bcookies?\b.*\b(?:accept|consent|we use|uses|this (?:site|website)|policy|settings|"
     r"preferences|browsing|experience)\b|\b(?:we use|this (?:site|website) uses)\b.*\bcookies?\b",
     re.IGNORECASE,
 )
+# "(c) 2024 ..." is a copyright line, "(c) respond to complaints" a clause.
 _COPYRIGHT = re.compile(
-    r"^(?:copyright\s*)?(?:©|\(c\)|copyright)\s*(?:\d{4}|[A-Z])|\ball rights reserved\b",
-    re.IGNORECASE,
+    r"^(?:copyright\b|©)|^\(c\)\s*(?:19|20)\d\d\b|\ball rights reserved\b", re.IGNORECASE
 )
-_BREADCRUMB = re.compile(r"\S\s+[>»›/|]\s+\S.*\s[>»›/|]\s+\S")
+_BREADCRUMB = re.compile(r"\S\s+[>»›]\s+\S.*\s[>»›]\s+\S")
 _ANCHOR_LINK_ITEM = re.compile(r"^[-*+]\s+\[.*\]\(#[^)]*\)\s*$")
 _LIST_ITEM = re.compile(r"^(?:[-*+•»›]|\d{1,3}[.)])\s+")
-_MARKUP_AROUND = re.compile(r"^[*_#\s]+|[*_\s]+$")
+_LONGEST_DEBRIS = 400  # characters: page chrome is short, a provision may be long
 
 
 def _bare(line: str) -> str:
-    return _MARKUP_AROUND.sub("", line.strip())
+    """The line without the emphasis around it ("**Table of Contents**")."""
+    return line.strip().strip("*_ \t")
 
 
 def is_debris_line(line: str) -> bool:
     """A single line that is page chrome wherever it appears."""
+    if len(line) > _LONGEST_DEBRIS:
+        return False
     text = _bare(line)
     if not text:
         return False
@@ -66,13 +72,13 @@ def is_debris_line(line: str) -> bool:
 
 
 def _is_nav_entry(line: str) -> bool:
-    """A short line or list item, the kind a navigation menu lists ("» Our Members", "FAQ")."""
-    text = _bare(line)
-    if _ANCHOR_LINK_ITEM.match(line.strip()):
+    """An entry of a navigation menu: a short list item ("- » Our Members") or an in-page link."""
+    stripped = line.strip()
+    if _ANCHOR_LINK_ITEM.match(stripped) or _NAV_ITEM.match(stripped):
         return True
-    if _NAV_ITEM.match(text):
-        return True
-    body = _LIST_ITEM.sub("", text)
+    if not _LIST_ITEM.match(stripped):
+        return False
+    body = _bare(_LIST_ITEM.sub("", stripped))
     return bool(body) and len(body.split()) <= 6 and not body.endswith((".", ";", ":", ","))
 
 

@@ -14,10 +14,11 @@ def normalise_newlines(text: str) -> str:
 
 
 def _human_size(size: int) -> str:
+    """' (50.0 MB)' for a size worth rounding, '' for a few bytes."""
     for unit, factor in (("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10)):
         if size >= factor:
-            return f"{size / factor:.1f} {unit}"
-    return f"{size} bytes"
+            return f" ({size / factor:.1f} {unit})"
+    return ""
 
 
 def _line_col(data: bytes, offset: int) -> str:
@@ -26,19 +27,25 @@ def _line_col(data: bytes, offset: int) -> str:
     return f"line {line}, column {column}"
 
 
+_OTHER_ENCODINGS = (
+    (codecs.BOM_UTF32_LE, "UTF-32"),  # before UTF-16: its mark starts with UTF-16's
+    (codecs.BOM_UTF32_BE, "UTF-32"),
+    (codecs.BOM_UTF16_LE, "UTF-16"),
+    (codecs.BOM_UTF16_BE, "UTF-16"),
+)
+
+
 def decode(data: bytes, *, max_bytes: int | None = None, error: type[Exception]) -> str:
+    """The text of ``data``, or ``error`` with a one-line reason (see ``parser.decode``)."""
     if max_bytes is not None and len(data) > max_bytes:
         raise error(
-            f"input too large: {_human_size(len(data))} ({len(data)} bytes), "
-            f"the limit is {_human_size(max_bytes)} ({max_bytes} bytes)"
+            f"too large: {len(data):,} bytes{_human_size(len(data))}, "
+            f"the limit is {max_bytes:,} bytes"
         )
     if not data:
         raise error("empty input: the file has 0 bytes")
-    for bom, name in ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32")) + (
-        (codecs.BOM_UTF16_LE, "UTF-16"),
-        (codecs.BOM_UTF16_BE, "UTF-16"),
-    ):
-        if data.startswith(bom):
+    for mark, name in _OTHER_ENCODINGS:
+        if data.startswith(mark):
             raise error(f"not UTF-8: the file starts with a {name} byte order mark (offset 0)")
     nul = data.find(b"\x00")
     if nul != -1:
@@ -50,17 +57,23 @@ def decode(data: bytes, *, max_bytes: int | None = None, error: type[Exception])
             f"not UTF-8: invalid byte 0x{data[exc.start]:02x} at offset {exc.start} "
             f"({_line_col(data, exc.start)})"
         ) from None
-    bom = len(codecs.BOM_UTF8) if text.startswith("\ufeff") else 0
-    text = text[1:] if bom else text
-    controls = sum(text.count(ch) for ch in _CONTROL)
-    if controls > _CONTROL_RATIO * len(text):
-        first = min(i for i in (text.find(ch) for ch in _CONTROL) if i != -1)
-        offset = bom + len(text[:first].encode("utf-8"))
-        raise error(
-            f"binary input: {controls} of {len(text)} characters are control characters "
-            f"(the first at offset {offset}, {_line_col(data, offset)})"
-        )
+    skipped = len(codecs.BOM_UTF8) if text.startswith("\ufeff") else 0
+    text = text[1:] if skipped else text
+    _refuse_control_characters(data, text, skipped, error)
     text = normalise_newlines(text)
     if not text.strip():
         raise error(f"empty input: the file has only whitespace ({len(data)} bytes)")
     return text
+
+
+def _refuse_control_characters(
+    data: bytes, text: str, skipped: int, error: type[Exception]
+) -> None:
+    controls = sum(text.count(ch) for ch in _CONTROL)
+    if controls > _CONTROL_RATIO * len(text):
+        first = min(i for i in (text.find(ch) for ch in _CONTROL) if i != -1)
+        offset = skipped + len(text[:first].encode("utf-8"))
+        raise error(
+            f"binary input: {controls} of {len(text)} characters are control characters "
+            f"(the first at offset {offset}, {_line_col(data, offset)})"
+        )

@@ -21,8 +21,9 @@ _AUTOLINK = re.compile(r"<((?:https?|ftp|mailto):[^\s<>]+|[^\s<>@]+@[^\s<>@]+\.[
 
 # [text] with at most one level of nested brackets inside: "[[PROJECT] Diversity Statement]".
 _BRACKETED = r"\[((?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]"
-_IMAGE = re.compile(r"!" + _BRACKETED + r"\([^()\s]*(?:\s+\"[^\"\n]*\")?\)")
-_INLINE_LINK = re.compile(_BRACKETED + r"\(([^()\s]*)(?:\s+\"[^\"\n]*\")?\)")
+_IMAGE = re.compile(r"!" + _BRACKETED + r"\((?:[^()\n]|\([^()\n]*\))*\)")
+# The destination may hold spaces ("mailto:EMAIL ADDRESS") and one level of parentheses.
+_INLINE_LINK = re.compile(_BRACKETED + r"\((?:[^()\n]|\([^()\n]*\))*\)")
 _REF_LINK = re.compile(_BRACKETED + r"\[([^\[\]\n]*)\]")
 _SHORTCUT_LINK = re.compile(_BRACKETED + r"(?![\[(:])")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 
 from .semantics import sentences
@@ -43,16 +44,17 @@ _DATE_KEYWORD = re.compile(
 )
 
 _SUBTITLE_ISSUER = re.compile(
-    r"^(?:for|of)\s+(?:the\s+)?(?:members|member\s+agencies|members\s+and\s+\w+)\s+of\s+(?:the\s+)?"
+    r"^(?i:for|of)\s+(?i:the\s+)?(?i:members|member\s+agencies|members\s+and\s+\w+)\s+of\s+(?:the\s+)?"
     r"(?P<org>[A-Z].{2,120}?)\.?$"
 )
 _BY_ISSUER = re.compile(
-    r"\b(?:issued|adopted|promulgated|published|approved|maintained|distributed)\s+by\s+(?:the\s+)?"
+    r"\b(?:issued|adopted|promulgated|published|approved|distributed)\s+by\s+(?:the\s+)?"
     r"(?P<org>(?:[A-Z][\w&'’.-]*)(?:\s+(?:of|for|and|&|[A-Z][\w&'’.-]*))*)"
 )
 _TITLE_ISSUER = re.compile(
     r"^(?:the\s+)?(?P<org>(?:[A-Z][\w&'’.-]*\s+){0,5}?[A-Z][\w&'’.-]*(?:\s+(?:Foundation|Society|"
-    r"Association|Council|Institute|Board|Federation|Union|Organi[sz]ation|Bar|Commission|Syndicate)))"
+    r"Association|Council|Institute|Board|Federation|Union|Organi[sz]ation|Bar|Commission|Syndicate|"
+    r"Guild|Academy|College|Chamber|League|Committee|Alliance)))"
     r"\s+(?:Code|Community|Policy|Guidelines|Standards)\b"
 )
 _THE_ACRONYM_CODE = re.compile(
@@ -62,7 +64,19 @@ _ACRONYM_SUBJECT = re.compile(
     r"(?:^|[.!?]\s+)(?:The\s+)?(?P<org>[A-Z]{3,8})\s+(?:supports|believes|requires|expects|"
     r"establishes|adopted|maintains|publishes|promotes)\b"
 )
+_ABOUT_THE_CODE = re.compile(
+    r"\b(?:code|guidelines|policy|policies|standards|rules|document|revision|version|edition)\b",
+    re.I,
+)
 _PLACEHOLDER = re.compile(r"^\[[^\]]*\]$|\{\{.*\}\}")
+
+
+def _is_date(year: int, month: int, day: int) -> bool:
+    try:
+        datetime.date(year, month, day)
+    except ValueError:
+        return False
+    return True
 
 
 def iso_date(sentence: str) -> str | None:
@@ -77,7 +91,7 @@ def iso_date(sentence: str) -> str | None:
             f"{_MONTHS[groups['month'].lower().rstrip('.')]:02d}" if groups.get("month") else None
         )
         day = groups.get("day")
-        if month and day and 1 <= int(day) <= 31:
+        if month and day and _is_date(int(year), int(month), int(day)):
             return f"{year}-{month}-{int(day):02d}"
         if month:
             return f"{year}-{month}"
@@ -119,11 +133,38 @@ def issuer(title: str | None, subtitles: list[str], paragraphs: list[str]) -> st
             return _clean_org(match.group("org"))
     for pattern in (_BY_ISSUER, _THE_ACRONYM_CODE, _ACRONYM_SUBJECT):
         for paragraph in paragraphs:
-            match = pattern.search(paragraph)
-            if match:
-                found = _clean_org(match.group("org"))
-                if found:
-                    return found
+            for sentence in sentences(paragraph) if pattern.search(paragraph) else ():
+                match = pattern.search(sentence)
+                # "measures approved by the board" names no issuer; "this code, adopted by ..." does.
+                if match and (pattern is not _BY_ISSUER or _ABOUT_THE_CODE.search(sentence)):
+                    found = _clean_org(match.group("org"))
+                    if found:
+                        return found
+    return None
+
+
+_ORGANISATION = re.compile(
+    r"\b(?:association|society|council|institute|foundation|board|federation|union|"
+    r"organi[sz]ation|commission|bar|academy|college|guild|league|chamber|committee)\b",
+    re.I,
+)
+_CODE_NAME = re.compile(r"\b(?:code|ethics|conduct|standards|rules|guidelines|canons)\b", re.I)
+
+
+def title_under_issuer(title: str | None, preamble: list[str]) -> tuple[str, str] | None:
+    """'ASSOCIATION OF EXAMPLE MEDIATORS' over 'CODE OF PROFESSIONAL CONDUCT': the first line
+    names the issuer, the second the code. Returns (title, issuer) when the text reads so."""
+    if not title or not preamble:
+        return None
+    second = preamble[0]
+    if (
+        _ORGANISATION.search(title)
+        and not _CODE_NAME.search(title)
+        and _CODE_NAME.search(second)
+        and len(second.split()) <= 10
+        and not second.rstrip().endswith((".", ";", ":"))
+    ):
+        return second, title
     return None
 
 

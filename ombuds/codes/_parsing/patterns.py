@@ -9,6 +9,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+
+def vocabulary(text: str) -> frozenset[str]:
+    """A set of words written as a block of text."""
+    return frozenset(text.split())
+
+
 _ROMAN_VALUES = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100, "d": 500, "m": 1000}
 _ROMAN_RE = re.compile(r"^m{0,3}(cm|cd|d?c{0,3})(xc|xl|l?x{0,3})(ix|iv|v?i{0,3})$", re.I)
 
@@ -43,7 +49,10 @@ _DOTTED = re.compile(
 _ALNUM = re.compile(r"^(?P<label>[A-Z]\d{1,3}(?:\.\d{1,3})*)[.)](?:\s+|$)(?P<text>.*)$")
 _PAREN = re.compile(r"^\((?P<label>[a-z]{1,5}|[A-Z]{1,5}|\d{1,3})\)(?:\s+|$)(?P<text>.*)$")
 _NUMBER = re.compile(r"^(?P<label>\d{1,3})(?P<sep>[.)])(?:\s+|$)(?P<text>.*)$")
-_LETTER = re.compile(r"^(?P<label>[a-z]|[ivxlcdm]{2,6}|[A-Z]|[IVXLCDM]{2,7})(?P<sep>[.)])\s+(?P<text>.*)$")
+_LETTER = re.compile(
+    r"^(?P<label>[a-z]|[ivxlcdm]{2,6}|[A-Z]|[IVXLCDM]{2,7})(?P<sep>[.)])\s+(?P<text>.*)$"
+)
+_AUTO_NUMBER = re.compile(r"^#[.)](?:\s+|$)(?P<text>.*)$")  # reST "#." numbers itself
 _BULLET = re.compile(r"^(?P<m>[-*+•·▪◦‣●○■□➢►▸»–])(?:\s+|$)(?P<text>.*)$")
 
 
@@ -73,12 +82,16 @@ def parse_marker(line: str) -> Marker | None:
         if match:
             label = match.group("label")
             written = line[: match.start("text")].strip()
-            return Marker(label, f"dotted{label.count('.') + 1}", written, match.group("text"), "clause")
+            return Marker(
+                label, f"dotted{label.count('.') + 1}", written, match.group("text"), "clause"
+            )
         match = _NUMBER.match(line)
         if match:
             sep = match.group("sep")
             written = match.group("label") + sep
-            return Marker(match.group("label"), "num" + sep, written, match.group("text"), "ordered")
+            return Marker(
+                match.group("label"), "num" + sep, written, match.group("text"), "ordered"
+            )
         return None
     if first == "(":
         match = _PAREN.match(line)
@@ -88,12 +101,14 @@ def parse_marker(line: str) -> Marker | None:
                 label = f"({match.group('label')})"
                 return Marker(label, style, label, match.group("text"), "ordered")
         return None
-    if first in "Rr" or first in "CcPpAa":
+    if first in "RrCcPpAa":
         match = _CLAUSE_KEYWORD.match(line)
         if match:
             label = match.group("label")
             written = line[: match.start("text")].strip()
-            return Marker(label, f"rule{label.count('.') + 1}", written, match.group("text"), "clause")
+            return Marker(
+                label, f"rule{label.count('.') + 1}", written, match.group("text"), "clause"
+            )
     if first.isalpha():
         match = _ALNUM.match(line)
         if match:
@@ -105,8 +120,13 @@ def parse_marker(line: str) -> Marker | None:
             if style:
                 sep = match.group("sep")
                 written = match.group("label") + sep
-                return Marker(match.group("label"), style + sep, written, match.group("text"), "ordered")
+                return Marker(
+                    match.group("label"), style + sep, written, match.group("text"), "ordered"
+                )
         return None
+    if first == "#":
+        match = _AUTO_NUMBER.match(line)
+        return Marker(None, "auto", "#.", match.group("text"), "ordered") if match else None
     match = _BULLET.match(line)
     if match:
         marker = match.group("m")
@@ -114,14 +134,18 @@ def parse_marker(line: str) -> Marker | None:
         # "- (a) Where there is ..." : a bullet that carries its own label takes it.
         inner = parse_marker(text) if text[:1] == "(" else None
         if inner is not None and inner.label is not None:
-            return Marker(inner.label, inner.style, f"{marker} {inner.written}", inner.text, "ordered")
+            return Marker(
+                inner.label, inner.style, f"{marker} {inner.written}", inner.text, "ordered"
+            )
         return Marker(None, "bullet" + marker, marker, text, "bullet")
     return None
 
 
 # Headings ----------------------------------------------------------------------------------------
 
-_HEADING_KEYWORDS = "article|section|part|chapter|canon|standard|principle|division|appendix|schedule|annex"
+_HEADING_KEYWORDS = (
+    "article|section|part|chapter|canon|standard|principle|division|appendix|schedule|annex"
+)
 _KEYWORD_HEADING = re.compile(
     rf"^(?P<kw>(?i:{_HEADING_KEYWORDS}))s?\.?\s+"
     r"(?P<label>\d{1,4}(?:\.\d{1,4})*|[IVXLCDM]{1,7}|[A-Z]|[ivxlcdm]{1,7})(?![\w])\.?"
@@ -133,9 +157,11 @@ _NUMBER_HEADING = re.compile(
     r"^(?P<label>\d{1,3}(?:\.\d{1,3})*)(?:[.):]\s*|\s+[-–—]\s+|\s+(?=\S))(?P<title>\S.*)$"
 )
 _TERMINAL = re.compile(r"[.;,!]['\"”’)\]]*$")
-_SMALL_WORDS = frozenset(
-    "a an and as at but by for from in into nor of on or over per the to under upon via vs with "
-    "within without de la le du des".split()
+_SMALL_WORDS = vocabulary(
+    """
+    a an and as at but by for from in into nor of on or over per the to under upon via vs with
+    within without de la le du des
+    """
 )
 
 

@@ -5,58 +5,83 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .patterns import roman_value
+from .patterns import vocabulary as _words
+
+# "may" that speaks of what is possible, not of what is allowed: "there may be", "may seem".
+_EPISTEMIC_MAY = (
+    r"(?<!\bthere\s)(?<!\bit\s)may\b(?!\s+\d)"
+    r"(?!\s+(?:not\s+)?(?:seem|appear|differ|vary|occur|happen|result|lead|cause|affect|feel|"
+    r"arise|exist|include|involve|well|also|even|sometimes|often|always|necessarily)\b)"
+)
+
 # Leftmost match wins; at one position the alternatives are tried in order, prohibitions first,
 # so "shall not" is never read as "shall".
 _MODAL = re.compile(
     r"\b(?:"
-    r"(?P<prohibition>(?:shall|must|may)\s+(?:not|never)\b"
+    rf"(?P<prohibition>(?:shall|must|{_EPISTEMIC_MAY})\s+(?:not|never)\b"
     r"|(?:shall|must|should)\s+(?:at\s+all\s+times\s+)?(?:refrain|abstain)\s+from\b"
-    r"|(?:refrain|abstain)(?:s|ed|ing)?\s+from\b"
-    r"|never\b|do\s+not\b|don['’]t\b|cannot\s+be\s+tolerated\b"
+    r"|never\b|do\s+not\b|don['’]t\b"
+    r"|no\s+(?:[\w'’-]+,?\s+){0,8}?(?:shall|must|may)\s+be\b"  # "no false name shall be used"
     r"|(?:is|are)\s+(?:strictly\s+)?(?:prohibited|forbidden)\b"
     r"|(?:is|are)\s+not\s+(?:permitted|allowed|acceptable|tolerated)\b"
     r"|will\s+not\s+be\s+(?:tolerated|accepted|permitted|allowed)\b)"
     r"|(?P<obligation>shall\b|must\b|(?:is|are)\s+(?:required|obliged|obligated)\s+to\b)"
-    r"|(?P<permission>may\b|(?:is|are)\s+(?:permitted|allowed|entitled)\s+to\b)"
+    rf"|(?P<permission>{_EPISTEMIC_MAY}|(?:is|are)\s+(?:permitted|allowed|entitled)\s+to\b)"
+    # Advice is neither: "should enter into an agreement ... the engineer may make" is no permission.
+    r"|(?P<advice>should\b|ought\s+to\b)"
     r")",
     re.IGNORECASE,
 )
 
 # Base forms that open an imperative provision ("Adhere to ...", "Be accountable ...").
-_IMPERATIVE_VERBS = frozenset(
-    """abide abstain accept account acknowledge act adhere advise advocate alert allow answer apologize
-    apologise apply appreciate approach arrange ask assess assign assist assume attempt avoid be behave
-    call care cease check choose clarify collaborate comply conduct confirm consider consult contact
-    continue contribute cooperate co-operate correct credit deal decide decline declare deliver
-    demonstrate describe determine disclose discuss display document do educate encourage ensure
-    escalate establish exercise explain express facilitate focus follow foster gather give help hold
-    honor honour identify include inform investigate involve keep know lead learn leave let listen
-    look maintain make notify obey observe offer participate pay perform practice practise prepare
-    preserve prevent prioritize prioritise promote protect provide publish pursue reach recognize
-    recognise record recuse refer reflect refrain refuse reiterate remain remember remind remove
-    report represent request resolve respect respond retain return review safeguard seek serve share
-    show speak step stop strive submit support take talk teach tell thank think treat try uphold use
-    value verify welcome withdraw work write""".split()
+_IMPERATIVE_VERBS = _words(
+    """
+    abide abstain accept account acknowledge act adhere advise advocate alert allow answer
+    apologize apologise apply appreciate approach arrange ask assess assign assist assume
+    attempt avoid be behave call care cease check choose clarify collaborate comply conduct
+    confirm consider consult contact continue contribute cooperate co-operate correct credit
+    deal decide decline declare deliver demonstrate describe determine disclose discuss display
+    document do educate encourage ensure escalate establish exercise explain express facilitate
+    focus follow foster gather give help hold honor honour identify include inform investigate
+    involve keep know lead learn leave let listen look maintain make notify obey observe offer
+    participate pay perform practice practise prepare preserve prevent prioritize prioritise
+    promote protect provide publish pursue reach recognize recognise record recuse refer reflect
+    refrain refuse reiterate remain remember remind remove report represent request resolve
+    respect respond retain return review safeguard seek serve share show speak step stop strive
+    submit support take talk teach tell thank think treat try uphold use value verify welcome
+    withdraw work write
+    """
 )
-_LEADING_ADVERBS = frozenset(
-    "always never properly promptly immediately please also actively carefully diligently "
-    "fully honestly openly only regularly timely truthfully".split()
+_LEADING_ADVERBS = _words(
+    """
+    always never properly promptly immediately please also actively carefully diligently fully
+    honestly openly only regularly timely truthfully
+    """
 )
 
-_SUBORDINATORS = frozenset(
-    "if when where whenever unless although though while once after before as because except "
-    "consistent subject notwithstanding in for during upon".split()
+_SUBORDINATORS = _words(
+    """
+    if when where whenever unless although though while once after before as because except
+    consistent subject notwithstanding in for during upon
+    """
 )
 _NP_STOPS = re.compile(
     r"\s(?:who|which|that|whose|whom|having|when|where|while|in|as|at|under|during|within|upon|"
     r"before|after|by|engaged|acting|using|serving)\s",
     re.IGNORECASE,
 )
-_PRONOUNS = frozenset("he she it they we you i this these those such one which who that".split())
+_PRONOUNS = _words(
+    """
+    he she it they we you i this these those such one which who that
+    """
+)
 _MARKS = re.compile(r"[™®©℠]")
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])['\"”’)]*\s+(?=[\"“(\[]?[A-Z0-9])")
-_ABBREVIATIONS = re.compile(r"\b(?:e\.g|i\.e|etc|vs|cf|no|mr|mrs|ms|dr|st|inc|ltd|u\.s|art|sec)\.$", re.I)
+_ABBREVIATIONS = re.compile(
+    r"(?:^|\W)(?:e\.g|i\.e|etc|vs|cf|no|mr|mrs|ms|dr|st|inc|ltd|u\.s|art|sec)\.$", re.I
+)
 
 
 def sentences(text: str) -> list[str]:
@@ -64,9 +89,10 @@ def sentences(text: str) -> list[str]:
     parts: list[str] = []
     start = 0
     for match in _SENTENCE_END.finditer(text):
-        candidate = text[start : match.start()].strip()
-        if _ABBREVIATIONS.search(candidate):
-            continue
+        end = match.start()
+        if _ABBREVIATIONS.search(text[max(start, end - 12) : end].strip()):
+            continue  # "e.g. Name" does not end a sentence
+        candidate = text[start:end].strip()
         if candidate:
             parts.append(candidate)
         start = match.end()
@@ -76,25 +102,46 @@ def sentences(text: str) -> list[str]:
     return parts
 
 
-def modality(text: str) -> str | None:
+_PROHIBITIVE_START = re.compile(
+    r"^(?:do\s+not|don['’]t|never|refrain\s+from|abstain\s+from)\b", re.I
+)
+
+
+def modality(own: str, full_text: str | None = None) -> str | None:
+    """A provision's modality from its own words and, failing an imperative, its full text.
+
+    An imperative governs its provision ("Remember that venues may be shared" is an obligation);
+    otherwise the first modal verb of the full text decides ("Members shall:" + "keep records").
+    """
+    if _PROHIBITIVE_START.match(own):
+        return "prohibition"
+    if is_imperative(own):
+        return "obligation"
+    return modal_of(own if full_text is None else full_text)
+
+
+def is_order(text: str) -> bool:
+    """An imperative, positive ('Keep records') or negative ('Do not ...', 'Refrain from ...')."""
+    return bool(_PROHIBITIVE_START.match(text)) or is_imperative(text)
+
+
+def modal_of(text: str) -> str | None:
+    """The modality of the first modal verb in ``text``: 'shall not' -> 'prohibition', ..."""
     match = _MODAL.search(text)
-    if match:
-        return match.lastgroup
-    return "obligation" if is_imperative(text) else None
+    if match is None or match.lastgroup == "advice":
+        return None
+    return match.lastgroup
 
 
 def is_imperative(text: str) -> bool:
     words = re.findall(r"[A-Za-z][A-Za-z'’-]*", text[:80])
-    while words and words[0].lower() in _LEADING_ADVERBS:
+    if not words or not words[0][0].isupper() or not text.lstrip()[:1].isalpha():
+        return False
+    while len(words) > 1 and words[0].lower() in _LEADING_ADVERBS:
         words = words[1:]
-    if not words:
-        return False
-    first = words[0]
-    if first.lower() not in _IMPERATIVE_VERBS or not first[0].isupper():
-        return False
     # "Report violations ..." is an order; "Report documentation is ..." would not be, but codes
     # rarely open a provision with a noun that is also a verb, so the first word decides.
-    return True
+    return words[0].lower() in _IMPERATIVE_VERBS
 
 
 def clean_subject(text: str) -> str | None:
@@ -107,15 +154,21 @@ def clean_subject(text: str) -> str | None:
     return text[0].upper() + text[1:]
 
 
-def subject_of(sentence: str) -> str | None:
+_CLAUSE_BREAK = re.compile(r".*(?:[.!?:;]\s|\n)", re.DOTALL)
+
+
+def subject_of(text: str) -> str | None:
     """The noun phrase before the first modal verb: 'A lawyer', 'Members', 'Engineers'."""
-    match = _MODAL.search(sentence)
+    match = _MODAL.search(text)
     if not match:
         return None
-    before = sentence[: match.start()]
+    before = text[: match.start()]
+    sentence_start = _CLAUSE_BREAK.match(before)
+    if sentence_start:
+        before = before[sentence_start.end() :]
     if re.search(r"\b(?:do|don['’]t|never)\s*$", before, re.I):
         return None
-    segments = [s for s in before.split(",")]
+    segments = before.split(",")
     first_word = segments[0].strip().split(" ", 1)[0].lower() if segments[0].strip() else ""
     phrase = segments[-1] if first_word in _SUBORDINATORS else segments[0]
     if not phrase.strip() and len(segments) > 1:
@@ -145,7 +198,7 @@ def stated_subject(paragraphs: list[str]) -> str | None:
 
 # Inline sub-clauses ------------------------------------------------------------------------------
 
-_INLINE_MARK = re.compile(r"(?:(?<=^)|(?<=[\s:;,—–-]))\((?P<label>[a-z]{1,4}|\d{1,2})\)\s+")
+_INLINE_MARK = re.compile(r"(?:^|(?<=[\s:;,—–-]))\((?P<label>[a-z]{1,4}|\d{1,2})\)\s+")
 
 
 @dataclass(frozen=True)
@@ -155,11 +208,9 @@ class InlineSplit:
 
 
 def _sequence_key(label: str) -> tuple[str, int] | None:
-    from .patterns import roman_value
-
     if label.isdigit():
         return "num", int(label)
-    if len(label) == 1 and label not in "iv x":
+    if len(label) == 1 and label not in "ivx":
         return "alpha", ord(label) - ord("a") + 1
     value = roman_value(label)
     if value:
@@ -191,9 +242,7 @@ def split_inline(text: str) -> InlineSplit | None:
             continue
         key = _sequence_key(label)
         expected = len(run) + 1
-        if kind == "alpha" and label == chr(ord("a") + len(run)):
-            run.append(mark)
-        elif key == (kind, expected):
+        if (kind == "alpha" and label == chr(ord("a") + len(run))) or key == (kind, expected):
             run.append(mark)
     if len(run) < 2:
         return None
@@ -205,8 +254,8 @@ def split_inline(text: str) -> InlineSplit | None:
     return InlineSplit(lead, parts)
 
 
+_EXCEPT_END = re.compile(r"\bexcept\s*[;,]?$", re.IGNORECASE)
 _TRAILING_JOINER = re.compile(r"(?:[;,.]\s*(?:and|or|and/or)?|\s+(?:and|or))\s*$", re.IGNORECASE)
-_LEAD_END = re.compile(r"\s*[:—–-]+\s*$")
 
 
 def strip_joiner(text: str) -> str:
@@ -215,20 +264,34 @@ def strip_joiner(text: str) -> str:
 
 
 def lead_in_of(text: str) -> str | None:
-    """The sentence of a paragraph that introduces what follows it ('Members shall:'), if any."""
+    """The sentence that ends a paragraph and introduces what follows: 'Members shall:', or the
+    PH code's '... except;' (sic). None when the paragraph introduces nothing."""
     stripped = text.rstrip()
-    if not stripped.endswith((":", "—", "–", ";")) and not re.search(r"\bexcept\s*[;,]?$", stripped):
+    if not stripped.endswith((":", "—", "–")) and not _EXCEPT_END.search(stripped):
         return None
     parts = sentences(stripped)
     return parts[-1] if parts else None
 
 
+# A lead-in that ends on one of these words reads straight on into a clause in lower case.
+_OPEN_END = re.compile(
+    r"\b(?:shall|must|may|should|will|can|cannot|to|that|include|includes|including|are|is|be|"
+    r"except|if|when|where|whether|of|for|by|with|from|in|on|and|or|as|than|not|namely|such|"
+    r"which|who|means|whereby)$",
+    re.IGNORECASE,
+)
+
+
 def join_lead(lead: str, text: str) -> str:
-    """'Members shall:' + 'maintain accounts; and' -> 'Members shall maintain accounts'."""
-    lead = _LEAD_END.sub("", lead.rstrip())
-    lead = re.sub(r"\s*;$", "", lead)
+    """A clause read on its own: its lead-in, then its words without the trailing '; and'.
+
+    'Members shall:' + 'maintain accounts; and' -> 'Members shall maintain accounts';
+    'It will:' + 'Acknowledge the report.' -> 'It will: Acknowledge the report'.
+    """
     body = strip_joiner(text)
-    first = body.split(" ", 1)[0] if body else ""
-    if first[:1].isupper() and first[1:].islower() and first.isalpha():
-        body = first.lower() + body[len(first) :]
-    return f"{lead} {body}".strip() if lead else body
+    bare = re.sub(r"[\s:;,—–-]+$", "", lead.rstrip())
+    if not bare:
+        return body
+    if body[:1].islower() and _OPEN_END.search(bare):
+        return f"{bare} {body}"
+    return f"{bare}: {body}"

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from .inline import collapse, strip_html
+from .patterns import vocabulary
 
 FORMATS = ("text", "markdown", "rst")
 
@@ -30,20 +31,27 @@ _SUFFIXES = {
 }
 
 RST_ADORNMENT = re.compile(r"^([=\-~+^*#\"'`:._])\1{2,}$")
-_MD_SIGNS = re.compile(r"^(?:#{1,6}\s|\s*[*+-]\s+\S|\s*\d{1,3}\.\s+\S)|\*\*\S|\]\(|^\[[^\]]+\]:\s")
+# Signs of Markdown that plain text rarely has ("1." and "-" lists are common in both).
+_MD_SIGNS = re.compile(r"^#{1,6}\s|^\s*[*+]\s+\S|\*\*\S|__\S|\]\(|^\[[^\]]+\]:\s|^```")
 _RST_SIGNS = re.compile(r"^\.\.\s+(?:_[^:]+:|[\w-]+::)|:\w+:`")
 
 _FRONT_KEY = re.compile(r"^([A-Za-z][\w-]*)\s*[:=]\s*(.*)$")
-_PELICAN_KEYS = frozenset(
-    "title date modified author authors category tags slug summary lang status license template "
-    "save_as url translation keywords description layout".split()
+_PELICAN_KEYS = vocabulary(
+    """
+    title date modified author authors category tags slug summary lang status license template
+    save_as url translation keywords description layout
+    """
 )
+_BLOCKQUOTE = re.compile(r"^ {0,3}(?:> ?)+")
 _LINK_DEFINITION = re.compile(r"^ {0,3}\[([^\[\]]+)\]:\s*\S")
 _HTML_COMMENT_START = "<!--"
-_HTML_BLOCK_START = re.compile(r"^\s{0,3}<(table|div|p|ul|ol|dl|blockquote|pre|center|h[1-6])[\s>]", re.I)
+_HTML_BLOCK_START = re.compile(
+    r"^\s{0,3}<(table|div|p|ul|ol|dl|blockquote|pre|center|h[1-6])[\s>]", re.I
+)
 _HTML_HEADING = re.compile(r"^\s{0,3}<h([1-6])(?:\s[^<>]*)?>(.*?)</h\1>\s*$", re.I)
-_HTML_ROW = re.compile(r"<tr[\s>].*?</tr>", re.I | re.S)
-_HTML_CELL = re.compile(r"<t[hd][\s>](.*?)</t[hd]>", re.I | re.S)
+_HTML_ROW_START = re.compile(r"<tr(?:\s[^<>]*)?>", re.I)
+_HTML_ROW_END = re.compile(r"</tr\s*>", re.I)
+_HTML_CELL_START = re.compile(r"<t[hd](?:\s[^<>]*)?>", re.I)
 _RST_EXPLICIT = re.compile(r"^\.\.(?:\s|$)")
 _RST_DIRECTIVE_WITH_BODY = re.compile(r"^\.\.\s+[\w-]+::")
 
@@ -90,26 +98,28 @@ def guess_format(text: str, filename: str | None) -> str:
     return "text"
 
 
-def _front_matter(lines: list[str], meta: dict[str, str]) -> int:
-    """Read YAML (---), TOML (+++) or Pelican (Key: value) front matter; return lines consumed."""
-    first = next((i for i, line in enumerate(lines) if line.strip()), None)
-    if first is None:
+def _front_matter(lines: list[str], meta: dict[str, str], fmt: str) -> int:
+    """Read YAML (---), TOML (+++) or, in Markdown, Pelican (Key: value) front matter at the very
+    top of the file; return the number of lines it takes."""
+    if not lines or not lines[0].strip():
         return 0
-    fence = lines[first].strip()
+    fence = lines[0].strip()
     if fence in ("---", "+++"):
         closers = ("---", "...") if fence == "---" else ("+++",)
-        for end in range(first + 1, min(len(lines), first + 200)):
+        for end in range(1, min(len(lines), 200)):
             if lines[end].strip() in closers:
-                body = lines[first + 1 : end]
+                body = lines[1:end]
                 if body and all(not b.strip() or _looks_like_front_matter(b) for b in body):
                     _read_keys(body, meta)
                     return end + 1
                 return 0
         return 0
-    end = first
+    if fmt != "markdown":
+        return 0
+    end = 0
     while end < len(lines) and lines[end].strip():
         end += 1
-    block = lines[first:end]
+    block = lines[:end]
     key = _FRONT_KEY.match(block[0])
     if (
         key
@@ -188,17 +198,28 @@ def _html_blocks(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
             end += 1
         end = min(end, len(lines) - 1)
         block = "\n".join(text for _, text in lines[i : end + 1])
-        rows = _HTML_ROW.findall(block) if tag == "table" else []
+        rows = _table_rows(block) if tag == "table" else []
         if rows:
-            for offset, row in enumerate(rows):
-                cells = [collapse(strip_html(cell)) for cell in _HTML_CELL.findall(row)]
-                out.append((no + offset, " | ".join(cell for cell in cells if cell)))
+            out.extend((no + offset, row) for offset, row in enumerate(rows))
             out.append((lines[end][0], ""))
         else:
             for line_no, text in lines[i : end + 1]:
                 out.append((line_no, strip_html(text)))
         i = end + 1
     return out
+
+
+def _table_rows(table: str) -> list[str]:
+    """The rows of an HTML table as text, cells joined by ' | ' (split, not matched: a table
+    with unclosed tags costs no more than a closed one)."""
+    rows = []
+    for chunk in _HTML_ROW_START.split(table)[1:]:
+        row = _HTML_ROW_END.split(chunk, maxsplit=1)[0]
+        cells = [collapse(strip_html(cell)) for cell in _HTML_CELL_START.split(row)[1:]]
+        text = " | ".join(cell for cell in cells if cell)
+        if text:
+            rows.append(text)
+    return rows
 
 
 def _markdown_scaffolding(lines: list[tuple[int, str]]) -> tuple[list[tuple[int, str]], set[str]]:
@@ -208,6 +229,7 @@ def _markdown_scaffolding(lines: list[tuple[int, str]]) -> tuple[list[tuple[int,
         lines = _html_blocks(lines)
     out: list[tuple[int, str]] = []
     for no, line in lines:
+        line = _BLOCKQUOTE.sub("", line)  # a quoted code is read as the code
         definition = _LINK_DEFINITION.match(line)
         if definition:
             references.add(collapse(definition.group(1)).lower())
@@ -241,7 +263,7 @@ def prepare(text: str, *, format: str | None, filename: str | None) -> Source:
     fmt = format if format in FORMATS else guess_format(text, filename)
     raw = text.split("\n")
     meta: dict[str, str] = {}
-    start = _front_matter(raw, meta)
+    start = _front_matter(raw, meta, fmt)
     lines = [(no + 1, line) for no, line in enumerate(raw)][start:]
     references: set[str] = set()
     if fmt == "markdown":

@@ -1,14 +1,12 @@
-"""Blocks to a tree of provisions: nesting, labels, lead-ins and the preamble.
+"""Blocks to a tree of provisions.
 
-The tree is built in one pass over the blocks (headings close deeper headings; list items and
-clauses nest by indentation and numbering style) and then tidied per section: prose before the
-first provision becomes the section's text (the preamble, at the top), a paragraph that introduces
-a list becomes the lead-in of its items, and unlabelled items get their position as label.
+Provisions are headings and items (list items, numbered clauses). Prose belongs to the heading
+it stands under: it is that heading's text, or the preamble before the first heading. A paragraph
+that ends with a colon is also the lead-in of the list right after it.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -16,12 +14,12 @@ from .blocks import Block
 from .patterns import heading_label, roman_value
 from .semantics import lead_in_of
 
-_PREAMBLE_HEADINGS = re.compile(r"^(?:preamble|foreword)$", re.IGNORECASE)
+MAX_DEPTH = 24  # provisions nest no deeper than this, whatever the indentation says
 
 
 @dataclass
 class Node:
-    kind: str  # "root", "heading", "item" or "para"
+    kind: str  # "root", "heading", "item", or "prose" (a paragraph at the top, before headings)
     line: int
     label: str | None = None
     heading: str | None = None
@@ -29,14 +27,15 @@ class Node:
     children: list[Node] = field(default_factory=list)
     level: int = 0
     indent: int = 0
-    content_indent: int = 0
     style: str | None = None
-    written: str | None = None
-    markup: str = ""
-    positional: bool = False
+    keyword: str | None = None  # "article", "canon", ... for a heading that named its kind
+    list_id: int = 0  # items of one list share it
+    lead_in: str | None = None  # the words of the parent that introduce this provision
+    current_lead: str | None = None  # lead-in for the next items added under this node
+    open_list: tuple[int, str] | None = None  # the list that the next item may continue
+    inline_source: str | None = None  # the text as written, before inline sub-clauses split off
+    lead_context: str | None = None  # the lead-in read on its own, with its parent's lead-in
     transparent: bool = False  # groups provisions without adding to their citations
-    lead_in: str | None = None  # the sentence of the parent that introduces this provision
-    inline_source: str | None = None  # text as written before its inline sub-clauses were split off
     citation: str | None = None
     full_text: str = ""
     modality: str | None = None
@@ -56,83 +55,68 @@ class Node:
 class Tree:
     root: Node
     title: str | None
-    title_line: int | None
-    subtitles: list[str]
     preamble: list[str]
-    trailing: list[str]  # prose after the last provision that belongs to no section
-    warnings: list[str]
-
-
-def is_provision(node: Node) -> bool:
-    return node.kind in ("heading", "item")
+    warnings: list[str] = field(default_factory=list)
 
 
 class TreeBuilder:
-    def __init__(self, blocks: list[Block], fmt: str, clean: Callable[[str], str]) -> None:
+    def __init__(self, blocks: list[Block], clean: Callable[[str], str]) -> None:
         self.blocks = blocks
-        self.fmt = fmt
         self.clean = clean
-        self.root = Node("root", 0, level=0)
+        self.root = Node("root", 0)
         self.stack: list[Node] = [self.root]
-        self.keyword_levels: list[str] = []
+        self.kinds: list[str] = []  # kinds of labelled text headings, outermost first
         self.base_level = max((b.level for b in blocks if b.kind == "heading"), default=0)
-        self.last_heading_level = 0
-        self.warnings: list[str] = []
+        self.last_level = 0
+        self.lists = 0
 
-    # building ---------------------------------------------------------------------------
     def build(self) -> Tree:
-        blocks = self.blocks
-        title, title_line, subtitles, start = self._title(blocks)
-        for block in blocks[start:]:
+        title, start = self._title()
+        for block in self.blocks[start:]:
             if block.kind == "heading":
-                self._add_heading(block)
+                self._heading(block)
             elif block.kind == "item":
-                self._add_item(block)
+                self._item(block)
             else:
-                self._add_para(block)
-        return Tree(self.root, title, title_line, subtitles, [], [], self.warnings)
+                self._para(block)
+        return Tree(self.root, title, [])
 
-    def _title(self, blocks: list[Block]) -> tuple[str | None, int | None, list[str], int]:
-        """The document's own title: its first block, when that is an unlabelled top heading."""
-        if not blocks or blocks[0].kind != "heading":
-            return None, None, [], 0
-        first = blocks[0]
+    # the title ---------------------------------------------------------------------------------
+    def _title(self) -> tuple[str | None, int]:
+        """The first block, when it is an unlabelled heading at the top level of the document."""
+        if not self.blocks or self.blocks[0].kind != "heading":
+            return None, 0
+        first = self.blocks[0]
         text = self.clean(first.first_line)
-        if heading_label(text).label is not None:
-            return None, None, [], 0
-        marked = [b.level for b in blocks if b.kind == "heading" and b.level]
-        if first.level and first.level > min(marked):
-            return None, None, [], 0
+        if not text or heading_label(text).label is not None:
+            return None, 0
+        levels = [b.level for b in self.blocks if b.kind == "heading" and b.level]
+        if first.level and first.level > min(levels):
+            return None, 0
         if not first.level and first.markup not in ("bare", "caps"):
-            return None, None, [], 0
-        subtitles: list[str] = []
-        start = 1
-        # A short unmarked line right under the title ("For members of the ...") is a subtitle.
-        if len(blocks) > 1 and blocks[1].markup == "bare" and not first.level:
-            subtitles.append(self.clean(blocks[1].first_line))
-            start = 2
-        elif len(blocks) > 1 and blocks[1].kind == "para" and len(blocks[1].paragraphs[0]) == 1:
-            line = self.clean(blocks[1].first_line)
-            if len(line.split()) <= 14 and not line.endswith("."):
-                subtitles.append(line)
-        return text, first.line, subtitles, start
+            return None, 0
+        return text, 1
 
-    def _heading_level(self, block: Block, label: str | None, keyword: str | None) -> int:
+    # headings ----------------------------------------------------------------------------------
+    def _level(self, block: Block, label: str | None, keyword: str | None) -> int:
         if block.level:
             return block.level
         if label is not None:
             kind = keyword or block.markup
-            if kind not in self.keyword_levels:
-                self.keyword_levels.append(kind)
-            return self.base_level + self.keyword_levels.index(kind) + 1
-        return self.last_heading_level or self.base_level + 1
+            if kind not in self.kinds:
+                self.kinds.append(kind)
+            return self.base_level + self.kinds.index(kind) + 1
+        # An unmarked title without a label sits beside the heading before it.
+        return self.last_level or self.base_level + 1
 
-    def _add_heading(self, block: Block) -> None:
+    def _heading(self, block: Block) -> None:
         text = self.clean(block.first_line)
         parsed = heading_label(text)
-        level = self._heading_level(block, parsed.label, parsed.keyword)
-        self.last_heading_level = level
-        while len(self.stack) > 1 and (self.stack[-1].kind != "heading" or self.stack[-1].level >= level):
+        level = self._level(block, parsed.label, parsed.keyword)
+        self.last_level = level
+        while len(self.stack) > 1 and (
+            self.stack[-1].kind != "heading" or self.stack[-1].level >= level
+        ):
             self.stack.pop()
         node = Node(
             "heading",
@@ -140,23 +124,33 @@ class TreeBuilder:
             label=parsed.label,
             heading=parsed.title or None,
             level=level,
-            markup=block.markup,
-            style=parsed.keyword,
+            keyword=parsed.keyword,
         )
+        # "When taking an incident report:" introduces the list right under it.
+        if node.heading and node.heading.rstrip().endswith(":"):
+            node.current_lead = node.heading
         self.stack[-1].children.append(node)
+        self.stack[-1].open_list = None
         self.stack.append(node)
 
-    def _add_para(self, block: Block) -> None:
-        while self.stack[-1].kind in ("item", "para"):
+    # prose -------------------------------------------------------------------------------------
+    def _para(self, block: Block) -> None:
+        while self.stack[-1].kind == "item":
             self.stack.pop()
-        texts = [self.clean(" ".join(lines)) for lines in block.paragraphs]
-        node = Node("para", block.line, texts=[t for t in texts if t], indent=block.indent)
-        if not node.texts:
+        container = self.stack[-1]
+        texts = [t for t in (self.clean(" ".join(lines)) for lines in block.paragraphs) if t]
+        if not texts:
             return
-        self.stack[-1].children.append(node)
-        self.stack.append(node)
+        if container.kind == "root":
+            # Prose at the top: preamble, or provisions when the text has no structure at all.
+            container.children.append(Node("prose", block.line, texts=texts))
+        else:
+            container.texts.extend(texts)
+        container.current_lead = lead_in_of(texts[-1])
+        container.open_list = None
 
-    def _add_item(self, block: Block) -> None:
+    # items -------------------------------------------------------------------------------------
+    def _item(self, block: Block) -> None:
         marker = block.marker
         assert marker is not None
         node = Node(
@@ -165,71 +159,77 @@ class TreeBuilder:
             label=marker.label,
             texts=[t for t in (self.clean(" ".join(p)) for p in block.paragraphs) if t],
             indent=block.indent,
-            content_indent=block.content_indent,
             style=marker.style,
-            written=marker.written,
         )
-        parent = self._item_parent(node)
+        parent = self._parent_of(node)
+        if parent.open_list is not None and parent.open_list[1] == node.style:
+            node.list_id = parent.open_list[0]
+        else:
+            self.lists += 1
+            node.list_id = self.lists
+            parent.open_list = (node.list_id, node.style or "")
+        if parent.kind == "item":
+            node.lead_in = lead_in_of(parent.texts[-1]) if parent.texts else None
+        else:
+            node.lead_in = parent.current_lead
         parent.children.append(node)
         self.stack.append(node)
 
-    def _item_parent(self, node: Node) -> Node:
+    def _parent_of(self, node: Node) -> Node:
         while True:
             top = self.stack[-1]
-            if top.kind in ("heading", "root"):
+            if top.kind != "item":
                 return top
-            if top.kind == "para":
-                if node.indent >= top.indent:
-                    return top
+            if len(self.stack) > MAX_DEPTH:
+                # Deeper than any code goes: a sibling of the deepest item, not a new level.
                 self.stack.pop()
-                continue
+                return self.stack[-1]
             if top.indent > node.indent + 1:
                 self.stack.pop()
                 continue
             if top.indent < node.indent - 1:
                 return top
-            self._settle_roman(node, top)
+            _settle_roman(node, top)
             if top.style == node.style:
                 self.stack.pop()
                 return self.stack[-1]
-            if any(n.kind == "item" and n.style == node.style for n in self.stack):
+            if any(
+                n.kind == "item" and n.style == node.style and abs(n.indent - node.indent) <= 1
+                for n in self.stack
+            ):
                 self.stack.pop()
                 continue
             return top
-
-    @staticmethod
-    def _settle_roman(node: Node, previous: Node) -> None:
-        """'i' after 'h' is a letter; 'i' under '(a)', or 'v' after 'iv', is a roman numeral."""
-        style, label = node.style or "", (node.label or "").strip("()")
-        prev = (previous.label or "").strip("()")
-        if "roman" in style.lower() and prev.lower() == "i" and roman_value(label) == 2:
-            # "(ii)" shows that the "(i)" before it was a roman numeral, not the letter i.
-            if previous.style and _as_roman(previous.style) == style:
-                previous.style = style
-            return
-        if len(label) != 1 or not roman_value(label) or "lower" not in style.lower():
-            return
-        roman = _as_roman(style)
-        prev = (previous.label or "").strip("()")
-        if previous.style == roman and roman_value(label) is None:
-            return
-        if previous.style == style and prev and ord(label.lower()) == ord(prev.lower()) + 1:
-            return
-        if previous.style == roman and roman_value(prev) and roman_value(label) == roman_value(prev) + 1:
-            node.style = roman
-            return
-        if label.lower() == "i" and previous.style != style:
-            node.style = roman
-        elif label.lower() == "i" and prev.lower() != "h":
-            node.style = roman
 
 
 def _as_roman(style: str) -> str:
     return style.replace("lower", "roman").replace("upper", "ROMAN")
 
 
-def iter_provisions(node: Node) -> Iterator[Node]:
-    for child in node.children:
-        if is_provision(child):
-            yield child
-        yield from iter_provisions(child)
+def _settle_roman(node: Node, previous: Node) -> None:
+    """'i' after 'h' is a letter; 'i' under '(a)', or 'v' after 'iv', is a roman numeral."""
+    style, label = node.style or "", (node.label or "").strip("()")
+    prev = (previous.label or "").strip("()")
+    if "roman" in style.lower() and prev.lower() == "i" and roman_value(label) == 2:
+        # "(ii)" shows that the "(i)" before it was a roman numeral, not the letter i.
+        if previous.style and _as_roman(previous.style) == style:
+            previous.style = style
+        return
+    if len(label) != 1 or not roman_value(label) or not ("lower" in style or "upper" in style):
+        return
+    roman = _as_roman(style)
+    if previous.style == style and len(prev) == 1 and ord(label.lower()) == ord(prev.lower()) + 1:
+        return
+    if (
+        previous.style == roman
+        and roman_value(prev)
+        and roman_value(label) == (roman_value(prev) or 0) + 1
+    ):
+        node.style = roman
+        return
+    if label.lower() == "i" and (previous.style != style or prev.lower() != "h"):
+        node.style = roman
+
+
+def build_tree(blocks: list[Block], clean: Callable[[str], str]) -> Tree:
+    return TreeBuilder(blocks, clean).build()
