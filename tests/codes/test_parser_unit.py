@@ -816,3 +816,25 @@ def test_parse_accepts_anything_and_returns_an_empty_code_for_nothing():
     for text in ("", "   \n\n", "\x00\x01", "#", "* ", "1.", "(a)", "---", "\ufeff"):
         parsed = parse(text)
         assert isinstance(parsed, ParsedCode)
+
+
+def test_unlabelled_headings_over_self_numbered_clauses_add_nothing_to_citations():
+    text = (
+        "# Guild rules\n\n## Introduction\n\nThese rules bind members.\n\n## Clients\n\n"
+        "1.1. Members shall be kind.\n\n1.2. Members shall be prompt.\n\n## Colleagues\n\n"
+        "2.1. Members shall not lie.\n"
+    )
+    parsed = parse(text, filename="rules.md")
+    assert [p.citation for p in parsed.leaves() if p.citation] == ["1.1", "1.2", "2.1"]
+    assert [(p.heading, p.citation) for p in parsed.provisions] == [
+        ("Introduction", None),
+        ("Clients", None),
+        ("Colleagues", None),
+    ]
+    assert parsed.warnings == []
+
+
+def test_unlabelled_headings_over_restarting_lists_are_cited_by_position():
+    text = "# Rules\n\n## Be kind\n\n- Listen.\n- Help.\n\n## Be safe\n\n- Report harm.\n"
+    parsed = parse(text, filename="rules.md")
+    assert [p.citation for p in parsed.walk()] == ["1", "1.1", "1.2", "2", "2.1"]

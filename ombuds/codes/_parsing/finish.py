@@ -214,10 +214,27 @@ def join_citation(anchor: Node | None, label: str) -> str:
     return f"{anchor.citation}.{label}"
 
 
+# "1.1", "1.01", "A1", "A1.2", "3-2": a label that says where it stands in the whole document.
+_SELF_STANDING = re.compile(r"^(?:[A-Za-z]+\d+|\d+[.\-]\d+)")
+
+
+def _numbers_itself(heading: Node) -> bool:
+    """A heading whose clauses carry their own full numbers (1.1, 1.2 under "Clients")."""
+    labels = [c.label for c in provisions(heading)]
+    return bool(labels) and all(label and _SELF_STANDING.match(label) for label in labels)
+
+
 def _cite(node: Node, anchor: Node | None) -> None:
     children = provisions(node)
     headings = [c for c in children if c.kind == "heading"]
-    unlabelled_level = bool(headings) and all(h.label is None for h in headings)
+    # A level of headings none of which has a label is cited by position (Contributor Covenant's
+    # "Our Standards" is 2, its bullets 2.1, 2.2, ...), unless the clauses under them number
+    # themselves: then the headings only group, and add nothing, as the document cites itself.
+    unlabelled_level = (
+        bool(headings)
+        and all(h.label is None for h in headings)
+        and not any(_numbers_itself(h) for h in headings)
+    )
     for position, child in enumerate(children, start=1):
         if child.label is not None:
             child.citation = join_citation(anchor, child.label)
