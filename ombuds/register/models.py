@@ -63,3 +63,379 @@ class BodyRole(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()} · {self.organization}"
+
+
+# --- the register -------------------------------------------------------------------------------
+# Each body keeps its own register: a person certified by two bodies is two records, one per body,
+# so that what one body knows never leaks into another's pages.
+
+
+class TimeStamped(models.Model):
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class Person(TimeStamped):
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="people")
+    # The body's own identifier for the person (from its old system): what a re-import matches on.
+    external_id = models.CharField(max_length=100, blank=True)
+    given_name = models.CharField(max_length=150)
+    family_name = models.CharField(max_length=150)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=50, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    region = models.CharField(max_length=100, blank=True)
+    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166 code, e.g. US")
+
+    class Meta:
+        ordering = ["family_name", "given_name", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="person_unique_external_id",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["organization", "family_name", "given_name"]),
+            models.Index(fields=["organization", "city"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}".strip()
+
+
+class Agency(TimeStamped):
+    """An organisation bound by a body's code (CSEC's member agencies), or one complained about."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="agencies"
+    )
+    external_id = models.CharField(max_length=100, blank=True)
+    legal_name = models.CharField(max_length=300)
+    trade_names = models.JSONField(default=list, blank=True)
+    # [{"authority": "State of Texas", "number": "PCSEA-0042"}]
+    registration_numbers = models.JSONField(default=list, blank=True)
+    address = models.CharField(max_length=300, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    region = models.CharField(max_length=100, blank=True)
+    postal_code = models.CharField(max_length=20, blank=True)
+    country = models.CharField(max_length=2, blank=True)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=50, blank=True)
+    website = models.URLField(blank=True)
+
+    class Meta:
+        ordering = ["legal_name", "pk"]
+        verbose_name_plural = "agencies"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="agency_unique_external_id",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["organization", "legal_name"]),
+            models.Index(fields=["organization", "city"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.legal_name
+
+
+class Affiliation(TimeStamped):
+    class Role(models.TextChoices):
+        EMPLOYEE = "employee", "Employee"
+        AGENT = "agent", "Agent"
+        PRINCIPAL = "principal", "Principal"
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="affiliations")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="affiliations")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    start_date = models.DateField(null=True, blank=True)
+    end_date = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["agency", "person"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_date__isnull=True)
+                | models.Q(start_date__isnull=True)
+                | models.Q(end_date__gte=models.F("start_date")),
+                name="affiliation_dates_in_order",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} · {self.get_role_display()} · {self.agency}"
+
+
+class MembershipType(models.Model):
+    class Kind(models.TextChoices):
+        INDIVIDUAL = "individual", "Individual"
+        ORGANIZATION = "organization", "Organisation"
+        BOARD = "board", "Board"
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="membership_types"
+    )
+    code = models.SlugField(max_length=50)
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+
+    class Meta:
+        ordering = ["organization", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "code"], name="membershiptype_unique_code"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(TimeStamped):
+    class Status(models.TextChoices):
+        APPLICANT = "applicant", "Applicant"
+        ACTIVE = "active", "Active"
+        GRACE = "grace", "In grace period"
+        LAPSED = "lapsed", "Lapsed"
+        SUSPENDED = "suspended", "Suspended"
+        EXPELLED = "expelled", "Expelled"
+        RESIGNED = "resigned", "Resigned"
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="memberships"
+    )
+    membership_type = models.ForeignKey(MembershipType, on_delete=models.PROTECT)
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, null=True, blank=True, related_name="memberships"
+    )
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="memberships"
+    )
+    external_id = models.CharField(max_length=100, blank=True)
+    number = models.CharField(max_length=50)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.APPLICANT)
+    start_date = models.DateField(null=True, blank=True)
+    renewal_date = models.DateField(null=True, blank=True)
+    suspended_until = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["organization", "number"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(person__isnull=False, agency__isnull=True)
+                | models.Q(person__isnull=True, agency__isnull=False),
+                name="membership_one_holder",
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "number"], name="membership_unique_number"
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="membership_unique_external_id",
+            ),
+        ]
+        indexes = [models.Index(fields=["organization", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.number} ({self.holder})"
+
+    @property
+    def holder(self) -> Person | Agency:
+        return self.person if self.person_id else self.agency
+
+
+class CredentialProgram(models.Model):
+    """A credential a body awards (CESP), with its recertification cycle and what the public sees."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="credential_programs"
+    )
+    code = models.SlugField(max_length=50)
+    name = models.CharField(max_length=200)
+    abbreviation = models.CharField(max_length=20)
+    cycle_months = models.PositiveSmallIntegerField(default=36)
+    grace_days = models.PositiveSmallIntegerField(default=90)
+    required_units = models.DecimalField(max_digits=6, decimal_places=1, default=0)
+    # {"ethics": 3, "employment-support": 20}: minimum units by category within a cycle.
+    unit_categories = models.JSONField(default=dict, blank=True)
+    # Which of the holder's fields the public register shows besides name, status and dates.
+    public_fields = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["organization", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "code"], name="program_unique_code")
+        ]
+
+    def __str__(self) -> str:
+        return self.abbreviation or self.name
+
+
+class Credential(TimeStamped):
+    class Status(models.TextChoices):
+        CANDIDATE = "candidate", "Candidate"
+        ACTIVE = "active", "Active"
+        EXPIRED = "expired", "Expired"
+        LAPSED = "lapsed", "Lapsed"
+        INACTIVE = "inactive", "Inactive"
+        SUSPENDED = "suspended", "Suspended"
+        REVOKED = "revoked", "Revoked"
+        SURRENDERED = "surrendered", "Surrendered"
+
+    program = models.ForeignKey(
+        CredentialProgram, on_delete=models.PROTECT, related_name="credentials"
+    )
+    holder = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="credentials")
+    # The public number printed on the certificate and used to verify it.
+    number = models.CharField(max_length=50)
+    external_id = models.CharField(max_length=100, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.CANDIDATE)
+    issued_on = models.DateField(null=True, blank=True)
+    expires_on = models.DateField(null=True, blank=True)
+    suspended_until = models.DateField(null=True, blank=True)
+    # Conditions or restrictions are a flag with text, not a state.
+    conditions = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["program", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "number"], name="credential_unique_number"),
+            models.UniqueConstraint(
+                fields=["program", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="credential_unique_external_id",
+            ),
+            # One live credential per holder and program; revoked or surrendered ones stay on record.
+            models.UniqueConstraint(
+                fields=["program", "holder"],
+                condition=~models.Q(status__in=["revoked", "surrendered"]),
+                name="credential_one_live_per_holder",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(expires_on__isnull=True)
+                | models.Q(issued_on__isnull=True)
+                | models.Q(expires_on__gt=models.F("issued_on")),
+                name="credential_dates_in_order",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="suspended") | models.Q(suspended_until__isnull=False),
+                name="credential_suspension_has_end",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["number"]),
+            models.Index(fields=["status", "expires_on"]),
+            models.Index(fields=["status", "suspended_until"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.program} {self.number}"
+
+
+class StatusEvent(models.Model):
+    """One change of a credential's or a membership's status: append-only, never edited."""
+
+    credential = models.ForeignKey(
+        Credential, on_delete=models.PROTECT, null=True, blank=True, related_name="events"
+    )
+    membership = models.ForeignKey(
+        Membership, on_delete=models.PROTECT, null=True, blank=True, related_name="events"
+    )
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20)
+    effective_date = models.DateField()
+    reason = models.TextField()
+    decision_ref = models.CharField(max_length=200, blank=True)
+    automatic = models.BooleanField(default=False)
+    actor = models.ForeignKey(
+        "auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["recorded_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(credential__isnull=False, membership__isnull=True)
+                | models.Q(credential__isnull=True, membership__isnull=False),
+                name="statusevent_one_subject",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_status or '∅'} → {self.to_status} on {self.effective_date}"
+
+
+class Sanction(TimeStamped):
+    class Kind(models.TextChoices):
+        REPRIMAND = "reprimand", "Reprimand"
+        CONDITIONS = "conditions", "Conditions imposed"
+        SUSPENSION = "suspension", "Suspension"
+        REVOCATION = "revocation", "Revocation"
+        EXPULSION = "expulsion", "Expulsion"
+        FINE = "fine", "Fine"
+
+    class Publication(models.TextChoices):
+        PRIVATE = "private", "Private"
+        PUBLIC = "public", "Public"
+        PUBLIC_UNTIL = "public_until", "Public until a date"
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="sanctions"
+    )
+    credential = models.ForeignKey(
+        Credential, on_delete=models.PROTECT, null=True, blank=True, related_name="sanctions"
+    )
+    membership = models.ForeignKey(
+        Membership, on_delete=models.PROTECT, null=True, blank=True, related_name="sanctions"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    decided_on = models.DateField()
+    effective_from = models.DateField(null=True, blank=True)
+    effective_until = models.DateField(null=True, blank=True)
+    summary = models.TextField()
+    decision_url = models.URLField(blank=True)
+    provisions = models.ManyToManyField("codes.Provision", related_name="sanctions", blank=True)
+    publication = models.CharField(max_length=20, choices=Publication.choices)
+    public_until = models.DateField(null=True, blank=True)
+    # "historical": decided outside Ombuds and recorded by staff; cases will record their own.
+    source = models.CharField(max_length=20, default="historical")
+    recorded_by = models.ForeignKey(
+        "auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-decided_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(credential__isnull=False) | models.Q(membership__isnull=False),
+                name="sanction_has_subject",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(publication="public_until")
+                | models.Q(public_until__isnull=False),
+                name="sanction_public_until_has_date",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(effective_until__isnull=True)
+                | models.Q(effective_from__isnull=True)
+                | models.Q(effective_until__gte=models.F("effective_from")),
+                name="sanction_dates_in_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.decided_on}"

@@ -1,0 +1,14 @@
+"""Background work of the register, on Django's tasks framework (django-tasks)."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+from ombuds.register.services import apply_due_transitions
+
+
+@task()
+def apply_due_transitions_task() -> dict[str, int]:
+    """Expiry, lapse and ends of suspension on their date. Schedule daily (cron or a task scheduler):
+    `ombuds register tick` enqueues nothing and runs it at once; running twice changes nothing."""
+    return apply_due_transitions()
