@@ -1,6 +1,7 @@
 from ninja import NinjaAPI
 
 from ombuds.api.codes import router as codes_router
+from ombuds.api.register import router as register_router
 
 api = NinjaAPI(
     title="Ombuds API",
@@ -9,3 +10,4 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 api.add_router("/", codes_router)
+api.add_router("/", register_router)

@@ -99,11 +99,13 @@ def credential_verify(
     number: str, *, organization: Organization | None = None, today: dt.date | None = None
 ) -> VerifiedCredential | None:
     """The public facts of the credential with this exact number (case and spaces ignored), or None."""
+    # Numbers are stored upper-case without spaces (the import normalises them), so an exact match uses
+    # the index.
     cleaned = "".join(number.split()).upper()
     if not cleaned:
         return None
     credentials = _credentials_with_public_sanctions(today or timezone.localdate()).filter(
-        number__iexact=cleaned
+        number=cleaned
     )
     if organization is not None:
         credentials = credentials.filter(program__organization=organization)
