@@ -86,6 +86,10 @@ def load_demo() -> tuple[str, str | None, list[str]]:
             raise DemoError(f"{body.seed}: {exc}") from exc
         state = "loaded" if created else "already loaded"
         done.append(f"{body.acronym}: {version.title} {version.label} {state}")
+    from ombuds.register import demo_data
+
+    done.append(demo_data.load_espcc(Organization.objects.get(slug="espcc")))
+    done.append(demo_data.load_csec(Organization.objects.get(slug="csec")))
     username, password = _ensure_admin()
     return username, password, done
 

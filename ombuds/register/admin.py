@@ -1,6 +1,18 @@
 from django.contrib import admin
 
-from ombuds.register.models import BodyRole, Organization
+from ombuds.register.models import (
+    Affiliation,
+    Agency,
+    BodyRole,
+    Credential,
+    CredentialProgram,
+    Membership,
+    MembershipType,
+    Organization,
+    Person,
+    Sanction,
+    StatusEvent,
+)
 
 
 @admin.register(Organization)
@@ -16,3 +28,113 @@ class BodyRoleAdmin(admin.ModelAdmin):
     list_filter = ["organization", "role"]
     search_fields = ["user__username", "user__email"]
     autocomplete_fields = ["organization"]
+
+
+# --- the register -------------------------------------------------------------------------------
+# Statuses are read-only here: a status changes only through the lifecycle services, which check
+# the move and write its event. Events themselves are append-only.
+
+
+class StatusEventInline(admin.TabularInline):
+    model = StatusEvent
+    fields = [
+        "effective_date",
+        "from_status",
+        "to_status",
+        "reason",
+        "decision_ref",
+        "automatic",
+        "actor",
+        "recorded_at",
+    ]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    ordering = ["recorded_at", "pk"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Person)
+class PersonAdmin(admin.ModelAdmin):
+    list_display = ["family_name", "given_name", "organization", "city", "external_id"]
+    list_filter = ["organization"]
+    search_fields = ["family_name", "given_name", "email", "external_id"]
+
+
+class AffiliationInline(admin.TabularInline):
+    model = Affiliation
+    extra = 0
+    autocomplete_fields = ["person"]
+
+
+@admin.register(Agency)
+class AgencyAdmin(admin.ModelAdmin):
+    list_display = ["legal_name", "organization", "city", "region", "external_id"]
+    list_filter = ["organization"]
+    search_fields = ["legal_name", "city", "external_id"]
+    inlines = [AffiliationInline]
+
+
+@admin.register(MembershipType)
+class MembershipTypeAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "kind", "organization"]
+    list_filter = ["organization"]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["number", "holder", "membership_type", "status", "renewal_date"]
+    list_filter = ["organization", "status"]
+    search_fields = ["number", "agency__legal_name", "person__family_name"]
+    readonly_fields = ["status", "suspended_until"]
+    autocomplete_fields = ["person", "agency"]
+    inlines = [StatusEventInline]
+
+
+@admin.register(CredentialProgram)
+class CredentialProgramAdmin(admin.ModelAdmin):
+    list_display = ["abbreviation", "name", "organization", "cycle_months", "grace_days"]
+    list_filter = ["organization"]
+
+
+@admin.register(Credential)
+class CredentialAdmin(admin.ModelAdmin):
+    list_display = ["number", "holder", "program", "status", "issued_on", "expires_on"]
+    list_filter = ["program__organization", "program", "status"]
+    search_fields = ["number", "holder__family_name", "holder__given_name", "external_id"]
+    readonly_fields = ["status", "suspended_until"]
+    autocomplete_fields = ["holder"]
+    inlines = [StatusEventInline]
+
+
+@admin.register(Sanction)
+class SanctionAdmin(admin.ModelAdmin):
+    list_display = ["decided_on", "kind", "organization", "credential", "membership", "publication"]
+    list_filter = ["organization", "kind", "publication"]
+    search_fields = ["summary", "credential__number", "membership__number"]
+    autocomplete_fields = ["credential", "membership", "provisions"]
+
+
+@admin.register(StatusEvent)
+class StatusEventAdmin(admin.ModelAdmin):
+    list_display = [
+        "recorded_at",
+        "credential",
+        "membership",
+        "from_status",
+        "to_status",
+        "effective_date",
+        "automatic",
+    ]
+    list_filter = ["to_status", "automatic"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,426 @@
+"""Deterministic demonstration register for the seed bodies: invented people and agencies only.
+
+ESPCC: the CESP credential, with a few hundred holders and candidates in every state the lifecycle
+knows, each reached through its status events. CSEC: member agencies with their staff and agents.
+Running it again changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from ombuds.register.models import (
+    Affiliation,
+    Agency,
+    Credential,
+    CredentialProgram,
+    Membership,
+    MembershipType,
+    Organization,
+    Person,
+    StatusEvent,
+)
+
+GIVEN = [
+    "Ada",
+    "Alvaro",
+    "Amara",
+    "Bea",
+    "Bram",
+    "Carmen",
+    "Chidi",
+    "Dana",
+    "Dev",
+    "Elif",
+    "Emeka",
+    "Farah",
+    "Felix",
+    "Greta",
+    "Hana",
+    "Ines",
+    "Ivo",
+    "Jana",
+    "Joon",
+    "Kai",
+    "Kemal",
+    "Lena",
+    "Luis",
+    "Maya",
+    "Mina",
+    "Noor",
+    "Olek",
+    "Omar",
+    "Pia",
+    "Priya",
+    "Rafael",
+    "Rosa",
+    "Sami",
+    "Sofia",
+    "Tariq",
+    "Teo",
+    "Uma",
+    "Vera",
+    "Wen",
+    "Yara",
+    "Zofia",
+]
+FAMILY = [
+    "Abara",
+    "Bakker",
+    "Castillo",
+    "Dimitrov",
+    "Eriksen",
+    "Farouk",
+    "Garcia",
+    "Haddad",
+    "Ito",
+    "Jansen",
+    "Kowalski",
+    "Lindqvist",
+    "Mbeki",
+    "Novak",
+    "Okafor",
+    "Petrov",
+    "Quinn",
+    "Rossi",
+    "Santos",
+    "Tanaka",
+    "Ueda",
+    "Varga",
+    "Weiss",
+    "Xu",
+    "Yilmaz",
+    "Zamora",
+    "Brennan",
+    "Delgado",
+    "Fontaine",
+    "Horvat",
+    "Kim",
+    "Moreau",
+    "Nakamura",
+    "Oduya",
+    "Pereira",
+    "Reyes",
+    "Schmidt",
+    "Torres",
+    "Valdez",
+    "Walsh",
+]
+CITIES = [
+    ("Austin", "TX"),
+    ("Denver", "CO"),
+    ("Portland", "OR"),
+    ("Columbus", "OH"),
+    ("Tampa", "FL"),
+    ("Madison", "WI"),
+    ("Raleigh", "NC"),
+    ("Tucson", "AZ"),
+    ("Albany", "NY"),
+    ("Boise", "ID"),
+]
+AGENCY_WORDS = [
+    "Family",
+    "Support",
+    "Recovery",
+    "Trust",
+    "Child",
+    "First",
+    "Justice",
+    "Harbor",
+    "Beacon",
+    "Keystone",
+    "Pioneer",
+    "Summit",
+    "Liberty",
+    "Meridian",
+    "Northstar",
+    "Cornerstone",
+    "Evergreen",
+    "Guardian",
+    "Heritage",
+]
+
+# Dates are set around the day the demo is loaded, so every state is current on that day; the names,
+# numbers and the mix of states are the same on every run.
+TODAY = timezone.localdate()
+
+
+def _date(rng: random.Random, start: dt.date, days: int) -> dt.date:
+    return start + dt.timedelta(days=rng.randrange(days))
+
+
+@transaction.atomic
+def load_espcc(organization: Organization, *, holders: int = 300) -> str:
+    program, _ = CredentialProgram.objects.get_or_create(
+        organization=organization,
+        code="cesp",
+        defaults={
+            "name": "Certified Employment Support Professional",
+            "abbreviation": "CESP",
+            "cycle_months": 36,
+            "grace_days": 90,
+            "required_units": Decimal("36.0"),
+            "unit_categories": {"ethics": 3, "employment-support": 24},
+            "public_fields": ["city", "region"],
+        },
+    )
+    if program.credentials.exists():
+        return "ESPCC register already loaded"
+    rng = random.Random(20260115)
+    people, credentials, events = [], [], []
+    # State mix: mostly active, then every other state the lifecycle reaches.
+    states = (
+        ["active"] * 60
+        + ["candidate"] * 12
+        + ["expired"] * 6
+        + ["lapsed"] * 6
+        + ["inactive"] * 5
+        + ["suspended"] * 4
+        + ["revoked"] * 3
+        + ["surrendered"] * 4
+    )
+    for n in range(holders):
+        city, region = CITIES[n % len(CITIES)]
+        people.append(
+            Person(
+                organization=organization,
+                external_id=f"ESPCC-P{n + 1:05d}",
+                given_name=GIVEN[(n * 7) % len(GIVEN)],
+                family_name=FAMILY[(n * 11 + n // 37) % len(FAMILY)],
+                email=f"holder{n + 1}@example.org",
+                city=city,
+                region=region,
+                country="US",
+            )
+        )
+    Person.objects.bulk_create(people, batch_size=500)
+    people = list(Person.objects.filter(organization=organization).order_by("external_id"))
+    for n, person in enumerate(people):
+        status = states[rng.randrange(len(states))]
+        issued = None if status == "candidate" else _date(rng, dt.date(2018, 1, 1), 2400)
+        expires = None if issued is None else issued + dt.timedelta(days=3 * 365)
+        if status == "active" and expires and expires <= TODAY:
+            issued = _date(rng, dt.date(2023, 6, 1), 900)
+            expires = issued + dt.timedelta(days=3 * 365)
+        if status in ("expired", "lapsed"):
+            expires = TODAY - dt.timedelta(days=30 if status == "expired" else 200)
+            issued = expires - dt.timedelta(days=3 * 365)
+        credentials.append(
+            Credential(
+                program=program,
+                holder=person,
+                number=f"CESP-{10000 + n * 7:05d}",
+                external_id=f"ESPCC-C{n + 1:05d}",
+                status=status,
+                issued_on=issued,
+                expires_on=expires,
+                suspended_until=TODAY + dt.timedelta(days=120) if status == "suspended" else None,
+                conditions="Practises under supervision until the end of the current cycle."
+                if n % 41 == 5 and status == "active"
+                else "",
+            )
+        )
+    Credential.objects.bulk_create(credentials, batch_size=500)
+    for credential in Credential.objects.filter(program=program):
+        events.extend(_credential_history(credential))
+    StatusEvent.objects.bulk_create(events, batch_size=1000)
+    return f"ESPCC register loaded: {len(people)} people, {len(credentials)} CESP credentials"
+
+
+def _credential_history(c: Credential) -> list[StatusEvent]:
+    """The events that lead from candidate to the credential's present state."""
+    issued = c.issued_on or TODAY
+    rows = [("", "candidate", issued - dt.timedelta(days=60), "Application accepted", "")]
+    if c.status != "candidate":
+        rows.append(("candidate", "active", issued, "Passed the CESP examination", ""))
+    if c.status in ("expired", "lapsed"):
+        rows.append(
+            (
+                "active",
+                "expired",
+                c.expires_on,
+                "Reached its expiry date without recertification",
+                "",
+            )
+        )
+    if c.status == "lapsed":
+        rows.append(
+            (
+                "expired",
+                "lapsed",
+                c.expires_on + dt.timedelta(days=90),
+                "Not reinstated within the 90-day grace period",
+                "",
+            )
+        )
+    if c.status == "inactive":
+        rows.append(
+            (
+                "active",
+                "inactive",
+                issued + dt.timedelta(days=400),
+                "At the holder's request (leave)",
+                "",
+            )
+        )
+    if c.status == "suspended":
+        rows.append(
+            (
+                "active",
+                "suspended",
+                TODAY - dt.timedelta(days=30),
+                "Sanction: suspension",
+                f"ESPCC-EC-{c.pk}",
+            )
+        )
+    if c.status == "revoked":
+        rows.append(
+            (
+                "active",
+                "revoked",
+                issued + dt.timedelta(days=500),
+                "Sanction: revocation",
+                f"ESPCC-EC-{c.pk}",
+            )
+        )
+    if c.status == "surrendered":
+        rows.append(
+            (
+                "active",
+                "surrendered",
+                issued + dt.timedelta(days=300),
+                "Surrendered by the holder",
+                "",
+            )
+        )
+    return [
+        StatusEvent(
+            credential=c,
+            from_status=a,
+            to_status=b,
+            effective_date=d,
+            reason=r,
+            decision_ref=ref,
+            automatic=b in ("expired", "lapsed"),
+        )
+        for a, b, d, r, ref in rows
+    ]
+
+
+@transaction.atomic
+def load_csec(organization: Organization, *, agencies: int = 36) -> str:
+    agency_type, _ = MembershipType.objects.get_or_create(
+        organization=organization,
+        code="agency",
+        defaults={"name": "Member agency", "kind": "organization"},
+    )
+    MembershipType.objects.get_or_create(
+        organization=organization, code="board", defaults={"name": "Board member", "kind": "board"}
+    )
+    if Agency.objects.filter(organization=organization).exists():
+        return "CSEC register already loaded"
+    rng = random.Random(2001)
+    rows = []
+    for n in range(agencies):
+        first, second = (
+            AGENCY_WORDS[n % len(AGENCY_WORDS)],
+            AGENCY_WORDS[(n * 5 + 3) % len(AGENCY_WORDS)],
+        )
+        city, region = CITIES[(n * 3) % len(CITIES)]
+        rows.append(
+            Agency(
+                organization=organization,
+                external_id=f"CSEC-A{n + 1:03d}",
+                legal_name=f"{first} {second} Child Support Services, LLC",
+                trade_names=[f"{first} {second} Recovery"],
+                registration_numbers=[
+                    {"authority": f"State of {region}", "number": f"PCSEA-{region}-{100 + n}"}
+                ],
+                address=f"{100 + n * 7} Main Street",
+                city=city,
+                region=region,
+                postal_code=f"{70000 + n * 13}",
+                country="US",
+                email=f"office{n + 1}@agency.example.org",
+            )
+        )
+    Agency.objects.bulk_create(rows)
+    agency_list = list(Agency.objects.filter(organization=organization).order_by("external_id"))
+    staff = []
+    for n, agency in enumerate(agency_list):
+        for k in range(4):
+            staff.append(
+                Person(
+                    organization=organization,
+                    external_id=f"CSEC-P{n + 1:03d}-{k + 1}",
+                    given_name=GIVEN[(n * 5 + k * 3) % len(GIVEN)],
+                    family_name=FAMILY[(n * 3 + k * 7) % len(FAMILY)],
+                    email=f"staff{n + 1}-{k + 1}@agency.example.org",
+                    city=agency.city,
+                    region=agency.region,
+                    country="US",
+                )
+            )
+    Person.objects.bulk_create(staff)
+    people = {p.external_id: p for p in Person.objects.filter(organization=organization)}
+    affiliations, memberships = [], []
+    for n, agency in enumerate(agency_list):
+        for k, role in enumerate(("principal", "employee", "employee", "agent")):
+            affiliations.append(
+                Affiliation(
+                    agency=agency,
+                    person=people[f"CSEC-P{n + 1:03d}-{k + 1}"],
+                    role=role,
+                    start_date=_date(rng, dt.date(2015, 1, 1), 3000),
+                )
+            )
+        status = "active" if n % 9 else ("grace" if n % 2 else "suspended")
+        memberships.append(
+            Membership(
+                organization=organization,
+                membership_type=agency_type,
+                agency=agency,
+                external_id=f"CSEC-M{n + 1:03d}",
+                number=f"CSEC-{2001 + n}",
+                status=status,
+                start_date=_date(rng, dt.date(2002, 1, 1), 7000),
+                renewal_date=dt.date(2026, 12, 31)
+                if status != "grace"
+                else TODAY - dt.timedelta(days=20),
+                suspended_until=TODAY + dt.timedelta(days=90) if status == "suspended" else None,
+            )
+        )
+    Affiliation.objects.bulk_create(affiliations)
+    Membership.objects.bulk_create(memberships)
+    events = []
+    for m in Membership.objects.filter(organization=organization):
+        events.append(
+            StatusEvent(
+                membership=m,
+                from_status="",
+                to_status="active",
+                effective_date=m.start_date,
+                reason="Admitted by the Board",
+            )
+        )
+        if m.status != "active":
+            events.append(
+                StatusEvent(
+                    membership=m,
+                    from_status="active",
+                    to_status=m.status,
+                    effective_date=TODAY - dt.timedelta(days=20),
+                    reason="Renewal date passed" if m.status == "grace" else "Sanction: suspension",
+                    decision_ref="" if m.status == "grace" else f"CSEC-EC-{m.pk}",
+                    automatic=m.status == "grace",
+                )
+            )
+    StatusEvent.objects.bulk_create(events)
+    return (
+        f"CSEC register loaded: {len(agency_list)} member agencies, {len(staff)} staff and agents"
+    )
