@@ -3,7 +3,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
 from ombuds.codes.models import CodeVersion, Provision
-from ombuds.register.models import BodyRole, Organization
+from ombuds.register.models import Agency, BodyRole, Credential, Organization, StatusEvent
 from tests.shared_texts import read_shared
 
 pytestmark = [pytest.mark.django_db, pytest.mark.shared]
@@ -22,6 +22,9 @@ def _snapshot():
         Provision.objects.count(),
         user.password,
         BodyRole.objects.count(),
+        list(Credential.objects.order_by("pk").values_list("number", "status", "expires_on")),
+        StatusEvent.objects.count(),
+        Agency.objects.count(),
     )
 
 
@@ -63,3 +66,26 @@ def test_the_demo_says_where_it_looked_when_the_seeds_are_missing(settings, tmp_
     with pytest.raises(CommandError, match=r"seed texts not found in .*nowhere"):
         call_command("demo")
     assert not Organization.objects.exists()
+
+
+def test_the_demo_register_has_every_credential_state_each_reached_through_its_events():
+    call_command("demo")
+    credentials = Credential.objects.filter(program__organization__slug="espcc")
+    assert credentials.count() == 300
+    assert set(credentials.values_list("status", flat=True)) == {
+        "candidate",
+        "active",
+        "expired",
+        "lapsed",
+        "inactive",
+        "suspended",
+        "revoked",
+        "surrendered",
+    }
+    for credential in credentials.prefetch_related("events"):
+        history = [(e.from_status, e.to_status) for e in credential.events.all()]
+        assert history[0][0] == "" and history[-1][1] == credential.status
+        assert all(a[1] == b[0] for a, b in zip(history, history[1:]))
+    csec = Agency.objects.filter(organization__slug="csec")
+    assert csec.count() == 36
+    assert all(a.affiliations.count() == 4 for a in csec.prefetch_related("affiliations"))
