@@ -11,6 +11,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("staff/", include("ombuds.codes.staff_urls")),
+    path("staff/", include("ombuds.register.staff_urls")),
     path("<slug:org>/register/", include("ombuds.register.urls")),
     path("<slug:org>/", include("ombuds.codes.urls")),
 ]

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -16,20 +12,10 @@ from ombuds.codes import selectors, services
 from ombuds.codes.exceptions import CodeError
 from ombuds.codes.forms import ImportForm, ProvisionForm, SplitForm
 from ombuds.codes.models import CodeVersion, Provision
-from ombuds.register.selectors import can_edit_codes, organization_get
+from ombuds.core.access import body_staff_required
 
-
-def code_editor_required(view):
-    @wraps(view)
-    def wrapper(request: HttpRequest, org: str, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        organization = organization_get(org)
-        if not can_edit_codes(request.user, organization):
-            raise PermissionDenied("You have no role on this body that allows editing its codes.")
-        return view(request, organization, *args, **kwargs)
-
-    return wrapper
+# Body administrators and staff edit the body's codes.
+code_editor_required = body_staff_required
 
 
 def _version(organization, pk: int) -> CodeVersion:

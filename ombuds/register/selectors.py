@@ -15,8 +15,8 @@ def organization_get(slug: str) -> Organization:
     return get_object_or_404(Organization, slug=slug)
 
 
-# Roles that may edit a body's codes (draft corrections, imports, publishing).
-CODE_EDITOR_ROLES = {"administrator", "staff"}
+# Roles that do a body's staff work: edit its codes (drafts, imports, publishing) and its register.
+STAFF_ROLES = CODE_EDITOR_ROLES = {"administrator", "staff"}
 
 
 def user_roles(user, organization: Organization) -> set[str]:
@@ -29,8 +29,11 @@ def user_roles(user, organization: Organization) -> set[str]:
     )
 
 
-def can_edit_codes(user, organization: Organization) -> bool:
+def is_body_staff(user, organization: Organization) -> bool:
     """Superusers, and the body's administrators and staff."""
     if getattr(user, "is_superuser", False) and user.is_active:
         return True
-    return bool(user_roles(user, organization) & CODE_EDITOR_ROLES)
+    return bool(user_roles(user, organization) & STAFF_ROLES)
+
+
+can_edit_codes = is_body_staff

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
+import re
 from typing import Any
 
 from django.db import transaction
@@ -12,7 +14,16 @@ from ombuds.register.lifecycle import (
     TransitionRefused,
     check_transition,
 )
-from ombuds.register.models import Credential, Membership, Organization, StatusEvent
+from ombuds.register.models import (
+    Agency,
+    Credential,
+    CredentialProgram,
+    Membership,
+    Organization,
+    Person,
+    Sanction,
+    StatusEvent,
+)
 
 
 @transaction.atomic
@@ -169,8 +180,6 @@ def apply_due_transitions(*, today: dt.date | None = None) -> dict[str, int]:
     Each change is its own transaction (a failure on one record never rolls back the others), and a
     record someone changed meanwhile is skipped, not overwritten.
     """
-    from ombuds.register.models import CredentialProgram
-
     today = today or timezone.localdate()
     counts = {
         "expired": 0,
@@ -269,3 +278,155 @@ def apply_due_transitions(*, today: dt.date | None = None) -> dict[str, int]:
 
 
 MEMBERSHIP_GRACE_DAYS = 60
+
+
+# --- register entries ---------------------------------------------------------------------------
+
+
+def _normalise_name(name: str) -> str:
+    words = re.sub(r"[^a-z0-9 ]+", " ", name.lower()).split()
+    return " ".join(w for w in words if w not in _NAME_NOISE)
+
+
+_NAME_NOISE = frozenset(
+    [
+        "llc",
+        "inc",
+        "ltd",
+        "co",
+        "corp",
+        "corporation",
+        "company",
+        "the",
+        "and",
+        "of",
+        "services",
+        "service",
+        "group",
+        "agency",
+    ]
+)
+
+
+def similar_agencies(
+    *,
+    organization: Organization,
+    names: list[str],
+    exclude_pk: int | None = None,
+    threshold: float = 0.85,
+) -> list[tuple[Agency, str, float]]:
+    """Agencies whose legal or trade names a client could confuse with ``names`` (CSEC 4.2).
+
+    Compares names with legal-form words ("LLC", "Services") and punctuation removed; returns
+    (agency, the name it matched, similarity 0-1), most similar first.
+    """
+    wanted = [(_normalise_name(n), n) for n in names if n.strip()]
+    found: dict[int, tuple[Agency, str, float]] = {}
+    for agency in Agency.objects.filter(organization=organization).exclude(pk=exclude_pk):
+        for other in [agency.legal_name, *agency.trade_names]:
+            norm_other = _normalise_name(other)
+            for norm, _original in wanted:
+                if not norm or not norm_other:
+                    continue
+                score = difflib.SequenceMatcher(None, norm, norm_other).ratio()
+                if score >= threshold and score > found.get(agency.pk, (None, "", 0.0))[2]:
+                    found[agency.pk] = (agency, other, score)
+    return sorted(found.values(), key=lambda item: -item[2])
+
+
+@transaction.atomic
+def credential_issue(
+    *,
+    holder: Person,
+    program: CredentialProgram,
+    number: str,
+    acting_user: Any = None,
+    external_id: str = "",
+) -> Credential:
+    """A new credential for a person, as a candidate; its first status event says so."""
+    number = "".join(number.split()).upper()
+    if not number:
+        raise TransitionRefused("a credential needs a number")
+    if holder.organization_id != program.organization_id:
+        raise TransitionRefused("the holder and the credential belong to different bodies")
+    if Credential.objects.filter(program=program, number=number).exists():
+        raise TransitionRefused(f"number {number} is already used in {program}")
+    live = Credential.objects.filter(program=program, holder=holder).exclude(
+        status__in=["revoked", "surrendered"]
+    )
+    if live.exists():
+        raise TransitionRefused(
+            f"{holder} already holds a live {program} credential ({live[0].number})"
+        )
+    credential = Credential.objects.create(
+        program=program, holder=holder, number=number, external_id=external_id, status="candidate"
+    )
+    StatusEvent.objects.create(
+        credential=credential,
+        from_status="",
+        to_status="candidate",
+        effective_date=timezone.localdate(),
+        reason="Application accepted",
+        actor=_actor(acting_user),
+    )
+    return credential
+
+
+@transaction.atomic
+def sanction_record(
+    *,
+    organization: Organization,
+    credential: Credential | None = None,
+    membership: Membership | None = None,
+    kind: str,
+    decided_on: dt.date,
+    summary: str,
+    publication: str,
+    public_until: dt.date | None = None,
+    effective_from: dt.date | None = None,
+    effective_until: dt.date | None = None,
+    decision_url: str = "",
+    provisions: list | None = None,
+    source: str = "historical",
+    acting_user: Any = None,
+) -> Sanction:
+    """Record a sanction (decided outside Ombuds, for now) with the provisions it cites.
+
+    Cited provisions must belong to a published version of this body's code. The sanction does not
+    change the register by itself: a suspension or revocation is applied through the lifecycle.
+    """
+    if (credential is None) == (membership is None):
+        raise TransitionRefused("a sanction concerns one credential or one membership")
+    subject_org = (
+        credential.program.organization_id if credential is not None else membership.organization_id
+    )
+    if subject_org != organization.pk:
+        raise TransitionRefused("that credential or membership belongs to another body")
+    if publication == Sanction.Publication.PUBLIC_UNTIL and public_until is None:
+        raise TransitionRefused("'public until a date' needs the date")
+    if effective_from and effective_until and effective_until < effective_from:
+        raise TransitionRefused("the sanction must end after it starts")
+    provisions = list(provisions or [])
+    for provision in provisions:
+        version = provision.version
+        if version.code.organization_id != organization.pk or not version.is_published:
+            raise TransitionRefused(
+                f"provision {provision.citation} is not in a published version of this body's code"
+            )
+    sanction = Sanction.objects.create(
+        organization=organization,
+        credential=credential,
+        membership=membership,
+        kind=kind,
+        decided_on=decided_on,
+        summary=summary.strip(),
+        publication=publication,
+        public_until=public_until if publication == Sanction.Publication.PUBLIC_UNTIL else None,
+        effective_from=effective_from,
+        effective_until=effective_until,
+        decision_url=decision_url,
+        source=source,
+        recorded_by=_actor(acting_user),
+    )
+    sanction.provisions.set(provisions)
+    return sanction

@@ -90,7 +90,7 @@ def test_a_body_administrator_signs_in_through_the_form_and_reaches_the_staff_pa
     )
     assert response.redirect_chain[-1][0] == staff_url
     html = response.content.decode()
-    assert "GOE staff" in html and "Sign out" in html
+    assert "GOE code" in html and "GOE register" in html and "Sign out" in html
 
 
 def test_a_wrong_password_is_refused_with_a_summary(client, personas):

@@ -17,3 +17,16 @@ def described(field: BoundField) -> str:
     if ids:
         attrs["aria-describedby"] = " ".join(ids)
     return field.as_widget(attrs=attrs)
+
+
+@register.filter
+def widget_kind(field: BoundField) -> str:
+    """"choices" for radio buttons and checkbox lists (a fieldset), "checkbox" for one box, else "input"."""
+    from django.forms import CheckboxInput, CheckboxSelectMultiple, RadioSelect
+
+    widget = field.field.widget
+    if isinstance(widget, RadioSelect | CheckboxSelectMultiple):
+        return "choices"
+    if isinstance(widget, CheckboxInput):
+        return "checkbox"
+    return "input"

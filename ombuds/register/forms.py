@@ -1,0 +1,171 @@
+from __future__ import annotations
+
+from django import forms
+
+from ombuds.register.lifecycle import Transition
+from ombuds.register.models import Agency, Person, Sanction
+
+
+class PersonForm(forms.ModelForm):
+    class Meta:
+        model = Person
+        fields = [
+            "given_name",
+            "family_name",
+            "email",
+            "phone",
+            "city",
+            "region",
+            "country",
+            "external_id",
+        ]
+        help_texts = {"external_id": "Your own identifier for this person; imports match on it."}
+
+
+class AgencyForm(forms.ModelForm):
+    website = forms.URLField(required=False, assume_scheme="https")
+    trade_names_text = forms.CharField(
+        label="Trade names",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="One per line.",
+    )
+
+    class Meta:
+        model = Agency
+        fields = [
+            "legal_name",
+            "address",
+            "city",
+            "region",
+            "postal_code",
+            "country",
+            "email",
+            "phone",
+            "website",
+            "external_id",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["trade_names_text"].initial = "\n".join(self.instance.trade_names)
+        # Put trade names right after the legal name.
+        order = [
+            "legal_name",
+            "trade_names_text",
+            *[f for f in self.fields if f not in ("legal_name", "trade_names_text")],
+        ]
+        self.order_fields(order)
+
+    def clean_trade_names_text(self) -> list[str]:
+        lines = [line.strip() for line in self.cleaned_data["trade_names_text"].splitlines()]
+        return [line for line in lines if line]
+
+    def save(self, commit: bool = True):
+        self.instance.trade_names = self.cleaned_data["trade_names_text"]
+        return super().save(commit)
+
+
+class CredentialIssueForm(forms.Form):
+    program = forms.ModelChoiceField(queryset=None, label="Credential")
+    number = forms.CharField(
+        max_length=50, label="Credential number", help_text="As printed on the certificate."
+    )
+
+    def __init__(self, *args, programs, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["program"].queryset = programs
+
+
+class TransitionForm(forms.Form):
+    """A status change: the target is one of the moves the lifecycle allows from the current status."""
+
+    to_status = forms.ChoiceField(label="New status", widget=forms.RadioSelect)
+    effective_date = forms.DateField(
+        label="Effective date", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    reason = forms.CharField(label="Reason", widget=forms.Textarea(attrs={"rows": 3}))
+    decision_ref = forms.CharField(
+        label="Decision reference",
+        required=False,
+        max_length=200,
+        help_text="Required for a suspension, revocation or expulsion.",
+    )
+    until = forms.DateField(
+        label="Suspended until",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Required for a suspension.",
+    )
+    expires_on = forms.DateField(
+        label="New expiry date",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Required to reinstate an expired or lapsed credential.",
+    )
+    expected_status = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(
+        self, *args, transitions: list[Transition], current: str, with_expiry: bool, **kwargs
+    ):
+        super().__init__(*args, **kwargs)
+        seen: dict[str, str] = {}
+        for t in transitions:
+            seen.setdefault(t.target, f"{t.name} → {t.target}")
+        self.fields["to_status"].choices = list(seen.items())
+        self.fields["expected_status"].initial = current
+        if not with_expiry:
+            del self.fields["expires_on"]
+
+
+class SanctionForm(forms.Form):
+    kind = forms.ChoiceField(choices=Sanction.Kind.choices, label="Sanction")
+    decided_on = forms.DateField(label="Decided on", widget=forms.DateInput(attrs={"type": "date"}))
+    effective_from = forms.DateField(
+        label="In effect from", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    effective_until = forms.DateField(
+        label="In effect until", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    summary = forms.CharField(
+        label="Summary (shown publicly when the sanction is public)",
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    provisions = forms.ModelMultipleChoiceField(
+        queryset=None,
+        required=False,
+        label="Provisions breached",
+        widget=forms.CheckboxSelectMultiple,
+        help_text="From the version of the code in force.",
+    )
+    publication = forms.ChoiceField(
+        choices=Sanction.Publication.choices, label="Publication", widget=forms.RadioSelect
+    )
+    public_until = forms.DateField(
+        label="Public until",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Required when the sanction is public until a date.",
+    )
+    decision_url = forms.URLField(
+        label="Link to the published decision", required=False, assume_scheme="https"
+    )
+
+    def __init__(self, *args, provisions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["provisions"].queryset = provisions
+        self.fields["provisions"].label_from_instance = lambda p: (
+            f"{p.citation} {p.heading or p.text[:90]}"
+        )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("publication") == Sanction.Publication.PUBLIC_UNTIL and not data.get(
+            "public_until"
+        ):
+            self.add_error("public_until", "Give the date until which the sanction is public.")
+        start, end = data.get("effective_from"), data.get("effective_until")
+        if start and end and end < start:
+            self.add_error("effective_until", "The sanction must end after it starts.")
+        return data

@@ -1,0 +1,22 @@
+from django.urls import path
+
+from ombuds.register import staff_views as views
+
+app_name = "register_staff"
+
+urlpatterns = [
+    path("<slug:org>/register/", views.register_home, name="home"),
+    path("<slug:org>/register/people/new", views.person_edit, name="person_new"),
+    path("<slug:org>/register/people/<int:pk>/", views.person_detail, name="person"),
+    path("<slug:org>/register/people/<int:pk>/edit", views.person_edit, name="person_edit"),
+    path("<slug:org>/register/agencies/new", views.agency_edit, name="agency_new"),
+    path("<slug:org>/register/agencies/<int:pk>/", views.agency_detail, name="agency"),
+    path("<slug:org>/register/agencies/<int:pk>/edit", views.agency_edit, name="agency_edit"),
+    path("<slug:org>/register/credentials/<int:pk>/", views.credential_detail, name="credential"),
+    path(
+        "<slug:org>/register/credentials/<int:pk>/sanction",
+        views.credential_sanction,
+        name="credential_sanction",
+    ),
+    path("<slug:org>/register/memberships/<int:pk>/", views.membership_detail, name="membership"),
+]
