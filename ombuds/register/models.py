@@ -439,3 +439,107 @@ class Sanction(TimeStamped):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on {self.decided_on}"
+
+
+class RecertificationCycle(TimeStamped):
+    """One cycle of a credential: the units it requires, what was earned, and the outcome."""
+
+    class Outcome(models.TextChoices):
+        OPEN = "open", "Open"
+        COMPLIANT = "compliant", "Compliant"
+        NON_COMPLIANT = "non_compliant", "Non-compliant"
+        EXEMPT = "exempt", "Exempt"
+
+    credential = models.ForeignKey(Credential, on_delete=models.PROTECT, related_name="cycles")
+    starts_on = models.DateField()
+    due_on = models.DateField()
+    required_units = models.DecimalField(max_digits=6, decimal_places=1)
+    # Minimum units by category, copied from the program when the cycle opens.
+    required_by_category = models.JSONField(default=dict, blank=True)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, default=Outcome.OPEN)
+    outcome_reason = models.TextField(blank=True)
+    decided_by = models.ForeignKey(
+        "auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["credential", "-starts_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(due_on__gt=models.F("starts_on")), name="cycle_dates_in_order"
+            ),
+            models.UniqueConstraint(
+                fields=["credential"],
+                condition=models.Q(outcome="open"),
+                name="cycle_one_open_per_credential",
+            ),
+        ]
+        indexes = [models.Index(fields=["outcome", "due_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.credential} cycle {self.starts_on:%Y}–{self.due_on:%Y}"
+
+
+def evidence_path(instance: Activity, filename: str) -> str:
+    # Outside the web root (MEDIA_ROOT is never served directly); served only through a view that checks.
+    return f"evidence/{instance.cycle.credential.program.organization.slug}/{instance.cycle_id}/{filename}"
+
+
+class Activity(TimeStamped):
+    """A continuing-education activity a holder submits towards a cycle, with its evidence."""
+
+    class Review(models.TextChoices):
+        SUBMITTED = "submitted", "Awaiting review"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+
+    cycle = models.ForeignKey(
+        RecertificationCycle, on_delete=models.PROTECT, related_name="activities"
+    )
+    category = models.CharField(max_length=50)
+    title = models.CharField(max_length=300)
+    provider = models.CharField(max_length=200, blank=True)
+    completed_on = models.DateField()
+    units = models.DecimalField(max_digits=5, decimal_places=1)
+    evidence = models.FileField(upload_to=evidence_path, blank=True)
+    review = models.CharField(max_length=20, choices=Review.choices, default=Review.SUBMITTED)
+    review_reason = models.TextField(blank=True)
+    reviewed_by = models.ForeignKey(
+        "auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["cycle", "completed_on", "pk"]
+        verbose_name_plural = "activities"
+        constraints = [
+            models.CheckConstraint(condition=models.Q(units__gt=0), name="activity_units_positive"),
+            models.CheckConstraint(
+                condition=~models.Q(review="rejected") | ~models.Q(review_reason=""),
+                name="activity_rejection_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.units} units)"
+
+
+class ReminderSent(models.Model):
+    """That a reminder went out: the unique constraint is what makes each reminder go out once."""
+
+    cycle = models.ForeignKey(
+        RecertificationCycle, on_delete=models.CASCADE, related_name="reminders"
+    )
+    days_before = models.PositiveSmallIntegerField()
+    sent_at = models.DateTimeField(auto_now_add=True)
+    recipient = models.EmailField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cycle", "days_before"], name="reminder_once_per_cycle_and_day"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.days_before}-day reminder to {self.recipient}"
