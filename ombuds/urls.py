@@ -13,5 +13,6 @@ urlpatterns = [
     path("staff/", include("ombuds.codes.staff_urls")),
     path("staff/", include("ombuds.register.staff_urls")),
     path("<slug:org>/register/", include("ombuds.register.urls")),
+    path("<slug:org>/", include("ombuds.register.profile_urls")),
     path("<slug:org>/", include("ombuds.codes.urls")),
 ]

@@ -19,11 +19,18 @@ def _require_current(organization) -> CodeVersion:
 
 
 def body_home(request: HttpRequest, org: str) -> HttpResponse:
+    """The body's public home: its profile, the code in force, how to complain, its board."""
+    from ombuds.register.selectors import seats
+
     organization = organization_get(org)
     return render(
         request,
         "codes/body_home.html",
-        {"body": organization, "version": selectors.current_version(organization)},
+        {
+            "body": organization,
+            "version": selectors.current_version(organization),
+            "seats": seats(organization),
+        },
     )
 
 

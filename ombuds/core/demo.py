@@ -88,8 +88,11 @@ def load_demo() -> tuple[str, str | None, list[str]]:
         done.append(f"{body.acronym}: {version.title} {version.label} {state}")
     from ombuds.register import demo_data
 
-    done.append(demo_data.load_espcc(Organization.objects.get(slug="espcc")))
-    done.append(demo_data.load_csec(Organization.objects.get(slug="csec")))
+    espcc, csec = Organization.objects.get(slug="espcc"), Organization.objects.get(slug="csec")
+    done.append(demo_data.load_espcc(espcc))
+    done.append(demo_data.load_csec(csec))
+    demo_data.load_profile(espcc)
+    demo_data.load_profile(csec)
     username, password = _ensure_admin()
     return username, password, done
 

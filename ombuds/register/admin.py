@@ -11,12 +11,20 @@ from ombuds.register.models import (
     Organization,
     Person,
     Sanction,
+    Seat,
     StatusEvent,
 )
 
 
+class SeatInline(admin.TabularInline):
+    model = Seat
+    extra = 0
+    fields = ["group", "position", "title", "name", "affiliation", "start_date", "end_date"]
+
+
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
+    inlines = [SeatInline]
     list_display = ["name", "acronym", "slug"]
     search_fields = ["name", "acronym", "slug"]
     prepopulated_fields = {"slug": ["acronym"]}

@@ -424,3 +424,58 @@ def load_csec(organization: Organization, *, agencies: int = 36) -> str:
     return (
         f"CSEC register loaded: {len(agency_list)} member agencies, {len(staff)} staff and agents"
     )
+
+
+# Demonstration profiles, in our own words (the bodies' real pages are not copied here).
+PROFILES = {
+    "espcc": {
+        "about": "The council certifies employment support professionals and keeps the register of "
+        "**CESP** credential holders and candidates, who agree to its code of conduct.",
+        "how_to_complain": "Anyone may report a concern about a credential holder or candidate. Write to "
+        "the council's ethics office with what happened, when, and the provisions you think were breached.",
+        "faq": "## How do I check a credential?\n\nSearch the public register by name or credential number.\n\n"
+        "## How long is a credential valid?\n\nThree years, renewed by recertification.",
+        "contact_email": "ethics@espcc.example.org",
+        "seats": [
+            ("board", "Chair", "Priya Okafor"),
+            ("board", "Member", "Teo Lindqvist"),
+            ("ethics_committee", "Chair", "Hana Delgado"),
+            ("ethics_committee", "Member", "Kemal Ueda"),
+        ],
+    },
+    "csec": {
+        "about": "The council brings together private child support enforcement agencies that agree to "
+        "its code of ethical conduct.",
+        "how_to_complain": "A complaint about any private child support enforcement agency, member or not, "
+        "goes to the Chair of the Ethics Committee. If the agency is a member, include what you did to "
+        "resolve it with the agency first.",
+        "faq": "## Is my agency a member?\n\nSee *Our members*, or search the public register.",
+        "contact_email": "ethics-chair@csec.example.org",
+        "seats": [
+            ("board", "President", "Rafael Brennan"),
+            ("board", "Treasurer", "Mina Castillo"),
+            ("board", "Secretary", "Ivo Moreau"),
+            ("ethics_committee", "Chair", "Sofia Nakamura"),
+            ("ethics_committee", "Member", "Tariq Walsh"),
+            ("ethics_committee", "Member", "Elif Rossi"),
+        ],
+    },
+}
+
+
+@transaction.atomic
+def load_profile(organization: Organization) -> None:
+    """Fill an empty profile; a profile staff have written is left as it is."""
+    from ombuds.register.models import Seat
+
+    profile = PROFILES.get(organization.slug)
+    if profile is None or organization.about:
+        return
+    for field in ("about", "how_to_complain", "faq", "contact_email"):
+        setattr(organization, field, profile[field])
+    organization.save(update_fields=["about", "how_to_complain", "faq", "contact_email"])
+    if not organization.seats.exists():
+        Seat.objects.bulk_create(
+            Seat(organization=organization, group=g, title=t, name=n, position=i)
+            for i, (g, t, n) in enumerate(profile["seats"])
+        )

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 
 from ombuds.register.lifecycle import Transition
-from ombuds.register.models import Agency, Person, Sanction
+from ombuds.register.models import Agency, Organization, Person, Sanction
 
 
 class PersonForm(forms.ModelForm):
@@ -169,3 +169,19 @@ class SanctionForm(forms.Form):
         if start and end and end < start:
             self.add_error("effective_until", "The sanction must end after it starts.")
         return data
+
+
+class ProfileForm(forms.ModelForm):
+    website = forms.URLField(required=False, assume_scheme="https")
+
+    class Meta:
+        model = Organization
+        fields = ["about", "how_to_complain", "faq", "website", "contact_email"]
+        widgets = {
+            name: forms.Textarea(attrs={"rows": 8}) for name in ("about", "how_to_complain", "faq")
+        }
+        help_texts = {
+            "about": "Markdown. Shown on the body's home page.",
+            "how_to_complain": "Markdown. Where and how anyone can complain, member or not.",
+            "faq": "Markdown: use ## for each question.",
+        }

@@ -28,6 +28,12 @@ class Organization(models.Model):
     )
     name = models.CharField(max_length=200)
     acronym = models.CharField(max_length=20, blank=True)
+    # The public profile, in Markdown, written by staff and sanitised when shown.
+    about = models.TextField(blank=True)
+    faq = models.TextField("frequently asked questions", blank=True)
+    how_to_complain = models.TextField(blank=True)
+    website = models.URLField(blank=True)
+    contact_email = models.EmailField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -543,3 +549,30 @@ class ReminderSent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.days_before}-day reminder to {self.recipient}"
+
+
+class Seat(models.Model):
+    """A seat on a body's board or committee, as the body lists it publicly (CSEC's Board and its
+    Ethics Committee with a Chair). Roles that grant access to cases are BodyRole, not this."""
+
+    class Group(models.TextChoices):
+        BOARD = "board", "Board"
+        ETHICS_COMMITTEE = "ethics_committee", "Ethics Committee"
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="seats")
+    group = models.CharField(max_length=30, choices=Group.choices)
+    title = models.CharField(max_length=100, help_text="Chair, Vice-Chair, Member, Treasurer …")
+    name = models.CharField(max_length=200)
+    affiliation = models.CharField(max_length=200, blank=True)
+    person = models.ForeignKey(
+        Person, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+    start_date = models.DateField(null=True, blank=True)
+    end_date = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["organization", "group", "position", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.name}, {self.title} ({self.get_group_display()})"

@@ -37,3 +37,30 @@ def is_body_staff(user, organization: Organization) -> bool:
 
 
 can_edit_codes = is_body_staff
+
+
+# The statuses in which a member appears in the public directory ("Our Members").
+DIRECTORY_STATUSES = ("active", "grace")
+
+
+def member_directory(organization: Organization) -> list:
+    """Members in good standing, agencies and people alike, by name: what the body lists publicly."""
+    from ombuds.register.models import Membership
+
+    rows = (
+        Membership.objects.filter(organization=organization, status__in=DIRECTORY_STATUSES)
+        .select_related("agency", "person", "membership_type")
+        .exclude(membership_type__kind="board")
+    )
+    return sorted(rows, key=lambda m: str(m.holder).lower())
+
+
+def seats(organization: Organization) -> dict[str, list]:
+    from ombuds.register.models import Seat
+
+    grouped: dict[str, list] = {}
+    for seat in Seat.objects.filter(organization=organization).order_by(
+        "group", "position", "name"
+    ):
+        grouped.setdefault(seat.get_group_display(), []).append(seat)
+    return grouped

@@ -6,6 +6,7 @@ app_name = "register_staff"
 
 urlpatterns = [
     path("<slug:org>/register/", views.register_home, name="home"),
+    path("<slug:org>/profile", views.profile_edit, name="profile"),
     path("<slug:org>/register/people/new", views.person_edit, name="person_new"),
     path("<slug:org>/register/people/<int:pk>/", views.person_detail, name="person"),
     path("<slug:org>/register/people/<int:pk>/edit", views.person_edit, name="person_edit"),

@@ -17,6 +17,7 @@ from ombuds.register.forms import (
     AgencyForm,
     CredentialIssueForm,
     PersonForm,
+    ProfileForm,
     SanctionForm,
     TransitionForm,
 )
@@ -324,6 +325,25 @@ def credential_sanction(request: HttpRequest, organization, pk: int) -> HttpResp
             "body": organization,
             "form": form,
             "title": f"Record a sanction on {credential.program} {credential.number} ({credential.holder})",
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@body_staff_required
+def profile_edit(request: HttpRequest, organization) -> HttpResponse:
+    form = ProfileForm(request.POST or None, instance=organization)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Saved the public profile.")
+        return redirect("codes:body_home", org=organization.slug)
+    return render(
+        request,
+        "register/staff/edit.html",
+        {
+            "body": organization,
+            "form": form,
+            "title": f"{organization.short_name}'s public profile",
         },
         status=400 if form.errors else 200,
     )

@@ -21,7 +21,7 @@ def described(field: BoundField) -> str:
 
 @register.filter
 def widget_kind(field: BoundField) -> str:
-    """"choices" for radio buttons and checkbox lists (a fieldset), "checkbox" for one box, else "input"."""
+    """ "choices" for radio buttons and checkbox lists (a fieldset), "checkbox" for one box, else "input"."""
     from django.forms import CheckboxInput, CheckboxSelectMultiple, RadioSelect
 
     widget = field.field.widget
