@@ -2,6 +2,7 @@ from ninja import NinjaAPI
 
 from ombuds.api.codes import router as codes_router
 from ombuds.api.register import router as register_router
+from ombuds.api.register_staff import router as register_staff_router
 
 api = NinjaAPI(
     title="Ombuds API",
@@ -11,3 +12,4 @@ api = NinjaAPI(
 )
 api.add_router("/", codes_router)
 api.add_router("/", register_router)
+api.add_router("/", register_staff_router)

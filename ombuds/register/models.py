@@ -576,3 +576,27 @@ class Seat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}, {self.title} ({self.get_group_display()})"
+
+
+class ApiToken(models.Model):
+    """A staff member's token for the register's write API, for one body. Only a hash is stored; the
+    token itself is shown once, when it is made."""
+
+    user = models.ForeignKey("auth.User", on_delete=models.CASCADE, related_name="api_tokens")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(
+        max_length=100, help_text="What the token is for, e.g. 'HR system sync'."
+    )
+    prefix = models.CharField(max_length=12, unique=True)
+    key_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["organization", "-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
