@@ -1,3 +1,5 @@
+import itertools
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
@@ -85,7 +87,7 @@ def test_the_demo_register_has_every_credential_state_each_reached_through_its_e
     for credential in credentials.prefetch_related("events"):
         history = [(e.from_status, e.to_status) for e in credential.events.all()]
         assert history[0][0] == "" and history[-1][1] == credential.status
-        assert all(a[1] == b[0] for a, b in zip(history, history[1:]))
+        assert all(a[1] == b[0] for a, b in itertools.pairwise(history))
     csec = Agency.objects.filter(organization__slug="csec")
     assert csec.count() == 36
     assert all(a.affiliations.count() == 4 for a in csec.prefetch_related("affiliations"))
