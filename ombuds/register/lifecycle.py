@@ -80,11 +80,25 @@ def check_transition(
         t for t in table if t.source == source and t.target == target and t.automatic == automatic
     ]
     if not rows:
-        allowed = sorted({t.target for t in table if t.source == source and not t.automatic})
         if source == "revoked":
             raise TransitionRefused(
                 "a revoked credential cannot change: it takes a new application"
             )
+        if not any(t.source == source for t in table):
+            raise TransitionRefused(
+                f"{source} is final: it cannot change; it takes a new application"
+            )
+        other_kind = [t for t in table if t.source == source and t.target == target]
+        if other_kind and other_kind[0].automatic:
+            raise TransitionRefused(
+                f"{source} cannot become {target} by hand: that change ({other_kind[0].name}) "
+                "is made automatically on its date by the daily task"
+            )
+        if other_kind:
+            raise TransitionRefused(
+                f"{source} cannot become {target} automatically: only staff take that step"
+            )
+        allowed = sorted({t.target for t in table if t.source == source and not t.automatic})
         hint = f"; from {source} it can become: {', '.join(allowed)}" if allowed else ""
         raise TransitionRefused(f"{source} cannot become {target}{hint}")
     row = rows[0]

@@ -5,7 +5,7 @@ import difflib
 import re
 from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from ombuds.register.lifecycle import (
@@ -46,6 +46,15 @@ def _actor(acting_user: Any):
     return acting_user if getattr(acting_user, "pk", None) else None
 
 
+def _refuse_future(effective_date: dt.date, *, automatic: bool) -> None:
+    # The scheduled task dates its changes itself (and tests run it for another day); a person
+    # recording a change dated ahead would make the register show it before it is in force.
+    if not automatic and effective_date > timezone.localdate():
+        raise TransitionRefused(
+            f"the effective date {effective_date} is in the future: record the change on that date"
+        )
+
+
 @transaction.atomic
 def credential_transition(
     *,
@@ -64,7 +73,9 @@ def credential_transition(
 
     Locks the row first; ``expected_status`` (the status the person saw) refuses a stale change.
     Suspension needs ``until`` and a decision reference; reinstatement from expired or lapsed needs
-    the new ``expires_on``. Raises TransitionRefused with the reason, changing nothing.
+    the new ``expires_on``; a new expiry date is taken only by a move to active. A manual change
+    cannot be dated in the future: the register would show it before it is in force. Raises
+    TransitionRefused with the reason, changing nothing.
     """
     credential = Credential.objects.select_for_update().get(pk=credential.pk)
     if expected_status is not None and credential.status != expected_status:
@@ -86,10 +97,18 @@ def credential_transition(
     check_transition(
         CREDENTIAL_TRANSITIONS, credential.status, to_status, automatic=automatic, given=given
     )
+    _refuse_future(effective_date, automatic=automatic)
     if until is not None and until <= effective_date:
         raise TransitionRefused("a suspension must end after it starts")
+    if expires_on is not None and to_status != "active":
+        # The event would not show it: an expiry date changed on the side is not on the record.
+        raise TransitionRefused("a new expiry date is set only when the credential becomes active")
     if expires_on is not None and expires_on <= effective_date:
         raise TransitionRefused("the new expiry date must come after the reinstatement")
+    if expires_on is not None and credential.issued_on and expires_on <= credential.issued_on:
+        raise TransitionRefused(
+            f"the new expiry date must come after the issue date ({credential.issued_on})"
+        )
     source = credential.status
     credential.status = to_status
     fields = ["status", "updated_at"]
@@ -145,6 +164,7 @@ def membership_transition(
     check_transition(
         MEMBERSHIP_TRANSITIONS, membership.status, to_status, automatic=automatic, given=given
     )
+    _refuse_future(effective_date, automatic=automatic)
     if until is not None and until <= effective_date:
         raise TransitionRefused("a suspension must end after it starts")
     source = membership.status
@@ -173,12 +193,22 @@ def membership_transition(
     return membership
 
 
+MEMBERSHIP_GRACE_DAYS = 60
+_DAY = dt.timedelta(days=1)
+
+
 def apply_due_transitions(*, today: dt.date | None = None) -> dict[str, int]:
     """Take every automatic transition whose date has come: expiry, lapse, end of suspension, and the
     membership grace period and lapse. Idempotent: a second run the same day finds nothing to do.
 
+    The dates: a credential that expires on D is valid through D and expired from D + 1; it lapses
+    the day after its program's grace period, D + grace_days + 1. A suspension until D ends on D.
+    A membership whose renewal date R passes is in grace from R + 1 and lapsed from
+    R + MEMBERSHIP_GRACE_DAYS + 1. Each event carries that date, even when the task runs late.
+
     Each change is its own transaction (a failure on one record never rolls back the others), and a
-    record someone changed meanwhile is skipped, not overwritten.
+    record someone changed meanwhile is skipped, not overwritten. Finding what is due takes a fixed
+    handful of queries, whatever the number of programs; each change then takes its own few.
     """
     today = today or timezone.localdate()
     counts = {
@@ -198,32 +228,8 @@ def apply_due_transitions(*, today: dt.date | None = None) -> dict[str, int]:
                 continue  # changed by someone else since the query: their change stands
             counts[key] += 1
 
-    run(
-        Credential.objects.filter(status="active", expires_on__lt=today),
-        lambda c: credential_transition(
-            credential=c,
-            to_status="expired",
-            effective_date=c.expires_on,
-            automatic=True,
-            expected_status="active",
-            reason="Reached its expiry date without recertification",
-        ),
-        "expired",
-    )
-    for program in CredentialProgram.objects.all():
-        cutoff = today - dt.timedelta(days=program.grace_days)
-        run(
-            Credential.objects.filter(program=program, status="expired", expires_on__lt=cutoff),
-            lambda c, p=program: credential_transition(
-                credential=c,
-                to_status="lapsed",
-                automatic=True,
-                expected_status="expired",
-                effective_date=c.expires_on + dt.timedelta(days=p.grace_days),
-                reason=f"Not reinstated within the {p.grace_days}-day grace period",
-            ),
-            "lapsed",
-        )
+    # Ends of suspension first: a suspension that outlasts the expiry or renewal date gives way to
+    # expiry or grace in the same run, rather than showing the record as active for a day.
     run(
         Credential.objects.filter(status="suspended", suspended_until__lte=today),
         lambda c: credential_transition(
@@ -237,30 +243,35 @@ def apply_due_transitions(*, today: dt.date | None = None) -> dict[str, int]:
         "reinstated",
     )
     run(
-        Membership.objects.filter(status="active", renewal_date__lt=today),
-        lambda m: membership_transition(
-            membership=m,
-            to_status="grace",
-            effective_date=m.renewal_date,
+        Credential.objects.filter(status="active", expires_on__lt=today),
+        lambda c: credential_transition(
+            credential=c,
+            to_status="expired",
+            effective_date=c.expires_on + _DAY,
             automatic=True,
             expected_status="active",
-            reason="Renewal date passed",
+            reason="Reached its expiry date without recertification",
         ),
-        "grace",
+        "expired",
     )
+    # One query for every program: grace periods are few, programs may be many.
+    grace_periods = CredentialProgram.objects.order_by().values_list("grace_days", flat=True)
+    lapse_due = models.Q(pk__in=[])
+    for grace_days in grace_periods.distinct():
+        lapse_due |= models.Q(
+            program__grace_days=grace_days, expires_on__lt=today - grace_days * _DAY
+        )
     run(
-        Membership.objects.filter(
-            status="grace", renewal_date__lt=today - dt.timedelta(days=MEMBERSHIP_GRACE_DAYS)
-        ),
-        lambda m: membership_transition(
-            membership=m,
+        Credential.objects.filter(lapse_due, status="expired").select_related("program"),
+        lambda c: credential_transition(
+            credential=c,
             to_status="lapsed",
             automatic=True,
-            expected_status="grace",
-            effective_date=m.renewal_date + dt.timedelta(days=MEMBERSHIP_GRACE_DAYS),
-            reason=f"Not renewed within {MEMBERSHIP_GRACE_DAYS} days",
+            expected_status="expired",
+            effective_date=c.expires_on + (c.program.grace_days + 1) * _DAY,
+            reason=f"Not reinstated within the {c.program.grace_days}-day grace period",
         ),
-        "membership_lapsed",
+        "lapsed",
     )
     run(
         Membership.objects.filter(status="suspended", suspended_until__lte=today),
@@ -274,10 +285,33 @@ def apply_due_transitions(*, today: dt.date | None = None) -> dict[str, int]:
         ),
         "membership_reinstated",
     )
+    run(
+        Membership.objects.filter(status="active", renewal_date__lt=today),
+        lambda m: membership_transition(
+            membership=m,
+            to_status="grace",
+            effective_date=m.renewal_date + _DAY,
+            automatic=True,
+            expected_status="active",
+            reason="Renewal date passed",
+        ),
+        "grace",
+    )
+    run(
+        Membership.objects.filter(
+            status="grace", renewal_date__lt=today - MEMBERSHIP_GRACE_DAYS * _DAY
+        ),
+        lambda m: membership_transition(
+            membership=m,
+            to_status="lapsed",
+            automatic=True,
+            expected_status="grace",
+            effective_date=m.renewal_date + (MEMBERSHIP_GRACE_DAYS + 1) * _DAY,
+            reason=f"Not renewed within {MEMBERSHIP_GRACE_DAYS} days",
+        ),
+        "membership_lapsed",
+    )
     return counts
-
-
-MEMBERSHIP_GRACE_DAYS = 60
 
 
 # --- register entries ---------------------------------------------------------------------------
