@@ -104,6 +104,12 @@ class TransitionForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text="Required to reinstate an expired or lapsed credential.",
     )
+    renewal_date = forms.DateField(
+        label="Next renewal date",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Required to renew or reinstate a membership.",
+    )
     expected_status = forms.CharField(widget=forms.HiddenInput)
 
     def __init__(
@@ -115,8 +121,8 @@ class TransitionForm(forms.Form):
             seen.setdefault(t.target, f"{t.name} → {t.target}")
         self.fields["to_status"].choices = list(seen.items())
         self.fields["expected_status"].initial = current
-        if not with_expiry:
-            del self.fields["expires_on"]
+        # Credentials have an expiry; memberships a renewal date.
+        del self.fields["renewal_date" if with_expiry else "expires_on"]
 
 
 class SanctionForm(forms.Form):

@@ -47,9 +47,9 @@ CREDENTIAL_TRANSITIONS: tuple[Transition, ...] = (
 MEMBERSHIP_TRANSITIONS: tuple[Transition, ...] = (
     _t("applicant", "active", "Admit"),
     _t("active", "grace", "Renewal overdue: grace period", automatic=True),
-    _t("grace", "active", "Renew"),
+    _t("grace", "active", "Renew", requires={"renewal_date"}),
     _t("grace", "lapsed", "Lapse after the grace period", automatic=True),
-    _t("lapsed", "active", "Reinstate"),
+    _t("lapsed", "active", "Reinstate", requires={"renewal_date"}),
     _t("active", "suspended", "Suspend (sanction)", requires={"until", "decision_ref"}),
     _t("suspended", "active", "Reinstate after suspension"),
     _t("suspended", "active", "End of suspension", automatic=True),

@@ -121,6 +121,16 @@ def credential_transition(
     if to_status == "active" and source == "candidate" and credential.issued_on is None:
         credential.issued_on = effective_date
         fields.append("issued_on")
+    if (
+        to_status == "active"
+        and source == "candidate"
+        and expires_on is None
+        and credential.expires_on is None
+    ):
+        # A newly certified holder is due at the end of one cycle of the program.
+        from ombuds.register.recertification import add_months
+
+        expires_on = add_months(effective_date, credential.program.cycle_months)
     if expires_on is not None:
         credential.expires_on = expires_on
         fields.append("expires_on")
@@ -148,10 +158,15 @@ def membership_transition(
     acting_user: Any = None,
     decision_ref: str = "",
     until: dt.date | None = None,
+    renewal_date: dt.date | None = None,
     expected_status: str | None = None,
     automatic: bool = False,
 ) -> Membership:
-    """Move a membership to a new status as its lifecycle allows, and record the event."""
+    """Move a membership to a new status as its lifecycle allows, and record the event.
+
+    Renewing (from grace) or reinstating (from lapsed) needs the next ``renewal_date``, or the
+    daily task would put the member straight back into grace.
+    """
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     if expected_status is not None and membership.status != expected_status:
         raise TransitionRefused(
@@ -160,13 +175,23 @@ def membership_transition(
         )
     if not reason.strip():
         raise TransitionRefused("a status change needs a reason")
-    given = {n for n, v in (("until", until), ("decision_ref", decision_ref.strip())) if v}
+    given = {
+        n
+        for n, v in (
+            ("until", until),
+            ("decision_ref", decision_ref.strip()),
+            ("renewal_date", renewal_date),
+        )
+        if v
+    }
     check_transition(
         MEMBERSHIP_TRANSITIONS, membership.status, to_status, automatic=automatic, given=given
     )
     _refuse_future(effective_date, automatic=automatic)
     if until is not None and until <= effective_date:
         raise TransitionRefused("a suspension must end after it starts")
+    if renewal_date is not None and renewal_date <= effective_date:
+        raise TransitionRefused("the next renewal date must come after the renewal")
     source = membership.status
     membership.status = to_status
     fields = ["status", "updated_at"]
@@ -179,6 +204,9 @@ def membership_transition(
     if to_status == "active" and membership.start_date is None:
         membership.start_date = effective_date
         fields.append("start_date")
+    if renewal_date is not None and to_status == "active":
+        membership.renewal_date = renewal_date
+        fields.append("renewal_date")
     membership.save(update_fields=fields)
     StatusEvent.objects.create(
         membership=membership,

@@ -274,6 +274,7 @@ def membership_detail(request: HttpRequest, organization, pk: int) -> HttpRespon
             reason=d["reason"],
             decision_ref=d["decision_ref"],
             until=d["until"],
+            renewal_date=d.get("renewal_date"),
             expected_status=d["expected_status"],
             acting_user=request.user,
         ),

@@ -25,7 +25,7 @@ TABLES = {
 # What each service can be given: a row requiring anything else could never be taken.
 SUPPLIABLE = {
     "credential": {"until", "decision_ref", "expires_on"},
-    "membership": {"until", "decision_ref"},
+    "membership": {"until", "decision_ref", "renewal_date"},
 }
 
 

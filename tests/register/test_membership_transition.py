@@ -17,7 +17,11 @@ from ombuds.register.services import apply_due_transitions, membership_transitio
 pytestmark = pytest.mark.django_db
 
 ON = dt.date(2025, 3, 3)
-REQUIREMENTS = {"until": dt.date(2025, 9, 1), "decision_ref": "BD-2025-3"}
+REQUIREMENTS = {
+    "until": dt.date(2025, 9, 1),
+    "decision_ref": "BD-2025-3",
+    "renewal_date": dt.date(2026, 3, 1),
+}
 MANUAL_ROWS = [t for t in MEMBERSHIP_TRANSITIONS if not t.automatic]
 MANUAL_PAIRS = {(t.source, t.target) for t in MANUAL_ROWS}
 STATUSES = Membership.Status.values
@@ -118,7 +122,9 @@ def test_admission_sets_the_start_date_to_the_effective_date(make_membership):
 
 
 def test_reinstating_a_member_keeps_the_original_start_date(make_membership):
-    membership = _transition(make_membership("lapsed"), "active")
+    membership = _transition(
+        make_membership("lapsed"), "active", renewal_date=REQUIREMENTS["renewal_date"]
+    )
     membership.refresh_from_db()
     assert membership.start_date == dt.date(2020, 7, 1)
 
@@ -182,14 +188,10 @@ def test_a_membership_has_one_holder_a_person_or_an_agency(make_membership):
         Membership.objects.filter(pk=membership.pk).update(person=None)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="membership_transition cannot take a new renewal date: a renewed membership whose "
-    "renewal date has passed goes straight back into grace at the next daily run",
-)
 def test_a_renewed_membership_stays_active_until_its_next_renewal_date(make_membership):
     membership = make_membership("grace", renewal_date=dt.date(2025, 1, 31))
-    _transition(membership, "active", effective_date=dt.date(2025, 2, 15))
+    _transition(
+        membership, "active", effective_date=dt.date(2025, 2, 15), renewal_date=dt.date(2026, 1, 31)
+    )
     apply_due_transitions(today=dt.date(2025, 2, 16))
     assert Membership.objects.get(pk=membership.pk).status == "active"
