@@ -243,7 +243,7 @@ def _credential_history(c: Credential) -> list[StatusEvent]:
             (
                 "active",
                 "expired",
-                c.expires_on,
+                c.expires_on + dt.timedelta(days=1),  # active on its expiry date, expired the day after
                 "Reached its expiry date without recertification",
                 "",
             )
@@ -253,7 +253,7 @@ def _credential_history(c: Credential) -> list[StatusEvent]:
             (
                 "expired",
                 "lapsed",
-                c.expires_on + dt.timedelta(days=90),
+                c.expires_on + dt.timedelta(days=91),
                 "Not reinstated within the 90-day grace period",
                 "",
             )
