@@ -1,0 +1,137 @@
+"""`ombuds register import|export|verify|tick`: the register on the command line, over the same
+services as the staff pages and the API."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from ombuds.register import csv_io
+from ombuds.register.models import Organization
+from ombuds.register.public import VerifiedCredential, credential_verify
+from ombuds.register.services import apply_due_transitions
+
+
+def _read(path: str) -> bytes:
+    file = Path(path)
+    if not file.is_file():
+        raise CommandError(f"{path}: no such file")
+    try:
+        return file.read_bytes()
+    except OSError as exc:
+        raise CommandError(f"{path}: cannot read: {exc.strerror}") from exc
+
+
+def _organization(slug: str) -> Organization:
+    try:
+        return Organization.objects.get(slug=slug)
+    except Organization.DoesNotExist:
+        raise CommandError(f"no body with slug {slug!r}") from None
+
+
+class Command(BaseCommand):
+    help = "Import and export the register as CSV, verify a credential, apply due transitions."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+        p = sub.add_parser(
+            "import", help="import a CSV file of people, agencies, memberships or credentials"
+        )
+        p.add_argument("path")
+        p.add_argument("--org", required=True, help="the body's slug")
+        p.add_argument(
+            "--dry-run", action="store_true", help="check every row and report; write nothing"
+        )
+
+        p = sub.add_parser("export", help="print a body's register as CSV, as import reads it")
+        p.add_argument("--org", required=True, help="the body's slug")
+        p.add_argument("--kind", choices=list(csv_io.KINDS), default="credentials")
+
+        p = sub.add_parser("verify", help="what the public register shows for a credential number")
+        p.add_argument("number")
+        p.add_argument("--json", action="store_true", help="print it as JSON")
+
+        sub.add_parser(
+            "tick",
+            help="take the automatic transitions due today (expiry, lapse, end of suspension)",
+        )
+
+    def handle(self, *args: Any, action: str, **options: Any) -> None:
+        getattr(self, f"handle_{action}")(**options)
+
+    def handle_import(self, *, path: str, org: str, dry_run: bool, **_: Any) -> None:
+        organization = _organization(org)
+        data = _read(path)
+        show_progress = self.stderr.isatty()
+
+        def progress(phase: str, done: int, total: int) -> None:
+            self.stderr.write(f"\r{phase} {done:,} of {total:,} rows", ending="")
+            if done == total:
+                self.stderr.write("")
+
+        report = csv_io.import_csv(
+            organization=organization,
+            data=data,
+            dry_run=dry_run,
+            progress=progress if show_progress else None,
+        )
+        if not report.ok:
+            for error in report.errors:
+                self.stderr.write(str(error))
+            raise CommandError(f"{path}: {report.summary()}")
+        self.stdout.write(report.summary())
+
+    def handle_export(self, *, org: str, kind: str, **_: Any) -> None:
+        self.stdout.write(csv_io.export_csv(organization=_organization(org), kind=kind), ending="")
+
+    def handle_verify(self, *, number: str, json: bool, **_: Any) -> None:
+        found = credential_verify(number)
+        if found is None:
+            raise CommandError(f"no credential with number {number.strip()!r}")
+        if json:
+            self.stdout.write(_json_dumps(dataclasses.asdict(found)))
+        else:
+            self.stdout.write(_verified_text(found))
+
+    def handle_tick(self, **_: Any) -> None:
+        counts = apply_due_transitions()
+        self.stdout.write(", ".join(f"{name.replace('_', ' ')}: {n}" for name, n in counts.items()))
+
+
+def _verified_text(found: VerifiedCredential) -> str:
+    def date(value: dt.date | None) -> str:
+        return value.isoformat() if value else "-"
+
+    lines = [
+        f"{found.number}  {found.status_display}",
+        f"Holder:      {found.holder}",
+        f"Body:        {found.body}",
+        f"Credential:  {found.credential}",
+        f"Status:      {found.status_display}",
+        f"Issued:      {date(found.issued_on)}",
+        f"Expires:     {date(found.expires_on)}",
+    ]
+    if found.suspended_until:
+        lines.append(f"Suspended until: {date(found.suspended_until)}")
+    if found.conditions:
+        lines.append(f"Conditions:  {found.conditions}")
+    if not found.sanctions:
+        lines.append("Sanctions:   none published")
+    for s in found.sanctions:
+        cited = f" ({', '.join(s.citations)})" if s.citations else ""
+        lines.append(
+            f"Sanction:    {s.decided_on.isoformat()} {s.kind_display}{cited}: {s.summary}"
+        )
+        if s.decision_url:
+            lines.append(f"             {s.decision_url}")
+    return "\n".join(lines)
+
+
+def _json_dumps(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2, default=str)
