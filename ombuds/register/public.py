@@ -1,18 +1,52 @@
 """What the public register shows: one place that applies each body's publication policy.
 
 Pages, the API and `ombuds register verify` all read the register through these functions, so what
-the public can see is decided here and nowhere else.
+the public can see is decided here and nowhere else: which sanctions are shown (`public_sanctions_q`),
+which of a holder's details (the program's `public_fields`), what a search may return (no open
+enumeration: a short query finds nothing, results are capped) and how often one client may ask
+(`throttle_hit`).
+
+Limits are settings read when used, each with a default:
+
+- ``OMBUDS_REGISTER_SEARCH_MIN_CHARS`` (3): shortest name, agency or city query; a whole credential or
+  member number is looked up whatever its length.
+- ``OMBUDS_REGISTER_SEARCH_LIMIT`` (20): most results a search returns.
+- ``OMBUDS_REGISTER_SEARCHES_PER_MINUTE`` (30), ``OMBUDS_REGISTER_LOOKUPS_PER_MINUTE`` (60, a
+  credential's or membership's page, its certificate, the verify endpoint) and
+  ``OMBUDS_REGISTER_BULK_UPLOADS_PER_HOUR`` (10): per client address; 0 turns a limit off.
+- ``OMBUDS_REGISTER_BULK_MAX_ROWS`` (500) and ``OMBUDS_REGISTER_BULK_MAX_BYTES`` (256 KiB).
+- ``OMBUDS_TRUSTED_PROXIES`` (0): how many reverse proxies append to X-Forwarded-For in front of the
+  site; with 0 the client address is REMOTE_ADDR.
+- ``OMBUDS_REGISTER_THROTTLE_CACHE`` ("default"): the cache counting requests. It must be shared by
+  every server process (Redis, Memcached or the database cache) for the limits to hold in production.
 """
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
+import ipaddress
+import re
+import time
+import unicodedata
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, Q
+from django.conf import settings
+from django.core.cache import caches
+from django.db.models import Prefetch, Q, QuerySet
+from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 
-from ombuds.register.models import Credential, Organization, Sanction
+from ombuds.codes.models import Provision
+from ombuds.register.models import (
+    Credential,
+    CredentialProgram,
+    Membership,
+    MembershipType,
+    Organization,
+    Sanction,
+)
 
 
 def public_sanctions_q(today: dt.date) -> Q:
@@ -20,6 +54,59 @@ def public_sanctions_q(today: dt.date) -> Q:
     return Q(publication=Sanction.Publication.PUBLIC) | Q(
         publication=Sanction.Publication.PUBLIC_UNTIL, public_until__gte=today
     )
+
+
+def _setting(name: str, default: int) -> int:
+    return int(getattr(settings, name, default))
+
+
+# Of a holder's fields, those a program may publish (CredentialProgram.public_fields); contact details
+# are never shown, whatever the program says.
+PUBLISHABLE_HOLDER_FIELDS = ("city", "region", "country")
+
+# What each status means, in the words the public pages use.
+CREDENTIAL_STATUS_MEANING = {
+    "candidate": "Has applied for this credential and does not hold it yet.",
+    "active": "Holds this credential in good standing.",
+    "expired": "The credential has passed its expiry date without renewal; it may still be renewed.",
+    "lapsed": "The credential lapsed after its grace period and is no longer held.",
+    "inactive": "The holder has made the credential inactive and may not practise under it.",
+    "suspended": "The credential is suspended and may not be used while the suspension lasts.",
+    "revoked": "The credential was revoked.",
+    "surrendered": "The holder surrendered the credential.",
+}
+MEMBERSHIP_STATUS_MEANING = {
+    "applicant": "Has applied for membership and is not a member yet.",
+    "active": "A member in good standing.",
+    "grace": "A member whose renewal is due; still a member during the grace period.",
+    "lapsed": "Membership lapsed without renewal.",
+    "suspended": "Membership is suspended while the suspension lasts.",
+    "expelled": "Expelled from membership.",
+    "resigned": "Resigned from membership.",
+}
+# How a status is shown: "ok" in good standing, "bad" when a sanction or a lapse stands in the way.
+_GOOD = {"active", "grace"}
+_BAD = {"suspended", "revoked", "expelled", "lapsed"}
+
+
+def status_tone(status: str) -> str:
+    if status in _GOOD:
+        return "ok"
+    return "bad" if status in _BAD else "neutral"
+
+
+# --- what a credential or membership shows --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PublicProvision:
+    """A provision a sanction cites, with what its permalink needs (the version it was cited in)."""
+
+    label: str  # "GOE 1.1(a)"
+    citation: str
+    body_slug: str
+    version_label: str
+    anchor: str
 
 
 @dataclass(frozen=True)
@@ -32,6 +119,7 @@ class PublicSanction:
     effective_from: dt.date | None
     effective_until: dt.date | None
     citations: list[str]
+    provisions: list[PublicProvision] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -48,17 +136,96 @@ class VerifiedCredential:
     suspended_until: dt.date | None
     conditions: str
     sanctions: list[PublicSanction] = field(default_factory=list)
+    credential_abbreviation: str = ""
+    # The holder's place, as far as the program publishes it ("Springfield, Illinois").
+    holder_place: str = ""
+
+    @property
+    def tone(self) -> str:
+        return status_tone(self.status)
+
+    @property
+    def meaning(self) -> str:
+        return CREDENTIAL_STATUS_MEANING.get(self.status, "")
+
+
+@dataclass(frozen=True)
+class VerifiedMembership:
+    number: str
+    holder: str
+    holder_kind: str  # "person" or "agency"
+    also_known_as: list[str]  # an agency's trade names
+    place: str
+    body: str
+    body_slug: str
+    membership_type: str
+    status: str
+    status_display: str
+    start_date: dt.date | None
+    renewal_date: dt.date | None
+    suspended_until: dt.date | None
+    sanctions: list[PublicSanction] = field(default_factory=list)
+
+    @property
+    def tone(self) -> str:
+        return status_tone(self.status)
+
+    @property
+    def meaning(self) -> str:
+        return MEMBERSHIP_STATUS_MEANING.get(self.status, "")
+
+
+def _public_sanctions_prefetch(today: dt.date) -> Prefetch:
+    return Prefetch(
+        "sanctions",
+        queryset=Sanction.objects.filter(public_sanctions_q(today))
+        .prefetch_related(
+            Prefetch(
+                "provisions",
+                queryset=Provision.objects.select_related("version__code__organization"),
+            )
+        )
+        .order_by("-decided_on", "pk"),
+        to_attr="public_sanction_list",
+    )
 
 
 def _credentials_with_public_sanctions(today: dt.date):
     return Credential.objects.select_related("program__organization", "holder").prefetch_related(
-        Prefetch(
-            "sanctions",
-            queryset=Sanction.objects.filter(public_sanctions_q(today))
-            .prefetch_related("provisions__version__code__organization")
-            .order_by("-decided_on", "pk"),
-            to_attr="public_sanction_list",
-        )
+        _public_sanctions_prefetch(today)
+    )
+
+
+def _public_sanction(s: Sanction) -> PublicSanction:
+    provisions = sorted(
+        (
+            PublicProvision(
+                label=f"{p.version.code.organization.short_name} {p.citation}",
+                citation=p.citation,
+                body_slug=p.version.code.organization.slug,
+                version_label=p.version.label,
+                anchor=p.anchor,
+            )
+            for p in s.provisions.all()
+        ),
+        key=lambda p: p.label,
+    )
+    return PublicSanction(
+        decided_on=s.decided_on,
+        kind=s.kind,
+        kind_display=s.get_kind_display(),
+        summary=s.summary,
+        decision_url=s.decision_url,
+        effective_from=s.effective_from,
+        effective_until=s.effective_until,
+        citations=[p.label for p in provisions],
+        provisions=provisions,
+    )
+
+
+def _place(holder, fields) -> str:
+    return ", ".join(
+        getattr(holder, f) for f in PUBLISHABLE_HOLDER_FIELDS if f in fields and getattr(holder, f)
     )
 
 
@@ -76,32 +243,32 @@ def _verified(credential: Credential) -> VerifiedCredential:
         expires_on=credential.expires_on,
         suspended_until=credential.suspended_until,
         conditions=credential.conditions,
-        sanctions=[
-            PublicSanction(
-                decided_on=s.decided_on,
-                kind=s.kind,
-                kind_display=s.get_kind_display(),
-                summary=s.summary,
-                decision_url=s.decision_url,
-                effective_from=s.effective_from,
-                effective_until=s.effective_until,
-                citations=sorted(
-                    f"{p.version.code.organization.short_name} {p.citation}"
-                    for p in s.provisions.all()
-                ),
-            )
-            for s in credential.public_sanction_list
-        ],
+        sanctions=[_public_sanction(s) for s in credential.public_sanction_list],
+        credential_abbreviation=credential.program.abbreviation,
+        holder_place=_place(credential.holder, credential.program.public_fields or []),
     )
+
+
+def normalise_number(number: str) -> str:
+    """Numbers are stored upper-case without spaces (the import normalises them)."""
+    return "".join(number.split()).upper()
+
+
+def number_variants(typed: str) -> list[str]:
+    """The stored forms a number typed by a person may have: "cgp 1234" is "CGP1234" or "CGP-1234"
+    as printed. A member number may have kept its case, so the form as typed is tried too."""
+    words = typed.split()
+    if not words:
+        return []
+    return list(dict.fromkeys(["".join(words).upper(), "-".join(words).upper(), "".join(words)]))
 
 
 def credential_verify(
     number: str, *, organization: Organization | None = None, today: dt.date | None = None
 ) -> VerifiedCredential | None:
     """The public facts of the credential with this exact number (case and spaces ignored), or None."""
-    # Numbers are stored upper-case without spaces (the import normalises them), so an exact match uses
-    # the index.
-    cleaned = "".join(number.split()).upper()
+    # An exact match on the stored form uses the index on number.
+    cleaned = normalise_number(number)
     if not cleaned:
         return None
     credentials = _credentials_with_public_sanctions(today or timezone.localdate()).filter(
@@ -111,3 +278,539 @@ def credential_verify(
         credentials = credentials.filter(program__organization=organization)
     credential = credentials.order_by("pk").first()
     return _verified(credential) if credential is not None else None
+
+
+def _public_memberships(organization: Organization) -> QuerySet[Membership]:
+    # Board seats are listed on the body's home page, not in the register.
+    return Membership.objects.filter(organization=organization).exclude(
+        membership_type__kind=MembershipType.Kind.BOARD
+    )
+
+
+def _membership_holder(m: Membership) -> tuple[str, str, list[str], str]:
+    """(name, kind, trade names, place)"""
+    if m.agency_id:
+        agency = m.agency
+        place = ", ".join(v for v in (agency.city, agency.region) if v)
+        return agency.legal_name, "agency", list(agency.trade_names or []), place
+    person = m.person
+    place = ", ".join(v for v in (person.city, person.region) if v)
+    return person.full_name, "person", [], place
+
+
+def membership_verify(
+    number: str, *, organization: Organization, today: dt.date | None = None
+) -> VerifiedMembership | None:
+    """The public facts of the body's membership with this exact number, or None."""
+    cleaned = "".join(number.split())
+    if not cleaned:
+        return None
+    membership = (
+        _public_memberships(organization)
+        .filter(number__in={cleaned, cleaned.upper()})
+        .select_related("organization", "membership_type", "person", "agency")
+        .prefetch_related(_public_sanctions_prefetch(today or timezone.localdate()))
+        .order_by("pk")
+        .first()
+    )
+    if membership is None:
+        return None
+    name, kind, trade_names, place = _membership_holder(membership)
+    return VerifiedMembership(
+        number=membership.number,
+        holder=name,
+        holder_kind=kind,
+        also_known_as=trade_names,
+        place=place,
+        body=membership.organization.name,
+        body_slug=membership.organization.slug,
+        membership_type=membership.membership_type.name,
+        status=membership.status,
+        status_display=membership.get_status_display(),
+        start_date=membership.start_date,
+        renewal_date=membership.renewal_date,
+        suspended_until=membership.suspended_until,
+        sanctions=[_public_sanction(s) for s in membership.public_sanction_list],
+    )
+
+
+# --- search ---------------------------------------------------------------------------------------
+
+MAX_QUERY_LENGTH = 100
+_MAX_TERMS = 6
+_TERM_SPLIT = re.compile(r"[\s,;]+")
+
+
+@dataclass(frozen=True)
+class RegisterEntry:
+    """One line of a search result: a credential, or a membership."""
+
+    kind: str  # "credential" or "membership"
+    number: str
+    holder: str
+    place: str
+    entry: str  # the credential's or the membership type's name
+    status: str
+    status_display: str
+    expires_on: dt.date | None  # a credential's expiry, a membership's renewal date
+    also_known_as: list[str] = field(default_factory=list)
+
+    @property
+    def tone(self) -> str:
+        return status_tone(self.status)
+
+
+@dataclass(frozen=True)
+class RegisterSearch:
+    query: str
+    # "empty" (nothing asked), "too_short", "found" or "none"
+    outcome: str
+    results: list[RegisterEntry]
+    truncated: bool
+    limit: int
+    min_chars: int
+
+    @property
+    def rule(self) -> str:
+        return (
+            f"Type at least {self.min_chars} characters of a name, agency or city, "
+            "or a whole credential or member number."
+        )
+
+    @property
+    def message(self) -> str:
+        """The status line, one plain sentence."""
+        if self.outcome == "too_short":
+            return self.rule
+        if self.outcome == "none":
+            return f"Nobody in the register matches “{self.query}”."
+        if self.truncated:
+            return (
+                f"More than {self.limit} entries match “{self.query}”; the first {self.limit} "
+                "are shown. Add a given name, a city or the number to narrow the search."
+            )
+        if self.outcome == "found":
+            n = len(self.results)
+            return f"{n} {'entry matches' if n == 1 else 'entries match'} “{self.query}”."
+        return ""
+
+
+def clean_query(query: str) -> str:
+    return " ".join(query.split())[:MAX_QUERY_LENGTH]
+
+
+def _word_prefix(field_name: str, term: str) -> Q:
+    """The field has a word starting with the term: "Cruz" finds "de la Cruz" and "Ruiz-Cruz"."""
+    return (
+        Q(**{f"{field_name}__istartswith": term})
+        | Q(**{f"{field_name}__icontains": f" {term}"})
+        | Q(**{f"{field_name}__icontains": f"-{term}"})
+    )
+
+
+def _name_q(prefix: str, terms: list[str]) -> Q:
+    """Every term starts a word of the given or the family name."""
+    q = Q()
+    for term in terms:
+        q &= _word_prefix(f"{prefix}given_name", term) | _word_prefix(f"{prefix}family_name", term)
+    return q
+
+
+def _credential_entry(c: Credential, program: CredentialProgram) -> RegisterEntry:
+    return RegisterEntry(
+        kind="credential",
+        number=c.number,
+        holder=c.holder.full_name,
+        place=_place(c.holder, program.public_fields or []),
+        entry=program.name,
+        status=c.status,
+        status_display=c.get_status_display(),
+        expires_on=c.expires_on,
+    )
+
+
+def _membership_entry(m: Membership) -> RegisterEntry:
+    name, _kind, trade_names, place = _membership_holder(m)
+    return RegisterEntry(
+        kind="membership",
+        number=m.number,
+        holder=name,
+        place=place,
+        entry=m.membership_type.name,
+        status=m.status,
+        status_display=m.get_status_display(),
+        expires_on=m.renewal_date,
+        also_known_as=trade_names,
+    )
+
+
+def register_search(
+    organization: Organization, query: str, *, limit: int | None = None
+) -> RegisterSearch:
+    """Credentials and memberships of the body matching a name, agency, city or exact number.
+
+    A query with a digit is first looked up as a whole credential or member number (case ignored, a
+    space standing for nothing or a hyphen): only a whole number finds a record, so numbers cannot be
+    listed by prefix. Otherwise, a query of at least OMBUDS_REGISTER_SEARCH_MIN_CHARS characters
+    matches people whose given or family names have words starting with every term, agencies whose
+    legal or trade names contain it, and holders whose city starts with it (a credential holder's
+    city only when the program publishes it). At most `limit` results come back, sorted by name, with
+    `truncated` set when there were more. At most five queries, whatever the register's size.
+    """
+    query = clean_query(query)
+    limit = limit or _setting("OMBUDS_REGISTER_SEARCH_LIMIT", 20)
+    min_chars = _setting("OMBUDS_REGISTER_SEARCH_MIN_CHARS", 3)
+
+    def outcome(kind: str, results=(), truncated=False) -> RegisterSearch:
+        return RegisterSearch(query, kind, list(results), truncated, limit, min_chars)
+
+    if not query:
+        return outcome("empty")
+    programs = {
+        p.pk: p
+        for p in CredentialProgram.objects.filter(organization=organization).only(
+            "pk", "name", "abbreviation", "public_fields"
+        )
+    }
+    if any(ch.isdigit() for ch in query):
+        numbers = number_variants(query)
+        found = [
+            _credential_entry(c, programs[c.program_id])
+            for c in Credential.objects.filter(
+                program_id__in=list(programs), number__in=numbers
+            ).select_related("holder")
+        ] + [
+            _membership_entry(m)
+            for m in _public_memberships(organization)
+            .filter(number__in=numbers)
+            .select_related("person", "agency", "membership_type")
+        ]
+        if found:
+            return outcome("found", found)
+    if len(query.replace(" ", "")) < min_chars:
+        return outcome("too_short")
+
+    terms = [t for t in _TERM_SPLIT.split(query) if t][:_MAX_TERMS]
+    if not terms:
+        return outcome("too_short")
+    city_programs = [pk for pk, p in programs.items() if "city" in (p.public_fields or [])]
+    credential_q = _name_q("holder__", terms)
+    if city_programs:
+        credential_q |= Q(holder__city__istartswith=query, program_id__in=city_programs)
+    credentials = list(
+        Credential.objects.filter(program_id__in=list(programs))
+        .filter(credential_q)
+        .select_related("holder")
+        .order_by(Lower("holder__family_name"), Lower("holder__given_name"), "number")[: limit + 1]
+    )
+    memberships = list(
+        _public_memberships(organization)
+        .filter(
+            _name_q("person__", terms)
+            | Q(agency__legal_name__icontains=query)
+            | Q(agency__trade_names__icontains=query)
+            | Q(person__city__istartswith=query)
+            | Q(agency__city__istartswith=query)
+        )
+        .select_related("person", "agency", "membership_type")
+        .order_by(
+            Lower(Coalesce("agency__legal_name", "person__family_name")),
+            Lower("person__given_name"),
+            "number",
+        )[: limit + 1]
+    )
+    # Both lists come sorted by name; merged, their first `limit` are the first `limit` of all.
+    keyed = [
+        (
+            (c.holder.family_name.lower(), c.holder.given_name.lower(), c.number),
+            _credential_entry(c, programs[c.program_id]),
+        )
+        for c in credentials
+    ] + [
+        (
+            (m.agency.legal_name.lower(), "", m.number)
+            if m.agency_id
+            else (m.person.family_name.lower(), m.person.given_name.lower(), m.number),
+            _membership_entry(m),
+        )
+        for m in memberships
+    ]
+    keyed.sort(key=lambda row: row[0])
+    results = [entry for _key, entry in keyed]
+    if not results:
+        return outcome("none")
+    return outcome("found", results[:limit], truncated=len(results) > limit)
+
+
+# --- how often one client may ask -----------------------------------------------------------------
+
+# scope: (setting, default limit, window in seconds)
+THROTTLES = {
+    "search": ("OMBUDS_REGISTER_SEARCHES_PER_MINUTE", 30, 60),
+    "lookup": ("OMBUDS_REGISTER_LOOKUPS_PER_MINUTE", 60, 60),
+    "bulk": ("OMBUDS_REGISTER_BULK_UPLOADS_PER_HOUR", 10, 3600),
+}
+
+
+@dataclass(frozen=True)
+class Throttled:
+    scope: str
+    limit: int
+    window: int  # seconds
+    retry_after: int  # seconds until the next request is allowed
+
+    @property
+    def window_text(self) -> str:
+        return "an hour" if self.window == 3600 else f"{self.window} seconds"
+
+    @property
+    def retry_text(self) -> str:
+        minutes, seconds = divmod(self.retry_after, 60)
+        if minutes and seconds:
+            return f"{minutes} minute{'s' * (minutes != 1)} {seconds} second{'s' * (seconds != 1)}"
+        if minutes:
+            return f"{minutes} minute{'s' * (minutes != 1)}"
+        return f"{seconds} second{'s' * (seconds != 1)}"
+
+
+def client_address(request) -> str:
+    """The client's address for rate limiting: an IPv6 client is counted by its /64, which one
+    household or server usually holds whole."""
+    address = request.META.get("REMOTE_ADDR", "")
+    proxies = _setting("OMBUDS_TRUSTED_PROXIES", 0)
+    if proxies > 0:
+        # Each trusted proxy appends the address it saw; the client is the one our outermost proxy
+        # saw, whatever the client put in front of it.
+        forwarded = [
+            a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()
+        ]
+        if len(forwarded) >= proxies:
+            address = forwarded[-proxies]
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address[:64] or "unknown"
+    if ip.version == 6 and not ip.ipv4_mapped:
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip.ipv4_mapped or ip) if ip.version == 6 else str(ip)
+
+
+def throttle_hit(request, scope: str) -> Throttled | None:
+    """Count one request of this scope from the client; a Throttled when it is over the limit.
+
+    A fixed window per client and scope, counted in the cache: cheap, and one client gets at most
+    twice the limit across a window's edge, which is enough to stop listing the register.
+    """
+    setting, default, window = THROTTLES[scope]
+    limit = _setting(setting, default)
+    if limit <= 0:
+        return None
+    now = time.time()
+    slot = int(now // window)
+    key = f"ombuds:register:throttle:{scope}:{client_address(request)}:{slot}"
+    cache = caches[getattr(settings, "OMBUDS_REGISTER_THROTTLE_CACHE", "default")]
+    cache.add(key, 0, timeout=window + 1)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # the key expired between add and incr
+        cache.set(key, 1, timeout=window + 1)
+        count = 1
+    if count <= limit:
+        return None
+    return Throttled(scope, limit, window, max(1, int((slot + 1) * window - now) + 1))
+
+
+# --- bulk verification ----------------------------------------------------------------------------
+
+
+class BulkCsvError(ValueError):
+    """A file bulk verification cannot read, with the reason in words for the person who sent it."""
+
+
+@dataclass(frozen=True)
+class BulkRow:
+    line: int
+    name: str
+    number: str
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    line: int
+    name: str
+    number: str
+    result: str  # "found", "name mismatch", "not found" or "no number"
+    entry: str = ""
+    status: str = ""
+    expires_on: dt.date | None = None
+    url_number: str = ""  # the number as stored, for the verification URL
+    kind: str = ""  # "credential" or "membership"
+
+
+BULK_RESULT_COLUMNS = [
+    "line",
+    "name",
+    "number",
+    "result",
+    "credential",
+    "status",
+    "expires_on",
+    "verification_url",
+]
+
+
+def bulk_csv_parse(data: bytes, *, max_rows: int | None = None) -> list[BulkRow]:
+    """The rows of an uploaded CSV with columns `name` and `number` (others are ignored).
+
+    Raises BulkCsvError with the reason when the file is not UTF-8 text, has no such columns, has
+    more than max_rows rows, or cannot be read as CSV. Blank lines are skipped.
+    """
+    max_rows = max_rows or _setting("OMBUDS_REGISTER_BULK_MAX_ROWS", 500)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise BulkCsvError(
+            "The file is not UTF-8 text. In a spreadsheet, save it as “CSV UTF-8” and try again."
+        ) from exc
+    if "\x00" in text:
+        raise BulkCsvError("The file is not a CSV file (it holds binary data).")
+    if not text.strip():
+        raise BulkCsvError("The file is empty. Put a header row `name,number`, then one row each.")
+    first_line = text.lstrip().splitlines()[0]
+    # Spreadsheets in some languages save CSV with semicolons.
+    delimiter = max((",", ";", "\t"), key=first_line.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    try:
+        header = next(reader)
+        names = [h.strip().lower() for h in header]
+        missing = [c for c in ("name", "number") if c not in names]
+        if missing:
+            raise BulkCsvError(
+                f"The first row must name the columns `name` and `number`; "
+                f"{' and '.join(f'`{c}`' for c in missing)} {'is' if len(missing) == 1 else 'are'} "
+                f"missing (found: {', '.join(h.strip() for h in header) or 'nothing'})."
+            )
+        name_at, number_at = names.index("name"), names.index("number")
+        rows: list[BulkRow] = []
+        for cells in reader:
+            if not any(c.strip() for c in cells):
+                continue
+            if len(rows) == max_rows:
+                raise BulkCsvError(
+                    f"The file has more than {max_rows} rows; split it into files of at most "
+                    f"{max_rows} rows."
+                )
+
+            def cell(i: int, cells=cells) -> str:
+                return " ".join(cells[i].split())[:200] if i < len(cells) else ""
+
+            rows.append(BulkRow(reader.line_num, cell(name_at), cell(number_at)))
+    except csv.Error as exc:
+        raise BulkCsvError(f"Line {reader.line_num} cannot be read as CSV: {exc}.") from exc
+    if not rows:
+        raise BulkCsvError("The file has a header row but no rows to check.")
+    return rows
+
+
+def _name_tokens(name: str) -> list[str]:
+    decomposed = unicodedata.normalize("NFKD", name)
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    return re.sub(r"[^\w]+", " ", plain).split()
+
+
+_AGENCY_SUFFIXES = {"llc", "inc", "ltd", "co", "corp", "corporation", "company", "the", "l", "p"}
+
+
+def person_name_matches(given: str, family: str, written: str) -> bool:
+    """The family name and at least one given name agree, in any order; case, accents and
+    punctuation ignored ("Smith, Ann", "ann-marie smith" and "Ann Smith" all match Ann Marie Smith)."""
+    words = set(_name_tokens(written))
+    family_words, given_words = _name_tokens(family), _name_tokens(given)
+    if not family_words or not set(family_words) <= words:
+        return False
+    return not given_words or bool(set(given_words) & words)
+
+
+def agency_name_matches(names: list[str], written: str) -> bool:
+    """The written name is the legal name or a trade name, ignoring "LLC", "Inc" and the like."""
+
+    def core(n: str) -> list[str]:
+        return [t for t in _name_tokens(n) if t not in _AGENCY_SUFFIXES]
+
+    wanted = core(written)
+    return bool(wanted) and any(core(n) == wanted for n in names)
+
+
+def bulk_verify(organization: Organization, rows: list[BulkRow]) -> list[BulkResult]:
+    """Each row's number looked up in the body's register (credentials, then memberships) and its name
+    compared with the holder's. A name mismatch says nothing of the record it did not match.
+    Three queries for up to 300 numbers (900 forms of them), whatever the register's size."""
+    numbers = sorted({n for r in rows for n in number_variants(r.number)})
+    credentials: dict[str, Credential] = {}
+    memberships: dict[str, Membership] = {}
+    programs = {p.pk: p for p in CredentialProgram.objects.filter(organization=organization)}
+    # Below SQLite's 999 parameters per query.
+    for start in range(0, len(numbers), 900):
+        chunk = numbers[start : start + 900]
+        for c in Credential.objects.filter(
+            program_id__in=list(programs), number__in=chunk
+        ).select_related("holder"):
+            credentials.setdefault(c.number, c)
+        for m in (
+            _public_memberships(organization)
+            .filter(number__in=chunk)
+            .select_related("person", "agency", "membership_type")
+        ):
+            memberships.setdefault(m.number, m)
+    results = []
+    for row in rows:
+        variants = number_variants(row.number)
+        base = {"line": row.line, "name": row.name, "number": row.number}
+        if not variants:
+            results.append(BulkResult(**base, result="no number"))
+            continue
+        credential = next((credentials[n] for n in variants if n in credentials), None)
+        membership = next((memberships[n] for n in variants if n in memberships), None)
+        if credential is not None:
+            matches = person_name_matches(
+                credential.holder.given_name, credential.holder.family_name, row.name
+            )
+            details = {
+                "entry": programs[credential.program_id].name,
+                "status": credential.get_status_display(),
+                "expires_on": credential.expires_on,
+                "url_number": credential.number,
+                "kind": "credential",
+            }
+        elif membership is not None:
+            if membership.agency_id:
+                agency = membership.agency
+                matches = agency_name_matches(
+                    [agency.legal_name, *(agency.trade_names or [])], row.name
+                )
+            else:
+                matches = person_name_matches(
+                    membership.person.given_name, membership.person.family_name, row.name
+                )
+            details = {
+                "entry": membership.membership_type.name,
+                "status": membership.get_status_display(),
+                "expires_on": membership.renewal_date,
+                "url_number": membership.number,
+                "kind": "membership",
+            }
+        else:
+            results.append(BulkResult(**base, result="not found"))
+            continue
+        if matches:
+            results.append(BulkResult(**base, result="found", **details))
+        else:
+            results.append(BulkResult(**base, result="name mismatch"))
+    return results
+
+
+def csv_safe(value: str) -> str:
+    """A cell a spreadsheet will show as text, not run as a formula (CSV injection)."""
+    if value and value[0] in "=+-@\t\r":
+        return "'" + value
+    return value

@@ -1,0 +1,523 @@
+"""The public register: search, a page per credential and membership, the certificate. No login;
+the public sees only what the publication policy allows, and cannot list the register."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+import pytest
+from django.core.cache import cache
+from django.utils import timezone
+
+from ombuds.register import services
+from ombuds.register.models import (
+    Agency,
+    Credential,
+    CredentialProgram,
+    Membership,
+    MembershipType,
+    Person,
+    Sanction,
+)
+
+pytestmark = pytest.mark.django_db
+
+TODAY = timezone.localdate()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def cgp(body) -> CredentialProgram:
+    return CredentialProgram.objects.create(
+        organization=body,
+        code="cgp",
+        name="Certified Guild Practitioner",
+        abbreviation="CGP",
+        public_fields=["city", "region"],
+    )
+
+
+@pytest.fixture
+def issue(cgp):
+    """issue("Ann", "Smith", status="suspended", ...) → a credential of a new holder."""
+    numbers = itertools.count(1)
+
+    def make(given, family, *, program=None, city="", status="active", number=None, **fields):
+        program = program or cgp
+        holder = Person.objects.create(
+            organization=program.organization,
+            given_name=given,
+            family_name=family,
+            city=city,
+            email=f"{given.lower()}@example.org",
+        )
+        values = {"issued_on": dt.date(2023, 1, 15), "expires_on": dt.date(2026, 1, 14)}
+        if status == "candidate":
+            values = {"issued_on": None, "expires_on": None}
+        if status == "suspended":
+            values["suspended_until"] = TODAY + dt.timedelta(days=60)
+        values.update(fields)
+        return Credential.objects.create(
+            program=program,
+            holder=holder,
+            number=number or f"{program.abbreviation}-{next(numbers):04d}",
+            status=status,
+            **values,
+        )
+
+    return make
+
+
+@pytest.fixture
+def agency_member(body):
+    kind = MembershipType.objects.create(
+        organization=body, code="agency", name="Member agency", kind="organization"
+    )
+
+    def make(legal_name, *, trade_names=(), city="", number="GOE-2001", status="active"):
+        agency = Agency.objects.create(
+            organization=body, legal_name=legal_name, trade_names=list(trade_names), city=city
+        )
+        return Membership.objects.create(
+            organization=body,
+            membership_type=kind,
+            agency=agency,
+            number=number,
+            status=status,
+            start_date=dt.date(2019, 3, 1),
+            renewal_date=dt.date(2026, 12, 31),
+        )
+
+    return make
+
+
+def sanction(credential=None, *, membership=None, publication="public", provisions=(), **fields):
+    body = credential.program.organization if credential else membership.organization
+    values = {
+        "kind": "suspension",
+        "decided_on": dt.date(2024, 5, 2),
+        "summary": "Kept a client's money in the practice account.",
+        "decision_url": "https://guild.example.org/decisions/2024-7",
+    }
+    values.update(fields)
+    return services.sanction_record(
+        organization=body,
+        credential=credential,
+        membership=membership,
+        publication=publication,
+        provisions=list(provisions),
+        **values,
+    )
+
+
+def search(client, q, **extra):
+    return client.get("/guild/register/", {"q": q}, **extra)
+
+
+# --- search ---------------------------------------------------------------------------------------
+
+
+def test_an_empty_search_lists_nobody(client, issue):
+    issue("Ann", "Smith")
+    response = client.get("/guild/register/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Smith" not in html
+    assert '<label for="q">Name, credential number, agency or city</label>' in html
+    assert 'role="status"' in html
+
+
+def test_a_search_by_name_shows_holder_credential_status_and_expiry(client, issue):
+    credential = issue("Ann", "Smith", city="Springfield")
+    issue("Bo", "Jones")
+    html = search(client, "smi").content.decode()
+    assert "1 entry matches “smi”." in html
+    assert f'href="/guild/register/{credential.number}/"' in html
+    assert "Ann Smith" in html and "Springfield" in html
+    assert "Certified Guild Practitioner" in html
+    assert "Active" in html
+    assert "14 Jan 2026" in html
+    assert "Bo Jones" not in html
+
+
+def test_every_word_must_start_a_name(client, issue):
+    issue("Ann", "Smith")
+    issue("Bo", "Smith")
+    issue("Ann", "de la Cruz")
+    html = search(client, "ann smi").content.decode()
+    assert "Ann Smith" in html and "Bo Smith" not in html
+    # A word inside a family name counts, a fragment inside a word does not.
+    assert "Ann de la Cruz" in search(client, "Cruz").content.decode()
+    assert "Nobody in the register matches" in search(client, "mith").content.decode()
+
+
+def test_a_search_that_finds_nobody_says_so_plainly(client, issue):
+    issue("Ann", "Smith")
+    html = search(client, "Zimmermann").content.decode()
+    assert "Nobody in the register matches “Zimmermann”." in html
+    assert "Check the spelling" in html
+    assert "<table" not in html
+
+
+def test_a_short_query_finds_nothing_and_says_why(client, issue):
+    issue("Al", "Li")
+    html = search(client, "Li").content.decode()
+    assert "Type at least 3 characters" in html
+    assert "Al Li" not in html
+
+
+def test_a_whole_number_finds_its_credential_whatever_its_length_or_case(client, issue):
+    credential = issue("Ann", "Smith", number="C7")
+    html = search(client, "c7").content.decode()
+    assert "Ann Smith" in html and f'href="/guild/register/{credential.number}/"' in html
+    issue("Bo", "Jones", number="CGP-1234")
+    assert "Bo Jones" in search(client, "cgp 1234").content.decode()
+
+
+def test_part_of_a_number_finds_nothing(client, issue):
+    issue("Bo", "Jones", number="CGP-1234")
+    html = search(client, "CGP-123").content.decode()
+    assert "Bo Jones" not in html
+    assert "Nobody in the register matches" in html
+
+
+def test_a_city_finds_holders_only_where_the_program_publishes_it(client, body, issue):
+    issue("Ann", "Smith", city="Springfield")
+    private = CredentialProgram.objects.create(
+        organization=body, code="cga", name="Guild Associate", abbreviation="CGA"
+    )
+    issue("Cy", "Quiet", city="Springfield", program=private)
+    html = search(client, "Springfield").content.decode()
+    assert "Ann Smith" in html
+    assert "Cy Quiet" not in html
+    # Found by name, the holder's city still does not show.
+    html = search(client, "Quiet").content.decode()
+    assert "Cy Quiet" in html and "Springfield" not in html
+
+
+def test_an_agency_is_found_by_legal_name_trade_name_or_city(client, agency_member):
+    agency_member("Lantern Recovery Services, LLC", trade_names=["Lantern Kids"], city="Dayton")
+    for q in ("lantern recovery", "Lantern Kids", "Dayton", "GOE-2001"):
+        html = search(client, q).content.decode()
+        assert "Lantern Recovery Services, LLC" in html, q
+        assert 'href="/guild/register/members/GOE-2001/"' in html
+        assert "trading as Lantern Kids" in html
+
+
+def test_results_are_capped_with_a_message_to_refine(client, issue, settings):
+    settings.OMBUDS_REGISTER_SEARCH_LIMIT = 5
+    for n in range(8):
+        issue(f"Given{n}", "Smith")
+    html = search(client, "Smith").content.decode()
+    assert html.count("<tr>") == 1 + 5  # the header row and five results
+    assert "More than 5 entries match “Smith”; the first 5 are shown." in html
+    assert "Given0 Smith" in html and "Given7 Smith" not in html
+
+
+def test_another_bodys_register_is_not_searched(client, other_body, issue):
+    theirs = CredentialProgram.objects.create(
+        organization=other_body, code="ocp", name="Other Practitioner", abbreviation="OCP"
+    )
+    credential = issue("Ann", "Smith", program=theirs)
+    assert "Nobody in the register matches" in search(client, "Smith").content.decode()
+    assert "Nobody in the register matches" in search(client, credential.number).content.decode()
+    assert client.get(f"/guild/register/{credential.number}/").status_code == 404
+    assert client.get(f"/other/register/{credential.number}/").status_code == 200
+
+
+def test_what_is_searched_is_escaped(client, issue):
+    html = search(client, "<script>alert(1)</script>").content.decode()
+    assert "<script>alert(1)" not in html
+    assert "&lt;script&gt;" in html
+
+
+# --- rate limits ----------------------------------------------------------------------------------
+
+
+def test_searches_are_rate_limited_per_client(client, issue, settings):
+    settings.OMBUDS_REGISTER_SEARCHES_PER_MINUTE = 3
+    issue("Ann", "Smith")
+    for _ in range(3):
+        assert search(client, "Smith").status_code == 200
+    response = search(client, "Smith")
+    assert response.status_code == 429
+    assert 1 <= int(response["Retry-After"]) <= 61
+    html = response.content.decode()
+    assert "up to 3 searches from one network in 60 seconds" in html
+    assert "Try again in" in html
+    # Another client is not held back; an empty form costs nothing.
+    assert search(client, "Smith", REMOTE_ADDR="192.0.2.7").status_code == 200
+    assert client.get("/guild/register/").status_code == 200
+
+
+def test_a_forwarded_address_counts_only_behind_a_trusted_proxy(client, issue, settings):
+    settings.OMBUDS_REGISTER_SEARCHES_PER_MINUTE = 1
+    issue("Ann", "Smith")
+    assert search(client, "Smith", HTTP_X_FORWARDED_FOR="198.51.100.1").status_code == 200
+    # Without a trusted proxy, a client cannot escape the limit by making up a header.
+    assert search(client, "Smith", HTTP_X_FORWARDED_FOR="198.51.100.2").status_code == 429
+    settings.OMBUDS_TRUSTED_PROXIES = 1
+    forwarded = "203.0.113.9, 198.51.100.3"  # the client forged the first address
+    assert search(client, "Smith", HTTP_X_FORWARDED_FOR=forwarded).status_code == 200
+    assert search(client, "Smith", HTTP_X_FORWARDED_FOR="198.51.100.3").status_code == 429
+    assert search(client, "Smith", HTTP_X_FORWARDED_FOR="198.51.100.4").status_code == 200
+
+
+def test_an_ipv6_client_is_counted_by_its_network(client, issue, settings):
+    settings.OMBUDS_REGISTER_SEARCHES_PER_MINUTE = 1
+    issue("Ann", "Smith")
+    assert search(client, "Smith", REMOTE_ADDR="2001:db8:1:2::1").status_code == 200
+    assert search(client, "Smith", REMOTE_ADDR="2001:db8:1:2::ffff").status_code == 429
+    assert search(client, "Smith", REMOTE_ADDR="2001:db8:1:3::1").status_code == 200
+
+
+def test_credential_pages_are_rate_limited(client, issue, settings):
+    settings.OMBUDS_REGISTER_LOOKUPS_PER_MINUTE = 2
+    credential = issue("Ann", "Smith")
+    assert client.get(f"/guild/register/{credential.number}/").status_code == 200
+    assert client.get("/guild/register/NOPE-1/").status_code == 404
+    response = client.get(f"/guild/register/{credential.number}/certificate")
+    assert response.status_code == 429
+    assert "look-ups" in response.content.decode()
+
+
+def test_a_limit_of_zero_turns_rate_limiting_off(client, issue, settings):
+    settings.OMBUDS_REGISTER_SEARCHES_PER_MINUTE = 0
+    issue("Ann", "Smith")
+    assert all(search(client, "Smith").status_code == 200 for _ in range(5))
+
+
+# --- a credential's page --------------------------------------------------------------------------
+
+
+def test_a_credential_page_shows_its_public_facts(client, issue, published):
+    credential = issue(
+        "Ann",
+        "Smith",
+        city="Springfield",
+        status="suspended",
+        conditions="Supervised practice only.",
+    )
+    provision = published.provisions.get(citation="1.1(b)")
+    sanction(
+        credential,
+        provisions=[provision],
+        effective_from=dt.date(2024, 6, 1),
+        effective_until=dt.date(2024, 12, 1),
+    )
+    response = client.get(f"/guild/register/{credential.number}/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    for text in (
+        "Ann Smith",
+        "Guild of Examples",
+        "Certified Guild Practitioner (CGP)",
+        "Springfield",
+        "Suspended until",
+        "15 January 2023",
+        "14 January 2026",
+        "Supervised practice only.",
+        "2 May 2024",
+        "Kept a client&#x27;s money in the practice account.",
+        'href="https://guild.example.org/decisions/2024-7"',
+        f"http://testserver/guild/register/{credential.number}/",
+    ):
+        assert text in html, text
+    # The cited provision links to its permalink in the version it was cited in.
+    assert 'href="/guild/code/v/v1/1.1(b)"' in html and ">GOE 1.1(b)</a>" in html
+    # Contact details are never public.
+    assert "ann@example.org" not in html
+
+
+def test_contact_details_stay_hidden_even_if_a_program_lists_them(client, cgp, issue):
+    cgp.public_fields = ["email", "phone", "city"]
+    cgp.save()
+    credential = issue("Ann", "Smith", city="Springfield")
+    html = client.get(f"/guild/register/{credential.number}/").content.decode()
+    assert "Springfield" in html and "ann@example.org" not in html
+
+
+@pytest.mark.parametrize(
+    ("publication", "public_until", "shown"),
+    [
+        ("public", None, True),
+        ("private", None, False),
+        ("public_until", TODAY, True),
+        ("public_until", TODAY + dt.timedelta(days=30), True),
+        ("public_until", TODAY - dt.timedelta(days=1), False),
+    ],
+)
+def test_a_sanction_shows_only_as_its_publication_allows(
+    client, issue, publication, public_until, shown
+):
+    credential = issue("Ann", "Smith")
+    sanction(
+        credential,
+        publication=publication,
+        public_until=public_until,
+        summary="Misled a client about fees.",
+    )
+    html = client.get(f"/guild/register/{credential.number}/").content.decode()
+    assert ("Misled a client about fees." in html) is shown
+    assert ("has published no sanction against this credential" in html) is not shown
+
+
+def test_only_this_credentials_sanctions_are_shown(client, issue):
+    mine, other = issue("Ann", "Smith"), issue("Bo", "Jones")
+    sanction(other, summary="Another holder's sanction.")
+    html = client.get(f"/guild/register/{mine.number}/").content.decode()
+    assert "Another holder" not in html
+
+
+def test_an_unknown_number_is_not_found_plainly(client, body):
+    response = client.get("/guild/register/CGP-9999/")
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "No credential numbered “CGP-9999”" in html
+    assert '<form class="search"' in html
+    assert client.get("/nobody/register/CGP-9999/").status_code == 404
+
+
+def test_a_number_as_typed_redirects_to_its_stable_address(client, issue):
+    credential = issue("Ann", "Smith")
+    response = client.get(f"/guild/register/{credential.number.lower()}/")
+    assert response.status_code == 301
+    assert response["Location"] == f"/guild/register/{credential.number}/"
+
+
+# --- certificate ----------------------------------------------------------------------------------
+
+
+def test_the_certificate_has_a_qr_code_of_the_verification_url(client, issue):
+    credential = issue("Ann", "Smith")
+    response = client.get(f"/guild/register/{credential.number}/certificate")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert '<svg viewBox="0 0' in html and 'class="segno"' in html
+    assert (
+        f'aria-label="QR code of the verification address http://testserver/guild/register/{credential.number}/"'
+        in html
+    )
+    assert "This certifies that" in html and "Ann Smith" in html
+    assert "Not valid" not in html
+
+
+def test_the_certificate_of_a_credential_not_in_force_says_so(client, issue):
+    credential = issue("Ann", "Smith", status="suspended")
+    html = client.get(f"/guild/register/{credential.number}/certificate").content.decode()
+    assert "Not valid: on" in html and "shows this credential as suspended until" in html
+
+
+def test_the_qr_code_encodes_the_verification_url(client, issue):
+    segno = pytest.importorskip("segno")
+    credential = issue("Ann", "Smith")
+    html = client.get(f"/guild/register/{credential.number}/certificate").content.decode()
+    expected = segno.make(
+        f"http://testserver/guild/register/{credential.number}/", error="m"
+    ).svg_inline(scale=1, omitsize=True, light="#fff")
+    assert expected in html
+
+
+# --- memberships ----------------------------------------------------------------------------------
+
+
+def test_a_membership_page_shows_the_agency_and_its_public_sanctions(client, agency_member):
+    membership = agency_member("Lantern Recovery Services, LLC", trade_names=["Lantern Kids"])
+    sanction(membership=membership, kind="reprimand", summary="Confused clients about its name.")
+    sanction(membership=membership, publication="private", summary="A private warning.")
+    response = client.get("/guild/register/members/GOE-2001/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Lantern Recovery Services, LLC" in html and "Lantern Kids" in html
+    assert "Member agency" in html and "Reprimand" in html
+    assert "Confused clients about its name." in html
+    assert "A private warning." not in html
+
+
+def test_board_seats_and_unknown_members_are_not_in_the_register(client, body):
+    board = MembershipType.objects.create(
+        organization=body, code="board", name="Board member", kind="board"
+    )
+    person = Person.objects.create(organization=body, given_name="Di", family_name="Rector")
+    Membership.objects.create(
+        organization=body, membership_type=board, person=person, number="B-1", status="active"
+    )
+    assert client.get("/guild/register/members/B-1/").status_code == 404
+    assert "Nobody in the register matches" in search(client, "Rector").content.decode()
+    assert client.get("/guild/register/members/GOE-0000/").status_code == 404
+
+
+# --- query bounds ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def big_register(body, cgp, published, agency_member):
+    """300 credentials, half with two public sanctions citing two provisions each, and 40 agencies."""
+    people = Person.objects.bulk_create(
+        Person(organization=body, given_name=f"Given{n}", family_name="Smith", city="Springfield")
+        for n in range(300)
+    )
+    credentials = Credential.objects.bulk_create(
+        Credential(
+            program=cgp,
+            holder=p,
+            number=f"CGP-{n:05d}",
+            status="active",
+            issued_on=dt.date(2023, 1, 1),
+            expires_on=dt.date(2026, 1, 1),
+        )
+        for n, p in enumerate(people)
+    )
+    provisions = list(published.provisions.filter(citation__in=["1.1(a)", "1.2"]))
+    for credential in credentials[:150:10]:
+        for k in range(2):
+            s = Sanction.objects.create(
+                organization=body,
+                credential=credential,
+                kind="reprimand",
+                decided_on=dt.date(2024, 1, 1 + k),
+                summary=f"Sanction {k}",
+                publication="public",
+            )
+            s.provisions.set(provisions)
+    for n in range(40):
+        agency_member(f"Smith Agency {n}", trade_names=[f"Smithy {n}"], number=f"GOE-{3000 + n}")
+    return credentials
+
+
+def test_pages_run_a_bounded_number_of_queries_whatever_the_registers_size(
+    client, big_register, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(4):
+        html = search(client, "Smith").content.decode()
+    assert "More than 20 entries" in html
+    with django_assert_max_num_queries(4):
+        assert search(client, "Springfield").status_code == 200
+    with django_assert_max_num_queries(6):  # a number not found is then searched as a name
+        assert search(client, "CGP-99999").status_code == 200
+    with django_assert_max_num_queries(4):
+        html = client.get("/guild/register/CGP-00000/").content.decode()
+    assert html.count('class="sanction"') == 2 and "GOE 1.1(a)" in html
+    with django_assert_max_num_queries(4):
+        assert client.get("/guild/register/CGP-00000/certificate").status_code == 200
+    with django_assert_max_num_queries(4):
+        assert client.get("/guild/register/members/GOE-3000/").status_code == 200
+
+
+def test_search_engines_are_asked_not_to_index_or_keep_register_pages(client, issue):
+    credential = issue("Ann", "Smith")
+    for url in (
+        "/guild/register/?q=Smith",
+        f"/guild/register/{credential.number}/",
+        f"/guild/register/{credential.number}/certificate",
+        "/guild/register/bulk/",
+        "/guild/register/NOPE-1/",
+    ):
+        assert client.get(url)["X-Robots-Tag"] == "noindex, noarchive", url
