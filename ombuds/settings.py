@@ -174,6 +174,29 @@ if envbool("SECURE_PROXY_SSL", False):
 # The largest code text an import accepts, in bytes.
 OMBUDS_MAX_CODE_BYTES = envint("OMBUDS_MAX_CODE_BYTES", 20 * 1024 * 1024)
 
+# The public register: what a search may ask and how often (see ombuds/register/public.py).
+OMBUDS_REGISTER_SEARCH_MIN_CHARS = envint("OMBUDS_REGISTER_SEARCH_MIN_CHARS", 3)
+OMBUDS_REGISTER_SEARCH_LIMIT = envint("OMBUDS_REGISTER_SEARCH_LIMIT", 20)
+OMBUDS_REGISTER_SEARCHES_PER_MINUTE = envint("OMBUDS_REGISTER_SEARCHES_PER_MINUTE", 30)
+OMBUDS_REGISTER_LOOKUPS_PER_MINUTE = envint("OMBUDS_REGISTER_LOOKUPS_PER_MINUTE", 60)
+OMBUDS_REGISTER_BULK_UPLOADS_PER_HOUR = envint("OMBUDS_REGISTER_BULK_UPLOADS_PER_HOUR", 10)
+OMBUDS_REGISTER_BULK_MAX_ROWS = envint("OMBUDS_REGISTER_BULK_MAX_ROWS", 500)
+OMBUDS_REGISTER_BULK_MAX_BYTES = envint("OMBUDS_REGISTER_BULK_MAX_BYTES", 256 * 1024)
+# How many reverse proxies in front of Ombuds append to X-Forwarded-For (0: use the socket address).
+OMBUDS_TRUSTED_PROXIES = envint("OMBUDS_TRUSTED_PROXIES", 0)
+
+# Rate limits count in the cache, which every worker process must share: files under the data
+# directory on one machine; Redis (OMBUDS_REDIS_URL, with the redis package) across machines.
+_redis_url = envstr("OMBUDS_REDIS_URL")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _redis_url}
+    if _redis_url
+    else {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(DATA_DIR / "cache"),
+    }
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

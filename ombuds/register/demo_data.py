@@ -243,7 +243,8 @@ def _credential_history(c: Credential) -> list[StatusEvent]:
             (
                 "active",
                 "expired",
-                c.expires_on + dt.timedelta(days=1),  # active on its expiry date, expired the day after
+                # Active on its expiry date, expired the day after.
+                c.expires_on + dt.timedelta(days=1),
                 "Reached its expiry date without recertification",
                 "",
             )
