@@ -191,3 +191,11 @@ class ProfileForm(forms.ModelForm):
             "how_to_complain": "Markdown. Where and how anyone can complain, member or not.",
             "faq": "Markdown: use ## for each question.",
         }
+
+
+class ImportUploadForm(forms.Form):
+    file = forms.FileField(
+        label="CSV file",
+        help_text="People, agencies, memberships or credentials, in the columns of docs/register-csv.md "
+        "(an export from this page has them). Nothing is written until you have seen the check.",
+    )

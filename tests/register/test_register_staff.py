@@ -74,6 +74,9 @@ def _pages(credential, holder, agency):
         reverse("register_staff:agency_edit", kwargs={**org, "pk": agency.pk}),
         reverse("register_staff:credential", kwargs={**org, "pk": credential.pk}),
         reverse("register_staff:credential_sanction", kwargs={**org, "pk": credential.pk}),
+        reverse("register_staff:import", kwargs=org),
+        reverse("register_staff:export", kwargs={**org, "kind": "people"}),
+        reverse("register_staff:profile", kwargs=org),
     ]
 
 
@@ -280,3 +283,39 @@ def test_the_credential_page_runs_a_bounded_number_of_queries(
         )
     with django_assert_max_num_queries(12):
         staff.get(_url("credential", pk=credential.pk))
+
+
+def test_a_csv_with_bad_rows_lists_each_one_and_writes_nothing(staff):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    data = b"external_id,given_name,family_name,email\nP-1,Ada,Novak,ada@example.org\nP-2,,Reyes,\nP-3,Kai,,not-an-email\n"
+    response = staff.post(_url("import"), {"file": SimpleUploadedFile("people.csv", data)})
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "Nothing was imported" in html
+    assert html.count("<tr><td>") == 3  # line 3 given_name, line 4 family_name and email
+    assert not Person.objects.exists()
+
+
+def test_a_good_csv_is_checked_then_imported_exactly_as_checked(staff, body):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    data = b"external_id,given_name,family_name\nP-1,Ada,Novak\nP-2,Uma,Reyes\n"
+    response = staff.post(_url("import"), {"file": SimpleUploadedFile("people.csv", data)})
+    html = response.content.decode()
+    assert "The file is ready to import" in html and not Person.objects.exists()
+    token = html.split('name="token" value="')[1].split('"')[0]
+    response = staff.post(_url("import"), {"token": token}, follow=True)
+    assert "people: 2 rows: 2 created" in response.content.decode()
+    assert Person.objects.filter(organization=body).count() == 2
+    # The checked file is used once, then gone.
+    response = staff.post(_url("import"), {"token": token}, follow=True)
+    assert "no longer waiting" in response.content.decode()
+    assert Person.objects.count() == 2
+
+
+def test_staff_export_a_kind_as_csv(staff, holder):
+    response = staff.get(_url("export", kind="people"))
+    assert response["Content-Type"].startswith("text/csv")
+    assert "Varga" in response.content.decode()
+    assert staff.get(_url("export", kind="secrets")).status_code == 404
