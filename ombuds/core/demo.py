@@ -93,6 +93,8 @@ def load_demo() -> tuple[str, str | None, list[str]]:
     done.append(demo_data.load_csec(csec))
     demo_data.load_profile(espcc)
     demo_data.load_profile(csec)
+    done.append(demo_data.load_sanctions(espcc))
+    done.append(demo_data.load_sanctions(csec))
     username, password = _ensure_admin()
     return username, password, done
 

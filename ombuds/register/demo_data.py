@@ -480,3 +480,62 @@ def load_profile(organization: Organization) -> None:
             Seat(organization=organization, group=g, title=t, name=n, position=i)
             for i, (g, t, n) in enumerate(profile["seats"])
         )
+
+
+@transaction.atomic
+def load_sanctions(organization: Organization) -> str:
+    """Sanctions for the demo's suspended and revoked credentials and memberships, citing the code in
+    force, in each publication: public, public until a date, private."""
+    from ombuds.codes.selectors import current_version
+    from ombuds.register.models import Sanction
+
+    if Sanction.objects.filter(organization=organization).exists():
+        return f"{organization.short_name} sanctions already loaded"
+    version = current_version(organization)
+    if version is None:
+        return f"{organization.short_name}: no code in force, no sanctions"
+    cite = {p.citation: p for p in version.provisions.exclude(citation="")}
+    plans = {
+        # status -> (kind, citations, summary)
+        "suspended": (
+            "suspension",
+            ["2.4", "1.2(c)"],
+            "Suspended for failing to cooperate with an investigation.",
+        ),
+        "revoked": (
+            "revocation",
+            ["3.2", "1.3(a)"],
+            "Revoked after misrepresenting qualifications to clients.",
+        ),
+    }
+    made = 0
+    subjects = [
+        (c, None)
+        for c in Credential.objects.filter(program__organization=organization, status__in=plans)
+    ] + [(None, m) for m in Membership.objects.filter(organization=organization, status__in=plans)]
+    for n, (credential, membership) in enumerate(sorted(subjects, key=lambda s: (s[0] or s[1]).pk)):
+        status = (credential or membership).status
+        kind, citations, summary = plans[status]
+        publication = ("public", "public_until", "private")[n % 3]
+        event = (
+            (credential or membership)
+            .events.filter(to_status=status)
+            .order_by("-recorded_at")
+            .first()
+        )
+        decided = event.effective_date if event else TODAY - dt.timedelta(days=30)
+        sanction = Sanction.objects.create(
+            organization=organization,
+            credential=credential,
+            membership=membership,
+            kind=kind,
+            decided_on=decided,
+            effective_from=decided,
+            effective_until=(credential or membership).suspended_until,
+            summary=summary,
+            publication=publication,
+            public_until=TODAY + dt.timedelta(days=365) if publication == "public_until" else None,
+        )
+        sanction.provisions.set([cite[c] for c in citations if c in cite])
+        made += 1
+    return f"{organization.short_name}: {made} sanctions recorded"

@@ -1,0 +1,79 @@
+"""The register in a browser: the public checks a suspended credential and sees its sanction; staff
+import a CSV file with errors and are told which rows, before anything is written."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from ombuds.core.demo import load_demo
+from ombuds.register.models import Person, Sanction
+from tests.shared_texts import read_shared
+
+pytestmark = [pytest.mark.e2e, pytest.mark.shared, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def demo():
+    read_shared("seeds/espcc-cesp-code-of-conduct.txt")  # skips with a message when absent
+    return load_demo()
+
+
+def test_the_public_finds_a_suspended_credential_and_its_public_sanction(page, live_server, demo):
+    sanction = (
+        Sanction.objects.filter(publication="public", credential__status="suspended")
+        .select_related("credential__holder")
+        .first()
+    )
+    holder = sanction.credential.holder
+    page.goto(f"{live_server.url}/espcc/")
+    page.get_by_role("link", name="Search the public register").click()
+    field = page.get_by_label(re.compile("Name, credential number", re.I))
+    field.fill(holder.family_name)
+    field.press("Enter")
+    expect(page.get_by_role("status")).to_contain_text(
+        re.compile(r"\d+ (entry|entries)|match", re.I)
+    )
+    row = page.get_by_role("row").filter(has_text=sanction.credential.number)
+    row.get_by_role("link", name=holder.full_name).click()
+
+    expect(page).to_have_url(f"{live_server.url}/espcc/register/{sanction.credential.number}/")
+    expect(page.get_by_text("Suspended").first).to_be_visible()
+    sanctions = page.get_by_role("region", name="Public sanctions")
+    expect(sanctions).to_contain_text("Suspension")
+    expect(sanctions).to_contain_text("failing to cooperate")
+    # The cited provision leads to its permalink in the code.
+    sanctions.get_by_role("link", name="ESPCC 2.4").click()
+    expect(page).to_have_url(re.compile(r"/espcc/code/v/v1/2\.4$"))
+    expect(page.locator("blockquote.full-text")).to_contain_text("Cooperate with ESPCC")
+
+
+def test_staff_import_a_csv_with_errors_and_see_every_bad_row(page, live_server, demo):
+    username, password, _ = demo
+    page.goto(f"{live_server.url}/accounts/login/?next=/staff/espcc/register/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("ESPCC register")
+
+    page.get_by_role("link", name="Import a CSV file").click()
+    people_before = Person.objects.count()
+    page.get_by_label("CSV file").set_input_files(
+        files=[
+            {
+                "name": "people.csv",
+                "mimeType": "text/csv",
+                "buffer": b"external_id,given_name,family_name,email\nN-1,Vera,Santos,vera@example.org\n"
+                b"N-2,,Torres,\nN-3,Sami,Weiss,not-an-email\n",
+            }
+        ]
+    )
+    page.get_by_role("button", name="Check the file").click()
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("Nothing was imported")
+    expect(alert.get_by_role("row")).to_have_count(3)  # the header and the two bad lines
+    expect(alert).to_contain_text("given_name")
+    expect(alert).to_contain_text("email")
+    assert Person.objects.count() == people_before
