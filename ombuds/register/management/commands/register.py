@@ -59,7 +59,8 @@ class Command(BaseCommand):
 
         sub.add_parser(
             "tick",
-            help="take the automatic transitions due today (expiry, lapse, end of suspension)",
+            help="take the automatic transitions due today (expiry, lapse, end of suspension) "
+            "and send the recertification reminders due",
         )
 
     def handle(self, *args: Any, action: str, **options: Any) -> None:
@@ -100,7 +101,10 @@ class Command(BaseCommand):
             self.stdout.write(_verified_text(found))
 
     def handle_tick(self, **_: Any) -> None:
+        from ombuds.register.recertification import send_due_reminders
+
         counts = apply_due_transitions()
+        counts["reminders sent"] = send_due_reminders()
         self.stdout.write(", ".join(f"{name.replace('_', ' ')}: {n}" for name, n in counts.items()))
 
 
