@@ -204,7 +204,8 @@ def load_espcc(organization: Organization, *, holders: int = 300) -> str:
         status = states[rng.randrange(len(states))]
         issued = None if status == "candidate" else _date(rng, dt.date(2018, 1, 1), 2400)
         expires = None if issued is None else issued + dt.timedelta(days=3 * 365)
-        if status == "active" and expires and expires <= TODAY:
+        # A credential in force (or suspended or inactive within its term) has not reached its expiry.
+        if status in ("active", "suspended", "inactive") and expires and expires <= TODAY:
             issued = _date(rng, dt.date(2023, 6, 1), 900)
             expires = issued + dt.timedelta(days=3 * 365)
         if status in ("expired", "lapsed"):
