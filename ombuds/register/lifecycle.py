@@ -35,6 +35,9 @@ CREDENTIAL_TRANSITIONS: tuple[Transition, ...] = (
     _t("active", "suspended", "Suspend (sanction)", requires={"until", "decision_ref"}),
     _t("suspended", "active", "Reinstate after suspension"),
     _t("suspended", "active", "End of suspension", automatic=True),
+    # A suspension that outlasts the expiry date ends in expiry, not in a day of being active.
+    _t("suspended", "expired", "End of suspension after the expiry date", automatic=True),
+    _t("inactive", "expired", "Expire at the expiry date (inactive)", automatic=True),
     _t("suspended", "revoked", "Revoke (sanction)", requires={"decision_ref"}),
     _t("active", "revoked", "Revoke (sanction)", requires={"decision_ref"}),
     _t("active", "surrendered", "Surrender"),
@@ -53,6 +56,7 @@ MEMBERSHIP_TRANSITIONS: tuple[Transition, ...] = (
     _t("active", "suspended", "Suspend (sanction)", requires={"until", "decision_ref"}),
     _t("suspended", "active", "Reinstate after suspension"),
     _t("suspended", "active", "End of suspension", automatic=True),
+    _t("suspended", "grace", "End of suspension after the renewal date", automatic=True),
     _t("active", "expelled", "Expel (sanction)", requires={"decision_ref"}),
     _t("suspended", "expelled", "Expel (sanction)", requires={"decision_ref"}),
     _t("active", "resigned", "Resign"),

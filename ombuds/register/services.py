@@ -55,6 +55,34 @@ def _refuse_future(effective_date: dt.date, *, automatic: bool) -> None:
         )
 
 
+def _not_before_history(events, effective_date: dt.date, *, automatic: bool) -> dt.date:
+    """A change is never dated before the latest one on record, so the history reads in order.
+    A person is told; the daily task (which dates changes itself) moves its date up to that day."""
+    latest = events.order_by("-effective_date").values_list("effective_date", flat=True).first()
+    if latest is None or effective_date >= latest:
+        return effective_date
+    if automatic:
+        return latest
+    raise TransitionRefused(
+        f"the effective date {effective_date} is before the latest change on record ({latest})"
+    )
+
+
+_NUMBER = re.compile(r"^[A-Z0-9][A-Z0-9._-]{0,49}$")
+
+
+def check_number(number: str) -> str:
+    """A credential number as stored: upper case, no spaces; letters, digits, '.', '-' and '_' only
+    (it appears in the verification URL and on the certificate). Raises TransitionRefused."""
+    cleaned = "".join(number.split()).upper()
+    if not _NUMBER.match(cleaned):
+        raise TransitionRefused(
+            f"credential number {number!r} must be 1 to 50 letters, digits, '.', '-' or '_', "
+            "starting with a letter or digit"
+        )
+    return cleaned
+
+
 @transaction.atomic
 def credential_transition(
     *,
@@ -98,6 +126,7 @@ def credential_transition(
         CREDENTIAL_TRANSITIONS, credential.status, to_status, automatic=automatic, given=given
     )
     _refuse_future(effective_date, automatic=automatic)
+    effective_date = _not_before_history(credential.events, effective_date, automatic=automatic)
     if until is not None and until <= effective_date:
         raise TransitionRefused("a suspension must end after it starts")
     if expires_on is not None and to_status != "active":
@@ -188,6 +217,7 @@ def membership_transition(
         MEMBERSHIP_TRANSITIONS, membership.status, to_status, automatic=automatic, given=given
     )
     _refuse_future(effective_date, automatic=automatic)
+    effective_date = _not_before_history(membership.events, effective_date, automatic=automatic)
     if until is not None and until <= effective_date:
         raise TransitionRefused("a suspension must end after it starts")
     if renewal_date is not None and renewal_date <= effective_date:
@@ -258,17 +288,35 @@ def apply_due_transitions(*, today: dt.date | None = None) -> dict[str, int]:
 
     # Ends of suspension first: a suspension that outlasts the expiry or renewal date gives way to
     # expiry or grace in the same run, rather than showing the record as active for a day.
-    run(
-        Credential.objects.filter(status="suspended", suspended_until__lte=today),
-        lambda c: credential_transition(
+    def end_suspension(c: Credential) -> None:
+        expired = c.expires_on is not None and c.expires_on < c.suspended_until
+        credential_transition(
             credential=c,
-            to_status="active",
+            to_status="expired" if expired else "active",
             effective_date=c.suspended_until,
             automatic=True,
             expected_status="suspended",
-            reason="The suspension ended",
-        ),
+            reason="The suspension ended after the expiry date"
+            if expired
+            else "The suspension ended",
+        )
+
+    run(
+        Credential.objects.filter(status="suspended", suspended_until__lte=today),
+        end_suspension,
         "reinstated",
+    )
+    run(
+        Credential.objects.filter(status="inactive", expires_on__lt=today),
+        lambda c: credential_transition(
+            credential=c,
+            to_status="expired",
+            effective_date=c.expires_on + _DAY,
+            automatic=True,
+            expected_status="inactive",
+            reason="Reached its expiry date while inactive",
+        ),
+        "expired",
     )
     run(
         Credential.objects.filter(status="active", expires_on__lt=today),
@@ -301,16 +349,23 @@ def apply_due_transitions(*, today: dt.date | None = None) -> dict[str, int]:
         ),
         "lapsed",
     )
-    run(
-        Membership.objects.filter(status="suspended", suspended_until__lte=today),
-        lambda m: membership_transition(
+
+    def end_membership_suspension(m: Membership) -> None:
+        overdue = m.renewal_date is not None and m.renewal_date < m.suspended_until
+        membership_transition(
             membership=m,
-            to_status="active",
+            to_status="grace" if overdue else "active",
             effective_date=m.suspended_until,
             automatic=True,
             expected_status="suspended",
-            reason="The suspension ended",
-        ),
+            reason="The suspension ended after the renewal date"
+            if overdue
+            else "The suspension ended",
+        )
+
+    run(
+        Membership.objects.filter(status="suspended", suspended_until__lte=today),
+        end_membership_suspension,
         "membership_reinstated",
     )
     run(
@@ -406,9 +461,7 @@ def credential_issue(
     external_id: str = "",
 ) -> Credential:
     """A new credential for a person, as a candidate; its first status event says so."""
-    number = "".join(number.split()).upper()
-    if not number:
-        raise TransitionRefused("a credential needs a number")
+    number = check_number(number)
     if holder.organization_id != program.organization_id:
         raise TransitionRefused("the holder and the credential belong to different bodies")
     if Credential.objects.filter(program=program, number=number).exists():

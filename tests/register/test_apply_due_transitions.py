@@ -33,10 +33,10 @@ NOTHING = {
     "membership_lapsed": 0,
     "membership_reinstated": 0,
 }
-# Finding what is due: one query for the programs' grace periods and one per kind of change (six).
-FIND_QUERIES = 7
-# Each change: savepoint, lock, update, event, release.
-QUERIES_PER_CHANGE = 5
+# Finding what is due: one query for the programs' grace periods and one per kind of change (seven).
+FIND_QUERIES = 8
+# Each change: savepoint, lock, latest event date, update, event, release.
+QUERIES_PER_CHANGE = 6
 
 
 def _status(obj) -> str:
@@ -133,8 +133,19 @@ def test_a_task_that_missed_days_catches_up_with_each_change_on_its_own_date(mak
 def test_a_suspension_that_outlasts_the_expiry_date_ends_in_expiry_the_same_day(make_credential):
     credential = make_credential("suspended", expires_on=D, suspended_until=D + 30 * DAY)
 
-    _run(D + 30 * DAY, reinstated=1, expired=1)
+    _run(D + 30 * DAY, reinstated=1)
 
+    assert _status(credential) == "expired"
+    # One step, dated the end of the suspension: never a day of being active in between.
+    assert list(credential.events.values_list("from_status", "to_status", "effective_date")) == [
+        ("suspended", "expired", D + 30 * DAY)
+    ]
+
+
+def test_an_inactive_credential_expires_the_day_after_its_expiry_date(make_credential):
+    credential = make_credential("inactive", expires_on=D)
+    _run(D, expired=0)
+    _run(D + DAY, expired=1)
     assert _status(credential) == "expired"
 
 
@@ -143,7 +154,7 @@ def test_a_suspension_that_outlasts_the_expiry_date_ends_in_expiry_the_same_day(
     [
         ("candidate", {}),
         ("active", {"expires_on": None}),
-        ("inactive", {}),
+        ("inactive", {"expires_on": None}),
         ("revoked", {}),
         ("surrendered", {}),
         ("lapsed", {}),

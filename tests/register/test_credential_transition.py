@@ -331,3 +331,31 @@ def test_a_credential_cannot_expire_on_or_before_its_issue(expires_on, make_cred
 def test_a_status_event_belongs_to_one_credential_or_one_membership(make_credential):
     with pytest.raises(IntegrityError), transaction.atomic():
         StatusEvent.objects.create(to_status="active", effective_date=ON, reason="Orphan")
+
+
+def test_a_change_cannot_be_dated_before_the_latest_on_record(make_credential):
+    import datetime as dt
+
+    from ombuds.register.lifecycle import TransitionRefused
+    from ombuds.register.models import StatusEvent
+    from ombuds.register.services import credential_transition
+
+    credential = make_credential("active")
+    StatusEvent.objects.create(
+        credential=credential,
+        from_status="candidate",
+        to_status="active",
+        effective_date=dt.date(2024, 5, 1),
+        reason="Certified",
+    )
+    with pytest.raises(
+        TransitionRefused, match=r"before the latest change on record \(2024-05-01\)"
+    ):
+        credential_transition(
+            credential=credential,
+            to_status="inactive",
+            effective_date=dt.date(2000, 1, 1),
+            reason="Leave",
+        )
+    credential.refresh_from_db()
+    assert credential.status == "active"
