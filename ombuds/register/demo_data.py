@@ -202,15 +202,20 @@ def load_espcc(organization: Organization, *, holders: int = 300) -> str:
     people = list(Person.objects.filter(organization=organization).order_by("external_id"))
     for n, person in enumerate(people):
         status = states[rng.randrange(len(states))]
-        issued = None if status == "candidate" else _date(rng, dt.date(2018, 1, 1), 2400)
-        expires = None if issued is None else issued + dt.timedelta(days=3 * 365)
-        # A credential in force (or suspended or inactive within its term) has not reached its expiry.
-        if status in ("active", "suspended", "inactive") and expires and expires <= TODAY:
-            issued = _date(rng, dt.date(2023, 6, 1), 900)
-            expires = issued + dt.timedelta(days=3 * 365)
-        if status in ("expired", "lapsed"):
-            expires = TODAY - dt.timedelta(days=30 if status == "expired" else 200)
-            issued = expires - dt.timedelta(days=3 * 365)
+        # Every date is set from the day the demo loads, so each status is the one the daily task
+        # would give on that day: nothing is due when the demo has just loaded.
+        term = dt.timedelta(days=3 * 365)
+        issued = expires = None
+        if status in ("active", "inactive"):
+            issued = TODAY - dt.timedelta(days=30 + rng.randrange(1000))
+        elif status == "suspended":  # within its term, outlasting the suspension
+            issued = TODAY - dt.timedelta(days=200 + rng.randrange(700))
+        elif status in ("revoked", "surrendered"):
+            issued = TODAY - dt.timedelta(days=600 + rng.randrange(900))
+        elif status in ("expired", "lapsed"):
+            issued = TODAY - dt.timedelta(days=30 if status == "expired" else 200) - term
+        if issued is not None:
+            expires = issued + term
         credentials.append(
             Credential(
                 program=program,
@@ -265,7 +270,7 @@ def _credential_history(c: Credential) -> list[StatusEvent]:
             (
                 "active",
                 "inactive",
-                issued + dt.timedelta(days=400),
+                min(issued + dt.timedelta(days=400), TODAY - dt.timedelta(days=1)),
                 "At the holder's request (leave)",
                 "",
             )
@@ -391,7 +396,7 @@ def load_csec(organization: Organization, *, agencies: int = 36) -> str:
                 number=f"CSEC-{2001 + n}",
                 status=status,
                 start_date=_date(rng, dt.date(2002, 1, 1), 7000),
-                renewal_date=dt.date(2026, 12, 31)
+                renewal_date=TODAY + dt.timedelta(days=200 + n * 3)
                 if status != "grace"
                 else TODAY - dt.timedelta(days=20),
                 suspended_until=TODAY + dt.timedelta(days=90) if status == "suspended" else None,
@@ -416,7 +421,10 @@ def load_csec(organization: Organization, *, agencies: int = 36) -> str:
                     membership=m,
                     from_status="active",
                     to_status=m.status,
-                    effective_date=TODAY - dt.timedelta(days=20),
+                    # Grace from the day after the renewal date; a suspension 20 days ago.
+                    effective_date=m.renewal_date + dt.timedelta(days=1)
+                    if m.status == "grace"
+                    else TODAY - dt.timedelta(days=20),
                     reason="Renewal date passed" if m.status == "grace" else "Sanction: suspension",
                     decision_ref="" if m.status == "grace" else f"CSEC-EC-{m.pk}",
                     automatic=m.status == "grace",

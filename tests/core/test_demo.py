@@ -91,3 +91,13 @@ def test_the_demo_register_has_every_credential_state_each_reached_through_its_e
     csec = Agency.objects.filter(organization__slug="csec")
     assert csec.count() == 36
     assert all(a.affiliations.count() == 4 for a in csec.prefetch_related("affiliations"))
+
+
+def test_nothing_is_due_when_the_demo_has_just_loaded():
+    from ombuds.register.services import apply_due_transitions
+
+    call_command("demo")
+    assert set(apply_due_transitions().values()) == {0}
+    for credential in Credential.objects.prefetch_related("events"):
+        dates = [e.effective_date for e in credential.events.all()]
+        assert dates == sorted(dates), credential.number
