@@ -6,7 +6,30 @@ from ombuds.register.lifecycle import Transition
 from ombuds.register.models import Agency, Organization, Person, Sanction
 
 
-class PersonForm(forms.ModelForm):
+class _ExternalIdUnique:
+    """The body's own identifiers are unique within the body (the database says so too; this says it
+    on the form, where the person can fix it)."""
+
+    def clean_external_id(self) -> str:
+        value = self.cleaned_data["external_id"].strip()
+        instance = self.instance
+        model = type(instance)
+        if (
+            value
+            and model.objects.filter(organization_id=instance.organization_id, external_id=value)
+            .exclude(pk=instance.pk)
+            .exists()
+        ):
+            raise forms.ValidationError(
+                f"{value!r} is already the identifier of another record of this body."
+            )
+        return value
+
+
+class PersonForm(_ExternalIdUnique, forms.ModelForm):
+    def clean_country(self) -> str:
+        return self.cleaned_data["country"].strip().upper()
+
     class Meta:
         model = Person
         fields = [
@@ -22,7 +45,7 @@ class PersonForm(forms.ModelForm):
         help_texts = {"external_id": "Your own identifier for this person; imports match on it."}
 
 
-class AgencyForm(forms.ModelForm):
+class AgencyForm(_ExternalIdUnique, forms.ModelForm):
     website = forms.URLField(required=False, assume_scheme="https")
     trade_names_text = forms.CharField(
         label="Trade names",

@@ -146,7 +146,8 @@ def agency_edit(request: HttpRequest, organization, pk: int | None = None) -> Ht
         similar = services.similar_agencies(
             organization=organization, names=names, exclude_pk=agency.pk
         )
-        if similar and not request.POST.get("confirm_similar"):
+        confirmed = request.POST.get("confirm_similar", "") == _names_key(names)
+        if similar and not confirmed:
             # CSEC 4.2: warn before a name a client could confuse with another agency's.
             return render(
                 request,
@@ -156,6 +157,7 @@ def agency_edit(request: HttpRequest, organization, pk: int | None = None) -> Ht
                     "form": form,
                     "similar": similar,
                     "title": "Check the name",
+                    "confirm_key": _names_key(names),
                 },
             )
         agency = form.save()
@@ -171,6 +173,13 @@ def agency_edit(request: HttpRequest, organization, pk: int | None = None) -> Ht
         },
         status=400 if form.errors else 200,
     )
+
+
+def _names_key(names: list[str]) -> str:
+    """What "save anyway" confirmed: a changed name must be checked again."""
+    import hashlib
+
+    return hashlib.sha256("\n".join(names).encode()).hexdigest()[:16]
 
 
 @body_staff_required

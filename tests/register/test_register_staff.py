@@ -54,6 +54,18 @@ def credential(program, holder):
 
 
 @pytest.fixture
+def membership(body, agency):
+    from ombuds.register.models import Membership, MembershipType
+
+    kind = MembershipType.objects.create(
+        organization=body, code="agency", name="Member agency", kind="organization"
+    )
+    return Membership.objects.create(
+        organization=body, membership_type=kind, agency=agency, number="G-1", status="active"
+    )
+
+
+@pytest.fixture
 def agency(body):
     return Agency.objects.create(
         organization=body,
@@ -62,7 +74,7 @@ def agency(body):
     )
 
 
-def _pages(credential, holder, agency):
+def _pages(credential, holder, agency, membership):
     org = {"org": "guild"}
     return [
         reverse("register_staff:home", kwargs=org),
@@ -77,6 +89,7 @@ def _pages(credential, holder, agency):
         reverse("register_staff:import", kwargs=org),
         reverse("register_staff:export", kwargs={**org, "kind": "people"}),
         reverse("register_staff:profile", kwargs=org),
+        reverse("register_staff:membership", kwargs={**org, "pk": membership.pk}),
     ]
 
 
@@ -93,12 +106,12 @@ def _pages(credential, holder, agency):
     ],
 )
 def test_only_the_bodys_staff_open_its_register_pages(
-    client, personas, credential, holder, agency, persona
+    client, personas, credential, holder, agency, membership, persona
 ):
     user = personas[persona]
     if user is not None:
         client.force_login(user)
-    for url in _pages(credential, holder, agency):
+    for url in _pages(credential, holder, agency, membership):
         response = client.get(url)
         if user is None:
             assert response.status_code == 302 and "/accounts/login/" in response["Location"], url
@@ -223,7 +236,14 @@ def test_a_confusingly_similar_agency_name_is_flagged_before_saving(staff, agenc
         and "Harbor Beacon Child Support Services, LLC" in html
     )
     assert Agency.objects.count() == 1
-    response = staff.post(_url("agency_new"), {**data, "confirm_similar": "1"})
+    key = html.split('name="confirm_similar" value="')[1].split('"')[0]
+    # Confirming one name does not confirm another confusable one typed afterwards.
+    other = {"legal_name": "Harbor Beacon Recovery Services", "trade_names_text": ""}
+    assert (
+        "A client could confuse"
+        in staff.post(_url("agency_new"), {**other, "confirm_similar": key}).content.decode()
+    )
+    response = staff.post(_url("agency_new"), {**data, "confirm_similar": key})
     assert response.status_code == 302 and Agency.objects.count() == 2
 
 
@@ -319,3 +339,23 @@ def test_staff_export_a_kind_as_csv(staff, holder):
     assert response["Content-Type"].startswith("text/csv")
     assert "Varga" in response.content.decode()
     assert staff.get(_url("export", kind="secrets")).status_code == 404
+
+
+def test_an_external_id_already_used_is_an_error_on_the_form_not_a_crash(staff, body, holder):
+    Person.objects.create(
+        organization=body, given_name="Olek", family_name="Petrov", external_id="HR-1"
+    )
+    response = staff.post(
+        _url("person_edit", pk=holder.pk),
+        {"given_name": "Ines", "family_name": "Varga", "external_id": "HR-1"},
+    )
+    assert response.status_code == 400
+    assert "already the identifier of another record" in response.content.decode()
+
+
+def test_error_summary_links_reach_radio_buttons(staff, credential):
+    response = staff.post(
+        _url("credential", pk=credential.pk),
+        {"effective_date": "2025-01-01", "reason": "x", "expected_status": "active"},
+    )
+    assert 'href="#id_to_status_0">New status:' in response.content.decode()
