@@ -1,19 +1,21 @@
 """The register's write API for staff: a bearer token for one body (see `ombuds apitoken`).
 
-Every endpoint calls the same services as the staff pages and the CSV import.
+Every endpoint goes through the same checks as the staff pages: the person form, and the register's
+services for credentials and their statuses.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.security import HttpBearer
 
 from ombuds.register import services
+from ombuds.register.forms import PersonForm
 from ombuds.register.lifecycle import TransitionRefused
 from ombuds.register.models import Credential, CredentialProgram, Person
 from ombuds.register.tokens import token_check
@@ -94,7 +96,7 @@ def _credential_out(c: Credential) -> dict:
 
 @router.put(
     "/bodies/{org}/register/people/{external_id}",
-    response={200: PersonOut, 201: PersonOut, 400: ErrorOut},
+    response={200: PersonOut, 201: PersonOut, 400: ErrorOut, 409: ErrorOut},
     summary="Create or update a person, matched on your external id",
 )
 def person_put(request: HttpRequest, org: str, external_id: str, payload: PersonIn):
@@ -104,15 +106,15 @@ def person_put(request: HttpRequest, org: str, external_id: str, payload: Person
     data = payload.dict()
     person = Person.objects.filter(organization=organization, external_id=external_id).first()
     created = person is None
-    person = person or Person(organization=organization)
-    for field, value in data.items():
-        setattr(person, field, value)
+    # The same form as the staff page: the same checks, the same messages.
+    form = PersonForm(data, instance=person or Person(organization=organization))
+    if not form.is_valid():
+        raise HttpError(400, "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
     try:
-        person.full_clean(exclude=["organization"])
-    except Exception as exc:  # ValidationError: say which fields, in one line
-        messages = getattr(exc, "message_dict", {"": [str(exc)]})
-        raise HttpError(400, "; ".join(f"{k}: {' '.join(v)}" for k, v in messages.items())) from exc
-    person.save()
+        with transaction.atomic():
+            person = form.save()
+    except IntegrityError as exc:  # a concurrent request created the same external id
+        raise HttpError(409, f"person {external_id} was created meanwhile; retry") from exc
     return Status(201 if created else 200, {**data, "id": person.pk})
 
 

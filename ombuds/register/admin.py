@@ -96,7 +96,22 @@ class MembershipAdmin(admin.ModelAdmin):
     list_display = ["number", "holder", "membership_type", "status", "renewal_date"]
     list_filter = ["organization", "status"]
     search_fields = ["number", "agency__legal_name", "person__family_name"]
-    readonly_fields = ["status", "suspended_until"]
+    # Who holds it and its standing change only through the register's services (CSV import, staff
+    # pages, API), which check the lifecycle and write the history.
+    readonly_fields = [
+        "organization",
+        "membership_type",
+        "person",
+        "agency",
+        "number",
+        "status",
+        "suspended_until",
+        "renewal_date",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
     autocomplete_fields = ["person", "agency"]
     inlines = [StatusEventInline]
 
@@ -112,7 +127,19 @@ class CredentialAdmin(admin.ModelAdmin):
     list_display = ["number", "holder", "program", "status", "issued_on", "expires_on"]
     list_filter = ["program__organization", "program", "status"]
     search_fields = ["number", "holder__family_name", "holder__given_name", "external_id"]
-    readonly_fields = ["status", "suspended_until"]
+    readonly_fields = [
+        "program",
+        "holder",
+        "number",
+        "status",
+        "issued_on",
+        "expires_on",
+        "suspended_until",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
     autocomplete_fields = ["holder"]
     inlines = [StatusEventInline]
 
@@ -122,7 +149,13 @@ class SanctionAdmin(admin.ModelAdmin):
     list_display = ["decided_on", "kind", "organization", "credential", "membership", "publication"]
     list_filter = ["organization", "kind", "publication"]
     search_fields = ["summary", "credential__number", "membership__number"]
-    autocomplete_fields = ["credential", "membership", "provisions"]
+
+    # Recorded through the staff page, which checks the body and the cited code version.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(StatusEvent)

@@ -28,7 +28,10 @@ class _ExternalIdUnique:
 
 class PersonForm(_ExternalIdUnique, forms.ModelForm):
     def clean_country(self) -> str:
-        return self.cleaned_data["country"].strip().upper()
+        value = self.cleaned_data["country"].strip().upper()
+        if value and not (len(value) == 2 and value.isalpha()):
+            raise forms.ValidationError("Use the two-letter ISO 3166 code, e.g. US.")
+        return value
 
     class Meta:
         model = Person

@@ -359,3 +359,26 @@ def test_error_summary_links_reach_radio_buttons(staff, credential):
         {"effective_date": "2025-01-01", "reason": "x", "expected_status": "active"},
     )
     assert 'href="#id_to_status_0">New status:' in response.content.decode()
+
+
+def test_checked_uploads_nobody_imported_are_removed_after_a_day(staff, settings):
+    import os
+    import time
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from ombuds.register.services import discard_stale_uploads
+
+    staff.post(
+        _url("import"),
+        {
+            "file": SimpleUploadedFile(
+                "p.csv", b"external_id,given_name,family_name\nP-1,Ada,Novak\n"
+            )
+        },
+    )
+    [path] = list((settings.MEDIA_ROOT / "imports").glob("*/*.csv"))
+    assert discard_stale_uploads() == 0
+    old = time.time() - 2 * 86400
+    os.utime(path, (old, old))
+    assert discard_stale_uploads() == 1 and not path.exists()

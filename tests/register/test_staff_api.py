@@ -135,3 +135,27 @@ def test_only_staff_can_hold_a_token(personas, body):
 def test_the_token_is_stored_only_as_a_hash(personas, body):
     row, token = token_create(user=personas["body_admin"], organization=body, name="x")
     assert token.startswith(f"omb_{row.prefix}_") and token not in row.key_hash
+
+
+def test_a_bad_person_is_refused_with_every_reason(client, token):
+    bad = {**PERSON, "given_name": "", "email": "nope"}
+    response = client.put(
+        "/api/v1/bodies/guild/register/people/HR-7",
+        bad,
+        content_type="application/json",
+        headers=auth(token),
+    )
+    assert response.status_code == 400
+    detail = response.json()["detail"]
+    assert "given_name" in detail and "email" in detail
+    assert not Person.objects.exists()
+
+
+def test_a_country_is_stored_as_its_upper_case_code(client, token, body):
+    client.put(
+        "/api/v1/bodies/guild/register/people/HR-7",
+        {**PERSON, "country": "us"},
+        content_type="application/json",
+        headers=auth(token),
+    )
+    assert Person.objects.get(external_id="HR-7").country == "US"

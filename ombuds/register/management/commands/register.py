@@ -102,9 +102,11 @@ class Command(BaseCommand):
 
     def handle_tick(self, **_: Any) -> None:
         from ombuds.register.recertification import send_due_reminders
+        from ombuds.register.services import discard_stale_uploads
 
         counts = apply_due_transitions()
         counts["reminders sent"] = send_due_reminders()
+        counts["stale uploads removed"] = discard_stale_uploads()
         self.stdout.write(", ".join(f"{name.replace('_', ' ')}: {n}" for name, n in counts.items()))
 
 
