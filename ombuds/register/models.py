@@ -487,7 +487,8 @@ class RecertificationCycle(TimeStamped):
 
 
 def evidence_path(instance: Activity, filename: str) -> str:
-    # Outside the web root (MEDIA_ROOT is never served directly); served only through a view that checks.
+    # Outside the web root: MEDIA_ROOT is never served directly. (The view that serves evidence to
+    # those entitled comes with the recertification pages.)
     return f"evidence/{instance.cycle.credential.program.organization.slug}/{instance.cycle_id}/{filename}"
 
 
