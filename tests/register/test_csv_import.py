@@ -312,9 +312,9 @@ def test_dry_run_reports_every_bad_row_at_once_and_writes_nothing(body, program,
         "C-3,,cpx,P-3,active,,,\n"  # 4: missing number
         "C-4,CPX-4,xyz,P-1,active,,,\n"  # 5: unknown program
         "C-5,CPX-5,cpx,P-404,active,,,\n"  # 6: unknown holder
-        "C-6,CPX-6,cpx,P-3,active,2024-05-01,2024-01-01,\n"  # 7: dates in the wrong order
+        "C-6,CPX-6,cpx,P-3,inactive,2024-05-01,2024-01-01,\n"  # 7: dates in the wrong order
         "C-7,CPX-6,cpx,P-2,candidate,,,\n"  # 8: number already on line 7
-        "C-8,CPX-8,cpx,P-1,suspended,,,\n"  # 9: a suspension without its end
+        f"C-8,CPX-8,cpx,P-1,suspended,,{NEXT_YEAR},\n"  # 9: a suspension without its end
     )
     report = run(body, text, dry_run=True)
     assert [str(e).split(":")[0] for e in report.errors] == [
@@ -463,7 +463,7 @@ def test_memberships_name_a_person_or_an_agency_as_their_type_requires(body, peo
         "M-3,GOE-3,agency,P-2,,active,,,,\n"  # an agency membership for a person
         "M-4,GOE-4,individual,P-1,A-1,active,,,,\n"  # both
         "M-5,GOE-5,individual,,,active,,,,\n"  # neither
-        "M-6,GOE-6,individual,P-3,,active,2021-01-01,2020-01-01,,\n"  # renewal before start
+        "M-6,GOE-6,individual,P-3,,lapsed,2021-01-01,2020-01-01,,\n"  # renewal before start
     )
     report = run(body, text)
     assert reasons(report) == [(4, "person"), (5, "person"), (6, "person"), (7, "renewal_date")]
@@ -493,8 +493,8 @@ def test_membership_status_changes_go_through_the_membership_lifecycle(body, peo
 def test_renewing_a_membership_in_grace_needs_its_next_renewal_date(body, people, types):
     header = "external_id,number,membership_type,person,status,renewal_date\n"
     past = (TODAY - dt.timedelta(days=10)).isoformat()
-    assert run(body, header + f"M-1,GOE-1,individual,P-1,active,{past}\n").ok
-    Membership.objects.filter(external_id="M-1").update(status="grace")
+    assert run(body, header + f"M-1,GOE-1,individual,P-1,active,{NEXT_YEAR}\n").ok
+    Membership.objects.filter(external_id="M-1").update(status="grace", renewal_date=past)
     report = run(body, header + f"M-1,GOE-1,individual,P-1,active,{past}\n")
     assert reasons(report) == [(2, "renewal_date")]
     assert "needs renewal_date" in report.errors[0].reason
@@ -503,6 +503,229 @@ def test_renewing_a_membership_in_grace_needs_its_next_renewal_date(body, people
     membership = Membership.objects.get(external_id="M-1")
     assert (membership.status, membership.renewal_date.isoformat()) == ("active", NEXT_YEAR)
     assert membership.events.last().from_status == "grace"
+
+
+def test_an_existing_membership_keeps_its_member_and_its_type(body, people, types):
+    """A membership carries its history and sanctions: an import cannot hand it to another member
+    or turn it into another type of membership."""
+    run(body, "external_id,legal_name\nA-1,Lantern Finders LLC\n")
+    header = "external_id,number,membership_type,person,agency,status,renewal_date\n"
+    assert run(body, header + f"M-1,GOE-1,individual,P-1,,active,{NEXT_YEAR}\n").ok
+    Person.objects.filter(pk=people["P-1"].pk).update(external_id="")
+    walk_in = f"ombuds:{people['P-1'].pk}"
+    events = StatusEvent.objects.count()
+
+    report = run(body, header + f"M-1,GOE-1,individual,P-2,,active,{NEXT_YEAR}\n")
+    assert [str(e) for e in report.errors] == [
+        "line 2, column person: the member of an existing membership cannot change: "
+        f"it is the person {walk_in}"
+    ]
+    report = run(body, header + f"M-1,GOE-1,agency,,A-1,active,{NEXT_YEAR}\n")
+    assert [str(e) for e in report.errors] == [
+        "line 2, column membership_type: the membership type of an existing membership cannot "
+        "change: it is individual",
+        "line 2, column agency: the member of an existing membership cannot change: "
+        f"it is the person {walk_in}",
+    ]
+    MembershipType.objects.create(
+        organization=body, code="board", name="Board member", kind="board"
+    )
+    report = run(body, header + f"M-1,GOE-1,board,{walk_in},,active,{NEXT_YEAR}\n")
+    assert reasons(report) == [(2, "membership_type")]
+
+    membership = Membership.objects.get(external_id="M-1")
+    assert (membership.person_id, membership.agency_id, membership.membership_type) == (
+        people["P-1"].pk,
+        None,
+        types["individual"],
+    )
+    assert StatusEvent.objects.count() == events
+    report = run(body, header + f"M-1,GOE-1,individual,{walk_in},,active,{NEXT_YEAR}\n")
+    assert (report.ok, report.unchanged) == (True, 1)
+
+
+@pytest.mark.parametrize(
+    ("number", "stored"),
+    [
+        ("CPX/1", None),  # would be a path in the verification address
+        ("cpx 1/2", None),
+        ("CPX#1", None),
+        ("CPX?1", None),
+        ("-CPX1", None),  # must start with a letter or digit
+        ("_CPX1", None),
+        ("CPX%201", None),
+        ("CPXÉ1", None),
+        ("cpx 0001", "CPX0001"),
+        ("cpx.1_a-b", "CPX.1_A-B"),
+    ],
+)
+def test_a_new_credential_number_must_fit_in_a_public_address(
+    body, program, people, number, stored
+):
+    text = f"external_id,number,program,holder,status\nC-1,{number},cpx,P-1,candidate\n"
+    report = run(body, text)
+    if stored is None:
+        assert reasons(report) == [(2, "number")]
+        assert "must be 1 to 50 letters, digits, '.', '-' or '_'" in report.errors[0].reason
+        assert not Credential.objects.exists()
+    else:
+        assert report.ok, report.errors
+        assert Credential.objects.get().number == stored
+
+
+@pytest.mark.parametrize(
+    ("number", "ok"),
+    [
+        ("GOE/1", False),
+        ("GOE 1", False),  # trimmed at the ends only: a space inside stays, and is refused
+        ("GOE#1", False),
+        (".GOE1", False),
+        ("goe-1.a_b", True),  # the case is kept
+        ("  GOE-2  ", True),
+    ],
+)
+def test_a_new_membership_number_must_fit_in_a_public_address(body, people, types, number, ok):
+    text = (
+        f"external_id,number,membership_type,person,status\nM-1,{number},individual,P-1,applicant\n"
+    )
+    report = run(body, text)
+    if ok:
+        assert report.ok, report.errors
+        assert Membership.objects.get().number == number.strip()
+    else:
+        assert reasons(report) == [(2, "number")]
+        assert f"membership number {number!r} must be letters, digits" in report.errors[0].reason
+        assert not Membership.objects.exists()
+
+
+def test_a_number_entered_before_the_rule_still_imports_back(body, program, people, types):
+    """The number of an existing record cannot change, so its row is not refused for it: the
+    register exports and imports back as it is."""
+    Credential.objects.create(
+        program=program, holder=people["P-1"], number="CPX/7", external_id="C-7", status="candidate"
+    )
+    Membership.objects.create(
+        organization=body,
+        membership_type=types["individual"],
+        person=people["P-1"],
+        number="GOE/7",
+        external_id="M-7",
+        status="applicant",
+    )
+    report = run(body, "external_id,number,program,holder,status\nC-7,CPX/7,cpx,P-1,candidate\n")
+    assert (report.ok, report.unchanged) == (True, 1)
+    text = "external_id,number,membership_type,person,status\nM-7,GOE/7,individual,P-1,applicant\n"
+    report = run(body, text)
+    assert (report.ok, report.unchanged) == (True, 1)
+
+
+def test_a_leading_quote_that_keeps_a_spreadsheet_from_reading_a_formula_is_removed(body):
+    text = (
+        "external_id,given_name,family_name,phone,city,region\n"
+        "P-1,'=Imre,'-,'+1 555 0100,'@home,'\tTab\n"  # each written as text, as export does
+        "P-2,'Odile,O'Brandt,-5,'',''=x\n"  # not before a formula character: kept as it is
+    )
+    report = run(body, text)
+    assert report.ok, report.errors
+    imre = Person.objects.get(external_id="P-1")
+    assert (imre.given_name, imre.family_name, imre.phone, imre.city, imre.region) == (
+        "=Imre",
+        "-",
+        "+1 555 0100",
+        "@home",
+        "\tTab",
+    )
+    odile = Person.objects.get(external_id="P-2")
+    assert (odile.given_name, odile.family_name, odile.phone, odile.city, odile.region) == (
+        "'Odile",
+        "O'Brandt",
+        "-5",
+        "''",
+        "'=x",  # one quote removed, as export adds one to a value starting '=
+    )
+
+
+# Dates relative to the day of the import, for new records whose status must agree with them.
+YESTERDAY = (TODAY - dt.timedelta(days=1)).isoformat()
+TOMORROW = (TODAY + dt.timedelta(days=1)).isoformat()
+ISSUED = (TODAY - dt.timedelta(days=400)).isoformat()
+
+
+@pytest.mark.parametrize(
+    ("status", "issued_on", "expires_on", "suspended_until", "errors"),
+    [
+        ("active", ISSUED, "", "", [("expires_on", "a new active credential needs its expiry")]),
+        ("active", ISSUED, YESTERDAY, "", [("expires_on", "expired or lapsed, not active")]),
+        ("active", ISSUED, TODAY.isoformat(), "", []),  # valid through its expiry date
+        ("expired", ISSUED, "", "", [("expires_on", "a new expired credential needs its expiry")]),
+        ("expired", ISSUED, TODAY.isoformat(), "", [("expires_on", "is past its expiry date")]),
+        ("expired", ISSUED, YESTERDAY, "", []),
+        ("lapsed", ISSUED, "", "", [("expires_on", "a new lapsed credential needs its expiry")]),
+        ("lapsed", ISSUED, NEXT_YEAR, "", [("expires_on", "is past its expiry date")]),
+        ("lapsed", ISSUED, YESTERDAY, "", []),
+        ("suspended", ISSUED, NEXT_YEAR, TODAY.isoformat(), [("suspended_until", "has ended")]),
+        ("suspended", ISSUED, YESTERDAY, TOMORROW, [("expires_on", "not suspended")]),
+        (
+            "suspended",
+            ISSUED,
+            "",
+            TOMORROW,
+            [("expires_on", "a new suspended credential needs its expiry")],
+        ),
+        ("suspended", ISSUED, TODAY.isoformat(), TOMORROW, []),
+        ("candidate", TOMORROW, "", "", [("issued_on", "cannot be ahead")]),
+        ("candidate", TODAY.isoformat(), "", "", []),
+        ("candidate", "", "", "", []),
+        ("inactive", ISSUED, "", "", []),
+    ],
+)
+def test_a_new_credential_s_status_must_agree_with_its_dates(
+    body, program, people, status, issued_on, expires_on, suspended_until, errors
+):
+    text = (
+        "external_id,number,program,holder,status,issued_on,expires_on,suspended_until\n"
+        f"C-1,CPX-1,cpx,P-1,{status},{issued_on},{expires_on},{suspended_until}\n"
+    )
+    report = run(body, text, dry_run=True)
+    assert reasons(report) == [(2, column) for column, _ in errors]
+    for error, (_column, reason) in zip(report.errors, errors, strict=True):
+        assert reason in error.reason
+
+
+def test_an_existing_credential_is_not_held_to_the_rules_for_new_ones(body, credentials):
+    """An active credential whose expiry date has passed is the daily task's to expire, not a
+    reason to refuse its row."""
+    Credential.objects.filter(pk=credentials["C-1"].pk).update(expires_on=YESTERDAY)
+    text = CREDENTIALS.replace(NEXT_YEAR, YESTERDAY, 1)
+    report = run(body, text)
+    assert (report.ok, report.unchanged) == (True, 3), report.errors
+
+
+@pytest.mark.parametrize(
+    ("status", "renewal_date", "suspended_until", "errors"),
+    [
+        ("active", "", "", [("renewal_date", "a new active membership needs its renewal date")]),
+        ("active", YESTERDAY, "", [("renewal_date", "in grace or lapsed, not active")]),
+        ("active", TODAY.isoformat(), "", []),
+        ("grace", "", "", [("renewal_date", "a new grace membership needs its renewal date")]),
+        ("grace", TODAY.isoformat(), "", [("renewal_date", "is past its renewal date")]),
+        ("grace", YESTERDAY, "", []),
+        ("suspended", NEXT_YEAR, TODAY.isoformat(), [("suspended_until", "has ended")]),
+        ("suspended", NEXT_YEAR, TOMORROW, []),
+        ("applicant", "", "", []),
+    ],
+)
+def test_a_new_membership_s_status_must_agree_with_its_dates(
+    body, people, types, status, renewal_date, suspended_until, errors
+):
+    text = (
+        "external_id,number,membership_type,person,status,start_date,renewal_date,suspended_until\n"
+        f"M-1,GOE-1,individual,P-1,{status},2020-01-01,{renewal_date},{suspended_until}\n"
+    )
+    report = run(body, text, dry_run=True)
+    assert reasons(report) == [(2, column) for column, _ in errors]
+    for error, (_column, reason) in zip(report.errors, errors, strict=True):
+        assert reason in error.reason
 
 
 # --- the file itself ----------------------------------------------------------------------------

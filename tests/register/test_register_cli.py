@@ -136,6 +136,22 @@ def test_export_prints_csv_that_imports_back_unchanged(registered, files):
     ]
 
 
+def test_export_writes_formula_like_values_as_text_and_they_import_back(body, files):
+    run(
+        "import",
+        files(
+            "people.csv", "external_id,given_name,family_name,phone\nP-1,Imre,Talbot,'+1 555 0100\n"
+        ),
+        "--org",
+        "guild",
+    )
+    assert Person.objects.get(external_id="P-1").phone == "+1 555 0100"
+    out, _ = run("export", "--org", "guild", "--kind", "people")
+    assert out.splitlines()[1] == "P-1,Imre,Talbot,,'+1 555 0100,,,"
+    result, _ = run("import", files("export.csv", out), "--org", "guild")
+    assert result.strip() == "people: 1 rows: 0 created, 0 updated, 1 unchanged"
+
+
 def test_verify_prints_the_public_facts_of_a_credential(registered):
     out, _ = run("verify", "cpx-1")  # case and spaces do not matter
     lines = out.splitlines()
