@@ -185,8 +185,8 @@ OMBUDS_REGISTER_BULK_MAX_BYTES = envint("OMBUDS_REGISTER_BULK_MAX_BYTES", 256 * 
 # How many reverse proxies in front of Ombuds append to X-Forwarded-For (0: use the socket address).
 OMBUDS_TRUSTED_PROXIES = envint("OMBUDS_TRUSTED_PROXIES", 0)
 
-# Rate limits count in the cache, which every worker process must share: files under the data
-# directory on one machine; Redis (OMBUDS_REDIS_URL, with the redis package) across machines.
+# The cache every worker process shares: files under the data directory on one machine; Redis
+# (OMBUDS_REDIS_URL, with the redis package) across machines. Rate limits count in the database.
 _redis_url = envstr("OMBUDS_REDIS_URL")
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _redis_url}

@@ -27,7 +27,7 @@ def _data_dir(tmp_path, settings):
     settings.DATA_DIR = tmp_path / "data"
     settings.MEDIA_ROOT = tmp_path / "data" / "media"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    # A fresh in-memory cache per test: rate-limit counters never carry over from one test to the next.
+    # A fresh in-memory cache per test: nothing cached carries over from one test to the next.
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",

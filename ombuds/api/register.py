@@ -142,10 +142,11 @@ def _throttled(response: HttpResponse, throttled: public.Throttled) -> Status:
     response={200: CredentialOut, 404: ErrorOut, 429: ErrorOut},
     summary="Verify a credential by its number",
     description=(
-        "What the public register shows for the body's credential with this number (case and "
-        "spaces ignored): holder, credential, status, dates, conditions and the sanctions the "
-        "body's publication policy makes public. 404 when the body has no such credential; 429, "
-        "with Retry-After, when this client has made too many look-ups."
+        "What the public register shows for the body's credential with this number (case ignored; "
+        "a space stands for nothing or a hyphen, as in search): holder, credential, status, dates, "
+        "conditions and the sanctions the body's publication policy makes public. 404 when the "
+        "body has no such credential; 429, with Retry-After, when this client has made too many "
+        "look-ups."
     ),
 )
 def credential_verify(request: HttpRequest, org: str, number: str, response: HttpResponse):
@@ -179,7 +180,10 @@ def credential_verify(request: HttpRequest, org: str, number: str, response: Htt
     "/bodies/{org}/register/memberships/{number}",
     response={200: MembershipOut, 404: ErrorOut, 429: ErrorOut},
     summary="Verify a membership by its number",
-    description="As for credentials: a member person's or agency's standing and public sanctions.",
+    description=(
+        "As for credentials: a member person's or agency's standing and public sanctions. `place` "
+        "is an agency's city and region; it is empty for a person."
+    ),
 )
 def membership_verify(request: HttpRequest, org: str, number: str, response: HttpResponse):
     organization = organization_get(org)
@@ -206,10 +210,11 @@ def membership_verify(request: HttpRequest, org: str, number: str, response: Htt
     summary="Search the public register",
     description=(
         "Credentials and memberships whose holder's name, agency name or city matches `q`, or whose "
-        "number is exactly `q`. `q` needs at least 3 characters unless it is a whole number; at "
-        "most 20 results come back, with `truncated` set when there were more. Shares its rate "
-        "limit (30 searches a minute per client) with the search page; 429 with Retry-After "
-        "beyond it."
+        "number is exactly `q` (case ignored; a space stands for nothing or a hyphen). Unless `q` is "
+        "a whole number, its longest word needs at least 3 characters and every word at least 2; "
+        "400 otherwise. At most 20 results come back, with `truncated` set when there were more. "
+        "Shares its rate limit (30 searches a minute per client) with the search page; 429 with "
+        "Retry-After beyond it."
     ),
 )
 def register_search(

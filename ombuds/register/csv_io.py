@@ -1451,7 +1451,14 @@ def _registration_numbers_cell(numbers: list) -> str:
         cells = _Cells(_Row(0, {"registration_numbers": plain}), [])
         if _registration_numbers(cells) == numbers:
             return plain
-    return json.dumps(numbers, ensure_ascii=False)
+    # Authority first, whatever order the database keeps the keys in (PostgreSQL's jsonb sorts them).
+    ordered = [
+        {"authority": i["authority"], "number": i["number"], **i}
+        if isinstance(i, dict) and {"authority", "number"} <= set(i)
+        else i
+        for i in numbers
+    ]
+    return json.dumps(ordered, ensure_ascii=False)
 
 
 def _ref_or_id(external_id: str, pk: int | None) -> str:

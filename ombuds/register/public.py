@@ -2,14 +2,15 @@
 
 Pages, the API and `ombuds register verify` all read the register through these functions, so what
 the public can see is decided here and nowhere else: which sanctions are shown (`public_sanctions_q`),
-which of a holder's details (the program's `public_fields`), what a search may return (no open
-enumeration: a short query finds nothing, results are capped) and how often one client may ask
-(`throttle_hit`).
+which of a holder's details (the program's `public_fields`; a member person's place never), what a
+search may return (no open enumeration: a short query finds nothing, results are capped) and how
+often one client may ask (`throttle_hit`).
 
 Limits are settings read when used, each with a default:
 
-- ``OMBUDS_REGISTER_SEARCH_MIN_CHARS`` (3): shortest name, agency or city query; a whole credential or
-  member number is looked up whatever its length.
+- ``OMBUDS_REGISTER_SEARCH_MIN_CHARS`` (3): fewest characters in the longest word of a name, agency
+  or city query, every word having at least two; a whole credential or member number is looked up
+  whatever its length.
 - ``OMBUDS_REGISTER_SEARCH_LIMIT`` (20): most results a search returns.
 - ``OMBUDS_REGISTER_SEARCHES_PER_MINUTE`` (30), ``OMBUDS_REGISTER_LOOKUPS_PER_MINUTE`` (60, a
   credential's or membership's page, its certificate, the verify endpoint) and
@@ -17,8 +18,9 @@ Limits are settings read when used, each with a default:
 - ``OMBUDS_REGISTER_BULK_MAX_ROWS`` (500) and ``OMBUDS_REGISTER_BULK_MAX_BYTES`` (256 KiB).
 - ``OMBUDS_TRUSTED_PROXIES`` (0): how many reverse proxies append to X-Forwarded-For in front of the
   site; with 0 the client address is REMOTE_ADDR.
-- ``OMBUDS_REGISTER_THROTTLE_CACHE`` ("default"): the cache counting requests. It must be shared by
-  every server process (Redis, Memcached or the database cache) for the limits to hold in production.
+
+Requests are counted in the database (`RateCount`), which every server process and machine shares, one
+atomic increment per request.
 """
 
 from __future__ import annotations
@@ -33,9 +35,9 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.cache import caches
-from django.db.models import Prefetch, Q, QuerySet
-from django.db.models.functions import Coalesce, Lower
+from django.db import IntegrityError, transaction
+from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from ombuds.codes.models import Provision
@@ -45,6 +47,7 @@ from ombuds.register.models import (
     Membership,
     MembershipType,
     Organization,
+    RateCount,
     Sanction,
 )
 
@@ -249,11 +252,6 @@ def _verified(credential: Credential) -> VerifiedCredential:
     )
 
 
-def normalise_number(number: str) -> str:
-    """Numbers are stored upper-case without spaces (the import normalises them)."""
-    return "".join(number.split()).upper()
-
-
 def number_variants(typed: str) -> list[str]:
     """The stored forms a number typed by a person may have: "cgp 1234" is "CGP1234" or "CGP-1234"
     as printed. A member number may have kept its case, so the form as typed is tried too."""
@@ -263,20 +261,29 @@ def number_variants(typed: str) -> list[str]:
     return list(dict.fromkeys(["".join(words).upper(), "-".join(words).upper(), "".join(words)]))
 
 
+def _first_by_variant(records, variants: list[str]):
+    """Of records found by `number__in=variants`, the one whose number is the earliest variant (the
+    form as typed, upper-cased, before the hyphenated one), then the oldest."""
+    rank = {v: i for i, v in enumerate(variants)}
+    return min(records, key=lambda r: (rank.get(r.number, len(rank)), r.pk), default=None)
+
+
 def credential_verify(
     number: str, *, organization: Organization | None = None, today: dt.date | None = None
 ) -> VerifiedCredential | None:
-    """The public facts of the credential with this exact number (case and spaces ignored), or None."""
-    # An exact match on the stored form uses the index on number.
-    cleaned = normalise_number(number)
-    if not cleaned:
+    """The public facts of the credential with this number, or None. The number is read as search
+    and bulk verification read it (`number_variants`): case ignored, and a space standing for
+    nothing or a hyphen, so "cgp 1234" finds CGP1234 or CGP-1234."""
+    variants = number_variants(number)
+    if not variants:
         return None
+    # An exact match on a few stored forms uses the index on number.
     credentials = _credentials_with_public_sanctions(today or timezone.localdate()).filter(
-        number=cleaned
+        number__in=variants
     )
     if organization is not None:
         credentials = credentials.filter(program__organization=organization)
-    credential = credentials.order_by("pk").first()
+    credential = _first_by_variant(credentials, variants)
     return _verified(credential) if credential is not None else None
 
 
@@ -288,30 +295,30 @@ def _public_memberships(organization: Organization) -> QuerySet[Membership]:
 
 
 def _membership_holder(m: Membership) -> tuple[str, str, list[str], str]:
-    """(name, kind, trade names, place)"""
+    """(name, kind, trade names, place). An agency's place is public, as an organisation's address
+    is; a person's never is through a membership (a program's `public_fields` decide it for a
+    credential, and no such policy covers memberships)."""
     if m.agency_id:
         agency = m.agency
         place = ", ".join(v for v in (agency.city, agency.region) if v)
         return agency.legal_name, "agency", list(agency.trade_names or []), place
-    person = m.person
-    place = ", ".join(v for v in (person.city, person.region) if v)
-    return person.full_name, "person", [], place
+    return m.person.full_name, "person", [], ""
 
 
 def membership_verify(
     number: str, *, organization: Organization, today: dt.date | None = None
 ) -> VerifiedMembership | None:
-    """The public facts of the body's membership with this exact number, or None."""
-    cleaned = "".join(number.split())
-    if not cleaned:
+    """The public facts of the body's membership with this number (read as `number_variants`
+    reads it), or None."""
+    variants = number_variants(number)
+    if not variants:
         return None
-    membership = (
+    membership = _first_by_variant(
         _public_memberships(organization)
-        .filter(number__in={cleaned, cleaned.upper()})
+        .filter(number__in=variants)
         .select_related("organization", "membership_type", "person", "agency")
-        .prefetch_related(_public_sanctions_prefetch(today or timezone.localdate()))
-        .order_by("pk")
-        .first()
+        .prefetch_related(_public_sanctions_prefetch(today or timezone.localdate())),
+        variants,
     )
     if membership is None:
         return None
@@ -339,6 +346,23 @@ def membership_verify(
 MAX_QUERY_LENGTH = 100
 _MAX_TERMS = 6
 _TERM_SPLIT = re.compile(r"[\s,;]+")
+# Every word of a name search has at least this many characters: "a a a" or "a,," would otherwise
+# list everyone whose name starts with A.
+TERM_MIN_CHARS = 2
+
+
+def search_terms(query: str, min_chars: int) -> list[str] | None:
+    """The words a name search looks for, or None when the query is too short to search: each word
+    needs TERM_MIN_CHARS characters and the longest `min_chars`, counted after splitting, so that
+    separators cannot make up the length."""
+    terms = [t for t in _TERM_SPLIT.split(query) if t]
+    if not terms:
+        return None
+    if min(map(len, terms)) < TERM_MIN_CHARS:
+        return None
+    if max(map(len, terms)) < min_chars:
+        return None
+    return terms[:_MAX_TERMS]
 
 
 @dataclass(frozen=True)
@@ -373,8 +397,8 @@ class RegisterSearch:
     @property
     def rule(self) -> str:
         return (
-            f"Type at least {self.min_chars} characters of a name, agency or city, "
-            "or a whole credential or member number."
+            f"Type at least {self.min_chars} characters of a name, agency or city, with at least "
+            f"{TERM_MIN_CHARS} in every word, or a whole credential or member number."
         )
 
     @property
@@ -451,11 +475,13 @@ def register_search(
 
     A query with a digit is first looked up as a whole credential or member number (case ignored, a
     space standing for nothing or a hyphen): only a whole number finds a record, so numbers cannot be
-    listed by prefix. Otherwise, a query of at least OMBUDS_REGISTER_SEARCH_MIN_CHARS characters
+    listed by prefix. Otherwise, a query whose words (split at spaces, commas and semicolons) have at
+    least two characters each and OMBUDS_REGISTER_SEARCH_MIN_CHARS the longest (`search_terms`)
     matches people whose given or family names have words starting with every term, agencies whose
-    legal or trade names contain it, and holders whose city starts with it (a credential holder's
-    city only when the program publishes it). At most `limit` results come back, sorted by name, with
-    `truncated` set when there were more. At most five queries, whatever the register's size.
+    legal or trade names contain it, credential holders whose city starts with it when the program
+    publishes the city, and member agencies whose city starts with it (a member person's city is
+    never searched). At most `limit` results come back, sorted by name, with `truncated` set when
+    there were more. At most six queries, whatever the register's size.
     """
     query = clean_query(query)
     limit = limit or _setting("OMBUDS_REGISTER_SEARCH_LIMIT", 20)
@@ -487,11 +513,8 @@ def register_search(
         ]
         if found:
             return outcome("found", found)
-    if len(query.replace(" ", "")) < min_chars:
-        return outcome("too_short")
-
-    terms = [t for t in _TERM_SPLIT.split(query) if t][:_MAX_TERMS]
-    if not terms:
+    terms = search_terms(query, min_chars)
+    if terms is None:
         return outcome("too_short")
     city_programs = [pk for pk, p in programs.items() if "city" in (p.public_fields or [])]
     credential_q = _name_q("holder__", terms)
@@ -503,23 +526,31 @@ def register_search(
         .select_related("holder")
         .order_by(Lower("holder__family_name"), Lower("holder__given_name"), "number")[: limit + 1]
     )
-    memberships = list(
-        _public_memberships(organization)
-        .filter(
-            _name_q("person__", terms)
-            | Q(agency__legal_name__icontains=query)
-            | Q(agency__trade_names__icontains=query)
-            | Q(person__city__istartswith=query)
-            | Q(agency__city__istartswith=query)
+    # People's and agencies' memberships are asked apart: a condition on the person OR on the agency
+    # spans two joined tables, which no index serves, and PostgreSQL would read every person.
+    memberships = (
+        list(
+            _public_memberships(organization)
+            .filter(_name_q("person__", terms))
+            .select_related("person", "agency", "membership_type")
+            .order_by(Lower("person__family_name"), Lower("person__given_name"), "number")[
+                : limit + 1
+            ]
         )
-        .select_related("person", "agency", "membership_type")
-        .order_by(
-            Lower(Coalesce("agency__legal_name", "person__family_name")),
-            Lower("person__given_name"),
-            "number",
-        )[: limit + 1]
+        + list(
+            _public_memberships(organization)
+            .filter(
+                Q(agency__legal_name__icontains=query)
+                | Q(agency__trade_names__icontains=query)
+                # An agency's city, never a member person's: no policy publishes a person's place
+                # through a membership.
+                | Q(agency__city__istartswith=query)
+            )
+            .select_related("person", "agency", "membership_type")
+            .order_by(Lower("agency__legal_name"), "number")[: limit + 1]
+        )
     )
-    # Both lists come sorted by name; merged, their first `limit` are the first `limit` of all.
+    # Each list comes sorted by name; merged, their first `limit` are the first `limit` of all.
     keyed = [
         (
             (c.holder.family_name.lower(), c.holder.given_name.lower(), c.number),
@@ -595,11 +626,51 @@ def client_address(request) -> str:
     return str(ip.ipv4_mapped or ip) if ip.version == 6 else str(ip)
 
 
+# Counts of windows older than this are deleted now and then, so that the table stays small. It must
+# be longer than the longest window (an hour).
+RATE_COUNT_KEPT = dt.timedelta(hours=2)
+
+
+def rate_count_increment(key: str, window_start: dt.datetime) -> int:
+    """Count one more request for this key in the window starting then, and return the count so far.
+
+    One atomic UPDATE in the database, so that parallel requests, in threads, processes or on other
+    machines, are each counted: after N requests the count is N, and each request reads back its own
+    count (the UPDATE locks the row until the transaction ends), so exactly `limit` requests of a
+    parallel burst get through. The first request of a window creates its row; when a parallel
+    request created it first, the unique constraint refuses the second row and the increment is
+    retried. Creating a window's row also deletes the rows of windows long over.
+    """
+    counts = RateCount.objects.filter(key=key, window_start=window_start)
+    with transaction.atomic():
+        if counts.update(count=F("count") + 1):
+            return counts.values_list("count", flat=True).get()
+        try:
+            # A savepoint: the refused INSERT must not break the transaction.
+            with transaction.atomic():
+                RateCount.objects.create(key=key, window_start=window_start, count=1)
+        except IntegrityError:
+            # Another request created the row between our UPDATE and our INSERT.
+            counts.update(count=F("count") + 1)
+            return counts.values_list("count", flat=True).get()
+    # After the transaction, so as not to hold the new row while deleting; by the caller's clock.
+    rate_counts_purge(window_start)
+    return 1
+
+
+def rate_counts_purge(now: dt.datetime | None = None) -> int:
+    """Delete the counts of windows that started more than RATE_COUNT_KEPT before now; how many."""
+    cutoff = (now or timezone.now()) - RATE_COUNT_KEPT
+    deleted, _ = RateCount.objects.filter(window_start__lt=cutoff).delete()
+    return deleted
+
+
 def throttle_hit(request, scope: str) -> Throttled | None:
     """Count one request of this scope from the client; a Throttled when it is over the limit.
 
-    A fixed window per client and scope, counted in the cache: cheap, and one client gets at most
-    twice the limit across a window's edge, which is enough to stop listing the register.
+    A fixed window per client and scope, counted in the database (`rate_count_increment`): one
+    client gets at most twice the limit across a window's edge, which is enough to stop listing the
+    register.
     """
     setting, default, window = THROTTLES[scope]
     limit = _setting(setting, default)
@@ -607,14 +678,8 @@ def throttle_hit(request, scope: str) -> Throttled | None:
         return None
     now = time.time()
     slot = int(now // window)
-    key = f"ombuds:register:throttle:{scope}:{client_address(request)}:{slot}"
-    cache = caches[getattr(settings, "OMBUDS_REGISTER_THROTTLE_CACHE", "default")]
-    cache.add(key, 0, timeout=window + 1)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # the key expired between add and incr
-        cache.set(key, 1, timeout=window + 1)
-        count = 1
+    window_start = dt.datetime.fromtimestamp(slot * window, tz=dt.UTC)
+    count = rate_count_increment(f"{scope}:{client_address(request)}", window_start)
     if count <= limit:
         return None
     return Throttled(scope, limit, window, max(1, int((slot + 1) * window - now) + 1))

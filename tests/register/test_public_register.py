@@ -7,10 +7,10 @@ import datetime as dt
 import itertools
 
 import pytest
-from django.core.cache import cache
+from django.core.management import call_command
 from django.utils import timezone
 
-from ombuds.register import services
+from ombuds.register import public, services
 from ombuds.register.models import (
     Agency,
     Credential,
@@ -24,13 +24,6 @@ from ombuds.register.models import (
 pytestmark = pytest.mark.django_db
 
 TODAY = timezone.localdate()
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
@@ -173,6 +166,45 @@ def test_a_short_query_finds_nothing_and_says_why(client, issue):
     assert "Al Li" not in html
 
 
+@pytest.mark.parametrize(
+    "q",
+    [
+        "a,,",  # separators made up the length
+        "a;;",
+        "a a a",
+        "a, a",
+        "ab ab",  # every word has two characters, none has three
+        "ab, ab; ab",
+        "Smith a",  # a one-letter word beside a long one still lists every A
+        "a Smith",
+        "x y z w",
+    ],
+)
+def test_separators_and_one_letter_words_do_not_make_a_search_long_enough(client, issue, q):
+    issue("Ann", "Smith")
+    issue("Abe", "Abbott", city="Aurora")
+    html = search(client, q).content.decode()
+    assert (
+        "Type at least 3 characters of a name, agency or city, with at least 2 in every word"
+        in (html)
+    ), q
+    assert "Ann Smith" not in html and "Abe Abbott" not in html, q
+    assert "<table" not in html
+
+
+def test_a_two_letter_word_beside_a_long_one_is_searched(client, issue):
+    issue("Al", "Smith")
+    issue("Bo", "Smith")
+    html = search(client, "al smith").content.decode()
+    assert "1 entry matches" in html and "Al Smith" in html and "Bo Smith" not in html
+    assert "Al Smith" in search(client, "Smith, Al").content.decode()
+
+
+def test_the_search_form_says_what_a_query_needs(client, body):
+    html = client.get("/guild/register/").content.decode()
+    assert "At least 3 characters, with at least 2 in every word, or a whole" in html
+
+
 def test_a_whole_number_finds_its_credential_whatever_its_length_or_case(client, issue):
     credential = issue("Ann", "Smith", number="C7")
     html = search(client, "c7").content.decode()
@@ -209,6 +241,24 @@ def test_an_agency_is_found_by_legal_name_trade_name_or_city(client, agency_memb
         assert "Lantern Recovery Services, LLC" in html, q
         assert 'href="/guild/register/members/GOE-2001/"' in html
         assert "trading as Lantern Kids" in html
+
+
+def test_credentials_and_people_and_agencies_memberships_come_together_by_name(
+    client, body, issue, agency_member, membership_type
+):
+    agency_member("Smith Recovery, LLC", number="GOE-2001")
+    agency_member("Aardvark Care", trade_names=["Smith Kids"], number="GOE-2002")
+    person = Person.objects.create(organization=body, given_name="Ann", family_name="Smith")
+    Membership.objects.create(
+        organization=body, membership_type=membership_type, person=person, number="M-1"
+    )
+    issue("Bo", "Smith")
+    issue("Cy", "Jones")
+    html = search(client, "smith").content.decode()
+    assert "4 entries match “smith”." in html
+    order = ["Aardvark Care", "Ann Smith", "Bo Smith", "Smith Recovery, LLC"]
+    assert [html.index(name) for name in order] == sorted(html.index(name) for name in order)
+    assert "Cy Jones" not in html
 
 
 def test_results_are_capped_with_a_message_to_refine(client, issue, settings):
@@ -454,6 +504,85 @@ def test_board_seats_and_unknown_members_are_not_in_the_register(client, body):
     assert client.get("/guild/register/members/GOE-0000/").status_code == 404
 
 
+def test_a_member_persons_place_is_never_published(client, body, make_membership, cgp):
+    # The body publishes its credential holders' cities; that policy does not reach memberships.
+    member = make_membership()
+    member.person.city, member.person.region = "Springfield", "Illinois"
+    member.person.save()
+    html = client.get(f"/guild/register/members/{member.number}/").content.decode()
+    assert member.person.full_name in html
+    assert "Springfield" not in html and "Illinois" not in html
+    assert "<dt>Place</dt>" not in html
+    # Nor searched by it, nor shown beside a result found by name.
+    html = search(client, "Springfield").content.decode()
+    assert member.person.full_name not in html
+    assert "Nobody in the register matches “Springfield”." in html
+    html = search(client, member.number).content.decode()
+    assert member.person.full_name in html and "Springfield" not in html
+    assert public.membership_verify(member.number, organization=body).place == ""
+    # Nor in the members directory.
+    html = client.get("/guild/members/").content.decode()
+    assert member.person.full_name in html and "Springfield" not in html
+
+
+def test_a_member_agencys_place_stays_public(client, body, agency_member):
+    membership = agency_member("Lantern Recovery Services, LLC", city="Dayton")
+    membership.agency.region = "Ohio"
+    membership.agency.save()
+    html = client.get("/guild/register/members/GOE-2001/").content.decode()
+    assert "<dt>Place</dt><dd>Dayton, Ohio</dd>" in html
+    assert "Lantern Recovery Services, LLC" in search(client, "Dayton").content.decode()
+    assert "Dayton, Ohio" in client.get("/guild/members/").content.decode()
+
+
+# --- numbers as people type them --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("typed", ["cgp 1234", "CGP 1234", "cgp-1234", " cgp  1234 "])
+def test_a_credential_number_typed_with_spaces_or_in_lower_case_is_verified(client, issue, typed):
+    credential = issue("Ann", "Smith", number="CGP-1234")
+    found = public.credential_verify(typed)
+    assert found is not None and found.number == "CGP-1234" and found.holder == "Ann Smith"
+    for path in ("{}/", "{}/certificate"):
+        response = client.get("/guild/register/" + path.format(typed.replace(" ", "%20")))
+        assert response.status_code == 301, path
+        assert response["Location"] == "/guild/register/" + path.format(credential.number)
+
+
+def test_a_number_without_its_hyphen_is_verified_too(client, issue):
+    issue("Ann", "Smith", number="CESP-10189")
+    response = client.get("/guild/register/cesp%2010189/")
+    assert response.status_code == 301
+    assert response["Location"] == "/guild/register/CESP-10189/"
+    assert client.get(response["Location"]).status_code == 200
+
+
+def test_the_form_as_typed_comes_first_when_two_forms_are_stored(issue):
+    issue("Ann", "Smith", number="CGP1234")
+    issue("Bo", "Jones", number="CGP-1234")
+    assert public.credential_verify("cgp 1234").holder == "Ann Smith"
+    assert public.credential_verify("cgp-1234").holder == "Bo Jones"
+
+
+def test_the_verify_command_reads_a_number_as_typed(issue):
+    from io import StringIO
+
+    issue("Ann", "Smith", number="CESP-10189")
+    out = StringIO()
+    call_command("register", "verify", "cesp 10189", stdout=out)
+    assert out.getvalue().splitlines()[0] == "CESP-10189  Active"
+
+
+@pytest.mark.parametrize("typed", ["goe%202001", "goe-2001", "GOE%202001"])
+def test_a_membership_number_typed_with_spaces_or_in_lower_case_is_verified(
+    client, agency_member, typed
+):
+    agency_member("Lantern Recovery Services, LLC")
+    response = client.get(f"/guild/register/members/{typed}/")
+    assert response.status_code == 301
+    assert response["Location"] == "/guild/register/members/GOE-2001/"
+
+
 # --- query bounds ---------------------------------------------------------------------------------
 
 
@@ -493,14 +622,18 @@ def big_register(body, cgp, published, agency_member):
 
 
 def test_pages_run_a_bounded_number_of_queries_whatever_the_registers_size(
-    client, big_register, django_assert_max_num_queries
+    client, big_register, settings, django_assert_max_num_queries
 ):
-    with django_assert_max_num_queries(4):
+    # The pages' own queries; the rate limits' few are counted in test_rate_limits.
+    settings.OMBUDS_REGISTER_SEARCHES_PER_MINUTE = 0
+    settings.OMBUDS_REGISTER_LOOKUPS_PER_MINUTE = 0
+    # The body, its programs, credentials, people's memberships, agencies' memberships.
+    with django_assert_max_num_queries(5):
         html = search(client, "Smith").content.decode()
     assert "More than 20 entries" in html
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(5):
         assert search(client, "Springfield").status_code == 200
-    with django_assert_max_num_queries(6):  # a number not found is then searched as a name
+    with django_assert_max_num_queries(7):  # a number not found is then searched as a name
         assert search(client, "CGP-99999").status_code == 200
     with django_assert_max_num_queries(4):
         html = client.get("/guild/register/CGP-00000/").content.decode()
