@@ -821,3 +821,15 @@ def test_an_empty_register_file_with_only_a_header_imports_nothing(body):
 @pytest.fixture
 def staff_user(personas):
     return personas["body_staff"]
+
+
+def test_a_large_import_refreshes_the_planner_statistics_and_still_succeeds(body, monkeypatch):
+    from ombuds.register import csv_io as io_module
+
+    monkeypatch.setattr(io_module, "_ANALYZE_AFTER", 1)  # as a 10,000-row import would
+    report = io_module.import_csv(
+        organization=body,
+        data=b"external_id,given_name,family_name\nA-1,Ada,Novak\nA-2,Uma,Reyes\n",
+        dry_run=False,
+    )
+    assert report.ok and report.created == 2
