@@ -307,26 +307,16 @@ def apply_due_transitions(*, today: dt.date | None = None) -> dict[str, int]:
         "reinstated",
     )
     run(
-        Credential.objects.filter(status="inactive", expires_on__lt=today),
+        Credential.objects.filter(status__in=["active", "inactive"], expires_on__lt=today),
         lambda c: credential_transition(
             credential=c,
             to_status="expired",
             effective_date=c.expires_on + _DAY,
             automatic=True,
-            expected_status="inactive",
-            reason="Reached its expiry date while inactive",
-        ),
-        "expired",
-    )
-    run(
-        Credential.objects.filter(status="active", expires_on__lt=today),
-        lambda c: credential_transition(
-            credential=c,
-            to_status="expired",
-            effective_date=c.expires_on + _DAY,
-            automatic=True,
-            expected_status="active",
-            reason="Reached its expiry date without recertification",
+            expected_status=c.status,
+            reason="Reached its expiry date while inactive"
+            if c.status == "inactive"
+            else "Reached its expiry date without recertification",
         ),
         "expired",
     )

@@ -33,8 +33,8 @@ NOTHING = {
     "membership_lapsed": 0,
     "membership_reinstated": 0,
 }
-# Finding what is due: one query for the programs' grace periods and one per kind of change (seven).
-FIND_QUERIES = 8
+# Finding what is due: one query for the programs' grace periods and one per kind of change (six).
+FIND_QUERIES = 7
 # Each change: savepoint, lock, latest event date, update, event, release.
 QUERIES_PER_CHANGE = 6
 
