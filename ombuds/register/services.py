@@ -15,10 +15,12 @@ from ombuds.register.lifecycle import (
     check_transition,
 )
 from ombuds.register.models import (
+    Affiliation,
     Agency,
     Credential,
     CredentialProgram,
     Membership,
+    MembershipType,
     Organization,
     Person,
     Sanction,
@@ -174,7 +176,30 @@ def credential_transition(
         automatic=automatic,
         actor=_actor(acting_user),
     )
+    if to_status == "active" and source in ("candidate", "expired", "lapsed"):
+        _open_first_cycle(credential, starts_on=effective_date)
     return credential
+
+
+def _open_first_cycle(credential: Credential, *, starts_on: dt.date) -> None:
+    """A newly certified or reinstated holder starts a recertification cycle at once, due at the
+    expiry date, when the program asks for continuing education and none is open."""
+    from ombuds.register.models import RecertificationCycle
+
+    program = credential.program
+    if not (program.required_units or program.unit_categories) or credential.expires_on is None:
+        return
+    if credential.cycles.filter(outcome=RecertificationCycle.Outcome.OPEN).exists():
+        return
+    if credential.expires_on <= starts_on:
+        return
+    RecertificationCycle.objects.create(
+        credential=credential,
+        starts_on=starts_on,
+        due_on=credential.expires_on,
+        required_units=program.required_units,
+        required_by_category=dict(program.unit_categories),
+    )
 
 
 @transaction.atomic
@@ -475,6 +500,196 @@ def credential_issue(
         actor=_actor(acting_user),
     )
     return credential
+
+
+@transaction.atomic
+def credential_correct(
+    *,
+    credential: Credential,
+    reason: str,
+    conditions: str | None = None,
+    issued_on: dt.date | None = None,
+    expires_on: dt.date | None = None,
+    expected_status: str | None = None,
+    acting_user: Any = None,
+) -> Credential:
+    """Change a credential's conditions or correct its dates, without changing its status.
+
+    Conditions (restrictions the holder practises under) are a flag with text, not a state. Each
+    correction is on the record as an event from the status to itself, with what changed and why.
+    Only the fields given change. Raises TransitionRefused, changing nothing.
+    """
+    credential = Credential.objects.select_for_update().get(pk=credential.pk)
+    if expected_status is not None and credential.status != expected_status:
+        raise TransitionRefused(
+            f"credential {credential.number} is now {credential.status}, not {expected_status}: "
+            "someone changed it meanwhile; reload and try again"
+        )
+    if not reason.strip():
+        raise TransitionRefused("a correction needs a reason")
+    changes: list[str] = []
+    fields = ["updated_at"]
+    if conditions is not None and conditions.strip() != credential.conditions:
+        new = conditions.strip()
+        changes.append(f"conditions {'set to: ' + new if new else 'lifted'}")
+        credential.conditions = new
+        fields.append("conditions")
+    for name, value in (("issued_on", issued_on), ("expires_on", expires_on)):
+        if value is not None and value != getattr(credential, name):
+            label = "issue date" if name == "issued_on" else "expiry date"
+            changes.append(f"{label} {getattr(credential, name) or 'none'} → {value}")
+            setattr(credential, name, value)
+            fields.append(name)
+    if not changes:
+        raise TransitionRefused("nothing to change: the values given are the ones on record")
+    if (
+        credential.issued_on
+        and credential.expires_on
+        and credential.expires_on <= credential.issued_on
+    ):
+        raise TransitionRefused(
+            f"the expiry date ({credential.expires_on}) must come after the issue date "
+            f"({credential.issued_on})"
+        )
+    if "expires_on" in fields and credential.status in ("expired", "lapsed"):
+        raise TransitionRefused(
+            f"an {credential.status} credential gets a new expiry date by reinstatement"
+        )
+    if (
+        "expires_on" in fields
+        and credential.status in ("active", "inactive", "suspended")
+        and credential.expires_on < timezone.localdate()
+    ):
+        raise TransitionRefused(
+            f"the expiry date {credential.expires_on} has passed: the daily task would expire the "
+            "credential backdated; record an expiry as a status change instead"
+        )
+    credential.save(update_fields=fields)
+    StatusEvent.objects.create(
+        credential=credential,
+        from_status=credential.status,
+        to_status=credential.status,
+        effective_date=timezone.localdate(),
+        reason=f"Corrected: {'; '.join(changes)}. {reason.strip()}",
+        actor=_actor(acting_user),
+    )
+    return credential
+
+
+_HOLDER_KINDS = {
+    MembershipType.Kind.INDIVIDUAL: "person",
+    MembershipType.Kind.BOARD: "person",
+    MembershipType.Kind.ORGANIZATION: "agency",
+}
+_ENDED_MEMBERSHIP = ("expelled", "resigned", "lapsed")
+
+
+@transaction.atomic
+def membership_create(
+    *,
+    organization: Organization,
+    membership_type: MembershipType,
+    number: str,
+    person: Person | None = None,
+    agency: Agency | None = None,
+    external_id: str = "",
+    acting_user: Any = None,
+) -> Membership:
+    """A new membership, as an applicant; its first status event says so. An individual or board
+    membership is held by a person, an organisation membership by an agency."""
+    number = check_number(number)
+    external_id = external_id.strip()
+    if (person is None) == (agency is None):
+        raise TransitionRefused("a membership is held by one person or one agency")
+    holder = person if person is not None else agency
+    if membership_type.organization_id != organization.pk:
+        raise TransitionRefused("that membership type belongs to another body")
+    if holder.organization_id != organization.pk:
+        raise TransitionRefused("that member belongs to another body")
+    wanted = _HOLDER_KINDS[membership_type.kind]
+    if (wanted == "person") != (person is not None):
+        raise TransitionRefused(
+            f"a {membership_type.name} membership is held by "
+            f"{'a person' if wanted == 'person' else 'an agency'}"
+        )
+    if Membership.objects.filter(organization=organization, number=number).exists():
+        raise TransitionRefused(f"membership number {number} is already used")
+    if (
+        external_id
+        and Membership.objects.filter(organization=organization, external_id=external_id).exists()
+    ):
+        raise TransitionRefused(f"{external_id!r} is already the identifier of another membership")
+    live = Membership.objects.filter(
+        organization=organization,
+        membership_type=membership_type,
+        person=person,
+        agency=agency,
+    ).exclude(status__in=_ENDED_MEMBERSHIP)
+    if live.exists():
+        raise TransitionRefused(
+            f"{holder} already has a live {membership_type.name} membership ({live[0].number})"
+        )
+    membership = Membership.objects.create(
+        organization=organization,
+        membership_type=membership_type,
+        person=person,
+        agency=agency,
+        number=number,
+        external_id=external_id,
+        status=Membership.Status.APPLICANT,
+    )
+    StatusEvent.objects.create(
+        membership=membership,
+        from_status="",
+        to_status="applicant",
+        effective_date=timezone.localdate(),
+        reason="Application received",
+        actor=_actor(acting_user),
+    )
+    return membership
+
+
+@transaction.atomic
+def affiliation_save(
+    *,
+    agency: Agency,
+    person: Person,
+    role: str,
+    start_date: dt.date | None = None,
+    end_date: dt.date | None = None,
+    affiliation: Affiliation | None = None,
+) -> Affiliation:
+    """Add a person's affiliation with an agency (employee, agent, principal), or change one (give
+    ``affiliation``); ending it is setting its end date. Periods in the same role may not overlap."""
+    if agency.organization_id != person.organization_id:
+        raise TransitionRefused("the person and the agency belong to different bodies")
+    if role not in Affiliation.Role.values:
+        raise TransitionRefused(
+            f"role must be one of {', '.join(Affiliation.Role.values)}, not {role!r}"
+        )
+    if start_date and end_date and end_date < start_date:
+        raise TransitionRefused("the affiliation must end after it starts")
+    if end_date and end_date > timezone.localdate() + dt.timedelta(days=366):
+        raise TransitionRefused("an end date more than a year ahead is a guess: leave it open")
+    same = Affiliation.objects.select_for_update().filter(agency=agency, person=person, role=role)
+    if affiliation is not None:
+        same = same.exclude(pk=affiliation.pk)
+    far_past, far_future = dt.date.min, dt.date.max
+    for other in same:
+        if (start_date or far_past) <= (other.end_date or far_future) and (
+            other.start_date or far_past
+        ) <= (end_date or far_future):
+            period = f"{other.start_date or 'no start date'} to {other.end_date or 'now'}"
+            raise TransitionRefused(
+                f"{person} is already {other.get_role_display().lower()} of {agency} ({period})"
+            )
+    if affiliation is None:
+        affiliation = Affiliation(agency=agency, person=person)
+    elif affiliation.agency_id != agency.pk or affiliation.person_id != person.pk:
+        raise TransitionRefused("an affiliation's person and agency do not change; end it instead")
+    affiliation.role, affiliation.start_date, affiliation.end_date = role, start_date, end_date
+    affiliation.save()
+    return affiliation
 
 
 @transaction.atomic

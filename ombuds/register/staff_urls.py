@@ -1,5 +1,6 @@
-from django.urls import path
+from django.urls import include, path
 
+from ombuds.register import import_views
 from ombuds.register import staff_views as views
 
 app_name = "register_staff"
@@ -7,8 +8,8 @@ app_name = "register_staff"
 urlpatterns = [
     path("<slug:org>/register/", views.register_home, name="home"),
     path("<slug:org>/profile", views.profile_edit, name="profile"),
-    path("<slug:org>/register/import", views.register_import, name="import"),
-    path("<slug:org>/register/export/<str:kind>.csv", views.register_export, name="export"),
+    path("<slug:org>/register/import", import_views.register_import, name="import"),
+    path("<slug:org>/register/export/<str:kind>.csv", import_views.register_export, name="export"),
     path("<slug:org>/register/people/new", views.person_edit, name="person_new"),
     path("<slug:org>/register/people/<int:pk>/", views.person_detail, name="person"),
     path("<slug:org>/register/people/<int:pk>/edit", views.person_edit, name="person_edit"),
@@ -22,4 +23,6 @@ urlpatterns = [
         name="credential_sanction",
     ),
     path("<slug:org>/register/memberships/<int:pk>/", views.membership_detail, name="membership"),
+    # Recertification cycles, activities and evidence.
+    path("", include("ombuds.register.recert_urls")),
 ]
