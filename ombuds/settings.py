@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "ombuds.core",
     "ombuds.register",
     "ombuds.codes",
+    "ombuds.audit",
 ]
 
 MIDDLEWARE = [
