@@ -162,6 +162,8 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
+    # What staff should look at but does not stop the import (CSEC 4.2: confusingly similar names).
+    warnings: list[RowError] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -589,6 +591,7 @@ class _Importer:
         self.progress = progress
         self.total = total
         self.today = timezone.localdate()
+        self.warnings: list[RowError] = []
 
     def tick(self, phase: str, done: int, total: int | None = None) -> None:
         total = self.total if total is None else total
@@ -770,6 +773,49 @@ class _AgencyImporter(_SimpleImporter):
     noun = "agency"
     model = Agency
     fields = tuple(c.name for c in KINDS["agencies"][1:])
+
+    def check(self, rows: list[_Row], errors: list[RowError]) -> _Plan:
+        plan = super().check(rows, errors)
+        self.warn_similar_names(plan)
+        return plan
+
+    def warn_similar_names(self, plan: _Plan) -> None:
+        """CSEC 4.2: warn of new or renamed agencies whose names a client could confuse with
+        another agency's, in the register or elsewhere in the file. A warning does not stop the
+        import: staff decide, as on the agency page."""
+        from ombuds.register.names import NameIndex
+
+        # line, the agency's record (None when new), its names as the file leaves them
+        named: list[tuple[int, Agency | None, list[str]]] = [
+            (line, None, [obj.legal_name, *obj.trade_names]) for line, obj, _ref in plan.creates
+        ]
+        for change in plan.changes:
+            if {"legal_name", "trade_names"} & set(change.values):
+                legal = change.values.get("legal_name", change.obj.legal_name)
+                trade = change.values.get("trade_names", change.obj.trade_names)
+                named.append((change.line, change.obj, [legal, *trade]))
+        if not named:
+            return
+        index = NameIndex()
+        labels: dict[Any, str] = {}
+        renamed = [obj.pk for _line, obj, _names in named if obj is not None]
+        for agency in Agency.objects.filter(organization=self.organization).exclude(pk__in=renamed):
+            index.add(agency.pk, [agency.legal_name, *agency.trade_names])
+            labels[agency.pk] = agency.legal_name
+        for line, _obj, names in named:
+            index.add(("line", line), names)
+            labels[("line", line)] = f"{names[0]} (line {line})"
+        for line, _obj, names in named:
+            for key, matched, _score in index.matches(names, exclude=("line", line)):
+                shown = labels[key]
+                also = "" if shown.startswith(matched) else f" (trading as “{matched}”)"
+                self.warnings.append(
+                    RowError(
+                        line,
+                        "legal_name",
+                        f"a client could confuse this agency's name with {shown}{also} (CSEC 4.2)",
+                    )
+                )
 
     def values(self, cells: _Cells) -> dict[str, Any]:
         values: dict[str, Any] = {
@@ -1399,6 +1445,7 @@ def import_csv(
     )
     if dry_run:
         plan = importer.check(rows, report.errors)
+        report.warnings = importer.warnings
     else:
         try:
             # The checks run inside the transaction too, so that what they saw is what gets written
@@ -1407,6 +1454,7 @@ def import_csv(
                 plan = importer.check(rows, report.errors)
                 if report.errors:
                     raise _Invalid
+                report.warnings = importer.warnings
                 importer.write(plan)
         except _Invalid:
             pass

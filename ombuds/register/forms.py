@@ -1,9 +1,26 @@
 from __future__ import annotations
 
-from django import forms
+from typing import Any
 
-from ombuds.register.lifecycle import Transition
-from ombuds.register.models import Agency, Organization, Person, Sanction
+from django import forms
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from ombuds.register import services
+from ombuds.register.csv_io import OMBUDS_ID_PREFIX
+from ombuds.register.lifecycle import Transition, TransitionRefused
+from ombuds.register.models import (
+    Affiliation,
+    Agency,
+    Credential,
+    Membership,
+    MembershipType,
+    Organization,
+    Person,
+    Sanction,
+)
+
+_DATE = {"widget": forms.DateInput(attrs={"type": "date"})}
 
 
 class _ExternalIdUnique:
@@ -26,13 +43,15 @@ class _ExternalIdUnique:
         return value
 
 
-class PersonForm(_ExternalIdUnique, forms.ModelForm):
+class _CountryCode:
     def clean_country(self) -> str:
         value = self.cleaned_data["country"].strip().upper()
         if value and not (len(value) == 2 and value.isalpha()):
             raise forms.ValidationError("Use the two-letter ISO 3166 code, e.g. US.")
         return value
 
+
+class PersonForm(_CountryCode, _ExternalIdUnique, forms.ModelForm):
     class Meta:
         model = Person
         fields = [
@@ -48,7 +67,7 @@ class PersonForm(_ExternalIdUnique, forms.ModelForm):
         help_texts = {"external_id": "Your own identifier for this person; imports match on it."}
 
 
-class AgencyForm(_ExternalIdUnique, forms.ModelForm):
+class AgencyForm(_CountryCode, _ExternalIdUnique, forms.ModelForm):
     website = forms.URLField(required=False, assume_scheme="https")
     trade_names_text = forms.CharField(
         label="Trade names",
@@ -184,8 +203,13 @@ class SanctionForm(forms.Form):
         label="Link to the published decision", required=False, assume_scheme="https"
     )
 
-    def __init__(self, *args, provisions, **kwargs):
+    # Kinds that do not apply to the subject: a membership is not revoked, a credential not expelled.
+    _NOT_FOR = {"credential": {Sanction.Kind.EXPULSION}, "membership": {Sanction.Kind.REVOCATION}}
+
+    def __init__(self, *args, provisions, subject: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        excluded = self._NOT_FOR.get(subject or "", set())
+        self.fields["kind"].choices = [c for c in Sanction.Kind.choices if c[0] not in excluded]
         self.fields["provisions"].queryset = provisions
         self.fields["provisions"].label_from_instance = lambda p: (
             f"{p.citation} {p.heading or p.text[:90]}"
@@ -200,6 +224,183 @@ class SanctionForm(forms.Form):
         start, end = data.get("effective_from"), data.get("effective_until")
         if start and end and end < start:
             self.add_error("effective_until", "The sanction must end after it starts.")
+        return data
+
+
+class MembershipForm(forms.Form):
+    """A new membership for a person or an agency, as an applicant. The number and the identifier
+    are checked here, so that every problem shows at once; the service checks them again."""
+
+    membership_type = forms.ModelChoiceField(
+        queryset=None, label="Membership type", widget=forms.RadioSelect, empty_label=None
+    )
+    number = forms.CharField(
+        max_length=50,
+        label="Membership number",
+        help_text="Letters, digits, '.', '-' and '_'; shown on the public register.",
+    )
+    external_id = forms.CharField(
+        max_length=100,
+        required=False,
+        label="Your identifier",
+        help_text="Your own identifier for this membership; imports match on it.",
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        organization: Organization,
+        membership_types: QuerySet[MembershipType],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.organization = organization
+        self.fields["membership_type"].queryset = membership_types
+
+    def clean_number(self) -> str:
+        try:
+            number = services.check_membership_number(self.cleaned_data["number"])
+        except TransitionRefused as exc:
+            raise forms.ValidationError(_sentence(str(exc))) from exc
+        used = (
+            Membership.objects.filter(organization=self.organization, number__iexact=number)
+            .values_list("number", flat=True)
+            .first()
+        )
+        if used is not None:
+            raise forms.ValidationError(f"Membership number {used} is already used.")
+        return number
+
+    def clean_external_id(self) -> str:
+        value = self.cleaned_data["external_id"].strip()
+        if (
+            value
+            and Membership.objects.filter(
+                organization=self.organization, external_id=value
+            ).exists()
+        ):
+            raise forms.ValidationError(
+                f"{value!r} is already the identifier of another membership of this body."
+            )
+        return value
+
+
+def _sentence(message: str) -> str:
+    """A service's refusal ("the expiry date …") as a sentence on a form."""
+    message = message.strip()
+    return message[:1].upper() + message[1:] + ("" if message.endswith(".") else ".")
+
+
+PERSON_REF_HELP = (
+    "Their identifier in your records (as on their page, e.g. HR-7 or ombuds:42) or their email "
+    "address. Not sure? Find them by name above."
+)
+
+
+def find_person(people: QuerySet[Person], reference: str) -> Person:
+    """The one person of ``people`` (the body's) that ``reference`` names: their external id,
+    "ombuds:N" (Ombuds' own id, as the CSV export writes it) or their email address. Raises
+    ValidationError saying why not: nobody, or several people (an email address two share)."""
+    reference = reference.strip()
+    match = Q(external_id=reference)
+    if "@" in reference:
+        match |= Q(email__iexact=reference)
+    own = reference[len(OMBUDS_ID_PREFIX) :] if reference.startswith(OMBUDS_ID_PREFIX) else ""
+    if own.isdigit():
+        match |= Q(pk=int(own))
+    found = list(people.filter(match)[:6])
+    if not found:
+        raise forms.ValidationError(
+            f"No one in this register has the identifier or email address {reference!r}. "
+            "Find them by name, or add them first."
+        )
+    if len(found) > 1:
+        names = "; ".join(
+            f"{p.full_name} ({p.external_id or f'{OMBUDS_ID_PREFIX}{p.pk}'})" for p in found[:5]
+        )
+        raise forms.ValidationError(
+            f"{reference!r} names more than one person: {names}. Give one of their identifiers."
+        )
+    return found[0]
+
+
+class AffiliationForm(forms.Form):
+    """A person's affiliation with an agency. Adding one names the person; changing one cannot
+    change who it links (end it and add another)."""
+
+    person = forms.CharField(max_length=254, label="Person", help_text=PERSON_REF_HELP)
+    role = forms.ChoiceField(
+        choices=Affiliation.Role.choices, label="Role", widget=forms.RadioSelect
+    )
+    start_date = forms.DateField(label="Since", required=False, **_DATE)
+    end_date = forms.DateField(
+        label="Until",
+        required=False,
+        help_text="To end the affiliation, give the day it ended. Leave empty while it lasts.",
+        **_DATE,
+    )
+
+    def __init__(self, *args: Any, people: QuerySet[Person] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.people = people
+        if people is None:
+            del self.fields["person"]
+
+    def clean_person(self) -> Person:
+        return find_person(self.people, self.cleaned_data["person"])
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        start, end = data.get("start_date"), data.get("end_date")
+        if start and end and end < start:
+            self.add_error("end_date", "The affiliation must end after it starts.")
+        return data
+
+
+class CredentialCorrectForm(forms.Form):
+    """Conditions or dates of a credential, corrected without changing its status. The reason goes
+    into the status history with what changed."""
+
+    conditions = forms.CharField(
+        label="Conditions",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Restrictions the holder practises under. Empty the box to lift them.",
+    )
+    issued_on = forms.DateField(label="Issue date", required=False, **_DATE)
+    expires_on = forms.DateField(label="Expiry date", required=False, **_DATE)
+    reason = forms.CharField(
+        label="Reason",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Recorded in the status history with what changed.",
+    )
+    expected_status = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, credential: Credential, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.credential = credential
+        self.fields["conditions"].initial = credential.conditions
+        self.fields["issued_on"].initial = credential.issued_on
+        self.fields["expires_on"].initial = credential.expires_on
+        self.fields["expected_status"].initial = credential.status
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        labels = {"issued_on": "issue date", "expires_on": "expiry date"}
+        for name, label in labels.items():
+            if name in data and data[name] is None and getattr(self.credential, name):
+                self.add_error(
+                    name, f"The {label} on record cannot be removed here: give the right date."
+                )
+        issued = data.get("issued_on") or self.credential.issued_on
+        expires = data.get("expires_on") or self.credential.expires_on
+        if issued and expires and expires <= issued:
+            self.add_error(
+                "expires_on" if data.get("expires_on") else "issued_on",
+                "The expiry date must come after the issue date.",
+            )
+        if data.get("issued_on") and data["issued_on"] > timezone.localdate():
+            self.add_error("issued_on", "The issue date cannot be in the future.")
         return data
 
 

@@ -4,68 +4,62 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 
 from ombuds.core.access import body_staff_required
+from ombuds.register import import_jobs
+from ombuds.register.forms import ImportUploadForm
+from ombuds.register.models import ImportJob
 
-_SHOWN_ERRORS = 200
-
-
-def _pending_path(organization, token: str):
-    from pathlib import Path
-
-    from django.conf import settings
-
-    return Path(settings.MEDIA_ROOT) / "imports" / organization.slug / f"{token}.csv"
+_RECENT_JOBS = 10
 
 
 @body_staff_required
 def register_import(request: HttpRequest, organization) -> HttpResponse:
-    """Upload a CSV: a dry run first, listing every bad row; then, if all is well, the import itself,
-    of exactly the file that was checked (kept outside the web root until then)."""
-    import secrets
-
-    from ombuds.register.csv_io import import_csv
-    from ombuds.register.forms import ImportUploadForm
-
+    """Upload a CSV file: it is checked in the background, and the job's page shows the check."""
     form = ImportUploadForm(request.POST or None, request.FILES or None)
-    context = {"body": organization, "form": form, "shown": _SHOWN_ERRORS}
-    token = request.POST.get("token", "")
-    if request.method == "POST" and token:
-        path = _pending_path(organization, token)
-        if not token.isalnum() or not path.is_file():
-            messages.error(request, "That upload is no longer waiting: upload the file again.")
-            return redirect("register_staff:import", org=organization.slug)
-        report = import_csv(
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        job = import_jobs.job_start(
             organization=organization,
-            data=path.read_bytes(),
-            dry_run=False,
+            data=upload.read(),
+            filename=upload.name,
             acting_user=request.user,
         )
-        path.unlink(missing_ok=True)
-        if report.ok:
-            messages.success(request, report.summary())
-            return redirect("register_staff:home", org=organization.slug)
-        context["report"] = report
-        return render(request, "register/staff/import.html", context, status=400)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data["file"].read()
-        report = import_csv(
-            organization=organization, data=data, dry_run=True, acting_user=request.user
-        )
-        context["report"] = report
-        if report.ok:
-            token = secrets.token_hex(16)
-            path = _pending_path(organization, token)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
-            context["token"] = token
-        return render(
-            request, "register/staff/import.html", context, status=200 if report.ok else 400
-        )
+        return redirect("register_staff:import_job", org=organization.slug, token=job.token)
+    jobs = ImportJob.objects.filter(organization=organization).select_related("created_by")
     return render(
-        request, "register/staff/import.html", context, status=400 if form.errors else 200
+        request,
+        "register/staff/import.html",
+        {"body": organization, "form": form, "jobs": jobs[:_RECENT_JOBS]},
+        status=400 if form.errors else 200,
     )
+
+
+@body_staff_required
+def import_job(request: HttpRequest, organization, token: str) -> HttpResponse:
+    """A job's check, progress and outcome; POST confirms the import of a file checked clean.
+    htmx polls the status part of the page while the job runs."""
+    job = get_object_or_404(
+        ImportJob.objects.select_related("organization", "created_by"),
+        organization=organization,
+        token=token,
+    )
+    if request.method == "POST":
+        try:
+            import_jobs.job_confirm(job=job, acting_user=request.user)
+        except import_jobs.ImportRefused as exc:
+            messages.error(request, str(exc))
+        return redirect("register_staff:import_job", org=organization.slug, token=job.token)
+    context = {
+        "body": organization,
+        "job": job,
+        "progress": import_jobs.job_progress(job),
+        "form": ImportUploadForm(),
+    }
+    if request.htmx and not request.htmx.history_restore_request:
+        return render(request, "register/staff/_import_job.html", context)
+    return render(request, "register/staff/import_job.html", context)
 
 
 @body_staff_required

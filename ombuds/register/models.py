@@ -619,3 +619,55 @@ class RateCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} @ {self.window_start:%H:%M}: {self.count}"
+
+
+class ImportJob(models.Model):
+    """One CSV file on its way into the register: checked in the background, then, once staff have
+    seen the check and confirmed, imported in the background, with progress shown on the page.
+
+    The file waits outside the web root (under MEDIA_ROOT/imports) until it is imported or discarded.
+    """
+
+    class Phase(models.TextChoices):
+        CHECK = "check", "Check"
+        IMPORT = "import", "Import"
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Waiting to start"
+        RUNNING = "running", "Running"
+        DONE = "done", "Finished"
+        FAILED = "failed", "Stopped by an error"
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="import_jobs"
+    )
+    token = models.CharField(max_length=32, unique=True)
+    filename = models.CharField(max_length=255)
+    size = models.PositiveBigIntegerField()
+    created_by = models.ForeignKey(
+        "auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    phase = models.CharField(max_length=10, choices=Phase.choices, default=Phase.CHECK)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    kind = models.CharField(max_length=20, blank=True)
+    rows = models.PositiveIntegerField(default=0)
+    ok = models.BooleanField(null=True)
+    summary = models.TextField(blank=True)
+    # The first rows' errors and warnings as {"line", "column", "reason"}; the counts say how many.
+    errors = models.JSONField(default=list, blank=True)
+    error_count = models.PositiveIntegerField(default=0)
+    warnings = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["organization", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.get_phase_display()}: {self.get_state_display()})"
+
+    @property
+    def active(self) -> bool:
+        return self.state in (self.State.QUEUED, self.State.RUNNING)

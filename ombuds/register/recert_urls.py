@@ -1,6 +1,31 @@
 """Staff pages for recertification: cycles, activities, review and evidence (in the register_staff
 namespace, included by staff_urls)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import URLPattern, path
 
-urlpatterns: list = []
+from ombuds.register import recert_views as views
+
+urlpatterns: list[URLPattern] = [
+    path(
+        "<slug:org>/register/credentials/<int:pk>/cycles/open",
+        views.cycle_open,
+        name="cycle_open",
+    ),
+    path("<slug:org>/register/cycles/<int:pk>/", views.cycle_detail, name="cycle"),
+    path(
+        "<slug:org>/register/cycles/<int:pk>/activities/new",
+        views.activity_record,
+        name="activity_new",
+    ),
+    path("<slug:org>/register/cycles/<int:pk>/close", views.cycle_close, name="cycle_close"),
+    path(
+        "<slug:org>/register/activities/<int:pk>/review",
+        views.activity_review,
+        name="activity_review",
+    ),
+    path(
+        "<slug:org>/register/activities/<int:pk>/evidence",
+        views.activity_evidence,
+        name="activity_evidence",
+    ),
+]

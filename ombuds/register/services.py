@@ -73,6 +73,22 @@ def _not_before_history(events, effective_date: dt.date, *, automatic: bool) -> 
 _NUMBER = re.compile(r"^[A-Z0-9][A-Z0-9._-]{0,49}$")
 
 
+# Membership numbers keep their case (as the CSV import keeps them); the same rule otherwise.
+_MEMBERSHIP_NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,49}$")
+
+
+def check_membership_number(number: str) -> str:
+    """A membership number as stored: as typed, without surrounding spaces; letters, digits, '.',
+    '-' and '_' only (it appears in the public member page's address). Raises TransitionRefused."""
+    cleaned = number.strip()
+    if not _MEMBERSHIP_NUMBER.match(cleaned):
+        raise TransitionRefused(
+            f"membership number {number!r} must be 1 to 50 letters, digits, '.', '-' or '_', "
+            "starting with a letter or digit"
+        )
+    return cleaned
+
+
 def check_number(number: str) -> str:
     """A credential number as stored: upper case, no spaces; letters, digits, '.', '-' and '_' only
     (it appears in the verification URL and on the certificate). Raises TransitionRefused."""
@@ -245,6 +261,9 @@ def membership_transition(
     effective_date = _not_before_history(membership.events, effective_date, automatic=automatic)
     if until is not None and until <= effective_date:
         raise TransitionRefused("a suspension must end after it starts")
+    if renewal_date is not None and to_status != "active":
+        # The event would not show it: a renewal date changed on the side is not on the record.
+        raise TransitionRefused("a new renewal date is set only when the membership becomes active")
     if renewal_date is not None and renewal_date <= effective_date:
         raise TransitionRefused("the next renewal date must come after the renewal")
     source = membership.status
@@ -529,7 +548,7 @@ def credential_correct(
         raise TransitionRefused("a correction needs a reason")
     changes: list[str] = []
     fields = ["updated_at"]
-    if conditions is not None and conditions.strip() != credential.conditions:
+    if conditions is not None and conditions.strip() != credential.conditions.strip():
         new = conditions.strip()
         changes.append(f"conditions {'set to: ' + new if new else 'lifted'}")
         credential.conditions = new
@@ -551,9 +570,24 @@ def credential_correct(
             f"the expiry date ({credential.expires_on}) must come after the issue date "
             f"({credential.issued_on})"
         )
-    if "expires_on" in fields and credential.status in ("expired", "lapsed"):
+    if "issued_on" in fields and credential.issued_on > timezone.localdate():
         raise TransitionRefused(
-            f"an {credential.status} credential gets a new expiry date by reinstatement"
+            f"the issue date {credential.issued_on} is in the future: a credential is issued on "
+            "the day it is certified"
+        )
+    if "expires_on" in fields and credential.status in ("expired", "lapsed"):
+        article = "an" if credential.status == "expired" else "a"
+        raise TransitionRefused(
+            f"{article} {credential.status} credential gets a new expiry date by reinstatement"
+        )
+    if (
+        "expires_on" in fields
+        and credential.status == "candidate"
+        and credential.expires_on < timezone.localdate()
+    ):
+        raise TransitionRefused(
+            f"the expiry date {credential.expires_on} has passed: certified with it, the "
+            "credential would expire at once"
         )
     if (
         "expires_on" in fields
@@ -597,7 +631,7 @@ def membership_create(
 ) -> Membership:
     """A new membership, as an applicant; its first status event says so. An individual or board
     membership is held by a person, an organisation membership by an agency."""
-    number = check_number(number)
+    number = check_membership_number(number)
     external_id = external_id.strip()
     if (person is None) == (agency is None):
         raise TransitionRefused("a membership is held by one person or one agency")
@@ -612,8 +646,14 @@ def membership_create(
             f"a {membership_type.name} membership is held by "
             f"{'a person' if wanted == 'person' else 'an agency'}"
         )
-    if Membership.objects.filter(organization=organization, number=number).exists():
-        raise TransitionRefused(f"membership number {number} is already used")
+    # Case is kept but not told apart: the public register finds "m-1" and "M-1" alike.
+    used = (
+        Membership.objects.filter(organization=organization, number__iexact=number)
+        .values_list("number", flat=True)
+        .first()
+    )
+    if used is not None:
+        raise TransitionRefused(f"membership number {used} is already used")
     if (
         external_id
         and Membership.objects.filter(organization=organization, external_id=external_id).exists()
@@ -722,6 +762,26 @@ def sanction_record(
     )
     if subject_org != organization.pk:
         raise TransitionRefused("that credential or membership belongs to another body")
+    problems = []
+    if kind not in Sanction.Kind.values:
+        problems.append(f"kind must be one of {', '.join(Sanction.Kind.values)}, not {kind!r}")
+    if publication not in Sanction.Publication.values:
+        problems.append(
+            f"publication must be one of {', '.join(Sanction.Publication.values)}, "
+            f"not {publication!r}"
+        )
+    if not summary.strip():
+        problems.append("a sanction needs a summary")
+    if decision_url:
+        from django.core.exceptions import ValidationError
+        from django.core.validators import URLValidator
+
+        try:
+            URLValidator(schemes=["https", "http"])(decision_url)
+        except ValidationError:
+            problems.append(f"the decision link {decision_url!r} is not a web address")
+    if problems:
+        raise TransitionRefused("; ".join(problems))
     if publication == Sanction.Publication.PUBLIC_UNTIL and public_until is None:
         raise TransitionRefused("'public until a date' needs the date")
     if effective_from and effective_until and effective_until < effective_from:

@@ -20,3 +20,11 @@ def send_due_reminders_task() -> int:
     from ombuds.register.recertification import send_due_reminders
 
     return send_due_reminders()
+
+
+@task()
+def run_import_job_task(job_id: int) -> str:
+    """Check or import one uploaded CSV file (`ombuds.register.import_jobs`), with progress."""
+    from ombuds.register.import_jobs import job_run
+
+    return job_run(job_id)

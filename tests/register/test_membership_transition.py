@@ -22,6 +22,7 @@ REQUIREMENTS = {
     "decision_ref": "BD-2025-3",
     "renewal_date": dt.date(2026, 3, 1),
 }
+SUSPENSION = {"until": REQUIREMENTS["until"], "decision_ref": REQUIREMENTS["decision_ref"]}
 MANUAL_ROWS = [t for t in MEMBERSHIP_TRANSITIONS if not t.automatic]
 MANUAL_PAIRS = {(t.source, t.target) for t in MANUAL_ROWS}
 STATUSES = Membership.Status.values
@@ -130,12 +131,19 @@ def test_reinstating_a_member_keeps_the_original_start_date(make_membership):
 
 
 def test_a_suspension_records_its_end_and_ending_it_clears_it(make_membership):
-    membership = _transition(make_membership("active"), "suspended", **REQUIREMENTS)
+    membership = _transition(make_membership("active"), "suspended", **SUSPENSION)
     membership.refresh_from_db()
     assert membership.suspended_until == REQUIREMENTS["until"]
     _transition(membership, "active", effective_date=dt.date(2025, 4, 1))
     membership.refresh_from_db()
     assert (membership.status, membership.suspended_until) == ("active", None)
+
+
+def test_a_renewal_date_given_with_a_move_that_does_not_renew_is_refused(make_membership):
+    membership = make_membership("active")
+    with pytest.raises(TransitionRefused, match="only when the membership becomes active"):
+        _transition(membership, "resigned", renewal_date=dt.date(2026, 3, 1))
+    assert Membership.objects.get(pk=membership.pk).status == "active"
 
 
 @pytest.mark.parametrize(
@@ -170,7 +178,7 @@ def test_a_stale_change_is_refused(make_membership):
     membership = make_membership("active")
     _transition(membership, "resigned")
     with pytest.raises(TransitionRefused, match="is now resigned, not active: someone changed it"):
-        _transition(membership, "suspended", expected_status="active", **REQUIREMENTS)
+        _transition(membership, "suspended", expected_status="active", **SUSPENSION)
     assert membership.events.count() == 1
 
 

@@ -66,6 +66,20 @@ def test_import_prints_what_it_did_and_a_second_import_changes_nothing(body, pro
     assert out.strip() == "people: 2 rows: 0 created, 0 updated, 2 unchanged"
 
 
+def test_similar_agency_names_are_warned_of_on_stderr_and_imported(body, files):
+    first = "external_id,legal_name\nA-1,Northwind Collections LLC\n"
+    run("import", files("a.csv", first), "--org", "guild")
+    renamed = (
+        "external_id,legal_name\nA-1,Northwind Collections LLC\nA-2,Northwind Collection Inc\n"
+    )
+    out, err = run("import", files("b.csv", renamed), "--org", "guild")
+    assert out.strip() == "agencies: 2 rows: 1 created, 0 updated, 1 unchanged"
+    assert err.strip() == (
+        "warning: line 3, column legal_name: a client could confuse this agency's name with "
+        "Northwind Collections LLC (CSEC 4.2)"
+    )
+
+
 def test_dry_run_writes_nothing(body, files):
     out, _ = run("import", files("people.csv", PEOPLE), "--org", "guild", "--dry-run")
     assert out.strip() == (

@@ -305,35 +305,6 @@ def test_the_credential_page_runs_a_bounded_number_of_queries(
         staff.get(_url("credential", pk=credential.pk))
 
 
-def test_a_csv_with_bad_rows_lists_each_one_and_writes_nothing(staff):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    data = b"external_id,given_name,family_name,email\nP-1,Ada,Novak,ada@example.org\nP-2,,Reyes,\nP-3,Kai,,not-an-email\n"
-    response = staff.post(_url("import"), {"file": SimpleUploadedFile("people.csv", data)})
-    html = response.content.decode()
-    assert response.status_code == 400
-    assert "Nothing was imported" in html
-    assert html.count("<tr><td>") == 3  # line 3 given_name, line 4 family_name and email
-    assert not Person.objects.exists()
-
-
-def test_a_good_csv_is_checked_then_imported_exactly_as_checked(staff, body):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    data = b"external_id,given_name,family_name\nP-1,Ada,Novak\nP-2,Uma,Reyes\n"
-    response = staff.post(_url("import"), {"file": SimpleUploadedFile("people.csv", data)})
-    html = response.content.decode()
-    assert "The file is ready to import" in html and not Person.objects.exists()
-    token = html.split('name="token" value="')[1].split('"')[0]
-    response = staff.post(_url("import"), {"token": token}, follow=True)
-    assert "people: 2 rows: 2 created" in response.content.decode()
-    assert Person.objects.filter(organization=body).count() == 2
-    # The checked file is used once, then gone.
-    response = staff.post(_url("import"), {"token": token}, follow=True)
-    assert "no longer waiting" in response.content.decode()
-    assert Person.objects.count() == 2
-
-
 def test_staff_export_a_kind_as_csv(staff, holder):
     response = staff.get(_url("export", kind="people"))
     assert response["Content-Type"].startswith("text/csv")
@@ -359,26 +330,3 @@ def test_error_summary_links_reach_radio_buttons(staff, credential):
         {"effective_date": "2025-01-01", "reason": "x", "expected_status": "active"},
     )
     assert 'href="#id_to_status_0">New status:' in response.content.decode()
-
-
-def test_checked_uploads_nobody_imported_are_removed_after_a_day(staff, settings):
-    import os
-    import time
-
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    from ombuds.register.services import discard_stale_uploads
-
-    staff.post(
-        _url("import"),
-        {
-            "file": SimpleUploadedFile(
-                "p.csv", b"external_id,given_name,family_name\nP-1,Ada,Novak\n"
-            )
-        },
-    )
-    [path] = list((settings.MEDIA_ROOT / "imports").glob("*/*.csv"))
-    assert discard_stale_uploads() == 0
-    old = time.time() - 2 * 86400
-    os.utime(path, (old, old))
-    assert discard_stale_uploads() == 1 and not path.exists()

@@ -86,6 +86,8 @@ class Command(BaseCommand):
             for error in report.errors:
                 self.stderr.write(str(error))
             raise CommandError(f"{path}: {report.summary()}")
+        for warning in report.warnings:
+            self.stderr.write(f"warning: {warning}")
         self.stdout.write(report.summary())
 
     def handle_export(self, *, org: str, kind: str, **_: Any) -> None:
