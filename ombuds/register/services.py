@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 from typing import Any
 
@@ -434,52 +433,31 @@ def apply_due_transitions(*, today: dt.date | None = None) -> dict[str, int]:
 # --- register entries ---------------------------------------------------------------------------
 
 
-def _normalise_name(name: str) -> str:
-    words = re.sub(r"[^a-z0-9 ]+", " ", name.lower()).split()
-    return " ".join(w for w in words if w not in _NAME_NOISE)
-
-
-_NAME_NOISE = frozenset(
-    [
-        "llc",
-        "inc",
-        "ltd",
-        "co",
-        "corp",
-        "corporation",
-        "company",
-        "the",
-        "and",
-        "of",
-        "services",
-        "service",
-        "group",
-        "agency",
-    ]
-)
-
-
 def similar_agencies(
     *,
     organization: Organization,
     names: list[str],
     exclude_pk: int | None = None,
-    threshold: float = 0.85,
+    threshold: float | None = None,
 ) -> list[tuple[Agency, str, float]]:
     """Agencies whose legal or trade names a client could confuse with ``names`` (CSEC 4.2).
 
     Compares names with legal-form words ("LLC", "Services") and punctuation removed; returns
-    (agency, the name it matched, similarity 0-1), most similar first.
+    (agency, the name it matched, similarity 0-1), most similar first. Every agency of the body is
+    compared (one record's names at a time); a whole file is checked through `names.NameIndex`.
     """
-    wanted = [(_normalise_name(n), n) for n in names if n.strip()]
+    from ombuds.register.names import THRESHOLD, normalise_name, similarity
+
+    threshold = THRESHOLD if threshold is None else threshold
+    wanted = [(normalise_name(n), n) for n in names if n.strip()]
     found: dict[int, tuple[Agency, str, float]] = {}
     for agency in Agency.objects.filter(organization=organization).exclude(pk=exclude_pk):
         for other in [agency.legal_name, *agency.trade_names]:
-            norm_other = _normalise_name(other)
+            norm_other = normalise_name(other)
             for norm, _original in wanted:
                 if not norm or not norm_other:
                     continue
-                score = difflib.SequenceMatcher(None, norm, norm_other).ratio()
+                score = similarity(norm, norm_other)
                 if score >= threshold and score > found.get(agency.pk, (None, "", 0.0))[2]:
                     found[agency.pk] = (agency, other, score)
     return sorted(found.values(), key=lambda item: -item[2])
