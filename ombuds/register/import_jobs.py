@@ -84,7 +84,7 @@ def job_run(job_id: int) -> str:
     """Run a queued job's step (the task calls this). A job delivered twice runs once."""
     with transaction.atomic():
         job = (
-            ImportJob.objects.select_for_update()
+            ImportJob.objects.select_for_update(of=("self",))
             .select_related("organization", "created_by")
             .filter(pk=job_id, state=ImportJob.State.QUEUED)
             .first()
