@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "ombuds.register",
     "ombuds.codes",
     "ombuds.audit",
+    "ombuds.cases",
 ]
 
 MIDDLEWARE = [

@@ -95,6 +95,12 @@ def load_demo() -> tuple[str, str | None, list[str]]:
     demo_data.load_profile(csec)
     done.append(demo_data.load_sanctions(espcc))
     done.append(demo_data.load_sanctions(csec))
+    from ombuds.cases.models import BodyProcedure
+
+    for organization, key in ((espcc, "espcc-ethics"), (csec, "csec-article-5")):
+        BodyProcedure.objects.get_or_create(
+            organization=organization, defaults={"procedure_key": key}
+        )
     username, password = _ensure_admin()
     return username, password, done
 

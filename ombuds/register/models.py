@@ -387,7 +387,10 @@ class StatusEvent(models.Model):
 
 class Sanction(TimeStamped):
     class Kind(models.TextChoices):
+        EDUCATION = "education", "Letter of education"
         REPRIMAND = "reprimand", "Reprimand"
+        CENSURE = "censure", "Public censure"
+        PROBATION = "probation", "Probation with conditions"
         CONDITIONS = "conditions", "Conditions imposed"
         SUSPENSION = "suspension", "Suspension"
         REVOCATION = "revocation", "Revocation"

@@ -580,6 +580,9 @@ THROTTLES = {
     "search": ("OMBUDS_REGISTER_SEARCHES_PER_MINUTE", 30, 60),
     "lookup": ("OMBUDS_REGISTER_LOOKUPS_PER_MINUTE", 60, 60),
     "bulk": ("OMBUDS_REGISTER_BULK_UPLOADS_PER_HOUR", 10, 3600),
+    # Cases: complaints filed, and the anonymous follow-up's sign-in attempts (passphrase guessing).
+    "complaint": ("OMBUDS_COMPLAINTS_PER_HOUR", 20, 3600),
+    "followup": ("OMBUDS_FOLLOWUP_ATTEMPTS_PER_HOUR", 10, 3600),
 }
 
 

@@ -1,0 +1,404 @@
+"""Complaints and disciplinary cases: the case and its parties, allegations citing provisions of the
+exact code version in force when the complaint was made, deadlines, documents, messages and notices.
+
+State changes go through `ombuds.cases.services`, which asks the body's procedure
+(`ombuds.cases.procedure`) and writes the audit event in the same transaction.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class TimeStamped(models.Model):
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class BodyProcedure(models.Model):
+    """Which procedure a body's cases follow (a file in ombuds/cases/procedures)."""
+
+    organization = models.OneToOneField(
+        "register.Organization", on_delete=models.CASCADE, related_name="procedure"
+    )
+    procedure_key = models.CharField(max_length=50)
+    taking_complaints = models.BooleanField(
+        default=True, help_text="Whether the public complaint form is open."
+    )
+
+    def __str__(self) -> str:
+        return f"{self.organization}: {self.procedure_key}"
+
+
+class NoticeTemplate(models.Model):
+    """A body's own wording of a notice, in place of the one Ombuds ships."""
+
+    organization = models.ForeignKey(
+        "register.Organization", on_delete=models.CASCADE, related_name="notice_templates"
+    )
+    name = models.CharField(max_length=50)
+    subject = models.CharField(max_length=300)
+    body = models.TextField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "name"], name="noticetemplate_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization}: {self.name}"
+
+
+class CaseCounter(models.Model):
+    """The last case number given per body and year: references are gap-free and never reused."""
+
+    organization = models.ForeignKey("register.Organization", on_delete=models.CASCADE)
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "year"], name="casecounter_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id}/{self.year}: {self.last}"
+
+
+class Case(TimeStamped):
+    class Channel(models.TextChoices):
+        WEB = "web", "Public complaint form"
+        PHONE = "phone", "Telephone"
+        LETTER = "letter", "Letter"
+        IN_PERSON = "in_person", "In person"
+        EMAIL = "email", "Email"
+        MEMBER_REPORT = "member_report", "Report by a member"
+        STAFF = "staff", "Opened by staff"
+
+    class Relation(models.TextChoices):
+        CLIENT = "client", "Client of the respondent"
+        FAMILY = "family", "Family member of a client"
+        EMPLOYER = "employer", "Employer"
+        COLLEAGUE = "colleague", "Colleague"
+        PUBLIC = "public", "Member of the public"
+        OTHER = "other", "Other"
+
+    organization = models.ForeignKey(
+        "register.Organization", on_delete=models.PROTECT, related_name="cases"
+    )
+    reference = models.CharField(max_length=30, unique=True)
+    procedure_key = models.CharField(max_length=50)
+    state = models.CharField(max_length=50)
+    # Optimistic locking: a change made on a page opened before another change is refused.
+    version = models.PositiveIntegerField(default=1)
+    channel = models.CharField(max_length=20, choices=Channel.choices, default=Channel.WEB)
+    filed_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+    # The code in force when the complaint was made: allegations cite its provisions.
+    code_version = models.ForeignKey(
+        "codes.CodeVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # The complainant: named, or anonymous with a receipt code and a passphrase (hashed).
+    anonymous = models.BooleanField(default=False)
+    complainant_name = models.CharField(max_length=200, blank=True)
+    complainant_email = models.EmailField(blank=True)
+    complainant_phone = models.CharField(max_length=50, blank=True)
+    complainant_relation = models.CharField(
+        max_length=20, choices=Relation.choices, default=Relation.PUBLIC
+    )
+    consent_to_share = models.BooleanField(
+        default=False,
+        help_text="The complainant agrees that the respondent may learn who they are.",
+    )
+    receipt_code = models.CharField(max_length=20, unique=True, null=True, blank=True)
+    passphrase_hash = models.CharField(max_length=200, blank=True)
+    # The respondent: found in the register, or named only (not a member).
+    respondent_person = models.ForeignKey(
+        "register.Person", on_delete=models.PROTECT, null=True, blank=True, related_name="cases"
+    )
+    respondent_agency = models.ForeignKey(
+        "register.Agency", on_delete=models.PROTECT, null=True, blank=True, related_name="cases"
+    )
+    respondent_name = models.CharField(max_length=300)
+    respondent_email = models.EmailField(blank=True)
+    respondent_details = models.TextField(blank=True)
+    # The complaint.
+    what_happened = models.TextField()
+    happened_on = models.DateField(null=True, blank=True)
+    happened_until = models.DateField(null=True, blank=True)
+    outcome_sought = models.TextField(blank=True)
+    # The procedure's facts kept on the case.
+    efforts_proven_at = models.DateTimeField(null=True, blank=True)
+    efforts_waived_reason = models.TextField(blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    respondent_answered_at = models.DateTimeField(null=True, blank=True)
+    checkin_on = models.DateField(null=True, blank=True)
+    handler = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="handled_cases",
+    )
+    # Double submission of the same form creates one case.
+    submission_key = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-filed_at"]
+        indexes = [
+            models.Index(fields=["organization", "state"]),
+            models.Index(fields=["organization", "-filed_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~(
+                    models.Q(respondent_person__isnull=False)
+                    & models.Q(respondent_agency__isnull=False)
+                ),
+                name="case_one_respondent_record",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def complainant_label(self) -> str:
+        return (
+            "Anonymous complainant" if self.anonymous else (self.complainant_name or "Complainant")
+        )
+
+
+class Allegation(TimeStamped):
+    class Determination(models.TextChoices):
+        PENDING = "pending", "Not yet decided"
+        UPHELD = "upheld", "Upheld"
+        NOT_UPHELD = "not_upheld", "Not upheld"
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="allegations")
+    position = models.PositiveSmallIntegerField()
+    summary = models.TextField()
+    provisions = models.ManyToManyField("codes.Provision", related_name="allegations", blank=True)
+    source = models.CharField(
+        max_length=20, default="complainant", help_text="complainant, staff or non-cooperation"
+    )
+    determination = models.CharField(
+        max_length=20, choices=Determination.choices, default=Determination.PENDING
+    )
+    reasons = models.TextField(blank=True)
+    determined_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    determined_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["case", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "position"], name="allegation_unique_position")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case} allegation {self.position}"
+
+
+class CaseDeadline(TimeStamped):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="deadlines")
+    name = models.CharField(max_length=50)
+    label = models.CharField(max_length=200)
+    starts_on = models.DateField()
+    due_on = models.DateField()
+    met_at = models.DateTimeField(null=True, blank=True)  # stopped by the step that meets it
+    expired_at = models.DateTimeField(null=True, blank=True)  # passed; its expiry was handled
+
+    class Meta:
+        ordering = ["due_on", "pk"]
+        indexes = [
+            models.Index(
+                fields=["due_on"],
+                condition=models.Q(met_at__isnull=True, expired_at__isnull=True),
+                name="casedeadline_running",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case}: {self.label} by {self.due_on}"
+
+    @property
+    def running(self) -> bool:
+        return self.met_at is None and self.expired_at is None
+
+
+class DeadlineReminder(models.Model):
+    deadline = models.ForeignKey(CaseDeadline, on_delete=models.CASCADE, related_name="reminders")
+    days_before = models.PositiveSmallIntegerField()
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["deadline", "days_before"], name="deadlinereminder_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.deadline}: {self.days_before} days before"
+
+
+def document_path(instance: Document, filename: str) -> str:
+    return f"cases/{instance.case.organization.slug}/{instance.case.reference}/{instance.token}"
+
+
+class Document(TimeStamped):
+    class Visibility(models.TextChoices):
+        INTERNAL = "internal", "Staff and committee only"
+        PARTIES = "parties", "Shared with the parties"
+        RESPONDENT = "respondent", "Shared with the respondent"
+        COMPLAINANT = "complainant", "Shared with the complainant"
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="documents")
+    token = models.CharField(max_length=32, unique=True)
+    kind = models.CharField(max_length=30, help_text="evidence, efforts_proof, answer, report …")
+    file = models.FileField(upload_to=document_path, max_length=300, blank=True)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    visibility = models.CharField(
+        max_length=20, choices=Visibility.choices, default=Visibility.INTERNAL
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    uploaded_by_label = models.CharField(max_length=200)
+    purged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["case", "created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.case}: {self.original_name}"
+
+
+class Message(TimeStamped):
+    """A note inside the case (internal) or a message exchanged with one party."""
+
+    class Audience(models.TextChoices):
+        INTERNAL = "internal", "Internal note"
+        COMPLAINANT = "complainant", "With the complainant"
+        RESPONDENT = "respondent", "With the respondent"
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="messages")
+    audience = models.CharField(max_length=20, choices=Audience.choices)
+    body = models.TextField()
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    author_label = models.CharField(max_length=200)
+    from_party = models.BooleanField(default=False)  # written by the complainant or respondent
+    purged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["case", "created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.case}: {self.get_audience_display()} by {self.author_label}"
+
+
+class Notice(TimeStamped):
+    """A notice generated from a template, kept as a printable document, sent by email and retried
+    until it goes; one that keeps failing shows as failed on the case."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting to be sent"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+        NO_ADDRESS = "no_address", "No email address: deliver by other means"
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="notices")
+    template = models.CharField(max_length=50)
+    recipient_role = models.CharField(max_length=20)
+    recipient_email = models.EmailField(blank=True)
+    subject = models.CharField(max_length=300)
+    body = models.TextField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["case", "created_at", "pk"]
+        indexes = [models.Index(fields=["status"])]
+
+    def __str__(self) -> str:
+        return f"{self.case}: {self.template} to {self.recipient_role}"
+
+
+class RespondentLink(models.Model):
+    """A personal, expiring link sent with a notice, through which a respondent without an account
+    reads the allegations, answers and uploads documents. Only its hash is stored."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="respondent_links")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.case}: respondent link until {self.expires_at:%Y-%m-%d}"
+
+
+class SanctionChoice(TimeStamped):
+    """The sanction the committee chose, waiting for the step that imposes it (and writes it to the
+    register's sanctions, which the public register reads)."""
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="sanction_choice")
+    kind = models.CharField(max_length=30)
+    summary = models.TextField()
+    effective_from = models.DateField()
+    effective_until = models.DateField(null=True, blank=True)
+    publication = models.CharField(max_length=20)
+    public_until = models.DateField(null=True, blank=True)
+    conditions = models.TextField(blank=True)
+    decision_url = models.URLField(blank=True)
+    chosen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    provisions = models.ManyToManyField("codes.Provision", related_name="+", blank=True)
+    # The register's record of it, once imposed (what the public register shows).
+    sanction = models.OneToOneField(
+        "register.Sanction",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="case_choice",
+    )
+
+    def __str__(self) -> str:
+        return f"{self.case}: {self.kind}"
+
+
+class Recusal(models.Model):
+    """Someone who must not see or act on a case: a declared conflict of interest, or a party."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="recusals")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    reason = models.TextField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["case", "user"], name="recusal_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.case}: {self.user} recused"

@@ -1,0 +1,200 @@
+"""The wording of notices. Each body may replace Ombuds' own wording of any notice
+(`NoticeTemplate`); both are Django templates rendered as plain text.
+
+What a notice may say depends on who reads it: the respondent never learns the complainant's identity
+unless the complainant consented, and no notice carries internal notes.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.template import Context, Template
+from django.urls import reverse
+
+from ombuds.cases.models import Case, NoticeTemplate, SanctionChoice
+
+SIGNATURE = "\n\n{{ body.name }}\n{% if body.contact_email %}{{ body.contact_email }}\n{% endif %}"
+
+DEFAULTS: dict[str, tuple[str, str]] = {
+    "receipt": (
+        "{{ body.short_name }} has received your complaint {{ case.reference }}",
+        "Dear {{ case.complainant_name }},\n\n"
+        "{{ body.name }} has received your complaint about {{ case.respondent_name }}. Its "
+        "reference is {{ case.reference }}; please quote it when you write to us.\n\n"
+        "What happens next: {{ procedure.description }}",
+    ),
+    "acknowledgement": (
+        "Your complaint {{ case.reference }} is being reviewed",
+        "Your complaint {{ case.reference }} about {{ case.respondent_name }} has been "
+        "acknowledged and is now with {{ handler }}. If you believe {{ handler }} has a conflict of "
+        "interest in it, tell us.",
+    ),
+    "dismissal": (
+        "Your complaint {{ case.reference }} has been dismissed",
+        "Your complaint {{ case.reference }} about {{ case.respondent_name }} has been dismissed "
+        "({{ inputs.ground }}).\n\n{{ inputs.reasons }}",
+    ),
+    "efforts_request": (
+        "Your complaint {{ case.reference }}: proof of efforts to resolve it",
+        "Before {{ case.respondent_name }} is notified of your complaint {{ case.reference }}, our "
+        "code asks for proof that reasonable efforts were made to resolve it with them (for example "
+        "your letters or emails to them and their replies).\n\n{{ inputs.message }}\n\n"
+        "Please send it by {{ deadlines.efforts|date:'j F Y' }}.",
+    ),
+    "allegations": (
+        "A complaint about you: {{ case.reference }}",
+        "{{ body.name }} has received a complaint about {{ case.respondent_name }}, reference "
+        "{{ case.reference }}.\n\n"
+        "{% if show_complainant %}It was made by {{ case.complainant_name }}.{% else %}The "
+        "complainant has not agreed to share their identity.{% endif %}\n\n"
+        "The allegations:\n{% for a in allegations %}\n{{ a.position }}. {{ a.summary }}"
+        "{% for p in a.provisions.all %}\n   {{ p.citation }}: {{ p.full_text }}{% endfor %}\n"
+        "{% endfor %}\n"
+        "{% if deadlines.answer %}Please answer by {{ deadlines.answer|date:'j F Y' }}.{% endif %} "
+        "Read the allegations, answer and send documents here:\n{{ respondent_url }}\n"
+        "This link is personal; it expires in {{ link_days }} days.",
+    ),
+    "cooperation_request": (
+        "{{ case.reference }}: a request to cooperate with an investigation",
+        "{{ body.name }} is investigating a complaint about {{ case.respondent_name }}, reference "
+        "{{ case.reference }}. Credential holders are asked to cooperate with complaint and "
+        "disciplinary investigations.\n\n"
+        "The allegations:\n{% for a in allegations %}\n{{ a.position }}. {{ a.summary }}"
+        "{% for p in a.provisions.all %}\n   {{ p.citation }}: {{ p.full_text }}{% endfor %}\n"
+        "{% endfor %}\n"
+        "{% if deadlines.cooperation %}Please answer by {{ deadlines.cooperation|date:'j F Y' }}."
+        "{% endif %} Answer and send documents here:\n{{ respondent_url }}",
+    ),
+    "progress": (
+        "Your complaint {{ case.reference }}: the respondent has been notified",
+        "{{ case.respondent_name }} has been notified of your complaint {{ case.reference }} and "
+        "asked to answer.",
+    ),
+    "referral": (
+        "Your complaint {{ case.reference }} has been referred",
+        "Your complaint {{ case.reference }} has been referred to {{ inputs.referred_to }}.\n\n"
+        "{{ inputs.reasons }}",
+    ),
+    "no_answer": (
+        "{{ case.reference }}: no answer by the deadline",
+        "The respondent in {{ case.reference }} did not answer by the deadline; the case has moved "
+        "to {{ state.label|lower }}.",
+    ),
+    "no_cooperation": (
+        "{{ case.reference }}: no cooperation by the deadline",
+        "The respondent in {{ case.reference }} did not cooperate by the deadline; the case has "
+        "moved to {{ state.label|lower }}. Failing to cooperate can be added as an allegation.",
+    ),
+    "committee_referral": (
+        "{{ case.reference }} is before the committee",
+        "Case {{ case.reference }} ({{ case.respondent_name }}) is before the committee.\n\n"
+        "{{ inputs.summary }}",
+    ),
+    "closure": (
+        "{{ case.reference }} is closed",
+        "Case {{ case.reference }} about {{ case.respondent_name }} is closed.\n\n{{ inputs.reasons }}",
+    ),
+    "decision": (
+        "The decision in {{ case.reference }}",
+        "The committee has decided the complaint {{ case.reference }} about "
+        "{{ case.respondent_name }}.\n{% for a in allegations %}\n{{ a.position }}. {{ a.summary }}\n"
+        "   {{ a.get_determination_display }}{% if a.reasons %}: {{ a.reasons }}{% endif %}\n"
+        "{% endfor %}{% if sanction %}\nSanction: {{ sanction.kind_label }}. {{ sanction.summary }}"
+        "{% endif %}{% if inputs.reasons %}\n\n{{ inputs.reasons }}{% endif %}",
+    ),
+    "sanction": (
+        "The sanction in {{ case.reference }}",
+        "The committee has upheld allegations in {{ case.reference }} and imposed this sanction: "
+        "{{ sanction.kind_label }}, from {{ sanction.effective_from|date:'j F Y' }}"
+        "{% if sanction.effective_until %} until {{ sanction.effective_until|date:'j F Y' }}{% endif %}."
+        "\n\n{{ sanction.summary }}{% if sanction.conditions %}\n\nConditions: "
+        "{{ sanction.conditions }}{% endif %}\n\n"
+        "{% if deadlines.appeal %}You may appeal by {{ deadlines.appeal|date:'j F Y' }}, here:\n"
+        "{{ respondent_url }}{% endif %}",
+    ),
+    "appeal_lodged": (
+        "{{ case.reference }}: an appeal",
+        "An appeal was lodged in {{ case.reference }}.\n\n{{ inputs.grounds }}",
+    ),
+    "appeal_decision": (
+        "The appeal in {{ case.reference }}",
+        "The appeal in {{ case.reference }} has been decided: {{ step.label|lower }}.\n\n"
+        "{{ inputs.reasons }}",
+    ),
+    "message": (
+        "A message about {{ case.reference }}",
+        "There is a new message about {{ case.reference }}."
+        "{% if respondent_url %} Read it here:\n{{ respondent_url }}{% endif %}",
+    ),
+    "deadline_reminder": (
+        "{{ case.reference }}: a deadline is near",
+        "Case {{ case.reference }} has deadlines running:\n{% for d in running %}\n"
+        "- {{ d.label }}: by {{ d.due_on|date:'j F Y' }}{% endfor %}",
+    ),
+}
+
+
+def base_url() -> str:
+    return getattr(settings, "OMBUDS_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+
+def render(
+    case: Case,
+    template: str,
+    recipient_role: str,
+    *,
+    respondent_token: str = "",
+    inputs: dict | None = None,
+    step=None,
+) -> tuple[str, str]:
+    """(subject, body) of a notice about a case for one kind of recipient."""
+    from ombuds.cases.services import LINK_DAYS, procedure_of
+
+    custom = NoticeTemplate.objects.filter(
+        organization_id=case.organization_id, name=template
+    ).first()
+    subject_text, body_text = (custom.subject, custom.body) if custom else DEFAULTS[template]
+    procedure = procedure_of(case)
+    choice = SanctionChoice.objects.filter(case=case).first()
+    running = list(case.deadlines.filter(met_at__isnull=True, expired_at__isnull=True))
+    url = ""
+    if respondent_token:
+        url = base_url() + reverse("cases:respondent", kwargs={"token": respondent_token})
+    context = Context(
+        {
+            "case": case,
+            "body": case.organization,
+            "procedure": procedure,
+            "state": procedure.state(case.state),
+            "step": step,
+            "inputs": inputs or {},
+            "allegations": case.allegations.prefetch_related("provisions"),
+            "deadlines": {d.name: d.due_on for d in running},
+            "running": running,
+            "sanction": _sanction_view(choice),
+            "handler": case.handler.get_full_name() or case.handler.get_username()
+            if case.handler_id
+            else f"the {case.organization.short_name} ethics committee",
+            "show_complainant": recipient_role != "respondent" or case.consent_to_share,
+            "respondent_url": url,
+            "link_days": LINK_DAYS,
+        },
+        autoescape=False,
+    )
+    subject = " ".join(Template(subject_text).render(context).split())[:300]
+    body = Template(body_text + SIGNATURE).render(context).strip() + "\n"
+    return subject, body
+
+
+def _sanction_view(choice) -> dict | None:
+    if choice is None:
+        return None
+    from ombuds.register.models import Sanction
+
+    return {
+        "kind_label": dict(Sanction.Kind.choices).get(choice.kind, choice.kind),
+        "summary": choice.summary,
+        "effective_from": choice.effective_from,
+        "effective_until": choice.effective_until,
+        "conditions": choice.conditions,
+    }

@@ -1,0 +1,1223 @@
+"""Every change to a case: filing, the procedure's steps, allegations and determinations, the
+sanction, documents, messages, notices and the deadline clock.
+
+Each service asks the body's procedure (`ombuds.cases.procedure`) whether the step is allowed, makes
+the change, and writes its audit event in the same transaction. Refusals raise `CaseRefused` with the
+reason and change nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.hashers import check_password, make_password
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from ombuds.audit import services as audit
+from ombuds.cases import documents as uploads
+from ombuds.cases.models import (
+    Allegation,
+    BodyProcedure,
+    Case,
+    CaseCounter,
+    CaseDeadline,
+    Document,
+    Message,
+    Notice,
+    Recusal,
+    RespondentLink,
+    SanctionChoice,
+)
+from ombuds.cases.procedure import (
+    BODY_ROLES,
+    Procedure,
+    ProcedureRefused,
+    Transition,
+    shipped,
+)
+from ombuds.register.lifecycle import TransitionRefused
+from ombuds.register.models import (
+    Agency,
+    BodyRole,
+    Credential,
+    Membership,
+    Organization,
+    Person,
+    Sanction,
+)
+
+
+class CaseRefused(Exception):
+    """A change to a case that cannot be made; the message says why (every problem, for a form)."""
+
+    def __init__(self, problems: str | list[str]):
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        super().__init__("; ".join(self.problems))
+
+
+# --- procedures -----------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _procedures() -> dict[str, Procedure]:
+    return shipped()
+
+
+def procedure_of(case_or_org: Case | Organization) -> Procedure:
+    """The procedure a case follows (the one it was filed under), or a body's current one."""
+    if isinstance(case_or_org, Case):
+        key = case_or_org.procedure_key
+    else:
+        chosen = BodyProcedure.objects.filter(organization=case_or_org).first()
+        if chosen is None or not chosen.taking_complaints:
+            raise CaseRefused(f"{case_or_org.name} does not take complaints through Ombuds")
+        key = chosen.procedure_key
+    try:
+        return _procedures()[key]
+    except KeyError:
+        raise CaseRefused(f"no procedure called {key!r} is installed") from None
+
+
+# --- who may do what ------------------------------------------------------------------------------
+
+LIVE_CREDENTIAL = ("candidate", "active", "inactive", "suspended", "expired")
+LIVE_MEMBERSHIP = ("active", "grace", "suspended")
+
+
+def roles_on_case(user: Any, case: Case) -> set[str]:
+    """The body roles a user acts with on this case: none when recused (a declared conflict of
+    interest, or being a party), so the case is hidden from them and they cannot act on it."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return set()
+    if Recusal.objects.filter(case=case, user=user).exists():
+        return set()
+    roles = set(
+        BodyRole.objects.filter(user=user, organization_id=case.organization_id).values_list(
+            "role", flat=True
+        )
+    )
+    if user.is_superuser:
+        roles |= {"administrator"}
+    return roles & BODY_ROLES
+
+
+def respondent_records(case: Case) -> tuple[list[Credential], list[Membership]]:
+    """The respondent's credentials and memberships with this body that the code binds."""
+    credentials: list[Credential] = []
+    memberships: list[Membership] = []
+    if case.respondent_person_id:
+        credentials = list(
+            Credential.objects.filter(
+                holder_id=case.respondent_person_id,
+                program__organization_id=case.organization_id,
+                status__in=LIVE_CREDENTIAL,
+            ).select_related("program")
+        )
+        memberships = list(
+            Membership.objects.filter(
+                person_id=case.respondent_person_id,
+                organization_id=case.organization_id,
+                status__in=LIVE_MEMBERSHIP,
+            )
+        )
+    elif case.respondent_agency_id:
+        memberships = list(
+            Membership.objects.filter(
+                agency_id=case.respondent_agency_id,
+                organization_id=case.organization_id,
+                status__in=LIVE_MEMBERSHIP,
+            )
+        )
+    return credentials, memberships
+
+
+def facts(case: Case) -> dict[str, bool]:
+    """What the procedure's conditions ask about the case, as it stands."""
+    credentials, memberships = respondent_records(case)
+    determinations = list(case.allegations.values_list("determination", flat=True))
+    return {
+        "respondent_is_member": bool(credentials or memberships),
+        "efforts_settled": bool(case.efforts_proven_at or case.efforts_waived_reason),
+        "complainant_named": not case.anonymous,
+        "all_determined": bool(determinations)
+        and Allegation.Determination.PENDING not in determinations,
+        "any_upheld": Allegation.Determination.UPHELD in determinations,
+        "sanction_chosen": SanctionChoice.objects.filter(case=case).exists(),
+        "respondent_answered": case.respondent_answered_at is not None,
+        "acknowledged": case.acknowledged_at is not None,
+    }
+
+
+def _label(user: Any, label: str) -> str:
+    if label:
+        return label
+    if getattr(user, "pk", None):
+        return user.get_full_name() or user.get_username()
+    return audit.SYSTEM
+
+
+def _record(case: Case, action: str, data: dict[str, Any], *, user: Any, label: str) -> None:
+    audit.record(
+        action=action,
+        subject_type="case",
+        subject_id=case.pk,
+        data={"reference": case.reference, **data},
+        organization=case.organization,
+        actor=user,
+        actor_label=_label(user, label),
+    )
+
+
+# --- filing ---------------------------------------------------------------------------------------
+
+RECEIPT_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L
+PASSPHRASE_MIN = 10
+
+
+@dataclass
+class Complaint:
+    """What a complaint says, from the public form, a member's report or staff entering it."""
+
+    what_happened: str
+    respondent_name: str = ""
+    respondent_person: Person | None = None
+    respondent_agency: Agency | None = None
+    respondent_email: str = ""
+    respondent_details: str = ""
+    anonymous: bool = False
+    complainant_name: str = ""
+    complainant_email: str = ""
+    complainant_phone: str = ""
+    complainant_relation: str = Case.Relation.PUBLIC
+    consent_to_share: bool = False
+    passphrase: str = ""
+    happened_on: dt.date | None = None
+    happened_until: dt.date | None = None
+    outcome_sought: str = ""
+    provisions: list = field(default_factory=list)
+    files: list[tuple[str, bytes]] = field(default_factory=list)
+    channel: str = Case.Channel.WEB
+    submission_key: str = ""
+
+
+@dataclass(frozen=True)
+class Filed:
+    case: Case
+    receipt_code: str = ""  # shown once to an anonymous complainant
+    duplicate: bool = False  # the same form sent twice: the case it already made
+
+
+def _problems(organization: Organization, c: Complaint) -> list[str]:
+    problems = []
+    if not c.what_happened.strip():
+        problems.append("Say what happened.")
+    if not (c.respondent_name.strip() or c.respondent_person or c.respondent_agency):
+        problems.append("Say who the complaint is about.")
+    if c.respondent_person and c.respondent_agency:
+        problems.append("A complaint is about one person or one agency.")
+    for record in (c.respondent_person, c.respondent_agency):
+        if record is not None and record.organization_id != organization.pk:
+            problems.append("That respondent is in another body's register.")
+    if c.anonymous:
+        if len(c.passphrase) < PASSPHRASE_MIN:
+            problems.append(
+                f"Choose a passphrase of at least {PASSPHRASE_MIN} characters: with the receipt "
+                "code, it lets you follow the complaint."
+            )
+        if c.consent_to_share:
+            problems.append("An anonymous complaint cannot share the complainant's identity.")
+    elif not c.complainant_name.strip():
+        problems.append("Give your name, or choose to complain anonymously.")
+    if c.complainant_relation not in Case.Relation.values:
+        problems.append("Say how you relate to the person or agency complained about.")
+    today = timezone.localdate()
+    if c.happened_on and c.happened_on > today:
+        problems.append("The date it happened cannot be in the future.")
+    if c.happened_on and c.happened_until and c.happened_until < c.happened_on:
+        problems.append("The end of what happened cannot be before its start.")
+    if c.channel not in Case.Channel.values:
+        problems.append(f"Unknown channel {c.channel!r}.")
+    if len(c.files) > uploads.MAX_FILES:
+        problems.append(f"Attach at most {uploads.MAX_FILES} files.")
+    for name, data in c.files:
+        try:
+            uploads.check_upload(name, data)
+        except uploads.UploadRefused as exc:
+            problems.append(f"{str(exc)[0].upper()}{str(exc)[1:]}.")
+    return problems
+
+
+def _next_reference(organization: Organization, year: int) -> str:
+    counter, _ = CaseCounter.objects.get_or_create(organization=organization, year=year)
+    CaseCounter.objects.filter(pk=counter.pk).update(last=F("last") + 1)
+    counter.refresh_from_db(fields=["last"])
+    prefix = (organization.acronym or organization.slug).upper()
+    return f"{prefix}-{year}-{counter.last:04d}"
+
+
+def _receipt_code() -> str:
+    raw = "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(12))
+    return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
+
+
+def case_file(
+    *,
+    organization: Organization,
+    complaint: Complaint,
+    acting_user: Any = None,
+    actor_label: str = "",
+) -> Filed:
+    """File a complaint: a case with its reference, the allegation as the complainant put it (citing
+    provisions of the code in force today), the evidence, and the deadlines the procedure starts.
+
+    An anonymous complainant gets a receipt code (returned once) and keeps the passphrase they chose
+    (stored hashed). The same form sent twice (same ``submission_key``) gives back the first case.
+    Raises CaseRefused listing every problem, writing nothing.
+    """
+    from ombuds.codes.selectors import current_version
+
+    key = complaint.submission_key.strip()[:64] or None
+    if key and (existing := Case.objects.filter(submission_key=key).first()):
+        return Filed(existing, duplicate=True)
+    procedure = procedure_of(organization)
+    problems = _problems(organization, complaint)
+    version = current_version(organization)
+    for provision in complaint.provisions:
+        if version is None or provision.version_id != version.pk:
+            problems.append(f"{provision.citation} is not in the code in force.")
+    if problems:
+        raise CaseRefused(problems)
+    now = timezone.now()
+    respondent = complaint.respondent_person or complaint.respondent_agency
+    receipt = _receipt_code() if complaint.anonymous else ""
+    try:
+        with transaction.atomic():
+            case = Case.objects.create(
+                organization=organization,
+                reference=_next_reference(organization, timezone.localdate().year),
+                procedure_key=procedure.key,
+                state=procedure.initial,
+                channel=complaint.channel,
+                filed_at=now,
+                code_version=version,
+                anonymous=complaint.anonymous,
+                complainant_name="" if complaint.anonymous else complaint.complainant_name.strip(),
+                complainant_email=""
+                if complaint.anonymous
+                else complaint.complainant_email.strip(),
+                complainant_phone=""
+                if complaint.anonymous
+                else complaint.complainant_phone.strip(),
+                complainant_relation=complaint.complainant_relation,
+                consent_to_share=complaint.consent_to_share and not complaint.anonymous,
+                receipt_code=receipt or None,
+                passphrase_hash=make_password(complaint.passphrase) if complaint.anonymous else "",
+                respondent_person=complaint.respondent_person,
+                respondent_agency=complaint.respondent_agency,
+                respondent_name=(complaint.respondent_name.strip() or str(respondent))[:300],
+                respondent_email=complaint.respondent_email.strip()
+                or getattr(respondent, "email", "")
+                or "",
+                respondent_details=complaint.respondent_details.strip(),
+                what_happened=complaint.what_happened.strip(),
+                happened_on=complaint.happened_on,
+                happened_until=complaint.happened_until,
+                outcome_sought=complaint.outcome_sought.strip(),
+                submission_key=key,
+                created_by=acting_user if getattr(acting_user, "pk", None) else None,
+            )
+            allegation = Allegation.objects.create(
+                case=case, position=1, summary=case.what_happened, source="complainant"
+            )
+            allegation.provisions.set(complaint.provisions)
+            label = _label(
+                acting_user,
+                actor_label or ("anonymous complainant" if complaint.anonymous else ""),
+            )
+            if not getattr(acting_user, "pk", None) and not complaint.anonymous:
+                label = actor_label or f"{case.complainant_name} (complainant)"
+            for name, data in complaint.files:
+                _store_document(
+                    case,
+                    name,
+                    data,
+                    kind="evidence",
+                    visibility=Document.Visibility.INTERNAL,
+                    user=acting_user,
+                    label=label,
+                    audit_it=False,
+                )
+            for deadline in procedure.starts_on_filing:
+                _start_deadline(case, procedure, deadline, timezone.localdate())
+            _record(
+                case,
+                "case.filed",
+                {
+                    "channel": case.channel,
+                    "anonymous": case.anonymous,
+                    "respondent": case.respondent_name,
+                    "provisions": [p.citation for p in complaint.provisions],
+                    "documents": [name for name, _data in complaint.files],
+                    "procedure": procedure.key,
+                },
+                user=acting_user,
+                label=label,
+            )
+            if case.complainant_email:
+                _notice(case, "receipt", "complainant")
+    except IntegrityError:
+        # The same form, sent twice at once: the other request made the case.
+        if key and (existing := Case.objects.filter(submission_key=key).first()):
+            return Filed(existing, duplicate=True)
+        raise
+    return Filed(case, receipt_code=receipt)
+
+
+# --- the anonymous complainant's follow-up --------------------------------------------------------
+
+
+def followup_case(receipt_code: str, passphrase: str) -> Case | None:
+    """The case for a receipt code and passphrase, or None (the same for a wrong code or a wrong
+    passphrase, and as slow, so that neither can be guessed apart). Callers limit attempts."""
+    code = "".join(receipt_code.upper().split()).replace("-", "")
+    formatted = f"{code[:4]}-{code[4:8]}-{code[8:]}" if len(code) == 12 else ""
+    case = Case.objects.filter(receipt_code=formatted).first() if formatted else None
+    if case is None:
+        make_password(passphrase)  # spend the same time as a real check
+        return None
+    return case if check_password(passphrase, case.passphrase_hash) else None
+
+
+# --- the procedure's steps ------------------------------------------------------------------------
+
+
+def _lock(case: Case, expected_version: int | None) -> Case:
+    locked = Case.objects.select_for_update().select_related("organization").get(pk=case.pk)
+    if expected_version is not None and locked.version != expected_version:
+        raise CaseRefused(
+            f"{locked.reference} changed since this page was opened (now "
+            f"{procedure_of(locked).state(locked.state).label.lower()}): reload it and try again"
+        )
+    return locked
+
+
+def _bump(case: Case, *fields: str) -> None:
+    case.version += 1
+    case.save(update_fields=["version", "updated_at", *fields])
+
+
+def case_step(
+    *,
+    case: Case,
+    step: str,
+    acting_user: Any = None,
+    actor_label: str = "",
+    roles: set[str] | None = None,
+    inputs: dict[str, Any] | None = None,
+    files: dict[str, tuple[str, bytes]] | None = None,
+    expected_version: int | None = None,
+) -> Case:
+    """Take one step of the case's procedure, as the person's roles and the case's facts allow:
+    deadlines stop and start, effects happen (notices, the register, publication, check-ins), and the
+    step is on the record. ``roles`` defaults to the acting user's roles on the case; a respondent
+    through their link passes {"respondent"}, the clock {"system"}."""
+    inputs = dict(inputs or {})
+    files = dict(files or {})
+    with transaction.atomic():
+        case = _lock(case, expected_version)
+        procedure = procedure_of(case)
+        roles = roles_on_case(acting_user, case) if roles is None else set(roles)
+        for name, (filename, data) in files.items():
+            try:
+                uploads.check_upload(filename, data)
+            except uploads.UploadRefused as exc:
+                raise CaseRefused(str(exc)) from exc
+            inputs[name] = filename
+        try:
+            transition = procedure.check(
+                case.state, step, roles=roles, facts=facts(case), inputs=inputs
+            )
+        except ProcedureRefused as exc:
+            raise CaseRefused(str(exc)) from exc
+        label = _label(acting_user, actor_label)
+        source = case.state
+        changed = ["state"]
+        case.state = transition.target
+        today = timezone.localdate()
+        now = timezone.now()
+        for name, (filename, data) in files.items():
+            _store_document(
+                case,
+                filename,
+                data,
+                kind=name,
+                visibility=Document.Visibility.INTERNAL,
+                user=acting_user,
+                label=label,
+                audit_it=False,
+            )
+        if transition.name == "acknowledge" or "acknowledge" in transition.stops:
+            case.acknowledged_at = case.acknowledged_at or now
+            changed.append("acknowledged_at")
+        if "efforts_proof" in files:
+            case.efforts_proven_at = now
+            changed.append("efforts_proven_at")
+        if inputs.get("waiver_reason"):
+            case.efforts_waived_reason = str(inputs["waiver_reason"]).strip()
+            changed.append("efforts_waived_reason")
+        if procedure.state(transition.target).final:
+            case.closed_at = now
+            changed.append("closed_at")
+        _stop_deadlines(case, transition.stops, met=True)
+        for deadline in transition.starts:
+            _start_deadline(case, procedure, deadline, today)
+        _bump(case, *changed)
+        notices = _effects(case, transition, acting_user=acting_user, label=label, inputs=inputs)
+        _record(
+            case,
+            "case.step",
+            {
+                "step": transition.name,
+                "label": transition.label,
+                "from": source,
+                "to": transition.target,
+                "roles": sorted(roles),
+                "inputs": {k: v for k, v in inputs.items() if isinstance(v, str | int | bool)},
+                "notices": notices,
+            },
+            user=acting_user,
+            label=label,
+        )
+    return case
+
+
+def available_steps(case: Case, user: Any) -> list[Transition]:
+    """The steps this user may take on the case now."""
+    return procedure_of(case).available(case.state, roles_on_case(user, case), facts(case))
+
+
+def _start_deadline(case: Case, procedure: Procedure, name: str, start: dt.date) -> CaseDeadline:
+    definition = procedure.deadlines[name]
+    CaseDeadline.objects.filter(
+        case=case, name=name, met_at__isnull=True, expired_at__isnull=True
+    ).update(met_at=timezone.now())  # a restarted deadline replaces the running one
+    return CaseDeadline.objects.create(
+        case=case,
+        name=name,
+        label=definition.label,
+        starts_on=start,
+        due_on=definition.due(start, procedure.holidays),
+    )
+
+
+def _stop_deadlines(case: Case, names: tuple[str, ...], *, met: bool) -> None:
+    running = CaseDeadline.objects.filter(case=case, met_at__isnull=True, expired_at__isnull=True)
+    if "*" not in names:
+        running = running.filter(name__in=names)
+    running.update(**({"met_at": timezone.now()} if met else {"expired_at": timezone.now()}))
+
+
+def _effects(
+    case: Case, transition: Transition, *, acting_user: Any, label: str, inputs: dict[str, Any]
+) -> list[str]:
+    """Carry out the step's effects; the notices made, as "template → recipient"."""
+    made: list[str] = []
+    case_facts = facts(case)
+    for effect in transition.effects:
+        if any(
+            bool(case_facts.get(c.removeprefix("not "), False)) == c.startswith("not ")
+            for c in effect.when
+        ):
+            continue
+        if effect.kind == "notice":
+            for recipient in effect.to:
+                for notice in _notice(
+                    case, effect.template, recipient, inputs=inputs, step=transition
+                ):
+                    made.append(f"{notice.template} → {notice.recipient_role}")
+        elif effect.kind == "register":
+            _impose_on_register(case, acting_user=acting_user)
+        elif effect.kind == "publish":
+            pass  # the sanction's own publication choice governs the public register
+        elif effect.kind == "checkin":
+            case.checkin_on = timezone.localdate() + dt.timedelta(days=effect.days)
+            case.save(update_fields=["checkin_on"])
+    return made
+
+
+# --- allegations, determinations, the sanction ----------------------------------------------------
+
+
+def _staff_roles(user: Any, case: Case, allowed: set[str]) -> set[str]:
+    roles = roles_on_case(user, case)
+    if not roles & allowed:
+        raise CaseRefused(
+            "only the " + ", ".join(sorted(r.replace("_", " ") for r in allowed)) + " may do that"
+        )
+    return roles
+
+
+DECIDERS = {"ethics_chair", "committee_member"}
+HANDLERS = {"ethics_chair", "investigator", "staff", "administrator"}
+DECIDING_STATES = ("committee",)
+
+
+def allegation_add(
+    *,
+    case: Case,
+    summary: str,
+    provisions: list,
+    source: str = "staff",
+    acting_user: Any = None,
+    expected_version: int | None = None,
+) -> Allegation:
+    """Add an allegation citing provisions of the code version the case was filed under."""
+    with transaction.atomic():
+        case = _lock(case, expected_version)
+        _staff_roles(acting_user, case, HANDLERS | DECIDERS)
+        if procedure_of(case).state(case.state).final:
+            raise CaseRefused("the case is closed")
+        if not summary.strip():
+            raise CaseRefused("say what the allegation is")
+        for provision in provisions:
+            if case.code_version_id is None or provision.version_id != case.code_version_id:
+                raise CaseRefused(
+                    f"{provision.citation} is not in the version of the code the case was filed under"
+                )
+        position = (
+            case.allegations.order_by("-position").values_list("position", flat=True).first() or 0
+        ) + 1
+        allegation = Allegation.objects.create(
+            case=case, position=position, summary=summary.strip(), source=source
+        )
+        allegation.provisions.set(provisions)
+        _bump(case)
+        _record(
+            case,
+            "case.allegation_added",
+            {
+                "allegation": position,
+                "summary": allegation.summary,
+                "provisions": [p.citation for p in provisions],
+                "source": source,
+            },
+            user=acting_user,
+            label="",
+        )
+    return allegation
+
+
+def determination_record(
+    *,
+    allegation: Allegation,
+    determination: str,
+    reasons: str,
+    acting_user: Any = None,
+    expected_version: int | None = None,
+) -> Allegation:
+    """Decide one allegation, upheld or not upheld, with reasons (the committee, in its state)."""
+    with transaction.atomic():
+        case = _lock(allegation.case, expected_version)
+        _staff_roles(acting_user, case, DECIDERS)
+        if case.state not in DECIDING_STATES:
+            raise CaseRefused("allegations are decided while the case is before the committee")
+        if determination not in (
+            Allegation.Determination.UPHELD,
+            Allegation.Determination.NOT_UPHELD,
+        ):
+            raise CaseRefused("the determination is upheld or not upheld")
+        if not reasons.strip():
+            raise CaseRefused("give the reasons for the determination")
+        allegation = Allegation.objects.select_for_update().get(pk=allegation.pk)
+        allegation.determination = determination
+        allegation.reasons = reasons.strip()
+        allegation.determined_by = acting_user if getattr(acting_user, "pk", None) else None
+        allegation.determined_at = timezone.now()
+        allegation.save()
+        _bump(case)
+        _record(
+            case,
+            "case.determination",
+            {
+                "allegation": allegation.position,
+                "determination": determination,
+                "reasons": allegation.reasons,
+            },
+            user=acting_user,
+            label="",
+        )
+    return allegation
+
+
+# What each sanction does to the register when imposed on a member.
+SANCTION_STATUS = {"suspension": "suspended", "revocation": "revoked", "expulsion": "expelled"}
+
+
+def sanction_choose(
+    *,
+    case: Case,
+    kind: str,
+    summary: str,
+    effective_from: dt.date,
+    effective_until: dt.date | None = None,
+    publication: str,
+    public_until: dt.date | None = None,
+    conditions: str = "",
+    provisions: list | None = None,
+    acting_user: Any = None,
+    expected_version: int | None = None,
+) -> SanctionChoice:
+    """The sanction the committee decides, from the body's ladder; imposed by the procedure's step."""
+    problems = []
+    if kind not in Sanction.Kind.values:
+        problems.append(f"choose a sanction from the ladder, not {kind!r}")
+    if publication not in Sanction.Publication.values:
+        problems.append("choose how the sanction is published")
+    if publication == Sanction.Publication.PUBLIC_UNTIL and not public_until:
+        problems.append("give the date until which the sanction is public")
+    if not summary.strip():
+        problems.append("summarise the sanction (shown publicly when it is public)")
+    if kind == "suspension" and not effective_until:
+        problems.append("a suspension needs its end date")
+    if kind in ("probation", "conditions") and not conditions.strip():
+        problems.append("say what the conditions are")
+    if effective_until and effective_until <= effective_from:
+        problems.append("the sanction must end after it starts")
+    if effective_from < timezone.localdate():
+        problems.append("a sanction cannot start in the past")
+    if problems:
+        raise CaseRefused(problems)
+    with transaction.atomic():
+        case = _lock(case, expected_version)
+        _staff_roles(acting_user, case, DECIDERS)
+        if case.state != "sanction":
+            raise CaseRefused("a sanction is chosen once allegations are upheld")
+        if kind in SANCTION_STATUS or kind in ("probation", "conditions"):
+            credentials, memberships = respondent_records(case)
+            if not credentials and not memberships:
+                raise CaseRefused(
+                    "the respondent holds no credential or membership of this body for that "
+                    "sanction to change"
+                )
+        for provision in provisions or []:
+            if provision.version_id != case.code_version_id:
+                raise CaseRefused(f"{provision.citation} is not in the case's version of the code")
+        choice, _ = SanctionChoice.objects.update_or_create(
+            case=case,
+            defaults={
+                "kind": kind,
+                "summary": summary.strip(),
+                "effective_from": effective_from,
+                "effective_until": effective_until,
+                "publication": publication,
+                "public_until": public_until,
+                "conditions": conditions.strip(),
+                "chosen_by": acting_user if getattr(acting_user, "pk", None) else None,
+            },
+        )
+        choice.provisions.set(provisions or [])
+        _bump(case)
+        _record(
+            case,
+            "case.sanction_chosen",
+            {
+                "kind": kind,
+                "from": effective_from,
+                "until": effective_until,
+                "publication": publication,
+                "provisions": [p.citation for p in provisions or []],
+            },
+            user=acting_user,
+            label="",
+        )
+    return choice
+
+
+def _impose_on_register(case: Case, *, acting_user: Any) -> None:
+    """Write the chosen sanction to the register and change the record's status, in the step's own
+    transaction. A suspension ends on its date through the register's daily task."""
+    from ombuds.register import services as register
+
+    choice = SanctionChoice.objects.select_for_update().get(case=case)
+    credentials, memberships = respondent_records(case)
+    credential = credentials[0] if credentials else None
+    membership = None if credential else (memberships[0] if memberships else None)
+    if credential is None and membership is None:
+        return  # nothing in the register to change (the respondent is not a member)
+    provisions = list(choice.provisions.all()) or [
+        p for a in case.allegations.filter(determination="upheld") for p in a.provisions.all()
+    ]
+    try:
+        sanction = register.sanction_record(
+            organization=case.organization,
+            credential=credential,
+            membership=membership,
+            kind=choice.kind,
+            decided_on=timezone.localdate(),
+            summary=choice.summary,
+            publication=choice.publication,
+            public_until=choice.public_until,
+            effective_from=choice.effective_from,
+            effective_until=choice.effective_until,
+            provisions=provisions,
+            source="case",
+            acting_user=acting_user,
+        )
+        target = SANCTION_STATUS.get(choice.kind)
+        record = credential or membership
+        today = timezone.localdate()
+        if target and record.status != target:
+            move = register.credential_transition if credential else register.membership_transition
+            move(
+                **{"credential" if credential else "membership": record},
+                to_status=target,
+                effective_date=today,
+                reason=f"Sanction in case {case.reference}: "
+                f"{dict(Sanction.Kind.choices).get(choice.kind, choice.kind)}",
+                decision_ref=case.reference,
+                until=choice.effective_until if target == "suspended" else None,
+                acting_user=acting_user,
+            )
+        if choice.kind in ("probation", "conditions") and credential is not None:
+            register.credential_correct(
+                credential=credential,
+                conditions=choice.conditions,
+                reason=f"Sanction in case {case.reference}",
+                acting_user=acting_user,
+            )
+    except TransitionRefused as exc:
+        raise CaseRefused(f"the register refused the sanction: {exc}") from exc
+    choice.sanction = sanction
+    choice.save(update_fields=["sanction", "updated_at"])
+
+
+# --- documents and messages -----------------------------------------------------------------------
+
+
+def _store_document(
+    case: Case,
+    name: str,
+    data: bytes,
+    *,
+    kind: str,
+    visibility: str,
+    user: Any,
+    label: str,
+    audit_it: bool = True,
+) -> Document:
+    found = uploads.check_upload(name, data)
+    document = Document(
+        case=case,
+        token=secrets.token_hex(16),
+        kind=kind,
+        original_name=name[:255],
+        content_type=found.content_type,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        visibility=visibility,
+        uploaded_by=user if getattr(user, "pk", None) else None,
+        uploaded_by_label=_label(user, label),
+    )
+    document.file.save(document.token, ContentFile(data), save=False)
+    document.save()
+    if audit_it:
+        _record(
+            case,
+            "case.document_added",
+            {
+                "document": document.token,
+                "name": document.original_name,
+                "kind": kind,
+                "sha256": document.sha256,
+            },
+            user=user,
+            label=label,
+        )
+    return document
+
+
+def document_add(
+    *,
+    case: Case,
+    name: str,
+    data: bytes,
+    kind: str,
+    visibility: str = Document.Visibility.INTERNAL,
+    acting_user: Any = None,
+    actor_label: str = "",
+    as_respondent: bool = False,
+) -> Document:
+    """A document added to the case by staff, or by the respondent through their link."""
+    with transaction.atomic():
+        case = _lock(case, None)
+        if not as_respondent:
+            _staff_roles(acting_user, case, HANDLERS | DECIDERS)
+        if procedure_of(case).state(case.state).final and not as_respondent:
+            raise CaseRefused("the case is closed")
+        try:
+            document = _store_document(
+                case,
+                name,
+                data,
+                kind=kind,
+                visibility=visibility,
+                user=acting_user,
+                label=actor_label,
+            )
+        except uploads.UploadRefused as exc:
+            raise CaseRefused(str(exc)) from exc
+        _bump(case)
+    return document
+
+
+def document_viewed(*, document: Document, viewer: Any = None, viewer_label: str = "") -> None:
+    """Record that someone opened a confidential document (the view is itself on the record)."""
+    with transaction.atomic():
+        _record(
+            document.case,
+            "case.document_viewed",
+            {"document": document.token, "name": document.original_name},
+            user=viewer,
+            label=viewer_label,
+        )
+
+
+def message_post(
+    *,
+    case: Case,
+    audience: str,
+    body: str,
+    acting_user: Any = None,
+    actor_label: str = "",
+    from_party: bool = False,
+) -> Message:
+    """An internal note, or a message to or from one party."""
+    if audience not in Message.Audience.values:
+        raise CaseRefused("choose who the message is for")
+    if not body.strip():
+        raise CaseRefused("write the message")
+    with transaction.atomic():
+        case = _lock(case, None)
+        if not from_party:
+            _staff_roles(acting_user, case, HANDLERS | DECIDERS)
+        message = Message.objects.create(
+            case=case,
+            audience=audience,
+            body=body.strip(),
+            author=acting_user if getattr(acting_user, "pk", None) else None,
+            author_label=_label(acting_user, actor_label),
+            from_party=from_party,
+        )
+        _bump(case)
+        _record(
+            case,
+            "case.message",
+            {"audience": audience, "from_party": from_party, "message": message.pk},
+            user=acting_user,
+            label=actor_label,
+        )
+        if not from_party and audience == Message.Audience.COMPLAINANT and case.complainant_email:
+            _notice(case, "message", "complainant")
+        if not from_party and audience == Message.Audience.RESPONDENT and case.respondent_email:
+            _notice(case, "message", "respondent")
+    return message
+
+
+def respondent_answer(*, case: Case, body: str, files: list[tuple[str, bytes]]) -> Case:
+    """The respondent's answer through their link: a message, documents, and the fact that they
+    answered (which the procedure's next step may need)."""
+    if not body.strip() and not files:
+        raise CaseRefused("write your answer or attach a document")
+    with transaction.atomic():
+        case = _lock(case, None)
+        if procedure_of(case).state(case.state).final:
+            raise CaseRefused("the case is closed")
+        for name, data in files:
+            try:
+                uploads.check_upload(name, data)
+            except uploads.UploadRefused as exc:
+                raise CaseRefused(str(exc)) from exc
+        label = "respondent (link)"
+        if body.strip():
+            Message.objects.create(
+                case=case,
+                audience=Message.Audience.RESPONDENT,
+                body=body.strip(),
+                author_label=label,
+                from_party=True,
+            )
+        for name, data in files:
+            _store_document(
+                case,
+                name,
+                data,
+                kind="answer",
+                visibility=Document.Visibility.RESPONDENT,
+                user=None,
+                label=label,
+                audit_it=False,
+            )
+        case.respondent_answered_at = case.respondent_answered_at or timezone.now()
+        _bump(case, "respondent_answered_at")
+        _record(
+            case,
+            "case.respondent_answered",
+            {"documents": [n for n, _d in files], "words": len(body.split())},
+            user=None,
+            label=label,
+        )
+    return case
+
+
+# --- the respondent's link ------------------------------------------------------------------------
+
+LINK_DAYS = 60
+
+
+def respondent_link_issue(case: Case) -> str:
+    """A new personal link token for the respondent (returned once; its hash is kept)."""
+    token = secrets.token_urlsafe(32)
+    RespondentLink.objects.create(
+        case=case,
+        token_hash=hashlib.sha256(token.encode()).hexdigest(),
+        expires_at=timezone.now() + dt.timedelta(days=LINK_DAYS),
+    )
+    return token
+
+
+def respondent_link_case(token: str) -> Case | None:
+    """The case a respondent's link opens, or None when it is unknown, revoked or expired."""
+    if not token:
+        return None
+    link = (
+        RespondentLink.objects.filter(token_hash=hashlib.sha256(token.encode()).hexdigest())
+        .select_related("case__organization")
+        .first()
+    )
+    now = timezone.now()
+    if link is None or link.revoked_at or link.expires_at <= now:
+        return None
+    RespondentLink.objects.filter(pk=link.pk).update(last_used_at=now)
+    return link.case
+
+
+# --- notices --------------------------------------------------------------------------------------
+
+NOTICE_ATTEMPTS = 5
+
+
+def _recipients(case: Case, role: str) -> list[str]:
+    if role == "complainant":
+        return [case.complainant_email] if case.complainant_email else [""]
+    if role == "respondent":
+        return [case.respondent_email] if case.respondent_email else [""]
+    wanted = {"committee": ("committee_member", "ethics_chair"), "chair": ("ethics_chair",)}[role]
+    recused = Recusal.objects.filter(case=case).values_list("user_id", flat=True)
+    emails = (
+        BodyRole.objects.filter(organization_id=case.organization_id, role__in=wanted)
+        .exclude(user_id__in=recused)
+        .exclude(user__email="")
+        .values_list("user__email", flat=True)
+        .distinct()
+    )
+    return sorted(emails) or [""]
+
+
+def _notice(
+    case: Case,
+    template: str,
+    recipient_role: str,
+    *,
+    inputs: dict[str, Any] | None = None,
+    step: Transition | None = None,
+) -> list[Notice]:
+    """Notices from the body's template (or Ombuds' own), kept on the case and sent after commit."""
+    from ombuds.cases.notices import render
+
+    made = []
+    link = ""
+    if recipient_role == "respondent" and template in RESPONDENT_LINK_TEMPLATES:
+        link = respondent_link_issue(case)
+    for email in _recipients(case, recipient_role):
+        subject, body = render(
+            case, template, recipient_role, respondent_token=link, inputs=inputs, step=step
+        )
+        notice = Notice.objects.create(
+            case=case,
+            template=template,
+            recipient_role=recipient_role,
+            recipient_email=email,
+            subject=subject,
+            body=body,
+            status=Notice.Status.PENDING if email else Notice.Status.NO_ADDRESS,
+        )
+        if email:
+            transaction.on_commit(lambda pk=notice.pk: _enqueue_notice(pk))
+        made.append(notice)
+    return made
+
+
+RESPONDENT_LINK_TEMPLATES = {
+    "allegations",
+    "cooperation_request",
+    "sanction",
+    "decision",
+    "message",
+}
+
+
+def _enqueue_notice(notice_id: int) -> None:
+    from ombuds.cases.tasks import send_notice_task
+
+    send_notice_task.enqueue(notice_id)
+
+
+def notice_send(notice_id: int) -> str:
+    """Send one notice; on failure count the attempt and leave it for the retry, or mark it failed
+    after NOTICE_ATTEMPTS (shown on the case, never silently lost)."""
+    from django.core.mail import send_mail
+
+    with transaction.atomic():
+        notice = Notice.objects.select_for_update().filter(pk=notice_id).first()
+        if notice is None or notice.status != Notice.Status.PENDING:
+            return "nothing to send"
+        try:
+            send_mail(
+                subject=notice.subject,
+                message=notice.body,
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                recipient_list=[notice.recipient_email],
+            )
+        except Exception as exc:  # any transport error: keep it and try again later
+            notice.attempts += 1
+            notice.last_error = str(exc)[:1000] or exc.__class__.__name__
+            if notice.attempts >= NOTICE_ATTEMPTS:
+                notice.status = Notice.Status.FAILED
+            notice.save(update_fields=["attempts", "last_error", "status", "updated_at"])
+            return "failed"
+        notice.attempts += 1
+        notice.status, notice.sent_at = Notice.Status.SENT, timezone.now()
+        notice.save(update_fields=["attempts", "status", "sent_at", "updated_at"])
+        return "sent"
+
+
+def notices_retry() -> int:
+    """Try again every notice still waiting (the daily tick and the worker call this)."""
+    sent = 0
+    for pk in Notice.objects.filter(status=Notice.Status.PENDING).values_list("pk", flat=True):
+        sent += notice_send(pk) == "sent"
+    return sent
+
+
+# --- the clock ------------------------------------------------------------------------------------
+
+
+def deadlines_tick(*, today: dt.date | None = None) -> dict[str, int]:
+    """Deadlines that have passed: flagged, their expiry steps taken (a respondent's answer period
+    ending without an answer), and the deadlines they start started; reminders before due dates,
+    sent once each. Idempotent: a second run the same day does nothing."""
+    today = today or timezone.localdate()
+    counts = {"deadlines passed": 0, "steps taken": 0, "reminders sent": 0}
+    due = CaseDeadline.objects.filter(
+        met_at__isnull=True, expired_at__isnull=True, due_on__lt=today
+    ).select_related("case")
+    for deadline in due:
+        with transaction.atomic():
+            current = (
+                CaseDeadline.objects.select_for_update()
+                .filter(pk=deadline.pk, met_at__isnull=True, expired_at__isnull=True)
+                .first()
+            )
+            if current is None:
+                continue
+            current.expired_at = timezone.now()
+            current.save(update_fields=["expired_at", "updated_at"])
+            case = current.case
+            procedure = procedure_of(case)
+            definition = procedure.deadlines.get(current.name)
+            counts["deadlines passed"] += 1
+            _record(
+                case,
+                "case.deadline_passed",
+                {"deadline": current.name, "due_on": current.due_on},
+                user=None,
+                label="",
+            )
+            if definition is None:
+                continue
+            for name in definition.on_expiry.start:
+                _start_deadline(case, procedure, name, current.due_on + dt.timedelta(days=1))
+            step = definition.on_expiry.take
+            if step and case.state in procedure.transition(step).sources:
+                case_step(case=case, step=step, roles={"system"})
+                counts["steps taken"] += 1
+    counts["reminders sent"] = _send_deadline_reminders(today)
+    return counts
+
+
+def _send_deadline_reminders(today: dt.date) -> int:
+    from ombuds.cases.models import DeadlineReminder
+
+    sent = 0
+    running = CaseDeadline.objects.filter(
+        met_at__isnull=True, expired_at__isnull=True, due_on__gte=today
+    ).select_related("case")
+    for deadline in running:
+        procedure = procedure_of(deadline.case)
+        definition = procedure.deadlines.get(deadline.name)
+        if definition is None:
+            continue
+        left = (deadline.due_on - today).days
+        due_now = [d for d in definition.reminders if left <= d]
+        if not due_now:
+            continue
+        threshold = min(due_now)
+        if deadline.reminders.filter(days_before__lte=threshold).exists():
+            continue
+        try:
+            with transaction.atomic():
+                DeadlineReminder.objects.create(deadline=deadline, days_before=threshold)
+                _notice(deadline.case, "deadline_reminder", "chair")
+        except IntegrityError:
+            continue
+        sent += 1
+    return sent
+
+
+# --- recusal --------------------------------------------------------------------------------------
+
+
+def recusal_record(*, case: Case, user: Any, reason: str, acting_user: Any = None) -> Recusal:
+    """Recuse someone from a case (a declared conflict of interest, or a party): the case is hidden
+    from them and they cannot act on it."""
+    if not reason.strip():
+        raise CaseRefused("say why they are recused")
+    with transaction.atomic():
+        case = _lock(case, None)
+        recusal, created = Recusal.objects.get_or_create(
+            case=case,
+            user=user,
+            defaults={
+                "reason": reason.strip(),
+                "recorded_by": acting_user if getattr(acting_user, "pk", None) else None,
+            },
+        )
+        if created:
+            _bump(case)
+            _record(
+                case,
+                "case.recusal",
+                {"user": user.get_username(), "reason": recusal.reason},
+                user=acting_user,
+                label="",
+            )
+    return recusal

@@ -1,0 +1,19 @@
+"""Public case pages: the complaint form, the anonymous follow-up, and the respondent's link."""
+
+from django.urls import path
+
+from ombuds.cases import views
+
+app_name = "cases"
+
+urlpatterns = [
+    path("respond/<str:token>/", views.respondent_case, name="respondent"),
+    path(
+        "respond/<str:token>/documents/<str:doc>",
+        views.respondent_document,
+        name="respondent_document",
+    ),
+    path("<slug:org>/complain/", views.complaint_form, name="complain"),
+    path("<slug:org>/complain/filed/<str:reference>", views.complaint_filed, name="filed"),
+    path("<slug:org>/complain/follow-up/", views.followup, name="followup"),
+]
