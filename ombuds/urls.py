@@ -12,6 +12,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("staff/", include("ombuds.codes.staff_urls")),
     path("staff/", include("ombuds.register.staff_urls")),
+    path("staff/", include("ombuds.cases.staff_urls")),
     path("", include("ombuds.cases.urls")),
     path("<slug:org>/register/", include("ombuds.register.urls")),
     path("<slug:org>/", include("ombuds.register.profile_urls")),

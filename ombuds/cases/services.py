@@ -1221,3 +1221,34 @@ def recusal_record(*, case: Case, user: Any, reason: str, acting_user: Any = Non
                 label="",
             )
     return recusal
+
+
+# --- handling ---------------------------------------------------------------------------------------
+
+
+def case_handler_set(*, case: Case, handler: Any, acting_user: Any = None) -> Case:
+    """Who handles the case (the complainant sees it, so they can raise a conflict of interest)."""
+    with transaction.atomic():
+        case = _lock(case, None)
+        if not roles_on_case(handler, case) & (HANDLERS | DECIDERS):
+            raise CaseRefused(f"{handler.get_username()} has no role on this case")
+        case.handler = handler
+        _bump(case, "handler")
+        _record(
+            case, "case.handler", {"handler": handler.get_username()}, user=acting_user, label=""
+        )
+    return case
+
+
+def respondent_notice_resend(*, case: Case, acting_user: Any = None) -> list[Notice]:
+    """Send the respondent a new personal link with the allegations (the old links keep working
+    until they expire)."""
+    with transaction.atomic():
+        case = _lock(case, None)
+        _staff_roles(acting_user, case, HANDLERS)
+        if not case.respondent_email:
+            raise CaseRefused("the respondent has no email address on the case")
+        notices = _notice(case, "allegations", "respondent")
+        _bump(case)
+        _record(case, "case.respondent_link_sent", {}, user=acting_user, label="")
+    return notices

@@ -1,0 +1,390 @@
+"""The cases API: public intake (rate-limited), the anonymous follow-up (receipt code and
+passphrase), and, for staff with a token for the body, reading cases and taking procedure steps.
+Every endpoint calls the same services as the pages (`ombuds.cases.services`).
+
+Errors are JSON `{"detail": "..."}`: 400 when the request is refused (the reason), 404 when the body
+has no such case (or the token's user is recused from it), 409 when the case changed since the
+caller read it (`expected_version`), 429 when rate-limited, 401/403 for tokens as in the register.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Field, Router, Schema, Status
+from ninja.errors import HttpError
+
+from ombuds.api.register_staff import StaffToken, _body
+from ombuds.cases import services
+from ombuds.cases.models import Case, Message, Notice
+from ombuds.register import public
+from ombuds.register.models import Organization
+
+router = Router(tags=["cases"])
+staff_router = Router(tags=["cases (staff)"], auth=StaffToken())
+
+
+class ErrorOut(Schema):
+    detail: str
+
+
+class ComplaintIn(Schema):
+    what_happened: str = Field(..., max_length=20000)
+    respondent_name: str = Field(..., max_length=300)
+    respondent_number: str = Field("", description="A credential or membership number, if known")
+    respondent_details: str = ""
+    anonymous: bool = False
+    complainant_name: str = ""
+    complainant_email: str = ""
+    complainant_phone: str = ""
+    complainant_relation: str = Field("public", description=", ".join(Case.Relation.values))
+    consent_to_share: bool = False
+    passphrase: str = Field("", description="Anonymous complaints: at least 10 characters")
+    happened_on: dt.date | None = None
+    happened_until: dt.date | None = None
+    outcome_sought: str = ""
+    provisions: list[str] = Field([], description="Citations in the code in force, e.g. 1.2(c)")
+    submission_key: str = Field(
+        "", max_length=64, description="Send the same key again and the first case is returned"
+    )
+
+
+class FiledOut(Schema):
+    reference: str
+    receipt_code: str = Field("", description="Anonymous complaints only: shown this once")
+    duplicate: bool
+
+
+class FollowupIn(Schema):
+    receipt_code: str
+    passphrase: str
+
+
+class MessageOut(Schema):
+    at: dt.datetime
+    from_party: bool
+    body: str
+
+
+class FollowupOut(Schema):
+    reference: str
+    state: str
+    state_label: str
+    handled_by: str
+    filed_at: dt.datetime
+    notices: list[MessageOut]
+    messages: list[MessageOut]
+
+
+class FollowupMessageIn(FollowupIn):
+    body: str = Field(..., max_length=20000)
+
+
+def _throttled(response: HttpResponse, throttled: public.Throttled) -> Status:
+    response["Retry-After"] = str(throttled.retry_after)
+    return Status(429, {"detail": f"Too many requests; try again in {throttled.retry_text}."})
+
+
+def _organization(org: str) -> Organization:
+    found = Organization.objects.filter(slug=org).first()
+    if found is None:
+        raise HttpError(404, "no such body")
+    return found
+
+
+@router.post(
+    "/bodies/{org}/complaints",
+    response={201: FiledOut, 200: FiledOut, 400: ErrorOut, 404: ErrorOut, 429: ErrorOut},
+    summary="File a complaint (anyone; rate-limited)",
+    description="A named or anonymous complaint about a member or anyone else. The same "
+    "`submission_key` sent twice returns the first case (200, duplicate true).",
+)
+def complaint_file(request: HttpRequest, response: HttpResponse, org: str, payload: ComplaintIn):
+    from ombuds.cases.views import _respondent_records
+    from ombuds.codes.selectors import current_version
+
+    organization = _organization(org)
+    throttled = public.throttle_hit(request, "complaint")
+    if throttled is not None:
+        return _throttled(response, throttled)
+    person, agency, problem = _respondent_records(
+        organization,
+        {
+            "respondent_number": payload.respondent_number,
+            "respondent_kind": "agency",
+            "respondent_name": payload.respondent_name,
+        },
+    )
+    if problem:
+        raise HttpError(400, problem)
+    provisions = []
+    if payload.provisions:
+        version = current_version(organization)
+        found = {
+            p.citation: p
+            for p in (version.provisions.filter(citation__in=payload.provisions) if version else [])
+        }
+        unknown = [c for c in payload.provisions if c not in found]
+        if unknown:
+            raise HttpError(400, f"not in the code in force: {', '.join(unknown)}")
+        provisions = [found[c] for c in payload.provisions]
+    try:
+        filed = services.case_file(
+            organization=organization,
+            complaint=services.Complaint(
+                what_happened=payload.what_happened,
+                respondent_name=payload.respondent_name,
+                respondent_person=person,
+                respondent_agency=agency,
+                respondent_details=payload.respondent_details,
+                anonymous=payload.anonymous,
+                complainant_name=payload.complainant_name,
+                complainant_email=payload.complainant_email,
+                complainant_phone=payload.complainant_phone,
+                complainant_relation=payload.complainant_relation,
+                consent_to_share=payload.consent_to_share,
+                passphrase=payload.passphrase,
+                happened_on=payload.happened_on,
+                happened_until=payload.happened_until,
+                outcome_sought=payload.outcome_sought,
+                provisions=provisions,
+                channel=Case.Channel.WEB,
+                submission_key=payload.submission_key,
+            ),
+        )
+    except services.CaseRefused as exc:
+        raise HttpError(400, str(exc)) from exc
+    out = FiledOut(
+        reference=filed.case.reference, receipt_code=filed.receipt_code, duplicate=filed.duplicate
+    )
+    return Status(200 if filed.duplicate else 201, out)
+
+
+def _followup(request: HttpRequest, org: str, payload: FollowupIn) -> Case:
+    case = services.followup_case(payload.receipt_code, payload.passphrase)
+    if case is None or case.organization.slug != org:
+        raise HttpError(404, "that receipt code and passphrase do not match a complaint")
+    return case
+
+
+def _followup_out(case: Case) -> FollowupOut:
+    procedure = services.procedure_of(case)
+    handler = case.handler
+    return FollowupOut(
+        reference=case.reference,
+        state=case.state,
+        state_label=procedure.state(case.state).label,
+        handled_by=(handler.get_full_name() or handler.get_username())
+        if handler
+        else f"the {case.organization.short_name} ethics committee",
+        filed_at=case.filed_at,
+        notices=[
+            MessageOut(at=n.created_at, from_party=False, body=f"{n.subject}\n\n{n.body}")
+            for n in case.notices.filter(recipient_role="complainant").exclude(
+                status=Notice.Status.PENDING
+            )
+        ],
+        messages=[
+            MessageOut(at=m.created_at, from_party=m.from_party, body=m.body)
+            for m in case.messages.filter(audience=Message.Audience.COMPLAINANT)
+        ],
+    )
+
+
+@router.post(
+    "/bodies/{org}/complaints/follow-up",
+    response={200: FollowupOut, 404: ErrorOut, 429: ErrorOut},
+    summary="Read a complaint's status with its receipt code and passphrase",
+    description="Attempts are rate-limited per client. A wrong code and a wrong passphrase get "
+    "the same answer.",
+)
+def followup_read(request: HttpRequest, response: HttpResponse, org: str, payload: FollowupIn):
+    throttled = public.throttle_hit(request, "followup")
+    if throttled is not None:
+        return _throttled(response, throttled)
+    return _followup_out(_followup(request, org, payload))
+
+
+@router.post(
+    "/bodies/{org}/complaints/follow-up/messages",
+    response={201: FollowupOut, 400: ErrorOut, 404: ErrorOut, 429: ErrorOut},
+    summary="Write to the body about a complaint, with its receipt code and passphrase",
+)
+def followup_message(
+    request: HttpRequest, response: HttpResponse, org: str, payload: FollowupMessageIn
+):
+    throttled = public.throttle_hit(request, "followup")
+    if throttled is not None:
+        return _throttled(response, throttled)
+    case = _followup(request, org, payload)
+    try:
+        services.message_post(
+            case=case,
+            audience=Message.Audience.COMPLAINANT,
+            body=payload.body,
+            actor_label="anonymous complainant" if case.anonymous else "complainant",
+            from_party=True,
+        )
+    except services.CaseRefused as exc:
+        raise HttpError(400, str(exc)) from exc
+    return Status(201, _followup_out(case))
+
+
+# --- staff ----------------------------------------------------------------------------------------
+
+
+class AllegationOut(Schema):
+    position: int
+    summary: str
+    provisions: list[str]
+    determination: str
+    reasons: str
+
+
+class DeadlineOut(Schema):
+    name: str
+    label: str
+    due_on: dt.date
+    running: bool
+
+
+class StepOut(Schema):
+    name: str
+    label: str
+    inputs: list[str]
+
+
+class CaseOut(Schema):
+    reference: str
+    state: str
+    state_label: str
+    version: int
+    filed_at: dt.datetime
+    closed_at: dt.datetime | None
+    channel: str
+    respondent: str
+    respondent_is_member: bool
+    complainant: str
+    allegations: list[AllegationOut]
+    deadlines: list[DeadlineOut]
+    steps: list[StepOut] = Field(..., description="The steps the token's user may take now")
+
+
+class CaseRowOut(Schema):
+    reference: str
+    state: str
+    filed_at: dt.datetime
+    respondent: str
+
+
+class StepIn(Schema):
+    step: str
+    inputs: dict[str, str] = {}
+    expected_version: int = Field(..., description="The case's `version` when it was read")
+
+
+def _staff_case(request: HttpRequest, org: str, reference: str) -> Case:
+    organization = _body(request, org)
+    case = Case.objects.filter(organization=organization, reference=reference).first()
+    if case is None or not services.roles_on_case(request.api_token.user, case):
+        raise HttpError(404, "no such case")
+    return case
+
+
+def _case_out(case: Case, user) -> CaseOut:
+    procedure = services.procedure_of(case)
+    facts = services.facts(case)
+    return CaseOut(
+        reference=case.reference,
+        state=case.state,
+        state_label=procedure.state(case.state).label,
+        version=case.version,
+        filed_at=case.filed_at,
+        closed_at=case.closed_at,
+        channel=case.channel,
+        respondent=case.respondent_name,
+        respondent_is_member=facts["respondent_is_member"],
+        complainant=case.complainant_label,
+        allegations=[
+            AllegationOut(
+                position=a.position,
+                summary=a.summary,
+                provisions=[p.citation for p in a.provisions.all()],
+                determination=a.determination,
+                reasons=a.reasons,
+            )
+            for a in case.allegations.prefetch_related("provisions")
+        ],
+        deadlines=[
+            DeadlineOut(name=d.name, label=d.label, due_on=d.due_on, running=d.running)
+            for d in case.deadlines.all()
+        ],
+        steps=[
+            StepOut(name=t.name, label=t.label, inputs=[i.name for i in t.inputs])
+            for t in procedure.available(case.state, services.roles_on_case(user, case), facts)
+        ],
+    )
+
+
+@staff_router.get(
+    "/bodies/{org}/cases",
+    response={200: list[CaseRowOut], 401: ErrorOut, 403: ErrorOut},
+    summary="List the body's cases (newest first, at most 200)",
+)
+def cases_list(request: HttpRequest, org: str, state: str = "", respondent: str = ""):
+    organization = _body(request, org)
+    cases = Case.objects.filter(organization=organization).exclude(
+        recusals__user=request.api_token.user
+    )
+    if state:
+        cases = cases.filter(state=state)
+    if respondent:
+        cases = cases.filter(respondent_name__icontains=respondent)
+    return [
+        CaseRowOut(
+            reference=c.reference, state=c.state, filed_at=c.filed_at, respondent=c.respondent_name
+        )
+        for c in cases.order_by("-filed_at")[:200]
+    ]
+
+
+@staff_router.get(
+    "/bodies/{org}/cases/{reference}",
+    response={200: CaseOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    summary="Read a case, with the steps open to the token's user",
+)
+def case_read(request: HttpRequest, org: str, reference: str):
+    return _case_out(_staff_case(request, org, reference), request.api_token.user)
+
+
+@staff_router.post(
+    "/bodies/{org}/cases/{reference}/steps",
+    response={
+        200: CaseOut,
+        400: ErrorOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+    },
+    summary="Take a step of the case's procedure",
+    description="Text and choice inputs only (documents through the page). 409 when the case "
+    "changed since `expected_version`.",
+)
+def case_step(request: HttpRequest, org: str, reference: str, payload: StepIn):
+    case = _staff_case(request, org, reference)
+    if case.version != payload.expected_version:
+        raise HttpError(409, f"{case.reference} changed since version {payload.expected_version}")
+    try:
+        case = services.case_step(
+            case=case,
+            step=payload.step,
+            acting_user=request.api_token.user,
+            inputs=payload.inputs,
+            expected_version=payload.expected_version,
+        )
+    except services.CaseRefused as exc:
+        status = 409 if "changed since" in str(exc) else 400
+        raise HttpError(status, str(exc)) from exc
+    return _case_out(case, request.api_token.user)
