@@ -333,11 +333,13 @@ def load_csec(organization: Organization, *, agencies: int = 36) -> str:
         return "CSEC register already loaded"
     rng = random.Random(2001)
     rows = []
+    # Distinct pairs of distinct words: no two demo agencies share a name, and none repeats a word
+    # ("Child Child Child Support Services").
+    words = [w for w in AGENCY_WORDS if w not in ("Child", "Support")]
+    pairs = [(a, b) for a in words for b in words if a != b]
+    rng.shuffle(pairs)
     for n in range(agencies):
-        first, second = (
-            AGENCY_WORDS[n % len(AGENCY_WORDS)],
-            AGENCY_WORDS[(n * 5 + 3) % len(AGENCY_WORDS)],
-        )
+        first, second = pairs[n]
         city, region = CITIES[(n * 3) % len(CITIES)]
         rows.append(
             Agency(
