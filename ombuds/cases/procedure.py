@@ -200,7 +200,7 @@ class Procedure:
         if state not in t.sources:
             where = ", ".join(self.states[s].label for s in t.sources)
             raise ProcedureRefused(
-                f"“{t.label}” cannot be taken while the case is {current.label.lower()}; "
+                f"“{t.label}” cannot be taken while the case is at “{current.label}”; "
                 f"only from: {where}"
             )
         roles = set(roles)

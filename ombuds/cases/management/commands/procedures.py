@@ -37,7 +37,7 @@ class Command(BaseCommand):
             else:
                 self.stdout.write(f"{path}: ok")
         if bad:
+            total = len(options["files"])
             raise CommandError(
-                f"{bad} of {len(options['files'])} procedure file{'s' if bad > 1 else ''} "
-                "cannot be used"
+                f"{bad} of {total} procedure file{'s' if total > 1 else ''} cannot be used"
             )
