@@ -97,11 +97,19 @@ def load_demo() -> tuple[str, str | None, list[str]]:
     done.append(demo_data.load_sanctions(csec))
     from ombuds.cases.models import BodyProcedure
 
+    from ombuds.cases import demo_data as case_demo
+
     for organization, key in ((espcc, "espcc-ethics"), (csec, "csec-article-5")):
         BodyProcedure.objects.get_or_create(
             organization=organization, defaults={"procedure_key": key}
         )
     username, password = _ensure_admin()
+    workers = []
+    for organization in (espcc, csec):
+        workers += case_demo.load_people(organization, password)
+    done.append(case_demo.load_espcc(espcc))
+    done.append(case_demo.load_csec(csec))
+    done.append(f"Case workers (same password as the administrator): {', '.join(workers)}")
     return username, password, done
 
 
