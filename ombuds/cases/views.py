@@ -9,9 +9,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 
-from ombuds.cases import services
+from ombuds.cases import documents, services
 from ombuds.cases.forms import AnswerForm, ComplaintForm, FollowupForm, PartyMessageForm
 from ombuds.cases.models import Case, Document, Message, Notice
+from ombuds.cases.procedure import ProcedureRefused
 from ombuds.register.public import throttle_hit
 from ombuds.register.selectors import organization_get
 
@@ -74,76 +75,100 @@ def _respondent_records(organization, data) -> tuple[object | None, object | Non
     return None, None, ""
 
 
+def _private(response: HttpResponse) -> HttpResponse:
+    """A page that holds a secret (a receipt code, a respondent's personal link): its address is not
+    sent on to other sites, and search engines leave it alone. ("no-referrer" would do too much:
+    the browser would then send its forms with "Origin: null", which the CSRF check refuses.)"""
+    response["Referrer-Policy"] = "same-origin"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+def _rate_limited(request: HttpRequest, organization, throttled) -> HttpResponse:
+    response = render(
+        request,
+        "register/rate_limited.html",
+        {"body": organization, "throttled": throttled},
+        status=429,
+    )
+    response["Retry-After"] = str(throttled.retry_after)
+    return response
+
+
 @csrf_protect
 @never_cache
 def complaint_form(request: HttpRequest, org: str) -> HttpResponse:
     organization = organization_get(org)
     try:
         procedure = services.procedure_of(organization)
-    except services.CaseRefused as exc:
-        return render(
-            request,
-            "cases/closed.html",
-            {"body": organization, "reason": str(exc)},
-            status=404,
-        )
+    except services.CaseRefused:
+        return render(request, "cases/closed.html", {"body": organization}, status=404)
+    posted = request.method == "POST"
     form = ComplaintForm(
-        request.POST or None, request.FILES or None, provisions=_provisions(organization)
+        request.POST if posted else None,
+        request.FILES if posted else None,
+        provisions=_provisions(organization),
     )
-    if request.method == "POST":
+    context = {"body": organization, "form": form, "procedure": procedure}
+    if posted:
         throttled = throttle_hit(request, "complaint")
         if throttled is not None:
+            # The form again, as it was typed (the files apart), with the reason it was not sent.
             response = render(
-                request, "register/rate_limited.html", {"throttled": throttled}, status=429
+                request, "cases/complain.html", {**context, "throttled": throttled}, status=429
             )
             response["Retry-After"] = str(throttled.retry_after)
             return response
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        person, agency, problem = _respondent_records(organization, data)
+        valid = form.is_valid()
+        # Looked up even when something else is wrong, so that every problem is listed at once.
+        person, agency, problem = _respondent_records(organization, form.cleaned_data)
         if problem:
             form.add_error("respondent_number", problem)
-        else:
-            anonymous = data["who"] == "anonymous"
-            complaint = services.Complaint(
-                what_happened=data["what_happened"],
-                respondent_name=data["respondent_name"],
-                respondent_person=person,
-                respondent_agency=agency,
-                respondent_details=data["respondent_details"],
-                anonymous=anonymous,
-                complainant_name=data["complainant_name"],
-                complainant_email=data["complainant_email"],
-                complainant_phone=data["complainant_phone"],
-                complainant_relation=data["complainant_relation"],
-                consent_to_share=data["consent_to_share"] and not anonymous,
-                passphrase=data["passphrase"] if anonymous else "",
-                happened_on=data["happened_on"],
-                happened_until=data["happened_until"],
-                outcome_sought=data["outcome_sought"],
-                provisions=list(data.get("provisions") or []),
-                files=[(f.name, f.read()) for f in data["files"]],
-                channel=Case.Channel.WEB,
-                submission_key=data["submission_key"],
-            )
-            try:
-                filed = services.case_file(organization=organization, complaint=complaint)
-            except services.CaseRefused as exc:
-                for problem in exc.problems:
-                    form.add_error(None, problem)
-            else:
-                if filed.receipt_code:
-                    request.session[f"ombuds:receipt:{filed.case.reference}"] = filed.receipt_code
-                request.session["ombuds:filed"] = filed.case.reference
-                return redirect(
-                    "cases:filed", org=organization.slug, reference=filed.case.reference
-                )
-    return render(
-        request,
-        "cases/complain.html",
-        {"body": organization, "form": form, "procedure": procedure},
-        status=400 if form.errors else 200,
+        if valid and not problem:
+            filed = _file(organization, form, person, agency)
+            if filed is not None:
+                case = filed.case
+                if case.receipt_code and (filed.receipt_code or filed.duplicate):
+                    # Sent twice (a double tap): the second answer may be the one the browser
+                    # shows, so it carries the receipt code too. Only the browser holding the
+                    # form's random submission key can get here.
+                    request.session[f"ombuds:receipt:{case.reference}"] = case.receipt_code
+                request.session["ombuds:filed"] = case.reference
+                return redirect("cases:filed", org=case.organization.slug, reference=case.reference)
+    return render(request, "cases/complain.html", context, status=400 if form.errors else 200)
+
+
+def _file(organization, form: ComplaintForm, person, agency) -> services.Filed | None:
+    """File the complaint the form holds; None, with the service's reasons on the form, if refused."""
+    data = form.cleaned_data
+    anonymous = data["who"] == "anonymous"
+    complaint = services.Complaint(
+        what_happened=data["what_happened"],
+        respondent_name=data["respondent_name"],
+        respondent_person=person,
+        respondent_agency=agency,
+        respondent_details=data["respondent_details"],
+        anonymous=anonymous,
+        complainant_name="" if anonymous else data["complainant_name"],
+        complainant_email="" if anonymous else data["complainant_email"],
+        complainant_phone="" if anonymous else data["complainant_phone"],
+        complainant_relation=data["complainant_relation"],
+        consent_to_share=data["consent_to_share"] and not anonymous,
+        passphrase=data["passphrase"] if anonymous else "",
+        happened_on=data["happened_on"],
+        happened_until=data["happened_until"],
+        outcome_sought=data["outcome_sought"],
+        provisions=list(data.get("provisions") or []),
+        files=data["files"],
+        channel=Case.Channel.WEB,
+        submission_key=data["submission_key"],
     )
+    try:
+        return services.case_file(organization=organization, complaint=complaint)
+    except services.CaseRefused as exc:
+        for problem in exc.problems:
+            form.add_error(None, problem)
+        return None
 
 
 @never_cache
@@ -155,15 +180,17 @@ def complaint_filed(request: HttpRequest, org: str, reference: str) -> HttpRespo
         raise Http404("no complaint filed from this browser under that reference")
     case = get_object_or_404(Case, organization=organization, reference=reference)
     receipt = request.session.pop(f"ombuds:receipt:{reference}", "")
-    return render(
-        request,
-        "cases/filed.html",
-        {
-            "body": organization,
-            "case": case,
-            "receipt": receipt,
-            "procedure": services.procedure_of(case),
-        },
+    return _private(
+        render(
+            request,
+            "cases/filed.html",
+            {
+                "body": organization,
+                "case": case,
+                "receipt": receipt,
+                "procedure": services.procedure_of(case),
+            },
+        )
     )
 
 
@@ -172,74 +199,151 @@ def complaint_filed(request: HttpRequest, org: str, reference: str) -> HttpRespo
 def followup(request: HttpRequest, org: str) -> HttpResponse:
     """An anonymous complainant reads the case's status and exchanges messages with the body."""
     organization = organization_get(org)
-    case = None
-    case_id = request.session.get(FOLLOWUP_SESSION)
-    if case_id:
-        case = Case.objects.filter(pk=case_id, organization=organization).first()
-    form = FollowupForm()
-    message_form = PartyMessageForm()
     if request.method == "POST" and "receipt_code" in request.POST:
-        form = FollowupForm(request.POST)
         throttled = throttle_hit(request, "followup")
         if throttled is not None:
-            response = render(
-                request, "register/rate_limited.html", {"throttled": throttled}, status=429
-            )
-            response["Retry-After"] = str(throttled.retry_after)
-            return response
+            return _rate_limited(request, organization, throttled)
+        form = FollowupForm(request.POST)
         if form.is_valid():
             found = services.followup_case(
                 form.cleaned_data["receipt_code"], form.cleaned_data["passphrase"]
             )
             if found is None or found.organization_id != organization.pk:
+                # One answer for a wrong code, a wrong passphrase or another body's case.
                 form.add_error(None, "That receipt code and passphrase do not match a complaint.")
             else:
                 request.session.cycle_key()
                 request.session[FOLLOWUP_SESSION] = found.pk
+                # Forgotten when the browser closes: a shared phone or computer keeps nothing.
+                request.session.set_expiry(0)
                 return redirect("cases:followup", org=organization.slug)
-        return render(
-            request, "cases/followup_sign_in.html", {"body": organization, "form": form}, status=400
+        return _private(
+            render(
+                request,
+                "cases/followup_sign_in.html",
+                {"body": organization, "form": form},
+                status=400,
+            )
         )
     if request.method == "POST" and request.POST.get("action") == "sign_out":
         request.session.pop(FOLLOWUP_SESSION, None)
         return redirect("cases:followup", org=organization.slug)
+    case = None
+    case_id = request.session.get(FOLLOWUP_SESSION)
+    if case_id:
+        case = (
+            Case.objects.filter(pk=case_id, organization=organization, anonymous=True)
+            .select_related("handler")
+            .first()
+        )
     if case is None:
-        return render(request, "cases/followup_sign_in.html", {"body": organization, "form": form})
-    if request.method == "POST":
-        message_form = PartyMessageForm(request.POST)
-        if message_form.is_valid():
+        return _private(
+            render(
+                request,
+                "cases/followup_sign_in.html",
+                {"body": organization, "form": FollowupForm()},
+            )
+        )
+    message_form = PartyMessageForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and message_form.is_valid():
+        try:
             services.message_post(
                 case=case,
                 audience=Message.Audience.COMPLAINANT,
                 body=message_form.cleaned_data["body"],
-                actor_label="anonymous complainant" if case.anonymous else "complainant",
+                actor_label="anonymous complainant",
                 from_party=True,
             )
+        except services.CaseRefused as exc:
+            message_form.add_error("body", str(exc))
+        else:
             messages.success(request, "Your message was sent.")
             return redirect("cases:followup", org=organization.slug)
     procedure = services.procedure_of(case)
-    return render(
-        request,
-        "cases/followup.html",
-        {
-            "body": organization,
-            "case": case,
-            "state": procedure.state(case.state),
-            "messages_list": case.messages.filter(audience=Message.Audience.COMPLAINANT),
-            "notices": case.notices.filter(recipient_role="complainant").exclude(
-                status=Notice.Status.PENDING
-            ),
-            "form": message_form,
-        },
-        status=400 if message_form.errors else 200,
+    return _private(
+        render(
+            request,
+            "cases/followup.html",
+            {
+                "body": organization,
+                "case": case,
+                "state": procedure.state(case.state),
+                "messages_list": case.messages.filter(
+                    audience=Message.Audience.COMPLAINANT, purged_at__isnull=True
+                ),
+                "notices": case.notices.filter(recipient_role="complainant").exclude(
+                    status=Notice.Status.PENDING
+                ),
+                "form": message_form,
+            },
+            status=400 if message_form.errors else 200,
+        )
     )
+
+
+class _LinkGone(Exception):
+    pass
 
 
 def _respondent_case(token: str) -> Case:
     case = services.respondent_link_case(token)
     if case is None:
-        raise Http404("This link is unknown or has expired. Ask the body for a new one.")
+        raise _LinkGone
     return case
+
+
+def _link_gone(request: HttpRequest) -> HttpResponse:
+    """The one answer for an unknown, expired or revoked link: which it is, is nobody's business."""
+    return _private(render(request, "cases/closed.html", {"link_gone": True}, status=404))
+
+
+# The deadlines a respondent is told about; the body's own (acknowledging, feedback) are not theirs.
+RESPONDENT_DEADLINES = ("answer", "cooperation", "appeal")
+RESPONDENT_VISIBLE = (Document.Visibility.RESPONDENT, Document.Visibility.PARTIES)
+
+
+def _step_inputs(request: HttpRequest, step) -> tuple[dict[str, str], dict[str, tuple[str, bytes]]]:
+    """What the respondent gave for a step's inputs: text, and documents by input name."""
+    inputs, files = {}, {}
+    for i in step.inputs:
+        if i.kind == "document":
+            upload = request.FILES.get(i.name)
+            if upload is not None:
+                if upload.size > documents.MAX_BYTES:
+                    raise services.CaseRefused(
+                        f"{upload.name} is larger than {documents.MAX_BYTES // (1024 * 1024)} MB"
+                    )
+                files[i.name] = (upload.name, upload.read())
+        elif i.name in request.POST:
+            inputs[i.name] = request.POST[i.name]
+    return inputs, files
+
+
+def _step_forms(steps, given: dict[str, str], error: str) -> list[dict]:
+    """The steps open to the respondent, each with its fields; the one just refused keeps what was
+    typed, and the reason."""
+    forms = []
+    for step in steps:
+        mine = given.get("name") == step.name
+        fields = [
+            {
+                "input": i,
+                "id": f"step-{step.name}-{i.name}",
+                "value": given.get(i.name, "") if mine else "",
+            }
+            for i in step.inputs
+        ]
+        forms.append(
+            {
+                "step": step,
+                "fields": fields,
+                "error": error if mine else "",
+                "files": any(i.kind == "document" for i in step.inputs),
+            }
+        )
+    if error and not any(f["error"] for f in forms):
+        forms.insert(0, {"step": None, "fields": [], "error": error, "files": False})
+    return forms
 
 
 @csrf_protect
@@ -247,27 +351,33 @@ def _respondent_case(token: str) -> Case:
 def respondent_case(request: HttpRequest, token: str) -> HttpResponse:
     """What the respondent may see and do: the allegations with their provisions, the deadlines,
     messages with them, their documents; answer, upload, and the steps the procedure gives them.
-    Never the complainant's identity without consent, nor internal notes."""
-    case = _respondent_case(token)
+    Never the complainant's identity without consent, nor internal notes or documents."""
+    try:
+        case = _respondent_case(token)
+    except _LinkGone:
+        return _link_gone(request)
     procedure = services.procedure_of(case)
+    steps = procedure.available(case.state, {"respondent"}, services.facts(case))
     form = AnswerForm()
-    step_error = ""
+    step_error, step_given = "", {}
     if request.method == "POST" and request.POST.get("step"):
-        step = request.POST["step"]
+        name = request.POST["step"]
+        step_given = {"name": name}
         try:
+            step = next((s for s in steps if s.name == name), None) or procedure.transition(name)
+            inputs, files = _step_inputs(request, step)
+            step_given.update(inputs)
+            version = request.POST.get("version", "")
             services.case_step(
                 case=case,
-                step=step,
+                step=name,
                 roles={"respondent"},
                 actor_label="respondent (link)",
-                inputs={
-                    k: v
-                    for k, v in request.POST.items()
-                    if k not in ("csrfmiddlewaretoken", "step")
-                },
-                expected_version=int(request.POST.get("version") or 0) or None,
+                inputs=inputs,
+                files=files,
+                expected_version=int(version) if version.isdigit() else None,
             )
-        except (services.CaseRefused, ValueError) as exc:
+        except (services.CaseRefused, ProcedureRefused) as exc:
             step_error = str(exc)
         else:
             messages.success(request, "Done: the body has been told.")
@@ -277,48 +387,55 @@ def respondent_case(request: HttpRequest, token: str) -> HttpResponse:
         if form.is_valid():
             try:
                 services.respondent_answer(
-                    case=case,
-                    body=form.cleaned_data["body"],
-                    files=[(f.name, f.read()) for f in form.cleaned_data["files"]],
+                    case=case, body=form.cleaned_data["body"], files=form.cleaned_data["files"]
                 )
             except services.CaseRefused as exc:
                 form.add_error(None, str(exc))
             else:
                 messages.success(request, "Your answer was sent.")
                 return redirect("cases:respondent", token=token)
-    steps = procedure.available(case.state, {"respondent"}, services.facts(case))
-    return render(
-        request,
-        "cases/respondent.html",
-        {
-            "body": case.organization,
-            "case": case,
-            "token": token,
-            "state": procedure.state(case.state),
-            "allegations": case.allegations.prefetch_related("provisions"),
-            "deadlines": case.deadlines.filter(met_at__isnull=True, expired_at__isnull=True),
-            "messages_list": case.messages.filter(audience=Message.Audience.RESPONDENT),
-            "documents": case.documents.filter(
-                visibility__in=[Document.Visibility.RESPONDENT, Document.Visibility.PARTIES],
-                purged_at__isnull=True,
-            ),
-            "steps": steps,
-            "step_error": step_error,
-            "form": form,
-            "show_complainant": case.consent_to_share,
-        },
-        status=400 if (form.errors or step_error) else 200,
+    state = procedure.state(case.state)
+    return _private(
+        render(
+            request,
+            "cases/respondent.html",
+            {
+                "body": case.organization,
+                "case": case,
+                "token": token,
+                "state": state,
+                "allegations": case.allegations.prefetch_related("provisions"),
+                "deadlines": case.deadlines.filter(
+                    name__in=RESPONDENT_DEADLINES, met_at__isnull=True, expired_at__isnull=True
+                ),
+                "messages_list": case.messages.filter(
+                    audience=Message.Audience.RESPONDENT, purged_at__isnull=True
+                ),
+                "documents": case.documents.filter(
+                    visibility__in=RESPONDENT_VISIBLE, purged_at__isnull=True
+                ),
+                "steps": _step_forms(steps, step_given, step_error),
+                "step_error": step_error,
+                "form": form,
+                "can_answer": not state.final,
+                "show_complainant": case.consent_to_share and not case.anonymous,
+            },
+            status=400 if (form.errors or step_error) else 200,
+        )
     )
 
 
 @never_cache
-def respondent_document(request: HttpRequest, token: str, doc: str) -> FileResponse:
-    case = _respondent_case(token)
+def respondent_document(request: HttpRequest, token: str, doc: str) -> HttpResponse:
+    try:
+        case = _respondent_case(token)
+    except _LinkGone:
+        return _link_gone(request)
     document = get_object_or_404(
         Document,
         case=case,
         token=doc,
-        visibility__in=[Document.Visibility.RESPONDENT, Document.Visibility.PARTIES],
+        visibility__in=RESPONDENT_VISIBLE,
         purged_at__isnull=True,
     )
     services.document_viewed(document=document, viewer_label="respondent (link)")
@@ -334,4 +451,7 @@ def _file_response(document: Document) -> FileResponse:
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
+    # Whatever the file holds, it is never run as a page of this site.
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    response["Referrer-Policy"] = "no-referrer"
     return response

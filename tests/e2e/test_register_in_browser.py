@@ -23,7 +23,9 @@ def demo():
 
 def test_the_public_finds_a_suspended_credential_and_its_public_sanction(page, live_server, demo):
     sanction = (
-        Sanction.objects.filter(publication="public", credential__status="suspended")
+        Sanction.objects.filter(
+            publication="public", credential__status="suspended", source="historical"
+        )
         .select_related("credential__holder")
         .first()
     )
