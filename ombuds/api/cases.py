@@ -2,15 +2,21 @@
 passphrase), and, for staff with a token for the body, reading cases and taking procedure steps.
 Every endpoint calls the same services as the pages (`ombuds.cases.services`).
 
-Errors are JSON `{"detail": "..."}`: 400 when the request is refused (the reason), 404 when the body
-has no such case (or the token's user is recused from it), 409 when the case changed since the
-caller read it (`expected_version`), 429 when rate-limited, 401/403 for tokens as in the register.
+Errors are JSON `{"detail": "..."}`: 400 when the request is refused (every reason at once), 404
+when the body takes no complaints through Ombuds or has no such case (or the token's user is recused
+from it: a recused person is not told the case exists), 409 when the case changed since the caller
+read it (`expected_version`), 429 with Retry-After when rate-limited
+(``OMBUDS_COMPLAINTS_PER_HOUR``, ``OMBUDS_FOLLOWUP_ATTEMPTS_PER_HOUR``), 401/403 for tokens as in
+the register. Tokens are made for a body's administrators and staff only
+(`ombuds.register.tokens`), so the staff endpoints act with their roles.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
@@ -105,9 +111,15 @@ def complaint_file(request: HttpRequest, response: HttpResponse, org: str, paylo
     from ombuds.codes.selectors import current_version
 
     organization = _organization(org)
+    try:
+        services.procedure_of(organization)
+    except services.CaseRefused as exc:
+        raise HttpError(404, str(exc)) from exc
     throttled = public.throttle_hit(request, "complaint")
     if throttled is not None:
         return _throttled(response, throttled)
+    # What the request itself gets wrong, every problem at once; the service checks the rest.
+    problems = []
     person, agency, problem = _respondent_records(
         organization,
         {
@@ -117,7 +129,12 @@ def complaint_file(request: HttpRequest, response: HttpResponse, org: str, paylo
         },
     )
     if problem:
-        raise HttpError(400, problem)
+        problems.append(problem)
+    if payload.complainant_email.strip() and not payload.anonymous:
+        try:
+            validate_email(payload.complainant_email.strip())
+        except ValidationError:
+            problems.append(f"{payload.complainant_email!r} is not an email address.")
     provisions = []
     if payload.provisions:
         version = current_version(organization)
@@ -127,8 +144,12 @@ def complaint_file(request: HttpRequest, response: HttpResponse, org: str, paylo
         }
         unknown = [c for c in payload.provisions if c not in found]
         if unknown:
-            raise HttpError(400, f"not in the code in force: {', '.join(unknown)}")
-        provisions = [found[c] for c in payload.provisions]
+            problems.append(f"Not in the code in force: {', '.join(unknown)}.")
+        provisions = list(
+            {found[c].pk: found[c] for c in payload.provisions if c in found}.values()
+        )
+    if problems:
+        raise HttpError(400, " ".join(problems))
     try:
         filed = services.case_file(
             organization=organization,
@@ -154,7 +175,7 @@ def complaint_file(request: HttpRequest, response: HttpResponse, org: str, paylo
             ),
         )
     except services.CaseRefused as exc:
-        raise HttpError(400, str(exc)) from exc
+        raise HttpError(400, " ".join(exc.problems)) from exc
     out = FiledOut(
         reference=filed.case.reference, receipt_code=filed.receipt_code, duplicate=filed.duplicate
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils import timezone
 
 from ombuds.cases import documents
 from ombuds.cases.models import Allegation, Case, Document, Message
@@ -38,6 +39,16 @@ class StepForm(forms.Form):
                 field = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), **common)
             self.fields[i.name] = field
 
+    def clean(self):
+        data = super().clean()
+        for i in self.transition.inputs:
+            if i.kind == "document" and data.get(i.name) is not None:
+                try:
+                    _checked_upload(data[i.name])
+                except forms.ValidationError as exc:
+                    self.add_error(i.name, exc)
+        return data
+
     def inputs_and_files(self) -> tuple[dict, dict]:
         inputs, files = {}, {}
         for i in self.transition.inputs:
@@ -51,6 +62,9 @@ class StepForm(forms.Form):
 
 
 class DeterminationForm(forms.Form):
+    """One allegation's determination; each allegation has its own form (prefix ``d<position>``),
+    so that an error shows next to the allegation it concerns."""
+
     version = forms.IntegerField(widget=forms.HiddenInput)
     allegation = forms.IntegerField(widget=forms.HiddenInput)
     determination = forms.ChoiceField(
@@ -60,8 +74,20 @@ class DeterminationForm(forms.Form):
             (Allegation.Determination.NOT_UPHELD, "Not upheld"),
         ],
         widget=forms.RadioSelect,
+        error_messages={"required": "Choose upheld or not upheld."},
     )
-    reasons = forms.CharField(label="Reasons", widget=forms.Textarea(attrs={"rows": 3}))
+    reasons = forms.CharField(
+        label="Reasons",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Give the reasons for the determination."},
+    )
+
+    def __init__(self, *args, position: int, **kwargs):
+        kwargs.setdefault("prefix", f"d{position}")
+        kwargs.setdefault("initial", {})
+        kwargs["initial"] = {**kwargs["initial"], "allegation": position}
+        super().__init__(*args, **kwargs)
+        self.position = position
 
 
 class AllegationForm(forms.Form):
@@ -146,12 +172,44 @@ class StaffMessageForm(forms.Form):
         choices=Message.Audience.choices,
         widget=forms.RadioSelect,
         initial=Message.Audience.INTERNAL,
+        help_text="An internal note is never shown to the complainant or the respondent.",
     )
-    body = forms.CharField(label="Message", widget=forms.Textarea(attrs={"rows": 4}))
+    body = forms.CharField(
+        label="Message",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=20000,
+        error_messages={"required": "Write the note or message."},
+    )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, respondent_reachable: bool = True, **kwargs):
         kwargs.setdefault("prefix", "message")
         super().__init__(*args, **kwargs)
+        if not respondent_reachable:
+            # Before the respondent is notified, a message would tell them of the complaint early.
+            self.fields["audience"].choices = [
+                (value, label)
+                for value, label in Message.Audience.choices
+                if value != Message.Audience.RESPONDENT
+            ]
+
+
+def _checked_upload(upload):
+    """The upload, when its content is one of the formats taken and matches its name; otherwise a
+    ValidationError saying why (by its first bytes, not the name or type the browser gave)."""
+    if upload is None:
+        return upload
+    if upload.size > documents.MAX_BYTES:
+        raise forms.ValidationError(
+            f"{upload.name} is larger than {documents.MAX_BYTES // (1024 * 1024)} MB."
+        )
+    data = upload.read()
+    upload.seek(0)
+    try:
+        documents.check_upload(upload.name, data)
+    except documents.UploadRefused as exc:
+        text = str(exc)
+        raise forms.ValidationError(f"{text[:1].upper()}{text[1:]}.") from exc
+    return upload
 
 
 class DocumentForm(forms.Form):
@@ -159,8 +217,15 @@ class DocumentForm(forms.Form):
         label="Document",
         widget=forms.ClearableFileInput(attrs={"accept": documents.ACCEPT_ATTRIBUTE}),
         help_text=f"{documents.ACCEPTED}, up to {documents.MAX_BYTES // (1024 * 1024)} MB.",
+        error_messages={"required": "Choose the file to add."},
     )
-    kind = forms.CharField(label="What it is", max_length=30, initial="evidence")
+    kind = forms.CharField(
+        label="What it is",
+        max_length=30,
+        initial="evidence",
+        help_text="For example evidence, answer, report, letter.",
+        error_messages={"required": "Say what the document is."},
+    )
     visibility = forms.ChoiceField(
         label="Who may see it",
         choices=Document.Visibility.choices,
@@ -172,10 +237,21 @@ class DocumentForm(forms.Form):
         kwargs.setdefault("prefix", "document")
         super().__init__(*args, **kwargs)
 
+    def clean_file(self):
+        return _checked_upload(self.cleaned_data.get("file"))
+
 
 class RecusalForm(forms.Form):
-    user = forms.ModelChoiceField(queryset=None, label="Who is recused")
-    reason = forms.CharField(label="Why", widget=forms.Textarea(attrs={"rows": 2}))
+    user = forms.ModelChoiceField(
+        queryset=None,
+        label="Who is recused",
+        error_messages={"required": "Choose who is recused."},
+    )
+    reason = forms.CharField(
+        label="Why",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Say why they are recused."},
+    )
 
     def __init__(self, *args, users, **kwargs):
         kwargs.setdefault("prefix", "recusal")
@@ -184,7 +260,8 @@ class RecusalForm(forms.Form):
 
 
 class StaffComplaintForm(forms.Form):
-    """A complaint received by phone, letter, in person or by email, entered by staff."""
+    """A complaint received by phone, letter, in person or by email, entered by staff. The form
+    checks what staff can correct on the page, every problem at once; the service checks again."""
 
     channel = forms.ChoiceField(
         label="Received by",
@@ -194,25 +271,53 @@ class StaffComplaintForm(forms.Form):
             if c not in (Case.Channel.WEB, Case.Channel.STAFF)
         ],
         widget=forms.RadioSelect,
+        error_messages={"required": "Say how the complaint was received."},
     )
-    anonymous = forms.BooleanField(label="The complainant wishes to stay anonymous", required=False)
+    anonymous = forms.BooleanField(
+        label="The complainant wishes to stay anonymous",
+        required=False,
+        help_text="They get a receipt code and a passphrase, shown once when the case is opened, "
+        "to follow the complaint without giving their name.",
+    )
     complainant_name = forms.CharField(label="Complainant's name", max_length=200, required=False)
     complainant_email = forms.EmailField(label="Complainant's email", required=False)
     complainant_phone = forms.CharField(label="Complainant's phone", max_length=50, required=False)
     complainant_relation = forms.ChoiceField(
-        label="Relation to the respondent", choices=Case.Relation.choices
+        label="Relation to the respondent",
+        choices=Case.Relation.choices,
+        error_messages={"required": "Say how the complainant relates to the respondent."},
     )
     consent_to_share = forms.BooleanField(
         label="The complainant agrees that the respondent may learn who they are", required=False
     )
-    respondent_name = forms.CharField(label="Respondent", max_length=300)
+    respondent_name = forms.CharField(
+        label="Respondent",
+        max_length=300,
+        error_messages={"required": "Say who the complaint is about."},
+    )
     respondent_number = forms.CharField(
         label="Respondent's credential or membership number", max_length=50, required=False
     )
     respondent_email = forms.EmailField(label="Respondent's email", required=False)
-    what_happened = forms.CharField(label="What happened", widget=forms.Textarea(attrs={"rows": 6}))
+    respondent_details = forms.CharField(
+        label="Anything else that identifies the respondent",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    what_happened = forms.CharField(
+        label="What happened",
+        widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=20000,
+        error_messages={"required": "Say what happened."},
+    )
     happened_on = forms.DateField(
         label="When it happened", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    outcome_sought = forms.CharField(
+        label="What the complainant would like to happen",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
     )
     provisions = forms.ModelMultipleChoiceField(
         queryset=None, required=False, label="Provisions", widget=forms.CheckboxSelectMultiple
@@ -224,3 +329,24 @@ class StaffComplaintForm(forms.Form):
         self.fields["provisions"].label_from_instance = lambda p: (
             f"{p.citation} {(p.full_text or p.text)[:100]}"
         )
+
+    def clean_happened_on(self):
+        day = self.cleaned_data["happened_on"]
+        if day and day > timezone.localdate():
+            raise forms.ValidationError("The date it happened cannot be in the future.")
+        return day
+
+    def clean(self):
+        data = super().clean()
+        if data.get("anonymous"):
+            if data.get("consent_to_share"):
+                self.add_error(
+                    "consent_to_share",
+                    "An anonymous complaint cannot share the complainant's identity.",
+                )
+        elif not (data.get("complainant_name") or "").strip():
+            self.add_error(
+                "complainant_name",
+                "Give the complainant's name, or tick that they wish to stay anonymous.",
+            )
+        return data

@@ -95,9 +95,8 @@ def load_demo() -> tuple[str, str | None, list[str]]:
     demo_data.load_profile(csec)
     done.append(demo_data.load_sanctions(espcc))
     done.append(demo_data.load_sanctions(csec))
-    from ombuds.cases.models import BodyProcedure
-
     from ombuds.cases import demo_data as case_demo
+    from ombuds.cases.models import BodyProcedure
 
     for organization, key in ((espcc, "espcc-ethics"), (csec, "csec-article-5")):
         BodyProcedure.objects.get_or_create(

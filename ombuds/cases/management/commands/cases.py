@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -19,7 +20,9 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="action", required=True)
         listing = sub.add_parser("list", help="a body's cases, newest first")
         listing.add_argument("--org", required=True)
-        listing.add_argument("--state", default="")
+        listing.add_argument(
+            "--state", default="", help="a state of the body's procedure, or 'open'"
+        )
         show = sub.add_parser("show", help="one case: state, allegations, deadlines, steps")
         show.add_argument("reference")
         show.add_argument("--as", dest="username", help="list the steps open to this user")
@@ -31,6 +34,19 @@ class Command(BaseCommand):
         step.add_argument(
             "--input", action="append", default=[], metavar="NAME=VALUE", help="a text input"
         )
+        step.add_argument(
+            "--file",
+            action="append",
+            default=[],
+            metavar="NAME=PATH",
+            help="a document input (such as efforts_proof=proof.pdf)",
+        )
+        step.add_argument(
+            "--expected-version",
+            type=int,
+            default=None,
+            help="refuse if the case changed since this version (see `show`)",
+        )
         sub.add_parser(
             "tick",
             help="deadlines passed (their expiry steps), reminders due, notices to retry; daily",
@@ -40,10 +56,26 @@ class Command(BaseCommand):
         getattr(self, f"handle_{action}")(**options)
 
     def handle_list(self, *, org: str, state: str, **_: Any) -> None:
-        cases = Case.objects.filter(organization__slug=org).order_by("-filed_at")
-        if not Case.objects.filter(organization__slug=org).exists() and not _body_exists(org):
+        from ombuds.cases.models import BodyProcedure
+        from ombuds.register.models import Organization
+
+        organization = Organization.objects.filter(slug=org).first()
+        if organization is None:
             raise CommandError(f"no body {org!r}")
-        if state:
+        cases = Case.objects.filter(organization=organization).order_by("-filed_at", "-pk")
+        if state == "open":
+            cases = cases.filter(closed_at__isnull=True)
+        elif state:
+            chosen = BodyProcedure.objects.filter(organization=organization).first()
+            known = set(cases.values_list("state", flat=True).distinct())
+            if chosen is not None:
+                procedure = services.procedure_of(Case(procedure_key=chosen.procedure_key))
+                known |= set(procedure.states)
+            if state not in known:
+                raise CommandError(
+                    f"no state {state!r} in {organization.short_name}'s procedure "
+                    f"(states: open, {', '.join(sorted(known)) or 'none'})"
+                )
             cases = cases.filter(state=state)
         for case in cases.iterator():
             self.stdout.write(
@@ -93,34 +125,54 @@ class Command(BaseCommand):
             self.stdout.write("steps open: " + (", ".join(data["steps"]) or "none"))
 
     def handle_step(
-        self, *, reference: str, step: str, username: str, input: list[str], **_: Any
+        self,
+        *,
+        reference: str,
+        step: str,
+        username: str,
+        input: list[str],
+        file: list[str],
+        expected_version: int | None,
+        **_: Any,
     ) -> None:
         case = _case(reference)
+        user = _user(username)
         inputs = {}
         for item in input:
             name, sep, value = item.partition("=")
-            if not sep:
+            if not sep or not name.strip():
                 raise CommandError(f"--input {item!r}: write NAME=VALUE")
             inputs[name.strip()] = value
+        files = {}
+        for item in file:
+            name, sep, value = item.partition("=")
+            if not sep or not name.strip() or not value:
+                raise CommandError(f"--file {item!r}: write NAME=PATH")
+            path = Path(value)
+            try:
+                files[name.strip()] = (path.name, path.read_bytes())
+            except OSError as exc:
+                raise CommandError(f"--file {item!r}: cannot read it ({exc.strerror})") from exc
         try:
             case = services.case_step(
-                case=case, step=step, acting_user=_user(username), inputs=inputs
+                case=case,
+                step=step,
+                acting_user=user,
+                inputs=inputs,
+                files=files,
+                expected_version=expected_version,
             )
         except services.CaseRefused as exc:
-            raise CommandError(f"{reference}: {exc}") from exc
+            raise CommandError(
+                f"{reference}: {' '.join(_one_line(p) for p in exc.problems)}"
+            ) from exc
         label = services.procedure_of(case).state(case.state).label
-        self.stdout.write(f"{case.reference}: now {label}")
+        self.stdout.write(f"{case.reference}: now {label} (version {case.version})")
 
     def handle_tick(self, **_: Any) -> None:
         counts = services.deadlines_tick()
         counts["notices sent on retry"] = services.notices_retry()
         self.stdout.write(", ".join(f"{name}: {n}" for name, n in counts.items()))
-
-
-def _body_exists(slug: str) -> bool:
-    from ombuds.register.models import Organization
-
-    return Organization.objects.filter(slug=slug).exists()
 
 
 def _case(reference: str) -> Case:
@@ -135,6 +187,10 @@ def _user(username: str):
     if user is None:
         raise CommandError(f"no user {username!r}")
     return user
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
 
 
 def _json(data: dict) -> str:
