@@ -182,6 +182,11 @@ OMBUDS_REGISTER_SEARCH_LIMIT = envint("OMBUDS_REGISTER_SEARCH_LIMIT", 20)
 OMBUDS_REGISTER_SEARCHES_PER_MINUTE = envint("OMBUDS_REGISTER_SEARCHES_PER_MINUTE", 30)
 OMBUDS_REGISTER_LOOKUPS_PER_MINUTE = envint("OMBUDS_REGISTER_LOOKUPS_PER_MINUTE", 60)
 OMBUDS_REGISTER_BULK_UPLOADS_PER_HOUR = envint("OMBUDS_REGISTER_BULK_UPLOADS_PER_HOUR", 10)
+# Cases: complaints filed per client, and anonymous follow-up sign-in attempts (passphrase guessing).
+OMBUDS_COMPLAINTS_PER_HOUR = envint("OMBUDS_COMPLAINTS_PER_HOUR", 20)
+OMBUDS_FOLLOWUP_ATTEMPTS_PER_HOUR = envint("OMBUDS_FOLLOWUP_ATTEMPTS_PER_HOUR", 10)
+# The site's address, for links in notices (a respondent's personal link).
+OMBUDS_BASE_URL = envstr("OMBUDS_BASE_URL", "http://127.0.0.1:8000")
 OMBUDS_REGISTER_BULK_MAX_ROWS = envint("OMBUDS_REGISTER_BULK_MAX_ROWS", 500)
 OMBUDS_REGISTER_BULK_MAX_BYTES = envint("OMBUDS_REGISTER_BULK_MAX_BYTES", 256 * 1024)
 # How many reverse proxies in front of Ombuds append to X-Forwarded-For (0: use the socket address).
