@@ -406,6 +406,6 @@ def case_step(request: HttpRequest, org: str, reference: str, payload: StepIn):
             expected_version=payload.expected_version,
         )
     except services.CaseRefused as exc:
-        status = 409 if "changed since" in str(exc) else 400
+        status = 409 if isinstance(exc, services.CaseChanged) else 400
         raise HttpError(status, str(exc)) from exc
     return _case_out(case, request.api_token.user)

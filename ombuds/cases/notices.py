@@ -34,6 +34,11 @@ DEFAULTS: dict[str, tuple[str, str]] = {
         "Your complaint {{ case.reference }} about {{ case.respondent_name }} has been dismissed "
         "({{ inputs.ground }}).\n\n{{ inputs.reasons }}",
     ),
+    "dismissal_respondent": (
+        "The complaint {{ case.reference }} has been dismissed",
+        "The complaint {{ case.reference }} about {{ case.respondent_name }} has been dismissed "
+        "({{ inputs.ground }}). No further action will be taken on it.",
+    ),
     "efforts_request": (
         "Your complaint {{ case.reference }}: proof of efforts to resolve it",
         "Before {{ case.respondent_name }} is notified of your complaint {{ case.reference }}, our "
@@ -157,12 +162,13 @@ def render(
     procedure = procedure_of(case)
     choice = SanctionChoice.objects.filter(case=case).first()
     running = list(case.deadlines.filter(met_at__isnull=True, expired_at__isnull=True))
+    show_complainant = recipient_role != "respondent" or case.consent_to_share
     url = ""
     if respondent_token:
         url = base_url() + reverse("cases:respondent", kwargs={"token": respondent_token})
     context = Context(
         {
-            "case": case,
+            "case": case if show_complainant else _WithoutComplainant(case),
             "body": case.organization,
             "procedure": procedure,
             "state": procedure.state(case.state),
@@ -175,7 +181,7 @@ def render(
             "handler": case.handler.get_full_name() or case.handler.get_username()
             if case.handler_id
             else f"the {case.organization.short_name} ethics committee",
-            "show_complainant": recipient_role != "respondent" or case.consent_to_share,
+            "show_complainant": show_complainant,
             "respondent_url": url,
             "link_days": LINK_DAYS,
         },
@@ -184,6 +190,35 @@ def render(
     subject = " ".join(Template(subject_text).render(context).split())[:300]
     body = Template(body_text + SIGNATURE).render(context).strip() + "\n"
     return subject, body
+
+
+class _WithoutComplainant:
+    """The case as a notice to the respondent shows it when the complainant has not consented: who
+    they are and how to reach them read as blank, so that a body's own wording of a notice cannot
+    reveal them by naming the case's fields."""
+
+    HIDDEN = {
+        "complainant_name": "",
+        "complainant_email": "",
+        "complainant_phone": "",
+        "complainant_label": "The complainant",
+        "receipt_code": "",
+        "passphrase_hash": "",
+        "created_by": None,
+    }
+
+    def __init__(self, case: Case):
+        self._case = case
+
+    def __getattr__(self, name: str):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        if name in self.HIDDEN:
+            return self.HIDDEN[name]
+        return getattr(self._case, name)
+
+    def __str__(self) -> str:
+        return str(self._case)
 
 
 def _sanction_view(choice) -> dict | None:

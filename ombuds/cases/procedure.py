@@ -37,7 +37,8 @@ FACTS: dict[str, str] = {
     "complainant_named": "the complainant gave their name (not anonymous)",
     "all_determined": "every allegation has a determination",
     "any_upheld": "at least one allegation was upheld",
-    "sanction_chosen": "a sanction has been chosen",
+    "sanction_chosen": "a sanction has been chosen and not yet imposed",
+    "respondent_notified": "the respondent has been told of the complaint (a notice with their link)",
     "respondent_answered": "the respondent has answered",
     "acknowledged": "the complainant was sent an acknowledgement",
 }

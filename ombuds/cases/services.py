@@ -11,12 +11,15 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.hashers import check_password, make_password
+from django.contrib.auth.hashers import Argon2PasswordHasher, check_password
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -44,6 +47,7 @@ from ombuds.cases.procedure import (
     Transition,
     shipped,
 )
+from ombuds.cases.procedure import SYSTEM as SYSTEM_ROLE
 from ombuds.register.lifecycle import TransitionRefused
 from ombuds.register.models import (
     Agency,
@@ -64,6 +68,10 @@ class CaseRefused(Exception):
         super().__init__("; ".join(self.problems))
 
 
+class CaseChanged(CaseRefused):
+    """The case changed since the person read it (their page or their ``expected_version``)."""
+
+
 # --- procedures -----------------------------------------------------------------------------------
 
 
@@ -72,13 +80,15 @@ def _procedures() -> dict[str, Procedure]:
     return shipped()
 
 
-def procedure_of(case_or_org: Case | Organization) -> Procedure:
-    """The procedure a case follows (the one it was filed under), or a body's current one."""
+def procedure_of(case_or_org: Case | Organization, *, public: bool = True) -> Procedure:
+    """The procedure a case follows (the one it was filed under), or a body's current one. With
+    ``public`` (the public form and API), a body whose complaint form is closed has none; its own
+    people still enter and work cases (``public=False``)."""
     if isinstance(case_or_org, Case):
         key = case_or_org.procedure_key
     else:
         chosen = BodyProcedure.objects.filter(organization=case_or_org).first()
-        if chosen is None or not chosen.taking_complaints:
+        if chosen is None or (public and not chosen.taking_complaints):
             raise CaseRefused(f"{case_or_org.name} does not take complaints through Ombuds")
         key = chosen.procedure_key
     try:
@@ -151,9 +161,11 @@ def facts(case: Case) -> dict[str, bool]:
         "all_determined": bool(determinations)
         and Allegation.Determination.PENDING not in determinations,
         "any_upheld": Allegation.Determination.UPHELD in determinations,
-        "sanction_chosen": SanctionChoice.objects.filter(case=case).exists(),
+        # A choice already imposed (before an appeal sent the case back) is not one to impose.
+        "sanction_chosen": SanctionChoice.objects.filter(case=case, sanction__isnull=True).exists(),
         "respondent_answered": case.respondent_answered_at is not None,
         "acknowledged": case.acknowledged_at is not None,
+        "respondent_notified": _respondent_notified(case),
     }
 
 
@@ -252,7 +264,7 @@ def _problems(organization: Organization, c: Complaint) -> list[str]:
         try:
             uploads.check_upload(name, data)
         except uploads.UploadRefused as exc:
-            problems.append(f"{str(exc)[0].upper()}{str(exc)[1:]}.")
+            problems.append(f"{exc}.")  # it starts with the file's name, as the person named it
     return problems
 
 
@@ -264,9 +276,40 @@ def _next_reference(organization: Organization, year: int) -> str:
     return f"{prefix}-{year}-{counter.last:04d}"
 
 
+def _respondent_contact(c: Complaint) -> tuple[str, str]:
+    """The respondent's email and details as kept on the case. For a respondent in the register the
+    register's address is the one used: the address a complainant typed is kept in the details only,
+    so that a complainant cannot have the respondent's personal link sent to themselves."""
+    typed, details = c.respondent_email.strip(), c.respondent_details.strip()
+    record = c.respondent_person or c.respondent_agency
+    if record is None:
+        return typed, details
+    registered = (record.email or "").strip()
+    if typed and typed.lower() != registered.lower():
+        details = f"{details}\n\nEmail given by the complainant: {typed}".strip()
+    return registered, details
+
+
 def _receipt_code() -> str:
     raw = "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(12))
     return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
+
+
+# The passphrase is the only thing between a stranger and an anonymous complainant's case: it is
+# always hashed with Argon2, whatever PASSWORD_HASHERS says for accounts.
+_PASSPHRASE_HASHER = Argon2PasswordHasher()
+
+
+def _passphrase_hash(passphrase: str) -> str:
+    """The passphrase hashed with Argon2 and its own salt."""
+    return _PASSPHRASE_HASHER.encode(passphrase, _PASSPHRASE_HASHER.salt())
+
+
+def _passphrase_matches(passphrase: str, encoded: str) -> bool:
+    """Whether the passphrase is the one hashed (in constant time)."""
+    if encoded.startswith(f"{_PASSPHRASE_HASHER.algorithm}$"):
+        return _PASSPHRASE_HASHER.verify(passphrase, encoded)
+    return bool(encoded) and check_password(passphrase, encoded)  # hashed before Argon2 was forced
 
 
 def case_file(
@@ -288,7 +331,7 @@ def case_file(
     key = complaint.submission_key.strip()[:64] or None
     if key and (existing := Case.objects.filter(submission_key=key).first()):
         return Filed(existing, duplicate=True)
-    procedure = procedure_of(organization)
+    procedure = procedure_of(organization, public=complaint.channel == Case.Channel.WEB)
     problems = _problems(organization, complaint)
     version = current_version(organization)
     for provision in complaint.provisions:
@@ -298,9 +341,10 @@ def case_file(
         raise CaseRefused(problems)
     now = timezone.now()
     respondent = complaint.respondent_person or complaint.respondent_agency
+    respondent_email, respondent_details = _respondent_contact(complaint)
     receipt = _receipt_code() if complaint.anonymous else ""
     try:
-        with transaction.atomic():
+        with _files_removed_on_failure(), transaction.atomic():
             case = Case.objects.create(
                 organization=organization,
                 reference=_next_reference(organization, timezone.localdate().year),
@@ -320,14 +364,14 @@ def case_file(
                 complainant_relation=complaint.complainant_relation,
                 consent_to_share=complaint.consent_to_share and not complaint.anonymous,
                 receipt_code=receipt or None,
-                passphrase_hash=make_password(complaint.passphrase) if complaint.anonymous else "",
+                passphrase_hash=_passphrase_hash(complaint.passphrase)
+                if complaint.anonymous
+                else "",
                 respondent_person=complaint.respondent_person,
                 respondent_agency=complaint.respondent_agency,
                 respondent_name=(complaint.respondent_name.strip() or str(respondent))[:300],
-                respondent_email=complaint.respondent_email.strip()
-                or getattr(respondent, "email", "")
-                or "",
-                respondent_details=complaint.respondent_details.strip(),
+                respondent_email=respondent_email,
+                respondent_details=respondent_details,
                 what_happened=complaint.what_happened.strip(),
                 happened_on=complaint.happened_on,
                 happened_until=complaint.happened_until,
@@ -392,9 +436,9 @@ def followup_case(receipt_code: str, passphrase: str) -> Case | None:
     formatted = f"{code[:4]}-{code[4:8]}-{code[8:]}" if len(code) == 12 else ""
     case = Case.objects.filter(receipt_code=formatted).first() if formatted else None
     if case is None:
-        make_password(passphrase)  # spend the same time as a real check
+        _passphrase_hash(passphrase)  # spend the same time as a real check
         return None
-    return case if check_password(passphrase, case.passphrase_hash) else None
+    return case if _passphrase_matches(passphrase, case.passphrase_hash) else None
 
 
 # --- the procedure's steps ------------------------------------------------------------------------
@@ -403,7 +447,7 @@ def followup_case(receipt_code: str, passphrase: str) -> Case | None:
 def _lock(case: Case, expected_version: int | None) -> Case:
     locked = Case.objects.select_for_update().select_related("organization").get(pk=case.pk)
     if expected_version is not None and locked.version != expected_version:
-        raise CaseRefused(
+        raise CaseChanged(
             f"{locked.reference} changed since this page was opened (now "
             f"{procedure_of(locked).state(locked.state).label.lower()}): reload it and try again"
         )
@@ -432,10 +476,19 @@ def case_step(
     through their link passes {"respondent"}, the clock {"system"}."""
     inputs = dict(inputs or {})
     files = dict(files or {})
-    with transaction.atomic():
+    with _files_removed_on_failure(), transaction.atomic():
         case = _lock(case, expected_version)
         procedure = procedure_of(case)
-        roles = roles_on_case(acting_user, case) if roles is None else set(roles)
+        if roles is None:
+            roles = roles_on_case(acting_user, case)
+            if (
+                not roles
+                and Recusal.objects.filter(
+                    case=case, user_id=getattr(acting_user, "pk", None)
+                ).exists()
+            ):
+                raise CaseRefused("you are recused from this case")
+        roles = set(roles)
         for name, (filename, data) in files.items():
             try:
                 uploads.check_upload(filename, data)
@@ -448,6 +501,7 @@ def case_step(
             )
         except ProcedureRefused as exc:
             raise CaseRefused(str(exc)) from exc
+        inputs, files = _declared(transition, inputs, files)
         label = _label(acting_user, actor_label)
         source = case.state
         changed = ["state"]
@@ -481,7 +535,7 @@ def case_step(
         for deadline in transition.starts:
             _start_deadline(case, procedure, deadline, today)
         _bump(case, *changed)
-        notices = _effects(case, transition, acting_user=acting_user, label=label, inputs=inputs)
+        done = _effects(case, transition, acting_user=acting_user, label=label, inputs=inputs)
         _record(
             case,
             "case.step",
@@ -492,12 +546,25 @@ def case_step(
                 "to": transition.target,
                 "roles": sorted(roles),
                 "inputs": {k: v for k, v in inputs.items() if isinstance(v, str | int | bool)},
-                "notices": notices,
+                **done,
             },
             user=acting_user,
             label=label,
         )
     return case
+
+
+def _declared(
+    transition: Transition, inputs: dict[str, Any], files: dict[str, tuple[str, bytes]]
+) -> tuple[dict[str, Any], dict[str, tuple[str, bytes]]]:
+    """Only what the step declares: other inputs are ignored (a form posts more than the step
+    asks, and an extra field must not set a fact such as a waiver), other files are refused."""
+    documents = {i.name for i in transition.inputs if i.kind == "document"}
+    extra = sorted(set(files) - documents)
+    if extra:
+        raise CaseRefused(f"“{transition.label}” takes no document called {', '.join(extra)}")
+    declared = {i.name for i in transition.inputs}
+    return {k: v for k, v in inputs.items() if k in declared}, files
 
 
 def available_steps(case: Case, user: Any) -> list[Transition]:
@@ -506,10 +573,15 @@ def available_steps(case: Case, user: Any) -> list[Transition]:
 
 
 def _start_deadline(case: Case, procedure: Procedure, name: str, start: dt.date) -> CaseDeadline:
+    """Start a deadline on ``start``, unless it is already running: starting it again neither
+    extends it nor marks the running one met (a late acknowledgement does not move the feedback date
+    the lapsed 7 days started). A step that stops and starts a deadline restarts it."""
     definition = procedure.deadlines[name]
-    CaseDeadline.objects.filter(
+    running = CaseDeadline.objects.filter(
         case=case, name=name, met_at__isnull=True, expired_at__isnull=True
-    ).update(met_at=timezone.now())  # a restarted deadline replaces the running one
+    ).first()
+    if running is not None:
+        return running
     return CaseDeadline.objects.create(
         case=case,
         name=name,
@@ -528,30 +600,82 @@ def _stop_deadlines(case: Case, names: tuple[str, ...], *, met: bool) -> None:
 
 def _effects(
     case: Case, transition: Transition, *, acting_user: Any, label: str, inputs: dict[str, Any]
-) -> list[str]:
-    """Carry out the step's effects; the notices made, as "template → recipient"."""
-    made: list[str] = []
+) -> dict[str, Any]:
+    """Carry out the step's effects, each only when its conditions hold; what they did, for the
+    step's event: the notices made ("template → recipient"), the register sanction, recusals."""
+    done: dict[str, Any] = {"notices": []}
     case_facts = facts(case)
     for effect in transition.effects:
-        if any(
-            bool(case_facts.get(c.removeprefix("not "), False)) == c.startswith("not ")
-            for c in effect.when
-        ):
+        unmet = [c for c in effect.when if _condition_unmet(c, case_facts)]
+        if effect.kind == "register" and unmet:
+            _refuse_unrecorded_sanction(case)
+        if unmet:
             continue
         if effect.kind == "notice":
             for recipient in effect.to:
                 for notice in _notice(
                     case, effect.template, recipient, inputs=inputs, step=transition
                 ):
-                    made.append(f"{notice.template} → {notice.recipient_role}")
+                    done["notices"].append(f"{notice.template} → {notice.recipient_role}")
         elif effect.kind == "register":
-            _impose_on_register(case, acting_user=acting_user)
+            sanction = _impose_on_register(case, acting_user=acting_user)
+            if sanction is not None:
+                done["register sanction"] = sanction.pk
         elif effect.kind == "publish":
             pass  # the sanction's own publication choice governs the public register
         elif effect.kind == "checkin":
             case.checkin_on = timezone.localdate() + dt.timedelta(days=effect.days)
             case.save(update_fields=["checkin_on"])
-    return made
+        elif effect.kind == "recuse_check":
+            done["recused"] = _recuse_parties(case, acting_user=acting_user)
+    return done
+
+
+def _condition_unmet(condition: str, case_facts: dict[str, bool]) -> bool:
+    """Whether a condition ("fact" or "not fact") fails, as the procedure engine reads it."""
+    negated = condition.startswith("not ")
+    return bool(case_facts.get(condition.removeprefix("not "), False)) == negated
+
+
+def _refuse_unrecorded_sanction(case: Case) -> None:
+    """A register effect that does not apply (the respondent is no longer a member) must not
+    silently drop a sanction that would have changed the register."""
+    choice = SanctionChoice.objects.filter(case=case, sanction__isnull=True).first()
+    if choice is not None and choice.kind in STATUS_SANCTIONS + CONDITION_SANCTIONS:
+        raise CaseRefused(
+            "the respondent no longer holds a credential or membership of this body, so the "
+            f"chosen sanction ({choice.kind}) cannot be applied: choose another"
+        )
+
+
+def _recuse_parties(case: Case, *, acting_user: Any) -> list[str]:
+    """Recuse the body's people who are the respondent as the register knows them (their account
+    has the respondent's registered email). The complainant's email is typed by the complainant,
+    so it is not trusted to hide a case from someone."""
+    from django.contrib.auth import get_user_model
+
+    record = case.respondent_person or case.respondent_agency
+    address = (record.email or "").strip() if record is not None else ""
+    if not address:
+        return []
+    users = (
+        get_user_model()
+        .objects.filter(email__iexact=address, body_roles__organization_id=case.organization_id)
+        .distinct()
+    )
+    recused = []
+    for user in users:
+        _, created = Recusal.objects.get_or_create(
+            case=case,
+            user=user,
+            defaults={
+                "reason": "The respondent's registered email is this person's.",
+                "recorded_by": acting_user if getattr(acting_user, "pk", None) else None,
+            },
+        )
+        if created:
+            recused.append(user.get_username())
+    return recused
 
 
 # --- allegations, determinations, the sanction ----------------------------------------------------
@@ -569,6 +693,7 @@ def _staff_roles(user: Any, case: Case, allowed: set[str]) -> set[str]:
 DECIDERS = {"ethics_chair", "committee_member"}
 HANDLERS = {"ethics_chair", "investigator", "staff", "administrator"}
 DECIDING_STATES = ("committee",)
+ALLEGATION_SOURCES = ("complainant", "staff", "non-cooperation")
 
 
 def allegation_add(
@@ -580,7 +705,10 @@ def allegation_add(
     acting_user: Any = None,
     expected_version: int | None = None,
 ) -> Allegation:
-    """Add an allegation citing provisions of the code version the case was filed under."""
+    """Add an allegation citing provisions of the code version the case was filed under; its
+    source is "staff" (found in the investigation) or "non-cooperation"."""
+    if source not in ALLEGATION_SOURCES:
+        raise CaseRefused(f"the source is one of {', '.join(ALLEGATION_SOURCES)}, not {source!r}")
     with transaction.atomic():
         case = _lock(case, expected_version)
         _staff_roles(acting_user, case, HANDLERS | DECIDERS)
@@ -658,8 +786,14 @@ def determination_record(
     return allegation
 
 
-# What each sanction does to the register when imposed on a member.
-SANCTION_STATUS = {"suspension": "suspended", "revocation": "revoked", "expulsion": "expelled"}
+# What each sanction does to the register's record when imposed: the status it moves it to. A
+# credential is revoked and a membership ends by expulsion; neither has the other's status.
+SANCTION_STATUS = {
+    "credential": {"suspension": "suspended", "revocation": "revoked"},
+    "membership": {"suspension": "suspended", "expulsion": "expelled"},
+}
+STATUS_SANCTIONS = ("suspension", "revocation", "expulsion")
+CONDITION_SANCTIONS = ("probation", "conditions")
 
 
 def sanction_choose(
@@ -676,24 +810,19 @@ def sanction_choose(
     acting_user: Any = None,
     expected_version: int | None = None,
 ) -> SanctionChoice:
-    """The sanction the committee decides, from the body's ladder; imposed by the procedure's step."""
-    problems = []
-    if kind not in Sanction.Kind.values:
-        problems.append(f"choose a sanction from the ladder, not {kind!r}")
-    if publication not in Sanction.Publication.values:
-        problems.append("choose how the sanction is published")
-    if publication == Sanction.Publication.PUBLIC_UNTIL and not public_until:
-        problems.append("give the date until which the sanction is public")
-    if not summary.strip():
-        problems.append("summarise the sanction (shown publicly when it is public)")
-    if kind == "suspension" and not effective_until:
-        problems.append("a suspension needs its end date")
-    if kind in ("probation", "conditions") and not conditions.strip():
-        problems.append("say what the conditions are")
-    if effective_until and effective_until <= effective_from:
-        problems.append("the sanction must end after it starts")
-    if effective_from < timezone.localdate():
-        problems.append("a sanction cannot start in the past")
+    """The sanction the committee decides, from the body's ladder; imposed by the procedure's step.
+    A sanction that changes the register is refused when the respondent's record cannot take it.
+    Choosing again after one was imposed (an appeal sent the case back) replaces the choice; the
+    register keeps the sanction imposed before, and the event names it."""
+    problems = _sanction_problems(
+        kind=kind,
+        summary=summary,
+        effective_from=effective_from,
+        effective_until=effective_until,
+        publication=publication,
+        public_until=public_until,
+        conditions=conditions,
+    )
     if problems:
         raise CaseRefused(problems)
     with transaction.atomic():
@@ -701,16 +830,14 @@ def sanction_choose(
         _staff_roles(acting_user, case, DECIDERS)
         if case.state != "sanction":
             raise CaseRefused("a sanction is chosen once allegations are upheld")
-        if kind in SANCTION_STATUS or kind in ("probation", "conditions"):
-            credentials, memberships = respondent_records(case)
-            if not credentials and not memberships:
-                raise CaseRefused(
-                    "the respondent holds no credential or membership of this body for that "
-                    "sanction to change"
-                )
+        problem = _register_problem(kind, _register_record(case))
+        if problem:
+            raise CaseRefused(problem)
         for provision in provisions or []:
             if provision.version_id != case.code_version_id:
                 raise CaseRefused(f"{provision.citation} is not in the case's version of the code")
+        earlier = SanctionChoice.objects.filter(case=case).values_list("sanction_id", flat=True)
+        replaces = next(iter(earlier), None)
         choice, _ = SanctionChoice.objects.update_or_create(
             case=case,
             defaults={
@@ -722,6 +849,7 @@ def sanction_choose(
                 "public_until": public_until,
                 "conditions": conditions.strip(),
                 "chosen_by": acting_user if getattr(acting_user, "pk", None) else None,
+                "sanction": None,
             },
         )
         choice.provisions.set(provisions or [])
@@ -735,6 +863,7 @@ def sanction_choose(
                 "until": effective_until,
                 "publication": publication,
                 "provisions": [p.citation for p in provisions or []],
+                **({"replaces register sanction": replaces} if replaces else {}),
             },
             user=acting_user,
             label="",
@@ -742,65 +871,194 @@ def sanction_choose(
     return choice
 
 
-def _impose_on_register(case: Case, *, acting_user: Any) -> None:
-    """Write the chosen sanction to the register and change the record's status, in the step's own
-    transaction. A suspension ends on its date through the register's daily task."""
-    from ombuds.register import services as register
+def _sanction_problems(
+    *,
+    kind: str,
+    summary: str,
+    effective_from: dt.date,
+    effective_until: dt.date | None,
+    publication: str,
+    public_until: dt.date | None,
+    conditions: str,
+) -> list[str]:
+    """Every problem with a sanction as chosen, before looking at the case."""
+    problems = []
+    if kind not in Sanction.Kind.values:
+        problems.append(f"choose a sanction from the ladder, not {kind!r}")
+    if publication not in Sanction.Publication.values:
+        problems.append("choose how the sanction is published")
+    if publication == Sanction.Publication.PUBLIC_UNTIL and not public_until:
+        problems.append("give the date until which the sanction is public")
+    if not summary.strip():
+        problems.append("summarise the sanction (shown publicly when it is public)")
+    if kind == "suspension" and not effective_until:
+        problems.append("a suspension needs its end date")
+    if kind in CONDITION_SANCTIONS and not conditions.strip():
+        problems.append("say what the conditions are")
+    if effective_until and effective_until <= effective_from:
+        problems.append("the sanction must end after it starts")
+    if effective_from < timezone.localdate():
+        problems.append("a sanction cannot start in the past")
+    return problems
 
-    choice = SanctionChoice.objects.select_for_update().get(case=case)
+
+def _register_record(case: Case) -> Credential | Membership | None:
+    """The register record a sanction in this case applies to: the respondent's credential with
+    the body, else their membership; None when they hold neither."""
     credentials, memberships = respondent_records(case)
-    credential = credentials[0] if credentials else None
-    membership = None if credential else (memberships[0] if memberships else None)
-    if credential is None and membership is None:
-        return  # nothing in the register to change (the respondent is not a member)
-    provisions = list(choice.provisions.all()) or [
-        p for a in case.allegations.filter(determination="upheld") for p in a.provisions.all()
-    ]
-    try:
-        sanction = register.sanction_record(
-            organization=case.organization,
-            credential=credential,
-            membership=membership,
-            kind=choice.kind,
-            decided_on=timezone.localdate(),
-            summary=choice.summary,
-            publication=choice.publication,
-            public_until=choice.public_until,
-            effective_from=choice.effective_from,
-            effective_until=choice.effective_until,
-            provisions=provisions,
-            source="case",
-            acting_user=acting_user,
+    return (credentials or memberships or [None])[0]
+
+
+def _register_problem(kind: str, record: Credential | Membership | None) -> str:
+    """Why a sanction of this kind cannot be applied to the record ("" when it can, or when the
+    sanction changes nothing in the register)."""
+    if kind not in STATUS_SANCTIONS + CONDITION_SANCTIONS:
+        return ""
+    if record is None:
+        return (
+            "the respondent holds no credential or membership of this body for that sanction "
+            "to change"
         )
-        target = SANCTION_STATUS.get(choice.kind)
-        record = credential or membership
-        today = timezone.localdate()
-        if target and record.status != target:
-            move = register.credential_transition if credential else register.membership_transition
-            move(
-                **{"credential" if credential else "membership": record},
-                to_status=target,
-                effective_date=today,
-                reason=f"Sanction in case {case.reference}: "
-                f"{dict(Sanction.Kind.choices).get(choice.kind, choice.kind)}",
-                decision_ref=case.reference,
-                until=choice.effective_until if target == "suspended" else None,
-                acting_user=acting_user,
-            )
-        if choice.kind in ("probation", "conditions") and credential is not None:
-            register.credential_correct(
-                credential=credential,
-                conditions=choice.conditions,
-                reason=f"Sanction in case {case.reference}",
-                acting_user=acting_user,
-            )
+    record_kind = "credential" if isinstance(record, Credential) else "membership"
+    allowed = SANCTION_STATUS[record_kind]
+    if kind in STATUS_SANCTIONS and kind not in allowed:
+        other = next(k for k in allowed if k != "suspension")
+        return f"a {record_kind} is not subject to {kind}: choose {other}"
+    return ""
+
+
+def _impose_on_register(case: Case, *, acting_user: Any) -> Sanction | None:
+    """Write the chosen sanction to the register (citing the provisions, source "case") and change
+    the record's status or conditions, in the step's own transaction: all of it, or CaseRefused and
+    none of it. A suspension ends on its date through the register's daily task."""
+    choice = SanctionChoice.objects.select_for_update().get(case=case)
+    record = _register_record(case)
+    if record is None:
+        return None  # nothing in the register to change (the respondent is not a member)
+    problem = _register_problem(choice.kind, record)
+    if problem:
+        raise CaseRefused(problem)
+    try:
+        sanction = _register_sanction(case, choice, record, acting_user=acting_user)
+        _register_status(case, choice, record, acting_user=acting_user)
+        _register_conditions(case, choice, record, acting_user=acting_user)
     except TransitionRefused as exc:
         raise CaseRefused(f"the register refused the sanction: {exc}") from exc
     choice.sanction = sanction
     choice.save(update_fields=["sanction", "updated_at"])
+    return sanction
+
+
+def _register_sanction(
+    case: Case, choice: SanctionChoice, record: Credential | Membership, *, acting_user: Any
+) -> Sanction:
+    """The register's sanction, citing the chosen provisions (or those of upheld allegations)."""
+    from ombuds.register import services as register
+
+    provisions = list(choice.provisions.all()) or [
+        p for a in case.allegations.filter(determination="upheld") for p in a.provisions.all()
+    ]
+    is_credential = isinstance(record, Credential)
+    return register.sanction_record(
+        organization=case.organization,
+        credential=record if is_credential else None,
+        membership=None if is_credential else record,
+        kind=choice.kind,
+        decided_on=timezone.localdate(),
+        summary=choice.summary,
+        publication=choice.publication,
+        public_until=choice.public_until,
+        effective_from=choice.effective_from,
+        effective_until=choice.effective_until,
+        decision_url=choice.decision_url,
+        provisions=list(dict.fromkeys(provisions)),
+        source="case",
+        acting_user=acting_user,
+    )
+
+
+def _register_status(
+    case: Case, choice: SanctionChoice, record: Credential | Membership, *, acting_user: Any
+) -> None:
+    """Move the record to the sanction's status, dated from the day the sanction takes effect. A
+    suspension of a record already suspended for less long replaces the running one."""
+    from ombuds.register import services as register
+
+    is_credential = isinstance(record, Credential)
+    target = SANCTION_STATUS["credential" if is_credential else "membership"].get(choice.kind)
+    if target is None:
+        return
+    if choice.effective_from > timezone.localdate():
+        raise CaseRefused(
+            f"the sanction takes effect on {choice.effective_from}: the register records a "
+            "change of status on its day, so impose it then"
+        )
+    move = register.credential_transition if is_credential else register.membership_transition
+    subject = {"credential" if is_credential else "membership": record}
+    label = dict(Sanction.Kind.choices).get(choice.kind, choice.kind)
+    if target == "suspended" and record.status == "suspended":
+        if record.suspended_until and record.suspended_until >= choice.effective_until:
+            return  # the running suspension already covers the term
+        record = move(
+            **subject,
+            to_status="active",
+            effective_date=choice.effective_from,
+            reason=f"The suspension is replaced by the one decided in case {case.reference}",
+            decision_ref=case.reference,
+            acting_user=acting_user,
+        )
+        subject = {"credential" if is_credential else "membership": record}
+    move(
+        **subject,
+        to_status=target,
+        effective_date=choice.effective_from,
+        reason=f"Sanction in case {case.reference}: {label}",
+        decision_ref=case.reference,
+        until=choice.effective_until if target == "suspended" else None,
+        acting_user=acting_user,
+    )
+
+
+def _register_conditions(
+    case: Case, choice: SanctionChoice, record: Credential | Membership, *, acting_user: Any
+) -> None:
+    """Conditions go on a credential's record; a membership has none (its sanction says them)."""
+    from ombuds.register import services as register
+
+    if choice.kind not in CONDITION_SANCTIONS or not isinstance(record, Credential):
+        return
+    if record.conditions.strip() == choice.conditions.strip():
+        return
+    register.credential_correct(
+        credential=record,
+        conditions=choice.conditions,
+        reason=f"Sanction in case {case.reference}",
+        acting_user=acting_user,
+    )
 
 
 # --- documents and messages -----------------------------------------------------------------------
+
+_written_files: ContextVar[list | None] = ContextVar("case_written_files", default=None)
+
+
+@contextmanager
+def _files_removed_on_failure() -> Iterator[None]:
+    """Files stored inside the block are deleted again when it fails (a refusal, a rollback, the
+    same form sent twice at once): no evidence stays on disk without its record."""
+    written: list = []
+    outer = _written_files.get()
+    token = _written_files.set(written)
+    try:
+        yield
+    except BaseException:
+        for storage, name in written:
+            storage.delete(name)
+        raise
+    finally:
+        _written_files.reset(token)
+    if outer is not None:
+        outer.extend(written)  # the enclosing block may still fail
 
 
 def _store_document(
@@ -828,6 +1086,9 @@ def _store_document(
         uploaded_by_label=_label(user, label),
     )
     document.file.save(document.token, ContentFile(data), save=False)
+    written = _written_files.get()
+    if written is not None:
+        written.append((document.file.storage, document.file.name))
     document.save()
     if audit_it:
         _record(
@@ -856,19 +1117,23 @@ def document_add(
     actor_label: str = "",
     as_respondent: bool = False,
 ) -> Document:
-    """A document added to the case by staff, or by the respondent through their link."""
-    with transaction.atomic():
+    """A document added to an open case by staff, or by the respondent through their link."""
+    if visibility not in Document.Visibility.values:
+        raise CaseRefused(f"choose who may see the document, not {visibility!r}")
+    if not kind.strip():
+        raise CaseRefused("say what the document is")
+    with _files_removed_on_failure(), transaction.atomic():
         case = _lock(case, None)
         if not as_respondent:
             _staff_roles(acting_user, case, HANDLERS | DECIDERS)
-        if procedure_of(case).state(case.state).final and not as_respondent:
+        if procedure_of(case).state(case.state).final:
             raise CaseRefused("the case is closed")
         try:
             document = _store_document(
                 case,
                 name,
                 data,
-                kind=kind,
+                kind=kind.strip()[:30],
                 visibility=visibility,
                 user=acting_user,
                 label=actor_label,
@@ -909,6 +1174,11 @@ def message_post(
         case = _lock(case, None)
         if not from_party:
             _staff_roles(acting_user, case, HANDLERS | DECIDERS)
+            if audience == Message.Audience.RESPONDENT and not _respondent_notified(case):
+                raise CaseRefused(
+                    "the respondent has not been notified of the complaint yet: a message would "
+                    "tell them of it before the procedure does"
+                )
         message = Message.objects.create(
             case=case,
             audience=audience,
@@ -927,7 +1197,7 @@ def message_post(
         )
         if not from_party and audience == Message.Audience.COMPLAINANT and case.complainant_email:
             _notice(case, "message", "complainant")
-        if not from_party and audience == Message.Audience.RESPONDENT and case.respondent_email:
+        if not from_party and audience == Message.Audience.RESPONDENT and _respondent_address(case):
             _notice(case, "message", "respondent")
     return message
 
@@ -937,7 +1207,7 @@ def respondent_answer(*, case: Case, body: str, files: list[tuple[str, bytes]]) 
     answered (which the procedure's next step may need)."""
     if not body.strip() and not files:
         raise CaseRefused("write your answer or attach a document")
-    with transaction.atomic():
+    with _files_removed_on_failure(), transaction.atomic():
         case = _lock(case, None)
         if procedure_of(case).state(case.state).final:
             raise CaseRefused("the case is closed")
@@ -1015,15 +1285,28 @@ def respondent_link_case(token: str) -> Case | None:
 NOTICE_ATTEMPTS = 5
 
 
+def _respondent_address(case: Case) -> str:
+    """Where the respondent's notices (and their personal link) go: the register's address for a
+    respondent in the register, as it stands now; the address given on filing otherwise."""
+    record = case.respondent_person or case.respondent_agency
+    if record is not None:
+        return (record.email or "").strip()
+    return case.respondent_email.strip()
+
+
 def _recipients(case: Case, role: str) -> list[str]:
+    """The addresses of a notice to a party or to the body's people ("" when there is none: the
+    notice is kept to be delivered by other means). Recused and inactive people get nothing."""
     if role == "complainant":
         return [case.complainant_email] if case.complainant_email else [""]
     if role == "respondent":
-        return [case.respondent_email] if case.respondent_email else [""]
+        return [_respondent_address(case)]
     wanted = {"committee": ("committee_member", "ethics_chair"), "chair": ("ethics_chair",)}[role]
     recused = Recusal.objects.filter(case=case).values_list("user_id", flat=True)
     emails = (
-        BodyRole.objects.filter(organization_id=case.organization_id, role__in=wanted)
+        BodyRole.objects.filter(
+            organization_id=case.organization_id, role__in=wanted, user__is_active=True
+        )
         .exclude(user_id__in=recused)
         .exclude(user__email="")
         .values_list("user__email", flat=True)
@@ -1061,7 +1344,9 @@ def _notice(
             status=Notice.Status.PENDING if email else Notice.Status.NO_ADDRESS,
         )
         if email:
-            transaction.on_commit(lambda pk=notice.pk: _enqueue_notice(pk))
+            # robust: a queue that is down must not turn a committed change into an error page;
+            # the notice stays pending and `notices_retry` sends it.
+            transaction.on_commit(lambda pk=notice.pk: _enqueue_notice(pk), robust=True)
         made.append(notice)
     return made
 
@@ -1073,6 +1358,8 @@ RESPONDENT_LINK_TEMPLATES = {
     "decision",
     "message",
 }
+# The notices with a link that the procedure's own steps send (a message is not a notification).
+PROCEDURE_LINK_TEMPLATES = RESPONDENT_LINK_TEMPLATES - {"message"}
 
 
 def _enqueue_notice(notice_id: int) -> None:
@@ -1124,52 +1411,81 @@ def notices_retry() -> int:
 def deadlines_tick(*, today: dt.date | None = None) -> dict[str, int]:
     """Deadlines that have passed: flagged, their expiry steps taken (a respondent's answer period
     ending without an answer), and the deadlines they start started; reminders before due dates,
-    sent once each. Idempotent: a second run the same day does nothing."""
+    sent once each. Each passed deadline is its own transaction, and an expiry step the procedure
+    refuses is on the record rather than stopping the clock for every other case. Idempotent: a
+    second run the same day does nothing."""
     today = today or timezone.localdate()
     counts = {"deadlines passed": 0, "steps taken": 0, "reminders sent": 0}
     due = CaseDeadline.objects.filter(
         met_at__isnull=True, expired_at__isnull=True, due_on__lt=today
-    ).select_related("case")
-    for deadline in due:
-        with transaction.atomic():
-            current = (
-                CaseDeadline.objects.select_for_update()
-                .filter(pk=deadline.pk, met_at__isnull=True, expired_at__isnull=True)
-                .first()
-            )
-            if current is None:
-                continue
-            current.expired_at = timezone.now()
-            current.save(update_fields=["expired_at", "updated_at"])
-            case = current.case
-            procedure = procedure_of(case)
-            definition = procedure.deadlines.get(current.name)
+    ).values_list("pk", flat=True)
+    for pk in list(due):
+        outcome = _pass_deadline(pk)
+        if outcome is not None:
             counts["deadlines passed"] += 1
-            _record(
-                case,
-                "case.deadline_passed",
-                {"deadline": current.name, "due_on": current.due_on},
-                user=None,
-                label="",
-            )
-            if definition is None:
-                continue
-            for name in definition.on_expiry.start:
-                _start_deadline(case, procedure, name, current.due_on + dt.timedelta(days=1))
-            step = definition.on_expiry.take
-            if step and case.state in procedure.transition(step).sources:
-                case_step(case=case, step=step, roles={"system"})
-                counts["steps taken"] += 1
+            counts["steps taken"] += outcome
     counts["reminders sent"] = _send_deadline_reminders(today)
     return counts
 
 
+def _pass_deadline(pk: int) -> int | None:
+    """Handle one passed deadline: None when someone else already did, else the steps taken."""
+    found = CaseDeadline.objects.filter(pk=pk).select_related("case").first()
+    if found is None:
+        return None
+    with transaction.atomic():
+        case = _lock(found.case, None)  # the case first, as a step locks it: no deadlock
+        current = (
+            CaseDeadline.objects.select_for_update()
+            .filter(pk=pk, met_at__isnull=True, expired_at__isnull=True)
+            .first()
+        )
+        if current is None:
+            return None
+        current.expired_at = timezone.now()
+        current.save(update_fields=["expired_at", "updated_at"])
+        procedure = procedure_of(case)
+        definition = procedure.deadlines.get(current.name)
+        data: dict[str, Any] = {"deadline": current.name, "due_on": current.due_on}
+        step = definition.on_expiry.take if definition else ""
+        if definition is not None:
+            for name in definition.on_expiry.start:
+                _start_deadline(case, procedure, name, current.due_on + dt.timedelta(days=1))
+            data["started"] = list(definition.on_expiry.start)
+        if step and case.state not in procedure.transition(step).sources:
+            data["step not taken"] = f"{step}: the case is {case.state}"
+            step = ""
+        _record(case, "case.deadline_passed", data, user=None, label="")
+        if not step:
+            return 0
+        try:
+            case_step(case=case, step=step, roles={SYSTEM_ROLE})
+        except CaseRefused as exc:
+            _record(
+                case,
+                "case.deadline_step_refused",
+                {"deadline": current.name, "step": step, "reason": str(exc)},
+                user=None,
+                label="",
+            )
+            return 0
+        return 1
+
+
 def _send_deadline_reminders(today: dt.date) -> int:
+    """Remind the chair of deadlines coming due, once per reminder the procedure sets."""
     from ombuds.cases.models import DeadlineReminder
 
     sent = 0
+    furthest = max(
+        (r for p in _procedures().values() for d in p.deadlines.values() for r in d.reminders),
+        default=0,
+    )
     running = CaseDeadline.objects.filter(
-        met_at__isnull=True, expired_at__isnull=True, due_on__gte=today
+        met_at__isnull=True,
+        expired_at__isnull=True,
+        due_on__gte=today,
+        due_on__lte=today + dt.timedelta(days=furthest),  # only those a reminder can be due for
     ).select_related("case")
     for deadline in running:
         procedure = procedure_of(deadline.case)
@@ -1203,6 +1519,8 @@ def recusal_record(*, case: Case, user: Any, reason: str, acting_user: Any = Non
         raise CaseRefused("say why they are recused")
     with transaction.atomic():
         case = _lock(case, None)
+        if acting_user is not None:
+            _staff_roles(acting_user, case, {"ethics_chair", "administrator", "staff"})
         recusal, created = Recusal.objects.get_or_create(
             case=case,
             user=user,
@@ -1227,9 +1545,11 @@ def recusal_record(*, case: Case, user: Any, reason: str, acting_user: Any = Non
 
 
 def case_handler_set(*, case: Case, handler: Any, acting_user: Any = None) -> Case:
-    """Who handles the case (the complainant sees it, so they can raise a conflict of interest)."""
+    """Who handles the case (the complainant sees it, so they can raise a conflict of interest).
+    Set by someone with a role on the case, to someone with one (not recused)."""
     with transaction.atomic():
         case = _lock(case, None)
+        _staff_roles(acting_user, case, HANDLERS | DECIDERS)
         if not roles_on_case(handler, case) & (HANDLERS | DECIDERS):
             raise CaseRefused(f"{handler.get_username()} has no role on this case")
         case.handler = handler
@@ -1241,14 +1561,35 @@ def case_handler_set(*, case: Case, handler: Any, acting_user: Any = None) -> Ca
 
 
 def respondent_notice_resend(*, case: Case, acting_user: Any = None) -> list[Notice]:
-    """Send the respondent a new personal link with the allegations (the old links keep working
-    until they expire)."""
+    """Send the respondent their latest notice with a link again, with a new personal link (the
+    old links keep working until they expire). Refused before the procedure has notified them: a
+    resend must not tell a member of a complaint before the Chair does (CSEC Article 5)."""
     with transaction.atomic():
         case = _lock(case, None)
         _staff_roles(acting_user, case, HANDLERS)
-        if not case.respondent_email:
-            raise CaseRefused("the respondent has no email address on the case")
-        notices = _notice(case, "allegations", "respondent")
+        if not _respondent_address(case):
+            raise CaseRefused("the respondent has no email address")
+        last = (
+            case.notices.filter(recipient_role="respondent", template__in=PROCEDURE_LINK_TEMPLATES)
+            .order_by("-created_at", "-pk")
+            .first()
+        )
+        if last is None:
+            raise CaseRefused("the respondent has not been notified of the complaint yet")
+        notices = _notice(case, last.template, "respondent")
         _bump(case)
-        _record(case, "case.respondent_link_sent", {}, user=acting_user, label="")
+        _record(
+            case,
+            "case.respondent_link_sent",
+            {"template": last.template},
+            user=acting_user,
+            label="",
+        )
     return notices
+
+
+def _respondent_notified(case: Case) -> bool:
+    """Whether the procedure has told the respondent of the complaint (a notice with their link)."""
+    return case.notices.filter(
+        recipient_role="respondent", template__in=PROCEDURE_LINK_TEMPLATES
+    ).exists()

@@ -150,7 +150,7 @@ class SanctionChoiceForm(forms.Form):
         label="In effect until",
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="Required for a suspension: the register reinstates on the day after.",
+        help_text="Required for a suspension: the register reinstates on that date.",
     )
     conditions = forms.CharField(
         label="Conditions",

@@ -301,7 +301,7 @@ def test_case_page_renders_every_section(client, csec_guild, people, published):
     assert "no-store" in response["Cache-Control"]
 
 
-CASE_QUERIES = 20
+CASE_QUERIES = 21
 
 
 @pytest.mark.parametrize("n", [1, 12])
