@@ -185,6 +185,8 @@ OMBUDS_REGISTER_BULK_UPLOADS_PER_HOUR = envint("OMBUDS_REGISTER_BULK_UPLOADS_PER
 # Cases: complaints filed per client, and anonymous follow-up sign-in attempts (passphrase guessing).
 OMBUDS_COMPLAINTS_PER_HOUR = envint("OMBUDS_COMPLAINTS_PER_HOUR", 20)
 OMBUDS_FOLLOWUP_ATTEMPTS_PER_HOUR = envint("OMBUDS_FOLLOWUP_ATTEMPTS_PER_HOUR", 10)
+# Days a closed case keeps its personal content before the daily clock purges it (0: for ever).
+OMBUDS_CASE_RETENTION_DAYS = envint("OMBUDS_CASE_RETENTION_DAYS", 0)
 # The site's address, for links in notices (a respondent's personal link).
 OMBUDS_BASE_URL = envstr("OMBUDS_BASE_URL", "http://127.0.0.1:8000")
 OMBUDS_REGISTER_BULK_MAX_ROWS = envint("OMBUDS_REGISTER_BULK_MAX_ROWS", 500)

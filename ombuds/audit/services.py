@@ -121,6 +121,29 @@ def purge(*, event: Event, reason: str, actor: Any = None, actor_label: str = ""
     )
 
 
+@transaction.atomic
+def purge_subject(
+    *, subject_type: str, subject_id: Any, reason: str, actor: Any = None, actor_label: str = ""
+) -> int:
+    """Empty the details of every event of one record (its retention period has ended) and record
+    the purge once; how many events were purged. The chain still verifies."""
+    if not reason.strip():
+        raise ValueError("a purge needs a reason")
+    events = Event.objects.select_for_update().filter(
+        subject_type=subject_type, subject_id=str(subject_id), purged_at__isnull=True
+    )
+    count = events.update(data={}, purged_at=timezone.now())
+    record(
+        action="audit.purged",
+        subject_type=subject_type,
+        subject_id=subject_id,
+        data={"reason": reason.strip(), "events": count},
+        actor=actor,
+        actor_label=actor_label,
+    )
+    return count
+
+
 @dataclass(frozen=True)
 class Verdict:
     ok: bool

@@ -138,6 +138,8 @@ class Case(TimeStamped):
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     respondent_answered_at = models.DateTimeField(null=True, blank=True)
     checkin_on = models.DateField(null=True, blank=True)
+    # When the retention period ended and the case's personal content was purged (never deleted).
+    purged_at = models.DateTimeField(null=True, blank=True)
     handler = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

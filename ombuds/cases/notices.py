@@ -131,6 +131,13 @@ DEFAULTS: dict[str, tuple[str, str]] = {
         "There is a new message about {{ case.reference }}."
         "{% if respondent_url %} Read it here:\n{{ respondent_url }}{% endif %}",
     ),
+    "checkin": (
+        "{{ body.short_name }}: has anyone retaliated against you?",
+        "Your complaint {{ case.reference }} about {{ case.respondent_name }} was closed on "
+        "{{ case.closed_at|date:'j F Y' }}. Retaliation against someone who complains is itself a "
+        "breach we act on. If you have been treated badly because of your complaint, tell us: reply "
+        "to this message{% if case.anonymous %} on the follow-up page with your receipt code{% endif %}.",
+    ),
     "deadline_reminder": (
         "{{ case.reference }}: a deadline is near",
         "Case {{ case.reference }} has deadlines running:\n{% for d in running %}\n"

@@ -1425,7 +1425,100 @@ def deadlines_tick(*, today: dt.date | None = None) -> dict[str, int]:
             counts["deadlines passed"] += 1
             counts["steps taken"] += outcome
     counts["reminders sent"] = _send_deadline_reminders(today)
+    counts["check-ins sent"] = _send_checkins(today)
+    counts["cases purged"] = cases_purge_due(today=today)
     return counts
+
+
+def _send_checkins(today: dt.date) -> int:
+    """After closure, on the day the procedure set, ask the complainant whether they have faced
+    retaliation; once per case, however often the clock runs."""
+    sent = 0
+    for pk in (
+        Case.objects.filter(checkin_on__lte=today, closed_at__isnull=False, purged_at__isnull=True)
+        .exclude(notices__template="checkin")
+        .values_list("pk", flat=True)
+    ):
+        with transaction.atomic():
+            case = Case.objects.select_for_update().get(pk=pk)
+            if case.notices.filter(template="checkin").exists():
+                continue
+            _notice(case, "checkin", "complainant")
+            _record(case, "case.checkin_sent", {"on": today}, user=None, label="")
+        sent += 1
+    return sent
+
+
+def retention_days() -> int:
+    """How long a closed case keeps its personal content (0: for ever)."""
+    return int(getattr(settings, "OMBUDS_CASE_RETENTION_DAYS", 0) or 0)
+
+
+def cases_purge_due(*, today: dt.date | None = None) -> int:
+    """Purge the cases closed longer ago than the retention period; how many."""
+    days = retention_days()
+    if days <= 0:
+        return 0
+    today = today or timezone.localdate()
+    cutoff = timezone.make_aware(dt.datetime.combine(today - dt.timedelta(days=days), dt.time()))
+    due = Case.objects.filter(closed_at__lt=cutoff, purged_at__isnull=True)
+    return sum(
+        case_purge(case=case, reason=f"retention period of {days} days ended") for case in due
+    )
+
+
+def case_purge(*, case: Case, reason: str, acting_user: Any = None) -> bool:
+    """Purge a closed case's personal content: the complainant's details and words, evidence and
+    other documents (files deleted), messages and notice texts, and the details of its audit events.
+    Nothing is deleted: the case, its allegations with their citations and determinations, the
+    sanction and the event chain stay, and one event records the purge. False when already purged."""
+    from ombuds.audit import services as audit_log
+
+    if not reason.strip():
+        raise CaseRefused("say why the case is purged")
+    files: list = []
+    with transaction.atomic():
+        case = _lock(case, None)
+        if case.purged_at is not None:
+            return False
+        if case.closed_at is None:
+            raise CaseRefused("only a closed case is purged")
+        now = timezone.now()
+        for document in case.documents.filter(purged_at__isnull=True):
+            if document.file:
+                files.append(document.file)
+            Document.objects.filter(pk=document.pk).update(purged_at=now, file="")
+        case.messages.filter(purged_at__isnull=True).update(body="", purged_at=now)
+        case.notices.update(body="", subject="(purged)")
+        case.complainant_name = case.complainant_email = case.complainant_phone = ""
+        case.what_happened = "(purged at the end of the retention period)"
+        case.outcome_sought = case.respondent_details = ""
+        case.passphrase_hash, case.receipt_code = "", None
+        case.purged_at = now
+        _bump(
+            case,
+            "complainant_name",
+            "complainant_email",
+            "complainant_phone",
+            "what_happened",
+            "outcome_sought",
+            "respondent_details",
+            "passphrase_hash",
+            "receipt_code",
+            "purged_at",
+        )
+        purged = audit_log.purge_subject(
+            subject_type="case", subject_id=case.pk, reason=reason.strip(), actor=acting_user
+        )
+        _record(
+            case,
+            "case.purged",
+            {"reason": reason.strip(), "documents": len(files), "events": purged},
+            user=acting_user,
+            label="",
+        )
+        transaction.on_commit(lambda: [f.storage.delete(f.name) for f in files])
+    return True
 
 
 def _pass_deadline(pk: int) -> int | None:

@@ -588,7 +588,13 @@ def test_the_answer_period_ending_moves_the_case_on_once(csec):
     assert (step.data["step"], step.actor_label) == ("no_answer", "system")
     events = Event.objects.count()
     again = services.deadlines_tick(today=day_after)
-    assert again == {"deadlines passed": 0, "steps taken": 0, "reminders sent": 0}
+    assert again == {
+        "deadlines passed": 0,
+        "steps taken": 0,
+        "reminders sent": 0,
+        "check-ins sent": 0,
+        "cases purged": 0,
+    }
     assert Event.objects.count() == events
     case.refresh_from_db()
     assert case.state == "investigation"
@@ -611,7 +617,13 @@ def test_an_unmet_acknowledgement_starts_the_feedback_period_and_a_late_one_does
     case = file_case(csec)
     acknowledge = running(case, "acknowledge")
     counts = services.deadlines_tick(today=acknowledge.due_on + dt.timedelta(days=1))
-    assert counts == {"deadlines passed": 1, "steps taken": 0, "reminders sent": 0}
+    assert counts == {
+        "deadlines passed": 1,
+        "steps taken": 0,
+        "reminders sent": 0,
+        "check-ins sent": 0,
+        "cases purged": 0,
+    }
     feedback = running(case, "feedback")
     assert feedback.starts_on == acknowledge.due_on + dt.timedelta(days=1)
     assert feedback.due_on.month == (feedback.starts_on.month + 2) % 12 + 1
@@ -960,3 +972,69 @@ def test_a_dismissal_tells_the_respondent_only_once_they_were_notified(csec):
     assert list(
         told.notices.filter(recipient_role="respondent").values_list("template", flat=True)
     ) == ["allegations", "dismissal_respondent"]
+
+
+def _closed_case(csec, **fields):
+    case = file_case(csec, respondent_agency=csec.non_member_agency, **fields)
+    take(case, "acknowledge", csec.chair)
+    take(case, "notify_agency", csec.chair)
+    return take(case, "close_non_member", csec.chair, reasons="Referred to the state regulator.")
+
+
+def test_the_retaliation_check_in_goes_once_on_its_day(csec):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    case = _closed_case(csec)
+    assert case.checkin_on == timezone.localdate() + dt.timedelta(days=90)
+    assert (
+        services.deadlines_tick(today=case.checkin_on - dt.timedelta(days=1))["check-ins sent"] == 0
+    )
+    assert services.deadlines_tick(today=case.checkin_on)["check-ins sent"] == 1
+    assert services.deadlines_tick(today=case.checkin_on)["check-ins sent"] == 0
+    [notice] = case.notices.filter(template="checkin")
+    assert (
+        notice.recipient_email == "pat@example.org"
+        and "Retaliation against someone who complains" in notice.body
+    )
+    assert "case.checkin_sent" in case_events(case)
+
+
+def test_a_closed_case_is_purged_when_its_retention_ends_and_the_chain_still_verifies(
+    csec, settings, django_capture_on_commit_callbacks
+):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from ombuds.audit.services import verify
+    from ombuds.cases.models import Document
+
+    pdf = ("proof.pdf", b"%PDF-1.4\n%%EOF\n")
+    case = _closed_case(csec, files=[pdf])
+    services.message_post(
+        case=case, audience="internal", body="Pat called.", acting_user=csec.chair
+    )
+    [document] = case.documents.all()
+    path = document.file.path
+    open_case = file_case(csec)
+    settings.OMBUDS_CASE_RETENTION_DAYS = 30
+    later = timezone.localdate() + dt.timedelta(days=31)
+    assert services.cases_purge_due(today=timezone.localdate()) == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.cases_purge_due(today=later) == 1
+    case.refresh_from_db()
+    assert case.purged_at is not None and case.complainant_name == "" and case.receipt_code is None
+    assert not any(m.body for m in case.messages.all())
+    assert Document.objects.get(pk=document.pk).purged_at is not None
+    import os
+
+    assert not os.path.exists(path)
+    assert set(case.notices.values_list("body", flat=True)) == {""}
+    assert case.allegations.count() == 1  # the decision record stays
+    assert "case.purged" in case_events(case)
+    assert verify().ok
+    assert services.cases_purge_due(today=later) == 0  # once
+    open_case.refresh_from_db()
+    assert open_case.purged_at is None and open_case.complainant_name == "Pat Complainant"
