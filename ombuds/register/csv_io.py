@@ -14,6 +14,7 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import hashlib
 import io
 import json
 import re
@@ -28,6 +29,7 @@ from django.core.validators import EmailValidator, URLValidator
 from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
+from ombuds.audit import services as audit
 from ombuds.register import services
 from ombuds.register.lifecycle import (
     CREDENTIAL_TRANSITIONS,
@@ -1455,7 +1457,24 @@ def import_csv(
                 if report.errors:
                     raise _Invalid
                 report.warnings = importer.warnings
-                importer.write(plan)
+                with services.audit_batched():
+                    importer.write(plan)
+                if plan.creates or plan.changes:
+                    # One event for the file: the audit chain's lock is taken at the end only.
+                    audit.record(
+                        action="register.imported",
+                        subject_type="organization",
+                        subject_id=organization.pk,
+                        data={
+                            "kind": report.kind,
+                            "rows": report.rows,
+                            "created": len(plan.creates),
+                            "updated": len(plan.changes),
+                            "sha256": hashlib.sha256(data).hexdigest(),
+                        },
+                        organization=organization,
+                        actor=acting_user,
+                    )
         except _Invalid:
             pass
         except _Refused as exc:

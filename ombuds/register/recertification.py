@@ -21,7 +21,6 @@ from ombuds.register.models import (
     Credential,
     RecertificationCycle,
     ReminderSent,
-    StatusEvent,
 )
 
 REMINDER_DAYS = (90, 30, 7)
@@ -223,13 +222,15 @@ def cycle_close(
         _actor(acting_user),
     )
     cycle.save(update_fields=["outcome", "outcome_reason", "decided_by", "updated_at"])
+    from ombuds.register.services import _status_event
+
     if outcome in (RecertificationCycle.Outcome.COMPLIANT, RecertificationCycle.Outcome.EXEMPT):
         credential = Credential.objects.select_for_update().get(pk=cycle.credential_id)
         if credential.status == "active":
             new_expiry = add_months(cycle.due_on, cycle.credential.program.cycle_months)
             credential.expires_on = new_expiry
             credential.save(update_fields=["expires_on", "updated_at"])
-            StatusEvent.objects.create(
+            _status_event(
                 credential=credential,
                 from_status="active",
                 to_status="active",

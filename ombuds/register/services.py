@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
 import re
 from typing import Any
@@ -7,6 +9,7 @@ from typing import Any
 from django.db import models, transaction
 from django.utils import timezone
 
+from ombuds.audit import services as audit
 from ombuds.register.lifecycle import (
     CREDENTIAL_TRANSITIONS,
     MEMBERSHIP_TRANSITIONS,
@@ -38,6 +41,51 @@ def organization_ensure(*, slug: str, name: str, acronym: str = "") -> Organizat
         org.full_clean()
         org.save(update_fields=["name", "acronym"])
     return org
+
+
+# --- the record -----------------------------------------------------------------------------------
+
+_batched = contextvars.ContextVar("ombuds_register_audit_batched", default=False)
+
+
+@contextlib.contextmanager
+def audit_batched():
+    """Within it, status changes are not written to the audit log one by one: a bulk operation
+    (a CSV import) records one event for the whole batch instead, so that it does not hold the audit
+    chain's lock for its whole length."""
+    token = _batched.set(True)
+    try:
+        yield
+    finally:
+        _batched.reset(token)
+
+
+def _status_event(**fields: Any) -> StatusEvent:
+    """A status event, and its entry on the audit log (in the same transaction)."""
+    event = StatusEvent.objects.create(**fields)
+    if not _batched.get():
+        record = fields.get("credential") or fields.get("membership")
+        kind = "credential" if fields.get("credential") is not None else "membership"
+        organization_id = (
+            record.program.organization_id if kind == "credential" else record.organization_id
+        )
+        audit.record(
+            action=f"register.{kind}_status",
+            subject_type=kind,
+            subject_id=record.pk,
+            data={
+                "number": record.number,
+                "from": event.from_status,
+                "to": event.to_status,
+                "effective_date": event.effective_date,
+                "reason": event.reason,
+                "decision_ref": event.decision_ref,
+                "automatic": event.automatic,
+            },
+            organization=Organization(pk=organization_id),
+            actor=event.actor,
+        )
+    return event
 
 
 # --- lifecycle ----------------------------------------------------------------------------------
@@ -122,7 +170,11 @@ def credential_transition(
     cannot be dated in the future: the register would show it before it is in force. Raises
     TransitionRefused with the reason, changing nothing.
     """
-    credential = Credential.objects.select_for_update().get(pk=credential.pk)
+    credential = (
+        Credential.objects.select_for_update(of=("self",))
+        .select_related("program")
+        .get(pk=credential.pk)
+    )
     if expected_status is not None and credential.status != expected_status:
         raise TransitionRefused(
             f"credential {credential.number} is now {credential.status}, not {expected_status}: "
@@ -181,7 +233,7 @@ def credential_transition(
         credential.expires_on = expires_on
         fields.append("expires_on")
     credential.save(update_fields=fields)
-    StatusEvent.objects.create(
+    _status_event(
         credential=credential,
         from_status=source,
         to_status=to_status,
@@ -281,7 +333,7 @@ def membership_transition(
         membership.renewal_date = renewal_date
         fields.append("renewal_date")
     membership.save(update_fields=fields)
-    StatusEvent.objects.create(
+    _status_event(
         membership=membership,
         from_status=source,
         to_status=to_status,
@@ -488,7 +540,7 @@ def credential_issue(
     credential = Credential.objects.create(
         program=program, holder=holder, number=number, external_id=external_id, status="candidate"
     )
-    StatusEvent.objects.create(
+    _status_event(
         credential=credential,
         from_status="",
         to_status="candidate",
@@ -516,7 +568,11 @@ def credential_correct(
     correction is on the record as an event from the status to itself, with what changed and why.
     Only the fields given change. Raises TransitionRefused, changing nothing.
     """
-    credential = Credential.objects.select_for_update().get(pk=credential.pk)
+    credential = (
+        Credential.objects.select_for_update(of=("self",))
+        .select_related("program")
+        .get(pk=credential.pk)
+    )
     if expected_status is not None and credential.status != expected_status:
         raise TransitionRefused(
             f"credential {credential.number} is now {credential.status}, not {expected_status}: "
@@ -577,7 +633,7 @@ def credential_correct(
             "credential backdated; record an expiry as a status change instead"
         )
     credential.save(update_fields=fields)
-    StatusEvent.objects.create(
+    _status_event(
         credential=credential,
         from_status=credential.status,
         to_status=credential.status,
@@ -656,7 +712,7 @@ def membership_create(
         external_id=external_id,
         status=Membership.Status.APPLICANT,
     )
-    StatusEvent.objects.create(
+    _status_event(
         membership=membership,
         from_status="",
         to_status="applicant",
@@ -787,6 +843,24 @@ def sanction_record(
         recorded_by=_actor(acting_user),
     )
     sanction.provisions.set(provisions)
+    subject = credential if credential is not None else membership
+    audit.record(
+        action="register.sanction_recorded",
+        subject_type="credential" if credential is not None else "membership",
+        subject_id=subject.pk,
+        data={
+            "sanction": sanction.pk,
+            "number": subject.number,
+            "kind": kind,
+            "decided_on": decided_on,
+            "publication": publication,
+            "public_until": sanction.public_until,
+            "provisions": [p.citation for p in provisions],
+            "source": source,
+        },
+        organization=organization,
+        actor=_actor(acting_user),
+    )
     return sanction
 
 

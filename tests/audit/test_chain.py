@@ -204,3 +204,41 @@ def test_postgresql_refuses_to_change_or_delete_an_event():
         ):
             cursor.execute(sql)
     assert services.verify().ok
+
+
+def test_register_changes_are_on_the_audit_log_and_a_csv_import_is_one_event(body):
+    import datetime as dt
+
+    from ombuds.register.csv_io import import_csv
+    from ombuds.register.models import Credential, CredentialProgram, Person
+    from ombuds.register.services import credential_transition
+
+    program = CredentialProgram.objects.create(
+        organization=body, code="cgp", name="Certified Guild Practitioner", abbreviation="CGP"
+    )
+    holder = Person.objects.create(organization=body, given_name="Ines", family_name="Varga")
+    credential = Credential.objects.create(
+        program=program, holder=holder, number="CGP-1", status="candidate"
+    )
+    credential_transition(
+        credential=credential,
+        to_status="active",
+        effective_date=dt.date(2025, 1, 2),
+        reason="Passed the exam",
+    )
+    [event] = Event.objects.filter(action="register.credential_status")
+    assert (event.subject_type, event.subject_id, event.organization_id) == (
+        "credential",
+        str(credential.pk),
+        body.pk,
+    )
+    assert event.data["from"] == "candidate" and event.data["to"] == "active"
+
+    data = "external_id,given_name,family_name\n" + "".join(
+        f"P-{n},Given{n},Family{n}\n" for n in range(50)
+    )
+    report = import_csv(organization=body, data=data.encode(), dry_run=False)
+    assert report.ok and report.created == 50
+    [imported] = Event.objects.filter(action="register.imported")
+    assert imported.data["created"] == 50 and imported.data["kind"] == "people"
+    assert services.verify().ok

@@ -35,8 +35,9 @@ NOTHING = {
 }
 # Finding what is due: one query for the programs' grace periods and one per kind of change (six).
 FIND_QUERIES = 7
-# Each change: savepoint, lock, latest event date, update, event, release.
-QUERIES_PER_CHANGE = 6
+# Each change: savepoint, lock, latest event date, update, event, release; and its entry on the audit
+# log: savepoint, lock the chain's head, insert, move the head, release.
+QUERIES_PER_CHANGE = 11
 
 
 def _status(obj) -> str:
