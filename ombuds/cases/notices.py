@@ -175,15 +175,20 @@ def render(
         url = base_url() + reverse("cases:respondent", kwargs={"token": respondent_token})
     context = Context(
         {
-            "case": case if show_complainant else _WithoutComplainant(case),
-            "body": case.organization,
-            "procedure": procedure,
-            "state": procedure.state(case.state),
-            "step": step,
-            "inputs": inputs or {},
-            "allegations": case.allegations.prefetch_related("provisions"),
+            "case": _case_values(case, show_complainant),
+            "body": _body_values(case.organization),
+            "procedure": {"name": procedure.name, "description": procedure.description},
+            "state": _named(procedure.state(case.state)),
+            "step": _named(step) if step is not None else None,
+            "inputs": {k: v for k, v in (inputs or {}).items() if isinstance(v, str | int | float)},
+            "allegations": [
+                _allegation_values(a) for a in case.allegations.prefetch_related("provisions")
+            ],
             "deadlines": {d.name: d.due_on for d in running},
-            "running": running,
+            "running": [
+                {"name": d.name, "label": d.label, "starts_on": d.starts_on, "due_on": d.due_on}
+                for d in running
+            ],
             "sanction": _sanction_view(choice),
             "handler": case.handler.get_full_name() or case.handler.get_username()
             if case.handler_id
@@ -199,33 +204,79 @@ def render(
     return subject, body
 
 
-class _WithoutComplainant:
-    """The case as a notice to the respondent shows it when the complainant has not consented: who
-    they are and how to reach them read as blank, so that a body's own wording of a notice cannot
-    reveal them by naming the case's fields."""
+# A notice's context holds plain values, never models: a body's own wording can show only what is
+# listed here, and cannot walk from an allegation or the body back to a case (or to other cases).
+# What identifies the complainant reads as blank to a respondent who may not learn it.
+HIDDEN_FROM_RESPONDENT = {
+    "complainant_name": "",
+    "complainant_email": "",
+    "complainant_phone": "",
+    "complainant_label": "The complainant",
+}
+CASE_FIELDS = (
+    "reference",
+    "respondent_name",
+    "filed_at",
+    "closed_at",
+    "anonymous",
+    "consent_to_share",
+    "happened_on",
+    "happened_until",
+    "what_happened",
+    "outcome_sought",
+    "checkin_on",
+)
 
-    HIDDEN = {
-        "complainant_name": "",
-        "complainant_email": "",
-        "complainant_phone": "",
-        "complainant_label": "The complainant",
-        "receipt_code": "",
-        "passphrase_hash": "",
-        "created_by": None,
+
+class _Items(list):
+    """A list that also answers `.all`, as a related manager does in a template."""
+
+    @property
+    def all(self) -> list:
+        return self
+
+
+def _case_values(case: Case, show_complainant: bool) -> dict:
+    values = {name: getattr(case, name) for name in CASE_FIELDS}
+    values.update(
+        complainant_name=case.complainant_name,
+        complainant_email=case.complainant_email,
+        complainant_phone=case.complainant_phone,
+        complainant_label=case.complainant_label,
+        get_channel_display=case.get_channel_display(),
+        get_complainant_relation_display=case.get_complainant_relation_display(),
+    )
+    if not show_complainant:
+        values.update(HIDDEN_FROM_RESPONDENT)
+    return values
+
+
+def _body_values(organization) -> dict:
+    return {
+        "name": organization.name,
+        "short_name": organization.short_name,
+        "acronym": organization.acronym,
+        "contact_email": organization.contact_email,
+        "website": organization.website,
     }
 
-    def __init__(self, case: Case):
-        self._case = case
 
-    def __getattr__(self, name: str):
-        if name.startswith("_"):
-            raise AttributeError(name)
-        if name in self.HIDDEN:
-            return self.HIDDEN[name]
-        return getattr(self._case, name)
+def _named(thing) -> dict:
+    return {"name": thing.name, "label": thing.label}
 
-    def __str__(self) -> str:
-        return str(self._case)
+
+def _allegation_values(allegation) -> dict:
+    return {
+        "position": allegation.position,
+        "summary": allegation.summary,
+        "provisions": _Items(
+            {"citation": p.citation, "heading": p.heading, "text": p.text, "full_text": p.full_text}
+            for p in allegation.provisions.all()
+        ),
+        "determination": allegation.determination,
+        "get_determination_display": allegation.get_determination_display(),
+        "reasons": allegation.reasons,
+    }
 
 
 def _sanction_view(choice) -> dict | None:

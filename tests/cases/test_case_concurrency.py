@@ -87,3 +87,47 @@ def test_the_same_form_sent_at_once_makes_one_case(csec):
     assert CaseCounter.objects.get(organization=csec.org, year=year).last == 1
     assert Event.objects.filter(action="case.filed").count() == 1
     assert audit.verify().ok
+
+
+def test_two_hundred_submissions_of_the_public_form_at_once_make_two_hundred_cases(csec, settings):
+    """Through the whole page (middleware, session, form, rate limit counting), not just the
+    service: the burst a busy evening brings."""
+    from django.test import Client
+    from django.urls import reverse
+
+    settings.OMBUDS_COMPLAINTS_PER_HOUR = 0  # one test client is one network: counting is off
+    url = reverse("cases:complain", kwargs={"org": csec.org.slug})
+    start = threading.Barrier(WORKERS)
+
+    def post(n: int) -> int:
+        try:
+            if n < WORKERS:
+                start.wait(timeout=60)
+            response = Client().post(
+                url,
+                {
+                    "who": "named",
+                    "complainant_name": f"Complainant {n}",
+                    "complainant_relation": "client",
+                    "respondent_kind": "agency",
+                    "respondent_name": csec.member_agency.legal_name,
+                    "what_happened": f"Form complaint number {n}.",
+                    "submission_key": f"page-{n:04d}",
+                },
+            )
+            return response.status_code
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        statuses = list(pool.map(post, range(CASES)))
+    assert statuses == [302] * CASES
+    assert Case.objects.count() == CASES
+    assert set(Case.objects.values_list("what_happened", flat=True)) == {
+        f"Form complaint number {n}." for n in range(CASES)
+    }
+    year = timezone.localdate().year
+    assert set(Case.objects.values_list("reference", flat=True)) == {
+        f"CSEC-{year}-{n:04d}" for n in range(1, CASES + 1)
+    }
+    assert audit.verify().ok
