@@ -622,13 +622,36 @@ def _effects(
             if sanction is not None:
                 done["register sanction"] = sanction.pk
         elif effect.kind == "publish":
-            pass  # the sanction's own publication choice governs the public register
+            url = _publish_decision(case)
+            if url:
+                done["published"] = url
         elif effect.kind == "checkin":
             case.checkin_on = timezone.localdate() + dt.timedelta(days=effect.days)
             case.save(update_fields=["checkin_on"])
         elif effect.kind == "recuse_check":
             done["recused"] = _recuse_parties(case, acting_user=acting_user)
     return done
+
+
+def _publish_decision(case: Case) -> str:
+    """Link the register's sanction to the case's public decision page, when the sanction is not
+    private; the page shows it for as long as the publication policy does (public until a date)."""
+    from django.urls import reverse
+
+    from ombuds.cases.notices import base_url
+
+    choice = (
+        SanctionChoice.objects.filter(case=case, sanction__isnull=False)
+        .select_related("sanction")
+        .first()
+    )
+    if choice is None or choice.sanction.publication == Sanction.Publication.PRIVATE:
+        return ""
+    url = base_url() + reverse(
+        "cases:decision", kwargs={"org": case.organization.slug, "reference": case.reference}
+    )
+    Sanction.objects.filter(pk=choice.sanction_id).update(decision_url=url)
+    return url
 
 
 def _condition_unmet(condition: str, case_facts: dict[str, bool]) -> bool:

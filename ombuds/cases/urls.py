@@ -16,4 +16,5 @@ urlpatterns = [
     path("<slug:org>/complain/", views.complaint_form, name="complain"),
     path("<slug:org>/complain/filed/<str:reference>", views.complaint_filed, name="filed"),
     path("<slug:org>/complain/follow-up/", views.followup, name="followup"),
+    path("<slug:org>/decisions/<str:reference>", views.decision, name="decision"),
 ]

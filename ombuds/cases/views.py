@@ -455,3 +455,46 @@ def _file_response(document: Document) -> FileResponse:
     response["Content-Security-Policy"] = "sandbox; default-src 'none'"
     response["Referrer-Policy"] = "no-referrer"
     return response
+
+
+def decision(request: HttpRequest, org: str, reference: str) -> HttpResponse:
+    """A case's published decision: the sanction, the provisions it cites and the committee's
+    determinations with their reasons, for as long as the body's publication policy makes the
+    sanction public. Never the complainant, the complaint's own words, or the case's file."""
+    from django.utils import timezone
+
+    from ombuds.cases.models import SanctionChoice
+    from ombuds.register.public import public_sanctions_q
+
+    organization = organization_get(org)
+    today = timezone.localdate()
+    choice = (
+        SanctionChoice.objects.filter(
+            case__organization=organization,
+            case__reference=reference,
+            sanction__isnull=False,
+        )
+        .select_related("case", "sanction")
+        .first()
+    )
+    if (
+        choice is None
+        or not type(choice.sanction)
+        .objects.filter(public_sanctions_q(today), pk=choice.sanction_id)
+        .exists()
+    ):
+        raise Http404("no published decision with that reference")
+    case = choice.case
+    return render(
+        request,
+        "cases/decision.html",
+        {
+            "body": organization,
+            "case": case,
+            "sanction": choice.sanction,
+            "provisions": choice.sanction.provisions.select_related("version").order_by("position"),
+            "upheld": case.allegations.filter(determination="upheld").prefetch_related(
+                "provisions"
+            ),
+        },
+    )
