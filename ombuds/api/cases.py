@@ -14,6 +14,7 @@ the register. Tokens are made for a body's administrators and staff only
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -38,6 +39,9 @@ class ErrorOut(Schema):
 class ComplaintIn(Schema):
     what_happened: str = Field(..., max_length=20000)
     respondent_name: str = Field(..., max_length=300)
+    respondent_kind: Literal["agency", "person"] = Field(
+        "agency", description="An agency's exact name links it to the register; a person's does not"
+    )
     respondent_number: str = Field("", description="A credential or membership number, if known")
     respondent_details: str = ""
     anonymous: bool = False
@@ -124,7 +128,7 @@ def complaint_file(request: HttpRequest, response: HttpResponse, org: str, paylo
         organization,
         {
             "respondent_number": payload.respondent_number,
-            "respondent_kind": "agency",
+            "respondent_kind": payload.respondent_kind,
             "respondent_name": payload.respondent_name,
         },
     )

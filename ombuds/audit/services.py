@@ -123,7 +123,13 @@ def purge(*, event: Event, reason: str, actor: Any = None, actor_label: str = ""
 
 @transaction.atomic
 def purge_subject(
-    *, subject_type: str, subject_id: Any, reason: str, actor: Any = None, actor_label: str = ""
+    *,
+    subject_type: str,
+    subject_id: Any,
+    reason: str,
+    actor: Any = None,
+    actor_label: str = "",
+    organization: Any = None,
 ) -> int:
     """Empty the details of every event of one record (its retention period has ended) and record
     the purge once; how many events were purged. The chain still verifies."""
@@ -138,6 +144,7 @@ def purge_subject(
         subject_type=subject_type,
         subject_id=subject_id,
         data={"reason": reason.strip(), "events": count},
+        organization=organization,
         actor=actor,
         actor_label=actor_label,
     )
@@ -178,6 +185,8 @@ def verify(*, chunk_size: int = 2000) -> Verdict:
                 "inserted or moved)",
                 event.seq,
             )
+        if event.purged_at is not None and event.data:
+            return Verdict(False, checked, "it is marked purged but has details", event.seq)
         if event.purged_at is None and _sha256(canonical(event.data)) != event.data_hash:
             return Verdict(False, checked, "its details were altered", event.seq)
         if event_hash(event) != event.hash:

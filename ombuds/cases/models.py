@@ -331,6 +331,9 @@ class Notice(TimeStamped):
     subject = models.CharField(max_length=300)
     body = models.TextField()
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    # The respondent's personal link token, kept only until the email carrying it is sent; the
+    # notice's text on the case has a placeholder instead, so nobody reading it can act as them.
+    link_token = models.CharField(max_length=100, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)

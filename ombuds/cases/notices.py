@@ -146,6 +146,15 @@ DEFAULTS: dict[str, tuple[str, str]] = {
 }
 
 
+# What a notice kept on the case says in place of the respondent's personal link: the link itself
+# goes only into the email, so nobody who reads the case can act as the respondent.
+LINK_PLACEHOLDER = "[the respondent's personal link: sent by email only]"
+
+
+def respondent_url(token: str) -> str:
+    return base_url() + reverse("cases:respondent", kwargs={"token": token})
+
+
 def base_url() -> str:
     return getattr(settings, "OMBUDS_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
@@ -172,7 +181,7 @@ def render(
     show_complainant = recipient_role != "respondent" or case.consent_to_share
     url = ""
     if respondent_token:
-        url = base_url() + reverse("cases:respondent", kwargs={"token": respondent_token})
+        url = respondent_url(respondent_token)
     context = Context(
         {
             "case": _case_values(case, show_complainant),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -58,6 +59,8 @@ from ombuds.register.models import (
     Person,
     Sanction,
 )
+
+logger = logging.getLogger(__name__)
 
 
 class CaseRefused(Exception):
@@ -329,8 +332,8 @@ def case_file(
     from ombuds.codes.selectors import current_version
 
     key = complaint.submission_key.strip()[:64] or None
-    if key and (existing := Case.objects.filter(submission_key=key).first()):
-        return Filed(existing, duplicate=True)
+    if key and (repeated := _repeated(organization, key, complaint)) is not None:
+        return repeated
     procedure = procedure_of(organization, public=complaint.channel == Case.Channel.WEB)
     problems = _problems(organization, complaint)
     version = current_version(organization)
@@ -402,6 +405,8 @@ def case_file(
                 )
             for deadline in procedure.starts_on_filing:
                 _start_deadline(case, procedure, deadline, timezone.localdate())
+            # People of the body who are the respondent never see the case, from the start.
+            recused = _recuse_parties(case, acting_user=acting_user)
             _record(
                 case,
                 "case.filed",
@@ -412,6 +417,7 @@ def case_file(
                     "provisions": [p.citation for p in complaint.provisions],
                     "documents": [name for name, _data in complaint.files],
                     "procedure": procedure.key,
+                    "recused": recused,
                 },
                 user=acting_user,
                 label=label,
@@ -420,10 +426,35 @@ def case_file(
                 _notice(case, "receipt", "complainant")
     except IntegrityError:
         # The same form, sent twice at once: the other request made the case.
-        if key and (existing := Case.objects.filter(submission_key=key).first()):
-            return Filed(existing, duplicate=True)
+        if key and (repeated := _repeated(organization, key, complaint)) is not None:
+            return repeated
         raise
     return Filed(case, receipt_code=receipt)
+
+
+def _repeated(organization: Organization, key: str, complaint: Complaint) -> Filed | None:
+    """The case this same form already made (a double tap, a retry after a lost answer), or None.
+    It is the same form only when it says the same thing, and, when anonymous, with the same
+    passphrase: a submission key alone never shows anyone else's case or receipt code."""
+    existing = Case.objects.filter(submission_key=key).first()
+    if existing is None:
+        return None
+    same = (
+        existing.organization_id == organization.pk
+        and existing.anonymous == complaint.anonymous
+        and existing.what_happened == complaint.what_happened.strip()
+        and (
+            _passphrase_matches(complaint.passphrase, existing.passphrase_hash)
+            if existing.anonymous
+            else existing.complainant_name == complaint.complainant_name.strip()
+        )
+    )
+    if not same:
+        raise CaseRefused(
+            "This form was already used to send a different complaint: reload the page to make a "
+            "new one."
+        )
+    return Filed(existing, receipt_code=existing.receipt_code or "", duplicate=True)
 
 
 # --- the anonymous complainant's follow-up --------------------------------------------------------
@@ -445,7 +476,9 @@ def followup_case(receipt_code: str, passphrase: str) -> Case | None:
 
 
 def _lock(case: Case, expected_version: int | None) -> Case:
-    locked = Case.objects.select_for_update().select_related("organization").get(pk=case.pk)
+    locked = (
+        Case.objects.select_for_update(of=("self",)).select_related("organization").get(pk=case.pk)
+    )
     if expected_version is not None and locked.version != expected_version:
         raise CaseChanged(
             f"{locked.reference} changed since this page was opened (now "
@@ -1138,17 +1171,16 @@ def document_add(
     visibility: str = Document.Visibility.INTERNAL,
     acting_user: Any = None,
     actor_label: str = "",
-    as_respondent: bool = False,
 ) -> Document:
-    """A document added to an open case by staff, or by the respondent through their link."""
+    """A document added to an open case by the body's people (a respondent answers with
+    `respondent_answer`)."""
     if visibility not in Document.Visibility.values:
         raise CaseRefused(f"choose who may see the document, not {visibility!r}")
     if not kind.strip():
         raise CaseRefused("say what the document is")
     with _files_removed_on_failure(), transaction.atomic():
         case = _lock(case, None)
-        if not as_respondent:
-            _staff_roles(acting_user, case, HANDLERS | DECIDERS)
+        _staff_roles(acting_user, case, HANDLERS | DECIDERS)
         if procedure_of(case).state(case.state).final:
             raise CaseRefused("the case is closed")
         try:
@@ -1347,16 +1379,19 @@ def _notice(
     step: Transition | None = None,
 ) -> list[Notice]:
     """Notices from the body's template (or Ombuds' own), kept on the case and sent after commit."""
-    from ombuds.cases.notices import render
+    from ombuds.cases.notices import LINK_PLACEHOLDER, render, respondent_url
 
     made = []
     link = ""
     if recipient_role == "respondent" and template in RESPONDENT_LINK_TEMPLATES:
         link = respondent_link_issue(case)
+    subject, body = render(
+        case, template, recipient_role, respondent_token=link, inputs=inputs, step=step
+    )
+    if link:
+        # Kept on the case without the link; the link goes into the email only (`notice_send`).
+        body = body.replace(respondent_url(link), LINK_PLACEHOLDER)
     for email in _recipients(case, recipient_role):
-        subject, body = render(
-            case, template, recipient_role, respondent_token=link, inputs=inputs, step=step
-        )
         notice = Notice.objects.create(
             case=case,
             template=template,
@@ -1364,6 +1399,7 @@ def _notice(
             recipient_email=email,
             subject=subject,
             body=body,
+            link_token=link if email else "",
             status=Notice.Status.PENDING if email else Notice.Status.NO_ADDRESS,
         )
         if email:
@@ -1396,14 +1432,19 @@ def notice_send(notice_id: int) -> str:
     after NOTICE_ATTEMPTS (shown on the case, never silently lost)."""
     from django.core.mail import send_mail
 
+    from ombuds.cases.notices import LINK_PLACEHOLDER, respondent_url
+
     with transaction.atomic():
         notice = Notice.objects.select_for_update().filter(pk=notice_id).first()
         if notice is None or notice.status != Notice.Status.PENDING:
             return "nothing to send"
+        text = notice.body
+        if notice.link_token:
+            text = text.replace(LINK_PLACEHOLDER, respondent_url(notice.link_token))
         try:
             send_mail(
                 subject=notice.subject,
-                message=notice.body,
+                message=text,
                 from_email=settings.DEFAULT_FROM_EMAIL,
                 recipient_list=[notice.recipient_email],
             )
@@ -1416,7 +1457,8 @@ def notice_send(notice_id: int) -> str:
             return "failed"
         notice.attempts += 1
         notice.status, notice.sent_at = Notice.Status.SENT, timezone.now()
-        notice.save(update_fields=["attempts", "status", "sent_at", "updated_at"])
+        notice.link_token = ""  # sent: the link now lives in the respondent's mailbox only
+        notice.save(update_fields=["attempts", "status", "sent_at", "link_token", "updated_at"])
         return "sent"
 
 
@@ -1443,7 +1485,12 @@ def deadlines_tick(*, today: dt.date | None = None) -> dict[str, int]:
         met_at__isnull=True, expired_at__isnull=True, due_on__lt=today
     ).values_list("pk", flat=True)
     for pk in list(due):
-        outcome = _pass_deadline(pk)
+        try:
+            outcome = _pass_deadline(pk)
+        except Exception:  # one case the clock cannot handle must not stop it for every body
+            logger.exception("deadline %s could not be handled", pk)
+            counts["deadlines failed"] = counts.get("deadlines failed", 0) + 1
+            continue
         if outcome is not None:
             counts["deadlines passed"] += 1
             counts["steps taken"] += outcome
@@ -1512,6 +1559,13 @@ def case_purge(*, case: Case, reason: str, acting_user: Any = None) -> bool:
                 files.append(document.file)
             Document.objects.filter(pk=document.pk).update(purged_at=now, file="")
         case.messages.filter(purged_at__isnull=True).update(body="", purged_at=now)
+        # The complainant's own words, copied into the first allegation; the citations and the
+        # committee's determination stay.
+        case.allegations.filter(source="complainant").update(
+            summary="(purged at the end of the retention period)"
+        )
+        case.respondent_links.filter(revoked_at__isnull=True).update(revoked_at=now)
+        case.notices.update(link_token="")
         case.notices.update(body="", subject="(purged)")
         case.complainant_name = case.complainant_email = case.complainant_phone = ""
         case.what_happened = "(purged at the end of the retention period)"
@@ -1531,7 +1585,11 @@ def case_purge(*, case: Case, reason: str, acting_user: Any = None) -> bool:
             "purged_at",
         )
         purged = audit_log.purge_subject(
-            subject_type="case", subject_id=case.pk, reason=reason.strip(), actor=acting_user
+            subject_type="case",
+            subject_id=case.pk,
+            reason=reason.strip(),
+            actor=acting_user,
+            organization=case.organization,
         )
         _record(
             case,
@@ -1604,8 +1662,11 @@ def _send_deadline_reminders(today: dt.date) -> int:
         due_on__lte=today + dt.timedelta(days=furthest),  # only those a reminder can be due for
     ).select_related("case")
     for deadline in running:
-        procedure = procedure_of(deadline.case)
-        definition = procedure.deadlines.get(deadline.name)
+        try:
+            definition = procedure_of(deadline.case).deadlines.get(deadline.name)
+        except CaseRefused:
+            logger.exception("no procedure for case %s", deadline.case_id)
+            continue
         if definition is None:
             continue
         left = (deadline.due_on - today).days

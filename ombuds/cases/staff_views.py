@@ -35,7 +35,6 @@ from ombuds.audit.services import events_for
 from ombuds.cases import services
 from ombuds.cases.models import (
     Allegation,
-    BodyProcedure,
     Case,
     CaseDeadline,
     Document,
@@ -106,16 +105,9 @@ def _body_procedure(organization) -> Procedure | None:
     """The procedure the body's cases follow, also while its public complaint form is closed (the
     cases already filed are still worked on); None when the body has none."""
     try:
-        return services.procedure_of(organization)
+        return services.procedure_of(organization, public=False)
     except services.CaseRefused:
-        chosen = BodyProcedure.objects.filter(organization=organization).first()
-        if chosen is None:
-            return None
-        try:
-            # procedure_of(case) reads only the case's procedure_key: no query, no intake check.
-            return services.procedure_of(Case(procedure_key=chosen.procedure_key))
-        except services.CaseRefused:
-            return None
+        return None
 
 
 def _state_label(case: Case) -> str:
@@ -639,7 +631,8 @@ def staff_complaint(request: HttpRequest, organization) -> HttpResponse:
         valid = form.is_valid()
         # Looked up even when something else is wrong, so that every problem is listed at once.
         person, agency, problem = _respondent_records(
-            organization, {**form.cleaned_data, "respondent_kind": "agency"}
+            organization,
+            {**form.cleaned_data, "respondent_kind": form.cleaned_data.get("respondent_kind", "")},
         )
         if problem:
             form.add_error("respondent_number", problem)

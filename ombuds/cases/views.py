@@ -464,6 +464,7 @@ def decision(request: HttpRequest, org: str, reference: str) -> HttpResponse:
     from django.utils import timezone
 
     from ombuds.cases.models import SanctionChoice
+    from ombuds.register.models import Sanction
     from ombuds.register.public import public_sanctions_q
 
     organization = organization_get(org)
@@ -477,12 +478,8 @@ def decision(request: HttpRequest, org: str, reference: str) -> HttpResponse:
         .select_related("case", "sanction")
         .first()
     )
-    if (
-        choice is None
-        or not type(choice.sanction)
-        .objects.filter(public_sanctions_q(today), pk=choice.sanction_id)
-        .exists()
-    ):
+    public = Sanction.objects.filter(public_sanctions_q(today))
+    if choice is None or not public.filter(pk=choice.sanction_id).exists():
         raise Http404("no published decision with that reference")
     case = choice.case
     return render(

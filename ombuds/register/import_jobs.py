@@ -53,7 +53,7 @@ def job_start(
     path = job_file(job)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
-    transaction.on_commit(lambda: _enqueue(job.pk), robust=False)
+    transaction.on_commit(lambda: _enqueue(job.pk), robust=True)
     return job
 
 
@@ -70,7 +70,7 @@ def job_confirm(*, job: ImportJob, acting_user: Any = None) -> ImportJob:
     job.phase, job.state, job.ok = ImportJob.Phase.IMPORT, ImportJob.State.QUEUED, None
     job.finished_at = None
     job.save(update_fields=["phase", "state", "ok", "finished_at", "updated_at"])
-    transaction.on_commit(lambda: _enqueue(job.pk), robust=False)
+    transaction.on_commit(lambda: _enqueue(job.pk), robust=True)
     return job
 
 

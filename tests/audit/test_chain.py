@@ -242,3 +242,13 @@ def test_register_changes_are_on_the_audit_log_and_a_csv_import_is_one_event(bod
     [imported] = Event.objects.filter(action="register.imported")
     assert imported.data["created"] == 50 and imported.data["kind"] == "people"
     assert services.verify().ok
+
+
+def test_details_forged_on_an_event_marked_purged_are_found():
+    _chain(3)
+    with tampering() as cursor:
+        cursor.execute(
+            "UPDATE audit_event SET data = %s, purged_at = %s WHERE seq = 2",
+            ['{"to": "dismissed"}', "2026-01-01 00:00:00+00:00"],
+        )
+    assert _verify() == (1, "audit chain broken at event #2: it is marked purged but has details")

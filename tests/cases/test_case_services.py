@@ -196,9 +196,14 @@ def test_the_same_submission_key_gives_back_the_first_case(csec):
         organization=csec.org, complaint=complaint(csec, submission_key="form-1")
     )
     again = services.case_file(
-        organization=csec.org,
-        complaint=complaint(csec, submission_key="form-1", what_happened="Edited and resent."),
+        organization=csec.org, complaint=complaint(csec, submission_key="form-1")
     )
+    # The same key with other words is not the same form: refused, never merged or dropped.
+    with pytest.raises(CaseRefused, match="already used to send a different complaint"):
+        services.case_file(
+            organization=csec.org,
+            complaint=complaint(csec, submission_key="form-1", what_happened="Edited and resent."),
+        )
     assert not first.duplicate
     assert again.duplicate
     assert again.case.pk == first.case.pk
@@ -453,7 +458,9 @@ def test_the_respondent_is_not_told_who_complained_without_consent(csec):
     assert "pat@example.org" not in to_respondent.body
     assert "has not agreed to share their identity" in to_respondent.body
     assert "1.1(a): Members shall answer every complaint within ten days" in to_respondent.body
-    assert "/respond/" in to_respondent.body
+    # The link goes into the email only: the notice kept on the case has a placeholder.
+    assert "/respond/" not in to_respondent.body
+    assert "sent by email only" in to_respondent.body and to_respondent.link_token
     consenting = file_case(csec, consent_to_share=True)
     notified(consenting, csec)
     assert "It was made by Pat Complainant." in consenting.notices.get(template="allegations").body
@@ -720,9 +727,12 @@ def test_document_add_refusals_write_nothing(csec, espcc):
         with pytest.raises(CaseRefused, match=reason):
             services.document_add(**kwargs)
     take(case, "dismiss", csec.chair, ground="withdrawn", reasons="Withdrawn by the complainant.")
-    for extra in ({"acting_user": csec.chair}, {"as_respondent": True}):
-        with pytest.raises(CaseRefused, match="the case is closed"):
-            services.document_add(case=case, name="a.txt", data=b"text", kind="note", **extra)
+    with pytest.raises(CaseRefused, match="the case is closed"):
+        services.document_add(
+            case=case, name="a.txt", data=b"text", kind="note", acting_user=csec.chair
+        )
+    with pytest.raises(CaseRefused, match="the case is closed"):
+        services.respondent_answer(case=case, body="Late answer.", files=[("a.txt", b"text")])
     assert not Document.objects.exists()
     assert media_files() == []
 
@@ -778,8 +788,7 @@ def test_the_respondents_answer_is_a_message_documents_and_a_fact(csec):
 
 def test_the_respondents_link_opens_their_case_until_it_expires(csec):
     case = notified(file_case(csec), csec)
-    body = case.notices.get(template="allegations").body
-    token = re.search(r"/respond/([^/\s]+)/", body).group(1)
+    token = case.notices.get(template="allegations").link_token
     assert services.respondent_link_case(token) == case
     assert services.respondent_link_case(token + "x") is None
     assert token not in str(list(case.respondent_links.values_list("token_hash", flat=True)))
@@ -812,16 +821,17 @@ def test_the_handler_is_someone_with_a_role_on_the_case(csec, espcc):
     assert case.handler == csec.staff
 
 
-def test_a_member_of_the_body_who_is_the_respondent_is_recused_on_acknowledgement(
+def test_a_member_of_the_body_who_is_the_respondent_is_recused_from_the_filing_on(
     csec, django_user_model
 ):
     principal = django_user_model.objects.create_user("principal", "Office@Faithful.example", "pw")
-    BodyRole.objects.create(user=principal, organization=csec.org, role="committee_member")
+    BodyRole.objects.create(user=principal, organization=csec.org, role="ethics_chair")
     case = file_case(csec)
-    take(case, "acknowledge", csec.chair)
     assert Recusal.objects.filter(case=case, user=principal).exists()
     assert services.roles_on_case(principal, case) == set()
-    assert Event.objects.filter(action="case.step").latest("seq").data["recused"] == ["principal"]
+    assert Event.objects.get(action="case.filed").data["recused"] == ["principal"]
+    with pytest.raises(CaseRefused, match="recused"):
+        take(case, "dismiss", principal, ground="withdrawn", reasons="Not me.")
 
 
 def test_allegations_added_cite_the_cases_version_and_say_their_source(csec):
@@ -1038,3 +1048,22 @@ def test_a_closed_case_is_purged_when_its_retention_ends_and_the_chain_still_ver
     assert services.cases_purge_due(today=later) == 0  # once
     open_case.refresh_from_db()
     assert open_case.purged_at is None and open_case.complainant_name == "Pat Complainant"
+
+
+def test_the_respondents_link_travels_in_the_email_only(csec, mailoutbox):
+    case = notified(file_case(csec), csec)
+    notice = case.notices.get(template="allegations")
+    token = notice.link_token
+    assert token and token not in notice.body
+    assert services.notice_send(notice.pk) == "sent"
+    [mail] = [m for m in mailoutbox if m.to == ["office@faithful.example"]]
+    assert f"/respond/{token}/" in mail.body
+    notice.refresh_from_db()
+    assert notice.link_token == "" and token not in notice.body  # nothing left to act with
+
+
+def test_another_bodys_submission_key_shows_nothing_of_its_case(csec, espcc):
+    services.case_file(organization=csec.org, complaint=complaint(csec, submission_key="k-1"))
+    with pytest.raises(CaseRefused, match="already used to send a different complaint"):
+        services.case_file(organization=espcc.org, complaint=complaint(espcc, submission_key="k-1"))
+    assert Case.objects.filter(organization=espcc.org).count() == 0
