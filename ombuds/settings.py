@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "ombuds.codes",
     "ombuds.audit",
     "ombuds.cases",
+    "ombuds.members",
 ]
 
 MIDDLEWARE = [

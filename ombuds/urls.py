@@ -14,6 +14,7 @@ urlpatterns = [
     path("staff/", include("ombuds.register.staff_urls")),
     path("staff/", include("ombuds.cases.staff_urls")),
     path("", include("ombuds.cases.urls")),
+    path("", include("ombuds.members.urls")),
     path("<slug:org>/register/", include("ombuds.register.urls")),
     path("<slug:org>/", include("ombuds.register.profile_urls")),
     path("<slug:org>/", include("ombuds.codes.urls")),

@@ -407,6 +407,7 @@ def case_file(
                 _start_deadline(case, procedure, deadline, timezone.localdate())
             # People of the body who are the respondent never see the case, from the start.
             recused = _recuse_parties(case, acting_user=acting_user)
+            recused += _recuse_disclosed(case, acting_user=acting_user)
             _record(
                 case,
                 "case.filed",
@@ -732,6 +733,14 @@ def _recuse_parties(case: Case, *, acting_user: Any) -> list[str]:
         if created:
             recused.append(user.get_username())
     return recused
+
+
+def _recuse_disclosed(case: Case, *, acting_user: Any) -> list[str]:
+    """Recuse the body's people whose current disclosed conflict of interest names the respondent
+    (`ombuds.members`); the usernames newly recused."""
+    from ombuds.members.services import recusals_for_new_case
+
+    return [u.get_username() for u in recusals_for_new_case(case, acting_user=acting_user)]
 
 
 # --- allegations, determinations, the sanction ----------------------------------------------------

@@ -1,0 +1,128 @@
+"""The pages where the body's people disclose their conflicts of interest. Anyone with a role on the
+body sees and changes their own disclosures, and nobody else's (someone else's answers 404)."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import patch_cache_control
+
+from ombuds.members import services
+from ombuds.members.forms import DisclosureForm, EndForm
+from ombuds.members.models import Disclosure
+from ombuds.register.selectors import organization_get
+
+
+def body_role_required(view):
+    """The body is in the URL; the viewer needs a role on it. Anonymous users go to sign in;
+    others get 403."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, org: str, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        organization = organization_get(org)
+        if not services.has_body_role(request.user, organization):
+            raise PermissionDenied("You have no role on this body.")
+        return view(request, organization, *args, **kwargs)
+
+    return wrapper
+
+
+def _private(response: HttpResponse) -> HttpResponse:
+    patch_cache_control(response, private=True, no_store=True)
+    response["Referrer-Policy"] = "same-origin"
+    return response
+
+
+def _save(request: HttpRequest, organization, form: DisclosureForm, disclosure=None):
+    """Save through the service; its refusals join the form's errors. The disclosure, or None."""
+    if not form.is_valid():
+        return None
+    try:
+        return services.disclosure_save(
+            user=request.user, organization=organization, disclosure=disclosure, **form.cleaned_data
+        )
+    except services.DisclosureRefused as refused:
+        for problem in refused.problems:
+            form.add_error(None, problem)
+        return None
+
+
+def _saved_message(request: HttpRequest, disclosure: Disclosure) -> None:
+    text = f"Your disclosure about {disclosure.party_name} is saved."
+    if disclosure.recused_from:
+        text += " You are now recused from " + ", ".join(disclosure.recused_from) + "."
+    messages.success(request, text)
+
+
+@body_role_required
+def disclosures(request: HttpRequest, organization) -> HttpResponse:
+    form = DisclosureForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        disclosure = _save(request, organization, form)
+        if disclosure is not None:
+            _saved_message(request, disclosure)
+            return redirect("members:disclosures", org=organization.slug)
+    own = Disclosure.objects.filter(user=request.user, organization=organization).select_related(
+        "party_person", "party_agency"
+    )
+    return _private(
+        render(
+            request,
+            "members/disclosures.html",
+            {"body": organization, "disclosures": own, "form": form},
+            status=400 if form.errors else 200,
+        )
+    )
+
+
+@body_role_required
+def disclosure_edit(request: HttpRequest, organization, pk: int) -> HttpResponse:
+    disclosure = get_object_or_404(Disclosure, pk=pk, user=request.user, organization=organization)
+    action = request.POST.get("action", "") if request.method == "POST" else ""
+    form = DisclosureForm(
+        initial={
+            "relationship": disclosure.relationship,
+            "party_name": disclosure.party_name,
+            "nature": disclosure.nature,
+            "started_on": disclosure.started_on,
+        }
+    )
+    end_form = EndForm()
+    if action == "save":
+        form = DisclosureForm(request.POST)
+        saved = _save(request, organization, form, disclosure)
+        if saved is not None:
+            _saved_message(request, saved)
+            return redirect("members:disclosures", org=organization.slug)
+    elif action == "end":
+        end_form = EndForm(request.POST)
+        if end_form.is_valid():
+            try:
+                services.disclosure_end(
+                    user=request.user,
+                    disclosure=disclosure,
+                    ended_on=end_form.cleaned_data["ended_on"],
+                )
+            except services.DisclosureRefused as refused:
+                for problem in refused.problems:
+                    end_form.add_error(None, problem)
+            else:
+                messages.success(request, f"Your disclosure about {disclosure.party_name} ended.")
+                return redirect("members:disclosures", org=organization.slug)
+    elif request.method == "POST":
+        form.add_error(None, "Unknown action: reload the page and try again.")
+    return _private(
+        render(
+            request,
+            "members/disclosure_edit.html",
+            {"body": organization, "disclosure": disclosure, "form": form, "end_form": end_form},
+            status=400 if form.errors or end_form.errors else 200,
+        )
+    )
