@@ -148,6 +148,55 @@ def check_number(number: str) -> str:
     return cleaned
 
 
+def _checked_move(
+    record: Credential | Membership,
+    kind: str,
+    table: tuple,
+    *,
+    to_status: str,
+    effective_date: dt.date,
+    reason: str,
+    decision_ref: str,
+    until: dt.date | None,
+    expected_status: str | None,
+    automatic: bool,
+    new_date: tuple[str, dt.date | None, str, str],
+) -> dt.date:
+    """What every status change of a (locked) credential or membership must pass: the status the
+    person saw, a reason, the lifecycle's table and its requirements, no future date, no date
+    before the history, and a new expiry or renewal date only with a move to active, after the
+    change. Returns the effective date (the daily task's moved up to the latest on record)."""
+    if expected_status is not None and record.status != expected_status:
+        raise TransitionRefused(
+            f"{kind} {record.number} is now {record.status}, not {expected_status}: "
+            "someone changed it meanwhile; reload and try again"
+        )
+    if not reason.strip():
+        raise TransitionRefused("a status change needs a reason")
+    date_name, date_value, date_label, occasion = new_date
+    given = {
+        name
+        for name, value in (
+            ("until", until),
+            ("decision_ref", decision_ref.strip()),
+            (date_name, date_value),
+        )
+        if value
+    }
+    check_transition(table, record.status, to_status, automatic=automatic, given=given)
+    _refuse_future(effective_date, automatic=automatic)
+    effective_date = _not_before_history(record.events, effective_date, automatic=automatic)
+    if until is not None and until <= effective_date:
+        raise TransitionRefused("a suspension must end after it starts")
+    if date_value is not None and to_status != "active":
+        # The event would not show it: a date changed on the side is not on the record.
+        raise TransitionRefused(f"a new {date_label} is set only when the {kind} becomes active")
+    if date_value is not None and date_value <= effective_date:
+        article = "new" if date_name == "expires_on" else "next"
+        raise TransitionRefused(f"the {article} {date_label} must come after the {occasion}")
+    return effective_date
+
+
 @transaction.atomic
 def credential_transition(
     *,
@@ -175,34 +224,19 @@ def credential_transition(
         .select_related("program")
         .get(pk=credential.pk)
     )
-    if expected_status is not None and credential.status != expected_status:
-        raise TransitionRefused(
-            f"credential {credential.number} is now {credential.status}, not {expected_status}: "
-            "someone changed it meanwhile; reload and try again"
-        )
-    if not reason.strip():
-        raise TransitionRefused("a status change needs a reason")
-    given = {
-        name
-        for name, value in (
-            ("until", until),
-            ("decision_ref", decision_ref.strip()),
-            ("expires_on", expires_on),
-        )
-        if value
-    }
-    check_transition(
-        CREDENTIAL_TRANSITIONS, credential.status, to_status, automatic=automatic, given=given
+    effective_date = _checked_move(
+        credential,
+        "credential",
+        CREDENTIAL_TRANSITIONS,
+        to_status=to_status,
+        effective_date=effective_date,
+        reason=reason,
+        decision_ref=decision_ref,
+        until=until,
+        expected_status=expected_status,
+        automatic=automatic,
+        new_date=("expires_on", expires_on, "expiry date", "reinstatement"),
     )
-    _refuse_future(effective_date, automatic=automatic)
-    effective_date = _not_before_history(credential.events, effective_date, automatic=automatic)
-    if until is not None and until <= effective_date:
-        raise TransitionRefused("a suspension must end after it starts")
-    if expires_on is not None and to_status != "active":
-        # The event would not show it: an expiry date changed on the side is not on the record.
-        raise TransitionRefused("a new expiry date is set only when the credential becomes active")
-    if expires_on is not None and expires_on <= effective_date:
-        raise TransitionRefused("the new expiry date must come after the reinstatement")
     if expires_on is not None and credential.issued_on and expires_on <= credential.issued_on:
         raise TransitionRefused(
             f"the new expiry date must come after the issue date ({credential.issued_on})"
@@ -289,34 +323,19 @@ def membership_transition(
     daily task would put the member straight back into grace.
     """
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
-    if expected_status is not None and membership.status != expected_status:
-        raise TransitionRefused(
-            f"membership {membership.number} is now {membership.status}, not {expected_status}: "
-            "someone changed it meanwhile; reload and try again"
-        )
-    if not reason.strip():
-        raise TransitionRefused("a status change needs a reason")
-    given = {
-        n
-        for n, v in (
-            ("until", until),
-            ("decision_ref", decision_ref.strip()),
-            ("renewal_date", renewal_date),
-        )
-        if v
-    }
-    check_transition(
-        MEMBERSHIP_TRANSITIONS, membership.status, to_status, automatic=automatic, given=given
+    effective_date = _checked_move(
+        membership,
+        "membership",
+        MEMBERSHIP_TRANSITIONS,
+        to_status=to_status,
+        effective_date=effective_date,
+        reason=reason,
+        decision_ref=decision_ref,
+        until=until,
+        expected_status=expected_status,
+        automatic=automatic,
+        new_date=("renewal_date", renewal_date, "renewal date", "renewal"),
     )
-    _refuse_future(effective_date, automatic=automatic)
-    effective_date = _not_before_history(membership.events, effective_date, automatic=automatic)
-    if until is not None and until <= effective_date:
-        raise TransitionRefused("a suspension must end after it starts")
-    if renewal_date is not None and to_status != "active":
-        # The event would not show it: a renewal date changed on the side is not on the record.
-        raise TransitionRefused("a new renewal date is set only when the membership becomes active")
-    if renewal_date is not None and renewal_date <= effective_date:
-        raise TransitionRefused("the next renewal date must come after the renewal")
     source = membership.status
     membership.status = to_status
     fields = ["status", "updated_at"]
