@@ -63,7 +63,11 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tasks",
     "django_tasks_db",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "ombuds.core",
+    "ombuds.accounts",
     "ombuds.register",
     "ombuds.codes",
     "ombuds.audit",
@@ -78,6 +82,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    # Anyone with a role on a body passes a second factor before any other page (ombuds.accounts).
+    "ombuds.accounts.middleware.SecondFactorMiddleware",
+    "ombuds.accounts.middleware.AccountSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -173,6 +181,15 @@ SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", False)
 SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0)
 if envbool("SECURE_PROXY_SSL", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Accounts (ombuds.accounts): invitations expire after this many days; anyone with a role on a body
+# must pass a second factor (TOTP or a recovery code) after their password.
+OMBUDS_INVITATION_DAYS = envint("OMBUDS_INVITATION_DAYS", 7)
+OMBUDS_REQUIRE_SECOND_FACTOR = envbool("OMBUDS_REQUIRE_SECOND_FACTOR", True)
+OMBUDS_SIGN_IN_ATTEMPTS_PER_HOUR = envint("OMBUDS_SIGN_IN_ATTEMPTS_PER_HOUR", 20)
+OTP_TOTP_ISSUER = envstr("OMBUDS_OTP_ISSUER", "Ombuds")
+# Sessions end after two weeks, or at once when their owner signs out everywhere.
+SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", 14 * 24 * 3600)
 
 # The largest code text an import accepts, in bytes.
 OMBUDS_MAX_CODE_BYTES = envint("OMBUDS_MAX_CODE_BYTES", 20 * 1024 * 1024)

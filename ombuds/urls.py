@@ -7,7 +7,9 @@ from ombuds.core import views as core_views
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("accounts/", include("ombuds.accounts.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("me/", include("ombuds.members.home_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("staff/", include("ombuds.codes.staff_urls")),
@@ -15,6 +17,8 @@ urlpatterns = [
     path("staff/", include("ombuds.cases.staff_urls")),
     path("", include("ombuds.cases.urls")),
     path("", include("ombuds.members.urls")),
+    path("", include("ombuds.members.attest_urls")),
+    path("", include("ombuds.members.first_tier_urls")),
     path("<slug:org>/register/", include("ombuds.register.urls")),
     path("<slug:org>/", include("ombuds.register.profile_urls")),
     path("<slug:org>/", include("ombuds.codes.urls")),

@@ -68,3 +68,205 @@ class Disclosure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.get_relationship_display()} · {self.party_name}"
+
+
+# --- attestations (CSEC 4.3: employees and agents have read, understood and agreed to the code) ---
+
+
+class AttestationCampaign(models.Model):
+    """A body asks its people to attest to a published code version by a due date."""
+
+    class Audience(models.TextChoices):
+        ALL_MEMBERS = "all_members", "All members (people with a current membership or credential)"
+        CREDENTIAL_HOLDERS = "credential_holders", "Credential holders"
+        AGENCY_STAFF = "agency_staff", "Member agencies' employees and agents"
+
+    organization = models.ForeignKey(
+        "register.Organization", on_delete=models.CASCADE, related_name="attestation_campaigns"
+    )
+    code_version = models.ForeignKey(
+        "codes.CodeVersion", on_delete=models.PROTECT, related_name="attestation_campaigns"
+    )
+    title = models.CharField(max_length=200)
+    audience = models.CharField(max_length=30, choices=Audience.choices)
+    # A material change makes attestations to earlier versions outdated; otherwise they carry over.
+    material = models.BooleanField(default=True)
+    due_on = models.DateField()
+    # Days before a due date on which a reminder goes out (each once per person), e.g. [14, 3].
+    reminder_days = models.JSONField(default=list, blank=True)
+    # Someone who joins the audience after the start gets this many days from joining.
+    new_joiner_days = models.PositiveSmallIntegerField(default=30)
+    statement = models.TextField(
+        help_text="What each person confirms, e.g. 'I have read, understood and agree to …'."
+    )
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    started_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class AttestationDue(models.Model):
+    """One person's duty to attest in one campaign, with their own due date (a new joiner's is
+    later than the campaign's)."""
+
+    campaign = models.ForeignKey(AttestationCampaign, on_delete=models.CASCADE, related_name="dues")
+    person = models.ForeignKey(
+        "register.Person", on_delete=models.CASCADE, related_name="attestation_dues"
+    )
+    # The agency through which an agency-staff duty arises, for the agency's own coverage report.
+    agency = models.ForeignKey(
+        "register.Agency", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    due_on = models.DateField()
+    joined_late = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # No longer in the audience (left the agency, membership ended): kept, but not counted.
+    excused_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["campaign", "person"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "person"], name="attestationdue_unique")
+        ]
+        indexes = [models.Index(fields=["campaign", "agency"])]
+
+    def __str__(self) -> str:
+        return f"{self.person} · {self.campaign} · by {self.due_on}"
+
+
+class Attestation(models.Model):
+    """A person's attestation to an exact code version: what they saw (the version and the SHA-256
+    of its text), when, and the statement they confirmed. Made by the person, or by staff on their
+    behalf with a stated reason."""
+
+    person = models.ForeignKey(
+        "register.Person", on_delete=models.PROTECT, related_name="attestations"
+    )
+    code_version = models.ForeignKey(
+        "codes.CodeVersion", on_delete=models.PROTECT, related_name="attestations"
+    )
+    campaign = models.ForeignKey(
+        AttestationCampaign,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="attestations",
+    )
+    text_sha256 = models.CharField(max_length=64)
+    statement = models.TextField()
+    attested_at = models.DateTimeField()
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    by_proxy = models.BooleanField(default=False)
+    proxy_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-attested_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "code_version"], name="attestation_once_per_version"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(by_proxy=False) | ~models.Q(proxy_reason=""),
+                name="attestation_proxy_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} · {self.code_version} · {self.attested_at:%Y-%m-%d}"
+
+
+class AttestationReminder(models.Model):
+    """A reminder sent for one duty, once for each of the campaign's reminder days."""
+
+    due = models.ForeignKey(AttestationDue, on_delete=models.CASCADE, related_name="reminders")
+    days_before = models.SmallIntegerField()
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["due", "days_before"], name="attestationreminder_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.due} · {self.days_before} days before"
+
+
+# --- an agency's own complaint inbox (first tier; CSEC 1.1(c) and Article 5) ----------------------
+
+
+class ClientComplaint(models.Model):
+    """A complaint a client raises with a member agency itself, answered and resolved by the agency
+    in Ombuds. The client follows it through a personal link (only its hash is kept); if they take
+    it to the body, the record is their proof of reasonable efforts to resolve (CSEC Article 5)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        ANSWERED = "answered", "Answered"
+        RESOLVED = "resolved", "Resolved"
+        UNRESOLVED = "unresolved", "Closed unresolved"
+
+    agency = models.ForeignKey(
+        "register.Agency", on_delete=models.PROTECT, related_name="client_complaints"
+    )
+    reference = models.CharField(max_length=30, unique=True)
+    token_hash = models.CharField(max_length=64, unique=True)
+    client_name = models.CharField(max_length=200)
+    client_email = models.EmailField(blank=True)
+    client_phone = models.CharField(max_length=50, blank=True)
+    client_case_number = models.CharField(
+        max_length=100, blank=True, help_text="The client's case number with the agency, if any."
+    )
+    subject = models.CharField(max_length=200)
+    description = models.TextField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
+    received_at = models.DateTimeField()
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolution = models.TextField(blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # The body's case the client took it to, if they did.
+    escalated_case = models.ForeignKey(
+        "cases.Case",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="first_tier_complaints",
+    )
+
+    class Meta:
+        ordering = ["-received_at"]
+        indexes = [models.Index(fields=["agency", "status", "-received_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.reference} · {self.subject}"
+
+
+class ClientMessage(models.Model):
+    """One message in a client complaint's exchange, from the client or from the agency."""
+
+    complaint = models.ForeignKey(
+        ClientComplaint, on_delete=models.CASCADE, related_name="messages"
+    )
+    from_client = models.BooleanField()
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    body = models.TextField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.complaint.reference} · {'client' if self.from_client else 'agency'}"

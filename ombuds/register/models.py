@@ -95,6 +95,15 @@ class Person(TimeStamped):
     city = models.CharField(max_length=100, blank=True)
     region = models.CharField(max_length=100, blank=True)
     country = models.CharField(max_length=2, blank=True, help_text="ISO 3166 code, e.g. US")
+    # The member's own sign-in, once they accept an invitation (`ombuds.accounts`). One account may be
+    # the same human's record in several bodies; within a body it is one record.
+    user = models.ForeignKey(
+        "auth.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="register_people",
+    )
 
     class Meta:
         ordering = ["family_name", "given_name", "pk"]
@@ -103,7 +112,12 @@ class Person(TimeStamped):
                 fields=["organization", "external_id"],
                 condition=~models.Q(external_id=""),
                 name="person_unique_external_id",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "user"],
+                condition=models.Q(user__isnull=False),
+                name="person_unique_user_per_body",
+            ),
         ]
         indexes = [
             models.Index(fields=["organization", "family_name", "given_name"]),
@@ -168,6 +182,13 @@ class Affiliation(TimeStamped):
     role = models.CharField(max_length=20, choices=Role.choices)
     start_date = models.DateField(null=True, blank=True)
     end_date = models.DateField(null=True, blank=True)
+    # An agency administrator invites the agency's employees and agents, sees their attestations, and
+    # answers the agency's own client complaints (`ombuds.members`); only for their own agency.
+    agency_admin = models.BooleanField(
+        "agency administrator",
+        default=False,
+        help_text="Manages the agency's people, attestations and client complaints in Ombuds.",
+    )
 
     class Meta:
         ordering = ["agency", "person"]
@@ -583,9 +604,15 @@ class Seat(models.Model):
 
 
 class ApiToken(models.Model):
-    """A staff member's token for the register's write API, for one body. Only a hash is stored; the
-    token itself is shown once, when it is made."""
+    """An API token for one body. Only a hash is stored; the token itself is shown once, when it is
+    made. A staff token works the register's and cases' staff API; a member token reads and writes
+    only its owner's own records (status, attestations, disclosures)."""
 
+    class Scope(models.TextChoices):
+        STAFF = "staff", "Staff"
+        MEMBER = "member", "Member"
+
+    scope = models.CharField(max_length=10, choices=Scope.choices, default=Scope.STAFF)
     user = models.ForeignKey("auth.User", on_delete=models.CASCADE, related_name="api_tokens")
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="api_tokens"

@@ -1,0 +1,91 @@
+"""An account's sessions: recorded as they are used, listed to their owner, ended everywhere."""
+
+from __future__ import annotations
+
+import datetime as dt
+from importlib import import_module
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from ombuds.accounts.models import AccountSession
+
+# The session remembers when its row was last touched, so most requests write nothing.
+SEEN_KEY = "_ombuds_seen"
+
+
+def _client_ip(request: HttpRequest) -> str | None:
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_ipv46_address
+
+    from ombuds.register.public import client_address
+
+    address = client_address(request)
+    try:
+        validate_ipv46_address(address)
+    except ValidationError:
+        return None
+    return address
+
+
+def session_seen(
+    *, user: Any, session_key: str, request: HttpRequest, now: dt.datetime | None = None
+) -> AccountSession:
+    """Record that this session was used now (creating its row the first time)."""
+    now = now or timezone.now()
+    row, created = AccountSession.objects.get_or_create(
+        session_key=session_key,
+        defaults={
+            "user": user,
+            "last_seen_at": now,
+            "ip_address": _client_ip(request),
+            "user_agent": request.headers.get("User-Agent", "")[:300],
+        },
+    )
+    if not created:
+        AccountSession.objects.filter(pk=row.pk).update(last_seen_at=now)
+    return row
+
+
+def sessions_active(user: Any) -> list[AccountSession]:
+    return list(AccountSession.objects.filter(user=user, ended_at__isnull=True))
+
+
+@transaction.atomic
+def sessions_end(user: Any, *, keep: str | None = None) -> int:
+    """Sign the account out of every session but ``keep`` (the current one, if given); the number
+    ended. The sessions are deleted from the session store, so their cookies stop working at once."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    ended = 0
+    rows = AccountSession.objects.select_for_update().filter(user=user, ended_at__isnull=True)
+    for row in rows.exclude(session_key=keep or ""):
+        store(session_key=row.session_key).delete()
+        row.ended_at = timezone.now()
+        row.save(update_fields=["ended_at"])
+        ended += 1
+    return ended
+
+
+def on_signed_in(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+    """user_logged_in: the new session goes on the account's list at once."""
+    session = getattr(request, "session", None)
+    if session is None:
+        return
+    if not session.session_key:
+        session.save()
+    now = timezone.now()
+    session_seen(user=user, session_key=session.session_key, request=request, now=now)
+    session[SEEN_KEY] = now.isoformat()
+
+
+def on_signed_out(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+    """user_logged_out: the session leaves the account's list."""
+    session = getattr(request, "session", None)
+    if user is None or session is None or not session.session_key:
+        return
+    AccountSession.objects.filter(
+        user=user, session_key=session.session_key, ended_at__isnull=True
+    ).update(ended_at=timezone.now())
