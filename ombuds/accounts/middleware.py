@@ -1,7 +1,8 @@
 """Two pieces of middleware for signed-in accounts.
 
-``SecondFactorMiddleware`` sends anyone who must pass a second factor (``policy``) and has not yet,
-in this session, to set one up or to enter a code, before any other page; the API answers 403.
+``SecondFactorMiddleware`` sends anyone who must pass a second factor (``policy``: their role asks
+for it, or they set one up) and has not yet, in this session, to set one up or to enter a code,
+before any other page; the API answers 403.
 
 ``AccountSessionMiddleware`` keeps the list of an account's sessions (``AccountSession``) so that
 its owner can see them and sign out everywhere; it writes at most once every few minutes per session.
@@ -16,7 +17,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 from django.urls import reverse
 from django.utils import timezone
 
-from ombuds.accounts.policy import has_second_factor, needs_second_factor
+from ombuds.accounts.policy import has_second_factor, second_factor_required
 from ombuds.accounts.sessions import SEEN_KEY, session_seen
 
 # Pages a half-signed-in account may open: the second-factor pages themselves and signing out.
@@ -34,8 +35,8 @@ class SecondFactorMiddleware:
             user is not None
             and user.is_authenticated
             and not request.path.startswith(_EXEMPT)
-            and needs_second_factor(user)
             and not user.is_verified()
+            and second_factor_required(user)
         ):
             if request.path.startswith("/api/"):
                 return JsonResponse(

@@ -1,5 +1,6 @@
 """Who must pass a second factor: anyone with a role on a body (staff, chair, committee,
-investigator), staff users and superusers. Members without such a role may turn it on."""
+investigator), staff users and superusers. Members without such a role may turn it on, and then pass
+it too when they sign in. With settings.OMBUDS_REQUIRE_SECOND_FACTOR off, nobody is asked."""
 
 from __future__ import annotations
 
@@ -23,3 +24,16 @@ def has_second_factor(user: Any) -> bool:
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def second_factor_required(user: Any) -> bool:
+    """Whether the user must pass a second factor before any other page: their role requires it,
+    or they set one up themselves."""
+    if not settings.OMBUDS_REQUIRE_SECOND_FACTOR or not getattr(user, "is_authenticated", False):
+        return False
+    if needs_second_factor(user):
+        return True
+    cached = getattr(user, "_ombuds_has_otp", None)
+    if cached is None:
+        cached = user._ombuds_has_otp = has_second_factor(user)
+    return cached

@@ -583,6 +583,8 @@ THROTTLES = {
     # Cases: complaints filed, and the anonymous follow-up's sign-in attempts (passphrase guessing).
     "complaint": ("OMBUDS_COMPLAINTS_PER_HOUR", 20, 3600),
     "followup": ("OMBUDS_FOLLOWUP_ATTEMPTS_PER_HOUR", 10, 3600),
+    # Accounts: attempts to sign in with a password, or to have a reset link sent (ombuds.accounts).
+    "sign_in": ("OMBUDS_SIGN_IN_ATTEMPTS_PER_HOUR", 20, 3600),
 }
 
 

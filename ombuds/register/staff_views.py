@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
+from ombuds.accounts.selectors import person_account, with_account
 from ombuds.codes.models import Provision
 from ombuds.codes.selectors import current_version
 from ombuds.core.access import body_staff_required
@@ -137,7 +138,7 @@ def person_edit(
 
 @body_staff_required
 def person_detail(request: HttpRequest, organization: Organization, pk: int) -> HttpResponse:
-    person = get_object_or_404(Person, pk=pk, organization=organization)
+    person = get_object_or_404(with_account(Person.objects), pk=pk, organization=organization)
     programs = CredentialProgram.objects.filter(organization=organization)
     form = CredentialIssueForm(request.POST or None, programs=programs)
     if request.method == "POST" and form.is_valid():
@@ -167,6 +168,7 @@ def person_detail(request: HttpRequest, organization: Organization, pk: int) -> 
             "affiliations": person.affiliations.select_related("agency").order_by(
                 "agency__legal_name", "-start_date", "pk"
             ),
+            "account": person_account(person),
         },
         status=400 if form.errors else 200,
     )
