@@ -58,6 +58,12 @@ class ComplaintIn(Schema):
     submission_key: str = Field(
         "", max_length=64, description="Send the same key again and the first case is returned"
     )
+    first_tier_link: str = Field(
+        "",
+        max_length=500,
+        description="The personal link of the complaint made to a member agency first: it is "
+        "the proof of efforts to resolve (CSEC Article 5), and its agency the respondent",
+    )
 
 
 class FiledOut(Schema):
@@ -176,6 +182,7 @@ def complaint_file(request: HttpRequest, response: HttpResponse, org: str, paylo
                 provisions=provisions,
                 channel=Case.Channel.WEB,
                 submission_key=payload.submission_key,
+                first_tier_link=payload.first_tier_link,
             ),
         )
     except services.CaseRefused as exc:

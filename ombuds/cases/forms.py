@@ -175,6 +175,16 @@ class ComplaintForm(forms.Form):
         help_text=f"Up to {documents.MAX_FILES} files of up to "
         f"{documents.MAX_BYTES // (1024 * 1024)} MB each: {documents.ACCEPTED}.",
     )
+    # The complaint made to a member agency first (`ombuds.members.first_tier`); the service checks
+    # it. Filled in, and hidden, when the complainant comes from that complaint's page.
+    first_tier_link = forms.CharField(
+        label="Your complaint to the agency first",
+        max_length=500,
+        required=False,
+        help_text="If you complained to the agency through this site first, paste the personal "
+        "link you were given: the exchange shows what you did to settle it with them.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
     submission_key = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, provisions, **kwargs):

@@ -222,6 +222,9 @@ class Complaint:
     files: list[tuple[str, bytes]] = field(default_factory=list)
     channel: str = Case.Channel.WEB
     submission_key: str = ""
+    # The complainant's personal link to the complaint they made to a member agency first
+    # (`ombuds.members.first_tier`): the agency's record is the proof of efforts to resolve.
+    first_tier_link: str = ""
 
 
 @dataclass(frozen=True)
@@ -330,12 +333,18 @@ def case_file(
     Raises CaseRefused listing every problem, writing nothing.
     """
     from ombuds.codes.selectors import current_version
+    from ombuds.members import first_tier
 
     key = complaint.submission_key.strip()[:64] or None
     if key and (repeated := _repeated(organization, key, complaint)) is not None:
         return repeated
     procedure = procedure_of(organization, public=complaint.channel == Case.Channel.WEB)
-    problems = _problems(organization, complaint)
+    # The complaint to the agency first, when attached: it settles the proof of efforts, and its
+    # agency is the respondent when the complaint named none in the register.
+    attached, complaint, problems = first_tier.escalation_prepare(
+        organization=organization, complaint=complaint
+    )
+    problems += _problems(organization, complaint)
     version = current_version(organization)
     for provision in complaint.provisions:
         if version is None or provision.version_id != version.pk:
@@ -381,6 +390,7 @@ def case_file(
                 outcome_sought=complaint.outcome_sought.strip(),
                 submission_key=key,
                 created_by=acting_user if getattr(acting_user, "pk", None) else None,
+                efforts_proven_at=now if attached is not None else None,
             )
             allegation = Allegation.objects.create(
                 case=case, position=1, summary=case.what_happened, source="complainant"
@@ -423,6 +433,8 @@ def case_file(
                 user=acting_user,
                 label=label,
             )
+            if attached is not None:
+                first_tier.escalation_attach(record=attached, case=case, actor_label=label)
             if case.complainant_email:
                 _notice(case, "receipt", "complainant")
     except IntegrityError:

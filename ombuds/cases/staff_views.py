@@ -404,14 +404,23 @@ def case_detail(request: HttpRequest, organization, reference: str) -> HttpRespo
                 "credentials_memberships": services.respondent_records(case),
                 "respondent_is_member": case_facts["respondent_is_member"],
                 "secret": secret,
+                "first_tier": _first_tier_records(case),
             },
             status=400 if invalid else 200,
         )
     )
 
 
+def _first_tier_records(case: Case) -> list:
+    """The complaint the complainant made to the member agency first, with its whole exchange."""
+    from ombuds.members import first_tier
+
+    return first_tier.for_case(case)
+
+
 # How the timeline names each kind of event (any other: its action, in words).
 TIMELINE_LABELS = {
+    "case.first_tier_attached": "Complaint to the agency first attached (proof of efforts)",
     "case.filed": "Complaint filed",
     "case.message": "Note or message",
     "case.document_added": "Document added",
