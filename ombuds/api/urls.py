@@ -3,6 +3,7 @@ from ninja import NinjaAPI
 from ombuds.api.cases import router as cases_router
 from ombuds.api.cases import staff_router as cases_staff_router
 from ombuds.api.codes import router as codes_router
+from ombuds.api.members import router as members_router
 from ombuds.api.register import router as register_router
 from ombuds.api.register_staff import router as register_staff_router
 
@@ -17,3 +18,4 @@ api.add_router("/", register_router)
 api.add_router("/", register_staff_router)
 api.add_router("/", cases_router)
 api.add_router("/", cases_staff_router)
+api.add_router("/", members_router)

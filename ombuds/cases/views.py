@@ -103,13 +103,22 @@ def complaint_form(request: HttpRequest, org: str) -> HttpResponse:
         procedure = services.procedure_of(organization)
     except services.CaseRefused:
         return render(request, "cases/closed.html", {"body": organization}, status=404)
+    from ombuds.members import first_tier
+
     posted = request.method == "POST"
+    # Sent from a client's page at a member agency: a new form, with that record attached (the
+    # token travels in the POST, never in an address).
+    starting = posted and request.POST.get("start") == "first_tier"
+    link = request.POST.get("first_tier_link", "") if posted else ""
+    attached = first_tier.escalation_record(organization, link) if link.strip() else None
+    posted = posted and not starting
     form = ComplaintForm(
         request.POST if posted else None,
         request.FILES if posted else None,
         provisions=_provisions(organization),
+        initial=first_tier.escalation_initial(attached, link) if starting and attached else None,
     )
-    context = {"body": organization, "form": form, "procedure": procedure}
+    context = {"body": organization, "form": form, "procedure": procedure, "first_tier": attached}
     if posted:
         throttled = throttle_hit(request, "complaint")
         if throttled is not None:
@@ -124,7 +133,9 @@ def complaint_form(request: HttpRequest, org: str) -> HttpResponse:
         person, agency, problem = _respondent_records(organization, form.cleaned_data)
         if problem:
             form.add_error("respondent_number", problem)
-        if valid and not problem:
+        if link.strip() and attached is None:
+            form.add_error("first_tier_link", first_tier.unknown_link(organization))
+        if valid and not form.errors:
             filed = _file(organization, form, person, agency)
             if filed is not None:
                 case = filed.case
@@ -162,6 +173,7 @@ def _file(organization, form: ComplaintForm, person, agency) -> services.Filed |
         files=data["files"],
         channel=Case.Channel.WEB,
         submission_key=data["submission_key"],
+        first_tier_link=data.get("first_tier_link", ""),
     )
     try:
         return services.case_file(organization=organization, complaint=complaint)
@@ -349,13 +361,30 @@ def _step_forms(steps, given: dict[str, str], error: str) -> list[dict]:
 @csrf_protect
 @never_cache
 def respondent_case(request: HttpRequest, token: str) -> HttpResponse:
-    """What the respondent may see and do: the allegations with their provisions, the deadlines,
-    messages with them, their documents; answer, upload, and the steps the procedure gives them.
-    Never the complainant's identity without consent, nor internal notes or documents."""
+    """The respondent's page through their personal link (see `respondent_page`)."""
     try:
         case = _respondent_case(token)
     except _LinkGone:
         return _link_gone(request)
+    return respondent_page(request, case, context={"token": token})
+
+
+def respondent_page(
+    request: HttpRequest,
+    case: Case,
+    *,
+    acting_user: object = None,
+    actor_label: str = "respondent (link)",
+    template: str = "cases/respondent.html",
+    context: dict | None = None,
+) -> HttpResponse:
+    """What the respondent may see and do: the allegations with their provisions, the deadlines,
+    messages with them, their documents; answer, upload, and the steps the procedure gives them.
+    Never the complainant's identity without consent, nor internal notes or documents.
+
+    For a case the caller has already found to be the respondent's: through their personal link
+    (no account: ``actor_label`` names them on the record), or through their signed-in account
+    (``acting_user``). After a change the page comes back to its own address."""
     procedure = services.procedure_of(case)
     steps = procedure.available(case.state, {"respondent"}, services.facts(case))
     form = AnswerForm()
@@ -372,7 +401,8 @@ def respondent_case(request: HttpRequest, token: str) -> HttpResponse:
                 case=case,
                 step=name,
                 roles={"respondent"},
-                actor_label="respondent (link)",
+                acting_user=acting_user,
+                actor_label=actor_label,
                 inputs=inputs,
                 files=files,
                 expected_version=int(version) if version.isdigit() else None,
@@ -381,7 +411,7 @@ def respondent_case(request: HttpRequest, token: str) -> HttpResponse:
             step_error = str(exc)
         else:
             messages.success(request, "Done: the body has been told.")
-            return redirect("cases:respondent", token=token)
+            return redirect(request.path)
     elif request.method == "POST":
         form = AnswerForm(request.POST, request.FILES)
         if form.is_valid():
@@ -393,16 +423,15 @@ def respondent_case(request: HttpRequest, token: str) -> HttpResponse:
                 form.add_error(None, str(exc))
             else:
                 messages.success(request, "Your answer was sent.")
-                return redirect("cases:respondent", token=token)
+                return redirect(request.path)
     state = procedure.state(case.state)
     return _private(
         render(
             request,
-            "cases/respondent.html",
+            template,
             {
                 "body": case.organization,
                 "case": case,
-                "token": token,
                 "state": state,
                 "allegations": case.allegations.prefetch_related("provisions"),
                 "deadlines": case.deadlines.filter(
@@ -419,6 +448,7 @@ def respondent_case(request: HttpRequest, token: str) -> HttpResponse:
                 "form": form,
                 "can_answer": not state.final,
                 "show_complainant": case.consent_to_share and not case.anonymous,
+                **(context or {}),
             },
             status=400 if (form.errors or step_error) else 200,
         )
@@ -431,6 +461,14 @@ def respondent_document(request: HttpRequest, token: str, doc: str) -> HttpRespo
         case = _respondent_case(token)
     except _LinkGone:
         return _link_gone(request)
+    return respondent_file(case, doc, viewer_label="respondent (link)")
+
+
+def respondent_file(
+    case: Case, doc: str, *, viewer: object = None, viewer_label: str = ""
+) -> FileResponse:
+    """One of the case's documents the respondent may see (shared with them or with the parties),
+    its opening on the record; Http404 for any other."""
     document = get_object_or_404(
         Document,
         case=case,
@@ -438,7 +476,7 @@ def respondent_document(request: HttpRequest, token: str, doc: str) -> HttpRespo
         visibility__in=RESPONDENT_VISIBLE,
         purged_at__isnull=True,
     )
-    services.document_viewed(document=document, viewer_label="respondent (link)")
+    services.document_viewed(document=document, viewer=viewer, viewer_label=viewer_label)
     return _file_response(document)
 
 

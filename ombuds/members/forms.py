@@ -1,10 +1,11 @@
-"""Forms of the disclosure pages; `ombuds.members.services` checks everything again when saving."""
+"""Forms of the member's pages (disclosures, API tokens); the services check everything again."""
 
 from __future__ import annotations
 
 from django import forms
 
 from ombuds.members.models import Disclosure
+from ombuds.register.models import Organization
 
 
 class DisclosureForm(forms.Form):
@@ -47,3 +48,27 @@ class EndForm(forms.Form):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("prefix", "end")
         super().__init__(*args, **kwargs)
+
+
+class TokenForm(forms.Form):
+    """A member's API token: for which body (one they are a member of) and what it is for."""
+
+    body = forms.ModelChoiceField(
+        label="For which body",
+        queryset=None,
+        empty_label=None,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose the body the token is for."},
+    )
+    name = forms.CharField(
+        label="What the token is for",
+        max_length=100,
+        help_text="For example “my spreadsheet” or “the agency's HR system”.",
+        error_messages={"required": "Say what the token is for."},
+    )
+
+    def __init__(self, *args, bodies=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["body"].queryset = Organization.objects.filter(pk__in=[b.pk for b in bodies])
+        if len(bodies) == 1:
+            self.fields["body"].initial = bodies[0].pk

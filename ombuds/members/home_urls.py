@@ -1,5 +1,21 @@
-from django.urls import path  # noqa: F401
+"""The member's own pages, under /me/ (namespace "me")."""
+
+from django.urls import path
+
+from ombuds.members import home_views, views
 
 app_name = "me"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", home_views.home, name="home"),
+    path("tokens/", home_views.tokens, name="tokens"),
+    path("tokens/<int:pk>/revoke", home_views.token_revoke_view, name="token_revoke"),
+    path("cases/<str:reference>/", home_views.case, name="case"),
+    path(
+        "cases/<str:reference>/documents/<str:doc>",
+        home_views.case_document,
+        name="case_document",
+    ),
+    path("<slug:org>/disclosures/", views.my_disclosures, name="disclosures"),
+    path("<slug:org>/disclosures/<int:pk>/edit", views.my_disclosure_edit, name="disclosure_edit"),
+]

@@ -1,4 +1,5 @@
-"""Conflicts of interest that a body's people disclose (CESP 3.8), and the recusals they bring.
+"""Conflicts of interest that a body's people and members disclose (CESP 3.8), and the recusals
+they bring to the body's people.
 
 Saving a current disclosure recuses its author at once from the body's open cases whose respondent
 is the party it names (the same register record, or a name alike once normalised); a case filed
@@ -38,6 +39,19 @@ def has_body_role(user: Any, organization: Organization) -> bool:
     if user.is_superuser:
         return True
     return BodyRole.objects.filter(user=user, organization=organization).exists()
+
+
+def is_member(user: Any, organization: Organization) -> bool:
+    """Whether the user's account is linked to a record in the body's register."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return Person.objects.filter(organization=organization, user=user).exists()
+
+
+def may_disclose(user: Any, organization: Organization) -> bool:
+    """Whether the user makes disclosures to the body: one of its people (any role), or a member
+    (a record in its register linked to their account)."""
+    return has_body_role(user, organization) or is_member(user, organization)
 
 
 def recusal_reason(disclosure: Disclosure) -> str:
@@ -185,7 +199,7 @@ def _problems(
     started_on: dt.date | None,
 ) -> list[str]:
     problems = []
-    if not has_body_role(user, organization):
+    if not may_disclose(user, organization):
         problems.append(f"You have no role on {organization.short_name}.")
     if disclosure is not None:
         if disclosure.user_id != getattr(user, "pk", None):
@@ -217,9 +231,10 @@ def disclosure_save(
     started_on: dt.date | None = None,
     disclosure: Disclosure | None = None,
 ) -> Disclosure:
-    """Make a disclosure, or change one of the user's own current disclosures. The party is linked
-    to the register when exactly one record there has its name; the user is then recused from the
-    body's open cases about that party. Raises DisclosureRefused listing every problem."""
+    """Make a disclosure, or change one of the user's own current disclosures, as one of the body's
+    people or one of its members (`may_disclose`). The party is linked to the register when exactly
+    one record there has its name; one of the body's people is then recused from its open cases
+    about that party. Raises DisclosureRefused listing every problem."""
     relationship = (relationship or "").strip()
     party_name = (party_name or "").strip()
     nature = (nature or "").strip()
@@ -250,7 +265,13 @@ def disclosure_save(
         disclosure.party_person = record if isinstance(record, Person) else None
         disclosure.party_agency = record if isinstance(record, Agency) else None
         disclosure.save()
-        recused = _recuse_from_open_cases(disclosure, user=user)
+        # Only the body's people act on cases, so only they are recused. A member without a role
+        # is not: they would learn from it of cases about the party they named.
+        recused = (
+            _recuse_from_open_cases(disclosure, user=user)
+            if has_body_role(user, organization)
+            else []
+        )
         audit.record(
             action="disclosure.saved",
             subject_type="disclosure",

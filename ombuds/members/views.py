@@ -1,8 +1,12 @@
-"""The pages where the body's people disclose their conflicts of interest. Anyone with a role on the
-body sees and changes their own disclosures, and nobody else's (someone else's answers 404)."""
+"""The pages where the body's people and members disclose their conflicts of interest: the staff
+pages (`/staff/<org>/disclosures/`, for anyone with a role on the body) and the member's own
+(`/me/<org>/disclosures/`, for anyone with a role on the body or a record in its register). The
+same form, services and templates; each person sees and changes their own disclosures, and nobody
+else's (someone else's answers 404)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import wraps
 
 from django.contrib import messages
@@ -34,6 +38,35 @@ def body_role_required(view):
     return wrapper
 
 
+def member_required(view):
+    """The body is in the URL; the viewer needs a role on it or a record in its register linked to
+    their account. Anonymous users go to sign in; others get 403."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, org: str, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        organization = organization_get(org)
+        if not services.may_disclose(request.user, organization):
+            raise PermissionDenied("You have no role on this body and no record in its register.")
+        return view(request, organization, *args, **kwargs)
+
+    return wrapper
+
+
+@dataclass(frozen=True)
+class Pages:
+    """The URL names of one set of disclosure pages: the list (with the form) and the edit page."""
+
+    list: str
+    edit: str
+    back: str = ""  # where "back" goes from the list, if anywhere
+
+
+STAFF_PAGES = Pages(list="members:disclosures", edit="members:edit")
+MEMBER_PAGES = Pages(list="me:disclosures", edit="me:disclosure_edit", back="me:home")
+
+
 def _private(response: HttpResponse) -> HttpResponse:
     patch_cache_control(response, private=True, no_store=True)
     response["Referrer-Policy"] = "same-origin"
@@ -63,12 +96,31 @@ def _saved_message(request: HttpRequest, disclosure: Disclosure) -> None:
 
 @body_role_required
 def disclosures(request: HttpRequest, organization) -> HttpResponse:
+    return _list(request, organization, STAFF_PAGES)
+
+
+@body_role_required
+def disclosure_edit(request: HttpRequest, organization, pk: int) -> HttpResponse:
+    return _edit(request, organization, pk, STAFF_PAGES)
+
+
+@member_required
+def my_disclosures(request: HttpRequest, organization) -> HttpResponse:
+    return _list(request, organization, MEMBER_PAGES)
+
+
+@member_required
+def my_disclosure_edit(request: HttpRequest, organization, pk: int) -> HttpResponse:
+    return _edit(request, organization, pk, MEMBER_PAGES)
+
+
+def _list(request: HttpRequest, organization, pages: Pages) -> HttpResponse:
     form = DisclosureForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         disclosure = _save(request, organization, form)
         if disclosure is not None:
             _saved_message(request, disclosure)
-            return redirect("members:disclosures", org=organization.slug)
+            return redirect(pages.list, org=organization.slug)
     own = Disclosure.objects.filter(user=request.user, organization=organization).select_related(
         "party_person", "party_agency"
     )
@@ -76,14 +128,19 @@ def disclosures(request: HttpRequest, organization) -> HttpResponse:
         render(
             request,
             "members/disclosures.html",
-            {"body": organization, "disclosures": own, "form": form},
+            {
+                "body": organization,
+                "disclosures": own,
+                "form": form,
+                "pages": pages,
+                "recusing": services.has_body_role(request.user, organization),
+            },
             status=400 if form.errors else 200,
         )
     )
 
 
-@body_role_required
-def disclosure_edit(request: HttpRequest, organization, pk: int) -> HttpResponse:
+def _edit(request: HttpRequest, organization, pk: int, pages: Pages) -> HttpResponse:
     disclosure = get_object_or_404(Disclosure, pk=pk, user=request.user, organization=organization)
     action = request.POST.get("action", "") if request.method == "POST" else ""
     form = DisclosureForm(
@@ -100,7 +157,7 @@ def disclosure_edit(request: HttpRequest, organization, pk: int) -> HttpResponse
         saved = _save(request, organization, form, disclosure)
         if saved is not None:
             _saved_message(request, saved)
-            return redirect("members:disclosures", org=organization.slug)
+            return redirect(pages.list, org=organization.slug)
     elif action == "end":
         end_form = EndForm(request.POST)
         if end_form.is_valid():
@@ -115,14 +172,21 @@ def disclosure_edit(request: HttpRequest, organization, pk: int) -> HttpResponse
                     end_form.add_error(None, problem)
             else:
                 messages.success(request, f"Your disclosure about {disclosure.party_name} ended.")
-                return redirect("members:disclosures", org=organization.slug)
+                return redirect(pages.list, org=organization.slug)
     elif request.method == "POST":
         form.add_error(None, "Unknown action: reload the page and try again.")
     return _private(
         render(
             request,
             "members/disclosure_edit.html",
-            {"body": organization, "disclosure": disclosure, "form": form, "end_form": end_form},
+            {
+                "body": organization,
+                "disclosure": disclosure,
+                "form": form,
+                "end_form": end_form,
+                "pages": pages,
+                "recusing": services.has_body_role(request.user, organization),
+            },
             status=400 if form.errors or end_form.errors else 200,
         )
     )

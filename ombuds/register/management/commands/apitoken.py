@@ -6,7 +6,10 @@ from ombuds.register.tokens import TokenError, token_create, token_revoke
 
 
 class Command(BaseCommand):
-    help = "Make, list or revoke staff tokens for the register's write API."
+    help = (
+        "Make, list or revoke API tokens: staff tokens for the staff API, member tokens for a "
+        "member's own records."
+    )
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
@@ -14,6 +17,12 @@ class Command(BaseCommand):
         p.add_argument("--org", required=True)
         p.add_argument("--user", required=True)
         p.add_argument("--name", required=True, help="what the token is for")
+        p.add_argument(
+            "--scope",
+            choices=ApiToken.Scope.values,
+            default=ApiToken.Scope.STAFF,
+            help="staff (the default) or member (the user's own records only)",
+        )
         p = sub.add_parser("list", help="list a body's tokens")
         p.add_argument("--org", required=True)
         p = sub.add_parser("revoke", help="revoke a token by its prefix")
@@ -25,7 +34,10 @@ class Command(BaseCommand):
                 organization = Organization.objects.get(slug=options["org"])
                 user = get_user_model().objects.get(username=options["user"])
                 row, token = token_create(
-                    user=user, organization=organization, name=options["name"]
+                    user=user,
+                    organization=organization,
+                    name=options["name"],
+                    scope=options["scope"],
                 )
             except Organization.DoesNotExist:
                 raise CommandError(f"no body with slug {options['org']!r}") from None
@@ -35,14 +47,15 @@ class Command(BaseCommand):
                 raise CommandError(str(exc)) from exc
             self.stdout.write(token)
             self.stderr.write(
-                f"token {row.prefix}… for {user} on {organization.slug}; it is not shown again"
+                f"{row.scope} token {row.prefix}… for {user} on {organization.slug}; "
+                "it is not shown again"
             )
         elif action == "list":
             for row in ApiToken.objects.filter(organization__slug=options["org"]).select_related(
                 "user"
             ):
                 state = f"revoked {row.revoked_at:%Y-%m-%d}" if row.revoked_at else "live"
-                self.stdout.write(f"{row.prefix}  {row.user}  {row.name}  {state}")
+                self.stdout.write(f"{row.prefix}  {row.scope}  {row.user}  {row.name}  {state}")
         else:
             row = ApiToken.objects.filter(prefix=options["prefix"]).first()
             if row is None:

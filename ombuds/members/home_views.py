@@ -1,0 +1,132 @@
+"""The member's own pages under /me/: their home, the complaints they answer from their account, and
+their API tokens. Each shows the signed-in user's own records only; anything else answers 404.
+
+The respondent's page from the account is the very page their personal link opens
+(`ombuds.cases.views.respondent_page`), with the same rules for what a respondent sees and does;
+their actions go on the record under their account.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import patch_cache_control
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.http import require_POST
+
+from ombuds.cases.views import RESPONDENT_VISIBLE, respondent_file, respondent_page
+from ombuds.members import home as selectors
+from ombuds.members.forms import TokenForm
+from ombuds.register.models import ApiToken, Organization
+from ombuds.register.tokens import TokenError, token_create, token_revoke
+
+
+def _private(response: HttpResponse) -> HttpResponse:
+    patch_cache_control(response, private=True, no_store=True)
+    response["Referrer-Policy"] = "same-origin"
+    return response
+
+
+def _respondent_label(user) -> str:
+    return f"{user.get_full_name() or user.get_username()} (respondent, signed in)"
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    return _private(
+        render(request, "members/home/home.html", {"home": selectors.member_home(request.user)})
+    )
+
+
+@login_required
+@csrf_protect
+@never_cache
+def case(request: HttpRequest, reference: str) -> HttpResponse:
+    """The respondent's page of one of their cases, from their account: 404 unless the user answers
+    it as respondent and the procedure has notified them."""
+    found = selectors.respondent_case_get(request.user, reference)
+    if found is None:
+        raise Http404("no such case")
+    documents = found.documents.filter(visibility__in=RESPONDENT_VISIBLE, purged_at__isnull=True)
+    # Every notice the body addressed to them (the one saying a message waits aside: the message
+    # itself is on the page), whether or not its email has gone yet.
+    notices = found.notices.filter(recipient_role="respondent").exclude(template="message")
+    response = respondent_page(
+        request,
+        found,
+        acting_user=request.user,
+        actor_label=_respondent_label(request.user),
+        template="members/home/case.html",
+        # The link's page lists documents under its own addresses; this one, under the account's.
+        context={"documents": [], "account_documents": documents, "notices": notices},
+    )
+    return _private(response)
+
+
+@login_required
+@never_cache
+def case_document(request: HttpRequest, reference: str, doc: str) -> HttpResponse:
+    found = selectors.respondent_case_get(request.user, reference)
+    if found is None:
+        raise Http404("no such case")
+    return respondent_file(
+        found, doc, viewer=request.user, viewer_label=_respondent_label(request.user)
+    )
+
+
+# --- API tokens -----------------------------------------------------------------------------------
+
+
+def _member_bodies(user) -> list[Organization]:
+    return list(Organization.objects.filter(people__user=user).distinct().order_by("name", "pk"))
+
+
+@login_required
+@csrf_protect
+def tokens(request: HttpRequest) -> HttpResponse:
+    """The member's API tokens: make one (its secret shown on this answer only) and revoke them."""
+    bodies = _member_bodies(request.user)
+    form = TokenForm(request.POST if request.method == "POST" else None, bodies=bodies)
+    secret, made = "", None
+    if request.method == "POST" and form.is_valid():
+        try:
+            made, secret = token_create(
+                user=request.user,
+                organization=form.cleaned_data["body"],
+                name=form.cleaned_data["name"],
+                scope=ApiToken.Scope.MEMBER,
+            )
+        except TokenError as exc:
+            form.add_error(None, f"{str(exc)[:1].upper()}{str(exc)[1:]}.")
+        else:
+            form = TokenForm(bodies=bodies)
+    own = ApiToken.objects.filter(user=request.user, scope=ApiToken.Scope.MEMBER).select_related(
+        "organization"
+    )
+    return _private(
+        render(
+            request,
+            "members/home/tokens.html",
+            {"form": form, "tokens": own, "secret": secret, "made": made, "bodies": bodies},
+            status=400 if form.errors else 200,
+        )
+    )
+
+
+@login_required
+@require_POST
+@csrf_protect
+def token_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
+    token = get_object_or_404(
+        ApiToken.objects.select_related("organization"),
+        pk=pk,
+        user=request.user,
+        scope=ApiToken.Scope.MEMBER,
+    )
+    if token.revoked_at is None:
+        token_revoke(token=token, acting_user=request.user)
+        messages.success(request, f"The token “{token.name}” is revoked: it no longer works.")
+    return redirect("me:tokens")
