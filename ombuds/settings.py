@@ -204,6 +204,9 @@ OMBUDS_REGISTER_BULK_UPLOADS_PER_HOUR = envint("OMBUDS_REGISTER_BULK_UPLOADS_PER
 OMBUDS_COMPLAINTS_PER_HOUR = envint("OMBUDS_COMPLAINTS_PER_HOUR", 20)
 OMBUDS_FOLLOWUP_ATTEMPTS_PER_HOUR = envint("OMBUDS_FOLLOWUP_ATTEMPTS_PER_HOUR", 10)
 # Days a closed case keeps its personal content before the daily clock purges it (0: for ever).
+# Days an agency has to answer a client's complaint before the client's record of it proves
+# reasonable efforts to resolve (CSEC Article 5); an answer or a closure proves it at once.
+OMBUDS_FIRST_TIER_DAYS = envint("OMBUDS_FIRST_TIER_DAYS", 14)
 OMBUDS_CASE_RETENTION_DAYS = envint("OMBUDS_CASE_RETENTION_DAYS", 0)
 # The site's address, for links in notices (a respondent's personal link).
 OMBUDS_BASE_URL = envstr("OMBUDS_BASE_URL", "http://127.0.0.1:8000")

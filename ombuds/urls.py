@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from ombuds.api.urls import api
 from ombuds.core import views as core_views
@@ -10,6 +11,8 @@ urlpatterns = [
     path("accounts/", include("ombuds.accounts.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("me/", include("ombuds.members.home_urls")),
+    # The admin signs in through Ombuds' own page: rate-limited, and then the second factor.
+    path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True)),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("staff/", include("ombuds.codes.staff_urls")),

@@ -27,6 +27,7 @@ import statistics
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
@@ -788,6 +789,18 @@ def _names_agency(agency: Agency, name: str) -> bool:
     return False
 
 
+def escalation_ready_on(record: ClientComplaint) -> dt.date | None:
+    """The day from which the record proves reasonable efforts to resolve (CSEC Article 5), or None
+    when it does already: once the agency has answered or closed it, or once it has had
+    settings.OMBUDS_FIRST_TIER_DAYS to answer. A complaint made minutes ago proves no effort."""
+    if record.first_response_at or record.status != ClientComplaint.Status.OPEN:
+        return None
+    ready = timezone.localdate(record.received_at) + dt.timedelta(
+        days=settings.OMBUDS_FIRST_TIER_DAYS
+    )
+    return ready if ready > timezone.localdate() else None
+
+
 def escalation_prepare(
     *, organization: Organization, complaint: Complaint
 ) -> tuple[ClientComplaint | None, Complaint, list[str]]:
@@ -808,6 +821,14 @@ def escalation_prepare(
             f"Your complaint to {agency.legal_name} ({record.reference}) was already taken to "
             f"{organization.short_name}: it cannot be attached to a second complaint. Follow "
             "the first one instead."
+        )
+    ready_on = escalation_ready_on(record)
+    if ready_on is not None:
+        problems.append(
+            f"{agency.legal_name} has not answered your complaint ({record.reference}) yet: give "
+            f"it until {ready_on:%-d %B %Y} to answer, then attach it; or leave the link out and "
+            f"complain now ({organization.short_name} may then ask you what you did to settle it "
+            "with the agency)."
         )
     if complaint.anonymous:
         problems.append(

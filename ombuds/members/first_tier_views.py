@@ -191,6 +191,7 @@ def client_complaint(request: HttpRequest, org: str, token: str) -> HttpResponse
                 "can_write": complaint.status in first_tier.ACTIVE,
                 "can_escalate": complaint.escalated_case_id is None
                 and _takes_complaints(organization),
+                "escalation_ready_on": first_tier.escalation_ready_on(complaint),
                 "token": token,
             },
             status=400 if form.errors else 200,

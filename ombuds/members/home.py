@@ -40,8 +40,6 @@ from ombuds.register.recertification import Progress, cycle_progress
 
 # How many of the latest notices and messages the home lists.
 LATEST_MESSAGES = 10
-# The account security page (`ombuds.accounts`).
-SECURITY_URL = "/accounts/security/"
 
 
 def _signed_in(user: Any) -> bool:
@@ -131,11 +129,11 @@ class AgencyHome:
 
     @property
     def people_url(self) -> str:
-        return f"/me/agency/{self.agency.pk}/people/"
+        return reverse("attest:agency_people", args=[self.agency.pk])
 
     @property
     def complaints_url(self) -> str:
-        return f"/me/agency/{self.agency.pk}/complaints/"
+        return reverse("first_tier:inbox", args=[self.agency.pk])
 
 
 @dataclass
@@ -187,7 +185,7 @@ class Home:
     cases: list[CaseHome]
     sent: list[Sent]
     attestations: list[Any]
-    security_url: str = SECURITY_URL
+    security_url: str = field(default_factory=lambda: reverse("accounts:security"))
 
     @property
     def deadlines(self) -> list[tuple[CaseDeadline, CaseHome]]:

@@ -355,3 +355,56 @@ def test_the_intake_api_takes_the_record_too(client, ft, exchanged):
     assert case.efforts_proven_at is not None
     record.refresh_from_db()
     assert record.escalated_case == case
+
+
+# --- a fair chance to answer first ----------------------------------------------------------------
+
+
+def test_an_unanswered_record_proves_efforts_only_once_the_agency_had_its_time(
+    ft, settings, client
+):
+    """A complaint made to the agency minutes ago proves no effort to settle it: until the agency
+    answers, or OMBUDS_FIRST_TIER_DAYS pass, attaching it is refused with the date it will count."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    settings.OMBUDS_FIRST_TIER_DAYS = 14
+    filed = file(ft.agency)
+    link = full_link(ft.org, filed.token)
+    with pytest.raises(services.CaseRefused) as refused:
+        services.case_file(
+            organization=ft.body.org,
+            complaint=body_complaint(respondent_agency=ft.agency, first_tier_link=link),
+        )
+    ready = timezone.localdate() + dt.timedelta(days=14)
+    assert f"give it until {ready:%-d %B %Y} to answer" in str(refused.value)
+    assert not Case.objects.exists()
+    # The client's page says when, and still offers to complain without it.
+    page = text(client.get(client_url(ft.org, filed.token)))
+    assert f"from {ready:%-d %B %Y}" in page
+    assert "Take this complaint to" not in page
+
+    # Fifteen days on, with no answer, the record counts.
+    ClientComplaint.objects.filter(pk=filed.complaint.pk).update(
+        received_at=timezone.now() - dt.timedelta(days=15)
+    )
+    case = services.case_file(
+        organization=ft.body.org,
+        complaint=body_complaint(respondent_agency=ft.agency, first_tier_link=link),
+    ).case
+    assert services.facts(case)["efforts_settled"]
+
+
+def test_an_answered_record_counts_at_once(ft):
+    filed = file(ft.agency)
+    first_tier.client_complaint_reply(
+        complaint=filed.complaint, body="We are looking into it.", acting_user=ft.users["ada"]
+    )
+    case = services.case_file(
+        organization=ft.body.org,
+        complaint=body_complaint(
+            respondent_agency=ft.agency, first_tier_link=full_link(ft.org, filed.token)
+        ),
+    ).case
+    assert case.efforts_proven_at is not None
