@@ -109,6 +109,26 @@ def load_demo() -> tuple[str, str | None, list[str]]:
     done.append(case_demo.load_espcc(espcc))
     done.append(case_demo.load_csec(csec))
     done.append(f"Case workers (same password as the administrator): {', '.join(workers)}")
+    from ombuds.members import demo_data as member_demo
+
+    members = member_demo.load_accounts(csec, espcc, password)
+    done.append(member_demo.load_campaign(csec))
+    done.append(member_demo.load_client_complaints(csec))
+    if members:
+        done.append(
+            "Member logins (same password as the administrator; no second factor asked): "
+            + ", ".join(members)
+        )
+    factors = member_demo.load_second_factors(member_demo.staff_usernames())
+    done.append(
+        "Second factor for the administrator and case workers: add this key to an authenticator "
+        f"app (TOTP, 6 digits, 30 s): {factors.totp_key}"
+    )
+    codes = factors.recovery.get(username, [])
+    if codes:
+        done.append(
+            f"  or use one of the administrator's recovery codes (each works once): {' '.join(codes[:5])}"
+        )
     return username, password, done
 
 

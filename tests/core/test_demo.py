@@ -101,3 +101,36 @@ def test_nothing_is_due_when_the_demo_has_just_loaded():
     for credential in Credential.objects.prefetch_related("events"):
         dates = [e.effective_date for e in credential.events.all()]
         assert dates == sorted(dates), credential.number
+
+
+def test_the_demo_logins_it_prints_work_with_their_second_factor(client, settings, capsys):
+    """The printed administrator login passes the second factor with a printed recovery code; the
+    printed members sign in with the same password and land on their own pages."""
+    import re
+
+    settings.OMBUDS_REQUIRE_SECOND_FACTOR = True
+    call_command("demo")
+    out = capsys.readouterr().out
+    password = re.search(r"Administrator login: admin / (\S+)", out).group(1)
+    codes = re.search(r"recovery codes \(each works once\): (.+)", out).group(1).split()
+    members = re.findall(r"(\S+@\S+) \(agency administrator", out)
+
+    response = client.post("/accounts/login/", {"username": "admin", "password": password})
+    assert response.status_code == 302
+    assert client.get("/staff/csec/cases/").url.startswith("/accounts/two-factor/")
+    response = client.post("/accounts/two-factor/?next=/staff/csec/cases/", {"code": codes[0]})
+    assert response.status_code == 302
+    assert client.get("/staff/csec/cases/").status_code == 200
+
+    client.logout()
+    response = client.post("/accounts/login/", {"username": members[0], "password": password})
+    assert response.status_code == 302
+    home = client.get("/me/")
+    assert home.status_code == 200
+    text = home.content.decode()
+    assert "Cornerstone Keystone Child Support Services" in text
+    # The agency administrator sees the campaign's coverage for their people, and the inbox.
+    agency_pages = re.findall(r'href="(/me/agency/\d+/(?:people|complaints)/)"', text)
+    assert len(set(agency_pages)) == 2
+    for url in set(agency_pages):
+        assert client.get(url).status_code == 200
