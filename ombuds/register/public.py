@@ -168,6 +168,8 @@ class VerifiedMembership:
     renewal_date: dt.date | None
     suspended_until: dt.date | None
     sanctions: list[PublicSanction] = field(default_factory=list)
+    # An agency's register id: its clients complain to it first through its own public form.
+    agency_id: int | None = None
 
     @property
     def tone(self) -> str:
@@ -338,6 +340,7 @@ def membership_verify(
         renewal_date=membership.renewal_date,
         suspended_until=membership.suspended_until,
         sanctions=[_public_sanction(s) for s in membership.public_sanction_list],
+        agency_id=membership.agency_id,
     )
 
 

@@ -489,6 +489,9 @@ def test_a_membership_page_shows_the_agency_and_its_public_sanctions(client, age
     assert "Member agency" in html and "Reprimand" in html
     assert "Confused clients about its name." in html
     assert "A private warning." not in html
+    # Its clients are pointed to the agency's own complaint form first (CSEC 1.1(c), Article 5).
+    assert f'href="/guild/agencies/{membership.agency_id}/complain/"' in html
+    assert client.get(f"/guild/agencies/{membership.agency_id}/complain/").status_code == 200
 
 
 def test_board_seats_and_unknown_members_are_not_in_the_register(client, body):
