@@ -354,7 +354,12 @@ def _case_out(case: Case, user) -> CaseOut:
         ],
         steps=[
             StepOut(name=t.name, label=t.label, inputs=[i.name for i in t.inputs])
-            for t in procedure.available(case.state, services.roles_on_case(user, case), facts)
+            for t in procedure.available(
+                case.state,
+                services.roles_on_case(user, case),
+                facts,
+                {d.name: d.due_on for d in case.deadlines.all() if d.running},
+            )
         ],
     )
 

@@ -7,6 +7,8 @@ unless the complainant consented, and no notice carries internal notes.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.template import Context, Template
 from django.urls import reverse
@@ -138,6 +140,31 @@ DEFAULTS: dict[str, tuple[str, str]] = {
         "breach we act on. If you have been treated badly because of your complaint, tell us: reply "
         "to this message{% if case.anonymous %} on the follow-up page with your receipt code{% endif %}.",
     ),
+    "more_time_asked": (
+        "{{ case.reference }}: the respondent asks for more time",
+        "{{ case.respondent_name }} asks for more time in {{ case.reference }}"
+        "{% if inputs.until %}, until {{ inputs.until|date:'j F Y' }}{% endif %}."
+        "{% if inputs.reason %}\n\nTheir reason: {{ inputs.reason }}{% endif %}\n\n"
+        "Running now:{% for d in running %}\n- {{ d.label }}: by {{ d.due_on|date:'j F Y' }}"
+        "{% endfor %}\n\n"
+        "Grant or refuse it on the case page. Asking does not stop the clock: decide before the "
+        "date to answer by passes.",
+    ),
+    "more_time_granted": (
+        "{{ case.reference }}: more time granted",
+        "{{ body.name }} has granted your request for more time in {{ case.reference }}."
+        "{% if inputs.until %} The new date to answer by is {{ inputs.until|date:'j F Y' }}."
+        "{% endif %}{% if inputs.reason %}\n\n{{ inputs.reason }}{% endif %}",
+    ),
+    "more_time_refused": (
+        "{{ case.reference }}: more time refused",
+        "{{ body.name }} has refused your request for more time in {{ case.reference }}."
+        "{% if inputs.reason %}\n\n{{ inputs.reason }}{% endif %}\n\n"
+        "{% if deadlines.answer %}Please answer by {{ deadlines.answer|date:'j F Y' }}, as before."
+        "{% elif deadlines.cooperation %}Please answer by "
+        "{{ deadlines.cooperation|date:'j F Y' }}, as before.{% else %}The date to answer by is "
+        "unchanged.{% endif %}",
+    ),
     "deadline_reminder": (
         "{{ case.reference }}: a deadline is near",
         "Case {{ case.reference }} has deadlines running:\n{% for d in running %}\n"
@@ -189,7 +216,7 @@ def render(
             "procedure": {"name": procedure.name, "description": procedure.description},
             "state": _named(procedure.state(case.state)),
             "step": _named(step) if step is not None else None,
-            "inputs": {k: v for k, v in (inputs or {}).items() if isinstance(v, str | int | float)},
+            "inputs": _input_values(inputs or {}, step),
             "allegations": [
                 _allegation_values(a) for a in case.allegations.prefetch_related("provisions")
             ],
@@ -268,6 +295,21 @@ def _body_values(organization) -> dict:
         "contact_email": organization.contact_email,
         "website": organization.website,
     }
+
+
+def _input_values(inputs: dict, step) -> dict:
+    """A step's inputs as plain values: text, numbers and dates (a date input given as text, such
+    as 2025-04-30, is read as the date, so that the wording can format it)."""
+    from ombuds.cases.procedure import parse_date
+
+    dates = {i.name for i in step.inputs if i.kind == "date"} if step is not None else set()
+    values = {}
+    for name, value in inputs.items():
+        if name in dates and isinstance(value, str):
+            value = parse_date(value) or value
+        if isinstance(value, str | int | float | dt.date):
+            values[name] = value
+    return values
 
 
 def _named(thing) -> dict:

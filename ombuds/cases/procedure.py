@@ -6,8 +6,15 @@ deadlines it starts and stops, and its effects), and deadlines (how many days, c
 calendar or in business days, reminders before, and what happens when one passes). The file
 format is described in docs/procedures.md; `ombuds procedures check FILE` runs `problems_in`.
 
-The case layer owns the facts (is the respondent a member, was proof of efforts given) and the
-effects (notices, register changes); this module only decides.
+The case layer owns the facts (is the respondent a member, was proof of efforts given), the
+deadlines running on a case and the effects (notices, register changes, moving a due date); this
+module only decides.
+
+A step may also ask for more time on a running deadline, or grant or refuse such a request
+(`more_time`): the case layer keeps a request waiting for a decision next to the deadline it asks to
+move (under `more_time_key`), and this module checks that the deadline runs, that no request is
+already waiting (or that one is, to decide it), and that the date asked for or granted is not
+before the due date.
 """
 
 from __future__ import annotations
@@ -49,6 +56,8 @@ INPUT_KINDS = frozenset(
 EFFECT_KINDS = frozenset({"notice", "register", "publish", "checkin", "recuse_check"})
 NOTICE_RECIPIENTS = frozenset({"complainant", "respondent", "committee", "chair"})
 DAY_COUNTS = frozenset({"calendar", "business"})
+# What a step does about more time on a running deadline.
+MORE_TIME_ACTIONS = ("ask", "grant", "refuse")
 
 
 class ProcedureInvalid(Exception):
@@ -83,6 +92,42 @@ class Effect:
 
 
 @dataclass(frozen=True)
+class MoreTime:
+    """A step about more time on a running deadline: asking for it, or granting or refusing the
+    request waiting for a decision. ``date`` names the step's date input: the date asked for (later
+    than the due date), or the new due date granted (not earlier than it)."""
+
+    deadline: str
+    action: str
+    date: str = ""
+
+
+def more_time_key(deadline: str) -> str:
+    """The name under which the case layer keeps a request for more time on ``deadline`` while it
+    waits for a decision: a deadline of the case of its own, due when ``deadline`` is."""
+    return f"{deadline}:more_time"
+
+
+def parse_date(value: Any) -> dt.date | None:
+    """A date input's value as a date (a date, or text such as 2025-04-30); None when it is not."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def readable_date(date: dt.date) -> str:
+    """A date as people read it: 30 April 2025."""
+    return f"{date.day} {date:%B %Y}"
+
+
+@dataclass(frozen=True)
 class State:
     name: str
     label: str
@@ -103,6 +148,7 @@ class Transition:
     stops: tuple[str, ...] = ()  # "*" stops every running deadline
     effects: tuple[Effect, ...] = ()
     description: str = ""
+    more_time: MoreTime | None = None
 
     @property
     def automatic(self) -> bool:
@@ -176,14 +222,22 @@ class Procedure:
         return [t for t in self.transitions if state in t.sources]
 
     def available(
-        self, state: str, roles: Iterable[str], facts: Mapping[str, bool]
+        self,
+        state: str,
+        roles: Iterable[str],
+        facts: Mapping[str, bool],
+        running: Mapping[str, dt.date] | None = None,
     ) -> list[Transition]:
-        """The steps open now to someone with these roles, as the case's facts stand."""
+        """The steps open now to someone with these roles, as the case's facts and its running
+        deadlines (by name, with their due dates) stand."""
         roles = set(roles)
         return [
             t
             for t in self.from_state(state)
-            if not t.automatic and roles & set(t.roles) and not _unmet(t.when, facts)
+            if not t.automatic
+            and roles & set(t.roles)
+            and not _unmet(t.when, facts)
+            and not self._more_time_problem(t, running or {})
         ]
 
     def check(
@@ -194,8 +248,11 @@ class Procedure:
         roles: Iterable[str],
         facts: Mapping[str, bool],
         inputs: Mapping[str, Any] | None = None,
+        running: Mapping[str, dt.date] | None = None,
     ) -> Transition:
-        """The step ``name`` from ``state``, or ProcedureRefused with the reason."""
+        """The step ``name`` from ``state``, or ProcedureRefused with the reason. ``running`` holds
+        the deadlines running on the case, by name, with their due dates (a request for more time
+        waiting for a decision among them, under `more_time_key`)."""
         t = self.transition(name)
         current = self.state(state)
         if state not in t.sources:
@@ -214,6 +271,10 @@ class Procedure:
         unmet = _unmet(t.when, facts)
         if unmet:
             raise ProcedureRefused(f"“{t.label}” needs: {'; '.join(unmet)}")
+        running = running or {}
+        problem = self._more_time_problem(t, running)
+        if problem:
+            raise ProcedureRefused(problem)
         missing = [
             i.label for i in t.inputs if i.required and not _given((inputs or {}).get(i.name))
         ]
@@ -225,7 +286,49 @@ class Procedure:
                 raise ProcedureRefused(
                     f"{i.label} must be one of: {', '.join(i.choices)} (not {value!r})"
                 )
+            if i.kind == "date" and _given(value) and parse_date(value) is None:
+                raise ProcedureRefused(f"{i.label} must be a date (YYYY-MM-DD), not {value!r}")
+        if t.more_time is not None and t.more_time.date:
+            self._more_time_date(t, running, (inputs or {}).get(t.more_time.date))
         return t
+
+    def _more_time_problem(self, t: Transition, running: Mapping[str, dt.date]) -> str:
+        """Why a step about more time cannot be taken as the case's deadlines stand ("" when it can):
+        its deadline must be running; asking needs no request waiting, deciding needs one."""
+        if t.more_time is None:
+            return ""
+        deadline = self.deadlines[t.more_time.deadline]
+        if deadline.name not in running:
+            return (
+                f"“{t.label}” can be taken only while “{deadline.label}” is running, and it is not"
+            )
+        waiting = more_time_key(deadline.name) in running
+        if t.more_time.action == "ask" and waiting:
+            return (
+                f"“{t.label}”: a request for more time on “{deadline.label}” is already waiting "
+                "for a decision"
+            )
+        if t.more_time.action != "ask" and not waiting:
+            return f"“{t.label}”: no request for more time on “{deadline.label}” is waiting"
+        return ""
+
+    def _more_time_date(self, t: Transition, running: Mapping[str, dt.date], value: Any) -> None:
+        """The date asked for must be later than the due date; a date granted not earlier."""
+        mt = t.more_time
+        wanted = parse_date(value)
+        if mt is None or wanted is None:
+            return  # a required input: already refused when missing or not a date
+        deadline = self.deadlines[mt.deadline]
+        due = running[deadline.name]
+        field = next(i.label for i in t.inputs if i.name == mt.date)
+        if mt.action == "ask" and wanted <= due:
+            raise ProcedureRefused(
+                f"{field} must be later than {readable_date(due)}, when “{deadline.label}” is due now"
+            )
+        if mt.action == "grant" and wanted < due:
+            raise ProcedureRefused(
+                f"{field} cannot be earlier than {readable_date(due)}, when “{deadline.label}” is due now"
+            )
 
 
 def _given(value: Any) -> bool:
@@ -426,6 +529,7 @@ class _Reader:
                 "stops",
                 "effects",
                 "description",
+                "more_time",
             },
             ["name", "label", "from", "to", "roles"],
         )
@@ -449,7 +553,25 @@ class _Reader:
             stops=self.names(where, table, "stops"),
             effects=effects,
             description=self.text(where, table, "description"),
+            more_time=self.more_time(where, table["more_time"]) if "more_time" in table else None,
         )
+
+    def more_time(self, where: str, value: Any) -> MoreTime | None:
+        where = f"{where} more_time"
+        if not isinstance(value, dict):
+            self.problem(where, "must be a table: { deadline = ..., action = ... }")
+            return None
+        table = value
+        self.keys(where, table, {"deadline", "action", "date"}, ["deadline", "action"])
+        action = self.text(where, table, "action")
+        if action and action not in MORE_TIME_ACTIONS:
+            self.problem(where, f"action {action!r} is not one of {', '.join(MORE_TIME_ACTIONS)}")
+        date = self.text(where, table, "date")
+        if action in ("ask", "grant") and not date:
+            self.problem(where, f"to {action}, name the step's date input in 'date'")
+        if action == "refuse" and date:
+            self.problem(where, "a refusal moves no date: leave out 'date'")
+        return MoreTime(deadline=self.text(where, table, "deadline"), action=action, date=date)
 
     def input(self, where: str, n: int, table: Mapping[str, Any]) -> Input:
         where = f"{where}, input {n}"
@@ -611,6 +733,8 @@ def _structure_problems(p: Procedure) -> list[str]:
         input_names = [i.name for i in t.inputs]
         for name in sorted({n for n in input_names if input_names.count(n) > 1}):
             problems.append(f"{where}: two inputs are called {name!r}")
+        if t.more_time is not None:
+            problems.extend(_more_time_problems(p, t))
     if problems:
         return problems
     for name, state in p.states.items():
@@ -626,6 +750,27 @@ def _structure_problems(p: Procedure) -> list[str]:
     for name in p.states:
         if name not in reachable:
             problems.append(f"state {name!r} cannot be reached from {p.initial!r}")
+    return problems
+
+
+def _more_time_problems(p: Procedure, t: Transition) -> list[str]:
+    """What makes a step about more time unusable: an unknown deadline, a date that is not a
+    required date input of the step, the clock taking it, or the step stopping its own deadline."""
+    mt = t.more_time
+    if mt is None:
+        return []
+    where = f"step {t.name}: more_time"
+    problems = []
+    if mt.deadline not in p.deadlines:
+        problems.append(f"{where}: no deadline called {mt.deadline!r}")
+    elif "*" in t.stops or mt.deadline in t.stops:
+        problems.append(f"{where}: the step stops {mt.deadline!r}, the deadline it is about")
+    if mt.date:
+        found = next((i for i in t.inputs if i.name == mt.date), None)
+        if found is None or found.kind != "date" or not found.required:
+            problems.append(f"{where}: {mt.date!r} is not a required date input of the step")
+    if SYSTEM in t.roles:
+        problems.append(f"{where}: the clock does not ask for more time or decide on it")
     return problems
 
 

@@ -46,6 +46,9 @@ from ombuds.cases.procedure import (
     Procedure,
     ProcedureRefused,
     Transition,
+    more_time_key,
+    parse_date,
+    readable_date,
     shipped,
 )
 from ombuds.cases.procedure import SYSTEM as SYSTEM_ROLE
@@ -543,11 +546,19 @@ def case_step(
             inputs[name] = filename
         try:
             transition = procedure.check(
-                case.state, step, roles=roles, facts=facts(case), inputs=inputs
+                case.state,
+                step,
+                roles=roles,
+                facts=facts(case),
+                inputs=inputs,
+                running=running_deadlines(case),
             )
         except ProcedureRefused as exc:
             raise CaseRefused(str(exc)) from exc
         inputs, files = _declared(transition, inputs, files)
+        for i in transition.inputs:
+            if i.kind == "date" and i.name in inputs:
+                inputs[i.name] = parse_date(inputs[i.name])  # checked: a date (or left empty)
         label = _label(acting_user, actor_label)
         source = case.state
         changed = ["state"]
@@ -580,6 +591,7 @@ def case_step(
         _stop_deadlines(case, transition.stops, met=True)
         for deadline in transition.starts:
             _start_deadline(case, procedure, deadline, today)
+        moved = _more_time(case, procedure, transition, inputs)
         _bump(case, *changed)
         done = _effects(case, transition, acting_user=acting_user, label=label, inputs=inputs)
         _record(
@@ -591,12 +603,18 @@ def case_step(
                 "from": source,
                 "to": transition.target,
                 "roles": sorted(roles),
-                "inputs": {k: v for k, v in inputs.items() if isinstance(v, str | int | bool)},
+                "inputs": {
+                    k: v.isoformat() if isinstance(v, dt.date) else v
+                    for k, v in inputs.items()
+                    if isinstance(v, str | int | bool | dt.date)
+                },
                 **done,
             },
             user=acting_user,
             label=label,
         )
+        if moved:
+            _record(case, "case.deadline_moved", moved, user=acting_user, label=label)
     return case
 
 
@@ -615,7 +633,78 @@ def _declared(
 
 def available_steps(case: Case, user: Any) -> list[Transition]:
     """The steps this user may take on the case now."""
-    return procedure_of(case).available(case.state, roles_on_case(user, case), facts(case))
+    return procedure_of(case).available(
+        case.state, roles_on_case(user, case), facts(case), running_deadlines(case)
+    )
+
+
+def running_deadlines(case: Case) -> dict[str, dt.date]:
+    """The deadlines running on the case, by name, with their due dates (a request for more time
+    waiting for a decision among them, under `more_time_key`): what the procedure's steps about
+    more time ask about."""
+    return dict(
+        case.deadlines.filter(met_at__isnull=True, expired_at__isnull=True).values_list(
+            "name", "due_on"
+        )
+    )
+
+
+def _more_time(
+    case: Case, procedure: Procedure, transition: Transition, inputs: dict[str, Any]
+) -> dict[str, Any]:
+    """A step about more time on a running deadline (the procedure has allowed it, as the case's
+    deadlines stand). Asking keeps the request, waiting for a decision, as a deadline of the case
+    next to the one it asks to move and due when that one is: the Chair sees it, and it ends with
+    the decision, or when that deadline stops or passes. Granting moves the due date (reminders
+    count again from the new one); granting and refusing end the request. The move, for the
+    record ({} when nothing moved)."""
+    mt = transition.more_time
+    if mt is None:
+        return {}
+    definition = procedure.deadlines[mt.deadline]
+    deadline = (
+        CaseDeadline.objects.select_for_update()
+        .filter(case=case, name=mt.deadline, met_at__isnull=True, expired_at__isnull=True)
+        .first()
+    )
+    if deadline is None:
+        raise CaseRefused(f"“{definition.label}” is not running: there is no due date to move")
+    if mt.action == "ask":
+        wanted = inputs[mt.date]
+        CaseDeadline.objects.create(
+            case=case,
+            name=more_time_key(mt.deadline),
+            label=(
+                f"Decide the request for more time on “{definition.label}” "
+                f"(asked until {readable_date(wanted)})"
+            )[:200],
+            starts_on=timezone.localdate(),
+            due_on=deadline.due_on,
+        )
+        return {}
+    CaseDeadline.objects.filter(
+        case=case, name=more_time_key(mt.deadline), met_at__isnull=True, expired_at__isnull=True
+    ).update(met_at=timezone.now())
+    if mt.action != "grant":
+        return {}
+    until = inputs[mt.date]
+    if until < deadline.due_on:
+        raise CaseRefused(
+            f"the new date cannot be earlier than {readable_date(deadline.due_on)}, when "
+            f"“{definition.label}” is due now"
+        )
+    moved = {
+        "deadline": deadline.name,
+        "label": deadline.label,
+        "from": deadline.due_on,
+        "to": until,
+        "step": transition.name,
+    }
+    deadline.due_on = until
+    deadline.save(update_fields=["due_on", "updated_at"])
+    # The reminders sent before the old due date do not stand for the new one.
+    deadline.reminders.all().delete()
+    return moved
 
 
 def _start_deadline(case: Case, procedure: Procedure, name: str, start: dt.date) -> CaseDeadline:
@@ -638,9 +727,11 @@ def _start_deadline(case: Case, procedure: Procedure, name: str, start: dt.date)
 
 
 def _stop_deadlines(case: Case, names: tuple[str, ...], *, met: bool) -> None:
+    """Stop the named deadlines (every one for "*"), and with each the request for more time on
+    it that waits for a decision: once the deadline is over, there is no due date to move."""
     running = CaseDeadline.objects.filter(case=case, met_at__isnull=True, expired_at__isnull=True)
     if "*" not in names:
-        running = running.filter(name__in=names)
+        running = running.filter(name__in=[*names, *(more_time_key(n) for n in names)])
     running.update(**({"met_at": timezone.now()} if met else {"expired_at": timezone.now()}))
 
 
@@ -1278,9 +1369,17 @@ def message_post(
     return message
 
 
-def respondent_answer(*, case: Case, body: str, files: list[tuple[str, bytes]]) -> Case:
-    """The respondent's answer through their link: a message, documents, and the fact that they
-    answered (which the procedure's next step may need)."""
+def respondent_answer(
+    *,
+    case: Case,
+    body: str,
+    files: list[tuple[str, bytes]],
+    acting_user: Any = None,
+    actor_label: str = "respondent (link)",
+) -> Case:
+    """The respondent's answer: a message, documents, and the fact that they answered (which the
+    procedure's next step may need). Through their personal link nobody is signed in and
+    ``actor_label`` names them; from their account, ``acting_user`` is who answered."""
     if not body.strip() and not files:
         raise CaseRefused("write your answer or attach a document")
     with _files_removed_on_failure(), transaction.atomic():
@@ -1292,12 +1391,13 @@ def respondent_answer(*, case: Case, body: str, files: list[tuple[str, bytes]]) 
                 uploads.check_upload(name, data)
             except uploads.UploadRefused as exc:
                 raise CaseRefused(str(exc)) from exc
-        label = "respondent (link)"
+        label = _label(acting_user, actor_label)
         if body.strip():
             Message.objects.create(
                 case=case,
                 audience=Message.Audience.RESPONDENT,
                 body=body.strip(),
+                author=acting_user if getattr(acting_user, "pk", None) else None,
                 author_label=label,
                 from_party=True,
             )
@@ -1308,7 +1408,7 @@ def respondent_answer(*, case: Case, body: str, files: list[tuple[str, bytes]]) 
                 data,
                 kind="answer",
                 visibility=Document.Visibility.RESPONDENT,
-                user=None,
+                user=acting_user,
                 label=label,
                 audit_it=False,
             )
@@ -1318,7 +1418,7 @@ def respondent_answer(*, case: Case, body: str, files: list[tuple[str, bytes]]) 
             case,
             "case.respondent_answered",
             {"documents": [n for n, _d in files], "words": len(body.split())},
-            user=None,
+            user=acting_user,
             label=label,
         )
     return case

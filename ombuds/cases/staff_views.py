@@ -42,7 +42,7 @@ from ombuds.cases.models import (
     Notice,
     Recusal,
 )
-from ombuds.cases.procedure import BODY_ROLES, Procedure
+from ombuds.cases.procedure import BODY_ROLES, Procedure, more_time_key, parse_date
 from ombuds.cases.staff_forms import (
     AllegationForm,
     DeterminationForm,
@@ -243,11 +243,12 @@ def case_detail(request: HttpRequest, organization, reference: str) -> HttpRespo
     procedure = services.procedure_of(case)
     state = procedure.state(case.state)
     case_facts = services.facts(case)
-    steps = procedure.available(case.state, roles, case_facts)
+    deadlines = list(case.deadlines.all())
+    running = {d.name: d.due_on for d in deadlines if d.running}
+    steps = procedure.available(case.state, roles, case_facts, running)
     posted = request.method == "POST"
     action = request.POST.get("action", "") if posted else ""
     notices = list(case.notices.all())
-    deadlines = list(case.deadlines.all())
     respondent_notified = any(n.recipient_role == "respondent" for n in notices)
     allegations = list(
         case.allegations.prefetch_related("provisions").select_related("determined_by")
@@ -365,6 +366,7 @@ def case_detail(request: HttpRequest, organization, reference: str) -> HttpRespo
     kinds = dict(Sanction.Kind.choices)
     publications = dict(Sanction.Publication.choices)
     secret = request.session.pop(STAFF_RECEIPT_SESSION.format(reference=case.reference), None)
+    timeline = _timeline(case)
     return _private(
         render(
             request,
@@ -399,7 +401,8 @@ def case_detail(request: HttpRequest, organization, reference: str) -> HttpRespo
                 "messages_list": case.messages.all(),
                 "notices": notices,
                 "recusals": case.recusals.select_related("user"),
-                "timeline": _timeline(case),
+                "timeline": timeline,
+                "more_time_requests": _more_time_requests(procedure, deadlines, timeline),
                 "today": timezone.localdate(),
                 "credentials_memberships": services.respondent_records(case),
                 "respondent_is_member": case_facts["respondent_is_member"],
@@ -409,6 +412,49 @@ def case_detail(request: HttpRequest, organization, reference: str) -> HttpRespo
             status=400 if invalid else 200,
         )
     )
+
+
+def _more_time_requests(procedure: Procedure, deadlines: list, events: list) -> list[dict]:
+    """The requests for more time waiting for a decision: for which deadline, who asked and when,
+    and what they gave (from the step's event: the date asked for, the reason), with the date the
+    deadline is due now; unless someone decides before then, the request lapses with it."""
+    running = {d.name: d for d in deadlines if d.running}
+    asking: dict[str, set[str]] = {}
+    for t in procedure.transitions:
+        if t.more_time is not None and t.more_time.action == "ask":
+            asking.setdefault(t.more_time.deadline, set()).add(t.name)
+    requests = []
+    for name, steps in asking.items():
+        waiting = running.get(more_time_key(name))
+        if waiting is None:
+            continue
+        event = next(
+            (
+                e
+                for e in reversed(events)
+                if e.action == "case.step" and e.data.get("step") in steps
+            ),
+            None,
+        )
+        step = procedure.transition(event.data["step"]) if event else None
+        given = event.data.get("inputs", {}) if event else {}
+        requests.append(
+            {
+                "deadline": procedure.deadlines[name].label,
+                "due_on": running[name].due_on if name in running else waiting.due_on,
+                "who": event.actor_label if event else "",
+                "on": event.occurred_at if event else None,
+                "since": waiting.starts_on,
+                "inputs": [
+                    (i.label, parse_date(given[i.name]) or given[i.name], i.kind)
+                    if i.kind == "date"
+                    else (i.label, given[i.name], i.kind)
+                    for i in (step.inputs if step else ())
+                    if i.kind != "document" and given.get(i.name)
+                ],
+            }
+        )
+    return requests
 
 
 def _first_tier_records(case: Case) -> list:
@@ -433,6 +479,7 @@ TIMELINE_LABELS = {
     "case.respondent_answered": "The respondent answered",
     "case.respondent_link_sent": "New link sent to the respondent",
     "case.deadline_passed": "Deadline passed",
+    "case.deadline_moved": "Deadline moved",
 }
 
 
@@ -441,6 +488,11 @@ def _timeline(case: Case) -> list:
     for e in events:
         if e.action == "case.step":
             e.label = f"{e.data.get('label', '')} ({e.data.get('from')} → {e.data.get('to')})"
+        elif e.action == "case.deadline_moved":
+            e.label = (
+                f"Deadline moved: {e.data.get('label', '')}, due {e.data.get('from')} → "
+                f"{e.data.get('to')}"
+            )
         else:
             words = e.action.removeprefix("case.").replace("_", " ")
             e.label = TIMELINE_LABELS.get(e.action, words[:1].upper() + words[1:])
@@ -474,7 +526,11 @@ def _act(
             try:
                 # The procedure's own reason: who takes the step, or what it needs.
                 services.procedure_of(case).check(
-                    case.state, name, roles=roles, facts=services.facts(case)
+                    case.state,
+                    name,
+                    roles=roles,
+                    facts=services.facts(case),
+                    running=services.running_deadlines(case),
                 )
             except services.ProcedureRefused as exc:
                 raise services.CaseRefused(str(exc)) from exc

@@ -67,6 +67,9 @@ DESCRIPTIONS: dict[str, str] = {
     "message": "To a party when they are sent a message about the case.",
     "checkin": "To the complainant some time after closure: asks whether anyone retaliated.",
     "deadline_reminder": "To the chair when a running deadline is near.",
+    "more_time_asked": "To the chair when the respondent asks for more time to answer: the date asked for and why.",
+    "more_time_granted": "To the respondent when more time is granted: the new date to answer by.",
+    "more_time_refused": "To the respondent when more time is refused, with the reason and the date that stands.",
 }
 
 # Who receives the notices no step of a procedure sends (the services send them); the others go to

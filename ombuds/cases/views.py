@@ -3,16 +3,19 @@ the case with a receipt code and passphrase, and a respondent answers through a 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 
 from ombuds.cases import documents, services
 from ombuds.cases.forms import AnswerForm, ComplaintForm, FollowupForm, PartyMessageForm
 from ombuds.cases.models import Case, Document, Message, Notice
-from ombuds.cases.procedure import ProcedureRefused
+from ombuds.cases.procedure import Procedure, ProcedureRefused, more_time_key
 from ombuds.register.public import throttle_hit
 from ombuds.register.selectors import organization_get
 
@@ -366,27 +369,42 @@ def respondent_case(request: HttpRequest, token: str) -> HttpResponse:
         case = _respondent_case(token)
     except _LinkGone:
         return _link_gone(request)
-    return respondent_page(request, case, context={"token": token})
+    return respondent_page(
+        request,
+        case,
+        document_url=lambda d: reverse(
+            "cases:respondent_document", kwargs={"token": token, "doc": d.token}
+        ),
+    )
 
 
 def respondent_page(
     request: HttpRequest,
     case: Case,
     *,
+    document_url: Callable[[Document], str],
     acting_user: object = None,
     actor_label: str = "respondent (link)",
     template: str = "cases/respondent.html",
     context: dict | None = None,
 ) -> HttpResponse:
     """What the respondent may see and do: the allegations with their provisions, the deadlines,
-    messages with them, their documents; answer, upload, and the steps the procedure gives them.
-    Never the complainant's identity without consent, nor internal notes or documents.
+    messages with them, their documents; answer, upload, and the steps the procedure gives them
+    (asking for more time, lodging an appeal), with any request of theirs still waiting for a
+    decision. Never the complainant's identity without consent, nor internal notes or documents.
 
     For a case the caller has already found to be the respondent's: through their personal link
     (no account: ``actor_label`` names them on the record), or through their signed-in account
-    (``acting_user``). After a change the page comes back to its own address."""
+    (``acting_user``). ``document_url`` gives the address each document is downloaded from, under
+    the link's or the account's own. After a change the page comes back to its own address."""
     procedure = services.procedure_of(case)
-    steps = procedure.available(case.state, {"respondent"}, services.facts(case))
+    running = list(case.deadlines.filter(met_at__isnull=True, expired_at__isnull=True))
+    steps = procedure.available(
+        case.state,
+        {"respondent"},
+        services.facts(case),
+        {d.name: d.due_on for d in running},
+    )
     form = AnswerForm()
     step_error, step_given = "", {}
     if request.method == "POST" and request.POST.get("step"):
@@ -417,7 +435,11 @@ def respondent_page(
         if form.is_valid():
             try:
                 services.respondent_answer(
-                    case=case, body=form.cleaned_data["body"], files=form.cleaned_data["files"]
+                    case=case,
+                    body=form.cleaned_data["body"],
+                    files=form.cleaned_data["files"],
+                    acting_user=acting_user,
+                    actor_label=actor_label,
                 )
             except services.CaseRefused as exc:
                 form.add_error(None, str(exc))
@@ -425,6 +447,11 @@ def respondent_page(
                 messages.success(request, "Your answer was sent.")
                 return redirect(request.path)
     state = procedure.state(case.state)
+    documents = list(
+        case.documents.filter(visibility__in=RESPONDENT_VISIBLE, purged_at__isnull=True)
+    )
+    for d in documents:
+        d.url = document_url(d)
     return _private(
         render(
             request,
@@ -434,15 +461,12 @@ def respondent_page(
                 "case": case,
                 "state": state,
                 "allegations": case.allegations.prefetch_related("provisions"),
-                "deadlines": case.deadlines.filter(
-                    name__in=RESPONDENT_DEADLINES, met_at__isnull=True, expired_at__isnull=True
-                ),
+                "deadlines": [d for d in running if d.name in RESPONDENT_DEADLINES],
+                "more_time_asked": _more_time_asked(procedure, running),
                 "messages_list": case.messages.filter(
                     audience=Message.Audience.RESPONDENT, purged_at__isnull=True
                 ),
-                "documents": case.documents.filter(
-                    visibility__in=RESPONDENT_VISIBLE, purged_at__isnull=True
-                ),
+                "documents": documents,
                 "steps": _step_forms(steps, step_given, step_error),
                 "step_error": step_error,
                 "form": form,
@@ -453,6 +477,19 @@ def respondent_page(
             status=400 if (form.errors or step_error) else 200,
         )
     )
+
+
+def _more_time_asked(procedure: Procedure, running: list) -> list[dict]:
+    """The respondent's requests for more time that wait for a decision: on which deadline, and
+    since when."""
+    asked = {
+        more_time_key(t.more_time.deadline): procedure.deadlines[t.more_time.deadline]
+        for t in procedure.transitions
+        if t.more_time is not None and t.more_time.action == "ask" and "respondent" in t.roles
+    }
+    return [
+        {"deadline": asked[d.name].label, "since": d.starts_on} for d in running if d.name in asked
+    ]
 
 
 @never_cache

@@ -12,12 +12,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_POST
 
-from ombuds.cases.views import RESPONDENT_VISIBLE, respondent_file, respondent_page
+from ombuds.cases.views import respondent_file, respondent_page
 from ombuds.members import home as selectors
 from ombuds.members.forms import TokenForm
 from ombuds.register.models import ApiToken, Organization
@@ -50,7 +51,6 @@ def case(request: HttpRequest, reference: str) -> HttpResponse:
     found = selectors.respondent_case_get(request.user, reference)
     if found is None:
         raise Http404("no such case")
-    documents = found.documents.filter(visibility__in=RESPONDENT_VISIBLE, purged_at__isnull=True)
     # Every notice the body addressed to them (the one saying a message waits aside: the message
     # itself is on the page), whether or not its email has gone yet.
     notices = found.notices.filter(recipient_role="respondent").exclude(template="message")
@@ -60,8 +60,11 @@ def case(request: HttpRequest, reference: str) -> HttpResponse:
         acting_user=request.user,
         actor_label=_respondent_label(request.user),
         template="members/home/case.html",
-        # The link's page lists documents under its own addresses; this one, under the account's.
-        context={"documents": [], "account_documents": documents, "notices": notices},
+        # The link's page serves documents under its own addresses; this one, under the account's.
+        document_url=lambda d: reverse(
+            "me:case_document", kwargs={"reference": found.reference, "doc": d.token}
+        ),
+        context={"notices": notices},
     )
     return _private(response)
 

@@ -187,6 +187,12 @@ def test_the_holder_answers_with_a_document_from_the_account(client, espcc, hold
     assert case.messages.get(from_party=True).body == "I was honest throughout."
     answer = case.documents.get(kind="answer")
     assert answer.original_name == "records.pdf"
+    # Who answered is on the record: the signed-in user, not "respondent (link)".
+    answered = Event.objects.filter(action="case.respondent_answered").latest("seq")
+    assert answered.actor == holder_user
+    assert answered.actor_label == "Jordan Holder (respondent, signed in)"
+    assert case.messages.get(from_party=True).author == holder_user
+    assert answer.uploaded_by == holder_user
     follow = client.get(page(case)).content.decode()
     assert "Your answer was sent." in follow and "I was honest throughout." in follow
     # Their own document is theirs to download, under the account's address.
