@@ -23,6 +23,9 @@ from ombuds.accounts.sessions import SEEN_KEY, session_seen
 # Pages a half-signed-in account may open: the second-factor pages themselves and signing out.
 _EXEMPT = ("/accounts/two-factor/", "/accounts/logout/", "/static/", "/healthz")
 _SEEN_EVERY = dt.timedelta(minutes=5)
+# Pages whose address is a personal link (a respondent's, a client's, an invitation, a password
+# reset): a secret, which never travels in a sign-in address (as in base.html's sign-in link).
+_SECRET_IN_PATH = ("/respond/", "/client-complaints/", "/invitation/", "/reset/")
 
 
 class SecondFactorMiddleware:
@@ -43,6 +46,8 @@ class SecondFactorMiddleware:
                     {"detail": "This account must pass its second factor first."}, status=403
                 )
             name = "accounts:two_factor" if has_second_factor(user) else "accounts:two_factor_setup"
+            if any(part in request.path for part in _SECRET_IN_PATH):
+                return HttpResponseRedirect(reverse(name))
             return HttpResponseRedirect(
                 reverse(name) + "?" + urlencode({"next": request.get_full_path()})
             )

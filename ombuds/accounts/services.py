@@ -24,7 +24,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django_otp.models import Device
@@ -66,6 +66,8 @@ def invitation_create(
 ) -> tuple[Invitation, str]:
     """Invite the person to open their account; earlier unused invitations stop working. Returns
     the invitation and its secret token (in the emailed link only; never stored)."""
+    # The person's row is locked so that two invitations made at once leave one live link.
+    person = Person.objects.select_for_update().select_related("organization").get(pk=person.pk)
     email = (email or person.email).strip()
     problems = []
     if not email:
@@ -157,6 +159,14 @@ def invitation_accept(*, token: str, password: str, user: Any = None) -> Any:
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.accepted_at:  # accepted by a concurrent request a moment ago
         raise InvitationRefused("This invitation link has already been used.", reason="used")
+    if invitation.revoked_at:  # replaced by a newer invitation a moment ago
+        raise InvitationRefused(
+            "A newer invitation replaced this one: use the latest email.", reason="replaced"
+        )
+    if invitation.expires_at <= timezone.now():
+        raise InvitationRefused(
+            "This invitation link has expired. Ask the body for a new one.", reason="expired"
+        )
     person = Person.objects.select_for_update().get(pk=invitation.person_id)
     if person.user_id:
         raise InvitationRefused(f"{person.full_name} already has an account.")
@@ -174,7 +184,13 @@ def invitation_accept(*, token: str, password: str, user: Any = None) -> Any:
         except ValidationError as invalid:
             raise InvitationRefused(list(invalid.messages)) from invalid
         user.set_password(password)
-        user.save()
+        try:
+            with transaction.atomic():
+                user.save()
+        except IntegrityError as taken:  # the same email opened an account a moment ago
+            raise InvitationRefused(
+                "An account with this email was opened a moment ago: sign in, then open the link."
+            ) from taken
     elif Person.objects.filter(organization=person.organization, user=user).exists():
         raise InvitationRefused(
             f"Your account is already linked to a record of {person.organization.short_name}."

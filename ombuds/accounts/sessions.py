@@ -51,7 +51,14 @@ def session_seen(
 
 
 def sessions_active(user: Any) -> list[AccountSession]:
-    return list(AccountSession.objects.filter(user=user, ended_at__isnull=True))
+    """The account's sessions still signed in: not ended, and not expired (a session's expiry moves
+    on each time it is saved, which `AccountSessionMiddleware` does whenever it marks it seen)."""
+    expired_before = timezone.now() - dt.timedelta(seconds=settings.SESSION_COOKIE_AGE)
+    return list(
+        AccountSession.objects.filter(
+            user=user, ended_at__isnull=True, last_seen_at__gt=expired_before
+        )
+    )
 
 
 @transaction.atomic

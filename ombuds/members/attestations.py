@@ -272,6 +272,9 @@ def campaign_start(
     today = today or timezone.localdate()
     title = (title or "").strip()
     statement = (statement or "").strip()
+    # The body's row is locked so that the same campaign started twice at once (a double click)
+    # starts once: the second waits, then finds the first open and is refused.
+    Organization.objects.select_for_update().filter(pk=organization.pk).first()
     problems: list[str] = []
     if started_by is not None and not is_body_staff(started_by, organization):
         problems.append(f"You have no staff role on {organization.short_name}.")
@@ -1367,10 +1370,10 @@ def agency_person_add(
                 closed_at__isnull=True,
             ):
                 campaign_sync(campaign=campaign, today=today, acting_user=user)
-    except (ValidationError, TransitionRefused, InvitationRefused) as exc:
+    except (ValidationError, TransitionRefused, InvitationRefused, CampaignRefused) as exc:
         messages = (
             exc.problems
-            if isinstance(exc, InvitationRefused)
+            if isinstance(exc, InvitationRefused | CampaignRefused)
             else (exc.messages if isinstance(exc, ValidationError) else [str(exc)])
         )
         raise AgencyRefused(list(messages)) from None

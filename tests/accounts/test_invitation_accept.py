@@ -160,3 +160,12 @@ def test_a_person_without_email_or_with_an_account_is_not_invited(body, personas
     with pytest.raises(services.InvitationRefused) as refused:
         services.invitation_create(person=nobody)
     assert len(refused.value.problems) == 2
+
+
+def test_the_sign_in_link_does_not_carry_the_invitation(client, invited):
+    # The link is a secret: it never travels in a sign-in address (nor its logs, nor a Referer).
+    _, token = invited
+    text = client.get(accept_url(token)).content.decode()
+    assert reverse("login") in text
+    assert token not in text.replace(accept_url(token), "")
+    assert "?next=" not in text

@@ -114,3 +114,30 @@ def test_a_refused_invitation_says_why(client, personas, body, settings):
     assert "No invitation sent: Bo Ek has no email address in the register" in (
         response.content.decode()
     )
+
+
+@pytest.mark.skipif(
+    "postgresql" not in __import__("django.conf").conf.settings.DATABASES["default"]["ENGINE"],
+    reason="raced on PostgreSQL; SQLite takes one writer at a time",
+)
+@pytest.mark.django_db(transaction=True)
+def test_invitations_sent_at_once_leave_one_live_link(person):
+    # "Invite" clicked twice: the earlier invitation stops working, even when both run at once.
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+
+    barrier = threading.Barrier(4)
+
+    def go(_n):
+        try:
+            barrier.wait(timeout=30)
+            return services.invitation_create(person=person, send=False)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(go, range(4)))
+    assert Invitation.objects.filter(person=person).count() == 4
+    assert Invitation.objects.filter(person=person, revoked_at__isnull=True).count() == 1

@@ -289,3 +289,22 @@ def test_a_verified_user_may_move_to_a_new_app(client, personas):
     assert list(TOTPDevice.objects.filter(user=alice)) == [new]
     event = Event.objects.filter(action="account.second_factor_set_up").latest("seq")
     assert event.data["replaced"] == 1
+
+
+@pytest.mark.parametrize(
+    "secret_path",
+    [
+        "/respond/sEcReTtOkEn123/",
+        "/guild/client-complaints/sEcReTtOkEn123/",
+        "/accounts/invitation/sEcReTtOkEn123/",
+        "/accounts/reset/MQ/sEcReTtOkEn123/",
+    ],
+)
+def test_a_personal_link_never_travels_to_the_second_factor_page(client, personas, secret_path):
+    alice = personas["body_admin"]
+    set_up_second_factor(alice)
+    sign_in(client, alice)
+    response = client.get(secret_path)
+    assert response.status_code == 302
+    assert response["Location"] == TWO_FACTOR
+    assert "sEcReTtOkEn123" not in response["Location"]

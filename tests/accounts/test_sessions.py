@@ -108,3 +108,19 @@ def test_the_account_page_keeps_a_fixed_number_of_queries(personas, django_asser
 def test_the_account_page_needs_sign_in(client, db):
     response = client.get(SECURITY)
     assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+def test_an_expired_session_is_not_listed_as_signed_in(two_clients, settings):
+    # A session not seen for longer than SESSION_COOKIE_AGE has expired: it is not "signed in".
+    import datetime as dt
+
+    from django.utils import timezone
+
+    nora, laptop, _ = two_clients
+    phone_row = AccountSession.objects.get(user=nora, user_agent=SAFARI)
+    AccountSession.objects.filter(pk=phone_row.pk).update(
+        last_seen_at=timezone.now() - dt.timedelta(seconds=settings.SESSION_COOKIE_AGE + 60)
+    )
+    text = laptop.get(SECURITY).content.decode()
+    assert "iPhone" not in text
+    assert "Sign out of all other sessions (" not in text

@@ -7,7 +7,6 @@ themself or by staff with a reason; reminders go out once each; coverage per bod
 from __future__ import annotations
 
 import datetime as dt
-import time
 
 import pytest
 from django.core import mail
@@ -135,7 +134,9 @@ def test_start_asks_everyone_in_the_audience_today(world, audience, expected):
     assert verify().ok
 
 
-def test_start_for_ten_thousand_people_is_quick(world, django_assert_max_num_queries):
+def test_start_for_ten_thousand_people_takes_batched_queries(world, django_assert_max_num_queries):
+    """Duties are written in batches and coverage is two queries, whatever the size (the
+    figures in seconds are in benchmarks/attestation_scale.py, not here)."""
     people = Person.objects.bulk_create(
         Person(organization=world.body, given_name="Bulk", family_name=str(n))
         for n in range(10_000)
@@ -150,18 +151,14 @@ def test_start_for_ten_thousand_people_is_quick(world, django_assert_max_num_que
         )
         for p in people
     )
-    began = time.monotonic()
     # Inserted in batches (SQLite takes fewer rows per statement than PostgreSQL): a few dozen
     # statements, not one per person.
     with django_assert_max_num_queries(150):
         campaign = start(world)
-    assert time.monotonic() - began < 10
     assert campaign.dues.count() == 10_002
-    began = time.monotonic()
     with django_assert_max_num_queries(4):
         report = svc.coverage(campaign)
     assert report.counts["pending"] == 10_002
-    assert time.monotonic() - began < 10
 
 
 # --- material and minor changes -----------------------------------------------------------------
@@ -579,3 +576,34 @@ def test_agency_overview(world):
     ]
     rows = list(svc.agency_csv_rows(overview))
     assert rows[0] == svc.AGENCY_CSV_HEADER and len(rows) == 4
+
+
+@pytest.mark.skipif(
+    "postgresql" not in __import__("django.conf").conf.settings.DATABASES["default"]["ENGINE"],
+    reason="raced on PostgreSQL; SQLite takes one writer at a time",
+)
+@pytest.mark.django_db(transaction=True)
+def test_the_same_campaign_started_twice_at_once_starts_once(world):
+    # A double click on "Start": one campaign, one duty each, the second refused in words.
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+
+    from ombuds.members.models import AttestationCampaign
+
+    barrier = threading.Barrier(4)
+
+    def go(_n):
+        try:
+            barrier.wait(timeout=30)
+            return start(world)
+        except svc.CampaignRefused as refused:
+            return refused
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(go, range(4)))
+    assert AttestationCampaign.objects.filter(closed_at__isnull=True).count() == 1
+    assert sum(isinstance(r, svc.CampaignRefused) for r in results) == 3
