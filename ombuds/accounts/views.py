@@ -22,7 +22,6 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.urls import reverse
-from django.utils.cache import patch_cache_control
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
@@ -33,6 +32,7 @@ from ombuds.accounts import forms, services
 from ombuds.accounts.models import AccountSession
 from ombuds.accounts.policy import has_second_factor, needs_second_factor, second_factor_required
 from ombuds.accounts.sessions import sessions_active
+from ombuds.core.http import private
 from ombuds.register.models import Person
 from ombuds.register.public import throttle_hit
 from ombuds.register.selectors import is_body_staff, organization_get
@@ -41,12 +41,6 @@ from ombuds.register.selectors import is_body_staff, organization_get
 MEMBER_HOME = "/me/"
 # Recovery codes just made, kept in the session until the page that shows them once.
 FRESH_CODES_KEY = "_ombuds_fresh_recovery_codes"
-
-
-def _private(response: HttpResponse) -> HttpResponse:
-    patch_cache_control(response, private=True, no_store=True)
-    response["Referrer-Policy"] = "same-origin"
-    return response
 
 
 def _next(request: HttpRequest, default: str = "") -> str:
@@ -70,7 +64,7 @@ def signed_in(view):
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        return _private(view(request, *args, **kwargs))
+        return private(view(request, *args, **kwargs))
 
     return wrapper
 
@@ -78,7 +72,7 @@ def signed_in(view):
 def _rate_limited(request: HttpRequest, throttled) -> HttpResponse:
     response = render(request, "accounts/rate_limited.html", {"throttled": throttled}, status=429)
     response["Retry-After"] = str(throttled.retry_after)
-    return _private(response)
+    return private(response)
 
 
 # --- signing in ---------------------------------------------------------------------------------
@@ -108,7 +102,7 @@ class SignInView(auth_views.LoginView):
         form = context.get("form")
         if form is not None and form.errors:
             kwargs.setdefault("status", 400)
-        return _private(super().render_to_response(context, **kwargs))
+        return private(super().render_to_response(context, **kwargs))
 
 
 class PasswordResetView(auth_views.PasswordResetView):
@@ -133,7 +127,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         return response
 
     def render_to_response(self, context, **kwargs) -> HttpResponse:
-        return _private(super().render_to_response(context, **kwargs))
+        return private(super().render_to_response(context, **kwargs))
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
@@ -152,7 +146,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         return response
 
     def render_to_response(self, context, **kwargs) -> HttpResponse:
-        return _private(super().render_to_response(context, **kwargs))
+        return private(super().render_to_response(context, **kwargs))
 
 
 # --- invitations ---------------------------------------------------------------------------------
@@ -164,7 +158,7 @@ def accept(request: HttpRequest, token: str) -> HttpResponse:
     try:
         invitation = services.invitation_for(token)
     except services.InvitationRefused as refused:
-        return _private(
+        return private(
             render(
                 request,
                 "accounts/invitation_refused.html",
@@ -208,7 +202,7 @@ def accept(request: HttpRequest, token: str) -> HttpResponse:
                 f"Your account is open. You sign in with {user.get_username()} and your password.",
             )
             return redirect(MEMBER_HOME)
-    return _private(
+    return private(
         render(
             request,
             "accounts/accept.html",

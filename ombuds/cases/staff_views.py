@@ -29,7 +29,6 @@ from django.db.models import Count, Exists, F, Min, OuterRef, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.cache import patch_cache_control
 
 from ombuds.audit.services import events_for
 from ombuds.cases import services
@@ -54,6 +53,7 @@ from ombuds.cases.staff_forms import (
     StepForm,
 )
 from ombuds.codes.models import Provision
+from ombuds.core.http import private
 from ombuds.register.models import BodyRole, Sanction
 from ombuds.register.selectors import organization_get, user_roles
 
@@ -90,15 +90,6 @@ def case_roles_required(view):
         return view(request, organization, *args, **kwargs)
 
     return wrapper
-
-
-def _private(response: HttpResponse) -> HttpResponse:
-    """Case pages hold confidential matters: kept by no cache, their addresses sent on to no other
-    site. ("no-referrer" would make Chromium send its forms with `Origin: null`, which Django's
-    CSRF check rightly refuses.)"""
-    patch_cache_control(response, private=True, no_store=True)
-    response["Referrer-Policy"] = "same-origin"
-    return response
 
 
 def _body_procedure(organization) -> Procedure | None:
@@ -177,7 +168,7 @@ def inbox(request: HttpRequest, organization) -> HttpResponse:
     rows = list(cases[:INBOX_PAGE])
     for case in rows:
         case.state_label = _state_label(case)
-    return _private(
+    return private(
         render(
             request,
             "cases/staff/inbox.html",
@@ -367,7 +358,7 @@ def case_detail(request: HttpRequest, organization, reference: str) -> HttpRespo
     publications = dict(Sanction.Publication.choices)
     secret = request.session.pop(STAFF_RECEIPT_SESSION.format(reference=case.reference), None)
     timeline = _timeline(case)
-    return _private(
+    return private(
         render(
             request,
             "cases/staff/case.html",
@@ -672,7 +663,7 @@ def case_notice(request: HttpRequest, organization, reference: str, pk: int) -> 
     """A notice as a printable document."""
     case, _roles = _case(request, organization, reference)
     notice = get_object_or_404(Notice, case=case, pk=pk)
-    return _private(
+    return private(
         render(
             request,
             "cases/staff/notice.html",
@@ -707,7 +698,7 @@ def staff_complaint(request: HttpRequest, organization) -> HttpResponse:
                 return redirect(
                     "cases_staff:case", org=organization.slug, reference=filed.case.reference
                 )
-    return _private(
+    return private(
         render(
             request,
             "cases/staff/complaint.html",

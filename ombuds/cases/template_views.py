@@ -36,7 +36,8 @@ from ombuds.cases.models import (
     SanctionChoice,
 )
 from ombuds.cases.procedure import Procedure, Transition, shipped
-from ombuds.cases.staff_views import _body_procedure, _private, case_roles_required
+from ombuds.cases.staff_views import _body_procedure, case_roles_required
+from ombuds.core.http import private
 from ombuds.register.models import Sanction
 
 # Who changes the wording of the body's notices; every case role reads the list.
@@ -407,7 +408,7 @@ def notice_templates(request: HttpRequest, organization) -> HttpResponse:
         {"name": name, "description": _described(name), "own": own.get(name)}
         for name in notices.DEFAULTS
     ]
-    return _private(
+    return private(
         render(
             request,
             "cases/staff/notice_templates.html",
@@ -466,7 +467,7 @@ def notice_template_edit(request: HttpRequest, organization, name: str) -> HttpR
             raise
         except Exception as exc:  # the wording kept earlier no longer renders
             preview_problem = _render_problem(exc)
-    return _private(
+    return private(
         render(
             request,
             "cases/staff/notice_template_edit.html",

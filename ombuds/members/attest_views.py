@@ -27,11 +27,11 @@ from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_POST
 
 from ombuds.codes.selectors import provision_tree, published_versions
 from ombuds.core.access import body_staff_required
+from ombuds.core.http import private
 from ombuds.members import attestations as service
 from ombuds.members.attest_forms import AgencyPersonForm, AttestForm, CampaignForm, ProxyForm
 from ombuds.members.models import Attestation, AttestationCampaign, AttestationDue
@@ -39,12 +39,6 @@ from ombuds.register.models import Agency, Organization
 
 PEOPLE_PAGE = 50
 CAMPAIGN_PAGE = 20
-
-
-def _private(response: HttpResponse) -> HttpResponse:
-    patch_cache_control(response, private=True, no_store=True)
-    response["Referrer-Policy"] = "same-origin"
-    return response
 
 
 class _Echo:
@@ -64,7 +58,7 @@ def _csv_response(rows: Iterable[list[str]], filename: str) -> StreamingHttpResp
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return _private(response)
+    return private(response)
 
 
 def _campaign(organization: Organization, pk: int) -> AttestationCampaign:
@@ -103,7 +97,7 @@ def campaigns(request: HttpRequest, organization: Organization) -> HttpResponse:
         figures = counts[campaign.pk]
         total = sum(figures[s] for s in service.COUNTED)
         rows.append((campaign, figures, total))
-    return _private(
+    return private(
         render(
             request,
             "members/attest/campaigns.html",
@@ -151,7 +145,7 @@ def campaign_new(request: HttpRequest, organization: Organization) -> HttpRespon
                 f"to attest by {campaign.due_on:%d %B %Y}.",
             )
             return redirect("attest:campaign", org=organization.slug, pk=campaign.pk)
-    return _private(
+    return private(
         render(
             request,
             "members/attest/campaign_new.html",
@@ -188,7 +182,7 @@ def campaign_detail(request: HttpRequest, organization: Organization, pk: int) -
         for part in (f"status={status}" if status else "", f"agency={agency_id}" if agency else "")
         if part
     )
-    return _private(
+    return private(
         render(
             request,
             "members/attest/campaign.html",
@@ -252,7 +246,7 @@ def proxy(request: HttpRequest, organization: Organization, pk: int, person: int
                 request, f"Recorded {due.person.full_name}'s attestation on their behalf."
             )
             return redirect("attest:campaign", org=organization.slug, pk=campaign.pk)
-    return _private(
+    return private(
         render(
             request,
             "members/attest/proxy.html",
@@ -320,7 +314,7 @@ def attest_page(request: HttpRequest, campaign: int) -> HttpResponse:
             )
             return redirect("attest:attest", campaign=found.pk)
     own = Attestation.objects.filter(person=due.person, code_version=version).first()
-    return _private(
+    return private(
         render(
             request,
             "members/attest/attest.html",
@@ -384,7 +378,7 @@ def agency_people(request: HttpRequest, agency: Agency) -> HttpResponse:
             )
             return redirect("attest:agency_people", agency=agency.pk)
     overview = service.agency_overview(agency)
-    return _private(
+    return private(
         render(
             request,
             "members/attest/agency_people.html",

@@ -37,7 +37,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -46,6 +46,7 @@ from ombuds.accounts.services import InvitationRefused, invitation_create
 from ombuds.audit import services as audit
 from ombuds.codes.exports import version_to_markdown
 from ombuds.codes.models import CodeVersion
+from ombuds.members.agency_roles import administered_agencies, current_on, is_agency_admin
 from ombuds.members.models import (
     Attestation,
     AttestationCampaign,
@@ -161,13 +162,6 @@ def default_statement(version: CodeVersion) -> str:
 
 
 # --- audiences ----------------------------------------------------------------------------------
-
-
-def current_on(today: dt.date) -> Q:
-    """Affiliations current on ``today``: started (or no start date) and not ended."""
-    return (Q(start_date__isnull=True) | Q(start_date__lte=today)) & (
-        Q(end_date__isnull=True) | Q(end_date__gte=today)
-    )
 
 
 def member_agencies(organization: Organization) -> QuerySet[Agency]:
@@ -1105,36 +1099,9 @@ def attest_tick(*, today: dt.date | None = None) -> dict[str, int]:
 # --- agency administrators ----------------------------------------------------------------------
 
 
-def is_agency_admin(user: Any, agency: Agency, *, today: dt.date | None = None) -> bool:
-    """Whether the user's own register record in the agency's body has a current affiliation with
-    the agency as its administrator."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    today = today or timezone.localdate()
-    return Affiliation.objects.filter(
-        current_on(today),
-        agency=agency,
-        agency_admin=True,
-        person__user=user,
-        person__organization_id=agency.organization_id,
-    ).exists()
-
-
 def agencies_administered(user: Any, *, today: dt.date | None = None) -> list[Agency]:
     """The agencies whose people the user manages (for their home page)."""
-    if not getattr(user, "is_authenticated", False):
-        return []
-    today = today or timezone.localdate()
-    return list(
-        Agency.objects.filter(
-            pk__in=Affiliation.objects.filter(
-                current_on(today),
-                agency_admin=True,
-                person__user=user,
-                person__organization_id=F("agency__organization_id"),
-            ).values("agency_id")
-        ).order_by("legal_name", "pk")
-    )
+    return list(administered_agencies(user, today=today).order_by("legal_name", "pk"))
 
 
 @dataclass

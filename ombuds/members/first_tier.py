@@ -32,13 +32,18 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from ombuds.audit import services as audit
 from ombuds.cases.services import LIVE_MEMBERSHIP, CaseRefused
+from ombuds.members.agency_roles import (  # noqa: F401 - the inbox's access rules
+    administered_agencies,
+    administered_agency,
+    works_for,
+)
 from ombuds.members.models import ClientComplaint, ClientMessage
 from ombuds.register.models import Affiliation, Agency, Membership, Organization
 from ombuds.register.names import THRESHOLD, normalise_name, similarity
@@ -89,42 +94,8 @@ def member_agency(organization: Organization, agency_id: int) -> Agency | None:
     )
 
 
-def _current_affiliations(user: Any) -> QuerySet[Affiliation]:
-    """The user's affiliations that hold today (begun, not ended), through their register record
-    in the agency's own body."""
-    today = timezone.localdate()
-    return (
-        Affiliation.objects.filter(
-            person__user=user, person__organization=F("agency__organization")
-        )
-        .filter(Q(start_date__isnull=True) | Q(start_date__lte=today))
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
-    )
-
-
 def _signed_in(user: Any) -> bool:
     return bool(getattr(user, "is_authenticated", False) and user.is_active)
-
-
-def administered_agencies(user: Any) -> QuerySet[Agency]:
-    """The agencies the user administers now: a current affiliation marked agency administrator.
-    A role on the body, staff or superuser, gives none: the inbox is the agency's own."""
-    if not _signed_in(user):
-        return Agency.objects.none()
-    mine = _current_affiliations(user).filter(agency=OuterRef("pk"), agency_admin=True)
-    return Agency.objects.filter(Exists(mine)).select_related("organization")
-
-
-def administered_agency(user: Any, agency_id: int) -> Agency | None:
-    """The agency with this number if the user administers it now; None otherwise."""
-    return administered_agencies(user).filter(pk=agency_id).first()
-
-
-def works_for(user: Any, agency_id: int) -> bool:
-    """Whether the user has a current affiliation with the agency (administrator or not)."""
-    if not _signed_in(user):
-        return False
-    return _current_affiliations(user).filter(agency_id=agency_id).exists()
 
 
 def _require_admin(user: Any, agency: Agency) -> None:

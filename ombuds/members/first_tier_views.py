@@ -22,11 +22,11 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.cache import patch_cache_control
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 
 from ombuds.cases import services as cases
+from ombuds.core.http import private
 from ombuds.members import first_tier
 from ombuds.members.first_tier_forms import (
     ClientComplaintForm,
@@ -43,14 +43,6 @@ from ombuds.register.selectors import organization_get
 FILED_SESSION = "ombuds:first-tier-filed"
 INBOX_PAGE = 50
 Status = ClientComplaint.Status
-
-
-def _private(response: HttpResponse, *, referrer: str = "same-origin") -> HttpResponse:
-    """Kept by no cache and no search engine; the page's address is not sent on to other sites."""
-    patch_cache_control(response, private=True, no_store=True)
-    response["Referrer-Policy"] = referrer
-    response["X-Robots-Tag"] = "noindex, nofollow"
-    return response
 
 
 # The client's page has the secret in its address. "strict-origin" sends no page address in any
@@ -137,8 +129,9 @@ def filed(request: HttpRequest, org: str, agency: int, reference: str) -> HttpRe
     token = shown.get("token", "")
     if token:
         request.session[FILED_SESSION] = {"reference": reference}
-    return _private(
-        render(
+    return private(
+        noindex=True,
+        response=render(
             request,
             "members/first_tier/filed.html",
             {
@@ -148,7 +141,7 @@ def filed(request: HttpRequest, org: str, agency: int, reference: str) -> HttpRe
                 "link": first_tier.client_url(complaint, token) if token else "",
                 "takes_complaints": _takes_complaints(organization),
             },
-        )
+        ),
     )
 
 
@@ -160,8 +153,9 @@ def client_complaint(request: HttpRequest, org: str, token: str) -> HttpResponse
     organization = organization_get(org)
     complaint = first_tier.client_complaint_for_token(token, organization)
     if complaint is None:
-        return _private(
-            render(
+        return private(
+            noindex=True,
+            response=render(
                 request, "members/first_tier/link_gone.html", {"body": organization}, status=404
             ),
             referrer=SECRET_IN_ADDRESS,
@@ -178,8 +172,9 @@ def client_complaint(request: HttpRequest, org: str, token: str) -> HttpResponse
         else:
             messages.success(request, f"Your message was sent to {complaint.agency.legal_name}.")
             return redirect("first_tier:client", org=organization.slug, token=token)
-    return _private(
-        render(
+    return private(
+        noindex=True,
+        response=render(
             request,
             "members/first_tier/client.html",
             {
@@ -206,8 +201,9 @@ def client_complaint(request: HttpRequest, org: str, token: str) -> HttpResponse
 def _not_yours(request: HttpRequest, agency_id: int, *, agency: Agency | None = None):
     """The one answer for an inbox or a complaint that is not the viewer's to see."""
     employee = agency is None and first_tier.works_for(request.user, agency_id)
-    return _private(
-        render(
+    return private(
+        noindex=True,
+        response=render(
             request,
             "members/first_tier/not_yours.html",
             {
@@ -216,7 +212,7 @@ def _not_yours(request: HttpRequest, agency_id: int, *, agency: Agency | None = 
                 "agencies": first_tier.administered_agencies(request.user).order_by("legal_name"),
             },
             status=403 if employee else 404,
-        )
+        ),
     )
 
 
@@ -249,8 +245,9 @@ def inbox(request: HttpRequest, agency: Agency) -> HttpResponse:
     )
     for complaint in page:
         first_tier.with_times(complaint)
-    return _private(
-        render(
+    return private(
+        noindex=True,
+        response=render(
             request,
             "members/first_tier/inbox.html",
             {
@@ -265,7 +262,7 @@ def inbox(request: HttpRequest, agency: Agency) -> HttpResponse:
                 "form_url": first_tier.form_url(agency),
                 "is_member": first_tier.member_agency(agency.organization, agency.pk) is not None,
             },
-        )
+        ),
     )
 
 
@@ -327,8 +324,9 @@ def complaint(request: HttpRequest, agency: Agency, pk: int) -> HttpResponse:
         # Closed meanwhile (by another administrator): its forms are gone, their refusals stay.
         page_errors += [e for f in forms.values() for e in f.non_field_errors()]
     invalid = bool(page_errors) or any(f.errors for f in forms.values())
-    return _private(
-        render(
+    return private(
+        noindex=True,
+        response=render(
             request,
             "members/first_tier/complaint.html",
             {
@@ -343,5 +341,5 @@ def complaint(request: HttpRequest, agency: Agency, pk: int) -> HttpResponse:
                 "page_errors": page_errors,
             },
             status=400 if invalid else 200,
-        )
+        ),
     )

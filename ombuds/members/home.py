@@ -26,6 +26,7 @@ from django.utils import timezone
 from ombuds.cases import services as case_services
 from ombuds.cases.models import Case, CaseDeadline, Message, Notice
 from ombuds.cases.views import RESPONDENT_DEADLINES
+from ombuds.members.agency_roles import current_on, represented_agency_ids
 from ombuds.members.models import Disclosure
 from ombuds.register.models import (
     Affiliation,
@@ -44,26 +45,6 @@ LATEST_MESSAGES = 10
 
 def _signed_in(user: Any) -> bool:
     return bool(getattr(user, "is_authenticated", False) and user.is_active)
-
-
-def _current_affiliation(today: dt.date) -> Q:
-    return (Q(start_date__isnull=True) | Q(start_date__lte=today)) & (
-        Q(end_date__isnull=True) | Q(end_date__gte=today)
-    )
-
-
-def represented_agency_ids(user: Any, *, today: dt.date | None = None) -> list[int]:
-    """The agencies the user represents for their cases: a current affiliation, through one of their
-    register records, as the agency's administrator or as a principal."""
-    if not _signed_in(user):
-        return []
-    today = today or timezone.localdate()
-    return list(
-        Affiliation.objects.filter(_current_affiliation(today), person__user=user)
-        .filter(Q(agency_admin=True) | Q(role=Affiliation.Role.PRINCIPAL))
-        .values_list("agency_id", flat=True)
-        .distinct()
-    )
 
 
 def _notified() -> Exists:
@@ -278,7 +259,7 @@ def _bodies(
         body_of[cycle.credential.holder_id].cycles.append(due)
 
     affiliations = (
-        Affiliation.objects.filter(_current_affiliation(today), person_id__in=person_ids)
+        Affiliation.objects.filter(current_on(today), person_id__in=person_ids)
         .filter(Q(agency_admin=True) | Q(role=Affiliation.Role.PRINCIPAL))
         .select_related("agency")
         .order_by("agency__legal_name", "agency_id")

@@ -13,22 +13,16 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.cache import patch_cache_control
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_POST
 
 from ombuds.cases.views import respondent_file, respondent_page
+from ombuds.core.http import private
 from ombuds.members import home as selectors
 from ombuds.members.forms import TokenForm
 from ombuds.register.models import ApiToken, Organization
 from ombuds.register.tokens import TokenError, token_create, token_revoke
-
-
-def _private(response: HttpResponse) -> HttpResponse:
-    patch_cache_control(response, private=True, no_store=True)
-    response["Referrer-Policy"] = "same-origin"
-    return response
 
 
 def _respondent_label(user) -> str:
@@ -37,7 +31,7 @@ def _respondent_label(user) -> str:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    return _private(
+    return private(
         render(request, "members/home/home.html", {"home": selectors.member_home(request.user)})
     )
 
@@ -66,7 +60,7 @@ def case(request: HttpRequest, reference: str) -> HttpResponse:
         ),
         context={"notices": notices},
     )
-    return _private(response)
+    return private(response)
 
 
 @login_required
@@ -109,7 +103,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
     own = ApiToken.objects.filter(user=request.user, scope=ApiToken.Scope.MEMBER).select_related(
         "organization"
     )
-    return _private(
+    return private(
         render(
             request,
             "members/home/tokens.html",

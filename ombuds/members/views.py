@@ -14,8 +14,8 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.cache import patch_cache_control
 
+from ombuds.core.http import private
 from ombuds.members import services
 from ombuds.members.forms import DisclosureForm, EndForm
 from ombuds.members.models import Disclosure
@@ -65,12 +65,6 @@ class Pages:
 
 STAFF_PAGES = Pages(list="members:disclosures", edit="members:edit")
 MEMBER_PAGES = Pages(list="me:disclosures", edit="me:disclosure_edit", back="me:home")
-
-
-def _private(response: HttpResponse) -> HttpResponse:
-    patch_cache_control(response, private=True, no_store=True)
-    response["Referrer-Policy"] = "same-origin"
-    return response
 
 
 def _save(request: HttpRequest, organization, form: DisclosureForm, disclosure=None):
@@ -124,7 +118,7 @@ def _list(request: HttpRequest, organization, pages: Pages) -> HttpResponse:
     own = Disclosure.objects.filter(user=request.user, organization=organization).select_related(
         "party_person", "party_agency"
     )
-    return _private(
+    return private(
         render(
             request,
             "members/disclosures.html",
@@ -175,7 +169,7 @@ def _edit(request: HttpRequest, organization, pk: int, pages: Pages) -> HttpResp
                 return redirect(pages.list, org=organization.slug)
     elif request.method == "POST":
         form.add_error(None, "Unknown action: reload the page and try again.")
-    return _private(
+    return private(
         render(
             request,
             "members/disclosure_edit.html",
