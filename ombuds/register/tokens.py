@@ -57,12 +57,14 @@ def token_create(
         raise TokenError(f"{user} has no record in {organization.short_name}'s register")
     if not name.strip():
         raise TokenError("say what the token is for")
+    if len(name.strip()) > 100:
+        raise TokenError("say what the token is for in 100 characters or fewer")
     prefix = secrets.token_hex(6)
     token = f"omb_{prefix}_{secrets.token_urlsafe(32)}"
     row = ApiToken.objects.create(
         user=user,
         organization=organization,
-        name=name.strip()[:100],
+        name=name.strip(),
         prefix=prefix,
         key_hash=_hash(token),
         scope=scope,

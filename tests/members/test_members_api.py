@@ -78,6 +78,9 @@ def test_a_member_token_needs_a_register_record_of_the_body(espcc, holder, djang
     assert secret not in row.key_hash
     made = Event.objects.get(action="api_token.created")
     assert made.actor == holder and made.data["scope"] == "member"
+    # A name too long is refused, not quietly cut.
+    with pytest.raises(TokenError, match="100 characters or fewer"):
+        token_create(user=holder, organization=espcc.org, name="x" * 101, scope="member")
 
 
 def test_each_scope_opens_only_its_own_endpoints(client, espcc, holder, token):
