@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from ombuds.accounts import selectors, services
+from ombuds.accounts import invitation_runs, selectors, services
 from ombuds.accounts.sessions import sessions_active
 from ombuds.register.models import Organization, Person
 
@@ -68,6 +68,14 @@ class Command(BaseCommand):
                 "they set up a new one when they next sign in"
             )
 
+    def _invited(self, outcome: str, person: Person, invitation, problems: list[str]) -> None:
+        if outcome == "sent":
+            self.stderr.write(f"invited {person.full_name} at {invitation.email}")
+        elif outcome == "refused":
+            self.stderr.write(f"ombuds:{person.pk}: {'; '.join(problems)}")
+        else:
+            self.stderr.write(f"ombuds:{person.pk}: skipped, invited or given an account meanwhile")
+
     def _invite(self, options) -> None:
         try:
             organization = Organization.objects.get(slug=options["org"])
@@ -76,20 +84,18 @@ class Command(BaseCommand):
         if options["all"]:
             if options["person"] or options["email"]:
                 raise CommandError("--all invites everyone: give no person and no --email")
-            sent = failed = 0
-            for person in selectors.people_to_invite(organization):
-                try:
-                    invitation, _ = services.invitation_create(person=person)
-                except services.InvitationRefused as refused:
-                    failed += 1
-                    self.stderr.write(f"ombuds:{person.pk}: {'; '.join(refused.problems)}")
-                else:
-                    sent += 1
-                    self.stderr.write(f"invited {person.full_name} at {invitation.email}")
-            self.stdout.write(
-                f"{sent} invitation{'s' * (sent != 1)} sent"
-                + (f", {failed} refused" if failed else "")
-            )
+            try:
+                run = invitation_runs.run_start(
+                    organization=organization, enqueue=False, allow_empty=True
+                )
+            except invitation_runs.InvitationRunRefused as refused:
+                raise CommandError("; ".join(refused.problems)) from None
+            run = invitation_runs.run_execute(run.pk, on_person=self._invited)
+            if run is None:
+                raise CommandError("the run was taken by another process before it began")
+            if run.state == run.State.FAILED:
+                raise CommandError(run.summary)
+            self.stdout.write(invitation_runs.run_summary(run))
             return
         if not options["person"]:
             raise CommandError(
