@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ombuds.accounts.policy import has_second_factor, second_factor_required
-from ombuds.accounts.sessions import SEEN_KEY, session_seen
+from ombuds.accounts.sessions import SEEN_KEY, seen_mark, seen_recently, session_seen
 
 # Pages a half-signed-in account may open: the second-factor pages themselves and signing out.
 _EXEMPT = ("/accounts/two-factor/", "/accounts/logout/", "/static/", "/healthz")
@@ -68,10 +68,9 @@ class AccountSessionMiddleware:
         if not key:
             return response
         now = timezone.now()
-        seen = session.get(SEEN_KEY)
-        if seen and now - dt.datetime.fromisoformat(seen) < _SEEN_EVERY:
+        if seen_recently(session.get(SEEN_KEY), key, now, _SEEN_EVERY):
             return response
         session_seen(user=user, session_key=key, request=request, now=now)
-        session[SEEN_KEY] = now.isoformat()
+        session[SEEN_KEY] = seen_mark(key, now)
         session.save()
         return response

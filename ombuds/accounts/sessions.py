@@ -13,8 +13,27 @@ from django.utils import timezone
 
 from ombuds.accounts.models import AccountSession
 
-# The session remembers when its row was last touched, so most requests write nothing.
+# The session remembers which key its row was last touched under, and when, so most requests write
+# nothing, and a session whose key changed (a password change anywhere, the admin's too) is put on
+# the account's list under its new key at its next request.
 SEEN_KEY = "_ombuds_seen"
+
+
+def seen_mark(session_key: str, now: dt.datetime) -> str:
+    return f"{session_key} {now.isoformat()}"
+
+
+def seen_recently(
+    mark: str | None, session_key: str, now: dt.datetime, every: dt.timedelta
+) -> bool:
+    """Whether the session's row was touched under this key less than ``every`` ago."""
+    key, _, at = (mark or "").partition(" ")
+    if key != session_key or not at:
+        return False
+    try:
+        return now - dt.datetime.fromisoformat(at) < every
+    except ValueError:
+        return False
 
 
 def _client_ip(request: HttpRequest) -> str | None:
@@ -85,7 +104,7 @@ def on_signed_in(sender: Any, request: HttpRequest | None, user: Any, **kwargs: 
         session.save()
     now = timezone.now()
     session_seen(user=user, session_key=session.session_key, request=request, now=now)
-    session[SEEN_KEY] = now.isoformat()
+    session[SEEN_KEY] = seen_mark(session.session_key, now)
 
 
 def on_signed_out(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:

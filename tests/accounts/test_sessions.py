@@ -124,3 +124,21 @@ def test_an_expired_session_is_not_listed_as_signed_in(two_clients, settings):
     text = laptop.get(SECURITY).content.decode()
     assert "iPhone" not in text
     assert "Sign out of all other sessions (" not in text
+
+
+def test_a_session_whose_key_changed_elsewhere_is_still_signed_out_everywhere(
+    two_clients, settings
+):
+    """Django's admin gives a session a new key when its owner changes their password there; the
+    next request puts the new key on the account's list, so signing out everywhere reaches it."""
+    nora, laptop, phone = two_clients
+    phone.get(SECURITY)
+    session = phone.session
+    session.cycle_key()  # what update_session_auth_hash does
+    session.save()
+    phone.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
+    assert phone.get(SECURITY).status_code == 200
+    assert AccountSession.objects.filter(user=nora, session_key=session.session_key).exists()
+
+    laptop.post(END, {"scope": "others"})
+    assert phone.get(SECURITY)["Location"].startswith(reverse("login"))
