@@ -117,7 +117,6 @@ def _organization(org: str) -> Organization:
     "`submission_key` sent twice returns the first case (200, duplicate true).",
 )
 def complaint_file(request: HttpRequest, response: HttpResponse, org: str, payload: ComplaintIn):
-    from ombuds.cases.views import _respondent_records
     from ombuds.codes.selectors import current_version
 
     organization = _organization(org)
@@ -130,7 +129,7 @@ def complaint_file(request: HttpRequest, response: HttpResponse, org: str, paylo
         return _throttled(response, throttled)
     # What the request itself gets wrong, every problem at once; the service checks the rest.
     problems = []
-    person, agency, problem = _respondent_records(
+    person, agency, problem = services.respondent_lookup(
         organization,
         {
             "respondent_number": payload.respondent_number,

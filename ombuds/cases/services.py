@@ -12,7 +12,7 @@ import datetime as dt
 import hashlib
 import logging
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -1540,6 +1540,8 @@ RESPONDENT_LINK_TEMPLATES = {
 }
 # The notices with a link that the procedure's own steps send (a message is not a notification).
 PROCEDURE_LINK_TEMPLATES = RESPONDENT_LINK_TEMPLATES - {"message"}
+# The deadlines a respondent is told about; the body's own (acknowledging, feedback) are not theirs.
+RESPONDENT_DEADLINES = ("answer", "cooperation", "appeal")
 
 
 def _enqueue_notice(notice_id: int) -> None:
@@ -1891,3 +1893,50 @@ def _respondent_notified(case: Case) -> bool:
     return case.notices.filter(
         recipient_role="respondent", template__in=PROCEDURE_LINK_TEMPLATES
     ).exists()
+
+
+def respondent_lookup(
+    organization: Organization, data: Mapping[str, Any]
+) -> tuple[Person | None, Agency | None, str]:
+    """The register entry a complaint names, by credential or membership number, or by an
+    agency's exact name (legal or trade): (person, agency, the problem in words, if any). The
+    public form, staff intake and the API all read the respondent through this."""
+    from ombuds.register.names import normalise_name
+    from ombuds.register.public import number_variants
+
+    number = (data.get("respondent_number") or "").strip()
+    if number:
+        variants = number_variants(number)
+        credential = (
+            Credential.objects.filter(program__organization=organization, number__in=variants)
+            .select_related("holder")
+            .first()
+        )
+        if credential:
+            return credential.holder, None, ""
+        membership = (
+            Membership.objects.filter(organization=organization, number__in=variants)
+            .select_related("person", "agency")
+            .first()
+        )
+        if membership:
+            return membership.person, membership.agency, ""
+        return (
+            None,
+            None,
+            (
+                f"No credential or membership numbered {number} is on {organization.short_name}'s "
+                "register. Check it, or leave it empty."
+            ),
+        )
+    if data.get("respondent_kind") == "agency":
+        wanted = normalise_name(data.get("respondent_name", ""))
+        if wanted:
+            found = [
+                a
+                for a in Agency.objects.filter(organization=organization)
+                if wanted in {normalise_name(n) for n in [a.legal_name, *a.trade_names]}
+            ]
+            if len(found) == 1:
+                return None, found[0], ""
+    return None, None, ""

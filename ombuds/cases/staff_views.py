@@ -675,7 +675,7 @@ def case_notice(request: HttpRequest, organization, reference: str, pk: int) -> 
 @case_roles_required
 def staff_complaint(request: HttpRequest, organization) -> HttpResponse:
     """A complaint received by phone, letter, email or in person, entered by staff."""
-    from ombuds.cases.views import _provisions, _respondent_records
+    from ombuds.cases.views import _provisions
 
     if not request.body_roles & INTAKE_ROLES:
         raise PermissionDenied("Complaints are entered by the chair, administrators and staff.")
@@ -686,7 +686,7 @@ def staff_complaint(request: HttpRequest, organization) -> HttpResponse:
     if posted:
         valid = form.is_valid()
         # Looked up even when something else is wrong, so that every problem is listed at once.
-        person, agency, problem = _respondent_records(
+        person, agency, problem = services.respondent_lookup(
             organization,
             {**form.cleaned_data, "respondent_kind": form.cleaned_data.get("respondent_kind", "")},
         )

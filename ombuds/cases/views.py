@@ -34,50 +34,6 @@ def _provisions(organization):
     )
 
 
-def _respondent_records(organization, data) -> tuple[object | None, object | None, str]:
-    """The register entry the complainant named by number, or by an agency's exact name."""
-    from ombuds.register.models import Agency, Credential, Membership
-    from ombuds.register.names import normalise_name
-    from ombuds.register.public import number_variants
-
-    number = (data.get("respondent_number") or "").strip()
-    if number:
-        variants = number_variants(number)
-        credential = (
-            Credential.objects.filter(program__organization=organization, number__in=variants)
-            .select_related("holder")
-            .first()
-        )
-        if credential:
-            return credential.holder, None, ""
-        membership = (
-            Membership.objects.filter(organization=organization, number__in=variants)
-            .select_related("person", "agency")
-            .first()
-        )
-        if membership:
-            return membership.person, membership.agency, ""
-        return (
-            None,
-            None,
-            (
-                f"No credential or membership numbered {number} is on {organization.short_name}'s "
-                "register. Check it, or leave it empty."
-            ),
-        )
-    if data.get("respondent_kind") == "agency":
-        wanted = normalise_name(data.get("respondent_name", ""))
-        if wanted:
-            found = [
-                a
-                for a in Agency.objects.filter(organization=organization)
-                if wanted in {normalise_name(n) for n in [a.legal_name, *a.trade_names]}
-            ]
-            if len(found) == 1:
-                return None, found[0], ""
-    return None, None, ""
-
-
 def _private(response: HttpResponse) -> HttpResponse:
     """A page that holds a secret (a receipt code, a respondent's personal link): its address is not
     sent on to other sites, and search engines leave it alone. ("no-referrer" would do too much:
@@ -133,7 +89,7 @@ def complaint_form(request: HttpRequest, org: str) -> HttpResponse:
             return response
         valid = form.is_valid()
         # Looked up even when something else is wrong, so that every problem is listed at once.
-        person, agency, problem = _respondent_records(organization, form.cleaned_data)
+        person, agency, problem = services.respondent_lookup(organization, form.cleaned_data)
         if problem:
             form.add_error("respondent_number", problem)
         if link.strip() and attached is None:
@@ -312,8 +268,6 @@ def _link_gone(request: HttpRequest) -> HttpResponse:
     return _private(render(request, "cases/closed.html", {"link_gone": True}, status=404))
 
 
-# The deadlines a respondent is told about; the body's own (acknowledging, feedback) are not theirs.
-RESPONDENT_DEADLINES = ("answer", "cooperation", "appeal")
 RESPONDENT_VISIBLE = (Document.Visibility.RESPONDENT, Document.Visibility.PARTIES)
 
 
@@ -461,7 +415,7 @@ def respondent_page(
                 "case": case,
                 "state": state,
                 "allegations": case.allegations.prefetch_related("provisions"),
-                "deadlines": [d for d in running if d.name in RESPONDENT_DEADLINES],
+                "deadlines": [d for d in running if d.name in services.RESPONDENT_DEADLINES],
                 "more_time_asked": _more_time_asked(procedure, running),
                 "messages_list": case.messages.filter(
                     audience=Message.Audience.RESPONDENT, purged_at__isnull=True

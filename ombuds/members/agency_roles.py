@@ -25,13 +25,14 @@ def current_on(today: dt.date) -> Q:
     )
 
 
-def _signed_in(user: Any) -> bool:
+def signed_in(user: Any) -> bool:
+    """An active account that is signed in."""
     return bool(getattr(user, "is_authenticated", False) and user.is_active)
 
 
 def current_affiliations(user: Any, *, today: dt.date | None = None) -> QuerySet[Affiliation]:
     """The user's own affiliations that hold today, through their record in the agency's body."""
-    if not _signed_in(user):
+    if not signed_in(user):
         return Affiliation.objects.none()
     return Affiliation.objects.filter(
         current_on(today or timezone.localdate()),

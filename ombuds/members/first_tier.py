@@ -94,10 +94,6 @@ def member_agency(organization: Organization, agency_id: int) -> Agency | None:
     )
 
 
-def _signed_in(user: Any) -> bool:
-    return bool(getattr(user, "is_authenticated", False) and user.is_active)
-
-
 def _require_admin(user: Any, agency: Agency) -> None:
     if administered_agency(user, agency.pk) is None:
         raise FirstTierRefused(

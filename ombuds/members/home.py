@@ -25,8 +25,7 @@ from django.utils import timezone
 
 from ombuds.cases import services as case_services
 from ombuds.cases.models import Case, CaseDeadline, Message, Notice
-from ombuds.cases.views import RESPONDENT_DEADLINES
-from ombuds.members.agency_roles import current_on, represented_agency_ids
+from ombuds.members.agency_roles import current_on, represented_agency_ids, signed_in
 from ombuds.members.models import Disclosure
 from ombuds.register.models import (
     Affiliation,
@@ -41,10 +40,6 @@ from ombuds.register.recertification import Progress, cycle_progress
 
 # How many of the latest notices and messages the home lists.
 LATEST_MESSAGES = 10
-
-
-def _signed_in(user: Any) -> bool:
-    return bool(getattr(user, "is_authenticated", False) and user.is_active)
 
 
 def _notified() -> Exists:
@@ -62,7 +57,7 @@ def respondent_cases(
 ) -> QuerySet[Case]:
     """The cases the user answers as respondent (see the module's docstring), once notified.
     ``represented``: the agencies they represent, when the caller has them already."""
-    if not _signed_in(user):
+    if not signed_in(user):
         return Case.objects.none()
     if represented is None:
         represented = represented_agency_ids(user, today=today)
@@ -195,7 +190,7 @@ def attestation_dues(user: Any) -> list[Any]:
 
 def member_home(user: Any, *, today: dt.date | None = None) -> Home:
     """Everything the member's home shows, their own records only."""
-    if not _signed_in(user):
+    if not signed_in(user):
         return Home(bodies=[], cases=[], sent=[], attestations=[])
     today = today or timezone.localdate()
     bodies = _bodies(user, today=today)
@@ -213,7 +208,7 @@ def member_body(
     user: Any, organization: Organization, *, today: dt.date | None = None
 ) -> BodyHome | None:
     """The member's own records with one body (None when they have no record there)."""
-    if not _signed_in(user):
+    if not signed_in(user):
         return None
     found = _bodies(user, today=today or timezone.localdate(), organization=organization)
     return found[0] if found else None
@@ -299,7 +294,7 @@ def _cases(found: QuerySet[Case]) -> list[CaseHome]:
         homes[case.pk] = CaseHome(case=case, state=state.label, closed=state.final)
     deadlines = CaseDeadline.objects.filter(
         case_id__in=list(homes),
-        name__in=RESPONDENT_DEADLINES,
+        name__in=case_services.RESPONDENT_DEADLINES,
         met_at__isnull=True,
         expired_at__isnull=True,
     ).order_by("due_on", "pk")
