@@ -88,17 +88,11 @@ def main() -> int:
 def _run(args) -> int:
     from django.contrib.auth import get_user_model
 
+    from ombuds.bodies.models import Organization
     from ombuds.codes import services as codes
     from ombuds.members import attestations
     from ombuds.members.models import AttestationCampaign
-    from ombuds.register.models import (
-        Affiliation,
-        Agency,
-        Membership,
-        MembershipType,
-        Organization,
-        Person,
-    )
+    from ombuds.register.models import Affiliation, Agency, Membership, MembershipType, Person
     from tests.conftest import small_code
 
     total = args.agencies * args.staff

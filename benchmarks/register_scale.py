@@ -278,7 +278,7 @@ def copy_baseline(url: str, path: Path) -> tuple[int, float]:
 
 
 def timed_import(organization, path: Path, label: str, quiet: bool) -> dict:
-    from ombuds.register.csv_io import import_csv
+    from ombuds.register.csv import import_csv
 
     data = path.read_bytes()
     marks: dict[str, float] = {}
@@ -517,7 +517,8 @@ def main() -> None:
         from django.db import connection
         from django.utils import timezone
 
-        from ombuds.register.models import CredentialProgram, Organization
+        from ombuds.bodies.models import Organization
+        from ombuds.register.models import CredentialProgram
 
         organization = Organization.objects.create(
             slug=ORG_SLUG, name="Benchmark Board of Practitioners", acronym="BBP"

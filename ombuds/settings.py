@@ -67,12 +67,14 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "ombuds.core",
+    "ombuds.bodies",
     "ombuds.accounts",
     "ombuds.register",
     "ombuds.codes",
     "ombuds.audit",
     "ombuds.cases",
     "ombuds.members",
+    "ombuds.demo",
 ]
 
 MIDDLEWARE = [
@@ -104,7 +106,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "ombuds.core.context_processors.staff_bodies",
+                "ombuds.bodies.context_processors.staff_bodies",
             ],
         },
     },

@@ -2,8 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from ombuds import views as core_views
 from ombuds.api.urls import api
-from ombuds.core import views as core_views
 
 urlpatterns = [
     path("", core_views.home, name="home"),

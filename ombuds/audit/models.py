@@ -18,7 +18,7 @@ class Event(models.Model):
     seq = models.BigIntegerField(primary_key=True)
     occurred_at = models.DateTimeField()
     organization = models.ForeignKey(
-        "register.Organization",
+        "bodies.Organization",
         on_delete=models.PROTECT,
         null=True,
         blank=True,

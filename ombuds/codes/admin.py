@@ -9,8 +9,8 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
+from ombuds.bodies.selectors import CODE_EDITOR_ROLES
 from ombuds.codes.models import Code, CodeVersion, Provision
-from ombuds.register.selectors import CODE_EDITOR_ROLES
 
 
 def _scoped(queryset, request, path: str):

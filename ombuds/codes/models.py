@@ -10,7 +10,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 
-from ombuds.register.models import Organization, slug_validator
+from ombuds.bodies.models import Organization, slug_validator
 
 
 class Code(models.Model):

@@ -6,12 +6,11 @@ import re
 from dataclasses import dataclass, field
 
 from django.db.models import Q, QuerySet
-from django.http import Http404
 from django.utils import timezone
 
+from ombuds.bodies.models import Organization
 from ombuds.codes.diff import CodeDiff, diff_provisions
 from ombuds.codes.models import CodeVersion, Provision
-from ombuds.register.models import Organization
 
 
 def published_versions(organization: Organization) -> QuerySet[CodeVersion]:
@@ -50,14 +49,12 @@ def version_standing(version: CodeVersion, current: CodeVersion | None) -> str:
 
 def version_get(
     organization: Organization, label: str, *, published_only: bool = True
-) -> CodeVersion:
+) -> CodeVersion | None:
+    """The body's version with this label (the newest published, unless drafts are asked for)."""
     versions = CodeVersion.objects.filter(code__organization=organization, label=label)
     if published_only:
         versions = versions.filter(status=CodeVersion.Status.PUBLISHED)
-    version = versions.select_related("code").order_by("-published_at").first()
-    if version is None:
-        raise Http404(f"No version {label!r}")
-    return version
+    return versions.select_related("code").order_by("-published_at").first()
 
 
 @dataclass
@@ -77,11 +74,9 @@ def provision_tree(version: CodeVersion) -> list[Node]:
     return roots
 
 
-def provision_by_anchor(version: CodeVersion, anchor: str) -> Provision:
-    provision = version.provisions.filter(Q(anchor=anchor) | Q(citation=anchor)).first()
-    if provision is None:
-        raise Http404(f"No provision {anchor!r}")
-    return provision
+def provision_by_anchor(version: CodeVersion, anchor: str) -> Provision | None:
+    """The version's provision with this anchor or citation, or None."""
+    return version.provisions.filter(Q(anchor=anchor) | Q(citation=anchor)).first()
 
 
 def provision_ancestors(provision: Provision) -> list[Provision]:

@@ -13,10 +13,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from ombuds.bodies.models import Organization
 from ombuds.codes import parser
 from ombuds.codes.exceptions import CodeError, VersionFrozen
 from ombuds.codes.models import Code, CodeVersion, Provision, citation_anchor
-from ombuds.register.models import Organization
 
 
 def read_code_file(data: bytes, *, filename: str | None = None) -> parser.ParsedCode:

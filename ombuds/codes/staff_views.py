@@ -8,11 +8,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from ombuds.bodies.access import body_staff_required
 from ombuds.codes import selectors, services
 from ombuds.codes.exceptions import CodeError
 from ombuds.codes.forms import ImportForm, ProvisionForm, SplitForm
 from ombuds.codes.models import CodeVersion, Provision
-from ombuds.core.access import body_staff_required
 
 # Body administrators and staff edit the body's codes.
 code_editor_required = body_staff_required

@@ -5,7 +5,6 @@ from ombuds.codes import views
 app_name = "codes"
 
 urlpatterns = [
-    path("", views.body_home, name="body_home"),
     path("code/", views.code_current, name="current"),
     path("code/versions/", views.version_list, name="versions"),
     path("code/diff/", views.version_diff, name="diff"),

@@ -6,9 +6,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.vary import vary_on_headers
 
+from ombuds.bodies.access import body_or_404
 from ombuds.codes import selectors
 from ombuds.codes.models import CodeVersion
-from ombuds.register.selectors import organization_get
 
 
 def _require_current(organization) -> CodeVersion:
@@ -16,22 +16,6 @@ def _require_current(organization) -> CodeVersion:
     if version is None:
         raise Http404(f"{organization.short_name} has not published a code yet")
     return version
-
-
-def body_home(request: HttpRequest, org: str) -> HttpResponse:
-    """The body's public home: its profile, the code in force, how to complain, its board."""
-    from ombuds.register.selectors import seats
-
-    organization = organization_get(org)
-    return render(
-        request,
-        "codes/body_home.html",
-        {
-            "body": organization,
-            "version": selectors.current_version(organization),
-            "seats": seats(organization),
-        },
-    )
 
 
 def _render_version(request, organization, version, current) -> HttpResponse:
@@ -49,19 +33,19 @@ def _render_version(request, organization, version, current) -> HttpResponse:
 
 
 def code_current(request: HttpRequest, org: str) -> HttpResponse:
-    organization = organization_get(org)
+    organization = body_or_404(org)
     current = _require_current(organization)
     return _render_version(request, organization, current, current)
 
 
 def version_detail(request: HttpRequest, org: str, label: str) -> HttpResponse:
-    organization = organization_get(org)
-    version = selectors.version_get(organization, label)
+    organization = body_or_404(org)
+    version = _version_or_404(organization, label)
     return _render_version(request, organization, version, selectors.current_version(organization))
 
 
 def version_list(request: HttpRequest, org: str) -> HttpResponse:
-    organization = organization_get(org)
+    organization = body_or_404(org)
     versions = list(
         selectors.all_versions(organization).filter(status=CodeVersion.Status.PUBLISHED)
     )
@@ -84,6 +68,8 @@ def version_list(request: HttpRequest, org: str) -> HttpResponse:
 def _provision_page(request, organization, version, current, anchor: str) -> HttpResponse:
     standing = selectors.version_standing(version, current)
     provision = selectors.provision_by_anchor(version, anchor)
+    if provision is None:
+        raise Http404(f"No provision {anchor!r}")
     if anchor != provision.anchor:
         # A citation typed as written ("Rule 1") goes to its canonical permalink ("Rule-1").
         if standing == "current":
@@ -110,20 +96,20 @@ def _provision_page(request, organization, version, current, anchor: str) -> Htt
 
 
 def provision_current(request: HttpRequest, org: str, anchor: str) -> HttpResponse:
-    organization = organization_get(org)
+    organization = body_or_404(org)
     current = _require_current(organization)
     return _provision_page(request, organization, current, current, anchor)
 
 
 def provision_in_version(request: HttpRequest, org: str, label: str, anchor: str) -> HttpResponse:
-    organization = organization_get(org)
-    version = selectors.version_get(organization, label)
+    organization = body_or_404(org)
+    version = _version_or_404(organization, label)
     current = selectors.current_version(organization)
     return _provision_page(request, organization, version, current, anchor)
 
 
 def version_diff(request: HttpRequest, org: str) -> HttpResponse:
-    organization = organization_get(org)
+    organization = body_or_404(org)
     versions = list(selectors.published_versions(organization))
     old_label, new_label = request.GET.get("from", ""), request.GET.get("to", "")
     if not old_label and not new_label and len(versions) >= 2:
@@ -149,7 +135,7 @@ def version_diff(request: HttpRequest, org: str) -> HttpResponse:
 
 @vary_on_headers("HX-Request")
 def code_search(request: HttpRequest, org: str) -> HttpResponse:
-    organization = organization_get(org)
+    organization = body_or_404(org)
     query = request.GET.get("q", "").strip()[:200]
     hits = selectors.provision_search(organization, query) if query else []
     context = {"body": organization, "query": query, "hits": hits}
@@ -158,3 +144,10 @@ def code_search(request: HttpRequest, org: str) -> HttpResponse:
     return render(
         request, "codes/_search_results.html" if partial else "codes/search.html", context
     )
+
+
+def _version_or_404(organization, label: str):
+    version = selectors.version_get(organization, label)
+    if version is None:
+        raise Http404(f"No version {label!r}")
+    return version

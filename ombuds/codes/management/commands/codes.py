@@ -9,11 +9,10 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.http import Http404
 
+from ombuds.bodies.models import Organization
 from ombuds.codes import exports, parser, selectors, services
 from ombuds.codes.exceptions import CodeError
-from ombuds.register.models import Organization
 
 
 def _read(path: str) -> bytes:
@@ -140,10 +139,9 @@ class Command(BaseCommand):
 
     def handle_publish(self, *, org: str, label: str, **_: Any) -> None:
         organization = _organization(org)
-        try:
-            version = selectors.version_get(organization, label, published_only=False)
-        except Http404:
-            raise CommandError(f"{org} has no version {label!r}") from None
+        version = selectors.version_get(organization, label, published_only=False)
+        if version is None:
+            raise CommandError(f"{org} has no version {label!r}")
         services.code_version_publish(version=version)
         self.stdout.write(f"published {org} {version.label}")
 
@@ -164,10 +162,10 @@ class Command(BaseCommand):
             if version is None:
                 raise CommandError(f"{organization.slug} has no published code")
             return version
-        try:
-            return selectors.version_get(organization, label, published_only=False)
-        except Http404:
-            raise CommandError(f"{organization.slug} has no version {label!r}") from None
+        version = selectors.version_get(organization, label, published_only=False)
+        if version is None:
+            raise CommandError(f"{organization.slug} has no version {label!r}")
+        return version
 
     def handle_export(self, *, org: str, label: str | None, format: str, **_: Any) -> None:
         version = self._version(_organization(org), label)

@@ -1,4 +1,4 @@
-"""Access checks shared by every staff page: a role on the body in the URL, checked per request."""
+"""The views' side of bodies: the body named in a URL, and the staff check every staff page makes."""
 
 from __future__ import annotations
 
@@ -6,9 +6,18 @@ from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 
-from ombuds.register.selectors import is_body_staff, organization_get
+from ombuds.bodies.models import Organization
+from ombuds.bodies.selectors import is_body_staff, organization_get
+
+
+def body_or_404(slug: str) -> Organization:
+    """The body with this slug, or Http404 (for views and API endpoints)."""
+    organization = organization_get(slug)
+    if organization is None:
+        raise Http404("No such body")
+    return organization
 
 
 def body_staff_required(view):
@@ -18,7 +27,7 @@ def body_staff_required(view):
     def wrapper(request: HttpRequest, org: str, *args, **kwargs):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        organization = organization_get(org)
+        organization = body_or_404(org)
         if not is_body_staff(request.user, organization):
             raise PermissionDenied("You have no staff role on this body.")
         return view(request, organization, *args, **kwargs)

@@ -14,8 +14,10 @@ from django.db.models import QuerySet
 from django.test import Client
 from django.utils import timezone
 
+from ombuds.core import throttle
+from ombuds.core.models import RateCount
 from ombuds.register import public
-from ombuds.register.models import Credential, CredentialProgram, Person, RateCount
+from ombuds.register.models import Credential, CredentialProgram, Person
 
 API = "/api/v1/bodies"
 WINDOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC)
@@ -37,7 +39,7 @@ def credential(body) -> Credential:
 
 @pytest.mark.django_db
 def test_each_increment_is_counted_exactly():
-    counts = [public.rate_count_increment("search:192.0.2.1", WINDOW) for _ in range(25)]
+    counts = [throttle.rate_count_increment("search:192.0.2.1", WINDOW) for _ in range(25)]
     assert counts == list(range(1, 26))
     (row,) = RateCount.objects.all()
     assert (row.key, row.window_start, row.count) == ("search:192.0.2.1", WINDOW, 25)
@@ -49,7 +51,7 @@ def test_keys_and_windows_are_counted_apart_when_interleaved():
     seen = {("a", WINDOW): 0, ("b", WINDOW): 0, ("a", later): 0}
     for n in range(30):
         key, window = list(seen)[n % 3]
-        seen[key, window] = public.rate_count_increment(key, window)
+        seen[key, window] = throttle.rate_count_increment(key, window)
     assert seen == {("a", WINDOW): 10, ("b", WINDOW): 10, ("a", later): 10}
     assert sorted(RateCount.objects.values_list("key", "count")) == [
         ("a", 10),
@@ -72,10 +74,10 @@ def test_a_window_created_by_a_parallel_request_is_counted_on(monkeypatch):
         return updated
 
     monkeypatch.setattr(QuerySet, "update", update_while_another_request_creates_the_row)
-    assert public.rate_count_increment("lookup:x", WINDOW) == 2
+    assert throttle.rate_count_increment("lookup:x", WINDOW) == 2
     assert parallel and RateCount.objects.get().count == 2
     # The refused INSERT left the transaction the caller is in usable.
-    assert public.rate_count_increment("lookup:x", WINDOW) == 3
+    assert throttle.rate_count_increment("lookup:x", WINDOW) == 3
 
 
 @pytest.mark.django_db(transaction=True)
@@ -90,7 +92,7 @@ def test_increments_from_parallel_threads_are_all_counted():
     def work(_n: int) -> list[int]:
         try:
             start.wait()
-            return [public.rate_count_increment("search:192.0.2.9", WINDOW) for _ in range(each)]
+            return [throttle.rate_count_increment("search:192.0.2.9", WINDOW) for _ in range(each)]
         finally:
             connections.close_all()
 
@@ -151,7 +153,7 @@ def test_a_request_over_the_limit_gets_429_with_retry_after(
     settings.OMBUDS_REGISTER_LOOKUPS_PER_MINUTE = 3
     settings.OMBUDS_REGISTER_SEARCHES_PER_MINUTE = 3
     # 45 seconds into a minute: the next request is allowed in 15 seconds, said as 16.
-    monkeypatch.setattr(public.time, "time", lambda: WINDOW.timestamp() + 45)
+    monkeypatch.setattr(throttle.time, "time", lambda: WINDOW.timestamp() + 45)
     pages = ["/guild/register/CGP-0001/", "/guild/register/CGP-0001/certificate"]
     api = f"{API}/guild/register/credentials/CGP-0001"
     assert [client.get(url).status_code for url in [*pages, api]] == [200, 200, 200]
@@ -164,14 +166,14 @@ def test_a_request_over_the_limit_gets_429_with_retry_after(
     # Searches have their own count; the count is per window.
     assert client.get("/guild/register/", {"q": "Smith"}).status_code == 200
     assert RateCount.objects.get(key="lookup:127.0.0.1", window_start=WINDOW).count == 9
-    monkeypatch.setattr(public.time, "time", lambda: WINDOW.timestamp() + 60)
+    monkeypatch.setattr(throttle.time, "time", lambda: WINDOW.timestamp() + 60)
     assert client.get(pages[0]).status_code == 200
 
 
 @pytest.mark.django_db
 def test_bulk_uploads_are_counted_by_the_hour(client, body, settings, monkeypatch):
     settings.OMBUDS_REGISTER_BULK_UPLOADS_PER_HOUR = 1
-    monkeypatch.setattr(public.time, "time", lambda: WINDOW.timestamp() + 600)
+    monkeypatch.setattr(throttle.time, "time", lambda: WINDOW.timestamp() + 600)
     assert client.post("/guild/register/bulk/", {}).status_code == 400  # no file, but counted
     response = client.post("/guild/register/bulk/", {})
     assert response.status_code == 429
@@ -192,7 +194,7 @@ def test_a_new_windows_row_deletes_the_rows_of_windows_long_over():
         key="bulk:a", window_start=now - dt.timedelta(minutes=59), count=1
     )
     recent = now.replace(second=0, microsecond=0)
-    public.rate_count_increment("search:b", recent)
+    throttle.rate_count_increment("search:b", recent)
     assert set(RateCount.objects.values_list("pk", flat=True)) == {
         last_hour.pk,
         RateCount.objects.get(key="search:b").pk,
@@ -207,7 +209,7 @@ def test_rate_counts_purge_keeps_two_hours():
         RateCount.objects.create(
             key=f"k{minutes}", window_start=now - dt.timedelta(minutes=minutes), count=1
         )
-    assert public.rate_counts_purge(now) == 2
+    assert throttle.rate_counts_purge(now) == 2
     assert sorted(RateCount.objects.values_list("key", flat=True)) == ["k119", "k60"]
 
 
@@ -215,9 +217,9 @@ def test_rate_counts_purge_keeps_two_hours():
 def test_counting_takes_a_few_queries(django_assert_num_queries):
     # Within a test's transaction, each transaction is a savepoint: SAVEPOINT and RELEASE.
     with django_assert_num_queries(7):  # and UPDATE, SAVEPOINT, INSERT, RELEASE, DELETE old windows
-        public.rate_count_increment("search:192.0.2.1", WINDOW)
+        throttle.rate_count_increment("search:192.0.2.1", WINDOW)
     with django_assert_num_queries(4):  # and UPDATE, SELECT the count
-        public.rate_count_increment("search:192.0.2.1", WINDOW)
+        throttle.rate_count_increment("search:192.0.2.1", WINDOW)
 
 
 def test_the_throttle_cache_setting_is_gone():

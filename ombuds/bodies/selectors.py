@@ -1,0 +1,57 @@
+"""Reads about bodies and the roles people hold on them. Return objects or None; never HTTP errors."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from ombuds.bodies.models import BodyRole, Organization
+
+# Roles that do a body's staff work: edit its codes (drafts, imports, publishing) and its register.
+STAFF_ROLES = CODE_EDITOR_ROLES = frozenset({"administrator", "staff"})
+
+
+def organization_list() -> QuerySet[Organization]:
+    return Organization.objects.order_by("name")
+
+
+def organization_get(slug: str) -> Organization | None:
+    """The body with this slug, or None."""
+    return Organization.objects.filter(slug=slug).first()
+
+
+def user_roles(user, organization: Organization) -> set[str]:
+    """The user's roles on the body (none for anonymous visitors)."""
+    if not getattr(user, "is_authenticated", False):
+        return set()
+    return set(
+        BodyRole.objects.filter(user=user, organization=organization).values_list("role", flat=True)
+    )
+
+
+def is_body_staff(user, organization: Organization) -> bool:
+    """Superusers, and the body's administrators and staff."""
+    if getattr(user, "is_superuser", False) and user.is_active:
+        return True
+    return bool(user_roles(user, organization) & STAFF_ROLES)
+
+
+can_edit_codes = is_body_staff
+
+
+def bodies_of(user) -> tuple[list[Organization], list[Organization]]:
+    """(bodies whose register and code the user edits, bodies whose cases they work on: any role),
+    from one query. A superuser has both for every body."""
+    if user is None or not user.is_authenticated:
+        return [], []
+    if user.is_superuser:
+        every = list(Organization.objects.order_by("name"))
+        return every, every
+    by_body: dict[int, tuple[Organization, set[str]]] = {}
+    roles = BodyRole.objects.filter(user=user).select_related("organization")
+    for role in roles.order_by("organization__name"):
+        org, kinds = by_body.get(role.organization_id, (role.organization, set()))
+        kinds.add(role.role)
+        by_body[role.organization_id] = (org, kinds)
+    cases = [org for org, _kinds in by_body.values()]
+    staff = [org for org, kinds in by_body.values() if kinds & STAFF_ROLES]
+    return staff, cases
