@@ -12,8 +12,8 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from ninja import Query, Router, Schema, Status
 
+from ombuds.bodies.access import body_or_404
 from ombuds.register import public
-from ombuds.register.selectors import organization_get
 
 router = Router(tags=["register"])
 
@@ -150,7 +150,7 @@ def _throttled(response: HttpResponse, throttled: public.Throttled) -> Status:
     ),
 )
 def credential_verify(request: HttpRequest, org: str, number: str, response: HttpResponse):
-    organization = organization_get(org)
+    organization = body_or_404(org)
     throttled = public.throttle_hit(request, "lookup")
     if throttled:
         return _throttled(response, throttled)
@@ -186,7 +186,7 @@ def credential_verify(request: HttpRequest, org: str, number: str, response: Htt
     ),
 )
 def membership_verify(request: HttpRequest, org: str, number: str, response: HttpResponse):
-    organization = organization_get(org)
+    organization = body_or_404(org)
     throttled = public.throttle_hit(request, "lookup")
     if throttled:
         return _throttled(response, throttled)
@@ -220,7 +220,7 @@ def membership_verify(request: HttpRequest, org: str, number: str, response: Htt
 def register_search(
     request: HttpRequest, org: str, response: HttpResponse, q: str = Query("", max_length=200)
 ):
-    organization = organization_get(org)
+    organization = body_or_404(org)
     query = public.clean_query(q)
     if query:
         throttled = public.throttle_hit(request, "search")

@@ -1,14 +1,17 @@
-from django.contrib import admin
+import contextlib
 
+from django.contrib import admin
+from django.db import models
+
+from ombuds.bodies import services as bodies
+from ombuds.bodies.models import BodyRole, Organization
 from ombuds.register.models import (
     Affiliation,
     Agency,
-    BodyRole,
     Credential,
     CredentialProgram,
     Membership,
     MembershipType,
-    Organization,
     Person,
     Sanction,
     Seat,
@@ -22,12 +25,45 @@ class SeatInline(admin.TabularInline):
     fields = ["group", "position", "title", "name", "affiliation", "start_date", "end_date"]
 
 
+# Bodies, their profiles and roles change through `ombuds.bodies.services`, which lock, check and
+# write the audit event: the admin's forms only collect the values.
+
+
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
     inlines = [SeatInline]
     list_display = ["name", "acronym", "slug"]
     search_fields = ["name", "acronym", "slug"]
     prepopulated_fields = {"slug": ["acronym"]}
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}  # as the staff page
+
+    def get_readonly_fields(self, request, obj=None):
+        # A body's slug is in every address of its pages and in its API tokens' paths.
+        return ["slug"] if obj is not None and obj.pk else []
+
+    def get_prepopulated_fields(self, request, obj=None):
+        return {} if obj is not None and obj.pk else self.prepopulated_fields
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        if not change:
+            created = bodies.body_create(
+                slug=data["slug"],
+                name=data["name"],
+                acronym=data.get("acronym", ""),
+                acting_user=request.user,
+            )
+            obj.pk, obj.created_at = created.pk, created.created_at
+        values = {
+            name: data[name]
+            for name in bodies.PROFILE_FIELDS
+            if name in data and (change or name not in ("name", "acronym"))
+        }
+        bodies.profile_save(organization=obj, values=values, acting_user=request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        # A body's records, cases and audit events point at it.
+        return False
 
 
 @admin.register(BodyRole)
@@ -36,6 +72,29 @@ class BodyRoleAdmin(admin.ModelAdmin):
     list_filter = ["organization", "role"]
     search_fields = ["user__username", "user__email"]
     autocomplete_fields = ["organization"]
+
+    # A role is granted or revoked, never edited: revoke it and grant another.
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        granted = bodies.body_role_grant(
+            organization=obj.organization, user=obj.user, role=obj.role, acting_user=request.user
+        )
+        obj.pk, obj.created_at = granted.pk, granted.created_at
+
+    def delete_model(self, request, obj):
+        with contextlib.suppress(bodies.ChangedMeanwhile):  # revoked meanwhile: nothing to do
+            bodies.body_role_revoke(
+                organization=obj.organization,
+                user=obj.user,
+                role=obj.role,
+                acting_user=request.user,
+            )
+
+    def delete_queryset(self, request, queryset):
+        for role in queryset.select_related("organization", "user"):
+            self.delete_model(request, role)
 
 
 # --- the register -------------------------------------------------------------------------------
@@ -64,21 +123,35 @@ class StatusEventInline(admin.TabularInline):
         return False
 
 
+class _ReadOnly:
+    """Shown here, changed on the register's staff pages (or the API), through
+    `ombuds.register.records`, which check the values, refuse stale edits and audit each change."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Person)
-class PersonAdmin(admin.ModelAdmin):
+class PersonAdmin(_ReadOnly, admin.ModelAdmin):
     list_display = ["family_name", "given_name", "organization", "city", "external_id"]
     list_filter = ["organization"]
     search_fields = ["family_name", "given_name", "email", "external_id"]
 
 
-class AffiliationInline(admin.TabularInline):
+class AffiliationInline(_ReadOnly, admin.TabularInline):
     model = Affiliation
     extra = 0
     autocomplete_fields = ["person"]
 
 
 @admin.register(Agency)
-class AgencyAdmin(admin.ModelAdmin):
+class AgencyAdmin(_ReadOnly, admin.ModelAdmin):
     list_display = ["legal_name", "organization", "city", "region", "external_id"]
     list_filter = ["organization"]
     search_fields = ["legal_name", "city", "external_id"]

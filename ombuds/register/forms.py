@@ -6,8 +6,9 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from ombuds.bodies.models import Organization
 from ombuds.register import services
-from ombuds.register.csv_io import OMBUDS_ID_PREFIX
+from ombuds.register.csv import OMBUDS_ID_PREFIX
 from ombuds.register.lifecycle import Transition, TransitionRefused
 from ombuds.register.models import (
     Affiliation,
@@ -15,43 +16,56 @@ from ombuds.register.models import (
     Credential,
     Membership,
     MembershipType,
-    Organization,
     Person,
     Sanction,
 )
+from ombuds.register.subjects import LifecycleSubject
 
 _DATE = {"widget": forms.DateInput(attrs={"type": "date"})}
 
 
-class _ExternalIdUnique:
-    """The body's own identifiers are unique within the body (the database says so too; this says it
-    on the form, where the person can fix it)."""
-
-    def clean_external_id(self) -> str:
-        value = self.cleaned_data["external_id"].strip()
-        instance = self.instance
-        model = type(instance)
-        if (
-            value
-            and model.objects.filter(organization_id=instance.organization_id, external_id=value)
-            .exclude(pk=instance.pk)
-            .exists()
-        ):
-            raise forms.ValidationError(
-                f"{value!r} is already the identifier of another record of this body."
-            )
-        return value
+def _accept(value: Any) -> None:
+    """Nothing to check on the form: the service checks it."""
 
 
-class _CountryCode:
-    def clean_country(self) -> str:
-        value = self.cleaned_data["country"].strip().upper()
-        if value and not (len(value) == 2 and value.isalpha()):
-            raise forms.ValidationError("Use the two-letter ISO 3166 code, e.g. US.")
-        return value
+class _ParseOnly(forms.ModelForm):
+    """A form that only reads what was typed (text stripped, a website's scheme): what is required,
+    how long a value may be, its format and what must be unique are the service's to say
+    (`ombuds.register.records`, `ombuds.bodies.services`), so that the staff page, the API and the
+    admin give the same answers. ``required`` stays set for the page's labels. The hidden version
+    is the one the page was opened on: the service refuses the change if the record has changed
+    since."""
+
+    expected_version = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, version: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.validate = _accept
+            field.run_validators = _accept
+        self.fields["expected_version"].initial = version
+
+    def _post_clean(self) -> None:
+        """A ModelForm validates its model here; the service does that."""
+
+    def values(self) -> dict[str, Any]:
+        """What the form read, by the service's field names."""
+        return {
+            name: value for name, value in self.cleaned_data.items() if name != "expected_version"
+        }
+
+    def expected_version_read(self) -> str | None:
+        return self.cleaned_data.get("expected_version") or None
+
+    def refused(self, errors: dict[str, list[str]], names: dict[str, str] | None = None) -> None:
+        """Show a service's reasons on the fields they are about (the rest above the form)."""
+        names = names or {}
+        for name, messages in errors.items():
+            field = names.get(name, name)
+            self.add_error(field if field in self.fields else None, messages)
 
 
-class PersonForm(_CountryCode, _ExternalIdUnique, forms.ModelForm):
+class PersonForm(_ParseOnly):
     class Meta:
         model = Person
         fields = [
@@ -67,7 +81,7 @@ class PersonForm(_CountryCode, _ExternalIdUnique, forms.ModelForm):
         help_texts = {"external_id": "Your own identifier for this person; imports match on it."}
 
 
-class AgencyForm(_CountryCode, _ExternalIdUnique, forms.ModelForm):
+class AgencyForm(_ParseOnly):
     website = forms.URLField(required=False, assume_scheme="https")
     trade_names_text = forms.CharField(
         label="Trade names",
@@ -91,7 +105,7 @@ class AgencyForm(_CountryCode, _ExternalIdUnique, forms.ModelForm):
             "external_id",
         ]
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["trade_names_text"].initial = "\n".join(self.instance.trade_names)
@@ -107,9 +121,10 @@ class AgencyForm(_CountryCode, _ExternalIdUnique, forms.ModelForm):
         lines = [line.strip() for line in self.cleaned_data["trade_names_text"].splitlines()]
         return [line for line in lines if line]
 
-    def save(self, commit: bool = True):
-        self.instance.trade_names = self.cleaned_data["trade_names_text"]
-        return super().save(commit)
+    def values(self) -> dict[str, Any]:
+        values = super().values()
+        values["trade_names"] = values.pop("trade_names_text")
+        return values
 
 
 class CredentialIssueForm(forms.Form):
@@ -158,7 +173,12 @@ class TransitionForm(forms.Form):
     expected_status = forms.CharField(widget=forms.HiddenInput)
 
     def __init__(
-        self, *args, transitions: list[Transition], current: str, with_expiry: bool, **kwargs
+        self,
+        *args,
+        transitions: list[Transition],
+        current: str,
+        subject: LifecycleSubject,
+        **kwargs,
     ):
         super().__init__(*args, **kwargs)
         seen: dict[str, str] = {}
@@ -166,8 +186,24 @@ class TransitionForm(forms.Form):
             seen.setdefault(t.target, f"{t.name} → {t.target}")
         self.fields["to_status"].choices = list(seen.items())
         self.fields["expected_status"].initial = current
+        self.subject = subject
         # Credentials have an expiry; memberships a renewal date.
-        del self.fields["renewal_date" if with_expiry else "expires_on"]
+        for name in ("expires_on", "renewal_date"):
+            if name != subject.due_field:
+                del self.fields[name]
+
+    def change(self) -> dict[str, Any]:
+        """The valid form as the arguments of `services.lifecycle_transition`."""
+        data = self.cleaned_data
+        return {
+            "to_status": data["to_status"],
+            "effective_date": data["effective_date"],
+            "reason": data["reason"],
+            "decision_ref": data["decision_ref"],
+            "until": data["until"],
+            "due_date": data.get(self.subject.due_field),
+            "expected_status": data["expected_status"],
+        }
 
 
 class SanctionForm(forms.Form):
@@ -225,6 +261,23 @@ class SanctionForm(forms.Form):
         if start and end and end < start:
             self.add_error("effective_until", "The sanction must end after it starts.")
         return data
+
+    def sanction_decision(self, *, provisions: list | None = None) -> services.SanctionDecision:
+        """What the valid form says was decided (``provisions`` in place of the ticked ones)."""
+        data = self.cleaned_data
+        return services.SanctionDecision(
+            kind=data["kind"],
+            decided_on=data["decided_on"],
+            summary=data["summary"],
+            effective_from=data["effective_from"],
+            effective_until=data["effective_until"],
+            decision_url=data["decision_url"],
+            provisions=list(data["provisions"]) if provisions is None else provisions,
+        )
+
+    def sanction_publication(self) -> services.SanctionPublication:
+        data = self.cleaned_data
+        return services.SanctionPublication(data["publication"], data["public_until"])
 
 
 class MembershipForm(forms.Form):
@@ -339,12 +392,16 @@ class AffiliationForm(forms.Form):
         help_text="To end the affiliation, give the day it ended. Leave empty while it lasts.",
         **_DATE,
     )
+    # Changing one: the version the page was opened on (refused if it has changed since).
+    expected_version = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, people: QuerySet[Person] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.people = people
         if people is None:
             del self.fields["person"]
+        else:
+            del self.fields["expected_version"]
 
     def clean_person(self) -> Person:
         return find_person(self.people, self.cleaned_data["person"])
@@ -404,7 +461,7 @@ class CredentialCorrectForm(forms.Form):
         return data
 
 
-class ProfileForm(forms.ModelForm):
+class ProfileForm(_ParseOnly):
     website = forms.URLField(required=False, assume_scheme="https")
 
     class Meta:

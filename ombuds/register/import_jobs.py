@@ -18,10 +18,12 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
+from django_tasks import task
 
-from ombuds.register.csv_io import ImportReport, import_csv
+from ombuds.bodies.models import Organization
+from ombuds.register.csv import ImportReport, import_csv
 from ombuds.register.lifecycle import TransitionRefused
-from ombuds.register.models import ImportJob, Organization
+from ombuds.register.models import ImportJob
 
 logger = logging.getLogger(__name__)
 
@@ -75,9 +77,14 @@ def job_confirm(*, job: ImportJob, acting_user: Any = None) -> ImportJob:
 
 
 def _enqueue(job_id: int) -> None:
-    from ombuds.register.tasks import run_import_job_task
-
     run_import_job_task.enqueue(job_id)
+
+
+@task()
+def run_import_job_task(job_id: int) -> str:
+    """Check or import one uploaded CSV file, with progress (`ombuds.register.tasks` lists it with
+    the register's other background work)."""
+    return job_run(job_id)
 
 
 def job_run(job_id: int) -> str:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
-from ombuds.core.access import body_staff_required
+from ombuds.bodies.access import body_staff_required
 from ombuds.register import import_jobs
+from ombuds.register.csv import KINDS, export_csv
 from ombuds.register.forms import ImportUploadForm
 from ombuds.register.models import ImportJob
 
@@ -64,10 +65,6 @@ def import_job(request: HttpRequest, organization, token: str) -> HttpResponse:
 
 @body_staff_required
 def register_export(request: HttpRequest, organization, kind: str) -> HttpResponse:
-    from django.http import Http404
-
-    from ombuds.register.csv_io import KINDS, export_csv
-
     if kind not in KINDS:
         raise Http404("no such kind")
     response = HttpResponse(

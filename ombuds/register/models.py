@@ -1,87 +1,19 @@
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
 from django.db import models
 
-slug_validator = RegexValidator(
-    r"^[a-z0-9](?:[a-z0-9-]{0,48}[a-z0-9])?$",
-    "Use 1 to 50 lower-case letters, digits and hyphens, not starting or ending with a hyphen.",
+from ombuds.bodies.models import (  # noqa: F401  re-exported while callers move to ombuds.bodies
+    RESERVED_SLUGS,
+    BodyRole,
+    Organization,
+    slug_validator,
+    validate_body_slug,
 )
-
-# Top-level paths of the site: a body with one of these slugs could not have its own pages.
-RESERVED_SLUGS = frozenset({"admin", "api", "staff", "static", "media", "healthz", "accounts"})
-
-
-def validate_body_slug(value: str) -> None:
-    if value in RESERVED_SLUGS:
-        raise ValidationError(
-            f"{value!r} is reserved for the site's own pages; choose another slug."
-        )
-
-
-class Organization(models.Model):
-    """A governing body that enforces a code of conduct (ESPCC, CSEC)."""
-
-    slug = models.SlugField(
-        max_length=50, unique=True, validators=[slug_validator, validate_body_slug]
-    )
-    name = models.CharField(max_length=200)
-    acronym = models.CharField(max_length=20, blank=True)
-    # The public profile, in Markdown, written by staff and sanitised when shown.
-    about = models.TextField(blank=True)
-    faq = models.TextField("frequently asked questions", blank=True)
-    how_to_complain = models.TextField(blank=True)
-    website = models.URLField(blank=True)
-    contact_email = models.EmailField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.acronym or self.name
-
-    @property
-    def short_name(self) -> str:
-        return self.acronym or self.name
-
-
-class BodyRole(models.Model):
-    """A person's role on one governing body. Staff pages and endpoints check these, per body."""
-
-    class Role(models.TextChoices):
-        ADMINISTRATOR = "administrator", "Body administrator"
-        ETHICS_CHAIR = "ethics_chair", "Ethics chair"
-        COMMITTEE_MEMBER = "committee_member", "Committee member"
-        INVESTIGATOR = "investigator", "Investigator"
-        STAFF = "staff", "Staff"
-
-    user = models.ForeignKey("auth.User", on_delete=models.CASCADE, related_name="body_roles")
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="roles")
-    role = models.CharField(max_length=20, choices=Role.choices)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["user", "organization", "role"], name="bodyrole_unique")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.user} · {self.get_role_display()} · {self.organization}"
-
+from ombuds.core.models import TimeStamped
 
 # --- the register -------------------------------------------------------------------------------
 # Each body keeps its own register: a person certified by two bodies is two records, one per body,
 # so that what one body knows never leaks into another's pages.
-
-
-class TimeStamped(models.Model):
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        abstract = True
 
 
 class Person(TimeStamped):
@@ -631,24 +563,6 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
-
-
-class RateCount(models.Model):
-    """Requests counted per client and window for the public register's rate limits. Counting in the
-    database makes every increment atomic across threads, processes and machines."""
-
-    key = models.CharField(max_length=200)
-    window_start = models.DateTimeField()
-    count = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["key", "window_start"], name="ratecount_unique_window")
-        ]
-        indexes = [models.Index(fields=["window_start"])]
-
-    def __str__(self) -> str:
-        return f"{self.key} @ {self.window_start:%H:%M}: {self.count}"
 
 
 class ImportJob(models.Model):

@@ -1,16 +1,32 @@
-"""A body's public profile: its members directory and its FAQ (the home page lives in the codes app's
-body_home, which shows the profile with the code in force)."""
+"""A body's public profile: its home page (the profile with the code in force, how to complain, its
+board), its members directory and its FAQ."""
 
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from ombuds.register.selectors import member_directory, organization_get
+from ombuds.bodies.access import body_or_404
+from ombuds.codes.selectors import current_version
+from ombuds.register.selectors import member_directory, seats
+
+
+def home(request: HttpRequest, org: str) -> HttpResponse:
+    """The body's public home: its profile, the code in force, how to complain, its board."""
+    organization = body_or_404(org)
+    return render(
+        request,
+        "codes/body_home.html",
+        {
+            "body": organization,
+            "version": current_version(organization),
+            "seats": seats(organization),
+        },
+    )
 
 
 def members(request: HttpRequest, org: str) -> HttpResponse:
-    organization = organization_get(org)
+    organization = body_or_404(org)
     return render(
         request,
         "register/members.html",
@@ -19,5 +35,5 @@ def members(request: HttpRequest, org: str) -> HttpResponse:
 
 
 def faq(request: HttpRequest, org: str) -> HttpResponse:
-    organization = organization_get(org)
+    organization = body_or_404(org)
     return render(request, "register/faq.html", {"body": organization})

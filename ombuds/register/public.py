@@ -19,8 +19,8 @@ Limits are settings read when used, each with a default:
 - ``OMBUDS_TRUSTED_PROXIES`` (0): how many reverse proxies append to X-Forwarded-For in front of the
   site; with 0 the client address is REMOTE_ADDR.
 
-Requests are counted in the database (`RateCount`), which every server process and machine shares, one
-atomic increment per request.
+Requests are counted by `ombuds.core.throttle`, in the database, which every server process and
+machine shares, one atomic increment per request.
 """
 
 from __future__ import annotations
@@ -28,26 +28,28 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import ipaddress
 import re
-import time
 import unicodedata
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from ombuds.bodies.models import Organization
 from ombuds.codes.models import Provision
+from ombuds.core.throttle import (  # noqa: F401  re-exported while callers move to core.throttle
+    THROTTLES,
+    Throttled,
+    client_address,
+    throttle_hit,
+)
 from ombuds.register.models import (
     Credential,
     CredentialProgram,
     Membership,
     MembershipType,
-    Organization,
-    RateCount,
     Sanction,
 )
 
@@ -502,58 +504,77 @@ def register_search(
         )
     }
     if any(ch.isdigit() for ch in query):
-        numbers = number_variants(query)
-        found = [
-            _credential_entry(c, programs[c.program_id])
-            for c in Credential.objects.filter(
-                program_id__in=list(programs), number__in=numbers
-            ).select_related("holder")
-        ] + [
-            _membership_entry(m)
-            for m in _public_memberships(organization)
-            .filter(number__in=numbers)
-            .select_related("person", "agency", "membership_type")
-        ]
+        found = _by_number(organization, programs, query)
         if found:
             return outcome("found", found)
     terms = search_terms(query, min_chars)
     if terms is None:
         return outcome("too_short")
+    credentials = _credentials_matching(programs, query, terms, limit)
+    memberships = _memberships_matching(organization, query, terms, limit)
+    results = _merged_by_name(programs, credentials, memberships)
+    if not results:
+        return outcome("none")
+    return outcome("found", results[:limit], truncated=len(results) > limit)
+
+
+def _by_number(organization: Organization, programs: dict, query: str) -> list[RegisterEntry]:
+    """The credentials and public memberships whose number is the query, as written or nearly."""
+    numbers = number_variants(query)
+    credentials = Credential.objects.filter(
+        program_id__in=list(programs), number__in=numbers
+    ).select_related("holder")
+    memberships = (
+        _public_memberships(organization)
+        .filter(number__in=numbers)
+        .select_related("person", "agency", "membership_type")
+    )
+    return [_credential_entry(c, programs[c.program_id]) for c in credentials] + [
+        _membership_entry(m) for m in memberships
+    ]
+
+
+def _credentials_matching(
+    programs: dict, query: str, terms: list[str], limit: int
+) -> list[Credential]:
+    """Credentials whose holder's names start with every term, or whose holder's city starts with
+    the query where the programme publishes the city; the first `limit` + 1 by name."""
     city_programs = [pk for pk, p in programs.items() if "city" in (p.public_fields or [])]
     credential_q = _name_q("holder__", terms)
     if city_programs:
         credential_q |= Q(holder__city__istartswith=query, program_id__in=city_programs)
-    credentials = list(
+    return list(
         Credential.objects.filter(program_id__in=list(programs))
         .filter(credential_q)
         .select_related("holder")
         .order_by(Lower("holder__family_name"), Lower("holder__given_name"), "number")[: limit + 1]
     )
-    # People's and agencies' memberships are asked apart: a condition on the person OR on the agency
-    # spans two joined tables, which no index serves, and PostgreSQL would read every person.
-    memberships = (
-        list(
-            _public_memberships(organization)
-            .filter(_name_q("person__", terms))
-            .select_related("person", "agency", "membership_type")
-            .order_by(Lower("person__family_name"), Lower("person__given_name"), "number")[
-                : limit + 1
-            ]
-        )
-        + list(
-            _public_memberships(organization)
-            .filter(
-                Q(agency__legal_name__icontains=query)
-                | Q(agency__trade_names__icontains=query)
-                # An agency's city, never a member person's: no policy publishes a person's place
-                # through a membership.
-                | Q(agency__city__istartswith=query)
-            )
-            .select_related("person", "agency", "membership_type")
-            .order_by(Lower("agency__legal_name"), "number")[: limit + 1]
-        )
+
+
+def _memberships_matching(
+    organization: Organization, query: str, terms: list[str], limit: int
+) -> list[Membership]:
+    """People's memberships by name, and agencies' by name, trade name or city: asked apart, since a
+    condition on the person OR on the agency spans two joined tables, which no index serves, and
+    PostgreSQL would read every person. Each list comes sorted by name, `limit` + 1 long."""
+    public = _public_memberships(organization).select_related("person", "agency", "membership_type")
+    people = public.filter(_name_q("person__", terms)).order_by(
+        Lower("person__family_name"), Lower("person__given_name"), "number"
     )
-    # Each list comes sorted by name; merged, their first `limit` are the first `limit` of all.
+    agencies = public.filter(
+        Q(agency__legal_name__icontains=query)
+        | Q(agency__trade_names__icontains=query)
+        # An agency's city, never a member person's: no policy publishes a person's place through
+        # a membership.
+        | Q(agency__city__istartswith=query)
+    ).order_by(Lower("agency__legal_name"), "number")
+    return list(people[: limit + 1]) + list(agencies[: limit + 1])
+
+
+def _merged_by_name(
+    programs: dict, credentials: list[Credential], memberships: list[Membership]
+) -> list[RegisterEntry]:
+    """Each list comes sorted by name; merged, their first `limit` are the first `limit` of all."""
     keyed = [
         (
             (c.holder.family_name.lower(), c.holder.given_name.lower(), c.number),
@@ -570,127 +591,7 @@ def register_search(
         for m in memberships
     ]
     keyed.sort(key=lambda row: row[0])
-    results = [entry for _key, entry in keyed]
-    if not results:
-        return outcome("none")
-    return outcome("found", results[:limit], truncated=len(results) > limit)
-
-
-# --- how often one client may ask -----------------------------------------------------------------
-
-# scope: (setting, default limit, window in seconds)
-THROTTLES = {
-    "search": ("OMBUDS_REGISTER_SEARCHES_PER_MINUTE", 30, 60),
-    "lookup": ("OMBUDS_REGISTER_LOOKUPS_PER_MINUTE", 60, 60),
-    "bulk": ("OMBUDS_REGISTER_BULK_UPLOADS_PER_HOUR", 10, 3600),
-    # Cases: complaints filed, and the anonymous follow-up's sign-in attempts (passphrase guessing).
-    "complaint": ("OMBUDS_COMPLAINTS_PER_HOUR", 20, 3600),
-    "followup": ("OMBUDS_FOLLOWUP_ATTEMPTS_PER_HOUR", 10, 3600),
-    # Accounts: attempts to sign in with a password, or to have a reset link sent (ombuds.accounts).
-    "sign_in": ("OMBUDS_SIGN_IN_ATTEMPTS_PER_HOUR", 20, 3600),
-}
-
-
-@dataclass(frozen=True)
-class Throttled:
-    scope: str
-    limit: int
-    window: int  # seconds
-    retry_after: int  # seconds until the next request is allowed
-
-    @property
-    def window_text(self) -> str:
-        return "an hour" if self.window == 3600 else f"{self.window} seconds"
-
-    @property
-    def retry_text(self) -> str:
-        minutes, seconds = divmod(self.retry_after, 60)
-        if minutes and seconds:
-            return f"{minutes} minute{'s' * (minutes != 1)} {seconds} second{'s' * (seconds != 1)}"
-        if minutes:
-            return f"{minutes} minute{'s' * (minutes != 1)}"
-        return f"{seconds} second{'s' * (seconds != 1)}"
-
-
-def client_address(request) -> str:
-    """The client's address for rate limiting: an IPv6 client is counted by its /64, which one
-    household or server usually holds whole."""
-    address = request.META.get("REMOTE_ADDR", "")
-    proxies = _setting("OMBUDS_TRUSTED_PROXIES", 0)
-    if proxies > 0:
-        # Each trusted proxy appends the address it saw; the client is the one our outermost proxy
-        # saw, whatever the client put in front of it.
-        forwarded = [
-            a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()
-        ]
-        if len(forwarded) >= proxies:
-            address = forwarded[-proxies]
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return address[:64] or "unknown"
-    if ip.version == 6 and not ip.ipv4_mapped:
-        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
-    return str(ip.ipv4_mapped or ip) if ip.version == 6 else str(ip)
-
-
-# Counts of windows older than this are deleted now and then, so that the table stays small. It must
-# be longer than the longest window (an hour).
-RATE_COUNT_KEPT = dt.timedelta(hours=2)
-
-
-def rate_count_increment(key: str, window_start: dt.datetime) -> int:
-    """Count one more request for this key in the window starting then, and return the count so far.
-
-    One atomic UPDATE in the database, so that parallel requests, in threads, processes or on other
-    machines, are each counted: after N requests the count is N, and each request reads back its own
-    count (the UPDATE locks the row until the transaction ends), so exactly `limit` requests of a
-    parallel burst get through. The first request of a window creates its row; when a parallel
-    request created it first, the unique constraint refuses the second row and the increment is
-    retried. Creating a window's row also deletes the rows of windows long over.
-    """
-    counts = RateCount.objects.filter(key=key, window_start=window_start)
-    with transaction.atomic():
-        if counts.update(count=F("count") + 1):
-            return counts.values_list("count", flat=True).get()
-        try:
-            # A savepoint: the refused INSERT must not break the transaction.
-            with transaction.atomic():
-                RateCount.objects.create(key=key, window_start=window_start, count=1)
-        except IntegrityError:
-            # Another request created the row between our UPDATE and our INSERT.
-            counts.update(count=F("count") + 1)
-            return counts.values_list("count", flat=True).get()
-    # After the transaction, so as not to hold the new row while deleting; by the caller's clock.
-    rate_counts_purge(window_start)
-    return 1
-
-
-def rate_counts_purge(now: dt.datetime | None = None) -> int:
-    """Delete the counts of windows that started more than RATE_COUNT_KEPT before now; how many."""
-    cutoff = (now or timezone.now()) - RATE_COUNT_KEPT
-    deleted, _ = RateCount.objects.filter(window_start__lt=cutoff).delete()
-    return deleted
-
-
-def throttle_hit(request, scope: str) -> Throttled | None:
-    """Count one request of this scope from the client; a Throttled when it is over the limit.
-
-    A fixed window per client and scope, counted in the database (`rate_count_increment`): one
-    client gets at most twice the limit across a window's edge, which is enough to stop listing the
-    register.
-    """
-    setting, default, window = THROTTLES[scope]
-    limit = _setting(setting, default)
-    if limit <= 0:
-        return None
-    now = time.time()
-    slot = int(now // window)
-    window_start = dt.datetime.fromtimestamp(slot * window, tz=dt.UTC)
-    count = rate_count_increment(f"{scope}:{client_address(request)}", window_start)
-    if count <= limit:
-        return None
-    return Throttled(scope, limit, window, max(1, int((slot + 1) * window - now) + 1))
+    return [entry for _key, entry in keyed]
 
 
 # --- bulk verification ----------------------------------------------------------------------------

@@ -14,9 +14,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.formats import date_format
 
-from ombuds.core.access import body_staff_required
+from ombuds.bodies.access import body_staff_required
+from ombuds.bodies.models import Organization
 from ombuds.register import recertification as recert
-from ombuds.register.models import Activity, Credential, Organization, RecertificationCycle
+from ombuds.register.models import Activity, Credential, RecertificationCycle
 from ombuds.register.recert_forms import ActivityForm, CycleCloseForm, CycleOpenForm, ReviewForm
 
 

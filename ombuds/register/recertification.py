@@ -3,7 +3,6 @@ reminders before the due date that go out once each however often the task runs.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
@@ -15,6 +14,7 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from ombuds.core.dates import add_months
 from ombuds.register.lifecycle import TransitionRefused
 from ombuds.register.models import (
     Activity,
@@ -22,6 +22,7 @@ from ombuds.register.models import (
     RecertificationCycle,
     ReminderSent,
 )
+from ombuds.register.services.events import acting, status_event_record
 
 REMINDER_DAYS = (90, 30, 7)
 EVIDENCE_TYPES = {".pdf", ".png", ".jpg", ".jpeg", ".txt"}
@@ -30,16 +31,6 @@ EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
 
 class RecertificationError(TransitionRefused):
     """A recertification step that cannot be taken; the message says why."""
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def _actor(user: Any):
-    return user if getattr(user, "pk", None) else None
 
 
 @transaction.atomic
@@ -181,7 +172,7 @@ def activity_review(
         raise RecertificationError("a rejection needs a reason")
     activity.review = Activity.Review.APPROVED if approve else Activity.Review.REJECTED
     activity.review_reason = reason.strip()
-    activity.reviewed_by = _actor(acting_user)
+    activity.reviewed_by = acting(acting_user)
     activity.reviewed_at = timezone.now()
     activity.save(
         update_fields=["review", "review_reason", "reviewed_by", "reviewed_at", "updated_at"]
@@ -219,23 +210,21 @@ def cycle_close(
     cycle.outcome, cycle.outcome_reason, cycle.decided_by = (
         outcome,
         reason.strip(),
-        _actor(acting_user),
+        acting(acting_user),
     )
     cycle.save(update_fields=["outcome", "outcome_reason", "decided_by", "updated_at"])
-    from ombuds.register.services import _status_event
-
     if outcome in (RecertificationCycle.Outcome.COMPLIANT, RecertificationCycle.Outcome.EXEMPT):
         credential = Credential.objects.select_for_update().get(pk=cycle.credential_id)
         if credential.status == "active":
             new_expiry = add_months(cycle.due_on, cycle.credential.program.cycle_months)
             credential.expires_on = new_expiry
             credential.save(update_fields=["expires_on", "updated_at"])
-            _status_event(
-                credential=credential,
+            status_event_record(
+                record=credential,
                 from_status="active",
                 to_status="active",
                 effective_date=timezone.localdate(),
-                actor=_actor(acting_user),
+                actor=acting(acting_user),
                 reason=f"Recertified ({cycle.get_outcome_display().lower()}); now expires {new_expiry}",
             )
             RecertificationCycle.objects.create(

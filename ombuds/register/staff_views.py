@@ -7,16 +7,18 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
-from ombuds.accounts.selectors import person_account, with_account
+from ombuds.bodies import services as bodies
+from ombuds.bodies.access import body_staff_required
+from ombuds.bodies.models import Organization
 from ombuds.codes.models import Provision
 from ombuds.codes.selectors import current_version
-from ombuds.core.access import body_staff_required
-from ombuds.register import services
-from ombuds.register.csv_io import OMBUDS_ID_PREFIX
+from ombuds.register import records, services
+from ombuds.register.csv import OMBUDS_ID_PREFIX
+from ombuds.register.extensions import person_page_context, person_page_people
 from ombuds.register.forms import (
     AffiliationForm,
     AgencyForm,
@@ -28,12 +30,7 @@ from ombuds.register.forms import (
     SanctionForm,
     TransitionForm,
 )
-from ombuds.register.lifecycle import (
-    CREDENTIAL_TRANSITIONS,
-    MEMBERSHIP_TRANSITIONS,
-    TransitionRefused,
-    manual_transitions,
-)
+from ombuds.register.lifecycle import TransitionRefused, manual_transitions
 from ombuds.register.models import (
     Affiliation,
     Agency,
@@ -41,10 +38,10 @@ from ombuds.register.models import (
     CredentialProgram,
     Membership,
     MembershipType,
-    Organization,
     Person,
 )
 from ombuds.register.public import number_variants
+from ombuds.register.subjects import CREDENTIAL, MEMBERSHIP, LifecycleSubject
 
 SEARCH_LIMIT = 50
 # People listed when finding someone to affiliate with an agency.
@@ -119,11 +116,24 @@ def person_edit(
         if pk
         else Person(organization=organization)
     )
-    form = PersonForm(request.POST or None, instance=person)
+    version = records.version_of(person) if pk else ""
+    form = PersonForm(request.POST or None, instance=person, version=version)
     if request.method == "POST" and form.is_valid():
-        person = form.save()
-        messages.success(request, f"Saved {person.full_name}.")
-        return redirect("register_staff:person", org=organization.slug, pk=person.pk)
+        try:
+            person = records.person_save(
+                organization=organization,
+                values=form.values(),
+                person=person if pk else None,
+                expected_version=form.expected_version_read(),
+                acting_user=request.user,
+            )
+        except records.ChangeRefused as exc:
+            form.refused(exc.errors)
+        except records.ChangedMeanwhile as exc:
+            form.add_error(None, _sentence(str(exc)))
+        else:
+            messages.success(request, f"Saved {person.full_name}.")
+            return redirect("register_staff:person", org=organization.slug, pk=person.pk)
     return render(
         request,
         "register/staff/edit.html",
@@ -138,7 +148,9 @@ def person_edit(
 
 @body_staff_required
 def person_detail(request: HttpRequest, organization: Organization, pk: int) -> HttpResponse:
-    person = get_object_or_404(with_account(Person.objects), pk=pk, organization=organization)
+    person = get_object_or_404(
+        person_page_people(Person.objects.all()), pk=pk, organization=organization
+    )
     programs = CredentialProgram.objects.filter(organization=organization)
     form = CredentialIssueForm(request.POST or None, programs=programs)
     if request.method == "POST" and form.is_valid():
@@ -168,7 +180,7 @@ def person_detail(request: HttpRequest, organization: Organization, pk: int) -> 
             "affiliations": person.affiliations.select_related("agency").order_by(
                 "agency__legal_name", "-start_date", "pk"
             ),
-            "account": person_account(person),
+            **person_page_context(person),
         },
         status=400 if form.errors else 200,
     )
@@ -183,9 +195,10 @@ def agency_edit(
         if pk
         else Agency(organization=organization)
     )
-    form = AgencyForm(request.POST or None, instance=agency)
+    version = records.version_of(agency) if pk else ""
+    form = AgencyForm(request.POST or None, instance=agency, version=version)
     similar = []
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and _agency_checked(form, organization, agency):
         names = [form.cleaned_data["legal_name"], *form.cleaned_data["trade_names_text"]]
         similar = services.similar_agencies(
             organization=organization, names=names, exclude_pk=agency.pk
@@ -204,9 +217,21 @@ def agency_edit(
                     "confirm_key": _names_key(names),
                 },
             )
-        agency = form.save()
-        messages.success(request, f"Saved {agency.legal_name}.")
-        return redirect("register_staff:agency", org=organization.slug, pk=agency.pk)
+        try:
+            agency = records.agency_save(
+                organization=organization,
+                values=form.values(),
+                agency=agency if pk else None,
+                expected_version=form.expected_version_read(),
+                acting_user=request.user,
+            )
+        except records.ChangeRefused as exc:
+            form.refused(exc.errors, {"trade_names": "trade_names_text"})
+        except records.ChangedMeanwhile as exc:
+            form.add_error(None, _sentence(str(exc)))
+        else:
+            messages.success(request, f"Saved {agency.legal_name}.")
+            return redirect("register_staff:agency", org=organization.slug, pk=agency.pk)
     return render(
         request,
         "register/staff/edit.html",
@@ -217,6 +242,25 @@ def agency_edit(
         },
         status=400 if form.errors else 200,
     )
+
+
+def _agency_checked(form: AgencyForm, organization: Organization, agency: Agency) -> bool:
+    """The agency's values pass the service's checks (shown on the form otherwise): only then is
+    there a name worth comparing with other agencies'."""
+    try:
+        records.agency_clean(
+            organization=organization, values=form.values(), agency=agency if agency.pk else None
+        )
+    except records.ChangeRefused as exc:
+        form.refused(exc.errors, {"trade_names": "trade_names_text"})
+        return False
+    return True
+
+
+def _sentence(message: str) -> str:
+    """A service's refusal ("someone changed …") as a sentence in the error summary."""
+    message = message.strip()
+    return message[:1].upper() + message[1:] + ("" if message.endswith(".") else ".")
 
 
 def _names_key(names: list[str]) -> str:
@@ -250,102 +294,53 @@ def agency_detail(request: HttpRequest, organization: Organization, pk: int) -> 
     )
 
 
-def _transition_view(request, organization, obj, *, table, kind: str, apply) -> HttpResponse:
-    transitions = manual_transitions(table, obj.status)
+def _lifecycle_view(
+    request: HttpRequest,
+    organization: Organization,
+    record: Credential | Membership,
+    *,
+    subject: LifecycleSubject,
+) -> HttpResponse:
+    """A credential's or membership's page, with its status change form (the moves staff may take)."""
+    kind = subject.name
+    transitions = manual_transitions(subject.transitions, record.status)
     form = TransitionForm(
-        request.POST or None,
-        transitions=transitions,
-        current=obj.status,
-        with_expiry=kind == "credential",
+        request.POST or None, transitions=transitions, current=record.status, subject=subject
     )
     if request.method == "POST" and transitions and form.is_valid():
-        data = form.cleaned_data
         try:
-            apply(data)
+            services.lifecycle_transition(
+                subject=subject, record=record, acting_user=request.user, **form.change()
+            )
         except TransitionRefused as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, f"Status changed to {data['to_status']}.")
-            return redirect(f"register_staff:{kind}", org=organization.slug, pk=obj.pk)
+            messages.success(request, f"Status changed to {form.cleaned_data['to_status']}.")
+            return redirect(f"register_staff:{kind}", org=organization.slug, pk=record.pk)
     return render(
         request,
         f"register/staff/{kind}.html",
         {
             "body": organization,
-            kind: obj,
+            kind: record,
             "form": form,
             "transitions": transitions,
-            "events": obj.events.select_related("actor").order_by("recorded_at", "pk"),
-            "sanctions": obj.sanctions.prefetch_related("provisions").order_by("-decided_on"),
+            "events": record.events.select_related("actor").order_by("recorded_at", "pk"),
+            "sanctions": record.sanctions.prefetch_related("provisions").order_by("-decided_on"),
         },
         status=400 if form.errors else 200,
-    )
-
-
-@body_staff_required
-def credential_detail(request: HttpRequest, organization: Organization, pk: int) -> HttpResponse:
-    credential = get_object_or_404(
-        Credential.objects.select_related("holder", "program"),
-        pk=pk,
-        program__organization=organization,
-    )
-    return _transition_view(
-        request,
-        organization,
-        credential,
-        table=CREDENTIAL_TRANSITIONS,
-        kind="credential",
-        apply=lambda d: services.credential_transition(
-            credential=credential,
-            to_status=d["to_status"],
-            effective_date=d["effective_date"],
-            reason=d["reason"],
-            decision_ref=d["decision_ref"],
-            until=d["until"],
-            expires_on=d.get("expires_on"),
-            expected_status=d["expected_status"],
-            acting_user=request.user,
-        ),
-    )
-
-
-@body_staff_required
-def membership_detail(request: HttpRequest, organization: Organization, pk: int) -> HttpResponse:
-    membership = get_object_or_404(
-        Membership.objects.select_related("person", "agency", "membership_type"),
-        pk=pk,
-        organization=organization,
-    )
-    return _transition_view(
-        request,
-        organization,
-        membership,
-        table=MEMBERSHIP_TRANSITIONS,
-        kind="membership",
-        apply=lambda d: services.membership_transition(
-            membership=membership,
-            to_status=d["to_status"],
-            effective_date=d["effective_date"],
-            reason=d["reason"],
-            decision_ref=d["decision_ref"],
-            until=d["until"],
-            renewal_date=d.get("renewal_date"),
-            expected_status=d["expected_status"],
-            acting_user=request.user,
-        ),
     )
 
 
 def _sanction_view(
     request: HttpRequest,
     organization: Organization,
+    record: Credential | Membership,
     *,
-    credential: Credential | None = None,
-    membership: Membership | None = None,
+    subject: LifecycleSubject,
 ) -> HttpResponse:
     """Record a sanction decided outside Ombuds on a credential or a membership."""
-    kind = "credential" if credential is not None else "membership"
-    subject = credential if credential is not None else membership
+    kind = subject.name
     version = current_version(organization)
     provisions = (
         version.provisions.exclude(citation="").order_by("position")
@@ -354,35 +349,23 @@ def _sanction_view(
     )
     form = SanctionForm(request.POST or None, provisions=provisions, subject=kind)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
             services.sanction_record(
                 organization=organization,
-                credential=credential,
-                membership=membership,
-                kind=data["kind"],
-                decided_on=data["decided_on"],
-                summary=data["summary"],
-                publication=data["publication"],
-                public_until=data["public_until"],
-                effective_from=data["effective_from"],
-                effective_until=data["effective_until"],
-                decision_url=data["decision_url"],
-                provisions=list(data["provisions"]),
+                record=record,
+                decision=form.sanction_decision(),
+                publication=form.sanction_publication(),
                 acting_user=request.user,
             )
         except TransitionRefused as exc:
             form.add_error(None, str(exc))
         else:
-            change = (
-                "suspension or revocation" if kind == "credential" else "suspension or expulsion"
+            messages.success(
+                request,
+                f"Sanction recorded. Apply a {subject.sanction_moves} as a status change.",
             )
-            messages.success(request, f"Sanction recorded. Apply a {change} as a status change.")
-            return redirect(f"register_staff:{kind}", org=organization.slug, pk=subject.pk)
-    if credential is not None:
-        name = f"{credential.program} {credential.number} ({credential.holder})"
-    else:
-        name = f"membership {membership.number} ({membership.holder})"
+            return redirect(f"register_staff:{kind}", org=organization.slug, pk=record.pk)
+    name = subject.describe(record)
     return render(
         request,
         "register/staff/edit.html",
@@ -391,7 +374,7 @@ def _sanction_view(
             "form": form,
             "title": f"Record a sanction on {name}",
             "back_url": reverse(
-                f"register_staff:{kind}", kwargs={"org": organization.slug, "pk": subject.pk}
+                f"register_staff:{kind}", kwargs={"org": organization.slug, "pk": record.pk}
             ),
             "back_label": f"Back to {name}",
         },
@@ -399,32 +382,31 @@ def _sanction_view(
     )
 
 
-@body_staff_required
-def credential_sanction(request: HttpRequest, organization: Organization, pk: int) -> HttpResponse:
-    credential = get_object_or_404(
-        Credential.objects.select_related("holder", "program"),
-        pk=pk,
-        program__organization=organization,
-    )
-    return _sanction_view(request, organization, credential=credential)
+def _for_subject(view, subject: LifecycleSubject):
+    """The staff page `view` for one subject's records: the body's record by its id, or 404."""
+
+    @body_staff_required
+    def page(request: HttpRequest, organization: Organization, pk: int) -> HttpResponse:
+        record = subject.find(organization.pk, pk)
+        if record is None:
+            raise Http404(f"No such {subject.name}")
+        return view(request, organization, record, subject=subject)
+
+    return page
 
 
-@body_staff_required
-def membership_sanction(request: HttpRequest, organization: Organization, pk: int) -> HttpResponse:
-    membership = get_object_or_404(
-        Membership.objects.select_related("person", "agency"), pk=pk, organization=organization
-    )
-    return _sanction_view(request, organization, membership=membership)
+credential_detail = _for_subject(_lifecycle_view, CREDENTIAL)
+membership_detail = _for_subject(_lifecycle_view, MEMBERSHIP)
+credential_sanction = _for_subject(_sanction_view, CREDENTIAL)
+membership_sanction = _for_subject(_sanction_view, MEMBERSHIP)
 
 
 @body_staff_required
 def credential_correct(request: HttpRequest, organization: Organization, pk: int) -> HttpResponse:
     """Correct a credential's conditions or dates; the status stays and the history says why."""
-    credential = get_object_or_404(
-        Credential.objects.select_related("holder", "program"),
-        pk=pk,
-        program__organization=organization,
-    )
+    credential = CREDENTIAL.find(organization.pk, pk)
+    if credential is None:
+        raise Http404("No such credential")
     form = CredentialCorrectForm(request.POST or None, credential=credential)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -564,12 +546,13 @@ def affiliation_new(request: HttpRequest, organization: Organization, pk: int) -
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            affiliation = services.affiliation_save(
+            affiliation = records.affiliation_save(
                 agency=agency,
                 person=data["person"],
                 role=data["role"],
                 start_date=data["start_date"],
                 end_date=data["end_date"],
+                acting_user=request.user,
             )
         except TransitionRefused as exc:
             form.add_error(None, str(exc))
@@ -617,21 +600,26 @@ def affiliation_edit(request: HttpRequest, organization: Organization, pk: int) 
             "role": affiliation.role,
             "start_date": affiliation.start_date,
             "end_date": affiliation.end_date,
+            "expected_version": records.version_of(affiliation),
         },
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.affiliation_save(
+            records.affiliation_save(
                 agency=agency,
                 person=person,
                 role=data["role"],
                 start_date=data["start_date"],
                 end_date=data["end_date"],
                 affiliation=affiliation,
+                expected_version=data["expected_version"] or None,
+                acting_user=request.user,
             )
         except TransitionRefused as exc:
             form.add_error(None, str(exc))
+        except records.ChangedMeanwhile as exc:
+            form.add_error(None, _sentence(str(exc)))
         else:
             messages.success(request, f"Saved {person.full_name}'s affiliation.")
             return redirect(back_url)
@@ -652,11 +640,24 @@ def affiliation_edit(request: HttpRequest, organization: Organization, pk: int) 
 
 @body_staff_required
 def profile_edit(request: HttpRequest, organization: Organization) -> HttpResponse:
-    form = ProfileForm(request.POST or None, instance=organization)
+    form = ProfileForm(
+        request.POST or None, instance=organization, version=bodies.profile_version(organization)
+    )
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, "Saved the public profile.")
-        return redirect("codes:body_home", org=organization.slug)
+        try:
+            bodies.profile_save(
+                organization=organization,
+                values=form.values(),
+                expected_version=form.expected_version_read(),
+                acting_user=request.user,
+            )
+        except bodies.ChangeRefused as exc:
+            form.refused(exc.errors)
+        except bodies.ChangedMeanwhile as exc:
+            form.add_error(None, _sentence(str(exc)))
+        else:
+            messages.success(request, "Saved the public profile.")
+            return redirect("profile:home", org=organization.slug)
     return render(
         request,
         "register/staff/edit.html",

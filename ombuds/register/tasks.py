@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from django_tasks import task
 
+from ombuds.register.import_jobs import run_import_job_task
+from ombuds.register.recertification import send_due_reminders
 from ombuds.register.services import apply_due_transitions
+
+__all__ = ["apply_due_transitions_task", "run_import_job_task", "send_due_reminders_task"]
 
 
 @task()
@@ -17,14 +21,4 @@ def apply_due_transitions_task() -> dict[str, int]:
 @task()
 def send_due_reminders_task() -> int:
     """Recertification reminders at 90, 30 and 7 days before the due date, each sent once."""
-    from ombuds.register.recertification import send_due_reminders
-
     return send_due_reminders()
-
-
-@task()
-def run_import_job_task(job_id: int) -> str:
-    """Check or import one uploaded CSV file (`ombuds.register.import_jobs`), with progress."""
-    from ombuds.register.import_jobs import job_run
-
-    return job_run(job_id)

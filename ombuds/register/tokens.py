@@ -17,8 +17,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from ombuds.audit import services as audit
-from ombuds.register.models import ApiToken, Organization, Person
-from ombuds.register.selectors import is_body_staff
+from ombuds.bodies.models import Organization
+from ombuds.bodies.selectors import is_body_staff
+from ombuds.register.models import ApiToken, Person
 
 
 class TokenError(Exception):

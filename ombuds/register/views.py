@@ -17,9 +17,9 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods
 
+from ombuds.bodies.access import body_or_404
+from ombuds.bodies.models import Organization
 from ombuds.register import public
-from ombuds.register.models import Organization
-from ombuds.register.selectors import organization_get
 
 
 def _not_indexed(view):
@@ -48,7 +48,7 @@ def _too_many(request: HttpRequest, organization: Organization, throttled: publi
 
 @_not_indexed
 def search(request: HttpRequest, org: str) -> HttpResponse:
-    organization = organization_get(org)
+    organization = body_or_404(org)
     query = public.clean_query(request.GET.get("q", ""))
     if query:
         throttled = public.throttle_hit(request, "search")
@@ -75,7 +75,7 @@ def _verification_url(request: HttpRequest, organization: Organization, number: 
 
 def _lookup_credential(request: HttpRequest, org: str, number: str, view_name: str):
     """(organization, credential, response): a response when the page cannot be shown as asked."""
-    organization = organization_get(org)
+    organization = body_or_404(org)
     throttled = public.throttle_hit(request, "lookup")
     if throttled:
         return organization, None, _too_many(request, organization, throttled)
@@ -139,7 +139,7 @@ def certificate(request: HttpRequest, org: str, number: str) -> HttpResponse:
 
 @_not_indexed
 def membership(request: HttpRequest, org: str, number: str) -> HttpResponse:
-    organization = organization_get(org)
+    organization = body_or_404(org)
     throttled = public.throttle_hit(request, "lookup")
     if throttled:
         return _too_many(request, organization, throttled)
@@ -199,7 +199,7 @@ class BulkVerifyForm(forms.Form):
 @require_http_methods(["GET", "HEAD", "POST"])
 def bulk(request: HttpRequest, org: str) -> HttpResponse:
     """Upload a CSV of names and numbers; get back a CSV with each row's standing."""
-    organization = organization_get(org)
+    organization = body_or_404(org)
     form = BulkVerifyForm()
     if request.method == "POST":
         throttled = public.throttle_hit(request, "bulk")

@@ -274,7 +274,7 @@ def test_a_credential_changed_between_the_query_and_the_change_is_skipped(
         )
         return real(**kwargs)
 
-    monkeypatch.setattr(services, "credential_transition", staff_got_there_first)
+    monkeypatch.setattr(services.due, "credential_transition", staff_got_there_first)
 
     _run(D + DAY)  # counts nothing: the staff change stands
 
@@ -297,7 +297,7 @@ def test_a_membership_changed_between_the_query_and_the_change_is_skipped(
         )
         return real(**kwargs)
 
-    monkeypatch.setattr(services, "membership_transition", member_resigned_first)
+    monkeypatch.setattr(services.due, "membership_transition", member_resigned_first)
 
     _run(D + DAY)
 

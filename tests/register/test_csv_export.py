@@ -9,8 +9,10 @@ import io
 import pytest
 from django.utils import timezone
 
-from ombuds.register import demo_data, services
-from ombuds.register.csv_io import KINDS, export_csv, import_csv
+from ombuds.core.dates import add_months
+from ombuds.demo import register_data as demo_data
+from ombuds.register import services
+from ombuds.register.csv import KINDS, export_csv, import_csv
 from ombuds.register.models import (
     Agency,
     Credential,
@@ -20,7 +22,6 @@ from ombuds.register.models import (
     Person,
     StatusEvent,
 )
-from ombuds.register.recertification import add_months
 
 pytestmark = pytest.mark.django_db
 

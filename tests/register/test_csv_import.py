@@ -8,8 +8,16 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from ombuds.register import csv_io
-from ombuds.register.csv_io import RowError, import_csv
+from ombuds.audit.models import Event
+from ombuds.core.dates import add_months
+from ombuds.register.csv import (
+    ImportReport,
+    RowError,
+    import_csv,
+    importers,
+    importing,
+    lifecycle_import,
+)
 from ombuds.register.lifecycle import TransitionRefused
 from ombuds.register.models import (
     Agency,
@@ -21,7 +29,6 @@ from ombuds.register.models import (
     StatusEvent,
 )
 from ombuds.register.public import credential_verify
-from ombuds.register.recertification import add_months
 
 pytestmark = pytest.mark.django_db
 
@@ -60,7 +67,7 @@ def types(body):
     }
 
 
-def run(body, text: str | bytes, *, dry_run: bool = False, **kwargs) -> csv_io.ImportReport:
+def run(body, text: str | bytes, *, dry_run: bool = False, **kwargs) -> ImportReport:
     data = text.encode("utf-8") if isinstance(text, str) else text
     return import_csv(organization=body, data=data, dry_run=dry_run, **kwargs)
 
@@ -362,7 +369,7 @@ def test_the_import_is_atomic_when_a_write_fails_midway(body, credentials, monke
     text += "".join(f"N-{n},CPX-N{n},cpx,P-{n},candidate,,,,,\n" for n in (4, 5, 6))
     run(body, "external_id,given_name,family_name\nP-4,Ana,Ek\nP-5,Bo,Ek\nP-6,Cy,Ek\n")
     before = (Credential.objects.count(), StatusEvent.objects.count())
-    monkeypatch.setattr(csv_io, "_BATCH", 1)
+    monkeypatch.setattr(importers, "BATCH", 1)
     real = StatusEvent.objects.bulk_create
     calls = []
 
@@ -385,7 +392,7 @@ def test_a_change_the_service_refuses_while_writing_is_reported_on_its_row(
     def refuse(**kwargs):
         raise TransitionRefused("credential CPX0001 is now suspended, not active")
 
-    monkeypatch.setattr(csv_io.services, "credential_transition", refuse)
+    monkeypatch.setattr(lifecycle_import, "lifecycle_transition", refuse)
     text = CREDENTIALS.replace("C-1,cpx 0001,cpx,P-1,active", "C-1,cpx 0001,cpx,P-1,inactive")
     text += "C-4,CPX-0004,cpx,P-404,revoked,,,,,\n".replace("P-404", "P-2")
     report = run(body, text)
@@ -445,7 +452,7 @@ def test_ombuds_ids_name_records_without_an_external_id(body, program, people):
 
 
 def test_progress_is_reported_while_checking_and_writing(body, program, people, monkeypatch):
-    monkeypatch.setattr(csv_io, "PROGRESS_EVERY", 2)
+    monkeypatch.setattr(importers, "PROGRESS_EVERY", 2)
     calls = []
     run(body, CREDENTIALS, progress=lambda *args: calls.append(args))
     assert calls == [("checking", 2, 3), ("checking", 3, 3), ("writing", 3, 3)]
@@ -824,12 +831,32 @@ def staff_user(personas):
 
 
 def test_a_large_import_refreshes_the_planner_statistics_and_still_succeeds(body, monkeypatch):
-    from ombuds.register import csv_io as io_module
-
-    monkeypatch.setattr(io_module, "_ANALYZE_AFTER", 1)  # as a 10,000-row import would
-    report = io_module.import_csv(
+    monkeypatch.setattr(importing, "ANALYZE_AFTER", 1)  # as a 10,000-row import would
+    report = import_csv(
         organization=body,
         data=b"external_id,given_name,family_name\nA-1,Ada,Novak\nA-2,Uma,Reyes\n",
         dry_run=False,
     )
     assert report.ok and report.created == 2
+
+
+def test_an_import_that_changes_a_persons_email_puts_the_old_and_new_email_on_the_chain(
+    body, people, staff_user
+):
+    person = Person.objects.get(organization=body, external_id="P-1")
+    text = PEOPLE.replace("imre@example.org", "imre.talbot@example.org")
+    report = run(body, text, acting_user=staff_user)
+    assert report.ok and report.updated == 1
+
+    event = Event.objects.filter(action="register.imported").latest("seq")
+    assert event.actor == staff_user
+    assert event.data["changes"] == [
+        {
+            "id": person.pk,
+            "external_id": "P-1",
+            "field": "email",
+            "old": "imre@example.org",
+            "new": "imre.talbot@example.org",
+        }
+    ]
+    assert len(event.data["sha256"]) == 64

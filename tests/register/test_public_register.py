@@ -100,13 +100,12 @@ def sanction(credential=None, *, membership=None, publication="public", provisio
         "decision_url": "https://guild.example.org/decisions/2024-7",
     }
     values.update(fields)
+    public_until = values.pop("public_until", None)
     return services.sanction_record(
         organization=body,
-        credential=credential,
-        membership=membership,
-        publication=publication,
-        provisions=list(provisions),
-        **values,
+        record=credential or membership,
+        decision=services.SanctionDecision(**values, provisions=list(provisions)),
+        publication=services.SanctionPublication(publication, public_until),
     )
 
 

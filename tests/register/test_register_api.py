@@ -52,26 +52,31 @@ def suspended(body, cgp, published) -> Credential:
     credential = holder_with(
         cgp, "CGP-0001", status="suspended", suspended_until=TODAY + dt.timedelta(days=30)
     )
-    common = {
-        "organization": body,
-        "credential": credential,
-        "kind": "suspension",
-        "decided_on": dt.date(2024, 5, 2),
-    }
+
+    def decision(**values) -> services.SanctionDecision:
+        return services.SanctionDecision(
+            kind="suspension", decided_on=dt.date(2024, 5, 2), **values
+        )
+
+    common = {"organization": body, "record": credential}
     services.sanction_record(
         **common,
-        summary="Kept a client's money in the practice account.",
-        publication="public_until",
-        public_until=TODAY + dt.timedelta(days=365),
-        decision_url="https://guild.example.org/decisions/2024-7",
-        provisions=[published.provisions.get(citation="1.1(b)")],
+        decision=decision(
+            summary="Kept a client's money in the practice account.",
+            decision_url="https://guild.example.org/decisions/2024-7",
+            provisions=[published.provisions.get(citation="1.1(b)")],
+        ),
+        publication=services.SanctionPublication("public_until", TODAY + dt.timedelta(days=365)),
     )
-    services.sanction_record(**common, summary="A private warning.", publication="private")
     services.sanction_record(
         **common,
-        summary="An old reprimand, no longer published.",
-        publication="public_until",
-        public_until=TODAY - dt.timedelta(days=1),
+        decision=decision(summary="A private warning."),
+        publication=services.SanctionPublication("private"),
+    )
+    services.sanction_record(
+        **common,
+        decision=decision(summary="An old reprimand, no longer published."),
+        publication=services.SanctionPublication("public_until", TODAY - dt.timedelta(days=1)),
     )
     return credential
 

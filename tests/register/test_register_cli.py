@@ -181,20 +181,22 @@ def test_verify_json_includes_dates_and_public_sanctions(registered, published):
     credential = Credential.objects.get(number="CPX-1")
     services.sanction_record(
         organization=registered,
-        credential=credential,
-        kind="reprimand",
-        decided_on=dt.date(2024, 6, 1),
-        summary="Misled a client about fees.",
-        publication="public",
-        provisions=[published.provisions.get(citation="2.1")],
+        record=credential,
+        decision=services.SanctionDecision(
+            kind="reprimand",
+            decided_on=dt.date(2024, 6, 1),
+            summary="Misled a client about fees.",
+            provisions=[published.provisions.get(citation="2.1")],
+        ),
+        publication=services.SanctionPublication("public"),
     )
     services.sanction_record(
         organization=registered,
-        credential=credential,
-        kind="fine",
-        decided_on=dt.date(2024, 7, 1),
-        summary="Kept private.",
-        publication="private",
+        record=credential,
+        decision=services.SanctionDecision(
+            kind="fine", decided_on=dt.date(2024, 7, 1), summary="Kept private."
+        ),
+        publication=services.SanctionPublication("private"),
     )
     data = json.loads(run("verify", "cpx-1", "--json")[0])
     assert data["holder"] == "Imre Talbot"

@@ -17,9 +17,17 @@ from ombuds.register.models import (
     Membership,
     MembershipType,
     Person,
+    Sanction,
     StatusEvent,
 )
-from ombuds.register.services import affiliation_save, credential_correct, membership_create
+from ombuds.register.services import (
+    SanctionDecision,
+    SanctionPublication,
+    affiliation_save,
+    credential_correct,
+    membership_create,
+    sanction_record,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -596,9 +604,6 @@ def test_the_correction_works_on_the_row_as_stored_not_a_stale_copy(make_credent
 def test_a_sanction_with_a_bad_value_is_refused_and_nothing_is_stored(
     body, make_credential, change, message
 ):
-    from ombuds.register.models import Sanction
-    from ombuds.register.services import sanction_record
-
     values = {
         "kind": "reprimand",
         "decided_on": dt.date(2025, 1, 10),
@@ -606,6 +611,12 @@ def test_a_sanction_with_a_bad_value_is_refused_and_nothing_is_stored(
         "publication": "private",
         **change,
     }
+    publication = SanctionPublication(values.pop("publication"))
     with pytest.raises(TransitionRefused, match=message):
-        sanction_record(organization=body, credential=make_credential("active"), **values)
+        sanction_record(
+            organization=body,
+            record=make_credential("active"),
+            decision=SanctionDecision(**values),
+            publication=publication,
+        )
     assert not Sanction.objects.exists()

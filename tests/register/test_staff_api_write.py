@@ -776,15 +776,13 @@ def test_the_schema_says_the_api_warns_where_the_page_asks(client, db):
 
 
 def test_an_agency_created_meanwhile_is_a_409_and_nothing_is_half_written(api, monkeypatch):
-    from django.db import IntegrityError
+    from django.db import IntegrityError, models
 
-    from ombuds.register.forms import AgencyForm
-
-    def created_meanwhile(form, commit=True):
-        form.instance.save()
+    def created_meanwhile(agency, *args, **kwargs):
+        models.Model.save(agency, *args, **kwargs)
         raise IntegrityError("agency_unique_external_id")
 
-    monkeypatch.setattr(AgencyForm, "save", created_meanwhile)
+    monkeypatch.setattr(Agency, "save", created_meanwhile)
     response = api("put", "/agencies/AG-9", AGENCY)
     assert response.status_code == 409 and "created meanwhile" in response.json()["detail"]
     assert not Agency.objects.exists()

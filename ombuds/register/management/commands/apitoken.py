@@ -1,7 +1,8 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from ombuds.register.models import ApiToken, Organization
+from ombuds.bodies.models import Organization
+from ombuds.register.models import ApiToken
 from ombuds.register.tokens import TokenError, token_create, token_revoke
 
 

@@ -11,10 +11,11 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from ombuds.register import csv_io
-from ombuds.register.models import Organization
+from ombuds.bodies.models import Organization
+from ombuds.register.csv import KINDS, export_csv, import_csv
 from ombuds.register.public import VerifiedCredential, credential_verify
-from ombuds.register.services import apply_due_transitions
+from ombuds.register.recertification import send_due_reminders
+from ombuds.register.services import apply_due_transitions, discard_stale_uploads
 
 
 def _read(path: str) -> bytes:
@@ -51,7 +52,7 @@ class Command(BaseCommand):
 
         p = sub.add_parser("export", help="print a body's register as CSV, as import reads it")
         p.add_argument("--org", required=True, help="the body's slug")
-        p.add_argument("--kind", choices=list(csv_io.KINDS), default="credentials")
+        p.add_argument("--kind", choices=list(KINDS), default="credentials")
 
         p = sub.add_parser("verify", help="what the public register shows for a credential number")
         p.add_argument("number")
@@ -76,7 +77,7 @@ class Command(BaseCommand):
             if done == total:
                 self.stderr.write("")
 
-        report = csv_io.import_csv(
+        report = import_csv(
             organization=organization,
             data=data,
             dry_run=dry_run,
@@ -91,7 +92,7 @@ class Command(BaseCommand):
         self.stdout.write(report.summary())
 
     def handle_export(self, *, org: str, kind: str, **_: Any) -> None:
-        self.stdout.write(csv_io.export_csv(organization=_organization(org), kind=kind), ending="")
+        self.stdout.write(export_csv(organization=_organization(org), kind=kind), ending="")
 
     def handle_verify(self, *, number: str, json: bool, **_: Any) -> None:
         found = credential_verify(number)
@@ -103,9 +104,6 @@ class Command(BaseCommand):
             self.stdout.write(_verified_text(found))
 
     def handle_tick(self, **_: Any) -> None:
-        from ombuds.register.recertification import send_due_reminders
-        from ombuds.register.services import discard_stale_uploads
-
         counts = apply_due_transitions()
         counts["reminders sent"] = send_due_reminders()
         counts["stale uploads removed"] = discard_stale_uploads()
