@@ -23,10 +23,11 @@ from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
 from ombuds.api.register_staff import StaffToken, _body
+from ombuds.bodies.models import Organization
 from ombuds.cases import services
 from ombuds.cases.models import Case, Message, Notice
+from ombuds.codes.selectors import current_version
 from ombuds.register import public
-from ombuds.register.models import Organization
 
 router = Router(tags=["cases"])
 staff_router = Router(tags=["cases (staff)"], auth=StaffToken())
@@ -117,8 +118,6 @@ def _organization(org: str) -> Organization:
     "`submission_key` sent twice returns the first case (200, duplicate true).",
 )
 def complaint_file(request: HttpRequest, response: HttpResponse, org: str, payload: ComplaintIn):
-    from ombuds.codes.selectors import current_version
-
     organization = _organization(org)
     try:
         services.procedure_of(organization)

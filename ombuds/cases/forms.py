@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from ombuds.cases import documents
 from ombuds.cases.models import Case
-from ombuds.cases.services import PASSPHRASE_MIN
+from ombuds.cases.services.filing import PASSPHRASE_MIN
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -213,6 +213,9 @@ class ComplaintForm(forms.Form):
     def clean(self):
         data = super().clean()
         if data.get("who") == "anonymous":
+            # The consent box is in the page's named group, which an anonymous complainant leaves
+            # behind (what else that group holds, the service does not keep for them).
+            data["consent_to_share"] = False
             passphrase, again = data.get("passphrase"), data.get("passphrase_again")
             if passphrase and len(passphrase) < PASSPHRASE_MIN:
                 self.add_error(

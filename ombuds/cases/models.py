@@ -10,20 +10,14 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-
-class TimeStamped(models.Model):
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        abstract = True
+from ombuds.core.models import TimeStamped
 
 
 class BodyProcedure(models.Model):
     """Which procedure a body's cases follow (a file in ombuds/cases/procedures)."""
 
     organization = models.OneToOneField(
-        "register.Organization", on_delete=models.CASCADE, related_name="procedure"
+        "bodies.Organization", on_delete=models.CASCADE, related_name="procedure"
     )
     procedure_key = models.CharField(max_length=50)
     taking_complaints = models.BooleanField(
@@ -38,7 +32,7 @@ class NoticeTemplate(models.Model):
     """A body's own wording of a notice, in place of the one Ombuds ships."""
 
     organization = models.ForeignKey(
-        "register.Organization", on_delete=models.CASCADE, related_name="notice_templates"
+        "bodies.Organization", on_delete=models.CASCADE, related_name="notice_templates"
     )
     name = models.CharField(max_length=50)
     subject = models.CharField(max_length=300)
@@ -57,7 +51,7 @@ class NoticeTemplate(models.Model):
 class CaseCounter(models.Model):
     """The last case number given per body and year: references are gap-free and never reused."""
 
-    organization = models.ForeignKey("register.Organization", on_delete=models.CASCADE)
+    organization = models.ForeignKey("bodies.Organization", on_delete=models.CASCADE)
     year = models.PositiveSmallIntegerField()
     last = models.PositiveIntegerField(default=0)
 
@@ -89,7 +83,7 @@ class Case(TimeStamped):
         OTHER = "other", "Other"
 
     organization = models.ForeignKey(
-        "register.Organization", on_delete=models.PROTECT, related_name="cases"
+        "bodies.Organization", on_delete=models.PROTECT, related_name="cases"
     )
     reference = models.CharField(max_length=30, unique=True)
     procedure_key = models.CharField(max_length=50)

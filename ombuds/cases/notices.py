@@ -14,6 +14,10 @@ from django.template import Context, Template
 from django.urls import reverse
 
 from ombuds.cases.models import Case, NoticeTemplate, SanctionChoice
+from ombuds.cases.procedure import parse_date
+from ombuds.cases.rules import LINK_DAYS
+from ombuds.cases.selectors import procedure_of
+from ombuds.register.models import Sanction
 
 SIGNATURE = "\n\n{{ body.name }}\n{% if body.contact_email %}{{ body.contact_email }}\n{% endif %}"
 
@@ -196,8 +200,6 @@ def render(
     step=None,
 ) -> tuple[str, str]:
     """(subject, body) of a notice about a case for one kind of recipient."""
-    from ombuds.cases.services import LINK_DAYS, procedure_of
-
     custom = NoticeTemplate.objects.filter(
         organization_id=case.organization_id, name=template
     ).first()
@@ -300,8 +302,6 @@ def _body_values(organization) -> dict:
 def _input_values(inputs: dict, step) -> dict:
     """A step's inputs as plain values: text, numbers and dates (a date input given as text, such
     as 2025-04-30, is read as the date, so that the wording can format it)."""
-    from ombuds.cases.procedure import parse_date
-
     dates = {i.name for i in step.inputs if i.kind == "date"} if step is not None else set()
     values = {}
     for name, value in inputs.items():
@@ -333,8 +333,6 @@ def _allegation_values(allegation) -> dict:
 def _sanction_view(choice) -> dict | None:
     if choice is None:
         return None
-    from ombuds.register.models import Sanction
-
     return {
         "kind_label": dict(Sanction.Kind.choices).get(choice.kind, choice.kind),
         "summary": choice.summary,

@@ -19,7 +19,6 @@ before the due date.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import tomllib
 from collections import deque
@@ -27,6 +26,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from ombuds.core.dates import add_business_days, add_months, next_business_day
 
 # Who can act. Body roles come from the register (a person's role on the body); case roles from the
 # case (its complainant and respondent); "system" is the deadline clock.
@@ -176,20 +177,11 @@ class Deadline:
         """The last day to meet the deadline started on ``start``: months first (the same day of
         the month, or its last day), then days, on the calendar or counting business days only
         (Monday to Friday, not holidays)."""
-        day = _add_months(start, self.months) if self.months else start
+        day = add_months(start, self.months) if self.months else start
         if self.count == "calendar":
-            day = day + dt.timedelta(days=self.days)
-        else:
-            left = self.days
-            while left > 0:
-                day += dt.timedelta(days=1)
-                if day.weekday() < 5 and day not in holidays:
-                    left -= 1
+            return day + dt.timedelta(days=self.days)
         # A deadline falling on a day off moves to the next business day when business days count.
-        if self.count == "business":
-            while day.weekday() >= 5 or day in holidays:
-                day += dt.timedelta(days=1)
-        return day
+        return next_business_day(add_business_days(day, self.days, holidays), holidays)
 
 
 @dataclass(frozen=True)
@@ -349,12 +341,6 @@ def _unmet(when: Iterable[str], facts: Mapping[str, bool]) -> list[str]:
 
 def _role_label(role: str) -> str:
     return role.replace("_", " ")
-
-
-def _add_months(day: dt.date, months: int) -> dt.date:
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 # --- reading and checking a file -------------------------------------------------------------------
@@ -671,7 +657,16 @@ class _Reader:
 
 
 def _structure_problems(p: Procedure) -> list[str]:
-    """What makes a well-formed file unusable: unknown names, unreachable states, dead ends."""
+    """What makes a well-formed file unusable: unknown names, unreachable states, dead ends. The
+    graph is checked only once every name in it is known."""
+    problems = _name_problems(p) + _deadline_problems(p)
+    taken_by_clock = {d.on_expiry.take for d in p.deadlines.values() if d.on_expiry.take}
+    for t in p.transitions:
+        problems.extend(_transition_problems(p, t, taken_by_clock))
+    return problems or _graph_problems(p)
+
+
+def _name_problems(p: Procedure) -> list[str]:
     problems: list[str] = []
     if p.initial not in p.states:
         problems.append(f"the initial state {p.initial!r} is not a state")
@@ -683,63 +678,77 @@ def _structure_problems(p: Procedure) -> list[str]:
     for d in p.starts_on_filing:
         if d not in p.deadlines:
             problems.append(f"starts_on_filing: no deadline called {d!r}")
-    taken_by_clock: set[str] = set()
+    return problems
+
+
+def _deadline_problems(p: Procedure) -> list[str]:
+    problems: list[str] = []
+    names = {t.name for t in p.transitions}
     for d in p.deadlines.values():
-        if d.on_expiry.take:
-            taken_by_clock.add(d.on_expiry.take)
-            if d.on_expiry.take not in names:
-                problems.append(
-                    f"deadline {d.name}: on expiry, no step called {d.on_expiry.take!r}"
-                )
-            elif not p.transition(d.on_expiry.take).automatic:
-                problems.append(
-                    f"deadline {d.name}: the step {d.on_expiry.take!r} it takes must have "
-                    'roles = ["system"]'
-                )
+        take = d.on_expiry.take
+        if take and take not in names:
+            problems.append(f"deadline {d.name}: on expiry, no step called {take!r}")
+        elif take and not p.transition(take).automatic:
+            problems.append(
+                f'deadline {d.name}: the step {take!r} it takes must have roles = ["system"]'
+            )
         for other in d.on_expiry.start:
             if other not in p.deadlines:
                 problems.append(f"deadline {d.name}: on expiry, no deadline called {other!r}")
         if any(r >= d.days + 31 * d.months for r in d.reminders):
             problems.append(f"deadline {d.name}: a reminder comes before the deadline starts")
-    for t in p.transitions:
-        where = f"step {t.name}"
-        for s in t.sources:
-            if s not in p.states:
-                problems.append(f"{where}: from {s!r}, which is not a state")
-            elif p.states[s].final:
-                problems.append(f"{where}: from {s!r}, which is final")
-        if t.target not in p.states:
-            problems.append(f"{where}: to {t.target!r}, which is not a state")
-        if not t.roles:
-            problems.append(f"{where}: nobody may take it (roles is empty)")
-        for role in t.roles:
-            if role not in ROLES:
-                problems.append(f"{where}: role {role!r} is not one of {', '.join(sorted(ROLES))}")
-        if SYSTEM in t.roles and len(t.roles) > 1:
-            problems.append(f"{where}: a step taken by the clock (system) is taken by it alone")
-        if t.automatic and t.name not in taken_by_clock:
-            problems.append(f"{where}: only the clock takes it, but no deadline does")
-        if t.automatic and t.inputs:
-            problems.append(f"{where}: the clock cannot give inputs")
-        for condition in (*t.when, *(c for e in t.effects for c in e.when)):
-            name = condition[4:] if condition.startswith("not ") else condition
-            if name not in FACTS:
-                problems.append(
-                    f"{where}: condition {condition!r} is not one of {', '.join(sorted(FACTS))}"
-                )
-        for d in (*t.starts, *(s for s in t.stops if s != "*")):
-            if d not in p.deadlines:
-                problems.append(f"{where}: no deadline called {d!r}")
-        input_names = [i.name for i in t.inputs]
-        for name in sorted({n for n in input_names if input_names.count(n) > 1}):
-            problems.append(f"{where}: two inputs are called {name!r}")
-        if t.more_time is not None:
-            problems.extend(_more_time_problems(p, t))
-    if problems:
-        return problems
+    return problems
+
+
+def _transition_problems(p: Procedure, t: Transition, taken_by_clock: set[str]) -> list[str]:
+    where = f"step {t.name}"
+    problems: list[str] = []
+    for s in t.sources:
+        if s not in p.states:
+            problems.append(f"{where}: from {s!r}, which is not a state")
+        elif p.states[s].final:
+            problems.append(f"{where}: from {s!r}, which is final")
+    if t.target not in p.states:
+        problems.append(f"{where}: to {t.target!r}, which is not a state")
+    problems.extend(_role_problems(t, where, taken_by_clock))
+    for condition in (*t.when, *(c for e in t.effects for c in e.when)):
+        name = condition[4:] if condition.startswith("not ") else condition
+        if name not in FACTS:
+            problems.append(
+                f"{where}: condition {condition!r} is not one of {', '.join(sorted(FACTS))}"
+            )
+    for d in (*t.starts, *(s for s in t.stops if s != "*")):
+        if d not in p.deadlines:
+            problems.append(f"{where}: no deadline called {d!r}")
+    input_names = [i.name for i in t.inputs]
+    for name in sorted({n for n in input_names if input_names.count(n) > 1}):
+        problems.append(f"{where}: two inputs are called {name!r}")
+    if t.more_time is not None:
+        problems.extend(_more_time_problems(p, t))
+    return problems
+
+
+def _role_problems(t: Transition, where: str, taken_by_clock: set[str]) -> list[str]:
+    problems: list[str] = []
+    if not t.roles:
+        problems.append(f"{where}: nobody may take it (roles is empty)")
+    for role in t.roles:
+        if role not in ROLES:
+            problems.append(f"{where}: role {role!r} is not one of {', '.join(sorted(ROLES))}")
+    if SYSTEM in t.roles and len(t.roles) > 1:
+        problems.append(f"{where}: a step taken by the clock (system) is taken by it alone")
+    if t.automatic and t.name not in taken_by_clock:
+        problems.append(f"{where}: only the clock takes it, but no deadline does")
+    if t.automatic and t.inputs:
+        problems.append(f"{where}: the clock cannot give inputs")
+    return problems
+
+
+def _graph_problems(p: Procedure) -> list[str]:
+    """States no step leaves that are not final, and states no path from the initial one reaches."""
+    problems: list[str] = []
     for name, state in p.states.items():
-        outgoing = p.from_state(name)
-        if not state.final and not outgoing:
+        if not state.final and not p.from_state(name):
             problems.append(f"state {name!r} is not final and no step leaves it: cases would stick")
     reachable, queue = {p.initial}, deque([p.initial])
     while queue:

@@ -16,6 +16,32 @@ urlpatterns = [
         name="notice_template",
     ),
     path("<slug:org>/cases/<str:reference>/", views.case_detail, name="case"),
+    # One address per action of the case page (each posts; the page's forms use them).
+    path(
+        "<slug:org>/cases/<str:reference>/steps/<str:step>",
+        views.case_step,
+        name="case_step",
+    ),
+    path(
+        "<slug:org>/cases/<str:reference>/determination",
+        views.case_determination,
+        name="case_determination",
+    ),
+    path(
+        "<slug:org>/cases/<str:reference>/allegations/add",
+        views.case_allegation,
+        name="case_allegation",
+    ),
+    path("<slug:org>/cases/<str:reference>/sanction", views.case_sanction, name="case_sanction"),
+    path("<slug:org>/cases/<str:reference>/messages/add", views.case_message, name="case_message"),
+    path(
+        "<slug:org>/cases/<str:reference>/documents/add",
+        views.case_document_add,
+        name="case_document_add",
+    ),
+    path("<slug:org>/cases/<str:reference>/recusals/add", views.case_recusal, name="case_recusal"),
+    path("<slug:org>/cases/<str:reference>/take", views.case_take, name="case_take"),
+    path("<slug:org>/cases/<str:reference>/resend", views.case_resend, name="case_resend"),
     path(
         "<slug:org>/cases/<str:reference>/documents/<str:token>",
         views.case_document,

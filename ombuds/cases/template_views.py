@@ -5,14 +5,15 @@ Anyone with a case role on the body reads the list; the administrator, the ethic
 change the wording (`EDIT_ROLES`). Wording is a Django template rendered as plain text by
 `ombuds.cases.notices.render`; before it is kept it must compile, must not reach past the variables
 a notice is given (see `_reach_problems`), and must render for a sample case of the body, which the
-page shows as a preview. Each change is written to the audit log in the same transaction.
+page shows as a preview. Each change is a service call (`services.notice_template_save`,
+`services.notice_template_revert`): locked, refused when stale, on the audit log with the wording
+before and after.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
 import re
 
 from django import forms
@@ -25,7 +26,6 @@ from django.template import Template, TemplateSyntaxError
 from django.template.base import Lexer, TokenType
 from django.utils import timezone
 
-from ombuds.audit.services import record
 from ombuds.cases import notices, services
 from ombuds.cases.models import (
     Allegation,
@@ -36,7 +36,10 @@ from ombuds.cases.models import (
     SanctionChoice,
 )
 from ombuds.cases.procedure import Procedure, Transition, shipped
-from ombuds.cases.staff_views import _body_procedure, case_roles_required
+from ombuds.cases.selectors import body_procedure
+from ombuds.cases.services.wording import wording_fingerprint
+from ombuds.cases.staff_views import case_roles_required
+from ombuds.codes.selectors import current_version
 from ombuds.core.http import private
 from ombuds.register.models import Sanction
 
@@ -135,14 +138,9 @@ def _described(name: str) -> str:
     return DESCRIPTIONS.get(name) or f"A notice called “{name.replace('_', ' ')}”."
 
 
-def _fingerprint(subject: str, body: str) -> str:
-    """Which wording a page was opened on: a change made since then is not silently overwritten."""
-    return hashlib.sha256(f"{subject}\0{body}".encode()).hexdigest()[:20]
-
-
 def _procedure(organization) -> Procedure:
     """The body's procedure, or (for a body with none yet) the first Ombuds ships."""
-    procedure = _body_procedure(organization)
+    procedure = body_procedure(organization)
     if procedure is None:
         procedure = next(iter(shipped().values()))
     return procedure
@@ -282,8 +280,6 @@ class _Discard(Exception):
 def _sample_case(organization, procedure: Procedure) -> Case:
     """A case as it could be, for a body that has none yet (written only inside the preview's
     transaction, which is rolled back)."""
-    from ombuds.codes.selectors import current_version
-
     today = timezone.localdate()
     version = current_version(organization)
     prefix = (organization.acronym or organization.slug).upper()[:16]
@@ -449,10 +445,14 @@ def notice_template_edit(request: HttpRequest, organization, name: str) -> HttpR
         if form.errors:
             # The page sent again from here acts on the wording as it is now.
             form.data = form.data.copy()
-            form.data["based_on"] = _fingerprint(*current)
+            form.data["based_on"] = wording_fingerprint(*current)
     else:
         form = NoticeWordingForm(
-            initial={"subject": current[0], "body": current[1], "based_on": _fingerprint(*current)}
+            initial={
+                "subject": current[0],
+                "body": current[1],
+                "based_on": wording_fingerprint(*current),
+            }
         )
         if action == "revert":
             problem = _revert(request, organization, name)
@@ -489,73 +489,41 @@ def notice_template_edit(request: HttpRequest, organization, name: str) -> HttpR
     )
 
 
-STALE_SAVE = (
-    "Someone else changed this notice's wording since you opened the page (reload the page in "
-    "another tab to read theirs): save again to replace it with yours."
-)
-STALE_REVERT = (
-    "Someone else changed this notice's wording since you opened the page: it is shown below. Go "
-    "back to Ombuds' wording again if you still mean to."
-)
-
-
 def _save(request, organization, name: str, data: dict) -> str | None:
-    """Keep the wording (None) or say why not. Ombuds' own wording is kept as no row at all: the
-    body then follows it, and any later improvement to it."""
-    subject, body = data["subject"], data["body"]
-    default = notices.DEFAULTS[name]
-    with transaction.atomic():
-        own = (
-            NoticeTemplate.objects.select_for_update()
-            .filter(organization=organization, name=name)
-            .first()
+    """Keep the wording (None) or say why not."""
+    try:
+        changed = services.notice_template_save(
+            organization=organization,
+            name=name,
+            subject=data["subject"],
+            body=data["body"],
+            based_on=data["based_on"],
+            acting_user=request.user,
         )
-        current = (own.subject, own.body) if own else default
-        if data["based_on"] != _fingerprint(*current):
-            return STALE_SAVE
-        if (subject, body) == current:
-            messages.info(request, "Nothing changed.")
-            return None
-        if (subject, body) == default:
-            own.delete()
-        else:
-            NoticeTemplate.objects.update_or_create(
-                organization=organization, name=name, defaults={"subject": subject, "body": body}
-            )
-        _audit(request, organization, name, subject, body, default=(subject, body) == default)
-    messages.success(request, f"Saved: {organization.short_name}'s notices now use this wording.")
+    except services.WordingChanged as exc:
+        return str(exc)
+    if not changed:
+        messages.info(request, "Nothing changed.")
+    else:
+        messages.success(
+            request, f"Saved: {organization.short_name}'s notices now use this wording."
+        )
     return None
 
 
 def _revert(request, organization, name: str) -> str | None:
     """Go back to Ombuds' wording (None) or say why not."""
-    with transaction.atomic():
-        own = (
-            NoticeTemplate.objects.select_for_update()
-            .filter(organization=organization, name=name)
-            .first()
+    try:
+        changed = services.notice_template_revert(
+            organization=organization,
+            name=name,
+            based_on=request.POST.get("based_on", ""),
+            acting_user=request.user,
         )
-        if own is None:
-            messages.info(request, "This notice already uses Ombuds' wording.")
-            return None
-        if request.POST.get("based_on", "") != _fingerprint(own.subject, own.body):
-            return STALE_REVERT
-        own.delete()
-        _audit(request, organization, name, *notices.DEFAULTS[name], default=True)
-    messages.success(request, "This notice uses Ombuds' wording again.")
+    except services.WordingChanged as exc:
+        return str(exc)
+    if not changed:
+        messages.info(request, "This notice already uses Ombuds' wording.")
+    else:
+        messages.success(request, "This notice uses Ombuds' wording again.")
     return None
-
-
-def _audit(request, organization, name: str, subject: str, body: str, *, default: bool) -> None:
-    """The change on the record: the wording now in force (marked when it is Ombuds' own)."""
-    data: dict = {"subject": subject, "body": body}
-    if default:
-        data["default"] = True
-    record(
-        action="notice_template.changed",
-        subject_type="notice_template",
-        subject_id=name,
-        organization=organization,
-        actor=request.user,
-        data=data,
-    )

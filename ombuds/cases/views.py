@@ -3,29 +3,30 @@ the case with a receipt code and passphrase, and a respondent answers through a 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 
-from ombuds.cases import documents, services
-from ombuds.cases.forms import AnswerForm, ComplaintForm, FollowupForm, PartyMessageForm
-from ombuds.cases.models import Case, Document, Message, Notice
-from ombuds.cases.procedure import Procedure, ProcedureRefused, more_time_key
-from ombuds.register.public import throttle_hit
-from ombuds.register.selectors import organization_get
+from ombuds.bodies.access import body_or_404
+from ombuds.cases import hooks, services
+from ombuds.cases.forms import ComplaintForm, FollowupForm, PartyMessageForm
+from ombuds.cases.models import Case, Message, Notice, SanctionChoice
+from ombuds.cases.respondent_page import respondent_file, respondent_page
+from ombuds.codes.models import Provision
+from ombuds.codes.selectors import current_version
+from ombuds.core.throttle import throttle_hit
+from ombuds.register.models import Sanction
+from ombuds.register.public import public_sanctions_q
 
 FOLLOWUP_SESSION = "ombuds:followup-case"
 
 
-def _provisions(organization):
-    from ombuds.codes.models import Provision
-    from ombuds.codes.selectors import current_version
-
+def provisions_citable(organization):
+    """The provisions a complaint may cite: the leaves of the code in force, in order."""
     version = current_version(organization)
     if version is None:
         return Provision.objects.none()
@@ -57,25 +58,24 @@ def _rate_limited(request: HttpRequest, organization, throttled) -> HttpResponse
 @csrf_protect
 @never_cache
 def complaint_form(request: HttpRequest, org: str) -> HttpResponse:
-    organization = organization_get(org)
+    organization = body_or_404(org)
     try:
         procedure = services.procedure_of(organization)
     except services.CaseRefused:
         return render(request, "cases/closed.html", {"body": organization}, status=404)
-    from ombuds.members import first_tier
-
+    source = hooks.proof_of_efforts()
     posted = request.method == "POST"
     # Sent from a client's page at a member agency: a new form, with that record attached (the
     # token travels in the POST, never in an address).
     starting = posted and request.POST.get("start") == "first_tier"
     link = request.POST.get("first_tier_link", "") if posted else ""
-    attached = first_tier.escalation_record(organization, link) if link.strip() else None
+    attached = source.find(organization, link) if source and link.strip() else None
     posted = posted and not starting
     form = ComplaintForm(
         request.POST if posted else None,
         request.FILES if posted else None,
-        provisions=_provisions(organization),
-        initial=first_tier.escalation_initial(attached, link) if starting and attached else None,
+        provisions=provisions_citable(organization),
+        initial=source.initial(attached, link) if starting and attached else None,
     )
     context = {"body": organization, "form": form, "procedure": procedure, "first_tier": attached}
     if posted:
@@ -93,7 +93,7 @@ def complaint_form(request: HttpRequest, org: str) -> HttpResponse:
         if problem:
             form.add_error("respondent_number", problem)
         if link.strip() and attached is None:
-            form.add_error("first_tier_link", first_tier.unknown_link(organization))
+            form.add_error("first_tier_link", _unknown_link(organization))
         if valid and not form.errors:
             filed = _file(organization, form, person, agency)
             if filed is not None:
@@ -108,6 +108,13 @@ def complaint_form(request: HttpRequest, org: str) -> HttpResponse:
     return render(request, "cases/complain.html", context, status=400 if form.errors else 200)
 
 
+def _unknown_link(organization) -> str:
+    source = hooks.proof_of_efforts()
+    if source is None:
+        return "A complaint made to an agency first cannot be attached here."
+    return source.unknown_link(organization)
+
+
 def _file(organization, form: ComplaintForm, person, agency) -> services.Filed | None:
     """File the complaint the form holds; None, with the service's reasons on the form, if refused."""
     data = form.cleaned_data
@@ -119,12 +126,12 @@ def _file(organization, form: ComplaintForm, person, agency) -> services.Filed |
         respondent_agency=agency,
         respondent_details=data["respondent_details"],
         anonymous=anonymous,
-        complainant_name="" if anonymous else data["complainant_name"],
-        complainant_email="" if anonymous else data["complainant_email"],
-        complainant_phone="" if anonymous else data["complainant_phone"],
+        complainant_name=data["complainant_name"],
+        complainant_email=data["complainant_email"],
+        complainant_phone=data["complainant_phone"],
         complainant_relation=data["complainant_relation"],
-        consent_to_share=data["consent_to_share"] and not anonymous,
-        passphrase=data["passphrase"] if anonymous else "",
+        consent_to_share=data["consent_to_share"],
+        passphrase=data["passphrase"],
         happened_on=data["happened_on"],
         happened_until=data["happened_until"],
         outcome_sought=data["outcome_sought"],
@@ -146,7 +153,7 @@ def _file(organization, form: ComplaintForm, person, agency) -> services.Filed |
 def complaint_filed(request: HttpRequest, org: str, reference: str) -> HttpResponse:
     """The acknowledgement page, for the browser that filed the complaint only; an anonymous
     complainant's receipt code is shown here once."""
-    organization = organization_get(org)
+    organization = body_or_404(org)
     if request.session.get("ombuds:filed") != reference:
         raise Http404("no complaint filed from this browser under that reference")
     case = get_object_or_404(Case, organization=organization, reference=reference)
@@ -165,37 +172,43 @@ def complaint_filed(request: HttpRequest, org: str, reference: str) -> HttpRespo
     )
 
 
+def _followup_sign_in(request: HttpRequest, organization) -> HttpResponse:
+    """The receipt code and passphrase sent: the case's page, or the form again with one answer
+    for a wrong code, a wrong passphrase or another body's case (attempts are limited)."""
+    throttled = throttle_hit(request, "followup")
+    if throttled is not None:
+        return _rate_limited(request, organization, throttled)
+    form = FollowupForm(request.POST)
+    if form.is_valid():
+        found = services.followup_case(
+            form.cleaned_data["receipt_code"], form.cleaned_data["passphrase"]
+        )
+        if found is None or found.organization_id != organization.pk:
+            # One answer for a wrong code, a wrong passphrase or another body's case.
+            form.add_error(None, "That receipt code and passphrase do not match a complaint.")
+        else:
+            request.session.cycle_key()
+            request.session[FOLLOWUP_SESSION] = found.pk
+            # Forgotten when the browser closes: a shared phone or computer keeps nothing.
+            request.session.set_expiry(0)
+            return redirect("cases:followup", org=organization.slug)
+    return _private(
+        render(
+            request,
+            "cases/followup_sign_in.html",
+            {"body": organization, "form": form},
+            status=400,
+        )
+    )
+
+
 @csrf_protect
 @never_cache
 def followup(request: HttpRequest, org: str) -> HttpResponse:
     """An anonymous complainant reads the case's status and exchanges messages with the body."""
-    organization = organization_get(org)
+    organization = body_or_404(org)
     if request.method == "POST" and "receipt_code" in request.POST:
-        throttled = throttle_hit(request, "followup")
-        if throttled is not None:
-            return _rate_limited(request, organization, throttled)
-        form = FollowupForm(request.POST)
-        if form.is_valid():
-            found = services.followup_case(
-                form.cleaned_data["receipt_code"], form.cleaned_data["passphrase"]
-            )
-            if found is None or found.organization_id != organization.pk:
-                # One answer for a wrong code, a wrong passphrase or another body's case.
-                form.add_error(None, "That receipt code and passphrase do not match a complaint.")
-            else:
-                request.session.cycle_key()
-                request.session[FOLLOWUP_SESSION] = found.pk
-                # Forgotten when the browser closes: a shared phone or computer keeps nothing.
-                request.session.set_expiry(0)
-                return redirect("cases:followup", org=organization.slug)
-        return _private(
-            render(
-                request,
-                "cases/followup_sign_in.html",
-                {"body": organization, "form": form},
-                status=400,
-            )
-        )
+        return _followup_sign_in(request, organization)
     if request.method == "POST" and request.POST.get("action") == "sign_out":
         request.session.pop(FOLLOWUP_SESSION, None)
         return redirect("cases:followup", org=organization.slug)
@@ -268,53 +281,6 @@ def _link_gone(request: HttpRequest) -> HttpResponse:
     return _private(render(request, "cases/closed.html", {"link_gone": True}, status=404))
 
 
-RESPONDENT_VISIBLE = (Document.Visibility.RESPONDENT, Document.Visibility.PARTIES)
-
-
-def _step_inputs(request: HttpRequest, step) -> tuple[dict[str, str], dict[str, tuple[str, bytes]]]:
-    """What the respondent gave for a step's inputs: text, and documents by input name."""
-    inputs, files = {}, {}
-    for i in step.inputs:
-        if i.kind == "document":
-            upload = request.FILES.get(i.name)
-            if upload is not None:
-                if upload.size > documents.MAX_BYTES:
-                    raise services.CaseRefused(
-                        f"{upload.name} is larger than {documents.MAX_BYTES // (1024 * 1024)} MB"
-                    )
-                files[i.name] = (upload.name, upload.read())
-        elif i.name in request.POST:
-            inputs[i.name] = request.POST[i.name]
-    return inputs, files
-
-
-def _step_forms(steps, given: dict[str, str], error: str) -> list[dict]:
-    """The steps open to the respondent, each with its fields; the one just refused keeps what was
-    typed, and the reason."""
-    forms = []
-    for step in steps:
-        mine = given.get("name") == step.name
-        fields = [
-            {
-                "input": i,
-                "id": f"step-{step.name}-{i.name}",
-                "value": given.get(i.name, "") if mine else "",
-            }
-            for i in step.inputs
-        ]
-        forms.append(
-            {
-                "step": step,
-                "fields": fields,
-                "error": error if mine else "",
-                "files": any(i.kind == "document" for i in step.inputs),
-            }
-        )
-    if error and not any(f["error"] for f in forms):
-        forms.insert(0, {"step": None, "fields": [], "error": error, "files": False})
-    return forms
-
-
 @csrf_protect
 @never_cache
 def respondent_case(request: HttpRequest, token: str) -> HttpResponse:
@@ -332,120 +298,6 @@ def respondent_case(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
-def respondent_page(
-    request: HttpRequest,
-    case: Case,
-    *,
-    document_url: Callable[[Document], str],
-    acting_user: object = None,
-    actor_label: str = "respondent (link)",
-    template: str = "cases/respondent.html",
-    context: dict | None = None,
-) -> HttpResponse:
-    """What the respondent may see and do: the allegations with their provisions, the deadlines,
-    messages with them, their documents; answer, upload, and the steps the procedure gives them
-    (asking for more time, lodging an appeal), with any request of theirs still waiting for a
-    decision. Never the complainant's identity without consent, nor internal notes or documents.
-
-    For a case the caller has already found to be the respondent's: through their personal link
-    (no account: ``actor_label`` names them on the record), or through their signed-in account
-    (``acting_user``). ``document_url`` gives the address each document is downloaded from, under
-    the link's or the account's own. After a change the page comes back to its own address."""
-    procedure = services.procedure_of(case)
-    running = list(case.deadlines.filter(met_at__isnull=True, expired_at__isnull=True))
-    steps = procedure.available(
-        case.state,
-        {"respondent"},
-        services.facts(case),
-        {d.name: d.due_on for d in running},
-    )
-    form = AnswerForm()
-    step_error, step_given = "", {}
-    if request.method == "POST" and request.POST.get("step"):
-        name = request.POST["step"]
-        step_given = {"name": name}
-        try:
-            step = next((s for s in steps if s.name == name), None) or procedure.transition(name)
-            inputs, files = _step_inputs(request, step)
-            step_given.update(inputs)
-            version = request.POST.get("version", "")
-            services.case_step(
-                case=case,
-                step=name,
-                roles={"respondent"},
-                acting_user=acting_user,
-                actor_label=actor_label,
-                inputs=inputs,
-                files=files,
-                expected_version=int(version) if version.isdigit() else None,
-            )
-        except (services.CaseRefused, ProcedureRefused) as exc:
-            step_error = str(exc)
-        else:
-            messages.success(request, "Done: the body has been told.")
-            return redirect(request.path)
-    elif request.method == "POST":
-        form = AnswerForm(request.POST, request.FILES)
-        if form.is_valid():
-            try:
-                services.respondent_answer(
-                    case=case,
-                    body=form.cleaned_data["body"],
-                    files=form.cleaned_data["files"],
-                    acting_user=acting_user,
-                    actor_label=actor_label,
-                )
-            except services.CaseRefused as exc:
-                form.add_error(None, str(exc))
-            else:
-                messages.success(request, "Your answer was sent.")
-                return redirect(request.path)
-    state = procedure.state(case.state)
-    documents = list(
-        case.documents.filter(visibility__in=RESPONDENT_VISIBLE, purged_at__isnull=True)
-    )
-    for d in documents:
-        d.url = document_url(d)
-    return _private(
-        render(
-            request,
-            template,
-            {
-                "body": case.organization,
-                "case": case,
-                "state": state,
-                "allegations": case.allegations.prefetch_related("provisions"),
-                "deadlines": [d for d in running if d.name in services.RESPONDENT_DEADLINES],
-                "more_time_asked": _more_time_asked(procedure, running),
-                "messages_list": case.messages.filter(
-                    audience=Message.Audience.RESPONDENT, purged_at__isnull=True
-                ),
-                "documents": documents,
-                "steps": _step_forms(steps, step_given, step_error),
-                "step_error": step_error,
-                "form": form,
-                "can_answer": not state.final,
-                "show_complainant": case.consent_to_share and not case.anonymous,
-                **(context or {}),
-            },
-            status=400 if (form.errors or step_error) else 200,
-        )
-    )
-
-
-def _more_time_asked(procedure: Procedure, running: list) -> list[dict]:
-    """The respondent's requests for more time that wait for a decision: on which deadline, and
-    since when."""
-    asked = {
-        more_time_key(t.more_time.deadline): procedure.deadlines[t.more_time.deadline]
-        for t in procedure.transitions
-        if t.more_time is not None and t.more_time.action == "ask" and "respondent" in t.roles
-    }
-    return [
-        {"deadline": asked[d.name].label, "since": d.starts_on} for d in running if d.name in asked
-    ]
-
-
 @never_cache
 def respondent_document(request: HttpRequest, token: str, doc: str) -> HttpResponse:
     try:
@@ -455,48 +307,11 @@ def respondent_document(request: HttpRequest, token: str, doc: str) -> HttpRespo
     return respondent_file(case, doc, viewer_label="respondent (link)")
 
 
-def respondent_file(
-    case: Case, doc: str, *, viewer: object = None, viewer_label: str = ""
-) -> FileResponse:
-    """One of the case's documents the respondent may see (shared with them or with the parties),
-    its opening on the record; Http404 for any other."""
-    document = get_object_or_404(
-        Document,
-        case=case,
-        token=doc,
-        visibility__in=RESPONDENT_VISIBLE,
-        purged_at__isnull=True,
-    )
-    services.document_viewed(document=document, viewer=viewer, viewer_label=viewer_label)
-    return _file_response(document)
-
-
-def _file_response(document: Document) -> FileResponse:
-    response = FileResponse(
-        document.file.open("rb"),
-        as_attachment=True,
-        filename=document.original_name,
-        content_type=document.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    # Whatever the file holds, it is never run as a page of this site.
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
-    response["Referrer-Policy"] = "no-referrer"
-    return response
-
-
 def decision(request: HttpRequest, org: str, reference: str) -> HttpResponse:
     """A case's published decision: the sanction, the provisions it cites and the committee's
     determinations with their reasons, for as long as the body's publication policy makes the
     sanction public. Never the complainant, the complaint's own words, or the case's file."""
-    from django.utils import timezone
-
-    from ombuds.cases.models import SanctionChoice
-    from ombuds.register.models import Sanction
-    from ombuds.register.public import public_sanctions_q
-
-    organization = organization_get(org)
+    organization = body_or_404(org)
     today = timezone.localdate()
     choice = (
         SanctionChoice.objects.filter(

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from ombuds.bodies.models import BodyRole, Organization
 from ombuds.cases import services
 from ombuds.cases.models import BodyProcedure, Case
 from ombuds.codes import services as codes
@@ -22,12 +23,10 @@ from ombuds.codes.models import CodeVersion, Provision
 from ombuds.codes.parser import ParsedCode
 from ombuds.register.models import (
     Agency,
-    BodyRole,
     Credential,
     CredentialProgram,
     Membership,
     MembershipType,
-    Organization,
     Person,
 )
 from tests.conftest import small_code

@@ -15,9 +15,9 @@ import re
 
 import pytest
 
+from ombuds.bodies.models import BodyRole
 from ombuds.cases import services
 from ombuds.cases.models import BodyProcedure, Case, Document, Notice, Recusal
-from ombuds.register.models import BodyRole
 from ombuds.register.tokens import TokenError, token_create
 
 pytestmark = pytest.mark.django_db

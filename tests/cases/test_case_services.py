@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from ombuds.audit import services as audit
 from ombuds.audit.models import Event
+from ombuds.bodies.models import BodyRole
 from ombuds.cases import documents, services
 from ombuds.cases.models import (
     Case,
@@ -30,7 +31,7 @@ from ombuds.cases.models import (
 )
 from ombuds.cases.services import CaseRefused
 from ombuds.codes import services as codes
-from ombuds.register.models import BodyRole
+from ombuds.members import services as members
 from tests.cases.conftest import PDF, PNG, case_events, complaint, file_case, take
 from tests.conftest import small_code
 
@@ -566,7 +567,7 @@ def test_a_notice_is_sent_after_the_commit_and_a_queue_failure_does_not_undo_the
     def queue_down(pk):
         raise ConnectionError("queue down")
 
-    monkeypatch.setattr(services, "_enqueue_notice", queue_down)
+    monkeypatch.setattr(services.notifications, "_enqueue_notice", queue_down)
     with django_capture_on_commit_callbacks(execute=True):
         other = file_case(csec)
     assert other.notices.get().status == Notice.Status.PENDING
@@ -678,7 +679,7 @@ def test_an_expiry_step_refused_is_recorded_and_the_clock_goes_on(csec, monkeypa
             raise CaseRefused("the register is being repaired")
         return real(case=case, **kwargs)
 
-    monkeypatch.setattr(services, "case_step", refuse_for_stuck)
+    monkeypatch.setattr(services.steps, "case_step", refuse_for_stuck)
     counts = services.deadlines_tick(today=TODAY() + dt.timedelta(days=31))
     assert counts["deadlines passed"] == 2
     assert counts["steps taken"] == 1
@@ -1067,3 +1068,64 @@ def test_another_bodys_submission_key_shows_nothing_of_its_case(csec, espcc):
     with pytest.raises(CaseRefused, match="already used to send a different complaint"):
         services.case_file(organization=espcc.org, complaint=complaint(espcc, submission_key="k-1"))
     assert Case.objects.filter(organization=espcc.org).count() == 0
+
+
+# --- recusal: one write path (issue 10) -----------------------------------------------------------
+
+
+def test_a_recusal_locks_the_case_bumps_its_version_and_is_on_the_record(csec):
+    case = file_case(csec)
+    version = case.version
+    assert services.case_recuse(
+        case=case,
+        user=csec.committee,
+        reason="Worked for the agency.",
+        acting_user=csec.committee,
+        details={"disclosure": 7},
+    )
+    case.refresh_from_db()
+    assert case.version == version + 1
+    event = Event.objects.filter(action="case.recusal", subject_id=str(case.pk)).get()
+    assert event.data["user"] == csec.committee.username
+    assert event.data["disclosure"] == 7
+    # Recused already: nothing changes, no second event.
+    assert not services.case_recuse(case=case, user=csec.committee, reason="Again.")
+    case.refresh_from_db()
+    assert case.version == version + 1
+    # A page opened before the recusal acts on a stale version.
+    with pytest.raises(services.CaseChanged):
+        services.allegation_add(
+            case=case,
+            summary="Something else",
+            provisions=[],
+            acting_user=csec.chair,
+            expected_version=version,
+        )
+
+
+def test_a_disclosure_recuses_through_the_cases_service_and_bumps_the_version(csec):
+    case = file_case(csec)  # about the member agency
+    version = case.version
+    disclosure = members.disclosure_save(
+        user=csec.committee,
+        organization=csec.org,
+        relationship="employment",
+        party_name=csec.member_agency.legal_name,
+        nature="I worked there.",
+    )
+    assert disclosure.recused_from == [case.reference]
+    case.refresh_from_db()
+    assert case.version == version + 1
+    [event] = Event.objects.filter(action="case.recusal", subject_id=str(case.pk))
+    assert event.data["disclosure"] == disclosure.pk
+    assert audit.verify().ok
+
+
+def test_recusal_record_by_staff_bumps_the_version(csec):
+    case = file_case(csec)
+    version = case.version
+    services.recusal_record(
+        case=case, user=csec.committee, reason="Declared a conflict.", acting_user=csec.chair
+    )
+    case.refresh_from_db()
+    assert case.version == version + 1

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from ombuds.bodies.models import BodyRole
 from ombuds.cases import services
 from ombuds.cases.models import Allegation, BodyProcedure, Case, Message, Recusal
-from ombuds.register.models import BodyRole, Credential, CredentialProgram, Person
+from ombuds.register.models import Credential, CredentialProgram, Person
 from ombuds.register.tokens import token_create
 
 pytestmark = pytest.mark.django_db

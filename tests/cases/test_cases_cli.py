@@ -12,9 +12,10 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from ombuds.audit.models import Event
+from ombuds.bodies.models import BodyRole
 from ombuds.cases import services
 from ombuds.cases.models import BodyProcedure, Case, CaseDeadline, Document
-from ombuds.register.models import BodyRole, Credential, CredentialProgram, Person
+from ombuds.register.models import Credential, CredentialProgram, Person
 
 pytestmark = pytest.mark.django_db
 

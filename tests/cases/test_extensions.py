@@ -809,7 +809,7 @@ def test_the_new_notices_preview_with_the_date_written_out(client, csec, name):
 def test_the_staff_api_lists_the_decision_once_the_respondent_asked(client, csec):
     """The API's list of steps open to the token's user knows the running deadlines, as the page
     does: "Grant more time" appears once the respondent asked, not before."""
-    from ombuds.register.models import BodyRole
+    from ombuds.bodies.models import BodyRole
     from ombuds.register.tokens import token_create
 
     chair = csec.chair

@@ -11,10 +11,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ombuds.audit.models import Event
+from ombuds.bodies.models import BodyRole
 from ombuds.cases import notices, services
 from ombuds.cases.models import Case, Notice, NoticeTemplate
-from ombuds.cases.template_views import DESCRIPTIONS, NoticeWordingForm, _fingerprint
-from ombuds.register.models import BodyRole
+from ombuds.cases.services import wording_fingerprint as _fingerprint
+from ombuds.cases.template_views import DESCRIPTIONS, NoticeWordingForm
 from tests.cases.conftest import file_case
 
 pytestmark = pytest.mark.django_db
@@ -154,7 +155,13 @@ def test_saving_keeps_the_wording_and_writes_it_to_the_audit_log(client, csec):
     assert event.subject_id == "acknowledgement"
     assert event.organization == csec.org
     assert event.actor == csec.chair
-    assert event.data == {"subject": ACK_SUBJECT, "body": ACK_BODY}
+    # The wording now in force, and (issue 10: old and new values) the wording it replaced.
+    default_subject, default_body = notices.DEFAULTS["acknowledgement"]
+    assert event.data == {
+        "subject": ACK_SUBJECT,
+        "body": ACK_BODY,
+        "from": {"subject": default_subject, "body": default_body, "default": True},
+    }
 
     page = text(client.get(edit_url(csec, "acknowledgement")))
     assert "CSEC uses its own wording" in page
@@ -178,11 +185,13 @@ def test_going_back_to_ombuds_wording_deletes_the_bodys_own(client, csec):
     assert not NoticeTemplate.objects.filter(organization=csec.org, name="closure").exists()
     last = events()[-1]
     assert last.actor == csec.staff
-    assert last.data == {
+    assert {k: v for k, v in last.data.items() if k != "from"} == {
         "subject": notices.DEFAULTS["closure"][0],
         "body": notices.DEFAULTS["closure"][1],
         "default": True,
     }
+    # The wording it replaced (issue 10: old and new values).
+    assert last.data["from"]["subject"] == "Closed: {{ case.reference }}"
     page = text(client.get(edit_url(csec, "closure")))
     assert "CSEC uses Ombuds' wording" in page
     assert "Go back to Ombuds' wording" not in page
@@ -402,3 +411,73 @@ def test_a_bodys_wording_stored_any_way_cannot_walk_to_the_complainant(csec):
     assert "Pat" not in text and "pat@example.org" not in text
     assert text.startswith("[]||")
     assert csec.default_citation in text  # what a notice may say still renders
+
+
+# --- the services: notice_template_save and notice_template_revert --------------------------------
+
+
+def test_the_wording_services_record_the_old_and_new_wording(csec):
+    default = notices.DEFAULTS["closure"]
+    assert services.notice_template_save(
+        organization=csec.org,
+        name="closure",
+        subject="Closed: {{ case.reference }}",
+        body="It is closed.",
+        based_on=_fingerprint(*default),
+        acting_user=csec.chair,
+    )
+    assert services.wording_current(csec.org, "closure") == (
+        "Closed: {{ case.reference }}",
+        "It is closed.",
+    )
+    saved = events()[-1]
+    assert saved.actor == csec.chair
+    assert saved.data["subject"] == "Closed: {{ case.reference }}"
+    assert saved.data["from"] == {"subject": default[0], "body": default[1], "default": True}
+
+    assert services.notice_template_revert(
+        organization=csec.org,
+        name="closure",
+        based_on=_fingerprint("Closed: {{ case.reference }}", "It is closed."),
+        acting_user=csec.chair,
+    )
+    reverted = events()[-1]
+    assert (reverted.data["subject"], reverted.data["default"]) == (default[0], True)
+    assert reverted.data["from"] == {
+        "subject": "Closed: {{ case.reference }}",
+        "body": "It is closed.",
+        "default": False,
+    }
+    assert not NoticeTemplate.objects.filter(organization=csec.org, name="closure").exists()
+    # Nothing to change: no event.
+    assert not services.notice_template_revert(
+        organization=csec.org, name="closure", based_on="", acting_user=csec.chair
+    )
+    assert len(events()) == 2
+
+
+def test_the_wording_services_refuse_a_stale_change(csec):
+    opened = _fingerprint(*notices.DEFAULTS["referral"])
+    services.notice_template_save(
+        organization=csec.org,
+        name="referral",
+        subject="Theirs",
+        body="Their text.",
+        based_on=opened,
+        acting_user=csec.admin,
+    )
+    with pytest.raises(services.WordingChanged):
+        services.notice_template_save(
+            organization=csec.org,
+            name="referral",
+            subject="Mine",
+            body="My text.",
+            based_on=opened,
+            acting_user=csec.chair,
+        )
+    with pytest.raises(services.WordingChanged):
+        services.notice_template_revert(
+            organization=csec.org, name="referral", based_on=opened, acting_user=csec.chair
+        )
+    assert services.wording_current(csec.org, "referral") == ("Theirs", "Their text.")
+    assert len(events()) == 1

@@ -572,7 +572,7 @@ def _respondent_url(token: str) -> str:
 
 
 def _document(case: Case, name: str, data: bytes, visibility: str) -> Document:
-    return services._store_document(
+    return services.document_store(
         case, name, data, kind="evidence", visibility=visibility, user=None, label="test"
     )
 

@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from ombuds.audit.models import Event
+from ombuds.bodies.models import BodyRole
 from ombuds.cases import services
 from ombuds.cases.models import (
     Allegation,
@@ -22,9 +23,10 @@ from ombuds.cases.models import (
     Message,
     Notice,
     RespondentLink,
+    SanctionChoice,
 )
 from ombuds.codes import services as code_services
-from ombuds.register.models import BodyRole, Credential, CredentialProgram, Person, Sanction
+from ombuds.register.models import Credential, CredentialProgram, Person, Sanction
 from tests.conftest import small_code
 
 pytestmark = pytest.mark.django_db
@@ -745,7 +747,7 @@ def test_the_sanction_is_chosen_only_by_deciders_in_the_sanction_state(client, c
     )
     assert response.status_code == 400
     assert "a sanction is chosen once allegations are upheld" in response.content.decode()
-    assert not services.SanctionChoice.objects.exists()
+    assert not SanctionChoice.objects.exists()
 
 
 # --- messages -------------------------------------------------------------------------------------
@@ -1118,3 +1120,34 @@ def test_a_staff_complaint_when_the_body_takes_none(client, body, people):
     response = client.post("/staff/guild/cases/new", {**PHONE, "complainant_name": "Pat Doe"})
     assert response.status_code == 400
     assert "does not take complaints through Ombuds" in response.content.decode()
+
+
+# --- one address per action (issue 10) ------------------------------------------------------------
+
+
+def test_each_action_has_its_own_address_and_the_page_posts_to_it(client, csec_guild, people):
+    case = file_case(csec_guild)
+    opened_at = case.version
+    client.force_login(people["chair"])
+    page = client.get(url(case)).content.decode()
+    assert f'action="{url(case, "take")}"' in page
+    assert f'action="{url(case, "steps/acknowledge")}"' in page
+    # A stale step at the step's own address: refused, the page shown again with the reason.
+    services.message_post(case=case, audience="internal", body="Seen.", acting_user=people["chair"])
+    response = client.post(url(case, "steps/acknowledge"), {"step-acknowledge-version": opened_at})
+    assert response.status_code == 400
+    assert "changed since this page was opened" in response.content.decode()
+    assert fresh(case).state == "received"
+    response = client.post(
+        url(case, "steps/acknowledge"), {"step-acknowledge-version": fresh(case).version}
+    )
+    assert response.status_code == 302 and response["Location"] == url(case)
+    assert fresh(case).state == "chair_review"
+    # Taking the case, and a note, each at its own address; these only take a POST.
+    assert client.post(url(case, "take")).status_code == 302
+    assert fresh(case).handler == people["chair"]
+    response = client.post(
+        url(case, "messages/add"), {"message-audience": "internal", "message-body": "A note."}
+    )
+    assert response.status_code == 302
+    assert client.get(url(case, "take")).status_code == 405

@@ -9,8 +9,9 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from ombuds.bodies.models import Organization
 from ombuds.cases import services
-from ombuds.cases.models import Case
+from ombuds.cases.models import BodyProcedure, Case
 
 
 class Command(BaseCommand):
@@ -56,9 +57,6 @@ class Command(BaseCommand):
         getattr(self, f"handle_{action}")(**options)
 
     def handle_list(self, *, org: str, state: str, **_: Any) -> None:
-        from ombuds.cases.models import BodyProcedure
-        from ombuds.register.models import Organization
-
         organization = Organization.objects.filter(slug=org).first()
         if organization is None:
             raise CommandError(f"no body {org!r}")

@@ -1,0 +1,479 @@
+"""Every read of cases: the procedure a case follows, who may act on it, the facts the procedure
+asks about, the staff inbox, the case page and its timeline.
+
+Selectors return objects (or None) and raise the domain's own exceptions (`CaseRefused` when a body
+has no procedure, `CaseNotFound` for a case the reader may not see); views turn these into their
+answers (a page saying so, or 404). The services read through them too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from ombuds.audit.services import events_for
+from ombuds.cases import hooks
+from ombuds.cases.models import (
+    Allegation,
+    BodyProcedure,
+    Case,
+    CaseDeadline,
+    Notice,
+    Recusal,
+    SanctionChoice,
+)
+from ombuds.cases.procedure import (
+    BODY_ROLES,
+    Procedure,
+    Transition,
+    more_time_key,
+    parse_date,
+    shipped,
+)
+from ombuds.cases.rules import (
+    LIVE_CREDENTIAL,
+    LIVE_MEMBERSHIP,
+    PROCEDURE_LINK_TEMPLATES,
+    CaseNotFound,
+    CaseRefused,
+)
+from ombuds.codes.models import Provision
+from ombuds.register.models import BodyRole, Credential, Membership, Organization
+
+# --- procedures -----------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def installed_procedures() -> dict[str, Procedure]:
+    """The procedures installed, by key (read once per process)."""
+    return shipped()
+
+
+def procedure_of(case_or_org: Case | Organization, *, public: bool = True) -> Procedure:
+    """The procedure a case follows (the one it was filed under), or a body's current one. With
+    ``public`` (the public form and API), a body whose complaint form is closed has none; its own
+    people still enter and work cases (``public=False``). Raises CaseRefused when there is none."""
+    if isinstance(case_or_org, Case):
+        key = case_or_org.procedure_key
+    else:
+        chosen = BodyProcedure.objects.filter(organization=case_or_org).first()
+        if chosen is None or (public and not chosen.taking_complaints):
+            raise CaseRefused(f"{case_or_org.name} does not take complaints through Ombuds")
+        key = chosen.procedure_key
+    try:
+        return installed_procedures()[key]
+    except KeyError:
+        raise CaseRefused(f"no procedure called {key!r} is installed") from None
+
+
+def body_procedure(organization: Organization) -> Procedure | None:
+    """The procedure the body's cases follow, also while its public complaint form is closed (the
+    cases already filed are still worked on); None when the body has none."""
+    try:
+        return procedure_of(organization, public=False)
+    except CaseRefused:
+        return None
+
+
+def state_label(case: Case) -> str:
+    """The label of the case's state in its procedure (its key when the procedure is gone)."""
+    try:
+        return procedure_of(case).state(case.state).label
+    except Exception:  # CaseRefused, or a state the procedure no longer has (ProcedureRefused)
+        return case.state
+
+
+# --- who may do what ------------------------------------------------------------------------------
+
+
+def roles_on_case(user: Any, case: Case) -> set[str]:
+    """The body roles a user acts with on this case: none when recused (a declared conflict of
+    interest, or being a party), so the case is hidden from them and they cannot act on it."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return set()
+    if Recusal.objects.filter(case=case, user=user).exists():
+        return set()
+    roles = set(
+        BodyRole.objects.filter(user=user, organization_id=case.organization_id).values_list(
+            "role", flat=True
+        )
+    )
+    if user.is_superuser:
+        roles |= {"administrator"}
+    return roles & BODY_ROLES
+
+
+def is_recused(user: Any, case: Case) -> bool:
+    return Recusal.objects.filter(case=case, user_id=getattr(user, "pk", None)).exists()
+
+
+# --- the facts the procedure asks about -----------------------------------------------------------
+
+
+def respondent_records(case: Case) -> tuple[list[Credential], list[Membership]]:
+    """The respondent's credentials and memberships with this body that the code binds."""
+    credentials: list[Credential] = []
+    memberships: list[Membership] = []
+    if case.respondent_person_id:
+        credentials = list(
+            Credential.objects.filter(
+                holder_id=case.respondent_person_id,
+                program__organization_id=case.organization_id,
+                status__in=LIVE_CREDENTIAL,
+            ).select_related("program")
+        )
+        memberships = list(
+            Membership.objects.filter(
+                person_id=case.respondent_person_id,
+                organization_id=case.organization_id,
+                status__in=LIVE_MEMBERSHIP,
+            )
+        )
+    elif case.respondent_agency_id:
+        memberships = list(
+            Membership.objects.filter(
+                agency_id=case.respondent_agency_id,
+                organization_id=case.organization_id,
+                status__in=LIVE_MEMBERSHIP,
+            )
+        )
+    return credentials, memberships
+
+
+def respondent_notified(case: Case) -> bool:
+    """Whether the procedure has told the respondent of the complaint (a notice with their link)."""
+    return case.notices.filter(
+        recipient_role="respondent", template__in=PROCEDURE_LINK_TEMPLATES
+    ).exists()
+
+
+def facts(case: Case) -> dict[str, bool]:
+    """What the procedure's conditions ask about the case, as it stands."""
+    credentials, memberships = respondent_records(case)
+    determinations = list(case.allegations.values_list("determination", flat=True))
+    return {
+        "respondent_is_member": bool(credentials or memberships),
+        "efforts_settled": bool(case.efforts_proven_at or case.efforts_waived_reason),
+        "complainant_named": not case.anonymous,
+        "all_determined": bool(determinations)
+        and Allegation.Determination.PENDING not in determinations,
+        "any_upheld": Allegation.Determination.UPHELD in determinations,
+        # A choice already imposed (before an appeal sent the case back) is not one to impose.
+        "sanction_chosen": SanctionChoice.objects.filter(case=case, sanction__isnull=True).exists(),
+        "respondent_answered": case.respondent_answered_at is not None,
+        "acknowledged": case.acknowledged_at is not None,
+        "respondent_notified": respondent_notified(case),
+    }
+
+
+def running_deadlines(case: Case) -> dict[str, dt.date]:
+    """The deadlines running on the case, by name, with their due dates (a request for more time
+    waiting for a decision among them, under `more_time_key`): what the procedure's steps about
+    more time ask about."""
+    return dict(
+        case.deadlines.filter(met_at__isnull=True, expired_at__isnull=True).values_list(
+            "name", "due_on"
+        )
+    )
+
+
+def available_steps(case: Case, user: Any) -> list[Transition]:
+    """The steps this user may take on the case now."""
+    return procedure_of(case).available(
+        case.state, roles_on_case(user, case), facts(case), running_deadlines(case)
+    )
+
+
+# --- the inbox ------------------------------------------------------------------------------------
+
+INBOX_PAGE = 50
+INBOX_SORTS = {"newest": "-filed_at", "oldest": "filed_at", "due": "next_due"}
+
+
+def visible_cases(user: Any, organization: Organization) -> QuerySet[Case]:
+    """The body's cases, without those the user is recused from."""
+    recused = Recusal.objects.filter(case=OuterRef("pk"), user=user)
+    return Case.objects.filter(organization=organization).exclude(Exists(recused))
+
+
+@dataclass
+class Inbox:
+    procedure: Procedure | None
+    cases: list[Case]  # this page's, each with state_label, next_due and is_overdue
+    matching: int
+    states: list[tuple[str, str, int]]  # (key, label, how many cases)
+    total: int
+    open_total: int
+    overdue_total: int
+    state: str  # the state filter as understood ("" for none)
+    sort: str
+
+
+def inbox(
+    *,
+    organization: Organization,
+    user: Any,
+    state: str = "",
+    overdue: bool = False,
+    mine: bool = False,
+    respondent: str = "",
+    provision: str = "",
+    sort: str = "",
+    limit: int = INBOX_PAGE,
+) -> Inbox:
+    """The body's cases the user may see, filtered and sorted, with the counts by state."""
+    procedure = body_procedure(organization)
+    states = dict(procedure.states) if procedure else {}
+    visible = visible_cases(user, organization)
+    late = CaseDeadline.objects.filter(
+        case=OuterRef("pk"),
+        met_at__isnull=True,
+        expired_at__isnull=True,
+        due_on__lt=timezone.localdate(),
+    )
+    cases = visible
+    if state == "open":
+        cases = cases.filter(closed_at__isnull=True)
+    elif state in states:
+        cases = cases.filter(state=state)
+    else:
+        state = ""
+    if overdue:
+        cases = cases.filter(Exists(late))
+    if mine:
+        cases = cases.filter(handler=user)
+    if respondent:
+        cases = cases.filter(respondent_name__icontains=respondent)
+    if provision:
+        cited = Allegation.provisions.through.objects.filter(
+            allegation__case=OuterRef("pk"), provision__citation__iexact=provision
+        )
+        cases = cases.filter(Exists(cited))
+    sort = sort if sort in INBOX_SORTS else "newest"
+    matching = cases.count()
+    cases = cases.annotate(
+        next_due=Min(
+            "deadlines__due_on",
+            filter=Q(deadlines__met_at__isnull=True, deadlines__expired_at__isnull=True),
+        ),
+        is_overdue=Exists(late),
+    ).select_related("handler")
+    if sort == "due":
+        cases = cases.order_by(F("next_due").asc(nulls_last=True), "-filed_at", "-pk")
+    else:
+        cases = cases.order_by(INBOX_SORTS[sort], "-pk")
+    counts = {
+        row["state"]: row
+        for row in visible.order_by()
+        .values("state")
+        .annotate(n=Count("pk"), open=Count("pk", filter=Q(closed_at__isnull=True)))
+    }
+    rows = list(cases[:limit])
+    for case in rows:
+        case.state_label = state_label(case)
+    return Inbox(
+        procedure=procedure,
+        cases=rows,
+        matching=matching,
+        states=[(key, s.label, counts.get(key, {}).get("n", 0)) for key, s in states.items()],
+        total=sum(row["n"] for row in counts.values()),
+        open_total=sum(row["open"] for row in counts.values()),
+        overdue_total=visible.filter(Exists(late)).count(),
+        state=state,
+        sort=sort,
+    )
+
+
+# --- the case page --------------------------------------------------------------------------------
+
+
+def staff_case(*, organization: Organization, reference: str, user: Any) -> tuple[Case, set[str]]:
+    """The body's case and the user's roles on it. Raises CaseNotFound when there is none, or the
+    user is recused from it (as if it did not exist)."""
+    case = (
+        Case.objects.select_related(
+            "organization", "handler", "respondent_person", "respondent_agency", "code_version"
+        )
+        .filter(organization=organization, reference=reference)
+        .first()
+    )
+    roles = roles_on_case(user, case) if case is not None else set()
+    if not roles:
+        raise CaseNotFound(reference)
+    return case, roles
+
+
+@dataclass
+class CasePage:
+    """What the staff case page shows, read once (the forms are the view's)."""
+
+    case: Case
+    roles: set[str]
+    procedure: Procedure
+    facts: dict[str, bool]
+    deadlines: list[CaseDeadline]
+    steps: list[Transition]
+    notices: list[Notice]
+    allegations: list[Allegation]
+    provisions: QuerySet[Provision]
+    recusal_candidates: QuerySet[Any]
+    sanction_choice: SanctionChoice | None
+    timeline: list[Any]
+    more_time_requests: list[dict[str, Any]]
+    credentials_memberships: tuple[list[Credential], list[Membership]]
+    first_tier: list[Any]
+    documents: QuerySet[Any] = field(repr=False, default=None)
+    messages: QuerySet[Any] = field(repr=False, default=None)
+    recusals: QuerySet[Any] = field(repr=False, default=None)
+
+    @property
+    def state(self):
+        return self.procedure.state(self.case.state)
+
+    @property
+    def respondent_notified(self) -> bool:
+        """Whether any notice went to the respondent (what the page offers messages on)."""
+        return any(n.recipient_role == "respondent" for n in self.notices)
+
+    @property
+    def running_deadlines(self) -> list[CaseDeadline]:
+        return [d for d in self.deadlines if d.running]
+
+
+def case_page(case: Case, roles: set[str]) -> CasePage:
+    """Everything the staff case page reads about a case, for a viewer with these roles (a fixed
+    number of queries, whatever the case holds)."""
+    procedure = procedure_of(case)
+    case_facts = facts(case)
+    deadlines = list(case.deadlines.all())
+    running = {d.name: d.due_on for d in deadlines if d.running}
+    steps = procedure.available(case.state, roles, case_facts, running)
+    notices = list(case.notices.all())
+    allegations = list(
+        case.allegations.prefetch_related("provisions").select_related("determined_by")
+    )
+    provisions = (
+        case.code_version.provisions.exclude(citation="").order_by("position")
+        if case.code_version
+        else Provision.objects.none()
+    )
+    people = BodyRole.objects.filter(organization_id=case.organization_id).values_list(
+        "user", flat=True
+    )
+    choice = SanctionChoice.objects.filter(case=case).first()
+    timeline = case_timeline(case)
+    source = hooks.proof_of_efforts()
+    return CasePage(
+        case=case,
+        roles=roles,
+        procedure=procedure,
+        facts=case_facts,
+        deadlines=deadlines,
+        steps=steps,
+        notices=notices,
+        allegations=allegations,
+        provisions=provisions,
+        recusal_candidates=get_user_model().objects.filter(pk__in=people).order_by("username"),
+        sanction_choice=choice,
+        timeline=timeline,
+        more_time_requests=more_time_requests(procedure, deadlines, timeline),
+        credentials_memberships=respondent_records(case),
+        first_tier=source.for_case(case) if source is not None else [],
+        documents=case.documents.all(),
+        messages=case.messages.all(),
+        recusals=case.recusals.select_related("user"),
+    )
+
+
+def more_time_requests(procedure: Procedure, deadlines: list, events: list) -> list[dict]:
+    """The requests for more time waiting for a decision: for which deadline, who asked and when,
+    and what they gave (from the step's event: the date asked for, the reason), with the date the
+    deadline is due now; unless someone decides before then, the request lapses with it."""
+    running = {d.name: d for d in deadlines if d.running}
+    asking: dict[str, set[str]] = {}
+    for t in procedure.transitions:
+        if t.more_time is not None and t.more_time.action == "ask":
+            asking.setdefault(t.more_time.deadline, set()).add(t.name)
+    requests = []
+    for name, steps in asking.items():
+        waiting = running.get(more_time_key(name))
+        if waiting is None:
+            continue
+        event = next(
+            (
+                e
+                for e in reversed(events)
+                if e.action == "case.step" and e.data.get("step") in steps
+            ),
+            None,
+        )
+        requests.append(
+            {
+                "deadline": procedure.deadlines[name].label,
+                "due_on": running[name].due_on if name in running else waiting.due_on,
+                "who": event.actor_label if event else "",
+                "on": event.occurred_at if event else None,
+                "since": waiting.starts_on,
+                "inputs": _given(procedure, event),
+            }
+        )
+    return requests
+
+
+def _given(procedure: Procedure, event: Any) -> list[tuple[str, Any, str]]:
+    """What a request's step was given, as (label, value, kind), dates read as dates."""
+    if event is None:
+        return []
+    step = procedure.transition(event.data["step"])
+    given = event.data.get("inputs", {})
+    return [
+        (i.label, parse_date(given[i.name]) or given[i.name], i.kind)
+        if i.kind == "date"
+        else (i.label, given[i.name], i.kind)
+        for i in step.inputs
+        if i.kind != "document" and given.get(i.name)
+    ]
+
+
+# --- the timeline ---------------------------------------------------------------------------------
+
+# How the timeline names each kind of event (any other: its action, in words).
+TIMELINE_LABELS = {
+    "case.first_tier_attached": "Complaint to the agency first attached (proof of efforts)",
+    "case.filed": "Complaint filed",
+    "case.message": "Note or message",
+    "case.document_added": "Document added",
+    "case.document_viewed": "Document opened",
+    "case.allegation_added": "Allegation added",
+    "case.determination": "Allegation decided",
+    "case.sanction_chosen": "Sanction chosen",
+    "case.recusal": "Recusal recorded",
+    "case.handler": "Handler set",
+    "case.respondent_answered": "The respondent answered",
+    "case.respondent_link_sent": "New link sent to the respondent",
+    "case.deadline_passed": "Deadline passed",
+    "case.deadline_moved": "Deadline moved",
+}
+
+
+def case_timeline(case: Case) -> list:
+    """The case's audit events, oldest first, each with a ``label`` in words."""
+    events = events_for("case", case.pk)
+    for e in events:
+        if e.action == "case.step":
+            e.label = f"{e.data.get('label', '')} ({e.data.get('from')} → {e.data.get('to')})"
+        elif e.action == "case.deadline_moved":
+            e.label = (
+                f"Deadline moved: {e.data.get('label', '')}, due {e.data.get('from')} → "
+                f"{e.data.get('to')}"
+            )
+        else:
+            words = e.action.removeprefix("case.").replace("_", " ")
+            e.label = TIMELINE_LABELS.get(e.action, words[:1].upper() + words[1:])
+    return events

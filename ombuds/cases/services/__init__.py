@@ -1,0 +1,161 @@
+"""Every change to a case, one service per change (`<entity>_<action>`, keyword-only): each asks the
+body's procedure (`ombuds.cases.procedure`) whether the step is allowed, locks the case, refuses a
+stale change (``expected_version``), makes the change and writes its audit event in the same
+transaction. Refusals raise `CaseRefused` with the reason and change nothing.
+
+The package is cut at its seams; callers import from here (``from ombuds.cases import services``):
+
+- `base`            locking, versions, who acted, the audit event, role checks
+- `access`          recusals and the case's handler
+- `filing`          complaints filed; the anonymous complainant's receipt code and passphrase
+- `steps`           the procedure's steps and their effects; `deadlines` the deadlines they move
+- `decisions`       allegations, determinations, the sanction chosen
+- `register_bridge` the respondent in the register; sanctions imposed there; publication
+- `documents`       documents, messages, the respondent's answer
+- `notifications`   notices made and the respondent's link; `delivery` sending them
+- `wording`         the body's wording of its notices
+- `clock`           the daily clock (deadlines, reminders, check-ins) and retention
+
+The reads they stand on (the procedure of a case, roles, facts) are `ombuds.cases.selectors`, and
+re-exported here for the callers that read them with the services.
+"""
+
+from ombuds.cases.procedure import ProcedureRefused
+from ombuds.cases.rules import (
+    DECIDERS,
+    DECIDING_STATES,
+    HANDLERS,
+    LINK_DAYS,
+    LIVE_CREDENTIAL,
+    LIVE_MEMBERSHIP,
+    PROCEDURE_LINK_TEMPLATES,
+    RECUSERS,
+    RESPONDENT_DEADLINES,
+    RESPONDENT_LINK_TEMPLATES,
+    CaseChanged,
+    CaseNotFound,
+    CaseRefused,
+)
+from ombuds.cases.selectors import (
+    available_steps,
+    facts,
+    procedure_of,
+    respondent_records,
+    roles_on_case,
+    running_deadlines,
+)
+from ombuds.cases.services.access import (
+    case_handler_set,
+    case_recuse,
+    cases_recuse,
+    recusal_record,
+)
+from ombuds.cases.services.clock import (
+    case_purge,
+    cases_purge_due,
+    deadlines_tick,
+    retention_days,
+)
+from ombuds.cases.services.decisions import (
+    ALLEGATION_SOURCES,
+    allegation_add,
+    determination_record,
+    sanction_choose,
+)
+from ombuds.cases.services.delivery import NOTICE_ATTEMPTS, notice_send, notices_retry
+from ombuds.cases.services.documents import (
+    document_add,
+    document_store,
+    document_viewed,
+    message_post,
+    respondent_answer,
+)
+from ombuds.cases.services.filing import (
+    PASSPHRASE_MIN,
+    RECEIPT_ALPHABET,
+    Complaint,
+    Filed,
+    case_file,
+    followup_case,
+)
+from ombuds.cases.services.notifications import (
+    respondent_link_case,
+    respondent_link_issue,
+    respondent_notice_resend,
+)
+from ombuds.cases.services.register_bridge import (
+    CONDITION_SANCTIONS,
+    SANCTION_STATUS,
+    STATUS_SANCTIONS,
+    respondent_lookup,
+)
+from ombuds.cases.services.steps import case_step
+from ombuds.cases.services.wording import (
+    WordingChanged,
+    notice_template_revert,
+    notice_template_save,
+    wording_current,
+    wording_fingerprint,
+)
+
+__all__ = [
+    "ALLEGATION_SOURCES",
+    "CONDITION_SANCTIONS",
+    "DECIDERS",
+    "DECIDING_STATES",
+    "HANDLERS",
+    "LINK_DAYS",
+    "LIVE_CREDENTIAL",
+    "LIVE_MEMBERSHIP",
+    "NOTICE_ATTEMPTS",
+    "PASSPHRASE_MIN",
+    "PROCEDURE_LINK_TEMPLATES",
+    "RECEIPT_ALPHABET",
+    "RECUSERS",
+    "RESPONDENT_DEADLINES",
+    "RESPONDENT_LINK_TEMPLATES",
+    "SANCTION_STATUS",
+    "STATUS_SANCTIONS",
+    "CaseChanged",
+    "CaseNotFound",
+    "CaseRefused",
+    "Complaint",
+    "Filed",
+    "ProcedureRefused",
+    "WordingChanged",
+    "allegation_add",
+    "available_steps",
+    "case_file",
+    "case_handler_set",
+    "case_purge",
+    "case_recuse",
+    "case_step",
+    "cases_purge_due",
+    "cases_recuse",
+    "deadlines_tick",
+    "determination_record",
+    "document_add",
+    "document_store",
+    "document_viewed",
+    "facts",
+    "followup_case",
+    "message_post",
+    "notice_send",
+    "notice_template_revert",
+    "notice_template_save",
+    "notices_retry",
+    "procedure_of",
+    "recusal_record",
+    "respondent_answer",
+    "respondent_link_case",
+    "respondent_link_issue",
+    "respondent_lookup",
+    "respondent_notice_resend",
+    "respondent_records",
+    "retention_days",
+    "roles_on_case",
+    "running_deadlines",
+    "sanction_choose",
+    "wording_current",
+    "wording_fingerprint",
+]

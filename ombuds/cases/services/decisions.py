@@ -1,0 +1,226 @@
+"""What the case decides: allegations (the complainant's, and those the investigation finds), the
+committee's determination of each, and the sanction it chooses from the body's ladder (imposed on
+the register by the procedure's step, `ombuds.cases.services.register_bridge`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from ombuds.cases.models import Allegation, Case, SanctionChoice
+from ombuds.cases.rules import DECIDERS, DECIDING_STATES, HANDLERS, CaseRefused
+from ombuds.cases.services.base import (
+    account,
+    bump,
+    lock_case,
+    record_event,
+    refuse_when_closed,
+    staff_roles,
+)
+from ombuds.cases.services.register_bridge import (
+    CONDITION_SANCTIONS,
+    register_problem,
+    register_record,
+)
+from ombuds.register.models import Sanction
+
+ALLEGATION_SOURCES = ("complainant", "staff", "non-cooperation")
+
+
+def allegation_add(
+    *,
+    case: Case,
+    summary: str,
+    provisions: list,
+    source: str = "staff",
+    acting_user: Any = None,
+    expected_version: int | None = None,
+) -> Allegation:
+    """Add an allegation citing provisions of the code version the case was filed under; its
+    source is "staff" (found in the investigation) or "non-cooperation"."""
+    if source not in ALLEGATION_SOURCES:
+        raise CaseRefused(f"the source is one of {', '.join(ALLEGATION_SOURCES)}, not {source!r}")
+    with transaction.atomic():
+        case = lock_case(case, expected_version)
+        staff_roles(acting_user, case, HANDLERS | DECIDERS)
+        refuse_when_closed(case)
+        if not summary.strip():
+            raise CaseRefused("say what the allegation is")
+        for provision in provisions:
+            if case.code_version_id is None or provision.version_id != case.code_version_id:
+                raise CaseRefused(
+                    f"{provision.citation} is not in the version of the code the case was filed under"
+                )
+        position = (
+            case.allegations.order_by("-position").values_list("position", flat=True).first() or 0
+        ) + 1
+        allegation = Allegation.objects.create(
+            case=case, position=position, summary=summary.strip(), source=source
+        )
+        allegation.provisions.set(provisions)
+        bump(case)
+        record_event(
+            case,
+            "case.allegation_added",
+            {
+                "allegation": position,
+                "summary": allegation.summary,
+                "provisions": [p.citation for p in provisions],
+                "source": source,
+            },
+            user=acting_user,
+            label="",
+        )
+    return allegation
+
+
+def determination_record(
+    *,
+    allegation: Allegation,
+    determination: str,
+    reasons: str,
+    acting_user: Any = None,
+    expected_version: int | None = None,
+) -> Allegation:
+    """Decide one allegation, upheld or not upheld, with reasons (the committee, in its state)."""
+    with transaction.atomic():
+        case = lock_case(allegation.case, expected_version)
+        staff_roles(acting_user, case, DECIDERS)
+        if case.state not in DECIDING_STATES:
+            raise CaseRefused("allegations are decided while the case is before the committee")
+        if determination not in (
+            Allegation.Determination.UPHELD,
+            Allegation.Determination.NOT_UPHELD,
+        ):
+            raise CaseRefused("the determination is upheld or not upheld")
+        if not reasons.strip():
+            raise CaseRefused("give the reasons for the determination")
+        allegation = Allegation.objects.select_for_update().get(pk=allegation.pk)
+        allegation.determination = determination
+        allegation.reasons = reasons.strip()
+        allegation.determined_by = account(acting_user)
+        allegation.determined_at = timezone.now()
+        allegation.save()
+        bump(case)
+        record_event(
+            case,
+            "case.determination",
+            {
+                "allegation": allegation.position,
+                "determination": determination,
+                "reasons": allegation.reasons,
+            },
+            user=acting_user,
+            label="",
+        )
+    return allegation
+
+
+def sanction_choose(
+    *,
+    case: Case,
+    kind: str,
+    summary: str,
+    effective_from: dt.date,
+    effective_until: dt.date | None = None,
+    publication: str,
+    public_until: dt.date | None = None,
+    conditions: str = "",
+    provisions: list | None = None,
+    acting_user: Any = None,
+    expected_version: int | None = None,
+) -> SanctionChoice:
+    """The sanction the committee decides, from the body's ladder; imposed by the procedure's step.
+    A sanction that changes the register is refused when the respondent's record cannot take it.
+    Choosing again after one was imposed (an appeal sent the case back) replaces the choice; the
+    register keeps the sanction imposed before, and the event names it."""
+    problems = _sanction_problems(
+        kind=kind,
+        summary=summary,
+        effective_from=effective_from,
+        effective_until=effective_until,
+        publication=publication,
+        public_until=public_until,
+        conditions=conditions,
+    )
+    if problems:
+        raise CaseRefused(problems)
+    provisions = list(provisions or [])
+    with transaction.atomic():
+        case = lock_case(case, expected_version)
+        staff_roles(acting_user, case, DECIDERS)
+        if case.state != "sanction":
+            raise CaseRefused("a sanction is chosen once allegations are upheld")
+        problem = register_problem(kind, register_record(case))
+        if problem:
+            raise CaseRefused(problem)
+        for provision in provisions:
+            if provision.version_id != case.code_version_id:
+                raise CaseRefused(f"{provision.citation} is not in the case's version of the code")
+        earlier = SanctionChoice.objects.filter(case=case).values_list("sanction_id", flat=True)
+        replaces = next(iter(earlier), None)
+        choice, _ = SanctionChoice.objects.update_or_create(
+            case=case,
+            defaults={
+                "kind": kind,
+                "summary": summary.strip(),
+                "effective_from": effective_from,
+                "effective_until": effective_until,
+                "publication": publication,
+                "public_until": public_until,
+                "conditions": conditions.strip(),
+                "chosen_by": account(acting_user),
+                "sanction": None,
+            },
+        )
+        choice.provisions.set(provisions)
+        bump(case)
+        record_event(
+            case,
+            "case.sanction_chosen",
+            {
+                "kind": kind,
+                "from": effective_from,
+                "until": effective_until,
+                "publication": publication,
+                "provisions": [p.citation for p in provisions],
+                **({"replaces register sanction": replaces} if replaces else {}),
+            },
+            user=acting_user,
+            label="",
+        )
+    return choice
+
+
+def _sanction_problems(
+    *,
+    kind: str,
+    summary: str,
+    effective_from: dt.date,
+    effective_until: dt.date | None,
+    publication: str,
+    public_until: dt.date | None,
+    conditions: str,
+) -> list[str]:
+    """Every problem with a sanction as chosen, before looking at the case."""
+    problems = []
+    if kind not in Sanction.Kind.values:
+        problems.append(f"choose a sanction from the ladder, not {kind!r}")
+    if publication not in Sanction.Publication.values:
+        problems.append("choose how the sanction is published")
+    if publication == Sanction.Publication.PUBLIC_UNTIL and not public_until:
+        problems.append("give the date until which the sanction is public")
+    if not summary.strip():
+        problems.append("summarise the sanction (shown publicly when it is public)")
+    if kind == "suspension" and not effective_until:
+        problems.append("a suspension needs its end date")
+    if kind in CONDITION_SANCTIONS and not conditions.strip():
+        problems.append("say what the conditions are")
+    if effective_until and effective_until <= effective_from:
+        problems.append("the sanction must end after it starts")
+    if effective_from < timezone.localdate():
+        problems.append("a sanction cannot start in the past")
+    return problems

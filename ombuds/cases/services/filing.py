@@ -1,0 +1,347 @@
+"""Filing a complaint: a case with its reference, the allegation as the complainant put it, the
+evidence, the deadlines the procedure starts, the recusals from the start, and the receipt; and the
+anonymous complainant's way back to it (receipt code and passphrase).
+
+What an anonymous complaint keeps of its complainant is decided here only (`_as_filed`): the pages
+and the API pass what they were sent."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, replace
+from typing import Any
+
+from django.contrib.auth.hashers import Argon2PasswordHasher, check_password
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from ombuds.bodies.models import Organization
+from ombuds.cases import documents as uploads
+from ombuds.cases import hooks
+from ombuds.cases.complaint import Complaint
+from ombuds.cases.models import Allegation, Case, CaseCounter, Document
+from ombuds.cases.rules import CaseRefused
+from ombuds.cases.selectors import procedure_of
+from ombuds.cases.services.access import recuse_new_case
+from ombuds.cases.services.base import account, label_for, record_event
+from ombuds.cases.services.deadlines import deadline_start
+from ombuds.cases.services.documents import document_store, files_removed_on_failure
+from ombuds.cases.services.notifications import notices_make
+from ombuds.codes.selectors import current_version
+
+RECEIPT_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L
+PASSPHRASE_MIN = 10
+
+
+@dataclass(frozen=True)
+class Filed:
+    case: Case
+    receipt_code: str = ""  # shown once to an anonymous complainant
+    duplicate: bool = False  # the same form sent twice: the case it already made
+
+
+def _problems(organization: Organization, c: Complaint) -> list[str]:
+    problems = []
+    if not c.what_happened.strip():
+        problems.append("Say what happened.")
+    if not (c.respondent_name.strip() or c.respondent_person or c.respondent_agency):
+        problems.append("Say who the complaint is about.")
+    if c.respondent_person and c.respondent_agency:
+        problems.append("A complaint is about one person or one agency.")
+    for record in (c.respondent_person, c.respondent_agency):
+        if record is not None and record.organization_id != organization.pk:
+            problems.append("That respondent is in another body's register.")
+    if c.anonymous:
+        if len(c.passphrase) < PASSPHRASE_MIN:
+            problems.append(
+                f"Choose a passphrase of at least {PASSPHRASE_MIN} characters: with the receipt "
+                "code, it lets you follow the complaint."
+            )
+        if c.consent_to_share:
+            problems.append("An anonymous complaint cannot share the complainant's identity.")
+    elif not c.complainant_name.strip():
+        problems.append("Give your name, or choose to complain anonymously.")
+    if c.complainant_relation not in Case.Relation.values:
+        problems.append("Say how you relate to the person or agency complained about.")
+    today = timezone.localdate()
+    if c.happened_on and c.happened_on > today:
+        problems.append("The date it happened cannot be in the future.")
+    if c.happened_on and c.happened_until and c.happened_until < c.happened_on:
+        problems.append("The end of what happened cannot be before its start.")
+    if c.channel not in Case.Channel.values:
+        problems.append(f"Unknown channel {c.channel!r}.")
+    if len(c.files) > uploads.MAX_FILES:
+        problems.append(f"Attach at most {uploads.MAX_FILES} files.")
+    for name, data in c.files:
+        try:
+            uploads.check_upload(name, data)
+        except uploads.UploadRefused as exc:
+            problems.append(f"{exc}.")  # it starts with the file's name, as the person named it
+    return problems
+
+
+def _as_filed(c: Complaint) -> Complaint:
+    """The complaint as the case keeps it: an anonymous complaint keeps nothing that names its
+    complainant (whatever a form sent along with the choice), a named one no passphrase; text
+    trimmed."""
+    named = not c.anonymous
+    return replace(
+        c,
+        complainant_name=c.complainant_name.strip() if named else "",
+        complainant_email=c.complainant_email.strip() if named else "",
+        complainant_phone=c.complainant_phone.strip() if named else "",
+        consent_to_share=c.consent_to_share and named,
+        passphrase="" if named else c.passphrase,
+        what_happened=c.what_happened.strip(),
+        outcome_sought=c.outcome_sought.strip(),
+    )
+
+
+def _next_reference(organization: Organization, year: int) -> str:
+    counter, _ = CaseCounter.objects.get_or_create(organization=organization, year=year)
+    CaseCounter.objects.filter(pk=counter.pk).update(last=F("last") + 1)
+    counter.refresh_from_db(fields=["last"])
+    prefix = (organization.acronym or organization.slug).upper()
+    return f"{prefix}-{year}-{counter.last:04d}"
+
+
+def _respondent_contact(c: Complaint) -> tuple[str, str]:
+    """The respondent's email and details as kept on the case. For a respondent in the register the
+    register's address is the one used: the address a complainant typed is kept in the details only,
+    so that a complainant cannot have the respondent's personal link sent to themselves."""
+    typed, details = c.respondent_email.strip(), c.respondent_details.strip()
+    record = c.respondent_person or c.respondent_agency
+    if record is None:
+        return typed, details
+    registered = (record.email or "").strip()
+    if typed and typed.lower() != registered.lower():
+        details = f"{details}\n\nEmail given by the complainant: {typed}".strip()
+    return registered, details
+
+
+def _receipt_code() -> str:
+    raw = "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(12))
+    return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
+
+
+# The passphrase is the only thing between a stranger and an anonymous complainant's case: it is
+# always hashed with Argon2, whatever PASSWORD_HASHERS says for accounts.
+_PASSPHRASE_HASHER = Argon2PasswordHasher()
+
+
+def _passphrase_hash(passphrase: str) -> str:
+    """The passphrase hashed with Argon2 and its own salt."""
+    return _PASSPHRASE_HASHER.encode(passphrase, _PASSPHRASE_HASHER.salt())
+
+
+def _passphrase_matches(passphrase: str, encoded: str) -> bool:
+    """Whether the passphrase is the one hashed (in constant time)."""
+    if encoded.startswith(f"{_PASSPHRASE_HASHER.algorithm}$"):
+        return _PASSPHRASE_HASHER.verify(passphrase, encoded)
+    return bool(encoded) and check_password(passphrase, encoded)  # hashed before Argon2 was forced
+
+
+def _proof_of_efforts(
+    organization: Organization, complaint: Complaint
+) -> tuple[Any | None, Complaint, list[str]]:
+    """The first-tier record the complaint carries, checked by its source (`hooks`): (the record,
+    the complaint with the agency as its respondent, every problem)."""
+    if not complaint.first_tier_link.strip():
+        return None, complaint, []
+    source = hooks.proof_of_efforts()
+    if source is None:
+        return None, complaint, ["A complaint made to an agency first cannot be attached here."]
+    return source.prepare(organization=organization, complaint=complaint)
+
+
+def case_file(
+    *,
+    organization: Organization,
+    complaint: Complaint,
+    acting_user: Any = None,
+    actor_label: str = "",
+) -> Filed:
+    """File a complaint: a case with its reference, the allegation as the complainant put it (citing
+    provisions of the code in force today), the evidence, and the deadlines the procedure starts.
+
+    An anonymous complainant gets a receipt code (returned once) and keeps the passphrase they chose
+    (stored hashed). The same form sent twice (same ``submission_key``) gives back the first case.
+    A complaint made to a member agency first (``first_tier_link``) settles the proof of efforts,
+    and its agency is the respondent when the complaint named none in the register.
+    Raises CaseRefused listing every problem, writing nothing.
+    """
+    key = complaint.submission_key.strip()[:64] or None
+    if key and (repeated := _repeated(organization, key, complaint)) is not None:
+        return repeated
+    procedure = procedure_of(organization, public=complaint.channel == Case.Channel.WEB)
+    attached, complaint, problems = _proof_of_efforts(organization, complaint)
+    problems += _problems(organization, complaint)
+    version = current_version(organization)
+    for provision in complaint.provisions:
+        if version is None or provision.version_id != version.pk:
+            problems.append(f"{provision.citation} is not in the code in force.")
+    if problems:
+        raise CaseRefused(problems)
+    complaint = _as_filed(complaint)
+    receipt = _receipt_code() if complaint.anonymous else ""
+    try:
+        with files_removed_on_failure(), transaction.atomic():
+            case = _case_create(
+                organization,
+                complaint,
+                procedure_key=procedure.key,
+                state=procedure.initial,
+                version=version,
+                key=key,
+                receipt=receipt,
+                created_by=account(acting_user),
+                efforts_proven=attached is not None,
+            )
+            label = _filer_label(case, acting_user, actor_label)
+            _case_contents(case, procedure, complaint, acting_user=acting_user, label=label)
+            if attached is not None:
+                hooks.proof_of_efforts().attach(record=attached, case=case, actor_label=label)
+            if case.complainant_email:
+                notices_make(case, "receipt", "complainant")
+    except IntegrityError:
+        # The same form, sent twice at once: the other request made the case.
+        if key and (repeated := _repeated(organization, key, complaint)) is not None:
+            return repeated
+        raise
+    return Filed(case, receipt_code=receipt)
+
+
+def _case_create(
+    organization: Organization,
+    c: Complaint,
+    *,
+    procedure_key: str,
+    state: str,
+    version: Any,
+    key: str | None,
+    receipt: str,
+    created_by: Any,
+    efforts_proven: bool,
+) -> Case:
+    """The case row for a complaint as filed (`_as_filed`)."""
+    now = timezone.now()
+    respondent_email, respondent_details = _respondent_contact(c)
+    respondent = c.respondent_person or c.respondent_agency
+    return Case.objects.create(
+        organization=organization,
+        reference=_next_reference(organization, timezone.localdate().year),
+        procedure_key=procedure_key,
+        state=state,
+        channel=c.channel,
+        filed_at=now,
+        code_version=version,
+        anonymous=c.anonymous,
+        complainant_name=c.complainant_name,
+        complainant_email=c.complainant_email,
+        complainant_phone=c.complainant_phone,
+        complainant_relation=c.complainant_relation,
+        consent_to_share=c.consent_to_share,
+        receipt_code=receipt or None,
+        passphrase_hash=_passphrase_hash(c.passphrase) if c.anonymous else "",
+        respondent_person=c.respondent_person,
+        respondent_agency=c.respondent_agency,
+        respondent_name=(c.respondent_name.strip() or str(respondent))[:300],
+        respondent_email=respondent_email,
+        respondent_details=respondent_details,
+        what_happened=c.what_happened,
+        happened_on=c.happened_on,
+        happened_until=c.happened_until,
+        outcome_sought=c.outcome_sought,
+        submission_key=key,
+        created_by=created_by,
+        efforts_proven_at=now if efforts_proven else None,
+    )
+
+
+def _filer_label(case: Case, acting_user: Any, actor_label: str) -> str:
+    """Who filed, for the record: the signed-in user, the named complainant, or "anonymous
+    complainant"."""
+    if not getattr(acting_user, "pk", None) and not case.anonymous:
+        return actor_label or f"{case.complainant_name} (complainant)"
+    return label_for(
+        acting_user, actor_label or ("anonymous complainant" if case.anonymous else "")
+    )
+
+
+def _case_contents(
+    case: Case, procedure: Any, complaint: Complaint, *, acting_user: Any, label: str
+) -> None:
+    """What a case is filed with: the complainant's allegation, the evidence, the deadlines the
+    procedure starts, the recusals from the start, and the filing's event."""
+    allegation = Allegation.objects.create(
+        case=case, position=1, summary=case.what_happened, source="complainant"
+    )
+    allegation.provisions.set(complaint.provisions)
+    for name, data in complaint.files:
+        document_store(
+            case,
+            name,
+            data,
+            kind="evidence",
+            visibility=Document.Visibility.INTERNAL,
+            user=acting_user,
+            label=label,
+            audit_it=False,
+        )
+    for deadline in procedure.starts_on_filing:
+        deadline_start(case, procedure, deadline, timezone.localdate())
+    # People of the body who are the respondent never see the case, from the start.
+    recused = recuse_new_case(case, acting_user=acting_user)
+    record_event(
+        case,
+        "case.filed",
+        {
+            "channel": case.channel,
+            "anonymous": case.anonymous,
+            "respondent": case.respondent_name,
+            "provisions": [p.citation for p in complaint.provisions],
+            "documents": [name for name, _data in complaint.files],
+            "procedure": procedure.key,
+            "recused": recused,
+        },
+        user=acting_user,
+        label=label,
+    )
+
+
+def _repeated(organization: Organization, key: str, complaint: Complaint) -> Filed | None:
+    """The case this same form already made (a double tap, a retry after a lost answer), or None.
+    It is the same form only when it says the same thing, and, when anonymous, with the same
+    passphrase: a submission key alone never shows anyone else's case or receipt code."""
+    existing = Case.objects.filter(submission_key=key).first()
+    if existing is None:
+        return None
+    same = (
+        existing.organization_id == organization.pk
+        and existing.anonymous == complaint.anonymous
+        and existing.what_happened == complaint.what_happened.strip()
+        and (
+            _passphrase_matches(complaint.passphrase, existing.passphrase_hash)
+            if existing.anonymous
+            else existing.complainant_name == complaint.complainant_name.strip()
+        )
+    )
+    if not same:
+        raise CaseRefused(
+            "This form was already used to send a different complaint: reload the page to make a "
+            "new one."
+        )
+    return Filed(existing, receipt_code=existing.receipt_code or "", duplicate=True)
+
+
+def followup_case(receipt_code: str, passphrase: str) -> Case | None:
+    """The case for a receipt code and passphrase, or None (the same for a wrong code or a wrong
+    passphrase, and as slow, so that neither can be guessed apart). Callers limit attempts."""
+    code = "".join(receipt_code.upper().split()).replace("-", "")
+    formatted = f"{code[:4]}-{code[4:8]}-{code[8:]}" if len(code) == 12 else ""
+    case = Case.objects.filter(receipt_code=formatted).first() if formatted else None
+    if case is None:
+        _passphrase_hash(passphrase)  # spend the same time as a real check
+        return None
+    return case if _passphrase_matches(passphrase, case.passphrase_hash) else None

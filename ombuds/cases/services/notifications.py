@@ -1,0 +1,163 @@
+"""Notices about a case: made from the body's wording (or Ombuds' own), kept on the case, and sent
+after the change commits; the respondent's personal link that some of them carry."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from ombuds.bodies.models import BodyRole
+from ombuds.cases.models import Case, Notice, Recusal, RespondentLink
+from ombuds.cases.notices import LINK_PLACEHOLDER, render, respondent_url
+from ombuds.cases.procedure import Transition
+from ombuds.cases.rules import (
+    HANDLERS,
+    LINK_DAYS,
+    PROCEDURE_LINK_TEMPLATES,
+    RESPONDENT_LINK_TEMPLATES,
+    CaseRefused,
+)
+from ombuds.cases.services.base import bump, lock_case, record_event, staff_roles
+from ombuds.cases.services.delivery import send_notice_task
+
+# --- the respondent's link ------------------------------------------------------------------------
+
+
+def respondent_link_issue(case: Case) -> str:
+    """A new personal link token for the respondent (returned once; its hash is kept)."""
+    token = secrets.token_urlsafe(32)
+    RespondentLink.objects.create(
+        case=case,
+        token_hash=hashlib.sha256(token.encode()).hexdigest(),
+        expires_at=timezone.now() + dt.timedelta(days=LINK_DAYS),
+    )
+    return token
+
+
+def respondent_link_case(token: str) -> Case | None:
+    """The case a respondent's link opens, or None when it is unknown, revoked or expired (its use
+    is noted on the link)."""
+    if not token:
+        return None
+    link = (
+        RespondentLink.objects.filter(token_hash=hashlib.sha256(token.encode()).hexdigest())
+        .select_related("case__organization")
+        .first()
+    )
+    now = timezone.now()
+    if link is None or link.revoked_at or link.expires_at <= now:
+        return None
+    RespondentLink.objects.filter(pk=link.pk).update(last_used_at=now)
+    return link.case
+
+
+# --- who a notice goes to -------------------------------------------------------------------------
+
+
+def respondent_address(case: Case) -> str:
+    """Where the respondent's notices (and their personal link) go: the register's address for a
+    respondent in the register, as it stands now; the address given on filing otherwise."""
+    record = case.respondent_person or case.respondent_agency
+    if record is not None:
+        return (record.email or "").strip()
+    return case.respondent_email.strip()
+
+
+def _recipients(case: Case, role: str) -> list[str]:
+    """The addresses of a notice to a party or to the body's people ("" when there is none: the
+    notice is kept to be delivered by other means). Recused and inactive people get nothing."""
+    if role == "complainant":
+        return [case.complainant_email] if case.complainant_email else [""]
+    if role == "respondent":
+        return [respondent_address(case)]
+    wanted = {"committee": ("committee_member", "ethics_chair"), "chair": ("ethics_chair",)}[role]
+    recused = Recusal.objects.filter(case=case).values_list("user_id", flat=True)
+    emails = (
+        BodyRole.objects.filter(
+            organization_id=case.organization_id, role__in=wanted, user__is_active=True
+        )
+        .exclude(user_id__in=recused)
+        .exclude(user__email="")
+        .values_list("user__email", flat=True)
+        .distinct()
+    )
+    return sorted(emails) or [""]
+
+
+# --- making them ----------------------------------------------------------------------------------
+
+
+def notices_make(
+    case: Case,
+    template: str,
+    recipient_role: str,
+    *,
+    inputs: dict[str, Any] | None = None,
+    step: Transition | None = None,
+) -> list[Notice]:
+    """Notices from the body's template (or Ombuds' own), kept on the case and sent after commit.
+    Call it inside the transaction of the change that sends them."""
+    made = []
+    link = ""
+    if recipient_role == "respondent" and template in RESPONDENT_LINK_TEMPLATES:
+        link = respondent_link_issue(case)
+    subject, body = render(
+        case, template, recipient_role, respondent_token=link, inputs=inputs, step=step
+    )
+    if link:
+        # Kept on the case without the link; the link goes into the email only (`notice_send`).
+        body = body.replace(respondent_url(link), LINK_PLACEHOLDER)
+    for email in _recipients(case, recipient_role):
+        notice = Notice.objects.create(
+            case=case,
+            template=template,
+            recipient_role=recipient_role,
+            recipient_email=email,
+            subject=subject,
+            body=body,
+            link_token=link if email else "",
+            status=Notice.Status.PENDING if email else Notice.Status.NO_ADDRESS,
+        )
+        if email:
+            # robust: a queue that is down must not turn a committed change into an error page;
+            # the notice stays pending and `notices_retry` sends it.
+            transaction.on_commit(lambda pk=notice.pk: _enqueue_notice(pk), robust=True)
+        made.append(notice)
+    return made
+
+
+def _enqueue_notice(notice_id: int) -> None:
+    send_notice_task.enqueue(notice_id)
+
+
+def respondent_notice_resend(*, case: Case, acting_user: Any = None) -> list[Notice]:
+    """Send the respondent their latest notice with a link again, with a new personal link (the
+    old links keep working until they expire). Refused before the procedure has notified them: a
+    resend must not tell a member of a complaint before the Chair does (CSEC Article 5)."""
+    with transaction.atomic():
+        case = lock_case(case, None)
+        staff_roles(acting_user, case, HANDLERS)
+        if not respondent_address(case):
+            raise CaseRefused("the respondent has no email address")
+        last = (
+            case.notices.filter(recipient_role="respondent", template__in=PROCEDURE_LINK_TEMPLATES)
+            .order_by("-created_at", "-pk")
+            .first()
+        )
+        if last is None:
+            raise CaseRefused("the respondent has not been notified of the complaint yet")
+        notices = notices_make(case, last.template, "respondent")
+        bump(case)
+        record_event(
+            case,
+            "case.respondent_link_sent",
+            {"template": last.template},
+            user=acting_user,
+            label="",
+        )
+    return notices

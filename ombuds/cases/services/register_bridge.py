@@ -1,0 +1,232 @@
+"""The bridge between a case and the register: who the complaint names (`respondent_lookup`), what a
+sanction chosen in a case may do to the respondent's record, imposing it there (the register's
+sanction, the record's status and conditions, in the step's own transaction), and linking the
+register's sanction to the case's public decision page."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.urls import reverse
+from django.utils import timezone
+
+from ombuds.bodies.models import Organization
+from ombuds.cases.models import Case, SanctionChoice
+from ombuds.cases.notices import base_url
+from ombuds.cases.rules import CaseRefused
+from ombuds.cases.selectors import respondent_records
+from ombuds.register import services as register
+from ombuds.register.lifecycle import TransitionRefused
+from ombuds.register.models import Agency, Credential, Membership, Person, Sanction
+from ombuds.register.names import normalise_name
+from ombuds.register.public import number_variants
+
+# What each sanction does to the register's record when imposed: the status it moves it to. A
+# credential is revoked and a membership ends by expulsion; neither has the other's status.
+SANCTION_STATUS = {
+    "credential": {"suspension": "suspended", "revocation": "revoked"},
+    "membership": {"suspension": "suspended", "expulsion": "expelled"},
+}
+STATUS_SANCTIONS = ("suspension", "revocation", "expulsion")
+CONDITION_SANCTIONS = ("probation", "conditions")
+
+
+def respondent_lookup(
+    organization: Organization, data: Mapping[str, Any]
+) -> tuple[Person | None, Agency | None, str]:
+    """The register entry a complaint names, by credential or membership number, or by an
+    agency's exact name (legal or trade): (person, agency, the problem in words, if any). The
+    public form, staff intake and the API all read the respondent through this."""
+    number = (data.get("respondent_number") or "").strip()
+    if number:
+        variants = number_variants(number)
+        credential = (
+            Credential.objects.filter(program__organization=organization, number__in=variants)
+            .select_related("holder")
+            .first()
+        )
+        if credential:
+            return credential.holder, None, ""
+        membership = (
+            Membership.objects.filter(organization=organization, number__in=variants)
+            .select_related("person", "agency")
+            .first()
+        )
+        if membership:
+            return membership.person, membership.agency, ""
+        return (
+            None,
+            None,
+            (
+                f"No credential or membership numbered {number} is on {organization.short_name}'s "
+                "register. Check it, or leave it empty."
+            ),
+        )
+    if data.get("respondent_kind") == "agency":
+        wanted = normalise_name(data.get("respondent_name", ""))
+        if wanted:
+            found = [
+                a
+                for a in Agency.objects.filter(organization=organization)
+                if wanted in {normalise_name(n) for n in [a.legal_name, *a.trade_names]}
+            ]
+            if len(found) == 1:
+                return None, found[0], ""
+    return None, None, ""
+
+
+def register_record(case: Case) -> Credential | Membership | None:
+    """The register record a sanction in this case applies to: the respondent's credential with
+    the body, else their membership; None when they hold neither."""
+    credentials, memberships = respondent_records(case)
+    return (credentials or memberships or [None])[0]
+
+
+def register_problem(kind: str, record: Credential | Membership | None) -> str:
+    """Why a sanction of this kind cannot be applied to the record ("" when it can, or when the
+    sanction changes nothing in the register)."""
+    if kind not in STATUS_SANCTIONS + CONDITION_SANCTIONS:
+        return ""
+    if record is None:
+        return (
+            "the respondent holds no credential or membership of this body for that sanction "
+            "to change"
+        )
+    record_kind = "credential" if isinstance(record, Credential) else "membership"
+    allowed = SANCTION_STATUS[record_kind]
+    if kind in STATUS_SANCTIONS and kind not in allowed:
+        other = next(k for k in allowed if k != "suspension")
+        return f"a {record_kind} is not subject to {kind}: choose {other}"
+    return ""
+
+
+def refuse_unrecorded_sanction(case: Case) -> None:
+    """A register effect that does not apply (the respondent is no longer a member) must not
+    silently drop a sanction that would have changed the register."""
+    choice = SanctionChoice.objects.filter(case=case, sanction__isnull=True).first()
+    if choice is not None and choice.kind in STATUS_SANCTIONS + CONDITION_SANCTIONS:
+        raise CaseRefused(
+            "the respondent no longer holds a credential or membership of this body, so the "
+            f"chosen sanction ({choice.kind}) cannot be applied: choose another"
+        )
+
+
+def impose_on_register(case: Case, *, acting_user: Any) -> Sanction | None:
+    """Write the chosen sanction to the register (citing the provisions, source "case") and change
+    the record's status or conditions, in the step's own transaction: all of it, or CaseRefused and
+    none of it. A suspension ends on its date through the register's daily task."""
+    choice = SanctionChoice.objects.select_for_update().get(case=case)
+    record = register_record(case)
+    if record is None:
+        return None  # nothing in the register to change (the respondent is not a member)
+    problem = register_problem(choice.kind, record)
+    if problem:
+        raise CaseRefused(problem)
+    try:
+        sanction = _register_sanction(case, choice, record, acting_user=acting_user)
+        _register_status(case, choice, record, acting_user=acting_user)
+        _register_conditions(case, choice, record, acting_user=acting_user)
+    except TransitionRefused as exc:
+        raise CaseRefused(f"the register refused the sanction: {exc}") from exc
+    choice.sanction = sanction
+    choice.save(update_fields=["sanction", "updated_at"])
+    return sanction
+
+
+def _register_sanction(
+    case: Case, choice: SanctionChoice, record: Credential | Membership, *, acting_user: Any
+) -> Sanction:
+    """The register's sanction, citing the chosen provisions (or those of upheld allegations)."""
+    provisions = list(choice.provisions.all()) or [
+        p for a in case.allegations.filter(determination="upheld") for p in a.provisions.all()
+    ]
+    return register.sanction_record(
+        organization=case.organization,
+        record=record,
+        decision=register.SanctionDecision(
+            kind=choice.kind,
+            decided_on=timezone.localdate(),
+            summary=choice.summary,
+            effective_from=choice.effective_from,
+            effective_until=choice.effective_until,
+            decision_url=choice.decision_url,
+            provisions=list(dict.fromkeys(provisions)),
+        ),
+        publication=register.SanctionPublication(choice.publication, choice.public_until),
+        source="case",
+        acting_user=acting_user,
+    )
+
+
+def _register_status(
+    case: Case, choice: SanctionChoice, record: Credential | Membership, *, acting_user: Any
+) -> None:
+    """Move the record to the sanction's status, dated from the day the sanction takes effect. A
+    suspension of a record already suspended for less long replaces the running one."""
+    is_credential = isinstance(record, Credential)
+    target = SANCTION_STATUS["credential" if is_credential else "membership"].get(choice.kind)
+    if target is None:
+        return
+    if choice.effective_from > timezone.localdate():
+        raise CaseRefused(
+            f"the sanction takes effect on {choice.effective_from}: the register records a "
+            "change of status on its day, so impose it then"
+        )
+    move = register.credential_transition if is_credential else register.membership_transition
+    subject = {"credential" if is_credential else "membership": record}
+    label = dict(Sanction.Kind.choices).get(choice.kind, choice.kind)
+    if target == "suspended" and record.status == "suspended":
+        if record.suspended_until and record.suspended_until >= choice.effective_until:
+            return  # the running suspension already covers the term
+        record = move(
+            **subject,
+            to_status="active",
+            effective_date=choice.effective_from,
+            reason=f"The suspension is replaced by the one decided in case {case.reference}",
+            decision_ref=case.reference,
+            acting_user=acting_user,
+        )
+        subject = {"credential" if is_credential else "membership": record}
+    move(
+        **subject,
+        to_status=target,
+        effective_date=choice.effective_from,
+        reason=f"Sanction in case {case.reference}: {label}",
+        decision_ref=case.reference,
+        until=choice.effective_until if target == "suspended" else None,
+        acting_user=acting_user,
+    )
+
+
+def _register_conditions(
+    case: Case, choice: SanctionChoice, record: Credential | Membership, *, acting_user: Any
+) -> None:
+    """Conditions go on a credential's record; a membership has none (its sanction says them)."""
+    if choice.kind not in CONDITION_SANCTIONS or not isinstance(record, Credential):
+        return
+    if record.conditions.strip() == choice.conditions.strip():
+        return
+    register.credential_correct(
+        credential=record,
+        conditions=choice.conditions,
+        reason=f"Sanction in case {case.reference}",
+        acting_user=acting_user,
+    )
+
+
+def publish_decision(case: Case) -> str:
+    """Link the register's sanction to the case's public decision page, when the sanction is not
+    private; the page shows it for as long as the publication policy does (public until a date)."""
+    choice = (
+        SanctionChoice.objects.filter(case=case, sanction__isnull=False)
+        .select_related("sanction")
+        .first()
+    )
+    if choice is None or choice.sanction.publication == Sanction.Publication.PRIVATE:
+        return ""
+    url = base_url() + reverse(
+        "cases:decision", kwargs={"org": case.organization.slug, "reference": case.reference}
+    )
+    Sanction.objects.filter(pk=choice.sanction_id).update(decision_url=url)
+    return url

@@ -1,0 +1,206 @@
+"""The procedure's steps on a case: asked of the body's procedure (`ombuds.cases.procedure`), which
+says whether the person's roles and the case's facts allow it; then the state moves, deadlines stop
+and start, the step's effects happen (notices, the register, publication, check-ins, recusals) and
+the step is on the record, in one transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from ombuds.cases.models import Case, Document
+from ombuds.cases.procedure import Procedure, ProcedureRefused, Transition, parse_date
+from ombuds.cases.rules import CaseRefused
+from ombuds.cases.selectors import facts, is_recused, procedure_of, roles_on_case, running_deadlines
+from ombuds.cases.services.access import recuse_parties
+from ombuds.cases.services.base import bump, label_for, lock_case, record_event
+from ombuds.cases.services.deadlines import deadline_start, deadlines_stop, more_time
+from ombuds.cases.services.documents import document_store, files_removed_on_failure, uploads_check
+from ombuds.cases.services.notifications import notices_make
+from ombuds.cases.services.register_bridge import (
+    impose_on_register,
+    publish_decision,
+    refuse_unrecorded_sanction,
+)
+
+
+def case_step(
+    *,
+    case: Case,
+    step: str,
+    acting_user: Any = None,
+    actor_label: str = "",
+    roles: set[str] | None = None,
+    inputs: dict[str, Any] | None = None,
+    files: dict[str, tuple[str, bytes]] | None = None,
+    expected_version: int | None = None,
+) -> Case:
+    """Take one step of the case's procedure, as the person's roles and the case's facts allow:
+    deadlines stop and start, effects happen (notices, the register, publication, check-ins), and the
+    step is on the record. ``roles`` defaults to the acting user's roles on the case; a respondent
+    through their link passes {"respondent"}, the clock {"system"}."""
+    inputs = dict(inputs or {})
+    files = dict(files or {})
+    with files_removed_on_failure(), transaction.atomic():
+        case = lock_case(case, expected_version)
+        procedure = procedure_of(case)
+        roles = _acting_roles(case, acting_user, roles)
+        uploads_check(list(files.values()))
+        inputs.update({name: filename for name, (filename, _data) in files.items()})
+        try:
+            transition = procedure.check(
+                case.state,
+                step,
+                roles=roles,
+                facts=facts(case),
+                inputs=inputs,
+                running=running_deadlines(case),
+            )
+        except ProcedureRefused as exc:
+            raise CaseRefused(str(exc)) from exc
+        inputs, files = _declared(transition, inputs, files)
+        label = label_for(acting_user, actor_label)
+        source = case.state
+        moved = _move(case, procedure, transition, inputs, files, user=acting_user, label=label)
+        done = _effects(case, transition, acting_user=acting_user, label=label, inputs=inputs)
+        record_event(
+            case,
+            "case.step",
+            {
+                "step": transition.name,
+                "label": transition.label,
+                "from": source,
+                "to": transition.target,
+                "roles": sorted(roles),
+                "inputs": {
+                    k: v.isoformat() if isinstance(v, dt.date) else v
+                    for k, v in inputs.items()
+                    if isinstance(v, str | int | bool | dt.date)
+                },
+                **done,
+            },
+            user=acting_user,
+            label=label,
+        )
+        if moved:
+            record_event(case, "case.deadline_moved", moved, user=acting_user, label=label)
+    return case
+
+
+def _acting_roles(case: Case, user: Any, roles: set[str] | None) -> set[str]:
+    """The roles the step is taken with: those given, else the user's on the case (CaseRefused for
+    someone recused)."""
+    if roles is not None:
+        return set(roles)
+    roles = roles_on_case(user, case)
+    if not roles and is_recused(user, case):
+        raise CaseRefused("you are recused from this case")
+    return roles
+
+
+def _declared(
+    transition: Transition, inputs: dict[str, Any], files: dict[str, tuple[str, bytes]]
+) -> tuple[dict[str, Any], dict[str, tuple[str, bytes]]]:
+    """Only what the step declares: other inputs are ignored (a form posts more than the step
+    asks, and an extra field must not set a fact such as a waiver), other files are refused. Date
+    inputs are read as dates (the procedure has checked them)."""
+    documents = {i.name for i in transition.inputs if i.kind == "document"}
+    extra = sorted(set(files) - documents)
+    if extra:
+        raise CaseRefused(f"“{transition.label}” takes no document called {', '.join(extra)}")
+    declared = {i.name for i in transition.inputs}
+    inputs = {k: v for k, v in inputs.items() if k in declared}
+    for i in transition.inputs:
+        if i.kind == "date" and i.name in inputs:
+            inputs[i.name] = parse_date(inputs[i.name])  # checked: a date (or left empty)
+    return inputs, files
+
+
+def _move(
+    case: Case,
+    procedure: Procedure,
+    transition: Transition,
+    inputs: dict[str, Any],
+    files: dict[str, tuple[str, bytes]],
+    *,
+    user: Any,
+    label: str,
+) -> dict[str, Any]:
+    """The case in the step's target state with its documents, dates and deadlines; the deadline
+    moved by more time granted, for the record ({} when none)."""
+    changed = ["state"]
+    case.state = transition.target
+    now = timezone.now()
+    for name, (filename, data) in files.items():
+        document_store(
+            case,
+            filename,
+            data,
+            kind=name,
+            visibility=Document.Visibility.INTERNAL,
+            user=user,
+            label=label,
+            audit_it=False,
+        )
+    if transition.name == "acknowledge" or "acknowledge" in transition.stops:
+        case.acknowledged_at = case.acknowledged_at or now
+        changed.append("acknowledged_at")
+    if "efforts_proof" in files:
+        case.efforts_proven_at = now
+        changed.append("efforts_proven_at")
+    if inputs.get("waiver_reason"):
+        case.efforts_waived_reason = str(inputs["waiver_reason"]).strip()
+        changed.append("efforts_waived_reason")
+    if procedure.state(transition.target).final:
+        case.closed_at = now
+        changed.append("closed_at")
+    deadlines_stop(case, transition.stops, met=True)
+    for deadline in transition.starts:
+        deadline_start(case, procedure, deadline, timezone.localdate())
+    moved = more_time(case, procedure, transition, inputs)
+    bump(case, *changed)
+    return moved
+
+
+def _effects(
+    case: Case, transition: Transition, *, acting_user: Any, label: str, inputs: dict[str, Any]
+) -> dict[str, Any]:
+    """Carry out the step's effects, each only when its conditions hold; what they did, for the
+    step's event: the notices made ("template → recipient"), the register sanction, recusals."""
+    done: dict[str, Any] = {"notices": []}
+    case_facts = facts(case)
+    for effect in transition.effects:
+        unmet = [c for c in effect.when if _condition_unmet(c, case_facts)]
+        if effect.kind == "register" and unmet:
+            refuse_unrecorded_sanction(case)
+        if unmet:
+            continue
+        if effect.kind == "notice":
+            for recipient in effect.to:
+                for notice in notices_make(
+                    case, effect.template, recipient, inputs=inputs, step=transition
+                ):
+                    done["notices"].append(f"{notice.template} → {notice.recipient_role}")
+        elif effect.kind == "register":
+            sanction = impose_on_register(case, acting_user=acting_user)
+            if sanction is not None:
+                done["register sanction"] = sanction.pk
+        elif effect.kind == "publish":
+            url = publish_decision(case)
+            if url:
+                done["published"] = url
+        elif effect.kind == "checkin":
+            case.checkin_on = timezone.localdate() + dt.timedelta(days=effect.days)
+            case.save(update_fields=["checkin_on"])
+        elif effect.kind == "recuse_check":
+            done["recused"] = recuse_parties(case, acting_user=acting_user)
+    return done
+
+
+def _condition_unmet(condition: str, case_facts: dict[str, bool]) -> bool:
+    """Whether a condition ("fact" or "not fact") fails, as the procedure engine reads it."""
+    negated = condition.startswith("not ")
+    return bool(case_facts.get(condition.removeprefix("not "), False)) == negated

@@ -1,0 +1,204 @@
+"""The staff case page as it is shown: the case with the steps open to the viewer now, its
+allegations, deadlines, documents, messages, notices, recusals and timeline (read by
+`ombuds.cases.selectors.case_page`), and a form for each action the viewer may take, the one posted
+bound to what was sent. The views are in `case_views`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from ombuds.cases.rules import DECIDERS, DECIDING_STATES, HANDLERS
+from ombuds.cases.selectors import CasePage
+from ombuds.cases.staff_forms import (
+    AllegationForm,
+    DeterminationForm,
+    DocumentForm,
+    RecusalForm,
+    SanctionChoiceForm,
+    StaffMessageForm,
+    StepForm,
+)
+from ombuds.cases.staff_views.common import RECUSAL_ROLES
+from ombuds.core.http import private
+from ombuds.register.models import Sanction
+
+# Where an anonymous complainant's receipt code and passphrase wait, server-side, to be shown once.
+STAFF_RECEIPT_SESSION = "ombuds:staff-receipt:{reference}"
+
+
+@dataclass
+class Permissions:
+    """Which of the page's forms the viewer is shown."""
+
+    deciding: bool
+    can_choose_sanction: bool
+    can_recuse: bool
+    can_resend: bool
+
+    @classmethod
+    def of(cls, page: CasePage) -> Permissions:
+        roles, case = page.roles, page.case
+        return cls(
+            deciding=case.state in DECIDING_STATES and bool(roles & DECIDERS),
+            can_choose_sanction=case.state == "sanction" and bool(roles & DECIDERS),
+            can_recuse=bool(roles & RECUSAL_ROLES),
+            can_resend=bool(roles & HANDLERS)
+            and bool(case.respondent_email)
+            and page.respondent_notified
+            and not page.state.final,
+        )
+
+
+@dataclass
+class CaseForms:
+    """The page's forms, the one posted bound to what was sent (``action`` names it)."""
+
+    steps: dict
+    determinations: dict
+    allegation: AllegationForm
+    sanction: SanctionChoiceForm
+    message: StaffMessageForm
+    document: DocumentForm
+    recusal: RecusalForm
+    determination: DeterminationForm | None = None  # the allegation's form that was posted
+    action: str = ""
+    page_errors: list[str] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, page: CasePage, request: HttpRequest | None = None, action: str = "") -> CaseForms:
+        def bound(name: str, *, files: bool = False) -> dict:
+            if request is None or action != name:
+                return {}
+            return {"data": request.POST, **({"files": request.FILES} if files else {})}
+
+        fresh = {"version": page.case.version}
+        forms = cls(
+            steps={
+                s.name: StepForm(transition=s, initial=fresh, **bound(f"step:{s.name}", files=True))
+                for s in page.steps
+            },
+            determinations={
+                a.position: DeterminationForm(position=a.position, initial=fresh)
+                for a in page.allegations
+            },
+            allegation=AllegationForm(
+                provisions=page.provisions, initial=fresh, **bound("allegation")
+            ),
+            sanction=SanctionChoiceForm(initial=fresh, **bound("sanction")),
+            message=StaffMessageForm(
+                respondent_reachable=page.respondent_notified, **bound("message")
+            ),
+            document=DocumentForm(**bound("document", files=True)),
+            recusal=RecusalForm(users=page.recusal_candidates, **bound("recusal")),
+            action=action,
+        )
+        if request is not None and action == "determination":
+            # Each allegation's form has its own prefix: the one sent says which allegation it is.
+            for a in page.allegations:
+                if f"d{a.position}-allegation" in request.POST:
+                    form = DeterminationForm(request.POST, position=a.position, initial=fresh)
+                    forms.determinations[a.position] = forms.determination = form
+                    break
+        return forms
+
+    def posted(self):
+        """The form the action posted, or None (an unknown action, a step not open now)."""
+        named = {
+            "allegation": self.allegation,
+            "sanction": self.sanction,
+            "message": self.message,
+            "document": self.document,
+            "recusal": self.recusal,
+            "determination": self.determination,
+        }
+        if self.action in named:
+            return named[self.action]
+        return self.steps.get(self.action.removeprefix("step:"))
+
+    def hidden(self, page: CasePage, allowed: Permissions) -> bool:
+        """Whether the page does not show the posted form to this viewer: a refusal of one it does
+        not show goes to the top of the page."""
+        form = self.posted()
+        return (
+            form is None
+            or (form is self.allegation and page.state.final)
+            or (form is self.document and page.state.final)
+            or (form is self.sanction and not allowed.can_choose_sanction)
+            or (form is self.recusal and not allowed.can_recuse)
+            or (form is self.determination and not allowed.deciding)
+        )
+
+    def act_on(self, version: int) -> None:
+        """The page shows the case as it is now: a form sent again from it acts on this version."""
+        for form in [
+            *self.steps.values(),
+            *self.determinations.values(),
+            self.allegation,
+            self.sanction,
+        ]:
+            if form.is_bound:
+                form.data = form.data.copy()
+                form.data[form.add_prefix("version")] = str(version)
+
+    @property
+    def invalid(self) -> bool:
+        form = self.posted()
+        return bool(self.page_errors) or bool(form is not None and form.errors)
+
+
+def case_page_response(request: HttpRequest, page: CasePage, forms: CaseForms) -> HttpResponse:
+    """The page, with these forms (400 when the posted one has problems)."""
+    case, choice = page.case, page.sanction_choice
+    allowed = Permissions.of(page)
+    kinds = dict(Sanction.Kind.choices)
+    publications = dict(Sanction.Publication.choices)
+    secret = request.session.pop(STAFF_RECEIPT_SESSION.format(reference=case.reference), None)
+    return private(
+        render(
+            request,
+            "cases/staff/case.html",
+            {
+                "body": case.organization,
+                "case": case,
+                "procedure": page.procedure,
+                "state": page.state,
+                "roles": page.roles,
+                "role_labels": sorted(r.replace("_", " ") for r in page.roles),
+                "steps": [(step, forms.steps[step.name]) for step in page.steps],
+                "allegations": [(a, forms.determinations[a.position]) for a in page.allegations],
+                "deciding": allowed.deciding,
+                "can_choose_sanction": allowed.can_choose_sanction,
+                "can_recuse": allowed.can_recuse,
+                "can_resend": allowed.can_resend,
+                "sanction_choice": choice,
+                "sanction_kind": kinds.get(choice.kind, choice.kind) if choice else "",
+                "sanction_publication": publications.get(choice.publication, choice.publication)
+                if choice
+                else "",
+                "allegation_form": forms.allegation,
+                "sanction_form": forms.sanction,
+                "message_form": forms.message,
+                "document_form": forms.document,
+                "recusal_form": forms.recusal,
+                "page_errors": forms.page_errors,
+                "deadlines": page.deadlines,
+                "running_deadlines": page.running_deadlines,
+                "documents": page.documents,
+                "messages_list": page.messages,
+                "notices": page.notices,
+                "recusals": page.recusals,
+                "timeline": page.timeline,
+                "more_time_requests": page.more_time_requests,
+                "today": timezone.localdate(),
+                "credentials_memberships": page.credentials_memberships,
+                "respondent_is_member": page.facts["respondent_is_member"],
+                "secret": secret,
+                "first_tier": page.first_tier,
+            },
+            status=400 if forms.invalid else 200,
+        )
+    )
