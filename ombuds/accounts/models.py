@@ -15,7 +15,7 @@ class Invitation(models.Model):
     secret of which only the SHA-256 is kept; it expires, and it works once."""
 
     organization = models.ForeignKey(
-        "register.Organization", on_delete=models.CASCADE, related_name="invitations"
+        "bodies.Organization", on_delete=models.CASCADE, related_name="invitations"
     )
     person = models.ForeignKey(
         "register.Person", on_delete=models.CASCADE, related_name="invitations"
@@ -81,7 +81,7 @@ class InvitationRun(models.Model):
     ACTIVE_STATES = (State.QUEUED, State.RUNNING)
 
     organization = models.ForeignKey(
-        "register.Organization", on_delete=models.CASCADE, related_name="invitation_runs"
+        "bodies.Organization", on_delete=models.CASCADE, related_name="invitation_runs"
     )
     started_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

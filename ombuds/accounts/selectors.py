@@ -7,11 +7,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from ombuds.accounts.models import Invitation
-from ombuds.register.models import Organization, Person
+from ombuds.bodies.models import Organization
+from ombuds.register.models import Person
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,4 @@ def person_find(organization: Organization, ref: str) -> Person:
 
 def account_of(username: str) -> Any:
     """The account with this username, or the user model's DoesNotExist."""
-    from django.contrib.auth import get_user_model
-
     return get_user_model().objects.get(username=username.strip())

@@ -7,11 +7,14 @@ from importlib import import_module
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_ipv46_address
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
 from ombuds.accounts.models import AccountSession
+from ombuds.core.throttle import client_address
 
 # The session remembers which key its row was last touched under, and when, so most requests write
 # nothing, and a session whose key changed (a password change anywhere, the admin's too) is put on
@@ -37,11 +40,6 @@ def seen_recently(
 
 
 def _client_ip(request: HttpRequest) -> str | None:
-    from django.core.exceptions import ValidationError
-    from django.core.validators import validate_ipv46_address
-
-    from ombuds.register.public import client_address
-
     address = client_address(request)
     try:
         validate_ipv46_address(address)

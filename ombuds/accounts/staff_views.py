@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from ombuds.accounts import invitation_runs, selectors
-from ombuds.core.access import body_staff_required
+from ombuds.bodies.access import body_staff_required
 from ombuds.core.http import private
 
 PER_PAGE = 50

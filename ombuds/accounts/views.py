@@ -32,10 +32,11 @@ from ombuds.accounts import forms, services
 from ombuds.accounts.models import AccountSession
 from ombuds.accounts.policy import has_second_factor, needs_second_factor, second_factor_required
 from ombuds.accounts.sessions import sessions_active
+from ombuds.bodies.access import body_or_404
+from ombuds.bodies.selectors import is_body_staff
 from ombuds.core.http import private
+from ombuds.core.throttle import throttle_hit
 from ombuds.register.models import Person
-from ombuds.register.public import throttle_hit
-from ombuds.register.selectors import is_body_staff, organization_get
 
 # Where a member lands once their account is open (their own pages, `me:home`).
 MEMBER_HOME = "/me/"
@@ -221,7 +222,7 @@ def accept(request: HttpRequest, token: str) -> HttpResponse:
 @require_POST
 def invite(request: HttpRequest, org: str, person: int) -> HttpResponse:
     """Invite a register record's person to open their account (the body's staff only)."""
-    organization = organization_get(org)
+    organization = body_or_404(org)
     if not request.user.is_authenticated or not is_body_staff(request.user, organization):
         raise PermissionDenied("Only the body's staff invite people to open an account.")
     record = get_object_or_404(Person, pk=person, organization=organization)

@@ -23,9 +23,9 @@ from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.security import HttpBearer
 
-from ombuds.members import attestations, services
+from ombuds.members import attestations, selectors, services
 from ombuds.members.home import BodyHome, member_body
-from ombuds.members.models import AttestationCampaign, Disclosure
+from ombuds.members.models import Disclosure
 from ombuds.register.models import ApiToken, Person
 from ombuds.register.tokens import token_check
 
@@ -138,7 +138,7 @@ def _mine(request: HttpRequest) -> BodyHome:
 
 def _person(request: HttpRequest) -> Person:
     token = request.api_token
-    person = Person.objects.filter(organization=token.organization, user=token.user).first()
+    person = selectors.member_record(token.user, token.organization)
     if person is None:
         raise HttpError(401, "this token's owner has no record in the body's register")
     return person
@@ -265,11 +265,7 @@ def attestations_due(request: HttpRequest) -> list[dict[str, Any]]:
 )
 def attest(request: HttpRequest, payload: MemberAttestIn) -> Status:
     token = request.api_token
-    campaign = (
-        AttestationCampaign.objects.select_related("code_version", "organization")
-        .filter(pk=payload.campaign, organization=token.organization)
-        .first()
-    )
+    campaign = selectors.campaign_get(token.organization, payload.campaign)
     if campaign is None:
         raise HttpError(404, "no such campaign")
     try:
@@ -342,7 +338,7 @@ def _disclosure_out(d: Disclosure) -> dict[str, Any]:
 )
 def disclosures(request: HttpRequest) -> list[dict[str, Any]]:
     token = request.api_token
-    own = Disclosure.objects.filter(user=token.user, organization=token.organization)
+    own = selectors.disclosures_of(token.user, token.organization)
     return [_disclosure_out(d) for d in own]
 
 
@@ -375,9 +371,7 @@ def disclosure_end(
     request: HttpRequest, disclosure_id: int, payload: MemberDisclosureEndIn
 ) -> Status:
     token = request.api_token
-    disclosure = Disclosure.objects.filter(
-        pk=disclosure_id, user=token.user, organization=token.organization
-    ).first()
+    disclosure = selectors.disclosure_get(token.user, token.organization, disclosure_id)
     if disclosure is None:
         raise HttpError(404, "no such disclosure of yours")
     try:

@@ -23,19 +23,20 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
-from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from ombuds.bodies.access import body_staff_required
+from ombuds.bodies.models import Organization
 from ombuds.codes.selectors import provision_tree, published_versions
-from ombuds.core.access import body_staff_required
 from ombuds.core.http import private
 from ombuds.members import attestations as service
+from ombuds.members import selectors
 from ombuds.members.attest_forms import AgencyPersonForm, AttestForm, CampaignForm, ProxyForm
-from ombuds.members.models import Attestation, AttestationCampaign, AttestationDue
-from ombuds.register.models import Agency, Organization
+from ombuds.members.models import AttestationCampaign
+from ombuds.register.models import Agency
 
 PEOPLE_PAGE = 50
 CAMPAIGN_PAGE = 20
@@ -62,11 +63,10 @@ def _csv_response(rows: Iterable[list[str]], filename: str) -> StreamingHttpResp
 
 
 def _campaign(organization: Organization, pk: int) -> AttestationCampaign:
-    return get_object_or_404(
-        AttestationCampaign.objects.select_related("code_version__code", "started_by"),
-        pk=pk,
-        organization=organization,
-    )
+    found = selectors.campaign_get(organization, pk)
+    if found is None:
+        raise Http404("no such campaign")
+    return found
 
 
 def _posted(request: HttpRequest) -> Any:
@@ -84,13 +84,9 @@ def _int(value: str | None) -> int | None:
 @body_staff_required
 def campaigns(request: HttpRequest, organization: Organization) -> HttpResponse:
     """The body's campaigns, open ones first, each with its coverage figures."""
-    listed = (
-        AttestationCampaign.objects.filter(organization=organization)
-        .select_related("code_version")
-        # Open campaigns (no closing time) first, then the most recently closed.
-        .order_by(F("closed_at").desc(nulls_first=True), "-started_at", "-pk")
+    page = Paginator(selectors.campaigns_listed(organization), CAMPAIGN_PAGE).get_page(
+        request.GET.get("page")
     )
-    page = Paginator(listed, CAMPAIGN_PAGE).get_page(request.GET.get("page"))
     counts = service.campaign_counts(page.object_list)
     rows = []
     for campaign in page.object_list:
@@ -213,7 +209,9 @@ def coverage_csv(request: HttpRequest, organization: Organization, pk: int) -> H
     agency = None
     agency_id = _int(request.GET.get("agency"))
     if agency_id is not None:
-        agency = get_object_or_404(Agency, pk=agency_id, organization=organization)
+        agency = selectors.agency_get(organization, agency_id)
+        if agency is None:
+            raise Http404("no such agency")
     report = service.coverage(campaign, agency=agency)
     suffix = f"-agency-{agency.pk}" if agency else ""
     return _csv_response(
@@ -226,9 +224,9 @@ def coverage_csv(request: HttpRequest, organization: Organization, pk: int) -> H
 def proxy(request: HttpRequest, organization: Organization, pk: int, person: int) -> HttpResponse:
     """Record a person's attestation on their behalf, with the reason."""
     campaign = _campaign(organization, pk)
-    due = get_object_or_404(
-        AttestationDue.objects.select_related("person"), campaign=campaign, person_id=person
-    )
+    due = selectors.due_get(campaign, person)
+    if due is None:
+        raise Http404("not asked in this campaign")
     form = ProxyForm(_posted(request))
     if request.method == "POST":
         reason = request.POST.get("reason", "")
@@ -277,20 +275,12 @@ def attest_page(request: HttpRequest, campaign: int) -> HttpResponse:
     """The version's full text and the statement to confirm, for a member asked in the campaign."""
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    found = get_object_or_404(
-        AttestationCampaign.objects.select_related("organization", "code_version__code"),
-        pk=campaign,
-    )
-    due = (
-        AttestationDue.objects.filter(
-            campaign=found, person__user=request.user, person__organization=found.organization
-        )
-        .select_related("person")
-        .first()
-    )
+    found = selectors.campaign_for_member(campaign)
+    if found is None:
+        raise Http404("no such campaign")
+    due = selectors.own_due(found, request.user)
     if due is None:
         raise Http404("not asked in this campaign")
-    due.campaign = found
     version = found.code_version
     form = AttestForm(_posted(request))
     if request.method == "POST":
@@ -313,7 +303,7 @@ def attest_page(request: HttpRequest, campaign: int) -> HttpResponse:
                 "is recorded.",
             )
             return redirect("attest:attest", campaign=found.pk)
-    own = Attestation.objects.filter(person=due.person, code_version=version).first()
+    own = selectors.own_attestation(due, version)
     return private(
         render(
             request,
@@ -345,8 +335,8 @@ def agency_admin_required(view):
     def wrapper(request: HttpRequest, agency: int, *args, **kwargs):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        found = Agency.objects.select_related("organization").filter(pk=agency).first()
-        if found is None or not service.is_agency_admin(request.user, found):
+        found = selectors.agency_for_admin(request.user, agency)
+        if found is None:
             raise Http404("no such agency")
         return view(request, found, *args, **kwargs)
 
@@ -407,12 +397,7 @@ def agency_people(request: HttpRequest, agency: Agency) -> HttpResponse:
 def agency_invite(request: HttpRequest, agency: Agency, person: int) -> HttpResponse:
     """Invite one of the agency's current employees or agents to open their account."""
     today = timezone.localdate()
-    affiliation = (
-        service.agency_staff(agency, today=today)
-        .filter(person_id=person)
-        .select_related("person")
-        .first()
-    )
+    affiliation = selectors.agency_staff_member(agency, person, today=today)
     if affiliation is None:
         raise Http404("not one of the agency's people")
     try:

@@ -21,13 +21,16 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 
+from ombuds.bodies.access import body_or_404
+from ombuds.bodies.models import Organization
 from ombuds.cases import services as cases
 from ombuds.core.http import private
-from ombuds.members import first_tier
+from ombuds.core.throttle import throttle_hit
+from ombuds.members import first_tier, selectors
 from ombuds.members.first_tier_forms import (
     ClientComplaintForm,
     ClientMessageForm,
@@ -36,9 +39,7 @@ from ombuds.members.first_tier_forms import (
     ResolveForm,
 )
 from ombuds.members.models import ClientComplaint
-from ombuds.register.models import Agency, Organization
-from ombuds.register.public import throttle_hit
-from ombuds.register.selectors import organization_get
+from ombuds.register.models import Agency
 
 FILED_SESSION = "ombuds:first-tier-filed"
 INBOX_PAGE = 50
@@ -66,7 +67,7 @@ def _takes_complaints(organization: Organization) -> bool:
 @never_cache
 def complain(request: HttpRequest, org: str, agency: int) -> HttpResponse:
     """A client complains to a member agency itself (no account)."""
-    organization = organization_get(org)
+    organization = body_or_404(org)
     found = first_tier.member_agency(organization, agency)
     if found is None:
         raise Http404("no member agency of this body has that number")
@@ -116,16 +117,13 @@ def complain(request: HttpRequest, org: str, agency: int) -> HttpResponse:
 @never_cache
 def filed(request: HttpRequest, org: str, agency: int, reference: str) -> HttpResponse:
     """The acknowledgement, for the browser that filed only; the personal link is shown once."""
-    organization = organization_get(org)
+    organization = body_or_404(org)
     shown = request.session.get(FILED_SESSION) or {}
     if shown.get("reference") != reference:
         raise Http404("no complaint filed from this browser under that reference")
-    complaint = get_object_or_404(
-        ClientComplaint.objects.select_related("agency__organization"),
-        reference=reference,
-        agency_id=agency,
-        agency__organization=organization,
-    )
+    complaint = selectors.client_complaint_filed(organization, agency, reference)
+    if complaint is None:
+        raise Http404("no such complaint")
     token = shown.get("token", "")
     if token:
         request.session[FILED_SESSION] = {"reference": reference}
@@ -150,7 +148,7 @@ def filed(request: HttpRequest, org: str, agency: int, reference: str) -> HttpRe
 def client_complaint(request: HttpRequest, org: str, token: str) -> HttpResponse:
     """The client's page: where the complaint is, the whole exchange, a message to the agency
     while it is open, and the way to take it to the body with this record attached."""
-    organization = organization_get(org)
+    organization = body_or_404(org)
     complaint = first_tier.client_complaint_for_token(token, organization)
     if complaint is None:
         return private(
@@ -288,11 +286,7 @@ ACTIONS = {
 @agency_admin_required
 def complaint(request: HttpRequest, agency: Agency, pk: int) -> HttpResponse:
     """One complaint: the exchange and its times; answer, resolve or close it while it is open."""
-    found = (
-        ClientComplaint.objects.filter(agency=agency, pk=pk)
-        .select_related("agency__organization", "handled_by")
-        .first()
-    )
+    found = selectors.client_complaint_in_inbox(agency, pk)
     if found is None:
         return _not_yours(request, agency.pk, agency=agency)
     action = request.POST.get("action", "") if request.method == "POST" else ""

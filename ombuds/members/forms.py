@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django import forms
 
+from ombuds.bodies.models import Organization
 from ombuds.members.models import Disclosure
-from ombuds.register.models import Organization
 
 
 class DisclosureForm(forms.Form):

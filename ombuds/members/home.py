@@ -23,16 +23,17 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from ombuds.bodies.models import Organization
 from ombuds.cases import services as case_services
 from ombuds.cases.models import Case, CaseDeadline, Message, Notice
 from ombuds.members.agency_roles import current_on, represented_agency_ids, signed_in
+from ombuds.members.attestations import OpenDue, open_dues_for_user
 from ombuds.members.models import Disclosure
 from ombuds.register.models import (
     Affiliation,
     Agency,
     Credential,
     Membership,
-    Organization,
     Person,
     RecertificationCycle,
 )
@@ -160,7 +161,7 @@ class Home:
     bodies: list[BodyHome]
     cases: list[CaseHome]
     sent: list[Sent]
-    attestations: list[Any]
+    attestations: list[OpenDue]
     security_url: str = field(default_factory=lambda: reverse("accounts:security"))
 
     @property
@@ -179,13 +180,9 @@ class Home:
         return bool(self.deadlines or self.cycles or self.attestations)
 
 
-def attestation_dues(user: Any) -> list[Any]:
-    """The attestations due from the user, from `ombuds.members.attestations` (none without it)."""
-    try:
-        from ombuds.members.attestations import open_dues_for_user
-    except ImportError:
-        return []
-    return list(open_dues_for_user(user))
+def attestation_dues(user: Any) -> list[OpenDue]:
+    """The attestations due from the user (`ombuds.members.attestations`)."""
+    return open_dues_for_user(user)
 
 
 def member_home(user: Any, *, today: dt.date | None = None) -> Home:

@@ -2,7 +2,7 @@
 their API tokens. Each shows the signed-in user's own records only; anything else answers 404.
 
 The respondent's page from the account is the very page their personal link opens
-(`ombuds.cases.views.respondent_page`), with the same rules for what a respondent sees and does;
+(`ombuds.cases.respondent_page`), with the same rules for what a respondent sees and does;
 their actions go on the record under their account.
 """
 
@@ -11,17 +11,17 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_POST
 
-from ombuds.cases.views import respondent_file, respondent_page
+from ombuds.cases.respondent_page import respondent_file, respondent_page
 from ombuds.core.http import private
-from ombuds.members import home as selectors
+from ombuds.members import selectors
 from ombuds.members.forms import TokenForm
-from ombuds.register.models import ApiToken, Organization
+from ombuds.register.models import ApiToken
 from ombuds.register.tokens import TokenError, token_create, token_revoke
 
 
@@ -45,9 +45,7 @@ def case(request: HttpRequest, reference: str) -> HttpResponse:
     found = selectors.respondent_case_get(request.user, reference)
     if found is None:
         raise Http404("no such case")
-    # Every notice the body addressed to them (the one saying a message waits aside: the message
-    # itself is on the page), whether or not its email has gone yet.
-    notices = found.notices.filter(recipient_role="respondent").exclude(template="message")
+    notices = selectors.respondent_notices(found)
     response = respondent_page(
         request,
         found,
@@ -77,15 +75,11 @@ def case_document(request: HttpRequest, reference: str, doc: str) -> HttpRespons
 # --- API tokens -----------------------------------------------------------------------------------
 
 
-def _member_bodies(user) -> list[Organization]:
-    return list(Organization.objects.filter(people__user=user).distinct().order_by("name", "pk"))
-
-
 @login_required
 @csrf_protect
 def tokens(request: HttpRequest) -> HttpResponse:
     """The member's API tokens: make one (its secret shown on this answer only) and revoke them."""
-    bodies = _member_bodies(request.user)
+    bodies = selectors.member_bodies(request.user)
     form = TokenForm(request.POST if request.method == "POST" else None, bodies=bodies)
     secret, made = "", None
     if request.method == "POST" and form.is_valid():
@@ -100,9 +94,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
             form.add_error(None, f"{str(exc)[:1].upper()}{str(exc)[1:]}.")
         else:
             form = TokenForm(bodies=bodies)
-    own = ApiToken.objects.filter(user=request.user, scope=ApiToken.Scope.MEMBER).select_related(
-        "organization"
-    )
+    own = selectors.api_tokens(request.user)
     return private(
         render(
             request,
@@ -117,12 +109,9 @@ def tokens(request: HttpRequest) -> HttpResponse:
 @require_POST
 @csrf_protect
 def token_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
-    token = get_object_or_404(
-        ApiToken.objects.select_related("organization"),
-        pk=pk,
-        user=request.user,
-        scope=ApiToken.Scope.MEMBER,
-    )
+    token = selectors.api_token_get(request.user, pk)
+    if token is None:
+        raise Http404("no such token")
     if token.revoked_at is None:
         token_revoke(token=token, acting_user=request.user)
         messages.success(request, f"The token “{token.name}” is revoked: it no longer works.")

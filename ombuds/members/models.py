@@ -26,7 +26,7 @@ class Disclosure(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="disclosures"
     )
     organization = models.ForeignKey(
-        "register.Organization", on_delete=models.CASCADE, related_name="disclosures"
+        "bodies.Organization", on_delete=models.CASCADE, related_name="disclosures"
     )
     relationship = models.CharField(max_length=20, choices=Relationship.choices)
     party_name = models.CharField(max_length=300)
@@ -82,7 +82,7 @@ class AttestationCampaign(models.Model):
         AGENCY_STAFF = "agency_staff", "Member agencies' employees and agents"
 
     organization = models.ForeignKey(
-        "register.Organization", on_delete=models.CASCADE, related_name="attestation_campaigns"
+        "bodies.Organization", on_delete=models.CASCADE, related_name="attestation_campaigns"
     )
     code_version = models.ForeignKey(
         "codes.CodeVersion", on_delete=models.PROTECT, related_name="attestation_campaigns"

@@ -3,7 +3,8 @@ they bring to the body's people.
 
 Saving a current disclosure recuses its author at once from the body's open cases whose respondent
 is the party it names (the same register record, or a name alike once normalised); a case filed
-later is matched when it is filed (`recusals_for_new_case`, called by `ombuds.cases.services`).
+later is matched when it is filed (`disclosed_conflicts`, which cases asks through
+`ombuds.cases.hooks`). Cases writes every recusal (`ombuds.cases.services.cases_recuse`).
 Ending a disclosure recuses from nothing new and lifts no recusal already recorded. Every change
 writes its audit event in the same transaction; refusals raise `DisclosureRefused` listing every
 problem and change nothing.
@@ -15,12 +16,15 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from ombuds.audit import services as audit
-from ombuds.cases.models import Case, Recusal
+from ombuds.bodies.models import BodyRole, Organization
+from ombuds.cases import services as case_services
+from ombuds.cases.models import Case
 from ombuds.members.models import Disclosure
-from ombuds.register.models import Agency, BodyRole, Organization, Person
+from ombuds.register.models import Agency, Person
 from ombuds.register.names import THRESHOLD, normalise_name, similarity
 
 
@@ -109,8 +113,6 @@ def _match(disclosure: Disclosure, case: Case) -> str:
 
 def _current_disclosures(organization_id: int):
     """Current disclosures of the body's people (their role on the body, or superusers)."""
-    from django.db.models import Q
-
     return (
         Disclosure.objects.filter(organization_id=organization_id, current=True)
         .filter(Q(user__body_roles__organization_id=organization_id) | Q(user__is_superuser=True))
@@ -131,58 +133,32 @@ def matching_disclosures(case: Case) -> list[tuple[Disclosure, str]]:
     return matches
 
 
-def _recuse(case: Case, disclosure: Disclosure, *, recorded_by: Any) -> bool:
-    _, created = Recusal.objects.get_or_create(
-        case=case,
-        user=disclosure.user,
-        defaults={
-            "reason": recusal_reason(disclosure),
-            "recorded_by": recorded_by if getattr(recorded_by, "pk", None) else None,
-        },
-    )
-    return created
-
-
-def recusals_for_new_case(case: Case, *, acting_user: Any = None) -> list[Any]:
-    """Recuse from a case just filed everyone whose current disclosure names its respondent; the
-    users newly recused (the filing's audit event lists them). Call inside the filing's
-    transaction."""
-    recused: list[Any] = []
-    for disclosure, _reason in matching_disclosures(case):
-        if disclosure.user in recused:
-            continue
-        if _recuse(case, disclosure, recorded_by=acting_user):
-            recused.append(disclosure.user)
-    return recused
+def disclosed_conflicts(case: Case) -> list[tuple[Any, str]]:
+    """The body's people whose current disclosure names the case's respondent, each once, with the
+    reason to record: what cases asks of members when a case is filed (the provider of
+    `ombuds.cases.hooks.new_case_recusals`, registered in `ombuds.members.apps`). Cases writes the
+    recusals, inside the filing's transaction."""
+    found: list[tuple[Any, str]] = []
+    for disclosure, _why in matching_disclosures(case):
+        if all(user != disclosure.user for user, _reason in found):
+            found.append((disclosure.user, recusal_reason(disclosure)))
+    return found
 
 
 def _recuse_from_open_cases(disclosure: Disclosure, *, user: Any) -> list[str]:
-    """Recuse the disclosure's author from the body's open cases about its party; the references
-    of the cases newly recused from, each with its own audit event."""
-    references = []
+    """Recuse the disclosure's author from the body's open cases about its party, through cases'
+    own service (each case locked, its version bumped, its ``case.recusal`` event written); the
+    references of the cases newly recused from."""
     cases = Case.objects.filter(
         organization_id=disclosure.organization_id, closed_at__isnull=True
     ).order_by("pk")
+    matching = []
     for case in cases:
-        reason = _match(disclosure, case)
-        if not reason or not _recuse(case, disclosure, recorded_by=user):
-            continue
-        audit.record(
-            action="case.recusal",
-            subject_type="case",
-            subject_id=case.pk,
-            data={
-                "reference": case.reference,
-                "user": user.get_username(),
-                "reason": recusal_reason(disclosure),
-                "disclosure": disclosure.pk,
-                "match": reason,
-            },
-            organization=disclosure.organization,
-            actor=user,
-        )
-        references.append(case.reference)
-    return references
+        why = _match(disclosure, case)
+        if why:
+            details = {"disclosure": disclosure.pk, "match": why}
+            matching.append((case, recusal_reason(disclosure), details))
+    return case_services.cases_recuse(user=user, recusals=matching, acting_user=user)
 
 
 # --- saving and ending --------------------------------------------------------------------------

@@ -12,14 +12,14 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 
+from ombuds.bodies.access import body_or_404
 from ombuds.core.http import private
-from ombuds.members import services
+from ombuds.members import selectors, services
 from ombuds.members.forms import DisclosureForm, EndForm
 from ombuds.members.models import Disclosure
-from ombuds.register.selectors import organization_get
 
 
 def body_role_required(view):
@@ -30,7 +30,7 @@ def body_role_required(view):
     def wrapper(request: HttpRequest, org: str, *args, **kwargs):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        organization = organization_get(org)
+        organization = body_or_404(org)
         if not services.has_body_role(request.user, organization):
             raise PermissionDenied("You have no role on this body.")
         return view(request, organization, *args, **kwargs)
@@ -46,7 +46,7 @@ def member_required(view):
     def wrapper(request: HttpRequest, org: str, *args, **kwargs):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        organization = organization_get(org)
+        organization = body_or_404(org)
         if not services.may_disclose(request.user, organization):
             raise PermissionDenied("You have no role on this body and no record in its register.")
         return view(request, organization, *args, **kwargs)
@@ -115,9 +115,7 @@ def _list(request: HttpRequest, organization, pages: Pages) -> HttpResponse:
         if disclosure is not None:
             _saved_message(request, disclosure)
             return redirect(pages.list, org=organization.slug)
-    own = Disclosure.objects.filter(user=request.user, organization=organization).select_related(
-        "party_person", "party_agency"
-    )
+    own = selectors.disclosures_of(request.user, organization)
     return private(
         render(
             request,
@@ -135,7 +133,9 @@ def _list(request: HttpRequest, organization, pages: Pages) -> HttpResponse:
 
 
 def _edit(request: HttpRequest, organization, pk: int, pages: Pages) -> HttpResponse:
-    disclosure = get_object_or_404(Disclosure, pk=pk, user=request.user, organization=organization)
+    disclosure = selectors.disclosure_get(request.user, organization, pk)
+    if disclosure is None:
+        raise Http404("no such disclosure")
     action = request.POST.get("action", "") if request.method == "POST" else ""
     form = DisclosureForm(
         initial={

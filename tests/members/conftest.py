@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from ombuds.bodies.models import Organization
 from ombuds.codes import services as codes
 from ombuds.codes.models import CodeVersion
 from ombuds.members import attestations
@@ -25,7 +26,6 @@ from ombuds.register.models import (
     CredentialProgram,
     Membership,
     MembershipType,
-    Organization,
     Person,
 )
 from tests.conftest import small_code

@@ -301,7 +301,7 @@ def test_attesting_twice_is_refused(world):
         own_attest(world, "ann", campaign)
     assert refused.value.problems == [
         f"You already attested to version v1 on "
-        f"{svc._date(timezone.localtime(first.attested_at).date())}."
+        f"{svc.date_text(timezone.localtime(first.attested_at).date())}."
     ]
     assert Attestation.objects.count() == 1
 

@@ -13,11 +13,12 @@ from django.utils import timezone
 
 from ombuds.audit.models import Event
 from ombuds.audit.services import verify
+from ombuds.bodies.models import BodyRole, Organization
 from ombuds.cases.models import Case, Recusal
 from ombuds.cases.services import roles_on_case
 from ombuds.members import services
 from ombuds.members.models import Disclosure
-from ombuds.register.models import Agency, BodyRole, Organization, Person
+from ombuds.register.models import Agency, Person
 from tests.cases import conftest as case_fixtures
 from tests.cases.conftest import file_case
 

@@ -18,16 +18,10 @@ from django.utils import timezone
 
 from ombuds.audit.models import Event
 from ombuds.audit.services import verify
+from ombuds.bodies.models import Organization
 from ombuds.members import first_tier
 from ombuds.members.models import ClientComplaint, ClientMessage
-from ombuds.register.models import (
-    Affiliation,
-    Agency,
-    Membership,
-    MembershipType,
-    Organization,
-    Person,
-)
+from ombuds.register.models import Affiliation, Agency, Membership, MembershipType, Person
 from tests.cases import conftest as case_fixtures
 
 pytestmark = pytest.mark.django_db

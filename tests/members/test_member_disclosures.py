@@ -11,10 +11,11 @@ from django.utils.html import escape
 
 from ombuds.audit.models import Event
 from ombuds.audit.services import verify
+from ombuds.bodies.models import BodyRole, Organization
 from ombuds.cases.models import Recusal
 from ombuds.members import services
 from ombuds.members.models import Disclosure
-from ombuds.register.models import BodyRole, Organization, Person
+from ombuds.register.models import Person
 from tests.cases import conftest as case_fixtures
 from tests.cases.conftest import file_case
 

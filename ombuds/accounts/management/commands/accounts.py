@@ -8,7 +8,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from ombuds.accounts import invitation_runs, selectors, services
 from ombuds.accounts.sessions import sessions_active
-from ombuds.register.models import Organization, Person
+from ombuds.bodies.models import Organization
+from ombuds.register.models import Person
 
 
 class Command(BaseCommand):

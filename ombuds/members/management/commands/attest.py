@@ -10,13 +10,13 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.forms import ValidationError
-from django.http import Http404
 
+from ombuds.bodies.models import Organization
 from ombuds.codes.selectors import version_get
 from ombuds.members import attestations as service
 from ombuds.members.models import AttestationCampaign
 from ombuds.register.forms import find_person
-from ombuds.register.models import Agency, Organization, Person
+from ombuds.register.models import Agency, Person
 
 
 def _organization(slug: str) -> Organization:
@@ -152,10 +152,9 @@ class Command(BaseCommand):
         **_: Any,
     ) -> None:
         organization = _organization(org)
-        try:
-            version = version_get(organization, label, published_only=False)
-        except Http404:
-            raise CommandError(f"{organization.slug} has no version {label!r}") from None
+        version = version_get(organization, label, published_only=False)
+        if version is None:
+            raise CommandError(f"{organization.slug} has no version {label!r}")
         try:
             campaign = service.campaign_start(
                 organization=organization,
