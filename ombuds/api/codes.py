@@ -7,9 +7,10 @@ import datetime as dt
 from django.http import Http404, HttpRequest
 from ninja import Field, Query, Router, Schema
 
+from ombuds.bodies.access import body_or_404
+from ombuds.bodies.selectors import organization_list
 from ombuds.codes import exports, selectors
 from ombuds.codes.models import CodeVersion, Provision
-from ombuds.register.selectors import organization_get, organization_list
 
 router = Router(tags=["codes"])
 
@@ -105,13 +106,13 @@ def _version_out(version: CodeVersion, current: CodeVersion | None) -> dict:
 
 
 def _published(org: str, label: str | None) -> tuple[CodeVersion, CodeVersion | None]:
-    organization = organization_get(org)
+    organization = body_or_404(org)
     current = selectors.current_version(organization)
     if label is None:
         if current is None:
             raise Http404("no published code")
         return current, current
-    return selectors.version_get(organization, label), current
+    return _version_or_404(organization, label), current
 
 
 @router.get("/bodies", response=list[BodyOut], summary="The governing bodies on this site")
@@ -134,7 +135,7 @@ def code_current(request: HttpRequest, org: str, version: str | None = None):
 
 @router.get("/bodies/{org}/code/versions", response=list[VersionOut], summary="Published versions")
 def code_versions(request: HttpRequest, org: str):
-    organization = organization_get(org)
+    organization = body_or_404(org)
     current = selectors.current_version(organization)
     return [_version_out(v, current) for v in selectors.published_versions(organization)]
 
@@ -160,6 +161,8 @@ def _provision_url(
 def provision_detail(request: HttpRequest, org: str, citation: str, version: str | None = None):
     found, _current = _published(org, version)
     provision = selectors.provision_by_anchor(found, citation)
+    if provision is None:
+        raise Http404(f"No provision {citation!r}")
     return {
         "citation": provision.citation,
         "anchor": provision.anchor,
@@ -181,7 +184,7 @@ def provision_detail(request: HttpRequest, org: str, citation: str, version: str
 def code_search(
     request: HttpRequest, org: str, q: str = Query(..., max_length=200), limit: int = 20
 ):
-    organization = organization_get(org)
+    organization = body_or_404(org)
     hits = selectors.provision_search(organization, q, limit=max(1, min(limit, 50)))
     return [
         {
@@ -199,7 +202,14 @@ def code_search(
 def code_diff(
     request: HttpRequest, org: str, from_: str = Query(..., alias="from"), to: str = Query(...)
 ):
-    organization = organization_get(org)
-    old = selectors.version_get(organization, from_)
-    new = selectors.version_get(organization, to)
+    organization = body_or_404(org)
+    old = _version_or_404(organization, from_)
+    new = _version_or_404(organization, to)
     return exports.diff_to_dict(selectors.versions_diff(old, new))
+
+
+def _version_or_404(organization, label: str):
+    version = selectors.version_get(organization, label)
+    if version is None:
+        raise Http404(f"No version {label!r}")
+    return version

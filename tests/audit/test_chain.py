@@ -209,7 +209,7 @@ def test_postgresql_refuses_to_change_or_delete_an_event():
 def test_register_changes_are_on_the_audit_log_and_a_csv_import_is_one_event(body):
     import datetime as dt
 
-    from ombuds.register.csv_io import import_csv
+    from ombuds.register.csv import import_csv
     from ombuds.register.models import Credential, CredentialProgram, Person
     from ombuds.register.services import credential_transition
 

@@ -67,7 +67,7 @@ def test_an_unknown_citation_or_body_is_not_found(client, published):
 
 def test_a_body_without_a_published_code_says_so(client, body, draft):
     assert client.get(reverse("codes:current", kwargs={"org": body.slug})).status_code == 404
-    page = client.get(reverse("codes:body_home", kwargs={"org": body.slug}))
+    page = client.get(reverse("profile:home", kwargs={"org": body.slug}))
     assert "has not published a code yet" in page.content.decode()
     # A draft is never shown to the public, not even by its label.
     assert client.get(f"/guild/code/v/{draft.label}/").status_code == 404
