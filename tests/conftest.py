@@ -1,4 +1,5 @@
-"""Shared fixtures: the bodies, hand-built codes, and personas with their roles on a body."""
+"""Shared fixtures: the settings every test runs with, the bodies, hand-built codes, personas with
+their roles on a body, and the demo (loaded once per session, see tests/demo_snapshot.py)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from ombuds.bodies.models import BodyRole, Organization
 from ombuds.codes import services
 from ombuds.codes.parser import ParsedCode
-from ombuds.register.models import BodyRole, Organization
+from tests.shared_texts import read_shared
 
 
 def pytest_configure(config):
@@ -22,26 +24,85 @@ def pytest_configure(config):
             )
 
 
+def settings_for_tests(folder: Path) -> dict:
+    """What every test runs with, its data folder under `folder`."""
+    from django.conf import settings
+
+    return {
+        "DATA_DIR": folder / "data",
+        "MEDIA_ROOT": folder / "data" / "media",
+        "PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"],
+        # Staff sign in with a second factor; the tests of that (tests/accounts) turn it back on,
+        # the others sign their personas in with force_login and test what comes after.
+        "OMBUDS_REQUIRE_SECOND_FACTOR": False,
+        # A fresh in-memory cache per test: nothing cached carries over from one test to the next.
+        "CACHES": {
+            "default": {
+                "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                "LOCATION": str(folder),
+            }
+        },
+        # Tests render pages without running collectstatic first.
+        "STORAGES": {
+            **settings.STORAGES,
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        },
+    }
+
+
 @pytest.fixture(autouse=True)
 def _data_dir(tmp_path, settings):
-    settings.DATA_DIR = tmp_path / "data"
-    settings.MEDIA_ROOT = tmp_path / "data" / "media"
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    # Staff sign in with a second factor; the tests of that (tests/accounts) turn it back on, the
-    # others sign their personas in with force_login and test what comes after.
-    settings.OMBUDS_REQUIRE_SECOND_FACTOR = False
-    # A fresh in-memory cache per test: nothing cached carries over from one test to the next.
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": str(tmp_path),
-        }
-    }
-    # Tests render pages without running collectstatic first.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
+    for name, value in settings_for_tests(tmp_path).items():
+        setattr(settings, name, value)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """Under xdist (`./dev test` runs the suite on several workers, `--dist loadgroup`) the browser
+    tests in tests/e2e/ stay together on one worker: one Chromium, one live server, one copy of the
+    demo. Every other test is scheduled on its own, each worker with its own test database.
+
+    The grouping is by path rather than by an `xdist_group` mark, which xdist 3.8 no longer sees
+    under pytest 9.2 (pytest-xdist issue 1386). The tests are handed out in pytest-django's order
+    (tests in a transaction, then transactional ones, then those without a database), not largest
+    group first: a transactional test empties the tables after it, the rows the migrations wrote
+    included (the audit chain's head), so on each worker it must come after the tests that expect
+    the database as migrated, as it does in a run on one process."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    config.option.loadscopereorder = False
+
+    class BrowserTestsTogether(LoadGroupScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            if nodeid.startswith("tests/e2e/"):
+                return "browser"
+            return super()._split_scope(nodeid)
+
+    return BrowserTestsTogether(config, log)
+
+
+@pytest.fixture(scope="session")
+def _demo_cache(django_db_setup, django_db_blocker):
+    from tests.demo_snapshot import DemoCache
+
+    for seed in ("csec-code-of-ethical-conduct.txt", "espcc-cesp-code-of-conduct.txt"):
+        read_shared(f"seeds/{seed}")  # skips with a message when absent
+    cache = DemoCache(settings_for_tests, django_db_blocker)
+    cache.snapshot()  # now, between two tests, while the database holds nobody's rows
+    yield cache
+    cache.close()
+
+
+@pytest.fixture
+def demo(_demo_cache, settings):
+    """The demonstration data (`ombuds demo`), loaded once per session and restored into this
+    test's database and data folder; ask for it before any fixture that writes. A `Demo` with the
+    administrator's username and password and what the command printed."""
+    from tests.demo_snapshot import restore
+
+    return restore(_demo_cache.snapshot(), Path(settings.DATA_DIR))
 
 
 def small_code(*, title: str = "Code of Practice", changed: bool = False) -> ParsedCode:

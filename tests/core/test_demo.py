@@ -1,11 +1,16 @@
 import itertools
+import re
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
+from ombuds.audit import services as audit
+from ombuds.bodies.models import BodyRole, Organization
+from ombuds.cases.models import Document
 from ombuds.codes.models import CodeVersion, Provision
-from ombuds.register.models import Agency, BodyRole, Credential, Organization, StatusEvent
+from ombuds.register.models import Agency, Credential, StatusEvent
+from ombuds.register.services import apply_due_transitions
 from tests.shared_texts import read_shared
 
 pytestmark = [pytest.mark.django_db, pytest.mark.shared]
@@ -30,9 +35,8 @@ def _snapshot():
     )
 
 
-def test_demo_loads_both_bodies_with_published_codes_and_prints_a_login(capsys):
-    call_command("demo")
-    out = capsys.readouterr().out
+def test_demo_loads_both_bodies_with_published_codes_and_prints_a_login(demo):
+    out = demo.output
     assert {o.slug for o in Organization.objects.all()} == {"espcc", "csec"}
     csec = CodeVersion.objects.get(code__organization__slug="csec")
     espcc = CodeVersion.objects.get(code__organization__slug="espcc")
@@ -45,9 +49,8 @@ def test_demo_loads_both_bodies_with_published_codes_and_prints_a_login(capsys):
     assert get_user_model().objects.get(username="admin").check_password(password)
 
 
-def test_running_the_demo_twice_changes_nothing(capsys):
-    call_command("demo")
-    first_login = capsys.readouterr().out.strip().splitlines()[-1]
+def test_running_the_demo_twice_changes_nothing(demo, capsys):
+    first_login = demo.output.strip().splitlines()[-1]
     before = _snapshot()
     call_command("demo")
     second = capsys.readouterr().out
@@ -70,8 +73,7 @@ def test_the_demo_says_where_it_looked_when_the_seeds_are_missing(settings, tmp_
     assert not Organization.objects.exists()
 
 
-def test_the_demo_register_has_every_credential_state_each_reached_through_its_events():
-    call_command("demo")
+def test_the_demo_register_has_every_credential_state_each_reached_through_its_events(demo):
     credentials = Credential.objects.filter(program__organization__slug="espcc")
     assert credentials.count() == 300
     assert set(credentials.values_list("status", flat=True)) == {
@@ -93,24 +95,18 @@ def test_the_demo_register_has_every_credential_state_each_reached_through_its_e
     assert all(a.affiliations.count() == 4 for a in csec.prefetch_related("affiliations"))
 
 
-def test_nothing_is_due_when_the_demo_has_just_loaded():
-    from ombuds.register.services import apply_due_transitions
-
-    call_command("demo")
+def test_nothing_is_due_when_the_demo_has_just_loaded(demo):
     assert set(apply_due_transitions().values()) == {0}
     for credential in Credential.objects.prefetch_related("events"):
         dates = [e.effective_date for e in credential.events.all()]
         assert dates == sorted(dates), credential.number
 
 
-def test_the_demo_logins_it_prints_work_with_their_second_factor(client, settings, capsys):
+def test_the_demo_logins_it_prints_work_with_their_second_factor(demo, client, settings):
     """The printed administrator login passes the second factor with a printed recovery code; the
     printed members sign in with the same password and land on their own pages."""
-    import re
-
     settings.OMBUDS_REQUIRE_SECOND_FACTOR = True
-    call_command("demo")
-    out = capsys.readouterr().out
+    out = demo.output
     password = re.search(r"Administrator login: admin / (\S+)", out).group(1)
     codes = re.search(r"recovery codes \(each works once\): (.+)", out).group(1).split()
     members = re.findall(r"(\S+@\S+) \(agency administrator", out)
@@ -134,3 +130,13 @@ def test_the_demo_logins_it_prints_work_with_their_second_factor(client, setting
     assert len(set(agency_pages)) == 2
     for url in set(agency_pages):
         assert client.get(url).status_code == 200
+
+
+def test_the_demo_a_test_gets_is_whole_down_to_its_audit_chain(demo, settings):
+    """The `demo` fixture puts back what the session's one load wrote: its rows as they were (the
+    audit chain hashes their times) and its files (a case's documents)."""
+    verdict = audit.verify()
+    assert verdict.ok and verdict.checked > 0, str(verdict)
+    document = Document.objects.order_by("pk").first()
+    assert document.file.storage.exists(document.file.name)
+    assert str(settings.MEDIA_ROOT) in document.file.path

@@ -11,17 +11,9 @@ from playwright.sync_api import expect
 
 from ombuds.cases import services
 from ombuds.cases.models import Case, Notice
-from ombuds.core.demo import load_demo
 from ombuds.register.models import Membership
-from tests.shared_texts import read_shared
 
 pytestmark = [pytest.mark.e2e, pytest.mark.shared, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def demo():
-    read_shared("seeds/csec-code-of-ethical-conduct.txt")  # skips with a message when absent
-    return load_demo()
 
 
 def _step(page, label: str):
@@ -38,7 +30,7 @@ def _take(page, label: str, **fields: str) -> None:
 
 
 def test_the_chair_carries_a_case_from_receipt_to_a_public_censure(page, live_server, demo):
-    _admin, password, _done = demo
+    password = demo.password
     membership = (
         Membership.objects.filter(organization__slug="csec", agency__isnull=False, status="active")
         .exclude(agency__cases__isnull=False)

@@ -7,21 +7,12 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from ombuds.core.demo import load_demo
-from tests.shared_texts import read_shared
-
 pytestmark = [pytest.mark.e2e, pytest.mark.shared, pytest.mark.django_db(transaction=True)]
 
 FULL_TEXT_1_2_C = (
     "Members shall maintain client trust accounts sufficient to provide complete payment of all "
     "funds owed to its clients"
 )
-
-
-@pytest.fixture
-def demo(settings):
-    read_shared("seeds/csec-code-of-ethical-conduct.txt")  # skips with a message when absent
-    load_demo()
 
 
 def test_reader_follows_a_permalink_and_searches_the_code(page, live_server, demo):

@@ -9,20 +9,12 @@ import pytest
 from playwright.sync_api import expect
 
 from ombuds.cases.models import Case
-from ombuds.core.demo import load_demo
 from ombuds.register.models import Agency
-from tests.shared_texts import read_shared
 
 pytestmark = [pytest.mark.e2e, pytest.mark.shared, pytest.mark.django_db(transaction=True)]
 
 PASSPHRASE = "blue kettle on the stove"
 RECEIPT = re.compile(r"^[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}$")
-
-
-@pytest.fixture
-def demo():
-    read_shared("seeds/csec-code-of-ethical-conduct.txt")  # skips with a message when absent
-    return load_demo()
 
 
 def _type(page, label, text: str) -> None:

@@ -8,17 +8,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from ombuds.core.demo import load_demo
 from ombuds.register.models import Person, Sanction
-from tests.shared_texts import read_shared
 
 pytestmark = [pytest.mark.e2e, pytest.mark.shared, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def demo():
-    read_shared("seeds/espcc-cesp-code-of-conduct.txt")  # skips with a message when absent
-    return load_demo()
 
 
 def test_the_public_finds_a_suspended_credential_and_its_public_sanction(page, live_server, demo):
@@ -53,7 +45,7 @@ def test_the_public_finds_a_suspended_credential_and_its_public_sanction(page, l
 
 
 def test_staff_import_a_csv_with_errors_and_see_every_bad_row(page, live_server, demo):
-    username, password, _ = demo
+    username, password = demo.username, demo.password
     page.goto(f"{live_server.url}/accounts/login/?next=/staff/espcc/register/")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)

@@ -1,0 +1,173 @@
+"""The demonstration data: both seed bodies with their codes published. Running it twice changes nothing."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from ombuds.bodies.models import BodyRole, Organization
+from ombuds.cases.models import BodyProcedure
+from ombuds.codes import services as code_services
+from ombuds.codes.exceptions import CodeError
+from ombuds.demo import cases_data, members_data, register_data
+from ombuds.register.services import organization_ensure
+
+
+@dataclass(frozen=True)
+class SeedBody:
+    slug: str
+    name: str
+    acronym: str
+    seed: str  # file name under the shared seeds folder
+    version: str
+
+
+SEED_BODIES = (
+    SeedBody(
+        "espcc",
+        "Employment Support Professional Certification Council",
+        "ESPCC",
+        "espcc-cesp-code-of-conduct.txt",
+        "v1",
+    ),
+    SeedBody(
+        "csec",
+        "Child Support Enforcement Council",
+        "CSEC",
+        "csec-code-of-ethical-conduct.txt",
+        "v1",
+    ),
+)
+
+ADMIN_USERNAME = "admin"
+
+
+class DemoError(Exception):
+    pass
+
+
+def seeds_dir() -> Path:
+    return Path(settings.SHARED_DIR) / "seeds"
+
+
+def _admin_password_file() -> Path:
+    return Path(settings.DATA_DIR) / "demo-admin-password"
+
+
+@transaction.atomic
+def load_demo() -> tuple[str, str | None, list[str]]:
+    """Load the demo bodies and codes, their registers, cases and members; return the administrator's
+    login (the password is None when an "admin" account made some other way was left alone) and a
+    line for each thing done."""
+    folder = seeds_dir()
+    missing = [b.seed for b in SEED_BODIES if not (folder / b.seed).is_file()]
+    if missing:
+        raise DemoError(
+            f"seed texts not found in {folder} ({', '.join(missing)}); "
+            "set OMBUDS_SHARED_DIR to the folder that holds seeds/"
+        )
+    done = [_load_code(body, folder) for body in SEED_BODIES]
+    espcc, csec = Organization.objects.get(slug="espcc"), Organization.objects.get(slug="csec")
+    done += _load_register(espcc, csec)
+    username, password = _ensure_admin()
+    done += _load_cases(espcc, csec, password)
+    done += _load_members(espcc, csec, username, password)
+    return username, password, done
+
+
+def _load_code(body: SeedBody, folder: Path) -> str:
+    """The body itself and its seed code, published."""
+    organization = organization_ensure(slug=body.slug, name=body.name, acronym=body.acronym)
+    data = (folder / body.seed).read_bytes()
+    try:
+        parsed = code_services.read_code_file(data, filename=body.seed)
+        version, created = code_services.code_version_import(
+            organization=organization,
+            parsed=parsed,
+            source=data,
+            source_name=body.seed,
+            label=body.version,
+            publish=True,
+        )
+    except CodeError as exc:
+        raise DemoError(f"{body.seed}: {exc}") from exc
+    state = "loaded" if created else "already loaded"
+    return f"{body.acronym}: {version.title} {version.label} {state}"
+
+
+def _load_register(espcc: Organization, csec: Organization) -> list[str]:
+    done = [register_data.load_espcc(espcc), register_data.load_csec(csec)]
+    register_data.load_profile(espcc)
+    register_data.load_profile(csec)
+    done.append(register_data.load_sanctions(espcc))
+    done.append(register_data.load_sanctions(csec))
+    return done
+
+
+def _load_cases(espcc: Organization, csec: Organization, password: str | None) -> list[str]:
+    for organization, key in ((espcc, "espcc-ethics"), (csec, "csec-article-5")):
+        BodyProcedure.objects.get_or_create(
+            organization=organization, defaults={"procedure_key": key}
+        )
+    workers = []
+    for organization in (espcc, csec):
+        workers += cases_data.load_people(organization, password)
+    return [
+        cases_data.load_espcc(espcc),
+        cases_data.load_csec(csec),
+        f"Case workers (same password as the administrator): {', '.join(workers)}",
+    ]
+
+
+def _load_members(
+    espcc: Organization, csec: Organization, username: str, password: str | None
+) -> list[str]:
+    members = members_data.load_accounts(csec, espcc, password)
+    done = [members_data.load_campaign(csec), members_data.load_client_complaints(csec)]
+    if members:
+        done.append(
+            "Member logins (same password as the administrator; no second factor asked): "
+            + ", ".join(members)
+        )
+    factors = members_data.load_second_factors(members_data.staff_usernames())
+    done.append(
+        "Second factor for the administrator and case workers: add this key to an authenticator "
+        f"app (TOTP, 6 digits, 30 s): {factors.totp_key}"
+    )
+    codes = factors.recovery.get(username, [])
+    if codes:
+        done.append(
+            f"  or use one of the administrator's recovery codes (each works once): {' '.join(codes[:5])}"
+        )
+    return done
+
+
+def _ensure_admin() -> tuple[str, str | None]:
+    """The demo administrator. Its password is kept in the data directory so that a second run prints
+    the same login without changing anything; an "admin" account made some other way is left alone
+    (the password returned is then None)."""
+    User = get_user_model()
+    password_file = _admin_password_file()
+    user = User.objects.filter(username=ADMIN_USERNAME).first()
+    password: str | None = None
+    if user is None:
+        password = secrets.token_urlsafe(12)
+        user = User.objects.create_superuser(ADMIN_USERNAME, "admin@example.org", password)
+        password_file.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(password_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(password)
+    elif password_file.is_file():
+        stored = password_file.read_text(encoding="utf-8").strip()
+        password = stored if user.check_password(stored) else None
+    for organization in Organization.objects.filter(slug__in=[b.slug for b in SEED_BODIES]):
+        BodyRole.objects.get_or_create(
+            user=user, organization=organization, role=BodyRole.Role.ADMINISTRATOR
+        )
+    return ADMIN_USERNAME, password
