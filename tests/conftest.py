@@ -11,7 +11,6 @@ import pytest
 from ombuds.bodies.models import BodyRole, Organization
 from ombuds.codes import services
 from ombuds.codes.parser import ParsedCode
-from tests.shared_texts import read_shared
 
 
 def pytest_configure(config):
@@ -78,6 +77,8 @@ def pytest_xdist_make_scheduler(config, log):
         def _split_scope(self, nodeid: str) -> str:
             if nodeid.startswith("tests/e2e/"):
                 return "browser"
+            if nodeid.startswith("tests/multi/"):
+                return "services"  # one SeaweedFS and one Redis for all of them
             return super()._split_scope(nodeid)
 
     return BrowserTestsTogether(config, log)
@@ -87,8 +88,6 @@ def pytest_xdist_make_scheduler(config, log):
 def _demo_cache(django_db_setup, django_db_blocker):
     from tests.demo_snapshot import DemoCache
 
-    for seed in ("csec-code-of-ethical-conduct.txt", "espcc-cesp-code-of-conduct.txt"):
-        read_shared(f"seeds/{seed}")  # skips with a message when absent
     cache = DemoCache(settings_for_tests, django_db_blocker)
     cache.snapshot()  # now, between two tests, while the database holds nobody's rows
     yield cache
@@ -97,7 +96,8 @@ def _demo_cache(django_db_setup, django_db_blocker):
 
 @pytest.fixture
 def demo(_demo_cache, settings):
-    """The demonstration data (`ombuds demo`), loaded once per session and restored into this
+    """The demonstration data (`ombuds demo`: the official codes where the shared folder has them,
+    else the demonstration wording), loaded once per session and restored into this
     test's database and data folder; ask for it before any fixture that writes. A `Demo` with the
     administrator's username and password and what the command printed."""
     from tests.demo_snapshot import restore

@@ -12,7 +12,7 @@ from django.utils import timezone
 from ombuds.bodies.models import BodyRole, Organization
 from ombuds.cases import services
 from ombuds.cases.models import Case
-from ombuds.codes.selectors import current_version
+from ombuds.demo import citations
 from ombuds.register.models import Agency, Credential, Membership
 
 PROOF = b"%PDF-1.4\n% Demo: letters between the complainant and the agency\n%%EOF\n"
@@ -48,15 +48,8 @@ def _user(organization: Organization, suffix: str):
     return get_user_model().objects.get(username=f"{organization.slug}-{suffix}")
 
 
-def _cite(organization: Organization, *citations: str) -> list:
-    version = current_version(organization)
-    if version is None:
-        return []
-    found = {p.citation: p for p in version.provisions.filter(citation__in=citations)}
-    return [found[c] for c in citations if c in found]
-
-
-def _file(organization, *, respondent, name, what, cite, anonymous=False, who="", email="", key):
+def _file(organization, *, respondent, name, what, anonymous=False, who="", email="", key):
+    """A complaint filed with the body, citing the provisions `citations.CASES[key]` lists."""
     person = respondent if hasattr(respondent, "given_name") else None
     agency = respondent if respondent is not None and person is None else None
     return services.case_file(
@@ -73,7 +66,7 @@ def _file(organization, *, respondent, name, what, cite, anonymous=False, who=""
             complainant_relation="client",
             consent_to_share=bool(who),
             happened_on=timezone.localdate() - dt.timedelta(days=40),
-            provisions=_cite(organization, *cite),
+            provisions=citations.provisions(organization, citations.CASES[key]),
             submission_key=f"demo-{key}",
         ),
     ).case
@@ -114,7 +107,6 @@ def load_csec(organization: Organization) -> str:
         name="Swiftpay Recovery Group",
         what="Their letter said they were the state child support office and threatened my "
         "ex-husband with arrest.",
-        cite=["2.3"],
         anonymous=True,
         key="csec-1",
     )
@@ -132,7 +124,6 @@ def _csec_awaiting_efforts(organization: Organization, agency: Agency, chair) ->
         respondent=agency,
         name=agency.legal_name,
         what="Payments collected in March and April were not paid to me for eight weeks.",
-        cite=["1.2(d)"],
         who="Dana Whitfield",
         email="dana.whitfield@example.org",
         key="csec-2",
@@ -151,7 +142,6 @@ def _csec_efforts_waived(organization: Organization, agency: Agency, chair) -> N
         respondent=agency,
         name=agency.legal_name,
         what="I was never given a copy of my contract although I asked for it twice.",
-        cite=["1.3(c)"],
         who="Luis Ortega",
         email="luis.ortega@example.org",
         key="csec-3",
@@ -171,7 +161,6 @@ def _csec_before_the_committee(organization: Organization, agency: Agency, chair
         respondent=agency,
         name=agency.legal_name,
         what="Fees were deducted that the contract does not mention.",
-        cite=["1.3(d)"],
         who="Priya Raman",
         email="priya.raman@example.org",
         key="csec-4",
@@ -194,7 +183,6 @@ def _csec_censured(organization: Organization, agency: Agency, chair, committee)
         respondent=agency,
         name=agency.legal_name,
         what="The agency kept my support payments in its own account for months.",
-        cite=["1.2(c)", "1.2(d)"],
         who="Grace Mbeki",
         email="grace.mbeki@example.org",
         key="csec-5",
@@ -223,7 +211,6 @@ def _csec_withdrawn(organization: Organization, agency: Agency, chair) -> None:
         respondent=agency,
         name=agency.legal_name,
         what="They were rude to me on the phone.",
-        cite=["1.1(a)"],
         who="Sam Okafor",
         email="sam.okafor@example.org",
         key="csec-6",
@@ -251,7 +238,6 @@ def load_espcc(organization: Organization) -> str:
         respondent=holders[0],
         name=holders[0].full_name,
         what="My job coach shared my medical history with my employer without asking me.",
-        cite=["3.1"],
         who="Jordan Lee",
         email="jordan.lee@example.org",
         key="espcc-1",
@@ -261,7 +247,6 @@ def load_espcc(organization: Organization) -> str:
         respondent=holders[1],
         name=holders[1].full_name,
         what="The employment specialist billed for sessions that never took place.",
-        cite=["1.1"],
         who="Morgan Diaz",
         email="morgan.diaz@example.org",
         key="espcc-2",
@@ -272,7 +257,6 @@ def load_espcc(organization: Organization) -> str:
         respondent=holders[2],
         name=holders[2].full_name,
         what="They pressured me to accept a job I had said I did not want.",
-        cite=["2.1"],
         anonymous=True,
         key="espcc-3",
     )
@@ -284,7 +268,6 @@ def load_espcc(organization: Organization) -> str:
         respondent=holders[3],
         name=holders[3].full_name,
         what="The holder falsified the hours on my placement report.",
-        cite=["1.1"],
         who="Alex Novak",
         email="alex.novak@example.org",
         key="espcc-4",

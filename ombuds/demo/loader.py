@@ -1,7 +1,13 @@
-"""The demonstration data: both seed bodies with their codes published. Running it twice changes nothing."""
+"""The demonstration data: both seed bodies with their codes published. Running it twice changes nothing.
+
+The codes are the official ESPCC and CSEC texts where they are available (`--codes DIR`, or the
+`seeds/` folder of OMBUDS_SHARED_DIR, by default `shared/` beside the project); otherwise Ombuds'
+own demonstration wording of them (ombuds/demo/codes/), numbered alike, so that the demo's cases,
+sanctions and campaign cite the same provisions in either (ombuds/demo/citations.py)."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 from dataclasses import dataclass
@@ -15,8 +21,13 @@ from ombuds.bodies.models import BodyRole, Organization
 from ombuds.cases.models import BodyProcedure
 from ombuds.codes import services as code_services
 from ombuds.codes.exceptions import CodeError
+from ombuds.codes.models import CodeVersion
 from ombuds.demo import cases_data, members_data, register_data
+from ombuds.demo.citations import DemoError
 from ombuds.register.services import organization_ensure
+
+# Ombuds' demonstration wording of both codes, in the project's own words.
+DEMO_CODES_DIR = Path(__file__).resolve().parent / "codes"
 
 
 @dataclass(frozen=True)
@@ -24,7 +35,7 @@ class SeedBody:
     slug: str
     name: str
     acronym: str
-    seed: str  # file name under the shared seeds folder
+    seed: str  # the code's file name, the same in the shared seeds folder and in DEMO_CODES_DIR
     version: str
 
 
@@ -48,12 +59,41 @@ SEED_BODIES = (
 ADMIN_USERNAME = "admin"
 
 
-class DemoError(Exception):
-    pass
+@dataclass(frozen=True)
+class CodeTexts:
+    """Where the demo reads its two codes from."""
+
+    folder: Path
+    official: bool
+
+    def describe(self) -> str:
+        if self.official:
+            return f"codes: official texts from {self.folder}"
+        return (
+            "codes: Ombuds' demonstration wording "
+            "(set OMBUDS_SHARED_DIR or --codes DIR for the official texts)"
+        )
 
 
-def seeds_dir() -> Path:
-    return Path(settings.SHARED_DIR) / "seeds"
+def _holds_both(folder: Path) -> bool:
+    return all((folder / body.seed).is_file() for body in SEED_BODIES)
+
+
+def code_texts(codes: str | Path | None = None) -> CodeTexts:
+    """The folder given (`--codes DIR`: it, or its seeds/ folder, must hold both codes), else the
+    shared folder's seeds/ when it holds both, else the demonstration wording."""
+    if codes is not None:
+        given = Path(codes).expanduser()
+        for folder in (given, given / "seeds"):
+            if _holds_both(folder):
+                folder = folder.resolve()
+                return CodeTexts(folder, official=folder != DEMO_CODES_DIR)
+        names = " and ".join(body.seed for body in SEED_BODIES)
+        raise DemoError(f"--codes {given}: {names} are not there (nor in its seeds/ folder)")
+    shared = Path(settings.SHARED_DIR) / "seeds"
+    if _holds_both(shared):
+        return CodeTexts(shared, official=True)
+    return CodeTexts(DEMO_CODES_DIR, official=False)
 
 
 def _admin_password_file() -> Path:
@@ -61,18 +101,12 @@ def _admin_password_file() -> Path:
 
 
 @transaction.atomic
-def load_demo() -> tuple[str, str | None, list[str]]:
-    """Load the demo bodies and codes, their registers, cases and members; return the administrator's
-    login (the password is None when an "admin" account made some other way was left alone) and a
-    line for each thing done."""
-    folder = seeds_dir()
-    missing = [b.seed for b in SEED_BODIES if not (folder / b.seed).is_file()]
-    if missing:
-        raise DemoError(
-            f"seed texts not found in {folder} ({', '.join(missing)}); "
-            "set OMBUDS_SHARED_DIR to the folder that holds seeds/"
-        )
-    done = [_load_code(body, folder) for body in SEED_BODIES]
+def load_demo(codes: str | Path | None = None) -> tuple[str, str | None, list[str]]:
+    """Load the demo bodies and codes (from `codes`, see `code_texts`), their registers, cases and
+    members; return the administrator's login (the password is None when an "admin" account made
+    some other way was left alone) and a line for each thing done, the first saying which codes."""
+    texts = code_texts(codes)
+    done = [texts.describe()] + [_load_code(body, texts.folder) for body in SEED_BODIES]
     espcc, csec = Organization.objects.get(slug="espcc"), Organization.objects.get(slug="csec")
     done += _load_register(espcc, csec)
     username, password = _ensure_admin()
@@ -85,6 +119,14 @@ def _load_code(body: SeedBody, folder: Path) -> str:
     """The body itself and its seed code, published."""
     organization = organization_ensure(slug=body.slug, name=body.name, acronym=body.acronym)
     data = (folder / body.seed).read_bytes()
+    loaded = CodeVersion.objects.filter(code__organization=organization, label=body.version).first()
+    if loaded is not None and loaded.source_sha256 != hashlib.sha256(data).hexdigest():
+        # Loaded earlier from the other texts (or an older copy): the demo's records cite it, so it
+        # stays; the same citations hold in either.
+        return (
+            f"{body.acronym}: {loaded.title} {loaded.label} already loaded and kept "
+            f"(not the text in {folder}; an empty database loads that one)"
+        )
     try:
         parsed = code_services.read_code_file(data, filename=body.seed)
         version, created = code_services.code_version_import(

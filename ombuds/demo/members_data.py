@@ -18,6 +18,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from ombuds.accounts import services as accounts
 from ombuds.bodies.models import BodyRole, Organization
 from ombuds.codes.selectors import current_version
+from ombuds.demo import citations
 from ombuds.members import attestations, first_tier
 from ombuds.members.models import AttestationCampaign, ClientComplaint
 from ombuds.register.models import Affiliation, Credential, Person
@@ -86,6 +87,7 @@ def load_campaign(csec: Organization) -> str:
         return "CSEC attestation campaign: no published code"
     if AttestationCampaign.objects.filter(organization=csec, code_version=version).exists():
         return "CSEC attestation campaign already started"
+    citations.provisions(csec, [citations.ATTESTATION])  # the statement cites it: it must be there
     admin = get_user_model().objects.filter(username="admin").first()
     today = timezone.localdate()
     campaign = attestations.campaign_start(
@@ -96,7 +98,7 @@ def load_campaign(csec: Organization) -> str:
         title=f"Attest to the {version.title} ({version.label})",
         statement=(
             "I have read and understood the CSEC Code of Ethical Conduct, and I agree to follow it "
-            "in my work for my agency (CSEC 4.3)."
+            f"in my work for my agency (CSEC {citations.ATTESTATION})."
         ),
         reminder_days=[14, 3],
         started_by=admin,

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ombuds.bodies.models import Organization
-from ombuds.codes.selectors import current_version
+from ombuds.demo import citations
 from ombuds.register.models import (
     Affiliation,
     Agency,
@@ -525,28 +525,18 @@ def load_profile(organization: Organization) -> None:
         )
 
 
+SANCTION_KINDS = {"suspended": "suspension", "revoked": "revocation"}
+
+
 @transaction.atomic
 def load_sanctions(organization: Organization) -> str:
     """Sanctions for the demo's suspended and revoked credentials and memberships, citing the code in
     force, in each publication: public, public until a date, private."""
     if Sanction.objects.filter(organization=organization).exists():
         return f"{organization.short_name} sanctions already loaded"
-    version = current_version(organization)
-    if version is None:
-        return f"{organization.short_name}: no code in force, no sanctions"
-    cite = {p.citation: p for p in version.provisions.exclude(citation="")}
     plans = {
-        # status -> (kind, citations, summary)
-        "suspended": (
-            "suspension",
-            ["2.4", "1.2(c)"],
-            "Suspended for failing to cooperate with an investigation.",
-        ),
-        "revoked": (
-            "revocation",
-            ["3.2", "1.3(a)"],
-            "Revoked after misrepresenting qualifications to clients.",
-        ),
+        status: (citations.provisions(organization, cited), summary)
+        for status, (cited, summary) in citations.SANCTIONS[organization.slug].items()
     }
     made = 0
     subjects = [
@@ -555,7 +545,8 @@ def load_sanctions(organization: Organization) -> str:
     ] + [(None, m) for m in Membership.objects.filter(organization=organization, status__in=plans)]
     for n, (credential, membership) in enumerate(sorted(subjects, key=lambda s: (s[0] or s[1]).pk)):
         status = (credential or membership).status
-        kind, citations, summary = plans[status]
+        provisions, summary = plans[status]
+        kind = SANCTION_KINDS[status]
         publication = ("public", "public_until", "private")[n % 3]
         event = (
             (credential or membership)
@@ -576,6 +567,6 @@ def load_sanctions(organization: Organization) -> str:
             publication=publication,
             public_until=TODAY + dt.timedelta(days=365) if publication == "public_until" else None,
         )
-        sanction.provisions.set([cite[c] for c in citations if c in cite])
+        sanction.provisions.set(provisions)
         made += 1
     return f"{organization.short_name}: {made} sanctions recorded"

@@ -1,5 +1,13 @@
+"""`ombuds demo`: the demonstration bodies with their codes, registers, cases and members.
+
+The codes are Ombuds' demonstration wording (ombuds/demo/codes/) in a bare clone, and the official
+texts where the shared folder has them; the tests marked `shared` need the official texts and skip,
+saying so, without them."""
+
 import itertools
 import re
+import shutil
+from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -9,16 +17,23 @@ from ombuds.audit import services as audit
 from ombuds.bodies.models import BodyRole, Organization
 from ombuds.cases.models import Document
 from ombuds.codes.models import CodeVersion, Provision
+from ombuds.codes.parser import parse
+from ombuds.demo import citations
+from ombuds.demo.loader import DEMO_CODES_DIR, SEED_BODIES
 from ombuds.register.models import Agency, Credential, StatusEvent
 from ombuds.register.services import apply_due_transitions
-from tests.shared_texts import read_shared
+from tests.shared_texts import read_shared, shared_dir
 
-pytestmark = [pytest.mark.django_db, pytest.mark.shared]
+pytestmark = pytest.mark.django_db
+
+DEMONSTRATION = (
+    "codes: Ombuds' demonstration wording "
+    "(set OMBUDS_SHARED_DIR or --codes DIR for the official texts)"
+)
 
 
-@pytest.fixture(autouse=True)
-def _needs_seeds():
-    read_shared("seeds/csec-code-of-ethical-conduct.txt")
+def _citations(text: str, filename: str) -> list[str]:
+    return [p.citation for p in parse(text, filename=filename).walk()]
 
 
 def _snapshot():
@@ -66,11 +81,94 @@ def test_an_admin_account_made_another_way_keeps_its_password(django_user_model,
     assert django_user_model.objects.get(username="admin").check_password("the-operators-own")
 
 
-def test_the_demo_says_where_it_looked_when_the_seeds_are_missing(settings, tmp_path):
+def test_a_bare_clone_gets_the_demonstration_wording_and_is_told_so(
+    settings, tmp_path, capsys, client
+):
+    """With no shared folder anywhere, the demo loads Ombuds' own wording of both codes (it used to
+    stop: "seed texts not found"), says so first, and the code pages say so too."""
     settings.SHARED_DIR = tmp_path / "nowhere"
-    with pytest.raises(CommandError, match=r"seed texts not found in .*nowhere"):
-        call_command("demo")
+    call_command("demo")
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == DEMONSTRATION
+    assert out[-1].startswith("Administrator login: admin / ")
+    for version in CodeVersion.objects.all():
+        assert version.is_published and version.title.endswith("(demonstration wording)")
+        assert any("demonstration wording written for Ombuds" in p for p in version.preamble)
+    page = client.get("/csec/code/").content.decode()
+    assert re.search(r"<h1[^>]*>\s*Code of Ethical Conduct \(demonstration wording\)", page)
+    assert "not the official text of the CSEC code" in page
+    assert "(demonstration wording)" in client.get("/espcc/code/3.8").content.decode()
+
+
+def test_codes_from_a_folder_without_the_texts_is_a_one_line_refusal(tmp_path):
+    (tmp_path / "csec-code-of-ethical-conduct.txt").write_text("Code\n1. Be kind.\n")
+    with pytest.raises(CommandError) as refused:
+        call_command("demo", codes=str(tmp_path))
+    message = str(refused.value)
+    assert "\n" not in message
+    assert message.startswith(f"--codes {tmp_path}: ")
+    assert "espcc-cesp-code-of-conduct.txt" in message
     assert not Organization.objects.exists()
+
+
+def test_every_citation_the_demo_data_uses_is_in_the_demonstration_wording():
+    cited = citations.cited_by_body()
+    assert set(cited) == {body.slug for body in SEED_BODIES}
+    for body in SEED_BODIES:
+        text = (DEMO_CODES_DIR / body.seed).read_text(encoding="utf-8")
+        missing = cited[body.slug] - set(_citations(text, body.seed))
+        assert not missing, f"{body.seed} lacks {sorted(missing)}"
+
+
+@pytest.mark.shared
+def test_the_demonstration_wording_numbers_its_provisions_as_the_official_texts_do():
+    cited = citations.cited_by_body()
+    for body in SEED_BODIES:
+        official = _citations(read_shared(f"seeds/{body.seed}"), body.seed)
+        ours = _citations((DEMO_CODES_DIR / body.seed).read_text(encoding="utf-8"), body.seed)
+        assert ours == official, body.seed
+        assert cited[body.slug] <= set(official)
+
+
+def test_a_code_without_a_provision_the_demo_cites_stops_the_demo_and_names_it(tmp_path):
+    for body in SEED_BODIES:
+        shutil.copy(DEMO_CODES_DIR / body.seed, tmp_path / body.seed)
+    csec = tmp_path / "csec-code-of-ethical-conduct.txt"
+    lines = csec.read_text(encoding="utf-8").splitlines(keepends=True)
+    csec.write_text("".join(line for line in lines if not line.startswith("2.3.")))
+    with pytest.raises(CommandError, match=r"CSEC v1 .*has no provision 2\.3, which the demo"):
+        call_command("demo", codes=str(tmp_path))
+    assert not Organization.objects.exists()
+
+
+@pytest.mark.shared
+def test_the_official_texts_are_loaded_from_codes_and_a_later_run_keeps_them(
+    settings, tmp_path, capsys
+):
+    """`--codes DIR` (here the shared folder, whose seeds/ holds the texts) loads the official
+    texts; a later run without them keeps what the demo's records cite and says so."""
+    read_shared("seeds/csec-code-of-ethical-conduct.txt")
+    settings.SHARED_DIR = tmp_path / "nowhere"
+    call_command("demo", codes=str(shared_dir()))
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == f"codes: official texts from {(shared_dir() / 'seeds').resolve()}"
+    titles = set(CodeVersion.objects.values_list("title", flat=True))
+    assert titles == {"Code of Ethical Conduct", "CESP™ Code of Conduct"}
+
+    call_command("demo")
+    again = capsys.readouterr().out.splitlines()
+    assert again[0] == DEMONSTRATION
+    assert again[1].startswith("ESPCC: CESP™ Code of Conduct v1 already loaded and kept (not the")
+    assert set(CodeVersion.objects.values_list("title", flat=True)) == titles
+
+
+@pytest.mark.shared
+def test_the_demo_loads_the_official_texts_where_the_shared_folder_has_them(demo, settings):
+    read_shared("seeds/csec-code-of-ethical-conduct.txt")
+    seeds = (Path(settings.SHARED_DIR) / "seeds").resolve()
+    assert demo.output.splitlines()[0] == f"codes: official texts from {seeds}"
+    csec = CodeVersion.objects.get(code__organization__slug="csec")
+    assert csec.title == "Code of Ethical Conduct"
 
 
 def test_the_demo_register_has_every_credential_state_each_reached_through_its_events(demo):

@@ -13,7 +13,7 @@ from ombuds.cases import services
 from ombuds.cases.models import Case, Notice
 from ombuds.register.models import Membership
 
-pytestmark = [pytest.mark.e2e, pytest.mark.shared, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def _step(page, label: str):

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from ombuds.cases.models import Case
 from ombuds.register.models import Agency
 
-pytestmark = [pytest.mark.e2e, pytest.mark.shared, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 PASSPHRASE = "blue kettle on the stove"
 RECEIPT = re.compile(r"^[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}$")
