@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "django_htmx",
+    "ninja",  # its templates and static files: the API docs page served from our own origin
     "django_tasks",
     "django_tasks_db",
     "django_otp",
@@ -74,11 +75,21 @@ INSTALLED_APPS = [
     "ombuds.audit",
     "ombuds.cases",
     "ombuds.members",
+    "ombuds.operations",
     "ombuds.demo",
 ]
 
 MIDDLEWARE = [
+    # Counts requests for /metrics when OMBUDS_METRICS is on (ombuds.operations); unused otherwise.
+    "ombuds.operations.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # A NUL character in the address is a 400, never a database error (ombuds.core.http).
+    "ombuds.core.http.RefuseNulCharacters",
+    # Content-Security-Policy and Permissions-Policy on every response (settings below).
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
+    # Notes requests that came through a proxy Ombuds was not told about (`ombuds check --deploy`).
+    "ombuds.core.http.ForwardedWithoutTrustedProxies",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -94,7 +105,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "ombuds.urls"
-WSGI_APPLICATION = "ombuds.wsgi.application"
+# runserver's application (development: no start-up check); servers run ombuds.wsgi:application.
+WSGI_APPLICATION = "ombuds.operations.devserver.application"
 
 TEMPLATES = [
     {
@@ -139,21 +151,57 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en"
-TIME_ZONE = envstr("TIME_ZONE", "UTC")
+# The body's time zone (deadlines, the daily work's hour). `check --deploy` warns while it is not set.
+TIME_ZONE = envstr("TIME_ZONE") or "UTC"
+OMBUDS_TIME_ZONE_SET = bool(envstr("TIME_ZONE"))
 USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(envstr("STATIC_ROOT") or DATA_DIR / "static")
+# Uploaded files (case documents, recertification evidence, CSV files waiting to be imported) go
+# through Django's storage API: under the data directory by default; in an S3-compatible object store
+# (django-storages) when OMBUDS_S3_BUCKET is set, so that several application servers share them.
+# Private either way: objects are written with a private ACL and never linked to; Ombuds' own views,
+# which check who asks, read them and send them on (docs/deployment.md, "Several machines").
+_s3_bucket = envstr("OMBUDS_S3_BUCKET")
+if _s3_bucket:
+    _s3_endpoint = envstr("OMBUDS_S3_ENDPOINT_URL") or None
+    _uploads_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": _s3_bucket,
+            "endpoint_url": _s3_endpoint,
+            "region_name": envstr("OMBUDS_S3_REGION") or None,
+            # Unset: boto3's own chain (an instance role, AWS_* variables, ~/.aws).
+            "access_key": envstr("OMBUDS_S3_ACCESS_KEY") or None,
+            "secret_key": envstr("OMBUDS_S3_SECRET_KEY") or None,
+            "location": (envstr("OMBUDS_S3_PREFIX") or "").strip("/"),
+            # Self-hosted stores (SeaweedFS, MinIO, Ceph) want bucket names in the path.
+            "addressing_style": envstr("OMBUDS_S3_ADDRESSING_STYLE")
+            or ("path" if _s3_endpoint else None),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "querystring_expire": 60,
+            # Like the local disk: a name already taken gets a new one, never overwrites.
+            "file_overwrite": False,
+        },
+    }
+else:
+    _uploads_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _uploads_storage,
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
-        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        # collectstatic's hashed names; the plain names before it has run (ombuds/operations/static.py)
+        else "ombuds.operations.static.ManifestOrPlainStorage"
     },
 }
+# Without collectstatic's manifest (a development server), WhiteNoise serves the apps' own files.
+WHITENOISE_USE_FINDERS = DEBUG or not (STATIC_ROOT / "staticfiles.json").is_file()
+WHITENOISE_AUTOREFRESH = DEBUG
 # Uploaded files live outside the web root and are served only through views that check access.
 MEDIA_ROOT = DATA_DIR / "media"
 
@@ -183,6 +231,44 @@ SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", False)
 SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0)
 if envbool("SECURE_PROXY_SSL", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Nothing from other origins, no inline script or style, no framing (django-csp). A response that
+# sets its own policy (a downloaded file's sandbox) keeps it.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'none'"],
+    }
+}
+# Browser features no page of Ombuds uses, refused to every page (django-permissions-policy).
+PERMISSIONS_POLICY = {
+    "accelerometer": [],
+    "autoplay": [],
+    "camera": [],
+    "display-capture": [],
+    "fullscreen": [],
+    "geolocation": [],
+    "gyroscope": [],
+    "magnetometer": [],
+    "microphone": [],
+    "midi": [],
+    "payment": [],
+    "publickey-credentials-get": [],
+    "screen-wake-lock": [],
+    "serial": [],
+    "usb": [],
+    "xr-spatial-tracking": [],
+}
+# The key that wraps each body's data keys (for the encryption of personal content at rest): a
+# secret of its own, never the SECRET_KEY. `check --deploy` warns while it is not set.
+OMBUDS_MASTER_KEY = envstr("OMBUDS_MASTER_KEY", "")
 
 # Accounts (ombuds.accounts): invitations expire after this many days; anyone with a role on a body
 # must pass a second factor (TOTP or a recovery code) after their password.
@@ -192,6 +278,11 @@ OMBUDS_SIGN_IN_ATTEMPTS_PER_HOUR = envint("OMBUDS_SIGN_IN_ATTEMPTS_PER_HOUR", 20
 OTP_TOTP_ISSUER = envstr("OMBUDS_OTP_ISSUER", "Ombuds")
 # Sessions end after two weeks, or at once when their owner signs out everywhere.
 SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", 14 * 24 * 3600)
+
+# API tokens (ombuds.register.tokens): a new token expires this many days from today unless its
+# maker chooses another day, at most OMBUDS_API_TOKEN_MAX_DAYS away.
+OMBUDS_API_TOKEN_DAYS = envint("OMBUDS_API_TOKEN_DAYS", 90)
+OMBUDS_API_TOKEN_MAX_DAYS = envint("OMBUDS_API_TOKEN_MAX_DAYS", 365)
 
 # The largest code text an import accepts, in bytes.
 OMBUDS_MAX_CODE_BYTES = envint("OMBUDS_MAX_CODE_BYTES", 20 * 1024 * 1024)
@@ -218,7 +309,8 @@ OMBUDS_REGISTER_BULK_MAX_BYTES = envint("OMBUDS_REGISTER_BULK_MAX_BYTES", 256 * 
 OMBUDS_TRUSTED_PROXIES = envint("OMBUDS_TRUSTED_PROXIES", 0)
 
 # The cache every worker process shares: files under the data directory on one machine; Redis
-# (OMBUDS_REDIS_URL, with the redis package) across machines. Rate limits count in the database.
+# (OMBUDS_REDIS_URL, e.g. redis://10.0.0.5:6379/0) across machines. Rate limits count in the
+# database, so they hold across processes and machines with either.
 _redis_url = envstr("OMBUDS_REDIS_URL")
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _redis_url}
@@ -229,9 +321,38 @@ CACHES = {
     }
 }
 
+# OMBUDS_LOG_FORMAT=json: one JSON object per line (python-json-logger), for a log collector.
+OMBUDS_LOG_FORMAT = envstr("OMBUDS_LOG_FORMAT", "text")
+if OMBUDS_LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured(f"OMBUDS_LOG_FORMAT must be text or json, not {OMBUDS_LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(process)d %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"}
+        | ({"formatter": "json"} if OMBUDS_LOG_FORMAT == "json" else {})
+    },
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "WARNING")},
 }
+
+# Operations (ombuds.operations, README "Production"): the worker (`ombuds worker`) runs the daily
+# work at this local time (settings.TIME_ZONE; bodies have no time zone of their own), says it is
+# alive every OMBUDS_HEARTBEAT_SECONDS, and counts as gone after OMBUDS_WORKER_SILENT_AFTER seconds
+# of silence; a task still running after OMBUDS_TASK_TIMEOUT seconds on a worker that left no
+# heartbeat counts as abandoned. /healthz answers 503 when the worker is silent only if asked to.
+OMBUDS_DAILY_AT = envstr("OMBUDS_DAILY_AT", "02:30")
+OMBUDS_HEARTBEAT_SECONDS = envint("OMBUDS_HEARTBEAT_SECONDS", 30)
+OMBUDS_WORKER_SILENT_AFTER = envint("OMBUDS_WORKER_SILENT_AFTER", 300)
+OMBUDS_TASK_TIMEOUT = envint("OMBUDS_TASK_TIMEOUT", 3600)
+OMBUDS_HEALTHZ_REQUIRE_WORKER = envbool("OMBUDS_HEALTHZ_REQUIRE_WORKER", False)
+# /metrics (Prometheus text format): off unless OMBUDS_METRICS; with OMBUDS_METRICS_TOKEN set, only
+# for `Authorization: Bearer <token>`.
+OMBUDS_METRICS = envbool("OMBUDS_METRICS", False)
+OMBUDS_METRICS_TOKEN = envstr("OMBUDS_METRICS_TOKEN", "")

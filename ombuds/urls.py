@@ -3,17 +3,19 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from ombuds import views as core_views
-from ombuds.api.urls import api
+from ombuds.api.urls import api, redoc
 
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("", include("ombuds.operations.urls")),
     path("accounts/", include("ombuds.accounts.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("me/", include("ombuds.members.home_urls")),
     # The admin signs in through Ombuds' own page: rate-limited, and then the second factor.
     path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True)),
     path("admin/", admin.site.urls),
+    path("api/v1/redoc", redoc, name="api_redoc"),
     path("api/v1/", api.urls),
     path("staff/", include("ombuds.codes.staff_urls")),
     path("staff/", include("ombuds.register.staff_urls")),

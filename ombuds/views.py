@@ -1,8 +1,8 @@
-from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from ombuds.codes.selectors import bodies_with_current_codes
+from ombuds.operations.health import health
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -10,6 +10,6 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
+    """The database, the worker's last heartbeat and the last daily runs; 503 when it is unwell."""
+    status, report = health()
+    return JsonResponse(report, status=status)

@@ -2,19 +2,35 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django_tasks import task
 
 from ombuds.register.import_jobs import run_import_job_task
 from ombuds.register.recertification import send_due_reminders
-from ombuds.register.services import apply_due_transitions
+from ombuds.register.services import apply_due_transitions, discard_stale_uploads
 
-__all__ = ["apply_due_transitions_task", "run_import_job_task", "send_due_reminders_task"]
+__all__ = [
+    "apply_due_transitions_task",
+    "daily_work",
+    "run_import_job_task",
+    "send_due_reminders_task",
+]
+
+
+def daily_work(*, today: dt.date | None = None) -> dict[str, int]:
+    """The register's daily work, which the worker runs once a day (ombuds.operations.daily): the
+    transitions due, the recertification reminders due, checked uploads nobody imported."""
+    counts = apply_due_transitions(today=today)
+    counts["reminders sent"] = send_due_reminders(today=today)
+    counts["stale uploads removed"] = discard_stale_uploads()
+    return counts
 
 
 @task()
 def apply_due_transitions_task() -> dict[str, int]:
-    """Expiry, lapse and ends of suspension on their date. Schedule daily (cron or a task scheduler):
-    `ombuds register tick` enqueues nothing and runs it at once; running twice changes nothing."""
+    """Expiry, lapse and ends of suspension on their date; the worker runs them daily (`daily_work`),
+    `ombuds register tick` at once; running twice changes nothing."""
     return apply_due_transitions()
 
 

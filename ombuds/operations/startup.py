@@ -1,0 +1,31 @@
+"""What a production server checks before it serves a request."""
+
+from __future__ import annotations
+
+import sys
+
+from django.conf import settings
+
+from ombuds.operations.static import manifest_path, manifest_present
+
+# WSGI servers read this exit status as "the worker cannot boot" (gunicorn's WORKER_BOOT_ERROR) and
+# stop, instead of starting the same failing worker again and again.
+BOOT_ERROR = 3
+
+
+def unservable_reason() -> str | None:
+    """Why this process must not serve pages, in one line; None when it may."""
+    if not settings.DEBUG and not manifest_present():
+        return (
+            f"ombuds: static files are not collected ({manifest_path()} is missing): "
+            "run `ombuds collectstatic --noinput` before starting the server, or set DEBUG=1"
+        )
+    return None
+
+
+def refuse_unservable() -> None:
+    """Stop the process with a one-line reason rather than answer every page with a server error."""
+    reason = unservable_reason()
+    if reason:
+        print(reason, file=sys.stderr, flush=True)
+        raise SystemExit(BOOT_ERROR)
