@@ -1,9 +1,17 @@
-"""Response headers shared by every page that holds something confidential."""
+"""Response headers shared by every page that holds something confidential, and a watch on the
+proxy headers of incoming requests."""
 
 from __future__ import annotations
 
-from django.http import HttpResponse
+import logging
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpResponse, HttpResponseBadRequest
+from django.utils import timezone
 from django.utils.cache import patch_cache_control
+
+logger = logging.getLogger(__name__)
 
 
 def private(
@@ -18,3 +26,61 @@ def private(
     if noindex:
         response["X-Robots-Tag"] = "noindex, nofollow"
     return response
+
+
+# The cache key under which a process notes that a request came through a proxy Ombuds was not told
+# about; `ombuds check --deploy` (ombuds.core.checks) reads it from any process sharing the cache.
+FORWARDED_SEEN_KEY = "ombuds:forwarded-without-trusted-proxies"
+
+
+class ForwardedWithoutTrustedProxies:
+    """Notes, once per process, a request carrying X-Forwarded-For while OMBUDS_TRUSTED_PROXIES is 0:
+    a proxy stands in front of Ombuds, so every client would count as the proxy's address and each
+    rate limit would become one bucket for the whole site. Logged as a warning and kept in the cache
+    for `ombuds check --deploy`; the request itself goes on unchanged."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.noted = False
+
+    def __call__(self, request):
+        if (
+            not self.noted
+            and "HTTP_X_FORWARDED_FOR" in request.META
+            and int(getattr(settings, "OMBUDS_TRUSTED_PROXIES", 0)) <= 0
+        ):
+            self.noted = True
+            _note_forwarded()
+        return self.get_response(request)
+
+
+def _note_forwarded() -> None:
+    logger.warning(
+        "A request carried X-Forwarded-For (a proxy in front of Ombuds?) but OMBUDS_TRUSTED_PROXIES "
+        "is 0: rate limits count every client as the proxy. Set it to the number of proxies."
+    )
+    try:
+        cache.set(FORWARDED_SEEN_KEY, timezone.now().isoformat(), timeout=7 * 24 * 3600)
+    except Exception:  # a cache that is down must not fail the request
+        logger.exception("could not note the proxy in the cache")
+
+
+class RefuseNulCharacters:
+    """A NUL character in the address (path or query string) is refused with 400 before any view
+    runs: no record's slug, number or reference holds one, and PostgreSQL refuses to compare text
+    containing one (a DataError, which would otherwise be a 500)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if (
+            "\x00" in request.path
+            or "\x00" in request.META.get("QUERY_STRING", "")
+            or ("%00" in request.META.get("QUERY_STRING", ""))
+        ):
+            return HttpResponseBadRequest(
+                "The address holds a NUL character, which no page of this site accepts.",
+                content_type="text/plain; charset=utf-8",
+            )
+        return self.get_response(request)
