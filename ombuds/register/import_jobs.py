@@ -14,8 +14,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.core.cache import cache
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
@@ -35,9 +36,11 @@ class ImportRefused(TransitionRefused):
     """A step of an import job that cannot be taken now; the message says why."""
 
 
-def job_file(job: ImportJob) -> Path:
-    """Where the uploaded file waits: outside the web root, removed after the import or a day."""
-    return Path(settings.MEDIA_ROOT) / "imports" / job.organization.slug / f"{job.token}.csv"
+def job_file(job: ImportJob) -> str:
+    """The name, in the uploads' storage, of the file waiting to be imported: never served, removed
+    after the import or a day. The storage is shared by every machine (settings.STORAGES), so the
+    worker that runs the job need not be the one that took the upload."""
+    return f"imports/{job.organization.slug}/{job.token}.csv"
 
 
 @transaction.atomic
@@ -52,9 +55,8 @@ def job_start(
         size=len(data),
         created_by=acting_user if getattr(acting_user, "pk", None) else None,
     )
-    path = job_file(job)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
+    # Named by the job's token (unique, 128 random bits), so the name is never taken.
+    default_storage.save(job_file(job), ContentFile(data))
     transaction.on_commit(lambda: _enqueue(job.pk), robust=True)
     return job
 
@@ -67,7 +69,7 @@ def job_confirm(*, job: ImportJob, acting_user: Any = None) -> ImportJob:
         raise ImportRefused("this file is already being imported or was imported")
     if job.state != ImportJob.State.DONE or not job.ok:
         raise ImportRefused("only a file whose check found no errors can be imported")
-    if not job_file(job).is_file():
+    if not default_storage.exists(job_file(job)):
         raise ImportRefused("the file is no longer waiting (kept for a day): upload it again")
     job.phase, job.state, job.ok = ImportJob.Phase.IMPORT, ImportJob.State.QUEUED, None
     job.finished_at = None
@@ -101,13 +103,11 @@ def job_run(job_id: int) -> str:
         job.state = ImportJob.State.RUNNING
         job.save(update_fields=["state", "updated_at"])
     dry_run = job.phase == ImportJob.Phase.CHECK
-    path = job_file(job)
+    name = job_file(job)
     try:
-        if not path.is_file():
-            raise ImportRefused("the uploaded file is gone (kept for a day): upload it again")
         report = import_csv(
             organization=job.organization,
-            data=path.read_bytes(),
+            data=_read(name),
             dry_run=dry_run,
             acting_user=job.created_by,
             progress=lambda phase, done, total: _note_progress(job.pk, phase, done, total),
@@ -120,9 +120,17 @@ def job_run(job_id: int) -> str:
         )
         return "failed"
     if not dry_run or not report.ok:
-        path.unlink(missing_ok=True)
+        default_storage.delete(name)
     _finish(job, report=report, state=ImportJob.State.DONE, ok=report.ok, summary=report.summary())
     return report.summary()
+
+
+def _read(name: str) -> bytes:
+    try:
+        with default_storage.open(name, "rb") as f:
+            return f.read()
+    except FileNotFoundError:
+        raise ImportRefused("the uploaded file is gone (kept for a day): upload it again") from None
 
 
 def _finish(

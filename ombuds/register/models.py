@@ -537,14 +537,30 @@ class Seat(models.Model):
 
 class ApiToken(models.Model):
     """An API token for one body. Only a hash is stored; the token itself is shown once, when it is
-    made. A staff token works the register's and cases' staff API; a member token reads and writes
-    only its owner's own records (status, attestations, disclosures)."""
+    made. A staff token works the register's and cases' staff API, as far as its `scopes` allow
+    (`StaffScope`; a write scope implies the read scope of the same area); a member token (its one
+    scope "member") reads and writes only its owner's own records (status, attestations,
+    disclosures). Every token is refused from its `expires_on` day on."""
 
     class Scope(models.TextChoices):
+        """Whose API the token works: the staff's or the member's own."""
+
         STAFF = "staff", "Staff"
         MEMBER = "member", "Member"
 
+    class StaffScope(models.TextChoices):
+        REGISTER_READ = "register:read", "Read the register (people, agencies, records)"
+        REGISTER_WRITE = "register:write", "Change the register (implies reading it)"
+        CASES_READ = "cases:read", "Read cases (complainants' names and what they wrote)"
+        CASES_WRITE = "cases:write", "Take steps in cases (implies reading them)"
+
     scope = models.CharField(max_length=10, choices=Scope.choices, default=Scope.STAFF)
+    scopes = models.JSONField(
+        default=list,
+        help_text="What the token may do: staff scopes (register:read, register:write, "
+        "cases:read, cases:write) or, for a member token, member.",
+    )
+    expires_on = models.DateField(help_text="The token is refused from this day on.")
     user = models.ForeignKey("auth.User", on_delete=models.CASCADE, related_name="api_tokens")
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="api_tokens"
@@ -569,7 +585,8 @@ class ImportJob(models.Model):
     """One CSV file on its way into the register: checked in the background, then, once staff have
     seen the check and confirmed, imported in the background, with progress shown on the page.
 
-    The file waits outside the web root (under MEDIA_ROOT/imports) until it is imported or discarded.
+    The file waits in the uploads' storage (under imports/, never served) until it is imported or
+    discarded.
     """
 
     class Phase(models.TextChoices):

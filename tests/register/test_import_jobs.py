@@ -6,6 +6,7 @@ import os
 import time
 
 import pytest
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -66,7 +67,7 @@ def test_a_file_is_checked_in_the_background_then_imported_on_confirmation(
     assert (job.phase, job.state, job.ok) == ("import", "done", True)
     assert job.summary == "people: 2 rows: 2 created, 0 updated, 0 unchanged"
     assert Person.objects.filter(organization=body).count() == 2
-    assert not import_jobs.job_file(job).exists()  # the file is gone once imported
+    assert not default_storage.exists(import_jobs.job_file(job))  # the file is gone once imported
     assert "Imported" in staff.get(_url("import_job", token=job.token)).content.decode()
 
     # Confirming again imports nothing twice.
@@ -93,7 +94,7 @@ def test_a_file_with_bad_rows_lists_each_one_writes_nothing_and_cannot_be_confir
         response = staff.post(_url("import_job", token=job.token), follow=True)
     assert "only a file whose check found no errors" in response.content.decode()
     assert not Person.objects.exists()
-    assert not import_jobs.job_file(job).exists()  # a bad file is not kept
+    assert not default_storage.exists(import_jobs.job_file(job))  # a bad file is not kept
 
 
 def test_a_queued_job_shows_that_it_waits_and_polls_until_done(
@@ -136,7 +137,7 @@ def test_a_job_whose_file_went_missing_fails_with_the_reason(
     staff, django_capture_on_commit_callbacks
 ):
     job = _upload(staff, PEOPLE, capture=django_capture_on_commit_callbacks)
-    import_jobs.job_file(job).unlink()
+    default_storage.delete(import_jobs.job_file(job))
     assert import_jobs.job_run(job.pk) == "failed"
     job.refresh_from_db()
     assert job.state == "failed" and "the uploaded file is gone" in job.summary
@@ -214,11 +215,11 @@ def test_checked_uploads_nobody_imported_are_removed_after_a_day(
     from ombuds.register.services import discard_stale_uploads
 
     job = _upload(staff, PEOPLE, capture=django_capture_on_commit_callbacks)
-    path = import_jobs.job_file(job)
-    assert path.exists() and discard_stale_uploads() == 0
+    name = import_jobs.job_file(job)
+    assert default_storage.exists(name) and discard_stale_uploads() == 0
     old = time.time() - 2 * 86400
-    os.utime(path, (old, old))
-    assert discard_stale_uploads() == 1 and not path.exists()
+    os.utime(default_storage.path(name), (old, old))
+    assert discard_stale_uploads() == 1 and not default_storage.exists(name)
     with django_capture_on_commit_callbacks(execute=True):
         response = staff.post(_url("import_job", token=job.token), follow=True)
     assert "no longer waiting" in response.content.decode()
