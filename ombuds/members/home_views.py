@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_POST
@@ -22,7 +23,7 @@ from ombuds.core.http import private
 from ombuds.members import selectors
 from ombuds.members.forms import TokenForm
 from ombuds.register.models import ApiToken
-from ombuds.register.tokens import TokenError, token_create, token_revoke
+from ombuds.register.tokens import TokenError, default_expiry, token_create, token_revoke
 
 
 def _respondent_label(user) -> str:
@@ -99,7 +100,15 @@ def tokens(request: HttpRequest) -> HttpResponse:
         render(
             request,
             "members/home/tokens.html",
-            {"form": form, "tokens": own, "secret": secret, "made": made, "bodies": bodies},
+            {
+                "form": form,
+                "tokens": own,
+                "secret": secret,
+                "made": made,
+                "bodies": bodies,
+                "expiry": default_expiry(),
+                "today": timezone.localdate(),
+            },
             status=400 if form.errors else 200,
         )
     )

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from ombuds.register import import_views
+from ombuds.register import import_views, token_views
 from ombuds.register import staff_views as views
 
 app_name = "register_staff"
@@ -57,6 +57,12 @@ urlpatterns = [
         "<slug:org>/register/memberships/<int:pk>/sanction",
         views.membership_sanction,
         name="membership_sanction",
+    ),
+    path("<slug:org>/api-tokens/", token_views.tokens, name="tokens"),
+    path(
+        "<slug:org>/api-tokens/<int:pk>/revoke",
+        token_views.token_revoke_view,
+        name="token_revoke",
     ),
     # Recertification cycles, activities and evidence.
     path("", include("ombuds.register.recert_urls")),

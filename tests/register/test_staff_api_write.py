@@ -761,7 +761,8 @@ def test_the_openapi_schema_documents_the_staff_endpoints(client, db, method, pa
     operation = schema["paths"][f"/api/v1/bodies/{{org}}/register{path}"][method]
     assert operation["summary"] and operation["tags"] == ["register (staff)"]
     assert codes <= set(operation["responses"])
-    assert operation["security"] == [{"StaffToken": []}]
+    scope = "register:read" if method == "get" else "register:write"
+    assert operation["security"] == [{"StaffToken": [scope]}]
 
 
 def test_the_schema_says_the_api_warns_where_the_page_asks(client, db):
