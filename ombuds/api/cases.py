@@ -19,49 +19,81 @@ from typing import Literal
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.http import HttpRequest, HttpResponse
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
-from ombuds.api.register_staff import StaffToken, _body
+from ombuds.api.auth import CASES_READ, CASES_WRITE
+from ombuds.api.limits import (
+    DETAILS,
+    LIST_ITEMS,
+    NARRATIVE,
+    NO_NUL,
+    OUTCOME,
+    PASSPHRASE,
+    column,
+    column_item,
+    item,
+    text,
+)
+from ombuds.api.register_staff import _body
 from ombuds.bodies.models import Organization
 from ombuds.cases import services
 from ombuds.cases.models import Case, Message, Notice
+from ombuds.codes.models import Provision
 from ombuds.codes.selectors import current_version
 from ombuds.register import public
+from ombuds.register.models import Credential
 
 router = Router(tags=["cases"])
-staff_router = Router(tags=["cases (staff)"], auth=StaffToken())
+# Each endpoint declares its scope (`auth=`); one that did not would need the write scope.
+staff_router = Router(tags=["cases (staff)"], auth=CASES_WRITE)
 
 
 class ErrorOut(Schema):
     detail: str
 
 
+Citation = column_item(Provision, "citation")
+StepInputName = item(100)
+StepInputValue = item(NARRATIVE)
+
+
 class ComplaintIn(Schema):
-    what_happened: str = Field(..., max_length=20000)
-    respondent_name: str = Field(..., max_length=300)
+    what_happened: str = text(NARRATIVE)
+    respondent_name: str = column(Case, "respondent_name")
     respondent_kind: Literal["agency", "person"] = Field(
         "agency", description="An agency's exact name links it to the register; a person's does not"
     )
-    respondent_number: str = Field("", description="A credential or membership number, if known")
-    respondent_details: str = ""
+    respondent_number: str = column(
+        Credential, "number", "", description="A credential or membership number, if known"
+    )
+    respondent_details: str = text(DETAILS, "")
     anonymous: bool = False
-    complainant_name: str = ""
-    complainant_email: str = ""
-    complainant_phone: str = ""
-    complainant_relation: str = Field("public", description=", ".join(Case.Relation.values))
+    complainant_name: str = column(Case, "complainant_name", "")
+    complainant_email: str = column(Case, "complainant_email", "")
+    complainant_phone: str = column(Case, "complainant_phone", "")
+    complainant_relation: str = column(
+        Case, "complainant_relation", "public", description=", ".join(Case.Relation.values)
+    )
     consent_to_share: bool = False
-    passphrase: str = Field("", description="Anonymous complaints: at least 10 characters")
+    passphrase: str = text(
+        PASSPHRASE, "", description="Anonymous complaints: at least 10 characters"
+    )
     happened_on: dt.date | None = None
     happened_until: dt.date | None = None
-    outcome_sought: str = ""
-    provisions: list[str] = Field([], description="Citations in the code in force, e.g. 1.2(c)")
-    submission_key: str = Field(
-        "", max_length=64, description="Send the same key again and the first case is returned"
+    outcome_sought: str = text(OUTCOME, "")
+    provisions: list[Citation] = Field(
+        [], max_length=LIST_ITEMS, description="Citations in the code in force, e.g. 1.2(c)"
     )
-    first_tier_link: str = Field(
+    submission_key: str = column(
+        Case,
+        "submission_key",
         "",
-        max_length=500,
+        description="Send the same key again and the first case is returned",
+    )
+    first_tier_link: str = text(
+        500,
+        "",
         description="The personal link of the complaint made to a member agency first: it is "
         "the proof of efforts to resolve (CSEC Article 5), and its agency the respondent",
     )
@@ -74,8 +106,8 @@ class FiledOut(Schema):
 
 
 class FollowupIn(Schema):
-    receipt_code: str
-    passphrase: str
+    receipt_code: str = column(Case, "receipt_code")
+    passphrase: str = text(PASSPHRASE)
 
 
 class MessageOut(Schema):
@@ -95,7 +127,7 @@ class FollowupOut(Schema):
 
 
 class FollowupMessageIn(FollowupIn):
-    body: str = Field(..., max_length=20000)
+    body: str = text(NARRATIVE)
 
 
 def _throttled(response: HttpResponse, throttled: public.Throttled) -> Status:
@@ -309,9 +341,13 @@ class CaseRowOut(Schema):
 
 
 class StepIn(Schema):
-    step: str
-    inputs: dict[str, str] = {}
-    expected_version: int = Field(..., description="The case's `version` when it was read")
+    step: str = text(100)
+    inputs: dict[StepInputName, StepInputValue] = Field(
+        {}, max_length=LIST_ITEMS, description="The step's inputs by name, each a text or a choice"
+    )
+    expected_version: int = Field(
+        ..., ge=0, le=2**31 - 1, description="The case's `version` when it was read"
+    )
 
 
 def _staff_case(request: HttpRequest, org: str, reference: str) -> Case:
@@ -364,10 +400,16 @@ def _case_out(case: Case, user) -> CaseOut:
 
 @staff_router.get(
     "/bodies/{org}/cases",
+    auth=CASES_READ,
     response={200: list[CaseRowOut], 401: ErrorOut, 403: ErrorOut},
     summary="List the body's cases (newest first, at most 200)",
 )
-def cases_list(request: HttpRequest, org: str, state: str = "", respondent: str = ""):
+def cases_list(
+    request: HttpRequest,
+    org: str,
+    state: str = Query("", max_length=50, pattern=NO_NUL),
+    respondent: str = Query("", max_length=300, pattern=NO_NUL),
+):
     organization = _body(request, org)
     cases = Case.objects.filter(organization=organization).exclude(
         recusals__user=request.api_token.user
@@ -386,6 +428,7 @@ def cases_list(request: HttpRequest, org: str, state: str = "", respondent: str 
 
 @staff_router.get(
     "/bodies/{org}/cases/{reference}",
+    auth=CASES_READ,
     response={200: CaseOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
     summary="Read a case, with the steps open to the token's user",
 )
@@ -395,6 +438,7 @@ def case_read(request: HttpRequest, org: str, reference: str):
 
 @staff_router.post(
     "/bodies/{org}/cases/{reference}/steps",
+    auth=CASES_WRITE,
     response={
         200: CaseOut,
         400: ErrorOut,

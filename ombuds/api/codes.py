@@ -7,12 +7,16 @@ import datetime as dt
 from django.http import Http404, HttpRequest
 from ninja import Field, Query, Router, Schema
 
+from ombuds.api.limits import NO_NUL
 from ombuds.bodies.access import body_or_404
 from ombuds.bodies.selectors import organization_list
 from ombuds.codes import exports, selectors
 from ombuds.codes.models import CodeVersion, Provision
 
 router = Router(tags=["codes"])
+
+# A version's label, `?version=`: the code in force without it.
+VERSION_LABEL = Query(None, max_length=50, pattern=NO_NUL)
 
 
 class BodyOut(Schema):
@@ -123,7 +127,7 @@ def list_bodies(request: HttpRequest):
 @router.get(
     "/bodies/{org}/code", response=CodeOut, summary="The code in force, as a provision tree"
 )
-def code_current(request: HttpRequest, org: str, version: str | None = None):
+def code_current(request: HttpRequest, org: str, version: str | None = VERSION_LABEL):
     found, current = _published(org, version)
     parsed = exports.version_to_dict(found)
     return {
@@ -158,7 +162,9 @@ def _provision_url(
     response=ProvisionDetailOut,
     summary="One provision by citation (in force, or in ?version=)",
 )
-def provision_detail(request: HttpRequest, org: str, citation: str, version: str | None = None):
+def provision_detail(
+    request: HttpRequest, org: str, citation: str, version: str | None = VERSION_LABEL
+):
     found, _current = _published(org, version)
     provision = selectors.provision_by_anchor(found, citation)
     if provision is None:
@@ -182,10 +188,13 @@ def provision_detail(request: HttpRequest, org: str, citation: str, version: str
     summary="Provisions of the codes in force matching every word, best first",
 )
 def code_search(
-    request: HttpRequest, org: str, q: str = Query(..., max_length=200), limit: int = 20
+    request: HttpRequest,
+    org: str,
+    q: str = Query(..., max_length=200, pattern=NO_NUL),
+    limit: int = Query(20, ge=1, le=50, description="How many results, at most."),
 ):
     organization = body_or_404(org)
-    hits = selectors.provision_search(organization, q, limit=max(1, min(limit, 50)))
+    hits = selectors.provision_search(organization, q, limit=limit)
     return [
         {
             "citation": h.provision.citation,
@@ -200,7 +209,10 @@ def code_search(
 
 @router.get("/bodies/{org}/code/diff", response=DiffOut, summary="Differences between two versions")
 def code_diff(
-    request: HttpRequest, org: str, from_: str = Query(..., alias="from"), to: str = Query(...)
+    request: HttpRequest,
+    org: str,
+    from_: str = Query(..., alias="from", max_length=50, pattern=NO_NUL),
+    to: str = Query(..., max_length=50, pattern=NO_NUL),
 ):
     organization = body_or_404(org)
     old = _version_or_404(organization, from_)

@@ -1,11 +1,11 @@
 """The members' API: a member reads their own status with a body, reads and makes their
 attestations, and files and ends their conflict-of-interest disclosures.
 
-A member token (made on `/me/tokens/`, or `ombuds apitoken create --scope member`) is for one body
-and its owner's own records only: nothing here takes a person, an agency or a body from the
-request. A staff token is refused here (401), as a member token is on the staff endpoints. Every
-change goes through the same services as the pages (`ombuds.members.services`,
-`ombuds.members.attestations`).
+A member token (made on `/me/tokens/`, or `ombuds apitoken create ORG USER --scope member`) is
+for one body and its owner's own records only, until it expires: nothing here takes a person, an
+agency or a body from the request. A staff token is refused here (401), as a member token is on
+the staff endpoints. Every change goes through the same services as the pages
+(`ombuds.members.services`, `ombuds.members.attestations`).
 
 Errors are JSON `{"detail": "..."}`: 401 without a live member token (or when its owner no longer
 has a record in the body's register), 404 for a record that is not the owner's in the token's body,
@@ -21,24 +21,15 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
-from ninja.security import HttpBearer
 
+from ombuds.api.auth import MEMBER
+from ombuds.api.limits import DETAILS, column, row_id, text
 from ombuds.members import attestations, selectors, services
 from ombuds.members.home import BodyHome, member_body
 from ombuds.members.models import Disclosure
-from ombuds.register.models import ApiToken, Person
-from ombuds.register.tokens import token_check
+from ombuds.register.models import Person
 
-
-class MemberToken(HttpBearer):
-    def authenticate(self, request: HttpRequest, token: str) -> ApiToken | None:
-        row = token_check(token, scope=ApiToken.Scope.MEMBER)
-        if row is not None:
-            request.api_token = row
-        return row
-
-
-router = Router(tags=["members (own records)"], auth=MemberToken())
+router = Router(tags=["members (own records)"], auth=MEMBER)
 
 
 class ErrorOut(Schema):
@@ -217,7 +208,7 @@ class MemberDueOut(Schema):
 
 
 class MemberAttestIn(Schema):
-    campaign: int
+    campaign: int = row_id(description="The campaign's id, as in `GET /me/attestations`.")
     statement_confirmed: bool = Field(
         ..., description="That you confirm the campaign's statement (it must be true)."
     )
@@ -294,9 +285,13 @@ def attest(request: HttpRequest, payload: MemberAttestIn) -> Status:
 
 
 class MemberDisclosureIn(Schema):
-    relationship: str = Field(..., description=", ".join(Disclosure.Relationship.values))
-    party_name: str = Field(..., description="The person's or organisation's name.")
-    nature: str = Field(..., description="What the relationship is.")
+    relationship: str = column(
+        Disclosure, "relationship", description=", ".join(Disclosure.Relationship.values)
+    )
+    party_name: str = column(
+        Disclosure, "party_name", description="The person's or organisation's name."
+    )
+    nature: str = text(DETAILS, description="What the relationship is.")
     started_on: dt.date | None = None
 
 

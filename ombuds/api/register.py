@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from ninja import Query, Router, Schema, Status
 
+from ombuds.api.limits import NO_NUL
 from ombuds.bodies.access import body_or_404
 from ombuds.register import public
 
@@ -74,7 +75,7 @@ class MembershipOut(Schema):
     url: str
 
 
-class EntryOut(Schema):
+class RegisterEntryOut(Schema):
     kind: str
     number: str
     holder: str
@@ -89,7 +90,7 @@ class EntryOut(Schema):
 
 class SearchOut(Schema):
     query: str
-    results: list[EntryOut]
+    results: list[RegisterEntryOut]
     truncated: bool
     limit: int
     message: str
@@ -218,7 +219,10 @@ def membership_verify(request: HttpRequest, org: str, number: str, response: Htt
     ),
 )
 def register_search(
-    request: HttpRequest, org: str, response: HttpResponse, q: str = Query("", max_length=200)
+    request: HttpRequest,
+    org: str,
+    response: HttpResponse,
+    q: str = Query("", max_length=200, pattern=NO_NUL),
 ):
     organization = body_or_404(org)
     query = public.clean_query(q)

@@ -16,10 +16,11 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
+from ombuds.api.auth import REGISTER_READ, REGISTER_WRITE
+from ombuds.api.limits import DETAILS, LIST_ITEMS, column, column_item, text
 from ombuds.api.register_staff import (
     _AUTH_ERRORS,
     ErrorOut,
-    StaffToken,
     _agency_get,
     _body,
     _form_errors,
@@ -32,28 +33,31 @@ from ombuds.register import services
 from ombuds.register.forms import SanctionForm
 from ombuds.register.lifecycle import TransitionRefused
 from ombuds.register.models import (
+    Agency,
     Credential,
     CredentialProgram,
     Membership,
     MembershipType,
+    Person,
     Sanction,
     StatusEvent,
 )
 from ombuds.register.subjects import CREDENTIAL, MEMBERSHIP, LifecycleSubject
 
-router = Router(tags=["register (staff)"], auth=StaffToken())
+# Each endpoint declares its scope (`auth=`); one that did not would need the write scope.
+router = Router(tags=["register (staff)"], auth=REGISTER_WRITE)
 
 
 # --- schemas ------------------------------------------------------------------------------------
 
 
 class CredentialIn(Schema):
-    holder_external_id: str
-    program: str
-    number: str
+    holder_external_id: str = column(Person, "external_id")
+    program: str = column(CredentialProgram, "code", description="The credential program's code.")
+    number: str = column(Credential, "number")
 
 
-class CredentialOut(Schema):
+class StaffCredentialOut(Schema):
     number: str
     program: str
     holder_external_id: str
@@ -67,12 +71,12 @@ class CredentialOut(Schema):
 class _StatusChangeIn(Schema):
     """A status change of a credential or membership; each adds its own due date."""
 
-    to_status: str
+    to_status: str = column(StatusEvent, "to_status")
     effective_date: dt.date
-    reason: str
-    decision_ref: str = ""
+    reason: str = text(DETAILS)
+    decision_ref: str = column(StatusEvent, "decision_ref", "")
     until: dt.date | None = None
-    expected_status: str | None = None
+    expected_status: str | None = column(StatusEvent, "from_status", None)
 
 
 class TransitionIn(_StatusChangeIn):
@@ -80,30 +84,35 @@ class TransitionIn(_StatusChangeIn):
 
 
 class CorrectionIn(Schema):
-    reason: str = Field(..., description="Why; it goes on the record with what changed.")
-    conditions: str | None = Field(
-        None, description="New conditions the holder practises under; an empty string lifts them."
+    reason: str = text(DETAILS, description="Why; it goes on the record with what changed.")
+    conditions: str | None = text(
+        DETAILS,
+        None,
+        description="New conditions the holder practises under; an empty string lifts them.",
     )
     issued_on: dt.date | None = None
     expires_on: dt.date | None = None
-    expected_status: str | None = Field(
-        None, description="The status you saw: 409 if the credential has changed since."
+    expected_status: str | None = column(
+        Credential,
+        "status",
+        None,
+        description="The status you saw: 409 if the credential has changed since.",
     )
 
 
 class MembershipIn(Schema):
-    membership_type: str = Field(..., description="The membership type's code.")
-    number: str
-    person_external_id: str | None = Field(
-        None, description="The holder of an individual or board membership."
+    membership_type: str = column(MembershipType, "code", description="The membership type's code.")
+    number: str = column(Membership, "number")
+    person_external_id: str | None = column(
+        Person, "external_id", None, description="The holder of an individual or board membership."
     )
-    agency_external_id: str | None = Field(
-        None, description="The holder of an organisation membership."
+    agency_external_id: str | None = column(
+        Agency, "external_id", None, description="The holder of an organisation membership."
     )
-    external_id: str = ""
+    external_id: str = column(Membership, "external_id", "")
 
 
-class MembershipOut(Schema):
+class StaffMembershipOut(Schema):
     number: str
     external_id: str
     membership_type: str
@@ -126,7 +135,7 @@ class EventOut(Schema):
     recorded_at: dt.datetime
 
 
-class MembershipRecordOut(MembershipOut):
+class StaffMembershipRecordOut(StaffMembershipOut):
     events: list[EventOut]
 
 
@@ -134,24 +143,32 @@ class MembershipTransitionIn(_StatusChangeIn):
     renewal_date: dt.date | None = None
 
 
+Citation = column_item(Provision, "citation")
+
+
 class SanctionIn(Schema):
-    credential_number: str | None = Field(None, description="Give this or membership_number.")
-    membership_number: str | None = None
-    kind: str = Field(..., description=", ".join(Sanction.Kind.values))
+    credential_number: str | None = column(
+        Credential, "number", None, description="Give this or membership_number."
+    )
+    membership_number: str | None = column(Membership, "number", None)
+    kind: str = column(Sanction, "kind", description=", ".join(Sanction.Kind.values))
     decided_on: dt.date
-    summary: str = Field(..., description="Shown publicly when the sanction is public.")
-    publication: str = Field(..., description=", ".join(Sanction.Publication.values))
+    summary: str = text(DETAILS, description="Shown publicly when the sanction is public.")
+    publication: str = column(
+        Sanction, "publication", description=", ".join(Sanction.Publication.values)
+    )
     public_until: dt.date | None = Field(None, description="Required for public_until.")
     effective_from: dt.date | None = None
     effective_until: dt.date | None = None
-    decision_url: str = ""
-    provisions: list[str] = Field(
+    decision_url: str = column(Sanction, "decision_url", "")
+    provisions: list[Citation] = Field(
         default_factory=list,
+        max_length=LIST_ITEMS,
         description="Citations of the provisions breached, in the body's code in force (e.g. 1.2).",
     )
 
 
-class SanctionOut(Schema):
+class StaffSanctionOut(Schema):
     id: int
     credential_number: str | None
     membership_number: str | None
@@ -258,7 +275,8 @@ def _event_out(e: StatusEvent) -> dict[str, Any]:
 
 @router.post(
     "/bodies/{org}/register/credentials",
-    response={201: CredentialOut, 400: ErrorOut, 404: ErrorOut, 409: ErrorOut, **_AUTH_ERRORS},
+    auth=REGISTER_WRITE,
+    response={201: StaffCredentialOut, 400: ErrorOut, 404: ErrorOut, 409: ErrorOut, **_AUTH_ERRORS},
     summary="Issue a credential to a person, as a candidate",
 )
 def credential_create(request: HttpRequest, org: str, payload: CredentialIn) -> Status:
@@ -285,7 +303,8 @@ def credential_create(request: HttpRequest, org: str, payload: CredentialIn) -> 
 
 @router.post(
     "/bodies/{org}/register/credentials/{number}/status",
-    response={200: CredentialOut, 400: ErrorOut, 404: ErrorOut, 409: ErrorOut, **_AUTH_ERRORS},
+    auth=REGISTER_WRITE,
+    response={200: StaffCredentialOut, 400: ErrorOut, 404: ErrorOut, 409: ErrorOut, **_AUTH_ERRORS},
     summary="Change a credential's status as the lifecycle allows",
     description=(
         "The moves staff may take by hand (the daily task takes the automatic ones). 400 with the "
@@ -299,7 +318,8 @@ def credential_status(request: HttpRequest, org: str, number: str, payload: Tran
 
 @router.post(
     "/bodies/{org}/register/credentials/{number}/corrections",
-    response={200: CredentialOut, 400: ErrorOut, 404: ErrorOut, 409: ErrorOut, **_AUTH_ERRORS},
+    auth=REGISTER_WRITE,
+    response={200: StaffCredentialOut, 400: ErrorOut, 404: ErrorOut, 409: ErrorOut, **_AUTH_ERRORS},
     summary="Set a credential's conditions or correct its dates, keeping its status",
     description=(
         "Only the fields sent change; the correction goes on the record as an event from the status "
@@ -330,7 +350,8 @@ def credential_corrections(
 
 @router.post(
     "/bodies/{org}/register/memberships",
-    response={201: MembershipOut, 400: ErrorOut, 404: ErrorOut, 409: ErrorOut, **_AUTH_ERRORS},
+    auth=REGISTER_WRITE,
+    response={201: StaffMembershipOut, 400: ErrorOut, 404: ErrorOut, 409: ErrorOut, **_AUTH_ERRORS},
     summary="Add a membership, as an applicant",
     description=(
         "An individual or board membership is held by a person (`person_external_id`), an "
@@ -372,7 +393,8 @@ def membership_create(request: HttpRequest, org: str, payload: MembershipIn) -> 
 @router.get(
     # Not /memberships/{number}: that is the public verification endpoint, without a token.
     "/bodies/{org}/register/memberships/{number}/record",
-    response={200: MembershipRecordOut, 404: ErrorOut, **_AUTH_ERRORS},
+    auth=REGISTER_READ,
+    response={200: StaffMembershipRecordOut, 404: ErrorOut, **_AUTH_ERRORS},
     summary="Read a membership's record, with its status history",
     description=(
         "What staff see, whatever the publication policy: holder and its external id, status, dates "
@@ -389,7 +411,8 @@ def membership_record(request: HttpRequest, org: str, number: str) -> dict[str, 
 
 @router.post(
     "/bodies/{org}/register/memberships/{number}/status",
-    response={200: MembershipOut, 400: ErrorOut, 404: ErrorOut, 409: ErrorOut, **_AUTH_ERRORS},
+    auth=REGISTER_WRITE,
+    response={200: StaffMembershipOut, 400: ErrorOut, 404: ErrorOut, 409: ErrorOut, **_AUTH_ERRORS},
     summary="Change a membership's status as the lifecycle allows",
     description=(
         "As for credentials. Renewing (from grace) or reinstating (from lapsed) needs the next "
@@ -443,7 +466,8 @@ _LIFECYCLE_API = {
 
 @router.post(
     "/bodies/{org}/register/sanctions",
-    response={201: SanctionOut, 400: ErrorOut, 404: ErrorOut, **_AUTH_ERRORS},
+    auth=REGISTER_WRITE,
+    response={201: StaffSanctionOut, 400: ErrorOut, 404: ErrorOut, **_AUTH_ERRORS},
     summary="Record a sanction decided outside Ombuds",
     description=(
         "On a credential (`credential_number`) or a membership (`membership_number`): give exactly "

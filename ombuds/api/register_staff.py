@@ -6,7 +6,9 @@ memberships and sanctions are in `register_lifecycle`, under the same token and 
 
 Conventions, for every endpoint here:
 
-- 401 without a live token; 403 when the path names another body than the token's.
+- 401 without a live token (revoked and expired tokens are told so); 403 when the path names
+  another body than the token's, or the token lacks the endpoint's scope (`register:read` for
+  reads, `register:write` for changes: `ombuds.api.auth`).
 - 404 when the path or the body names a record the token's body does not have: another body's
   records are looked up in the token's body only, so they are "not found", never shown.
 - 400 for what the caller can fix in the request: a form's or a service's refusal, with its reason
@@ -26,29 +28,20 @@ from django import forms
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
-from ninja.security import HttpBearer
 
+from ombuds.api.auth import REGISTER_READ, REGISTER_WRITE
+from ombuds.api.limits import LIST_ITEMS, column, column_item, text
 from ombuds.bodies.models import Organization
 from ombuds.register import records, services
 from ombuds.register.lifecycle import TransitionRefused
 from ombuds.register.models import (
     Affiliation,
     Agency,
-    ApiToken,
     Person,
 )
-from ombuds.register.tokens import token_check
 
-
-class StaffToken(HttpBearer):
-    def authenticate(self, request: HttpRequest, token: str) -> ApiToken | None:
-        row = token_check(token)
-        if row is not None:
-            request.api_token = row
-        return row
-
-
-router = Router(tags=["register (staff)"], auth=StaffToken())
+# Each endpoint declares its scope (`auth=`); one that did not would need the write scope.
+router = Router(tags=["register (staff)"], auth=REGISTER_WRITE)
 
 
 def _body(request: HttpRequest, org: str) -> Organization:
@@ -70,7 +63,8 @@ _AUTH_ERRORS: dict[int, type[Schema]] = {401: ErrorOut, 403: ErrorOut}
 
 
 def _expected_version() -> Any:
-    return Field(
+    return text(
+        64,
         None,
         description="The `version` you read: 409 if the record has changed since. Without it, "
         "the change is made whatever happened meanwhile.",
@@ -82,14 +76,14 @@ def _version() -> Any:
 
 
 class PersonFields(Schema):
-    external_id: str
-    given_name: str
-    family_name: str
-    email: str = ""
-    phone: str = ""
-    city: str = ""
-    region: str = ""
-    country: str = ""
+    external_id: str = column(Person, "external_id")
+    given_name: str = column(Person, "given_name")
+    family_name: str = column(Person, "family_name")
+    email: str = column(Person, "email", "")
+    phone: str = column(Person, "phone", "")
+    city: str = column(Person, "city", "")
+    region: str = column(Person, "region", "")
+    country: str = column(Person, "country", "", description="Two letters (ISO 3166-1).")
 
 
 class PersonIn(PersonFields):
@@ -101,18 +95,23 @@ class PersonOut(PersonFields):
     version: str = _version()
 
 
+TradeName = column_item(Agency, "legal_name")
+
+
 class AgencyFields(Schema):
-    external_id: str
-    legal_name: str
-    trade_names: list[str] = Field(default_factory=list, description="One name per item.")
-    address: str = ""
-    city: str = ""
-    region: str = ""
-    postal_code: str = ""
-    country: str = ""
-    email: str = ""
-    phone: str = ""
-    website: str = ""
+    external_id: str = column(Agency, "external_id")
+    legal_name: str = column(Agency, "legal_name")
+    trade_names: list[TradeName] = Field(
+        default_factory=list, max_length=LIST_ITEMS, description="One name per item."
+    )
+    address: str = column(Agency, "address", "")
+    city: str = column(Agency, "city", "")
+    region: str = column(Agency, "region", "")
+    postal_code: str = column(Agency, "postal_code", "")
+    country: str = column(Agency, "country", "", description="Two letters (ISO 3166-1).")
+    email: str = column(Agency, "email", "")
+    phone: str = column(Agency, "phone", "")
+    website: str = column(Agency, "website", "")
 
 
 class AgencyIn(AgencyFields):
@@ -138,15 +137,15 @@ class AgencyOut(AgencyFields):
 
 
 class AffiliationIn(Schema):
-    agency_external_id: str
-    person_external_id: str
-    role: str = Field(..., description="employee, agent or principal.")
+    agency_external_id: str = column(Agency, "external_id")
+    person_external_id: str = column(Person, "external_id")
+    role: str = column(Affiliation, "role", description="employee, agent or principal.")
     start_date: dt.date | None = None
     end_date: dt.date | None = None
 
 
 class AffiliationPatch(Schema):
-    role: str | None = None
+    role: str | None = column(Affiliation, "role", None)
     start_date: dt.date | None = Field(None, description="null clears it.")
     end_date: dt.date | None = Field(None, description="Ends the affiliation; null reopens it.")
     expected_version: str | None = _expected_version()
@@ -265,6 +264,7 @@ def _affiliation_out(a: Affiliation) -> dict[str, Any]:
 
 @router.put(
     "/bodies/{org}/register/people/{external_id}",
+    auth=REGISTER_WRITE,
     response={200: PersonOut, 201: PersonOut, 400: ErrorOut, 409: ErrorOut, **_AUTH_ERRORS},
     summary="Create or update a person, matched on your external id",
 )
@@ -295,6 +295,7 @@ def person_put(request: HttpRequest, org: str, external_id: str, payload: Person
 
 @router.put(
     "/bodies/{org}/register/agencies/{external_id}",
+    auth=REGISTER_WRITE,
     response={200: AgencyOut, 201: AgencyOut, 400: ErrorOut, 409: ErrorOut, **_AUTH_ERRORS},
     summary="Create or update an agency, matched on your external id",
     description=(
@@ -334,6 +335,7 @@ def agency_put(request: HttpRequest, org: str, external_id: str, payload: Agency
 
 @router.post(
     "/bodies/{org}/register/affiliations",
+    auth=REGISTER_WRITE,
     response={201: AffiliationOut, 400: ErrorOut, 404: ErrorOut, **_AUTH_ERRORS},
     summary="Add a person's affiliation with an agency",
     description=(
@@ -363,6 +365,7 @@ def affiliation_create(request: HttpRequest, org: str, payload: AffiliationIn) -
 
 @router.patch(
     "/bodies/{org}/register/affiliations/{affiliation_id}",
+    auth=REGISTER_WRITE,
     response={200: AffiliationOut, 400: ErrorOut, 404: ErrorOut, 409: ErrorOut, **_AUTH_ERRORS},
     summary="Change an affiliation's role or dates; end it",
     description=(
@@ -412,6 +415,7 @@ def affiliation_patch(
 
 @router.get(
     "/bodies/{org}/register/agencies/{external_id}/affiliations",
+    auth=REGISTER_READ,
     response={200: list[AffiliationOut], 404: ErrorOut, **_AUTH_ERRORS},
     summary="List an agency's affiliations, past and present",
     description="By person (family name, given name), then start date. 404 when there is no agency.",

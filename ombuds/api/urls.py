@@ -1,19 +1,53 @@
-from ninja import NinjaAPI
+from csp.decorators import csp_update
+from django.views.decorators.http import require_GET
+from ninja import Redoc, Swagger
 
+from ombuds.api.auth import ScopedAPI
 from ombuds.api.cases import router as cases_router
 from ombuds.api.cases import staff_router as cases_staff_router
 from ombuds.api.codes import router as codes_router
+from ombuds.api.limits import LimitedAPI
 from ombuds.api.members import router as members_router
 from ombuds.api.register import router as register_router
 from ombuds.api.register_lifecycle import router as register_lifecycle_router
 from ombuds.api.register_staff import router as register_staff_router
 
-api = NinjaAPI(
+
+class OwnRedoc(Redoc):
+    """ReDoc with its start-up in a static file rather than an inline script (templates/api/)."""
+
+    template = "api/redoc.html"
+
+
+class OmbudsAPI(LimitedAPI, ScopedAPI):
+    """Each operation's schema says the token scope it needs (auth) and its 422 answer (limits)."""
+
+
+# The reference pages load only our own static files (django-ninja ships Swagger UI and ReDoc, and
+# "ninja" is in INSTALLED_APPS so that its templates use them): never a CDN. Swagger UI's validator
+# badge would fetch an image from another site; it is off.
+api = OmbudsAPI(
     title="Ombuds API",
     version="1",
-    description="Codes of conduct as citable data, the register, and complaints and cases.",
+    description="Codes of conduct as citable data, the register, and complaints and cases. The same"
+    " reference laid out by ReDoc: /api/v1/redoc.",
     urls_namespace="api",
+    docs=Swagger(settings={"validatorUrl": None}),
+    docs_url="/docs",
 )
+_redoc = OwnRedoc()
+
+
+# ReDoc lays itself out with generated <style> elements (styled-components) and runs its search in
+# a worker made from a blob: URL, so its page alone allows inline styles and blob: workers; scripts
+# still come only from our own origin, and nothing from another.
+@require_GET
+@csp_update({"style-src": ["'unsafe-inline'"], "worker-src": ["blob:"]})
+def redoc(request):
+    """The API reference laid out by ReDoc (/api/v1/redoc)."""
+    return _redoc.render_page(request, api)
+
+
 api.add_router("/", codes_router)
 api.add_router("/", register_router)
 api.add_router("/", register_staff_router)

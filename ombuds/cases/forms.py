@@ -15,6 +15,7 @@ from django.utils import timezone
 from ombuds.cases import documents
 from ombuds.cases.models import Case
 from ombuds.cases.services.filing import PASSPHRASE_MIN
+from ombuds.core.fields import RecordsField
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -156,7 +157,7 @@ class ComplaintForm(forms.Form):
         help_text="In your own words: what was done or not done, by whom, and how it affected you.",
         error_messages={"required": "Say what happened."},
     )
-    provisions = forms.ModelMultipleChoiceField(
+    provisions = RecordsField(
         queryset=None,
         required=False,
         label="Which parts of the code you think were broken",

@@ -8,6 +8,7 @@ from django.utils import timezone
 from ombuds.cases import documents
 from ombuds.cases.models import Allegation, Case, Document, Message
 from ombuds.cases.procedure import Transition
+from ombuds.core.fields import RecordsField
 from ombuds.register.models import Sanction
 
 
@@ -93,7 +94,7 @@ class DeterminationForm(forms.Form):
 class AllegationForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     summary = forms.CharField(label="Allegation", widget=forms.Textarea(attrs={"rows": 3}))
-    provisions = forms.ModelMultipleChoiceField(
+    provisions = RecordsField(
         queryset=None,
         required=False,
         label="Provisions it cites",
@@ -319,7 +320,7 @@ class StaffComplaintForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=5000,
     )
-    provisions = forms.ModelMultipleChoiceField(
+    provisions = RecordsField(
         queryset=None, required=False, label="Provisions", widget=forms.CheckboxSelectMultiple
     )
 

@@ -25,6 +25,7 @@ class DisclosureForm(forms.Form):
     )
     nature = forms.CharField(
         label="What the relationship is",
+        max_length=2000,  # as the API's (`ombuds.api.limits.DETAILS`)
         widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={"required": "Say what the relationship is."},
     )
@@ -34,6 +35,25 @@ class DisclosureForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         error_messages={"invalid": "Enter the date it started as a date, e.g. 2024-03-01."},
     )
+
+    @staticmethod
+    def values_of(disclosure: Disclosure) -> dict:
+        return {
+            "relationship": disclosure.relationship,
+            "party_name": disclosure.party_name,
+            "nature": disclosure.nature,
+            "started_on": disclosure.started_on,
+        }
+
+    @classmethod
+    def refusing(cls, disclosure: Disclosure, reason: str) -> DisclosureForm:
+        """The disclosure as it is, with `reason` as the form's error: for a request that said
+        neither to save nor to end it. (A form that was not sent has no cleaned data, so Django
+        cannot add an error to it: this one is bound to the disclosure's own values.)"""
+        form = cls(cls.values_of(disclosure))
+        form.is_valid()
+        form.add_error(None, reason)
+        return form
 
 
 class EndForm(forms.Form):

@@ -137,14 +137,7 @@ def _edit(request: HttpRequest, organization, pk: int, pages: Pages) -> HttpResp
     if disclosure is None:
         raise Http404("no such disclosure")
     action = request.POST.get("action", "") if request.method == "POST" else ""
-    form = DisclosureForm(
-        initial={
-            "relationship": disclosure.relationship,
-            "party_name": disclosure.party_name,
-            "nature": disclosure.nature,
-            "started_on": disclosure.started_on,
-        }
-    )
+    form = DisclosureForm(initial=DisclosureForm.values_of(disclosure))
     end_form = EndForm()
     if action == "save":
         form = DisclosureForm(request.POST)
@@ -168,7 +161,12 @@ def _edit(request: HttpRequest, organization, pk: int, pages: Pages) -> HttpResp
                 messages.success(request, f"Your disclosure about {disclosure.party_name} ended.")
                 return redirect(pages.list, org=organization.slug)
     elif request.method == "POST":
-        form.add_error(None, "Unknown action: reload the page and try again.")
+        # Neither button: the disclosure as it is, and why nothing changed.
+        form = DisclosureForm.refusing(
+            disclosure,
+            "Nothing was changed: choose “Save the changes” or “End the disclosure”. "
+            "If you did, reload the page and try again.",
+        )
     return private(
         render(
             request,

@@ -7,6 +7,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from ombuds.bodies.models import Organization
+from ombuds.core.fields import RecordsField
 from ombuds.register import services
 from ombuds.register.csv import OMBUDS_ID_PREFIX
 from ombuds.register.lifecycle import Transition, TransitionRefused
@@ -219,7 +220,7 @@ class SanctionForm(forms.Form):
         label="Summary (shown publicly when the sanction is public)",
         widget=forms.Textarea(attrs={"rows": 4}),
     )
-    provisions = forms.ModelMultipleChoiceField(
+    provisions = RecordsField(
         queryset=None,
         required=False,
         label="Provisions breached",

@@ -169,7 +169,9 @@ def test_a_stale_edit_through_the_api_is_a_409_and_nothing_is_written(api, lena)
     "bad",
     [
         {"given_name": "", "email": "nope"},
-        {"country": "u1", "phone": "9" * 51},
+        # (A phone past its column's length is refused earlier by the API's schema, with 422:
+        # tests/test_input_limits.py.)
+        {"country": "u1", "city": ""},
         {"external_id": "HR-1"},
     ],
 )

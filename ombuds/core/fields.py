@@ -1,0 +1,26 @@
+"""Form fields every app may use."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+# The largest id a row can have in any database Ombuds runs on (a 64-bit signed integer).
+ID_MAX = 2**63 - 1
+
+
+class RecordsField(forms.ModelMultipleChoiceField):
+    """Several records chosen by id. An id past any database's integers is refused as no choice,
+    as an unknown id is, rather than sent to the database (where SQLite raises OverflowError and
+    PostgreSQL an error about the range: a 500)."""
+
+    def _check_values(self, value):
+        for item in value:
+            text = str(item).strip().removeprefix("-")
+            if text.isdigit() and int(text) > ID_MAX:
+                raise ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": item},
+                )
+        return super()._check_values(value)
