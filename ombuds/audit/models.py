@@ -9,10 +9,18 @@ class Event(models.Model):
     """One thing that happened: who did what to which record, with its details.
 
     Each event's hash covers its fields and the previous event's hash, so an event altered, removed
-    or inserted afterwards breaks the chain (`ombuds audit verify`). The details are hashed on their
-    own first (``data_hash``): when a retention period ends their content can be purged, and the
-    chain still verifies. Nothing here is updated except by that purge, and nothing is deleted.
+    or inserted afterwards breaks the chain (`ombuds audit verify`). Since scheme 2 the hash is an
+    HMAC under a key kept outside the database (`ombuds.audit.keys`): whoever can write the
+    database but lacks the key cannot recompute it. The details are hashed on their own first
+    (``data_hash``): when a retention period ends their content can be purged, and the chain still
+    verifies. Who acted is in the hash as a pseudonymous id (``actor_ref``); the account and the
+    readable label are outside it, so they can be forgotten (`labels_purge`). Nothing here is
+    updated except by those purges, and nothing is deleted.
     """
+
+    class Scheme(models.IntegerChoices):
+        SHA256 = 1, "SHA-256 of the fields, the label inside (events before the keyed chain)"
+        HMAC = 2, "HMAC-SHA256 under the audit key, a pseudonymous actor id inside"
 
     # The position in the chain, from 1 with no gaps: assigned under the chain head's lock.
     seq = models.BigIntegerField(primary_key=True)
@@ -27,8 +35,12 @@ class Event(models.Model):
     actor = models.ForeignKey(
         "auth.User", on_delete=models.PROTECT, null=True, blank=True, related_name="audit_events"
     )
-    # Who acted when there is no account: "anonymous complainant", "respondent (link)", "system".
+    # Who acted when there is no account: "anonymous complainant", "respondent (link)", "system";
+    # the account's name otherwise. Outside the hash since scheme 2: it can be erased.
     actor_label = models.CharField(max_length=200)
+    # The stable pseudonymous id of who acted (an HMAC of the account, or of the label): in the hash.
+    actor_ref = models.CharField(max_length=64, blank=True, default="")
+    scheme = models.PositiveSmallIntegerField(choices=Scheme.choices, default=Scheme.HMAC)
     action = models.CharField(max_length=100)
     subject_type = models.CharField(max_length=50)
     subject_id = models.CharField(max_length=64)
@@ -54,6 +66,8 @@ class ChainHead(models.Model):
     last_seq = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="")
     count = models.BigIntegerField(default=0)
+    # The fingerprint of the key the chain is linked with (so a changed key is named as such).
+    key_id = models.CharField(max_length=16, blank=True, default="")
 
     def __str__(self) -> str:
         return f"audit chain at #{self.last_seq} ({self.count} events)"

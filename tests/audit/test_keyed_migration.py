@@ -1,0 +1,95 @@
+"""The migration to the keyed chain keeps the events written before it as they were (scheme 1), and
+the chain goes on keyed from there: `verify` checks each by its scheme."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+from ombuds.audit import services
+from ombuds.audit.models import Event
+
+BEFORE = [("audit", "0003_organization_in_bodies")]
+AFTER = [("audit", "0004_keyed_chain")]
+
+
+def _migrate(target) -> None:
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(target)
+
+
+def _empty_log() -> None:
+    """Start from an empty log, whatever an earlier test on this worker committed."""
+    with connection.cursor() as cursor:
+        # The append-only trigger refuses DELETE on PostgreSQL; TRUNCATE is the owner's.
+        verb = "TRUNCATE" if connection.vendor == "postgresql" else "DELETE FROM"
+        cursor.execute(f"{verb} audit_event")
+        cursor.execute(
+            "UPDATE audit_chainhead SET last_seq = 0, last_hash = %s, count = 0 WHERE key = 1",
+            [services.GENESIS],
+        )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_events_from_before_the_migration_keep_their_scheme_and_still_verify():
+    _migrate(BEFORE)
+    try:
+        _empty_log()
+        prev = services.GENESIS
+        with connection.cursor() as cursor:
+            for seq in (1, 2, 3):
+                moment = dt.datetime(2026, 1, seq, tzinfo=dt.UTC)
+                data = services.canonical({"step": seq})
+                data_hash = services.details_hash({"step": seq}, scheme=1)
+                text = services.link_text(
+                    scheme=1,
+                    seq=seq,
+                    occurred_at=moment,
+                    organization_id=None,
+                    actor_id=None,
+                    actor_label="Pat Complainant (complainant)",
+                    actor_ref="",
+                    action="case.filed",
+                    subject_type="case",
+                    subject_id="7",
+                    data_hash=data_hash,
+                    prev_hash=prev,
+                )
+                digest = services._sha256(text)
+                cursor.execute(
+                    "INSERT INTO audit_event (seq, occurred_at, actor_label, action, subject_type,"
+                    " subject_id, data, data_hash, prev_hash, hash) VALUES"
+                    " (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                    [
+                        seq,
+                        moment,
+                        "Pat Complainant (complainant)",
+                        "case.filed",
+                        "case",
+                        "7",
+                        data,
+                        data_hash,
+                        prev,
+                        digest,
+                    ],
+                )
+                prev = digest
+            cursor.execute(
+                "UPDATE audit_chainhead SET last_seq = 3, last_hash = %s, count = 3 WHERE key = 1",
+                [prev],
+            )
+    finally:
+        _migrate(AFTER)
+    assert list(Event.objects.values_list("scheme", flat=True)) == [1, 1, 1]
+    services.record(action="case.step", subject_type="case", subject_id=7)
+    assert services.verify() == services.Verdict(True, 4)
+    new = Event.objects.get(seq=4)
+    assert (new.scheme, new.prev_hash) == (2, prev)
+    # The old events' names are inside their hashes: an erasure leaves them (docs say so).
+    refs = services.refs_of(labels=["Pat Complainant (complainant)"])
+    assert services.labels_purge(refs, reason="erasure") == 0
+    assert services.verify().ok
