@@ -77,3 +77,42 @@ class BodyRole(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()} · {self.organization}"
+
+
+class BodyKey(models.Model):
+    """A body's data key, wrapped by the master key (`ombuds.bodies.keys`). Its id is in the header
+    of every value it sealed, so a retired key still opens what it sealed until `ombuds keys rotate`
+    has moved all of it to the current key; then the retired key is deleted."""
+
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="keys",
+        help_text="None: the deployment's own key (second-factor seeds, files of no body).",
+    )
+    wrapped = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        indexes = [models.Index(fields=["organization", "retired_at"])]
+
+    def __str__(self) -> str:
+        state = "retired" if self.retired_at else "current"
+        return f"key {self.pk} of {self.organization or 'the deployment'} ({state})"
+
+
+class FileKey(models.Model):
+    """The own key of one stored file, wrapped by a body's data key. Deleting the row is
+    crypto-shredding: the file, and every copy of it, can no longer be read."""
+
+    name = models.CharField(max_length=300, unique=True)
+    body_key = models.ForeignKey(BodyKey, on_delete=models.PROTECT, related_name="file_keys")
+    wrapped = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name

@@ -13,6 +13,18 @@ from django.core.files.storage import FileSystemStorage, Storage, default_storag
 from ombuds.operations.manifest import FILES, BackupError, StoredFile, copy_hashing, safe_relative
 
 
+def _open_raw(storage: Storage, name: str):
+    """The stored bytes as they are: ciphertext from the encrypting storage (ombuds.core.encrypted),
+    so a backup holds no file in clear; the files' keys travel in the database dump."""
+    opener = getattr(storage, "open_raw", None)
+    return opener(name) if opener else storage.open(name, "rb")
+
+
+def _save_raw(storage: Storage, name: str, content: File) -> str:
+    saver = getattr(storage, "save_raw", None)
+    return saver(name, content) if saver else storage.save(name, content)
+
+
 def storage_names(storage: Storage | None = None) -> Iterator[str]:
     """Every file's name in the storage, sorted. On local disk the folder is walked (every file,
     whatever its name); elsewhere the storage lists itself."""
@@ -50,7 +62,7 @@ def files_copy_out(directory: Path, storage: Storage | None = None) -> list[Stor
         target = directory / FILES / safe_relative(name)
         target.parent.mkdir(parents=True, exist_ok=True)
         try:
-            with storage.open(name, "rb") as source, target.open("xb") as out:
+            with _open_raw(storage, name) as source, target.open("xb") as out:
                 size, digest = copy_hashing(source, out)
                 out.flush()
                 os.fsync(out.fileno())
@@ -66,12 +78,12 @@ def files_copy_in(directory: Path, files: list[StoredFile], storage: Storage | N
     storage = storage or default_storage
     for stored in files:
         with (directory / FILES / safe_relative(stored.path)).open("rb") as source:
-            saved = storage.save(stored.path, File(source, name=stored.path))
+            saved = _save_raw(storage, stored.path, File(source, name=stored.path))
         if saved != stored.path:
             raise BackupError(
                 f"the storage saved {stored.path!r} as {saved!r}: the target was not empty"
             )
-        with storage.open(stored.path, "rb") as back:
+        with _open_raw(storage, stored.path) as back:
             size, digest = copy_hashing(back)
         if size != stored.size or digest != stored.sha256:
             raise BackupError(f"file {stored.path!r} reads back from the storage changed")

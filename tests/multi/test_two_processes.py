@@ -59,6 +59,7 @@ def _env(database_url: str, data_dir: Path, object_store, redis_service, prefix:
         "DATABASE_URL": database_url,
         "OMBUDS_DATA_DIR": str(data_dir),
         "SECRET_KEY": "the-same-secret-on-every-machine",
+        "OMBUDS_MASTER_KEY": "b21idWRzLXR3by1wcm9jZXNzZXMtbWFzdGVyLWtleSE=",
         "DEBUG": "1",  # static files from the source tree: no collectstatic for a test
         "OMBUDS_REQUIRE_SECOND_FACTOR": "0",
         "OMBUDS_REGISTER_SEARCHES_PER_MINUTE": "4",

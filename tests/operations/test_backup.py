@@ -40,8 +40,11 @@ class Instance:
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "ombuds.settings",
             "OMBUDS_DATA_DIR": str(self.data),
+            # A restore needs the master key the backup's data keys were wrapped with.
+            "OMBUDS_MASTER_KEY": "b21idWRzLWJhY2t1cC10ZXN0LW1hc3Rlci1rZXktMzI=",
         }
         self.env.pop("DATABASE_URL", None)
+        self.env.pop("OMBUDS_MASTER_KEY_FILE", None)
         if self.database:
             self.env["DATABASE_URL"] = f"{SERVER}/{self.database}"
 
@@ -178,8 +181,11 @@ def test_backup_says_what_it_holds_and_the_manifest_records_the_chain_head(backe
     assert manifest["state"]["head"]["hash"] == digest
     [document] = manifest["files"]
     assert document["path"] in backed_up.seeded["documents"]
-    assert document["sha256"] == hashlib.sha256(PDF).hexdigest()
-    assert document["size"] == len(PDF)
+    # The backup holds the file as stored: ciphertext (its key travels in the database dump).
+    copied = (backed_up.directory / "files" / document["path"]).read_bytes()
+    assert b"%PDF" not in copied and len(copied) > len(PDF)
+    assert document["sha256"] == hashlib.sha256(copied).hexdigest()
+    assert document["size"] == len(copied)
     dump = backed_up.directory / manifest["dump"]["path"]
     assert hashlib.sha256(dump.read_bytes()).hexdigest() == manifest["dump"]["sha256"]
     if backed_up.source.engine == "postgresql":
@@ -207,7 +213,9 @@ def test_round_trip_into_an_empty_instance(backed_up, instances, migrated):
         "documents": 1,
     }
     [path] = restored["documents"]
-    assert (target.data / "media" / path).read_bytes() == PDF
+    # Ciphertext on the restored disk, the original bytes through the application.
+    assert b"%PDF" not in (target.data / "media" / path).read_bytes()
+    assert restored["documents"][path] == hashlib.sha256(PDF).hexdigest()
 
 
 @pytest.mark.parametrize("damage", ["document", "dump", "manifest"])
@@ -219,7 +227,9 @@ def test_an_altered_backup_is_refused_before_anything_is_written(
     manifest = json.loads((copy / "manifest.json").read_text())
     if damage == "document":
         altered = copy / "files" / manifest["files"][0]["path"]
-        altered.write_bytes(altered.read_bytes().replace(b"%%EOF", b"%%EOX"))
+        data = bytearray(altered.read_bytes())
+        data[len(data) // 2] ^= 0xFF
+        altered.write_bytes(bytes(data))
     elif damage == "dump":
         altered = copy / manifest["dump"]["path"]
         data = bytearray(altered.read_bytes())

@@ -1,0 +1,275 @@
+"""Envelope encryption of personal content at rest (AES-256-GCM, `cryptography`).
+
+A master key (32 bytes, base64, from OMBUDS_MASTER_KEY or the file OMBUDS_MASTER_KEY_FILE; without
+either, one generated into the data directory like the secret key) wraps each body's data keys; a data
+key encrypts column values and wraps each stored file's own key. Everything sealed carries a header
+(format version, the id of the data key, the nonce), so a value sealed before a key rotation still
+finds its key afterwards, and associated data binding it to where it belongs (a table and column, a
+file's name), so a value copied into another column or file does not decrypt.
+
+The data keys live in the bodies app (`ombuds.bodies.keys`), above this one: it registers itself as
+the keyring when it starts, and the fields and the storage (`ombuds.core.encrypted`) call it.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+import secrets
+import struct
+import sys
+import time
+from pathlib import Path
+from typing import Protocol
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.conf import settings
+
+KEY_BYTES = 32
+NONCE_BYTES = 12
+VERSION = 1
+# version (1 byte), key id (4 bytes, big-endian), nonce (12 bytes)
+HEADER = struct.Struct(">BI12s")
+# A column's sealed value, as text: this prefix, then the sealed bytes in URL-safe base64.
+TEXT_PREFIX = "enc1:"
+# Exit status a WSGI server reads as "cannot boot" (as ombuds.operations.startup uses).
+BOOT_ERROR = 3
+
+
+class CryptoError(Exception):
+    """A key cannot be had or a sealed value cannot be opened, with the reason in one line."""
+
+
+class KeyUnavailable(CryptoError):
+    pass
+
+
+class DecryptionFailed(CryptoError):
+    pass
+
+
+# -- the master key -----------------------------------------------------------------------------
+
+
+def _decode_key(text: str, where: str) -> bytes:
+    try:
+        raw = base64.urlsafe_b64decode(text.strip().encode("ascii"))
+    except (binascii.Error, ValueError, UnicodeEncodeError):
+        raise KeyUnavailable(f"{where} is not base64") from None
+    if len(raw) != KEY_BYTES:
+        raise KeyUnavailable(f"{where} is {len(raw)} bytes, not {KEY_BYTES}")
+    return raw
+
+
+def new_key_text() -> str:
+    return base64.urlsafe_b64encode(secrets.token_bytes(KEY_BYTES)).decode("ascii")
+
+
+def generated_key_path() -> Path:
+    return Path(settings.DATA_DIR) / "master_key"
+
+
+def _generated_key() -> str:
+    """The data directory's own master key, made once (0600, O_EXCL: of several processes starting
+    at once exactly one writes it)."""
+    path = generated_key_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w", encoding="ascii") as f:
+            f.write(new_key_text() + "\n")
+    for _attempt in range(50):  # another process may be writing it this very moment
+        text = _read_key_file(path)
+        if text:
+            return text
+        time.sleep(0.02)
+    raise KeyUnavailable(f"{path} is empty; delete it only if nothing was ever encrypted with it")
+
+
+def _read_key_file(path: Path) -> str:
+    try:
+        return path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        raise KeyUnavailable(f"the master key file {path} does not exist") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise KeyUnavailable(f"the master key file {path} cannot be read: {exc}") from None
+
+
+_master_cache: dict[tuple, bytes] = {}
+
+
+def master_key() -> bytes:
+    """The master key, from the setting, the file named, or the data directory; KeyUnavailable
+    with the reason when it cannot be had."""
+    value = getattr(settings, "OMBUDS_MASTER_KEY", "") or ""
+    file = getattr(settings, "OMBUDS_MASTER_KEY_FILE", "") or ""
+    source = (value, file, str(settings.DATA_DIR))
+    cached = _master_cache.get(source)
+    if cached is not None:
+        return cached
+    if file:  # settings read it too (OMBUDS_MASTER_KEY is its content); read here to name a fault
+        key = _decode_key(_read_key_file(Path(file)), f"the master key file {file}")
+    elif value:
+        key = _decode_key(value, "OMBUDS_MASTER_KEY")
+    else:
+        key = _decode_key(_generated_key(), str(generated_key_path()))
+    _master_cache.clear()
+    _master_cache[source] = key
+    return key
+
+
+def master_key_is_generated() -> bool:
+    return not (
+        getattr(settings, "OMBUDS_MASTER_KEY", "")
+        or getattr(settings, "OMBUDS_MASTER_KEY_FILE", "")
+    )
+
+
+def refuse_without_master_key() -> None:
+    """Stop the process with a one-line reason when the master key cannot be had: nothing sealed
+    could be read or written."""
+    try:
+        master_key()
+    except KeyUnavailable as exc:
+        print(
+            f"ombuds: {exc}: the master key is needed to read and write encrypted data",
+            file=sys.stderr,
+            flush=True,
+        )
+        raise SystemExit(BOOT_ERROR) from None
+
+
+# -- sealing ------------------------------------------------------------------------------------
+
+
+def seal(plaintext: bytes, key: bytes, key_id: int, context: bytes) -> bytes:
+    """The plaintext encrypted with `key`, behind its header; `context` (where the value belongs)
+    is authenticated with the header, not stored."""
+    header = HEADER.pack(VERSION, key_id, os.urandom(NONCE_BYTES))
+    return header + AESGCM(key).encrypt(header[-NONCE_BYTES:], plaintext, header + context)
+
+
+def sealed_key_id(blob: bytes) -> int:
+    """The id of the data key a sealed value needs."""
+    if len(blob) < HEADER.size + 16:
+        raise DecryptionFailed("the value is too short to be sealed")
+    version, key_id, _nonce = HEADER.unpack_from(blob)
+    if version != VERSION:
+        raise DecryptionFailed(f"unknown format version {version}")
+    return key_id
+
+
+def unseal(blob: bytes, key: bytes, context: bytes) -> bytes:
+    sealed_key_id(blob)
+    header = blob[: HEADER.size]
+    try:
+        return AESGCM(key).decrypt(header[-NONCE_BYTES:], blob[HEADER.size :], header + context)
+    except InvalidTag:
+        raise DecryptionFailed("the value does not decrypt: wrong key, place or tampered") from None
+
+
+def wrap_key(data_key: bytes, wrapping_key: bytes, context: bytes) -> bytes:
+    """A key encrypted under another (nonce first), bound to `context`."""
+    nonce = os.urandom(NONCE_BYTES)
+    return nonce + AESGCM(wrapping_key).encrypt(nonce, data_key, context)
+
+
+def unwrap_key(wrapped: bytes, wrapping_key: bytes, context: bytes) -> bytes:
+    try:
+        return AESGCM(wrapping_key).decrypt(
+            bytes(wrapped[:NONCE_BYTES]), bytes(wrapped[NONCE_BYTES:]), context
+        )
+    except InvalidTag:
+        raise KeyUnavailable(
+            "a data key does not unwrap: the master key is not the one it was wrapped with"
+        ) from None
+
+
+def text_encode(blob: bytes) -> str:
+    return TEXT_PREFIX + base64.urlsafe_b64encode(blob).decode("ascii")
+
+
+def text_decode(text: str) -> bytes | None:
+    """The sealed bytes of a column's text, or None when the text is not sealed (a value written
+    before encryption, not yet migrated)."""
+    if not text.startswith(TEXT_PREFIX):
+        return None
+    try:
+        return base64.urlsafe_b64decode(text[len(TEXT_PREFIX) :].encode("ascii"))
+    except (binascii.Error, ValueError, UnicodeEncodeError):
+        raise DecryptionFailed("the value is not valid sealed text") from None
+
+
+# -- the keyring the bodies app provides ----------------------------------------------------------
+
+
+class Keyring(Protocol):
+    def current(self, owner: int | None) -> tuple[int, bytes]:
+        """The id and key of the body's current data key (None: the deployment's own)."""
+
+    def key(self, key_id: int) -> bytes:
+        """A data key by id, current or retired (unwrapped once per process)."""
+
+    def forget(self, key_id: int | None = None) -> None:
+        """Read a key again from its row next time (all keys when None)."""
+
+    def owner_of_file(self, name: str) -> int | None:
+        """The body whose key wraps a stored file's key (None: the deployment's own)."""
+
+    def file_key_keep(self, name: str, owner: int | None, key: bytes) -> None:
+        """Keep the key of the file stored as `name`, wrapped by the body's current data key."""
+
+    def file_key(self, name: str) -> bytes | None:
+        """The file's key, or None when the file has none (stored before encryption)."""
+
+    def file_key_destroy(self, name: str) -> bool:
+        """Forget the file's key: what is left of the file can no longer be read."""
+
+
+_keyring: Keyring | None = None
+
+
+def register_keyring(keyring: Keyring) -> None:
+    global _keyring
+    _keyring = keyring
+
+
+def keyring() -> Keyring:
+    if _keyring is None:
+        raise KeyUnavailable("no keyring is registered (ombuds.bodies is not installed)")
+    return _keyring
+
+
+def encryption_enabled() -> bool:
+    """False only where a benchmark turns the fields' encryption off to measure what it costs."""
+    return getattr(settings, "OMBUDS_ENCRYPT_FIELDS", True)
+
+
+def seal_text(text: str, owner: int | None, context: str) -> str:
+    key_id, key = keyring().current(owner)
+    return text_encode(seal(text.encode("utf-8"), key, key_id, context.encode("utf-8")))
+
+
+def open_text(text: str, context: str) -> str:
+    """A column's plaintext: sealed values opened with the key their header names; text not sealed
+    (written before encryption) as it is."""
+    blob = text_decode(text)
+    if blob is None:
+        return text
+    ring, key_id = keyring(), sealed_key_id(blob)
+    try:
+        return unseal(blob, ring.key(key_id), context.encode("utf-8")).decode("utf-8")
+    except DecryptionFailed:
+        ring.forget(key_id)  # a key kept from a row since rolled back: read it again, once
+        return unseal(blob, ring.key(key_id), context.encode("utf-8")).decode("utf-8")
+
+
+def destroy_file_key(name: str) -> bool:
+    """Crypto-shredding: forget the key of the file stored as `name`, so neither the file nor any
+    copy of it (a backup of the storage, a disk image) can be read again. True if it had one."""
+    return keyring().file_key_destroy(name)
