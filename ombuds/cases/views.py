@@ -12,7 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 
 from ombuds.bodies.access import body_or_404
-from ombuds.cases import hooks, services
+from ombuds.cases import followup_session, hooks, services
 from ombuds.cases.forms import ComplaintForm, FollowupForm, PartyMessageForm
 from ombuds.cases.models import Case, Message, Notice, SanctionChoice
 from ombuds.cases.respondent_page import respondent_file, respondent_page
@@ -21,8 +21,6 @@ from ombuds.codes.selectors import current_version
 from ombuds.core.throttle import throttle_hit
 from ombuds.register.models import Sanction
 from ombuds.register.public import public_sanctions_q
-
-FOLLOWUP_SESSION = "ombuds:followup-case"
 
 
 def provisions_citable(organization):
@@ -98,13 +96,16 @@ def complaint_form(request: HttpRequest, org: str) -> HttpResponse:
             filed = _file(organization, form, person, agency)
             if filed is not None:
                 case = filed.case
-                if case.receipt_code and (filed.receipt_code or filed.duplicate):
-                    # Sent twice (a double tap): the second answer may be the one the browser
-                    # shows, so it carries the receipt code too. Only the browser holding the
-                    # form's random submission key can get here.
-                    request.session[f"ombuds:receipt:{case.reference}"] = case.receipt_code
-                request.session["ombuds:filed"] = case.reference
-                return redirect("cases:filed", org=case.organization.slug, reference=case.reference)
+                # Sent twice (a double tap): the second answer may be the one the browser shows,
+                # so it shows the receipt code too. Only the browser holding the form's random
+                # submission key can get here. The complainant's own session, never the account's
+                # (`followup_session`), and it replaces any follow-up open in this browser.
+                receipt = bool(case.receipt_code and (filed.receipt_code or filed.duplicate))
+                return followup_session.write(
+                    request,
+                    redirect("cases:filed", org=case.organization.slug, reference=case.reference),
+                    {"filed": case.reference, "receipt": receipt},
+                )
     return render(request, "cases/complain.html", context, status=400 if form.errors else 200)
 
 
@@ -154,22 +155,22 @@ def complaint_filed(request: HttpRequest, org: str, reference: str) -> HttpRespo
     """The acknowledgement page, for the browser that filed the complaint only; an anonymous
     complainant's receipt code is shown here once."""
     organization = body_or_404(org)
-    if request.session.get("ombuds:filed") != reference:
+    filed = followup_session.read(request)
+    if filed.get("filed") != reference:
         raise Http404("no complaint filed from this browser under that reference")
     case = get_object_or_404(Case, organization=organization, reference=reference)
-    receipt = request.session.pop(f"ombuds:receipt:{reference}", "")
-    return _private(
-        render(
-            request,
-            "cases/filed.html",
-            {
-                "body": organization,
-                "case": case,
-                "receipt": receipt,
-                "procedure": services.procedure_of(case),
-            },
-        )
+    response = render(
+        request,
+        "cases/filed.html",
+        {
+            "body": organization,
+            "case": case,
+            "receipt": case.receipt_code if filed.get("receipt") else "",
+            "procedure": services.procedure_of(case),
+        },
     )
+    # Shown once: the cookie this page answers with no longer asks for the receipt code.
+    return _private(followup_session.write(request, response, {"filed": reference}))
 
 
 def _followup_sign_in(request: HttpRequest, organization) -> HttpResponse:
@@ -187,11 +188,11 @@ def _followup_sign_in(request: HttpRequest, organization) -> HttpResponse:
             # One answer for a wrong code, a wrong passphrase or another body's case.
             form.add_error(None, "That receipt code and passphrase do not match a complaint.")
         else:
-            request.session.cycle_key()
-            request.session[FOLLOWUP_SESSION] = found.pk
-            # Forgotten when the browser closes: a shared phone or computer keeps nothing.
-            request.session.set_expiry(0)
-            return redirect("cases:followup", org=organization.slug)
+            # The complainant's own short-lived session, replacing whatever this browser held
+            # (`followup_session`): forgotten when the browser closes, or after half an hour idle.
+            return followup_session.write(
+                request, redirect("cases:followup", org=organization.slug), {"case": found.pk}
+            )
     return _private(
         render(
             request,
@@ -210,10 +211,9 @@ def followup(request: HttpRequest, org: str) -> HttpResponse:
     if request.method == "POST" and "receipt_code" in request.POST:
         return _followup_sign_in(request, organization)
     if request.method == "POST" and request.POST.get("action") == "sign_out":
-        request.session.pop(FOLLOWUP_SESSION, None)
-        return redirect("cases:followup", org=organization.slug)
+        return followup_session.end(redirect("cases:followup", org=organization.slug))
     case = None
-    case_id = request.session.get(FOLLOWUP_SESSION)
+    case_id = followup_session.case_id(request)
     if case_id:
         case = (
             Case.objects.filter(pk=case_id, organization=organization, anonymous=True)
@@ -242,9 +242,11 @@ def followup(request: HttpRequest, org: str) -> HttpResponse:
             message_form.add_error("body", str(exc))
         else:
             messages.success(request, "Your message was sent.")
-            return redirect("cases:followup", org=organization.slug)
+            return _followup_kept(request, case, redirect("cases:followup", org=organization.slug))
     procedure = services.procedure_of(case)
-    return _private(
+    return _followup_kept(
+        request,
+        case,
         render(
             request,
             "cases/followup.html",
@@ -261,8 +263,14 @@ def followup(request: HttpRequest, org: str) -> HttpResponse:
                 "form": message_form,
             },
             status=400 if message_form.errors else 200,
-        )
+        ),
     )
+
+
+def _followup_kept(request: HttpRequest, case: Case, response: HttpResponse) -> HttpResponse:
+    """A follow-up page's answer: private, and the complainant's session kept for another
+    half hour from now (idle that long, it ends)."""
+    return _private(followup_session.write(request, response, {"case": case.pk}))
 
 
 class _LinkGone(Exception):

@@ -3,6 +3,10 @@
 Limits are settings read when used (``OMBUDS_..._PER_MINUTE`` / ``_PER_HOUR``, see `THROTTLES`); 0 turns
 a limit off. ``OMBUDS_TRUSTED_PROXIES`` (0) says how many reverse proxies append to X-Forwarded-For in
 front of the site; with 0 the client address is REMOTE_ADDR.
+
+The address itself is never stored: a count's key is the scope and a keyed hash of the address and
+the day (`client_key`), so the table says how many requests one client made, never which client, and
+keys of different days cannot be matched to one another.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from ombuds.core.models import RateCount
 
@@ -80,6 +85,22 @@ def client_address(request) -> str:
     return str(ip.ipv4_mapped or ip) if ip.version == 6 else str(ip)
 
 
+# The HMAC's key is derived from SECRET_KEY with this salt (`salted_hmac`).
+_CLIENT_KEY_SALT = "ombuds.core.throttle.client"
+
+
+def client_key(scope: str, address: str, window_start: dt.datetime) -> str:
+    """The key a client's requests are counted under: ``scope:<hex>``, the HMAC-SHA256 (with a key
+    derived from SECRET_KEY) of the scope, the day number of the window and the address, so that
+    the salt rotates daily and one client's counts in two scopes cannot be matched. Every window
+    lies within one day (a day is a whole number of windows), so a client is counted under one key
+    per window."""
+    day = int(window_start.timestamp()) // 86400
+    message = f"{scope}:{day}:{address}"
+    digest = salted_hmac(_CLIENT_KEY_SALT, message, algorithm="sha256").hexdigest()
+    return f"{scope}:{digest}"
+
+
 # Counts of windows older than this are deleted now and then, so that the table stays small. It must
 # be longer than the longest window (an hour).
 RATE_COUNT_KEPT = dt.timedelta(hours=2)
@@ -133,7 +154,9 @@ def throttle_hit(request, scope: str) -> Throttled | None:
     now = time.time()
     slot = int(now // window)
     window_start = dt.datetime.fromtimestamp(slot * window, tz=dt.UTC)
-    count = rate_count_increment(f"{scope}:{client_address(request)}", window_start)
+    count = rate_count_increment(
+        client_key(scope, client_address(request), window_start), window_start
+    )
     if count <= limit:
         return None
     return Throttled(scope, limit, window, max(1, int((slot + 1) * window - now) + 1))

@@ -19,6 +19,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from ombuds.accounts.sessions import sessions_clear_expired
+from ombuds.audit import checkpoints as audit_checkpoints
 from ombuds.audit.services import record
 from ombuds.cases import tasks as cases_tasks
 from ombuds.members import tasks as members_tasks
@@ -32,7 +34,13 @@ JOBS: dict[str, Callable[..., dict[str, int]]] = {
     "register": register_tasks.daily_work,
     "cases": cases_tasks.daily_work,
     "attest": members_tasks.daily_work,
+    # Expired sessions cleared, ended ones forgotten (nothing kept of where anyone signed in from).
+    "sessions": sessions_clear_expired,
 }
+# Last, where configured: a signed checkpoint of the audit chain, covering the day's work, written
+# into the directory the operator keeps elsewhere (docs/deployment.md, "Audit checkpoints").
+if settings.OMBUDS_AUDIT_CHECKPOINT_DIR:
+    JOBS["audit"] = audit_checkpoints.daily_work
 
 
 def daily_at() -> dt.time:

@@ -14,6 +14,7 @@ from django.db.models import QuerySet
 from django.test import Client
 from django.utils import timezone
 
+from ombuds.cases.models import BodyProcedure, Case
 from ombuds.core import throttle
 from ombuds.core.models import RateCount
 from ombuds.register import public
@@ -143,7 +144,8 @@ def test_counts_are_kept_in_the_database_not_the_cache(client, credential, setti
         cache.clear()  # a cache culling or losing its entries does not reset the count
     assert client.get("/guild/register/CGP-0001/").status_code == 429
     (row,) = RateCount.objects.all()
-    assert row.key == "lookup:127.0.0.1" and row.count == 3
+    assert row.key == throttle.client_key("lookup", "127.0.0.1", row.window_start)
+    assert row.count == 3
 
 
 @pytest.mark.django_db
@@ -165,7 +167,8 @@ def test_a_request_over_the_limit_gets_429_with_retry_after(
     assert client.get(api).json() == {"detail": "Too many requests; try again in 16 seconds."}
     # Searches have their own count; the count is per window.
     assert client.get("/guild/register/", {"q": "Smith"}).status_code == 200
-    assert RateCount.objects.get(key="lookup:127.0.0.1", window_start=WINDOW).count == 9
+    key = throttle.client_key("lookup", "127.0.0.1", WINDOW)
+    assert RateCount.objects.get(key=key, window_start=WINDOW).count == 9
     monkeypatch.setattr(throttle.time, "time", lambda: WINDOW.timestamp() + 60)
     assert client.get(pages[0]).status_code == 200
 
@@ -220,6 +223,61 @@ def test_counting_takes_a_few_queries(django_assert_num_queries):
         throttle.rate_count_increment("search:192.0.2.1", WINDOW)
     with django_assert_num_queries(4):  # and UPDATE, SELECT the count
         throttle.rate_count_increment("search:192.0.2.1", WINDOW)
+
+
+# --- no record of the client's address -----------------------------------------------------------
+
+
+def test_a_clients_key_is_a_keyed_hash_that_changes_every_day(settings):
+    key = throttle.client_key("complaint", "192.0.2.7", WINDOW)
+    scope, _, digest = key.partition(":")
+    assert scope == "complaint" and len(digest) == 64 and "192.0.2.7" not in key
+    # Every window of one day counts the client under one key; the next day, under another.
+    same_day = WINDOW.replace(hour=23, minute=59)
+    assert throttle.client_key("complaint", "192.0.2.7", same_day) == key
+    next_day = WINDOW + dt.timedelta(days=1)
+    assert throttle.client_key("complaint", "192.0.2.7", next_day) != key
+    # Another client, another scope: another key.
+    assert throttle.client_key("complaint", "192.0.2.8", WINDOW) != key
+    assert throttle.client_key("followup", "192.0.2.7", WINDOW).split(":")[1] != digest
+    # Keyed: without the secret key the hash of the address cannot be recomputed.
+    settings.SECRET_KEY = "another-secret-key-" + "x" * 40
+    assert throttle.client_key("complaint", "192.0.2.7", WINDOW) != key
+
+
+def _rate_table_text() -> str:
+    """Every column of every row of the rate table, as text."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT * FROM {RateCount._meta.db_table}")
+        return repr(cursor.fetchall())
+
+
+@pytest.mark.django_db
+def test_a_throttled_complaint_leaves_no_address_in_the_rate_table(client, body, settings):
+    """A complaint over the limit, from the page and from the API, behind a proxy: no row or column
+    of the rate table holds the client's address."""
+    BodyProcedure.objects.create(organization=body, procedure_key="csec-article-5")
+    settings.OMBUDS_COMPLAINTS_PER_HOUR = 1
+    settings.OMBUDS_TRUSTED_PROXIES = 1
+    address = "203.0.113.45"
+    page = {"REMOTE_ADDR": "10.0.0.1", "HTTP_X_FORWARDED_FOR": address}
+    assert client.post("/guild/complain/", {}, **page).status_code == 400  # counted
+    assert client.post("/guild/complain/", {}, **page).status_code == 429
+    anonymous = {
+        "what_happened": "They shouted at me on the phone.",
+        "respondent_name": "Acme Recovery",
+        "anonymous": True,
+        "passphrase": "correct horse battery",
+    }
+    api = client.post(
+        "/api/v1/bodies/guild/complaints", anonymous, content_type="application/json", **page
+    )
+    assert api.status_code == 429
+    text = _rate_table_text()
+    assert address not in text and "203.0.113" not in text and "10.0.0.1" not in text
+    (row,) = RateCount.objects.all()
+    assert (row.key, row.count) == (throttle.client_key("complaint", address, row.window_start), 3)
+    assert not Case.objects.exists()
 
 
 def test_the_throttle_cache_setting_is_gone():

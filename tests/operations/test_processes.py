@@ -92,7 +92,7 @@ def test_two_workers_run_the_daily_work_due_once(data):
                 and _query(
                     data, "SELECT count(*) FROM operations_dailyrun WHERE outcome='succeeded'"
                 )[0][0]
-                == 3
+                == 4
             ),
             what="both workers up and the daily work done",
         )
@@ -102,9 +102,10 @@ def test_two_workers_run_the_daily_work_due_once(data):
             ("attest", 1, "succeeded"),
             ("cases", 1, "succeeded"),
             ("register", 1, "succeeded"),
+            ("sessions", 1, "succeeded"),
         ]
         events = "SELECT count(*) FROM audit_event WHERE action='operations.daily_run'"
-        assert _query(data, events)[0][0] == 3
+        assert _query(data, events)[0][0] == 4
     finally:
         _stop(first, second)
     # A clean stop clears the heartbeats.
