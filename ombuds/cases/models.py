@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from ombuds.core.encrypted import EncryptedCharField, EncryptedEmailField, EncryptedTextField
 from ombuds.core.models import TimeStamped
 
 
@@ -49,7 +50,9 @@ class NoticeTemplate(models.Model):
 
 
 class CaseCounter(models.Model):
-    """The last case number given per body and year: references are gap-free and never reused."""
+    """How many case references were given per body and year. References are random codes (they
+    reveal no neighbour); this row is locked while one is drawn, so two filings cannot both draw
+    the same code."""
 
     organization = models.ForeignKey("bodies.Organization", on_delete=models.CASCADE)
     year = models.PositiveSmallIntegerField()
@@ -99,9 +102,10 @@ class Case(TimeStamped):
     )
     # The complainant: named, or anonymous with a receipt code and a passphrase (hashed).
     anonymous = models.BooleanField(default=False)
-    complainant_name = models.CharField(max_length=200, blank=True)
-    complainant_email = models.EmailField(blank=True)
-    complainant_phone = models.CharField(max_length=50, blank=True)
+    # Sealed with the body's data key (ombuds.core.encrypted): never searched in the database.
+    complainant_name = EncryptedCharField(max_length=200, blank=True, key_owner="organization_id")
+    complainant_email = EncryptedEmailField(blank=True, key_owner="organization_id")
+    complainant_phone = EncryptedCharField(max_length=50, blank=True, key_owner="organization_id")
     complainant_relation = models.CharField(
         max_length=20, choices=Relation.choices, default=Relation.PUBLIC
     )
@@ -120,12 +124,12 @@ class Case(TimeStamped):
     )
     respondent_name = models.CharField(max_length=300)
     respondent_email = models.EmailField(blank=True)
-    respondent_details = models.TextField(blank=True)
-    # The complaint.
-    what_happened = models.TextField()
+    respondent_details = EncryptedTextField(blank=True, key_owner="organization_id")
+    # The complaint, sealed.
+    what_happened = EncryptedTextField(key_owner="organization_id")
     happened_on = models.DateField(null=True, blank=True)
     happened_until = models.DateField(null=True, blank=True)
-    outcome_sought = models.TextField(blank=True)
+    outcome_sought = EncryptedTextField(blank=True, key_owner="organization_id")
     # The procedure's facts kept on the case.
     efforts_proven_at = models.DateTimeField(null=True, blank=True)
     efforts_waived_reason = models.TextField(blank=True)
@@ -181,7 +185,7 @@ class Allegation(TimeStamped):
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="allegations")
     position = models.PositiveSmallIntegerField()
-    summary = models.TextField()
+    summary = EncryptedTextField(key_owner="case.organization_id")
     provisions = models.ManyToManyField("codes.Provision", related_name="allegations", blank=True)
     source = models.CharField(
         max_length=20, default="complainant", help_text="complainant, staff or non-cooperation"
@@ -194,6 +198,10 @@ class Allegation(TimeStamped):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     determined_at = models.DateTimeField(null=True, blank=True)
+    # Still the complainant's narrative word for word (pre-filled on filing, or pasted): the step
+    # that notifies the respondent refuses it for a complainant who does not share their identity,
+    # unless a handler confirms it with a reason.
+    verbatim = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["case", "position"]
@@ -203,6 +211,28 @@ class Allegation(TimeStamped):
 
     def __str__(self) -> str:
         return f"{self.case} allegation {self.position}"
+
+
+class AllegationRevision(models.Model):
+    """An allegation's text and citations before and after one edit, kept for the body (never shown
+    to the respondent); emptied when the case is purged, like the allegation itself."""
+
+    allegation = models.ForeignKey(Allegation, on_delete=models.CASCADE, related_name="revisions")
+    old_summary = EncryptedTextField(blank=True, key_owner="allegation.case.organization_id")
+    new_summary = EncryptedTextField(blank=True, key_owner="allegation.case.organization_id")
+    old_provisions = models.JSONField(default=list, blank=True)
+    new_provisions = models.JSONField(default=list, blank=True)
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    purged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["allegation", "created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.allegation}: revision of {self.created_at:%Y-%m-%d %H:%M}"
 
 
 class CaseDeadline(TimeStamped):
@@ -252,6 +282,10 @@ def document_path(instance: Document, filename: str) -> str:
     return f"cases/{instance.case.organization.slug}/{instance.case.reference}/{instance.token}"
 
 
+def shared_document_path(instance: Document, filename: str) -> str:
+    return f"{document_path(instance, filename)}-shared"
+
+
 class Document(TimeStamped):
     class Visibility(models.TextChoices):
         INTERNAL = "internal", "Staff and committee only"
@@ -275,6 +309,12 @@ class Document(TimeStamped):
     )
     uploaded_by_label = models.CharField(max_length=200)
     purged_at = models.DateTimeField(null=True, blank=True)
+    # What the respondent downloads of a document shared with them: a copy cleaned of metadata,
+    # under a neutral name ("document-3.pdf"); the original above is the body's. The respondent's
+    # own uploads have a name here and no copy (the file is theirs).
+    shared_file = models.FileField(upload_to=shared_document_path, max_length=300, blank=True)
+    shared_name = models.CharField(max_length=100, blank=True)
+    shared_sha256 = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["case", "created_at", "pk"]
@@ -293,7 +333,7 @@ class Message(TimeStamped):
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="messages")
     audience = models.CharField(max_length=20, choices=Audience.choices)
-    body = models.TextField()
+    body = EncryptedTextField(key_owner="case.organization_id")
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -322,8 +362,8 @@ class Notice(TimeStamped):
     template = models.CharField(max_length=50)
     recipient_role = models.CharField(max_length=20)
     recipient_email = models.EmailField(blank=True)
-    subject = models.CharField(max_length=300)
-    body = models.TextField()
+    subject = EncryptedCharField(max_length=300, key_owner="case.organization_id")
+    body = EncryptedTextField(key_owner="case.organization_id")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
     # The respondent's personal link token, kept only until the email carrying it is sent; the
     # notice's text on the case has a placeholder instead, so nobody reading it can act as them.

@@ -198,8 +198,10 @@ def render(
     respondent_token: str = "",
     inputs: dict | None = None,
     step=None,
+    deadlines: dict[str, dt.date] | None = None,
 ) -> tuple[str, str]:
-    """(subject, body) of a notice about a case for one kind of recipient."""
+    """(subject, body) of a notice about a case for one kind of recipient; ``deadlines`` (by name)
+    in place of those running, for a preview of a step not yet taken."""
     custom = NoticeTemplate.objects.filter(
         organization_id=case.organization_id, name=template
     ).first()
@@ -213,7 +215,9 @@ def render(
         url = respondent_url(respondent_token)
     context = Context(
         {
-            "case": _case_values(case, show_complainant),
+            "case": (_respondent_case_values if recipient_role == "respondent" else _case_values)(
+                case, show_complainant
+            ),
             "body": _body_values(case.organization),
             "procedure": {"name": procedure.name, "description": procedure.description},
             "state": _named(procedure.state(case.state)),
@@ -222,7 +226,7 @@ def render(
             "allegations": [
                 _allegation_values(a) for a in case.allegations.prefetch_related("provisions")
             ],
-            "deadlines": {d.name: d.due_on for d in running},
+            "deadlines": {d.name: d.due_on for d in running} if deadlines is None else deadlines,
             "running": [
                 {"name": d.name, "label": d.label, "starts_on": d.starts_on, "due_on": d.due_on}
                 for d in running
@@ -287,6 +291,12 @@ def _case_values(case: Case, show_complainant: bool) -> dict:
     if not show_complainant:
         values.update(HIDDEN_FROM_RESPONDENT)
     return values
+
+
+def _respondent_case_values(case: Case, show_complainant: bool) -> dict:
+    """What a notice to the respondent may say of the case: never the complainant's own account
+    (they read the allegations the body drafted), nor who complained without consent."""
+    return {**_case_values(case, show_complainant), "what_happened": "", "outcome_sought": ""}
 
 
 def _body_values(organization) -> dict:

@@ -4,13 +4,14 @@ decided here once, so the two doors cannot drift apart."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 
 from django.contrib import messages
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
-from ombuds.cases import documents, services
+from ombuds.cases import cleaning, documents, services
 from ombuds.cases.forms import AnswerForm
 from ombuds.cases.models import Case, Document, Message
 from ombuds.cases.procedure import Procedure, ProcedureRefused, more_time_key
@@ -111,6 +112,7 @@ def respondent_page(
     )
     for d in documents:
         d.url = document_url(d)
+        d.shown_name = shown_name(d)
     return private(
         render(
             request,
@@ -218,14 +220,38 @@ def respondent_file(
         purged_at__isnull=True,
     )
     services.document_viewed(document=document, viewer=viewer, viewer_label=viewer_label)
-    return file_response(document)
+    if document.shared_file:
+        return file_response(document, file=document.shared_file.open("rb"))
+    if document.shared_name:  # the respondent's own upload: the file is theirs
+        return file_response(document, file=document.file.open("rb"))
+    # Shared before copies were made: cleaned now, never sent as it was (nor at all when it
+    # cannot be cleaned).
+    with document.file.open("rb") as original:
+        try:
+            cleaned = cleaning.clean(original.read())
+        except cleaning.CleaningRefused as exc:
+            raise Http404("this document cannot be shared") from exc
+    return file_response(document, file=io.BytesIO(cleaned.data))
 
 
-def file_response(document: Document) -> FileResponse:
+def shown_name(document: Document) -> str:
+    """The name the respondent sees: a neutral one for what the body shared ("document-3.pdf"),
+    never the name the file had when it was uploaded; their own file's name for their own."""
+    if document.shared_name:
+        return document.shared_name
+    extension = next(
+        (k.extensions[0] for k in documents.KINDS if k.content_type == document.content_type), ""
+    )
+    return f"document{extension}"
+
+
+def file_response(document: Document, *, file=None) -> FileResponse:
+    """The document as a download: the original for the body's people; ``file`` (its copy for the
+    respondent) under the name the respondent sees."""
     response = FileResponse(
-        document.file.open("rb"),
+        document.file.open("rb") if file is None else file,
         as_attachment=True,
-        filename=document.original_name,
+        filename=document.original_name if file is None else shown_name(document),
         content_type=document.content_type,
     )
     response["X-Content-Type-Options"] = "nosniff"

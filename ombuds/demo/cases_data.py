@@ -260,7 +260,17 @@ def load_espcc(organization: Organization) -> str:
         anonymous=True,
         key="espcc-3",
     )
-    case = _steps(case, chair, "acknowledge", "request_cooperation")
+    case = _steps(case, chair, "acknowledge")
+    # The anonymous complainant's own words are not sent: the Chair drafts the allegation.
+    services.allegation_edit(
+        case=case,
+        allegation=case.allegations.get(position=1),
+        text="The holder pressed a client to accept a job the client had declined.",
+        provisions=list(case.allegations.get(position=1).provisions.all()),
+        expected_version=case.version,
+        acting_user=chair,
+    )
+    case = _steps(Case.objects.get(pk=case.pk), chair, "request_cooperation")
     services.respondent_answer(case=case, body="I will cooperate; my notes are attached.", files=[])
     _steps(case, chair, "investigate", ("to_committee", {"summary": "Notes reviewed."}))
     case = _file(

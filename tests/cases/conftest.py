@@ -258,10 +258,15 @@ def complaint(body: Body, **fields: Any) -> services.Complaint:
     return services.Complaint(**values)
 
 
-def file_case(body: Body, *, recuse: bool = False, **fields: Any) -> Case:
+def file_case(body: Body, *, recuse: bool = False, drafted: bool = True, **fields: Any) -> Case:
     """File a complaint (see `complaint`); with ``recuse``, the body's recused committee member is
-    recused from it by the chair."""
+    recused from it by the chair. Unless ``drafted=False``, allegation 1 stands as the body's draft
+    rather than the complainant's words (what `allegation_edit` does, without its event), so that
+    the step notifying the respondent is not held for it (tests/cases/test_allegation_drafting.py
+    tests that hold)."""
     case = services.case_file(organization=body.org, complaint=complaint(body, **fields)).case
+    if drafted:
+        case.allegations.update(verbatim=False)
     if recuse:
         services.recusal_record(
             case=case, user=body.recused, reason="Declared a conflict.", acting_user=body.chair
@@ -288,5 +293,12 @@ def case_events(case: Case) -> list[str]:
     )
 
 
-PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
+# A PDF with one blank page, as small as a real one gets: what is shared with the respondent must
+# open to be cleaned of its metadata (ombuds.cases.cleaning).
+PDF = (
+    b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
+    b"2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 >> endobj\n"
+    b"3 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 10 10] >> endobj\n"
+    b"trailer << /Root 1 0 R >>\n%%EOF\n"
+)
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 17

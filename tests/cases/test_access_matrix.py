@@ -340,6 +340,15 @@ def test_the_steps_each_role_is_offered_as_the_case_goes_on(client, world):
     check("received", case)
     case = _take(case, chair, "acknowledge")
     check("chair_review", case)
+    services.allegation_edit(
+        case=case,
+        allegation=case.allegations.get(),
+        text="The agency kept payments owed to its client.",
+        provisions=[],
+        expected_version=case.version,
+        acting_user=chair,
+    )
+    case.refresh_from_db()
     case = _take(case, chair, "notify_agency")
     services.respondent_answer(case=case, body="We deny it.", files=[])
     case = _take(case, chair, "investigate")

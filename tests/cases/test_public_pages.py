@@ -32,7 +32,14 @@ from ombuds.register.models import (
     Person,
 )
 
-PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
+# A PDF with one blank page, as small as a real one gets: what is shared with the respondent must
+# open to be cleaned of its metadata (ombuds.cases.cleaning).
+PDF = (
+    b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
+    b"2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 >> endobj\n"
+    b"3 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 10 10] >> endobj\n"
+    b"trailer << /Root 1 0 R >>\n%%EOF\n"
+)
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 48
 PASSPHRASE = "correct horse battery"
@@ -636,7 +643,8 @@ def test_internal_notes_and_documents_are_never_shown(client, respondent_case):
     assert "Please answer by the date." in page
     assert "Internal: weak case." not in page
     assert "To the complainant only." not in page
-    assert "letter.pdf" in page
+    # Under a neutral name: the respondent never learns what the file was called.
+    assert "document-1.pdf" in page and "letter.pdf" not in page
     assert internal.original_name not in page and internal.token not in page
     assert complainants.original_name not in page
 
@@ -647,7 +655,10 @@ def test_internal_notes_and_documents_are_never_shown(client, respondent_case):
     assert download["X-Content-Type-Options"] == "nosniff"
     assert download["Content-Type"] == "application/pdf"
     assert "attachment" in download["Content-Disposition"]
-    assert b"".join(download.streaming_content) == PDF
+    assert "document-1.pdf" in download["Content-Disposition"]
+    # The copy cleaned of metadata, not the original (tests/cases/test_document_cleaning.py).
+    with shared.shared_file.open("rb") as copy:
+        assert b"".join(download.streaming_content) == copy.read()
     for hidden in (internal, complainants):
         url = reverse("cases:respondent_document", kwargs={"token": token, "doc": hidden.token})
         assert client.get(url).status_code == 404

@@ -77,6 +77,17 @@ def test_the_chair_carries_a_case_from_receipt_to_a_public_censure(page, live_se
     )
     form.get_by_role("button", name="Record the proof of efforts").click()
     expect(page.get_by_role("status").first).to_contain_text("Done: Record the proof of efforts")
+    # The complainant did not consent: their own words are not sent, the Chair drafts allegation 1
+    # (the notify step shows what the agency will receive).
+    page.get_by_text("Edit or redact allegation 1").click()
+    page.get_by_label("Allegation 1, as the respondent reads it").fill(
+        "The agency held a client's support payments for 94 days."
+    )
+    page.get_by_role("button", name="Save allegation 1").click()
+    expect(page.get_by_role("status").first).to_contain_text("Allegation 1 changed")
+    expect(_step(page, "Notify the member agency")).to_contain_text(
+        "The agency held a client's support payments for 94 days."
+    )
     _take(page, "Notify the member agency")
 
     # The agency answers through the personal link sent with the notice.

@@ -105,7 +105,15 @@ def test_a_case_filed_with_the_record_goes_to_the_member_without_asking_for_proo
     steps = step_names(case, csec.chair)
     assert "notify_member" in steps
     assert "request_efforts" not in steps and "waive_efforts" not in steps
-    case = take(case, "notify_member", csec.chair)
+    services.allegation_edit(  # the complainant's own words are not sent as they are
+        case=case,
+        allegation=case.allegations.get(position=1),
+        text="The agency kept a client's payments.",
+        provisions=[],
+        expected_version=case.version,
+        acting_user=csec.chair,
+    )
+    case = take(Case.objects.get(pk=case.pk), "notify_member", csec.chair)
     assert case.state == "respondent_notified"
     assert verify().ok
 

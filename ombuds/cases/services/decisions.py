@@ -10,8 +10,9 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from ombuds.cases.models import Allegation, Case, SanctionChoice
+from ombuds.cases.models import Allegation, AllegationRevision, Case, SanctionChoice
 from ombuds.cases.rules import DECIDERS, DECIDING_STATES, HANDLERS, CaseRefused
+from ombuds.cases.selectors import respondent_notified
 from ombuds.cases.services.base import (
     account,
     bump,
@@ -20,6 +21,7 @@ from ombuds.cases.services.base import (
     refuse_when_closed,
     staff_roles,
 )
+from ombuds.cases.services.notifications import notifies_respondent_first
 from ombuds.cases.services.register_bridge import (
     CONDITION_SANCTIONS,
     register_problem,
@@ -28,6 +30,60 @@ from ombuds.cases.services.register_bridge import (
 from ombuds.register.models import Sanction
 
 ALLEGATION_SOURCES = ("complainant", "staff", "non-cooperation")
+
+
+def _words(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def is_verbatim(text: str, narrative: str) -> bool:
+    """Whether an allegation's text still holds the complainant's whole narrative word for word
+    (spacing and case aside)."""
+    words = _words(narrative)
+    return bool(words) and words in _words(text)
+
+
+def identity_withheld(case: Case) -> bool:
+    """Whether the respondent may not learn who complained (anonymous, or no consent)."""
+    return case.anonymous or not case.consent_to_share
+
+
+def verbatim_allegations(case: Case) -> list[int]:
+    """The positions of the allegations that are still the narrative of a complainant who does not
+    share their identity: what the step notifying the respondent refuses unless confirmed."""
+    if not identity_withheld(case):
+        return []
+    return list(case.allegations.filter(verbatim=True).values_list("position", flat=True))
+
+
+def verbatim_release(case: Case, transition: Any, confirm_reason: str = "") -> dict[str, Any]:
+    """Call before a step's effects: CaseRefused when the step would first notify the respondent
+    while an allegation is still the narrative of a complainant who does not share their identity,
+    unless a handler confirms sending it with a reason. What the step's event records of that
+    confirmation ({} when none was needed)."""
+    if not notifies_respondent_first(case, transition):
+        return {}
+    positions = verbatim_allegations(case)
+    if not positions:
+        return {}
+    if not confirm_reason.strip():
+        many = len(positions) > 1
+        raise CaseRefused(
+            f"allegation{'s' if many else ''} {', '.join(map(str, positions))} "
+            f"{'are' if many else 'is'} still the complainant's own account word for word, and "
+            "the complainant does not share their identity with the respondent: edit "
+            f"{'them' if many else 'it'} first, or confirm sending {'them' if many else 'it'} as "
+            f"{'they are' if many else 'it is'} with a reason"
+        )
+    return {"verbatim confirmed": {"allegations": positions, "reason": confirm_reason.strip()}}
+
+
+def _check_provisions(case: Case, provisions: list) -> None:
+    for provision in provisions:
+        if case.code_version_id is None or provision.version_id != case.code_version_id:
+            raise CaseRefused(
+                f"{provision.citation} is not in the version of the code the case was filed under"
+            )
 
 
 def allegation_add(
@@ -49,16 +105,22 @@ def allegation_add(
         refuse_when_closed(case)
         if not summary.strip():
             raise CaseRefused("say what the allegation is")
-        for provision in provisions:
-            if case.code_version_id is None or provision.version_id != case.code_version_id:
-                raise CaseRefused(
-                    f"{provision.citation} is not in the version of the code the case was filed under"
-                )
+        _check_provisions(case, provisions)
+        verbatim = is_verbatim(summary, case.what_happened)
+        if verbatim and identity_withheld(case) and respondent_notified(case):
+            raise CaseRefused(
+                "this is the complainant's own account word for word, and the respondent, already "
+                "notified, would read it: draft the allegation in the body's words"
+            )
         position = (
             case.allegations.order_by("-position").values_list("position", flat=True).first() or 0
         ) + 1
         allegation = Allegation.objects.create(
-            case=case, position=position, summary=summary.strip(), source=source
+            case=case,
+            position=position,
+            summary=summary.strip(),
+            source=source,
+            verbatim=verbatim,
         )
         allegation.provisions.set(provisions)
         bump(case)
@@ -75,6 +137,71 @@ def allegation_add(
             label="",
         )
     return allegation
+
+
+def allegation_edit(
+    *,
+    case: Case,
+    allegation: Allegation,
+    text: str,
+    provisions: list,
+    expected_version: int | None,
+    acting_user: Any = None,
+) -> Allegation:
+    """Draft, edit or redact an allegation, and the provisions it cites, until the respondent is
+    notified of the complaint (refused after: they have read it). The old and new text are kept for
+    the body (`AllegationRevision`) and the edit is on the record. An allegation that still holds
+    the complainant's narrative word for word stays marked as such (`verbatim`)."""
+    text = text.strip()
+    provisions = list(provisions)
+    with transaction.atomic():
+        case = lock_case(case, expected_version)
+        staff_roles(acting_user, case, HANDLERS | DECIDERS)
+        refuse_when_closed(case)
+        if respondent_notified(case):
+            raise CaseRefused(
+                "the respondent has been notified of these allegations: they are no longer "
+                "edited (add another allegation if the case needs one)"
+            )
+        current = Allegation.objects.select_for_update().filter(pk=allegation.pk, case=case).first()
+        if current is None:
+            raise CaseRefused("there is no such allegation on this case")
+        if not text:
+            raise CaseRefused("say what the allegation is")
+        _check_provisions(case, provisions)
+        old_citations = [p.citation for p in current.provisions.order_by("position")]
+        new_citations = [p.citation for p in sorted(provisions, key=lambda p: p.position)]
+        if text == current.summary and old_citations == new_citations:
+            raise CaseRefused("the allegation is unchanged")
+        old_text = current.summary
+        current.summary = text
+        current.verbatim = is_verbatim(text, case.what_happened)
+        current.save(update_fields=["summary", "verbatim", "updated_at"])
+        current.provisions.set(provisions)
+        AllegationRevision.objects.create(
+            allegation=current,
+            old_summary=old_text,
+            new_summary=text,
+            old_provisions=old_citations,
+            new_provisions=new_citations,
+            edited_by=account(acting_user),
+        )
+        bump(case)
+        record_event(
+            case,
+            "case.allegation_edited",
+            {
+                "allegation": current.position,
+                "old": old_text,
+                "new": text,
+                "old provisions": old_citations,
+                "new provisions": new_citations,
+                "verbatim": current.verbatim,
+            },
+            user=acting_user,
+            label="",
+        )
+    return current
 
 
 def determination_record(

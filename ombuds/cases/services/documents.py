@@ -9,12 +9,14 @@ import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from pathlib import PurePath
 from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from ombuds.cases import cleaning
 from ombuds.cases import documents as uploads
 from ombuds.cases.models import Case, Document, Message
 from ombuds.cases.rules import DECIDERS, HANDLERS, CaseRefused
@@ -31,6 +33,8 @@ from ombuds.cases.services.base import (
 from ombuds.cases.services.notifications import notices_make, respondent_address
 
 _written_files: ContextVar[list | None] = ContextVar("case_written_files", default=None)
+
+SHARED_WITH_RESPONDENT = (Document.Visibility.RESPONDENT, Document.Visibility.PARTIES)
 
 
 @contextmanager
@@ -71,10 +75,19 @@ def document_store(
     user: Any,
     label: str,
     audit_it: bool = True,
+    respondents_own: bool = False,
 ) -> Document:
     """Keep a file on the case (checked by its content), inside the caller's transaction; its
-    event too unless the caller's own event lists it (``audit_it=False``)."""
+    event too unless the caller's own event lists it (``audit_it=False``). A file shared with the
+    respondent gets its copy for them, cleaned of metadata and under a neutral name (CaseRefused
+    when it cannot be cleaned), unless it is the respondent's own (``respondents_own``)."""
     found = uploads.check_upload(name, data)
+    shared = None
+    if visibility in SHARED_WITH_RESPONDENT and not respondents_own:
+        try:
+            shared = cleaning.clean(data)
+        except cleaning.CleaningRefused as exc:
+            raise CaseRefused(f"{name[:255]} is not shared with the respondent: {exc}") from exc
     document = Document(
         case=case,
         token=secrets.token_hex(16),
@@ -91,6 +104,15 @@ def document_store(
     written = _written_files.get()
     if written is not None:
         written.append((document.file.storage, document.file.name))
+    if shared is not None:
+        number = case.documents.exclude(shared_file="").count() + 1
+        document.shared_name = f"document-{number}{shared.extension}"
+        document.shared_sha256 = hashlib.sha256(shared.data).hexdigest()
+        document.shared_file.save(document.token, ContentFile(shared.data), save=False)
+        if written is not None:
+            written.append((document.shared_file.storage, document.shared_file.name))
+    elif respondents_own:
+        document.shared_name = PurePath(name).name[:100]
     document.save()
     if audit_it:
         record_event(
@@ -101,6 +123,11 @@ def document_store(
                 "name": document.original_name,
                 "kind": kind,
                 "sha256": document.sha256,
+                **(
+                    {"shared as": document.shared_name, "shared sha256": document.shared_sha256}
+                    if shared is not None
+                    else {}
+                ),
             },
             user=user,
             label=label,
@@ -239,6 +266,7 @@ def respondent_answer(
                 user=acting_user,
                 label=label,
                 audit_it=False,
+                respondents_own=True,
             )
         case.respondent_answered_at = case.respondent_answered_at or timezone.now()
         bump(case, "respondent_answered_at")

@@ -22,6 +22,7 @@ from ombuds.cases.rules import (
     RESPONDENT_LINK_TEMPLATES,
     CaseRefused,
 )
+from ombuds.cases.selectors import facts, procedure_of, respondent_notified
 from ombuds.cases.services.base import bump, lock_case, record_event, staff_roles
 from ombuds.cases.services.delivery import send_notice_task
 
@@ -129,6 +130,67 @@ def notices_make(
             transaction.on_commit(lambda pk=notice.pk: _enqueue_notice(pk), robust=True)
         made.append(notice)
     return made
+
+
+def respondent_notice_templates(transition: Transition, case_facts: dict[str, bool]) -> list[str]:
+    """The templates of the notices with their link this step would send the respondent, given the
+    case's facts."""
+    templates = []
+    for effect in transition.effects:
+        if effect.kind != "notice" or "respondent" not in effect.to:
+            continue
+        if effect.template not in PROCEDURE_LINK_TEMPLATES:
+            continue
+        if all(
+            bool(case_facts.get(c.removeprefix("not "), False)) != c.startswith("not ")
+            for c in effect.when
+        ):
+            templates.append(effect.template)
+    return templates
+
+
+def notifies_respondent_first(case: Case, transition: Transition) -> bool:
+    """Whether the step tells the respondent of the complaint for the first time (a notice with
+    their link, and none before): after it, they read the allegations."""
+    carries_link = any(
+        e.kind == "notice" and "respondent" in e.to and e.template in PROCEDURE_LINK_TEMPLATES
+        for e in transition.effects
+    )
+    return (
+        carries_link
+        and not respondent_notified(case)
+        and bool(respondent_notice_templates(transition, facts(case)))
+    )
+
+
+def respondent_notice_preview(
+    case: Case, transition: Transition, case_facts: dict[str, bool] | None = None
+) -> list[tuple[str, str]]:
+    """(subject, text) of each notice the step would send the respondent if taken now, exactly as
+    they would read it (the dates the step starts included), their personal link shown as the
+    notice kept on the case shows it; [] when the step sends them none."""
+    procedure = procedure_of(case)
+    today = timezone.localdate()
+    due = {
+        d.name: d.due_on
+        for d in case.deadlines.filter(met_at__isnull=True, expired_at__isnull=True)
+        if d.name not in transition.stops and "*" not in transition.stops
+    }
+    for name in transition.starts:
+        due.setdefault(name, procedure.deadlines[name].due(today, procedure.holidays))
+    preview_token = "preview"
+    notices = []
+    for template in respondent_notice_templates(transition, case_facts or facts(case)):
+        subject, body = render(
+            case,
+            template,
+            "respondent",
+            respondent_token=preview_token,
+            step=transition,
+            deadlines=due,
+        )
+        notices.append((subject, body.replace(respondent_url(preview_token), LINK_PLACEHOLDER)))
+    return notices
 
 
 def _enqueue_notice(notice_id: int) -> None:

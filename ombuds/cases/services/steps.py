@@ -18,6 +18,7 @@ from ombuds.cases.selectors import facts, is_recused, procedure_of, roles_on_cas
 from ombuds.cases.services.access import recuse_parties
 from ombuds.cases.services.base import bump, label_for, lock_case, record_event
 from ombuds.cases.services.deadlines import deadline_start, deadlines_stop, more_time
+from ombuds.cases.services.decisions import verbatim_release
 from ombuds.cases.services.documents import document_store, files_removed_on_failure, uploads_check
 from ombuds.cases.services.notifications import notices_make
 from ombuds.cases.services.register_bridge import (
@@ -37,11 +38,14 @@ def case_step(
     inputs: dict[str, Any] | None = None,
     files: dict[str, tuple[str, bytes]] | None = None,
     expected_version: int | None = None,
+    confirm_verbatim: str = "",
 ) -> Case:
     """Take one step of the case's procedure, as the person's roles and the case's facts allow:
     deadlines stop and start, effects happen (notices, the register, publication, check-ins), and the
     step is on the record. ``roles`` defaults to the acting user's roles on the case; a respondent
-    through their link passes {"respondent"}, the clock {"system"}."""
+    through their link passes {"respondent"}, the clock {"system"}. A step that first notifies the
+    respondent is refused while an allegation is still the narrative of a complainant who does not
+    share their identity, unless ``confirm_verbatim`` gives the handler's reason to send it."""
     inputs = dict(inputs or {})
     files = dict(files or {})
     with files_removed_on_failure(), transaction.atomic():
@@ -62,6 +66,7 @@ def case_step(
         except ProcedureRefused as exc:
             raise CaseRefused(str(exc)) from exc
         inputs, files = _declared(transition, inputs, files)
+        released = verbatim_release(case, transition, confirm_verbatim)
         label = label_for(acting_user, actor_label)
         source = case.state
         moved = _move(case, procedure, transition, inputs, files, user=acting_user, label=label)
@@ -81,6 +86,7 @@ def case_step(
                     if isinstance(v, str | int | bool | dt.date)
                 },
                 **done,
+                **released,
             },
             user=acting_user,
             label=label,
