@@ -351,3 +351,17 @@ class StaffComplaintForm(forms.Form):
                 "Give the complainant's name, or tick that they wish to stay anonymous.",
             )
         return data
+
+
+class EraseForm(forms.Form):
+    """The Chair's erasure of a closed case's personal data on request."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    reason = forms.CharField(
+        label="Why the case is erased",
+        help_text="The request and when it came (not the complainant's name): this stays on the "
+        "case and on the audit log.",
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Say why the case is erased."},
+    )

@@ -42,6 +42,7 @@ urlpatterns = [
     path("<slug:org>/cases/<str:reference>/recusals/add", views.case_recusal, name="case_recusal"),
     path("<slug:org>/cases/<str:reference>/take", views.case_take, name="case_take"),
     path("<slug:org>/cases/<str:reference>/resend", views.case_resend, name="case_resend"),
+    path("<slug:org>/cases/<str:reference>/erase", views.case_erase, name="case_erase"),
     path(
         "<slug:org>/cases/<str:reference>/documents/<str:token>",
         views.case_document,

@@ -15,6 +15,7 @@ The package is cut at its seams; callers import from here (``from ombuds.cases i
 - `notifications`   notices made and the respondent's link; `delivery` sending them
 - `wording`         the body's wording of its notices
 - `clock`           the daily clock (deadlines, reminders, check-ins) and retention
+- `erasure`         a closed case's personal data removed for good (the purge, on request)
 
 The reads they stand on (the procedure of a case, roles, facts) are `ombuds.cases.selectors`, and
 re-exported here for the callers that read them with the services.
@@ -59,8 +60,10 @@ from ombuds.cases.services.clock import (
 from ombuds.cases.services.decisions import (
     ALLEGATION_SOURCES,
     allegation_add,
+    allegation_edit,
     determination_record,
     sanction_choose,
+    verbatim_allegations,
 )
 from ombuds.cases.services.delivery import NOTICE_ATTEMPTS, notice_send, notices_retry
 from ombuds.cases.services.documents import (
@@ -70,6 +73,7 @@ from ombuds.cases.services.documents import (
     message_post,
     respondent_answer,
 )
+from ombuds.cases.services.erasure import ERASERS, Erasure, case_erase, case_erasure
 from ombuds.cases.services.filing import (
     PASSPHRASE_MIN,
     RECEIPT_ALPHABET,
@@ -79,8 +83,10 @@ from ombuds.cases.services.filing import (
     followup_case,
 )
 from ombuds.cases.services.notifications import (
+    notifies_respondent_first,
     respondent_link_case,
     respondent_link_issue,
+    respondent_notice_preview,
     respondent_notice_resend,
 )
 from ombuds.cases.services.register_bridge import (
@@ -103,6 +109,7 @@ __all__ = [
     "CONDITION_SANCTIONS",
     "DECIDERS",
     "DECIDING_STATES",
+    "ERASERS",
     "HANDLERS",
     "LINK_DAYS",
     "LIVE_CREDENTIAL",
@@ -120,11 +127,15 @@ __all__ = [
     "CaseNotFound",
     "CaseRefused",
     "Complaint",
+    "Erasure",
     "Filed",
     "ProcedureRefused",
     "WordingChanged",
     "allegation_add",
+    "allegation_edit",
     "available_steps",
+    "case_erase",
+    "case_erasure",
     "case_file",
     "case_handler_set",
     "case_purge",
@@ -144,18 +155,21 @@ __all__ = [
     "notice_template_revert",
     "notice_template_save",
     "notices_retry",
+    "notifies_respondent_first",
     "procedure_of",
     "recusal_record",
     "respondent_answer",
     "respondent_link_case",
     "respondent_link_issue",
     "respondent_lookup",
+    "respondent_notice_preview",
     "respondent_notice_resend",
     "respondent_records",
     "retention_days",
     "roles_on_case",
     "running_deadlines",
     "sanction_choose",
+    "verbatim_allegations",
     "wording_current",
     "wording_fingerprint",
 ]

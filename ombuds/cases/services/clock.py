@@ -10,15 +10,15 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from ombuds.audit import services as audit
-from ombuds.cases.models import Case, CaseDeadline, DeadlineReminder, Document
+from ombuds.cases.models import Case, CaseDeadline, DeadlineReminder
 from ombuds.cases.procedure import SYSTEM as SYSTEM_ROLE
 from ombuds.cases.rules import CaseRefused
 from ombuds.cases.selectors import installed_procedures, procedure_of
-from ombuds.cases.services import steps
-from ombuds.cases.services.base import bump, lock_case, record_event
+from ombuds.cases.services import erasure, steps
+from ombuds.cases.services.base import lock_case, record_event
 from ombuds.cases.services.deadlines import deadline_start
 from ombuds.cases.services.notifications import notices_make
 
@@ -174,19 +174,55 @@ def cases_purge_due(*, today: dt.date | None = None) -> int:
     today = today or timezone.localdate()
     cutoff = timezone.make_aware(dt.datetime.combine(today - dt.timedelta(days=days), dt.time()))
     due = Case.objects.filter(closed_at__lt=cutoff, purged_at__isnull=True)
-    return sum(
+    purged = sum(
         case_purge(case=case, reason=f"retention period of {days} days ended") for case in due
     )
+    return purged + _earlier_purges_completed()
+
+
+def _earlier_purges_completed() -> int:
+    """Cases purged before the purge removed everything (notice recipients, file names, uploaders'
+    labels were left): swept again, once each; how many."""
+    left = (
+        Case.objects.filter(purged_at__isnull=False)
+        .filter(
+            Q(notices__recipient_email__gt="")
+            | Q(documents__uploaded_by_label__gt="")
+            | (
+                Q(documents__original_name__gt="")
+                & ~Q(documents__original_name=erasure.NAME_REMOVED)
+            )
+        )
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+    swept = 0
+    for pk in list(left):
+        with transaction.atomic():
+            case = lock_case(Case(pk=pk), None)
+            removed = erasure.personal_data_remove(case, placeholder=PURGED)
+            events = erasure.audit_purge(case, reason="an earlier purge completed", user=None)
+            record_event(
+                case,
+                "case.purge_completed",
+                {"documents": len(removed.files), "events": events},
+                user=None,
+                label="",
+            )
+            transaction.on_commit(lambda files=removed.files: erasure.files_destroy(files))
+        swept += 1
+    return swept
 
 
 PURGED = "(purged at the end of the retention period)"
 
 
 def case_purge(*, case: Case, reason: str, acting_user: Any = None) -> bool:
-    """Purge a closed case's personal content: the complainant's details and words, evidence and
-    other documents (files deleted), messages and notice texts, and the details of its audit events.
-    Nothing is deleted: the case, its allegations with their citations and determinations, the
-    sanction and the event chain stay, and one event records the purge. False when already purged."""
+    """Purge a closed case's personal data (`erasure.personal_data_remove`: the complainant's
+    details and words, notices' texts and recipients, messages, documents with their names and
+    uploaders, files destroyed) and the details and actor labels of its audit events. Nothing is
+    deleted: the case, its allegations with their citations and determinations, the sanction and
+    the event chain stay, and one event records the purge. False when already purged."""
     if not reason.strip():
         raise CaseRefused("say why the case is purged")
     with transaction.atomic():
@@ -195,56 +231,14 @@ def case_purge(*, case: Case, reason: str, acting_user: Any = None) -> bool:
             return False
         if case.closed_at is None:
             raise CaseRefused("only a closed case is purged")
-        files = _purge_contents(case)
-        purged = audit.purge_subject(
-            subject_type="case",
-            subject_id=case.pk,
-            reason=reason.strip(),
-            actor=acting_user,
-            organization=case.organization,
-        )
+        removed = erasure.personal_data_remove(case, placeholder=PURGED)
+        purged = erasure.audit_purge(case, reason=reason.strip(), user=acting_user)
         record_event(
             case,
             "case.purged",
-            {"reason": reason.strip(), "documents": len(files), "events": purged},
+            {"reason": reason.strip(), "documents": len(removed.files), "events": purged},
             user=acting_user,
             label="",
         )
-        transaction.on_commit(lambda: [f.storage.delete(f.name) for f in files])
+        transaction.on_commit(lambda: erasure.files_destroy(removed.files))
     return True
-
-
-def _purge_contents(case: Case) -> list:
-    """Empty what a case says of people (the locked case saved, its version bumped); the files to
-    delete once that commits."""
-    now = timezone.now()
-    files = []
-    for document in case.documents.filter(purged_at__isnull=True):
-        if document.file:
-            files.append(document.file)
-        Document.objects.filter(pk=document.pk).update(purged_at=now, file="")
-    case.messages.filter(purged_at__isnull=True).update(body="", purged_at=now)
-    # The complainant's own words, copied into the first allegation; the citations and the
-    # committee's determination stay.
-    case.allegations.filter(source="complainant").update(summary=PURGED)
-    case.respondent_links.filter(revoked_at__isnull=True).update(revoked_at=now)
-    case.notices.update(link_token="")
-    case.notices.update(body="", subject="(purged)")
-    case.complainant_name = case.complainant_email = case.complainant_phone = ""
-    case.what_happened = PURGED
-    case.outcome_sought = case.respondent_details = ""
-    case.passphrase_hash, case.receipt_code = "", None
-    case.purged_at = now
-    bump(
-        case,
-        "complainant_name",
-        "complainant_email",
-        "complainant_phone",
-        "what_happened",
-        "outcome_sought",
-        "respondent_details",
-        "passphrase_hash",
-        "receipt_code",
-        "purged_at",
-    )
-    return files

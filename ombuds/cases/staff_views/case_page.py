@@ -7,12 +7,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django import forms as django_forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
 from ombuds.cases.rules import DECIDERS, DECIDING_STATES, HANDLERS
 from ombuds.cases.selectors import CasePage
+from ombuds.cases.services import ERASERS, case_erasure
+from ombuds.cases.services.decisions import identity_withheld
+from ombuds.cases.services.notifications import (
+    respondent_notice_preview,
+    respondent_notice_templates,
+)
 from ombuds.cases.staff_forms import (
     AllegationForm,
     DeterminationForm,
@@ -53,6 +60,65 @@ class Permissions:
         )
 
 
+class AllegationEditForm(django_forms.Form):
+    """Draft, edit or redact one allegation before the respondent is notified (prefix
+    ``e<position>``). The provisions are chosen among ``provisions`` (read once for the page's
+    forms, so that the page's queries do not grow with its allegations)."""
+
+    version = django_forms.IntegerField(widget=django_forms.HiddenInput)
+    summary = django_forms.CharField(widget=django_forms.Textarea(attrs={"rows": 3}))
+    provisions = django_forms.MultipleChoiceField(
+        required=False,
+        label="Provisions it cites",
+        widget=django_forms.CheckboxSelectMultiple,
+        help_text="From the version of the code in force when the complaint was made.",
+    )
+
+    def __init__(self, *args, allegation, provisions: list, **kwargs):
+        kwargs.setdefault("prefix", f"e{allegation.position}")
+        super().__init__(*args, **kwargs)
+        self.allegation = allegation
+        self.by_pk = {str(p.pk): p for p in provisions}
+        self.fields[
+            "summary"
+        ].label = f"Allegation {allegation.position}, as the respondent reads it"
+        self.fields["provisions"].choices = [
+            (str(p.pk), f"{p.citation} {(p.full_text or p.text)[:100]}") for p in provisions
+        ]
+        self.initial.setdefault("summary", allegation.summary)
+        self.initial.setdefault("provisions", [str(p.pk) for p in allegation.provisions.all()])
+
+    def clean_provisions(self) -> list:
+        return [self.by_pk[pk] for pk in self.cleaned_data["provisions"]]
+
+
+CONFIRM_VERBATIM = "confirm_verbatim"
+
+
+def _notice_forms(page: CasePage, steps: dict) -> None:
+    """On each step that first tells the respondent of the complaint: what they will receive
+    (``preview``), and, while an allegation is still the narrative of a complainant who does not
+    share their identity, the field for the handler's reason to send it as it is."""
+    if page.facts["respondent_notified"]:
+        return
+    verbatim = [a.position for a in page.allegations if a.verbatim]
+    for form in steps.values():
+        if not respondent_notice_templates(form.transition, page.facts):
+            continue
+        form.preview = respondent_notice_preview(page.case, form.transition, page.facts)
+        if verbatim and identity_withheld(page.case):
+            form.verbatim = verbatim
+            form.fields[CONFIRM_VERBATIM] = django_forms.CharField(
+                label="Send the complainant's own words anyway, because…",
+                required=False,
+                max_length=1000,
+                widget=django_forms.Textarea(attrs={"rows": 2}),
+                help_text=f"Allegation {', '.join(map(str, verbatim))} is still the complainant's "
+                "account word for word, and they do not share their identity: edit it above, or "
+                "give the reason it may go to the respondent as it is (on the record).",
+            )
+
+
 @dataclass
 class CaseForms:
     """The page's forms, the one posted bound to what was sent (``action`` names it)."""
@@ -64,6 +130,7 @@ class CaseForms:
     message: StaffMessageForm
     document: DocumentForm
     recusal: RecusalForm
+    edits: dict = field(default_factory=dict)  # by position, while allegations can be edited
     determination: DeterminationForm | None = None  # the allegation's form that was posted
     action: str = ""
     page_errors: list[str] = field(default_factory=list)
@@ -96,6 +163,18 @@ class CaseForms:
             recusal=RecusalForm(users=page.recusal_candidates, **bound("recusal")),
             action=action,
         )
+        _notice_forms(page, forms.steps)
+        if _allegations_editable(page):
+            provisions = list(page.provisions)
+            forms.edits = {
+                a.position: AllegationEditForm(
+                    allegation=a,
+                    provisions=provisions,
+                    initial=dict(fresh),
+                    **bound(f"edit:{a.position}"),
+                )
+                for a in page.allegations
+            }
         if request is not None and action == "determination":
             # Each allegation's form has its own prefix: the one sent says which allegation it is.
             for a in page.allegations:
@@ -117,6 +196,9 @@ class CaseForms:
         }
         if self.action in named:
             return named[self.action]
+        if self.action.startswith("edit:"):
+            position = self.action.removeprefix("edit:")
+            return self.edits.get(int(position)) if position.isdigit() else None
         return self.steps.get(self.action.removeprefix("step:"))
 
     def hidden(self, page: CasePage, allowed: Permissions) -> bool:
@@ -137,6 +219,7 @@ class CaseForms:
         for form in [
             *self.steps.values(),
             *self.determinations.values(),
+            *self.edits.values(),
             self.allegation,
             self.sanction,
         ]:
@@ -150,6 +233,16 @@ class CaseForms:
         return bool(self.page_errors) or bool(form is not None and form.errors)
 
 
+def _allegations_editable(page: CasePage) -> bool:
+    """Whether the viewer may still edit the allegations: before the respondent is notified, on
+    an open case, for those who add allegations."""
+    return (
+        not page.facts["respondent_notified"]
+        and not page.state.final
+        and bool(page.roles & (HANDLERS | DECIDERS))
+    )
+
+
 def case_page_response(request: HttpRequest, page: CasePage, forms: CaseForms) -> HttpResponse:
     """The page, with these forms (400 when the posted one has problems)."""
     case, choice = page.case, page.sanction_choice
@@ -157,6 +250,7 @@ def case_page_response(request: HttpRequest, page: CasePage, forms: CaseForms) -
     kinds = dict(Sanction.Kind.choices)
     publications = dict(Sanction.Publication.choices)
     secret = request.session.pop(STAFF_RECEIPT_SESSION.format(reference=case.reference), None)
+    erasure = case_erasure(case)
     return private(
         render(
             request,
@@ -169,7 +263,11 @@ def case_page_response(request: HttpRequest, page: CasePage, forms: CaseForms) -
                 "roles": page.roles,
                 "role_labels": sorted(r.replace("_", " ") for r in page.roles),
                 "steps": [(step, forms.steps[step.name]) for step in page.steps],
-                "allegations": [(a, forms.determinations[a.position]) for a in page.allegations],
+                "allegations": [
+                    (a, forms.determinations[a.position], forms.edits.get(a.position))
+                    for a in page.allegations
+                ],
+                "identity_withheld": identity_withheld(case),
                 "deciding": allowed.deciding,
                 "can_choose_sanction": allowed.can_choose_sanction,
                 "can_recuse": allowed.can_recuse,
@@ -198,6 +296,8 @@ def case_page_response(request: HttpRequest, page: CasePage, forms: CaseForms) -
                 "respondent_is_member": page.facts["respondent_is_member"],
                 "secret": secret,
                 "first_tier": page.first_tier,
+                "erasure": erasure,
+                "can_erase": bool(page.roles & ERASERS) and case.closed_at and not erasure,
             },
             status=400 if forms.invalid else 200,
         )

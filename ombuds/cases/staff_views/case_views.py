@@ -12,21 +12,29 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from ombuds.cases import selectors, services
 from ombuds.cases.models import Case, Message
 from ombuds.cases.rules import CaseRefused
 from ombuds.cases.selectors import CasePage
-from ombuds.cases.staff_views.case_page import CaseForms, Permissions, case_page_response
+from ombuds.cases.staff_forms import EraseForm
+from ombuds.cases.staff_views.case_page import (
+    CONFIRM_VERBATIM,
+    CaseForms,
+    Permissions,
+    case_page_response,
+)
 from ombuds.cases.staff_views.common import (
     RECUSAL_ROLES,
     case_or_404,
     case_roles_required,
     form_problems,
 )
+from ombuds.core.http import private
 
 # Carry out one posted action: the message to show, None when the form has problems, or
 # CaseRefused with the reasons.
@@ -94,6 +102,7 @@ def _step(request: HttpRequest, page: CasePage, forms: CaseForms) -> str | None:
         inputs=inputs,
         files=files,
         expected_version=form.cleaned_data["version"],
+        confirm_verbatim=form.cleaned_data.get(CONFIRM_VERBATIM) or "",
     )
     return f"Done: {form.transition.label}."
 
@@ -151,6 +160,30 @@ def _allegation(request: HttpRequest, page: CasePage, forms: CaseForms) -> str |
         expected_version=data["version"],
     )
     return "Allegation added."
+
+
+def _allegation_edit(request: HttpRequest, page: CasePage, forms: CaseForms) -> str | None:
+    form = forms.posted()
+    if form is None:
+        if page.facts["respondent_notified"]:
+            raise CaseRefused(
+                "the respondent has been notified of these allegations: they are no longer edited"
+            )
+        raise CaseRefused("there is no such allegation on this case, or you may not edit it")
+    if not form.is_valid():
+        return None
+    data = form.cleaned_data
+    if data["version"] != page.case.version:
+        raise _stale(page.case)
+    services.allegation_edit(
+        case=page.case,
+        allegation=form.allegation,
+        text=data["summary"],
+        provisions=list(data["provisions"]),
+        expected_version=data["version"],
+        acting_user=request.user,
+    )
+    return f"Allegation {form.allegation.position} changed."
 
 
 def _sanction(request: HttpRequest, page: CasePage, forms: CaseForms) -> str | None:
@@ -239,6 +272,7 @@ ACTIONS: dict[str, Action] = {
     "step": _step,
     "determination": _determination,
     "allegation": _allegation,
+    "edit": _allegation_edit,
     "sanction": _sanction,
     "message": _message,
     "document": _document,
@@ -274,3 +308,33 @@ case_document_add = _post_view("document", "Add a document.")
 case_recusal = _post_view("recusal", "Recuse someone from the case.")
 case_take = _post_view("take", "Handle the case oneself.")
 case_resend = _post_view("resend", "Send the respondent a new link.")
+
+
+@case_roles_required
+def case_erase(request: HttpRequest, organization, reference: str) -> HttpResponse:
+    """The Chair erases a closed case's personal data on request: a page saying what goes and what
+    stays, with the reason to give; sent, the erasure (refused when the case changed meanwhile)."""
+    case, roles = case_or_404(request, organization, reference)
+    if not roles & services.ERASERS:
+        raise PermissionDenied("Only the Chair erases a case's personal data.")
+    posted = request.method == "POST"
+    form = EraseForm(request.POST if posted else None, initial={"version": case.version})
+    erasure = services.case_erasure(case)
+    if posted and form.is_valid():
+        try:
+            services.case_erase(
+                case=case,
+                reason=form.cleaned_data["reason"],
+                acting_user=request.user,
+                expected_version=form.cleaned_data["version"],
+            )
+        except CaseRefused as exc:
+            for problem in exc.problems:
+                form.add_error(None, problem)
+        else:
+            messages.success(request, "The case's personal data was erased.")
+            return redirect("cases_staff:case", org=organization.slug, reference=case.reference)
+    context = {"body": organization, "case": case, "form": form, "erasure": erasure}
+    return private(
+        render(request, "cases/staff/erase.html", context, status=400 if form.errors else 200)
+    )
