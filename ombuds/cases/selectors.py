@@ -109,6 +109,19 @@ def roles_on_case(user: Any, case: Case) -> set[str]:
     return roles & BODY_ROLES
 
 
+def roles_on_body(user: Any, organization: Organization) -> set[str]:
+    """The case roles a user holds on the body (a superuser acts as administrator): none means the
+    body's cases are not theirs to see, through any door."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return set()
+    roles = set(
+        BodyRole.objects.filter(user=user, organization=organization).values_list("role", flat=True)
+    )
+    if user.is_superuser:
+        roles |= {"administrator"}
+    return roles & BODY_ROLES
+
+
 def is_recused(user: Any, case: Case) -> bool:
     return Recusal.objects.filter(case=case, user_id=getattr(user, "pk", None)).exists()
 

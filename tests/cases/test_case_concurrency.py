@@ -1,4 +1,4 @@
-"""Filing under load, on PostgreSQL: many complaints at once get gap-free references and none is
+"""Filing under load, on PostgreSQL: many complaints at once get distinct references and none is
 lost; the same form sent by several requests at once makes one case (and keeps one copy of its
 evidence). SQLite serialises every write, so there is nothing to race there."""
 
@@ -50,7 +50,7 @@ def _file_all(organization, complaints) -> list[services.Filed]:
         return list(pool.map(file, enumerate(complaints)))
 
 
-def test_complaints_filed_at_once_get_gap_free_references_and_none_is_lost(csec):
+def test_complaints_filed_at_once_get_distinct_references_and_none_is_lost(csec):
     complaints = [
         complaint(csec, what_happened=f"Complaint number {n}.", submission_key=f"form-{n}")
         for n in range(CASES)
@@ -60,7 +60,10 @@ def test_complaints_filed_at_once_get_gap_free_references_and_none_is_lost(csec)
     assert not any(f.duplicate for f in filed)
     year = timezone.localdate().year
     references = {f.case.reference for f in filed}
-    assert references == {f"CSEC-{year}-{n:04d}" for n in range(1, CASES + 1)}
+    assert len(references) == CASES
+    assert all(
+        r.startswith(f"CSEC-{year}-") and len(r) == len("CSEC-2026-K7Q3M") for r in references
+    )
     assert Case.objects.count() == CASES
     assert set(Case.objects.values_list("what_happened", flat=True)) == {
         f"Complaint number {n}." for n in range(CASES)
@@ -127,7 +130,6 @@ def test_two_hundred_submissions_of_the_public_form_at_once_make_two_hundred_cas
         f"Form complaint number {n}." for n in range(CASES)
     }
     year = timezone.localdate().year
-    assert set(Case.objects.values_list("reference", flat=True)) == {
-        f"CSEC-{year}-{n:04d}" for n in range(1, CASES + 1)
-    }
+    references = set(Case.objects.values_list("reference", flat=True))
+    assert len(references) == CASES and all(r.startswith(f"CSEC-{year}-") for r in references)
     assert audit.verify().ok

@@ -68,20 +68,19 @@ def running(case, name):
 # --- filing ---------------------------------------------------------------------------------------
 
 
-def test_references_are_gap_free_per_body_and_year(csec, espcc):
+def test_references_are_the_bodys_prefix_the_year_and_a_random_code(csec, espcc):
+    """References reveal no neighbour (issue 12): not consecutive, each a fresh random code."""
     year = TODAY().year
     first = file_case(csec)
     with pytest.raises(CaseRefused):
-        file_case(csec, what_happened="")  # refused: takes no number
+        file_case(csec, what_happened="")  # refused: takes no reference
     second = file_case(csec)
     other = file_case(espcc)
     third = file_case(csec)
-    assert [first.reference, second.reference, third.reference] == [
-        f"CSEC-{year}-0001",
-        f"CSEC-{year}-0002",
-        f"CSEC-{year}-0003",
-    ]
-    assert other.reference == f"ESPCC-{year}-0001"
+    for case in (first, second, third):
+        assert re.fullmatch(rf"CSEC-{year}-[2-9A-HJKMNP-TV-Z]{{5}}", case.reference), case.reference
+    assert re.fullmatch(rf"ESPCC-{year}-[2-9A-HJKMNP-TV-Z]{{5}}", other.reference)
+    assert len({first.reference, second.reference, third.reference}) == 3
 
 
 def test_filing_makes_the_allegation_citing_the_version_in_force(csec):

@@ -1,18 +1,20 @@
-"""Filing a complaint: a case with its reference, the allegation as the complainant put it, the
-evidence, the deadlines the procedure starts, the recusals from the start, and the receipt; and the
-anonymous complainant's way back to it (receipt code and passphrase).
+"""Filing a complaint: a case with its reference, a first allegation drafted from the complainant's
+words (marked verbatim until staff edit it), the evidence, the deadlines the procedure starts, the
+recusals from the start, and the receipt; and the anonymous complainant's way back to it (receipt
+code and passphrase).
 
 What an anonymous complaint keeps of its complainant is decided here only (`_as_filed`): the pages
 and the API pass what they were sent."""
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from dataclasses import dataclass, replace
 from typing import Any
 
 from django.contrib.auth.hashers import Argon2PasswordHasher, check_password
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -31,6 +33,10 @@ from ombuds.cases.services.notifications import notices_make
 from ombuds.codes.selectors import current_version
 
 RECEIPT_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L
+# A case reference's code: 5 of 30 signs (no 0/O, 1/I/L, nor U), 24 million codes per body and year.
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
+REFERENCE_CODE_LENGTH = 5
+REFERENCE_DRAWS = 50
 PASSPHRASE_MIN = 10
 
 
@@ -99,11 +105,36 @@ def _as_filed(c: Complaint) -> Complaint:
 
 
 def _next_reference(organization: Organization, year: int) -> str:
+    """A new case's reference: the body's prefix, the year and a random code (CSEC-2026-K7Q3M).
+
+    The code says nothing of the cases filed before or after: with consecutive numbers a recused
+    person's inbox showed which numbers were hidden from them. Filings under one prefix and year
+    wait for each other while the code is drawn (the body's counter row is locked; two bodies may
+    share an acronym, so the prefix is locked too), and a code any case already has is drawn
+    again."""
     counter, _ = CaseCounter.objects.get_or_create(organization=organization, year=year)
     CaseCounter.objects.filter(pk=counter.pk).update(last=F("last") + 1)
-    counter.refresh_from_db(fields=["last"])
-    prefix = (organization.acronym or organization.slug).upper()
-    return f"{prefix}-{year}-{counter.last:04d}"
+    room = Case._meta.get_field("reference").max_length - len(f"-{year}-") - REFERENCE_CODE_LENGTH
+    prefix = (organization.acronym or organization.slug).upper()[:room]
+    _prefix_lock(prefix, year)
+    for _ in range(REFERENCE_DRAWS):
+        code = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_CODE_LENGTH))
+        reference = f"{prefix}-{year}-{code}"
+        if not Case.objects.filter(reference=reference).exists():
+            return reference
+    raise CaseRefused(f"no free case reference for {prefix} in {year}; try again")
+
+
+def _prefix_lock(prefix: str, year: int) -> None:
+    """Until the transaction ends, no other filing draws a code under this prefix and year: a
+    PostgreSQL transaction-level advisory lock (SQLite lets one writer in at a time anyway)."""
+    if connection.vendor != "postgresql":
+        return
+    digest = hashlib.sha256(f"ombuds.case-reference:{prefix}:{year}".encode()).digest()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s)", [int.from_bytes(digest[:8], "big", signed=True)]
+        )
 
 
 def _respondent_contact(c: Complaint) -> tuple[str, str]:
@@ -274,8 +305,10 @@ def _case_contents(
 ) -> None:
     """What a case is filed with: the complainant's allegation, the evidence, the deadlines the
     procedure starts, the recusals from the start, and the filing's event."""
+    # A draft for the body's convenience: the narrative word for word, marked as such, which staff
+    # edit before the respondent reads it (`allegation_edit`); the narrative itself stays the body's.
     allegation = Allegation.objects.create(
-        case=case, position=1, summary=case.what_happened, source="complainant"
+        case=case, position=1, summary=case.what_happened, source="complainant", verbatim=True
     )
     allegation.provisions.set(complaint.provisions)
     for name, data in complaint.files:

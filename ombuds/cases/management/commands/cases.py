@@ -1,4 +1,9 @@
-"""`ombuds cases list|show|step|tick`: the same services as the pages and the API."""
+"""`ombuds cases list|show|step|allegation|erase|tick`: the same services as the pages and the API.
+
+With ``--as USER`` a command sees what that user sees through the pages and the API: a case they are
+recused from, or of a body they have no role on, is refused exactly as a reference that does not
+exist ("no case 'REF'"), so the command line confirms nothing the other doors would not. Without
+``--as`` it is the operator's, who runs it on the server and holds the database anyway."""
 
 from __future__ import annotations
 
@@ -10,8 +15,9 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from ombuds.bodies.models import Organization
-from ombuds.cases import services
+from ombuds.cases import selectors, services
 from ombuds.cases.models import BodyProcedure, Case
+from ombuds.codes.models import Provision
 
 
 class Command(BaseCommand):
@@ -24,9 +30,16 @@ class Command(BaseCommand):
         listing.add_argument(
             "--state", default="", help="a state of the body's procedure, or 'open'"
         )
+        listing.add_argument(
+            "--as", dest="username", help="only the cases this user may see (as their inbox)"
+        )
         show = sub.add_parser("show", help="one case: state, allegations, deadlines, steps")
         show.add_argument("reference")
-        show.add_argument("--as", dest="username", help="list the steps open to this user")
+        show.add_argument(
+            "--as",
+            dest="username",
+            help="read it as this user: the steps open to them; refused if they may not see it",
+        )
         show.add_argument("--json", action="store_true")
         step = sub.add_parser("step", help="take a step of the case's procedure")
         step.add_argument("reference")
@@ -43,6 +56,31 @@ class Command(BaseCommand):
             help="a document input (such as efforts_proof=proof.pdf)",
         )
         step.add_argument(
+            "--confirm-verbatim",
+            default="",
+            metavar="REASON",
+            help="on the step that first notifies the respondent: why an allegation still in the "
+            "complainant's own words may go to them (when the complainant withholds their identity)",
+        )
+        step.add_argument(
+            "--expected-version",
+            type=int,
+            default=None,
+            help="refuse if the case changed since this version (see `show`)",
+        )
+        _allegation_arguments(sub)
+        erase = sub.add_parser(
+            "erase",
+            help="erase a closed case's personal data on request (the case and its decision stay)",
+        )
+        erase.add_argument("reference")
+        erase.add_argument("--reason", required=True, help="why (the request and who decided)")
+        erase.add_argument(
+            "--as",
+            dest="username",
+            help="the Chair who erases it (their role is checked); without it, the operator",
+        )
+        erase.add_argument(
             "--expected-version",
             type=int,
             default=None,
@@ -56,11 +94,17 @@ class Command(BaseCommand):
     def handle(self, *args: Any, action: str, **options: Any) -> None:
         getattr(self, f"handle_{action}")(**options)
 
-    def handle_list(self, *, org: str, state: str, **_: Any) -> None:
+    def handle_list(self, *, org: str, state: str, username: str | None, **_: Any) -> None:
         organization = Organization.objects.filter(slug=org).first()
         if organization is None:
             raise CommandError(f"no body {org!r}")
-        cases = Case.objects.filter(organization=organization).order_by("-filed_at", "-pk")
+        cases = Case.objects.filter(organization=organization)
+        if username:
+            user = _user(username)
+            if not selectors.roles_on_body(user, organization):
+                raise CommandError(f"{username!r} has no role on {organization.short_name}'s cases")
+            cases = selectors.visible_cases(user, organization)
+        cases = cases.order_by("-filed_at", "-pk")
         if state == "open":
             cases = cases.filter(closed_at__isnull=True)
         elif state:
@@ -81,9 +125,9 @@ class Command(BaseCommand):
             )
 
     def handle_show(self, *, reference: str, username: str | None, json: bool, **_: Any) -> None:
-        case = _case(reference)
-        procedure = services.procedure_of(case)
         user = _user(username) if username else None
+        case = _case(reference, user)
+        procedure = services.procedure_of(case)
         steps = services.available_steps(case, user) if user else []
         data = {
             "reference": case.reference,
@@ -98,6 +142,7 @@ class Command(BaseCommand):
                     "summary": a.summary,
                     "provisions": [p.citation for p in a.provisions.all()],
                     "determination": a.determination,
+                    "verbatim": a.verbatim,
                 }
                 for a in case.allegations.all()
             ],
@@ -114,7 +159,8 @@ class Command(BaseCommand):
         self.stdout.write(f"respondent: {case.respondent_name}")
         for a in data["allegations"]:
             cited = ", ".join(a["provisions"]) or "no provision cited"
-            self.stdout.write(f"allegation {a['position']} ({cited}): {a['determination']}")
+            draft = " (still the complainant's own words)" if a["verbatim"] else ""
+            self.stdout.write(f"allegation {a['position']} ({cited}): {a['determination']}{draft}")
         for d in data["deadlines"]:
             self.stdout.write(
                 f"deadline: {d['label']} by {d['due_on']}{'' if d['running'] else ' (done)'}"
@@ -131,10 +177,11 @@ class Command(BaseCommand):
         input: list[str],
         file: list[str],
         expected_version: int | None,
+        confirm_verbatim: str = "",
         **_: Any,
     ) -> None:
-        case = _case(reference)
         user = _user(username)
+        case = _case(reference, user)
         inputs = {}
         for item in input:
             name, sep, value = item.partition("=")
@@ -159,6 +206,7 @@ class Command(BaseCommand):
                 inputs=inputs,
                 files=files,
                 expected_version=expected_version,
+                confirm_verbatim=confirm_verbatim,
             )
         except services.CaseRefused as exc:
             raise CommandError(
@@ -167,15 +215,101 @@ class Command(BaseCommand):
         label = services.procedure_of(case).state(case.state).label
         self.stdout.write(f"{case.reference}: now {label} (version {case.version})")
 
+    def handle_allegation(
+        self,
+        *,
+        reference: str,
+        position: int,
+        username: str,
+        text: str,
+        cite: list[str],
+        expected_version: int,
+        **_: Any,
+    ) -> None:
+        user = _user(username)
+        case = _case(reference, user)
+        allegation = case.allegations.filter(position=position).first() if position > 0 else None
+        if allegation is None:
+            raise CommandError(f"{reference}: no allegation {position}")
+        found = {p.citation: p for p in Provision.objects.filter(version_id=case.code_version_id)}
+        unknown = [c for c in cite if c not in found]
+        if unknown:
+            raise CommandError(f"not in the case's version of the code: {', '.join(unknown)}")
+        try:
+            services.allegation_edit(
+                case=case,
+                allegation=allegation,
+                text=text,
+                provisions=list({found[c].pk: found[c] for c in cite}.values()),
+                expected_version=expected_version,
+                acting_user=user,
+            )
+        except services.CaseRefused as exc:
+            raise CommandError(
+                f"{reference}: {' '.join(_one_line(p) for p in exc.problems)}"
+            ) from exc
+        case.refresh_from_db(fields=["version"])
+        self.stdout.write(f"{reference}: allegation {position} changed (version {case.version})")
+
+    def handle_erase(
+        self,
+        *,
+        reference: str,
+        reason: str,
+        username: str | None,
+        expected_version: int | None,
+        **_: Any,
+    ) -> None:
+        user = _user(username) if username else None
+        case = _case(reference, user)
+        try:
+            case = services.case_erase(
+                case=case, reason=reason, acting_user=user, expected_version=expected_version
+            )
+        except services.CaseRefused as exc:
+            raise CommandError(
+                f"{reference}: {' '.join(_one_line(p) for p in exc.problems)}"
+            ) from exc
+        self.stdout.write(
+            f"{case.reference}: personal data erased (version {case.version}); "
+            "the case, its decision and the audit chain stay"
+        )
+
     def handle_tick(self, **_: Any) -> None:
         counts = services.deadlines_tick()
         counts["notices sent on retry"] = services.notices_retry()
         self.stdout.write(", ".join(f"{name}: {n}" for name, n in counts.items()))
 
 
-def _case(reference: str) -> Case:
+def _allegation_arguments(sub) -> None:
+    edit = sub.add_parser(
+        "allegation", help="edit or redact an allegation before the respondent is notified"
+    )
+    edit.add_argument("reference")
+    edit.add_argument("position", type=int)
+    edit.add_argument("--as", dest="username", required=True, help="who edits it")
+    edit.add_argument("--text", required=True, help="the allegation as the respondent reads it")
+    edit.add_argument(
+        "--cite",
+        action="append",
+        default=[],
+        metavar="CITATION",
+        help="a provision it cites, in the case's version of the code (repeat; none: none)",
+    )
+    edit.add_argument(
+        "--expected-version",
+        type=int,
+        required=True,
+        help="the case's version when it was read (see `show`)",
+    )
+
+
+def _case(reference: str, user: Any = None) -> Case:
+    """The case with this reference. With a user, only a case they may see: one they are recused
+    from, or of a body they have no role on, is refused in the very words of a case that does not
+    exist, as the pages (404) and the API (404) refuse it."""
     case = Case.objects.filter(reference=reference).select_related("organization").first()
-    if case is None:
+    if case is None or (user is not None and not selectors.roles_on_case(user, case)):
         raise CommandError(f"no case {reference!r}")
     return case
 
