@@ -99,6 +99,8 @@ MIDDLEWARE = [
     # Anyone with a role on a body passes a second factor before any other page (ombuds.accounts).
     "ombuds.accounts.middleware.SecondFactorMiddleware",
     "ombuds.accounts.middleware.AccountSessionMiddleware",
+    # Signing in or out ends a complainant's own session in this browser (ombuds.cases).
+    "ombuds.cases.followup_session.FollowupSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -169,7 +171,8 @@ _s3_bucket = envstr("OMBUDS_S3_BUCKET")
 if _s3_bucket:
     _s3_endpoint = envstr("OMBUDS_S3_ENDPOINT_URL") or None
     _uploads_storage = {
-        "BACKEND": "storages.backends.s3.S3Storage",
+        # Encrypted on save, decrypted on open: the store holds only ciphertext (ombuds.core.encrypted).
+        "BACKEND": "ombuds.core.encrypted_s3.EncryptedS3Storage",
         "OPTIONS": {
             "bucket_name": _s3_bucket,
             "endpoint_url": _s3_endpoint,
@@ -189,7 +192,8 @@ if _s3_bucket:
         },
     }
 else:
-    _uploads_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    # Encrypted on save, decrypted on open, files 0600 and folders 0700 (ombuds.core.encrypted).
+    _uploads_storage = {"BACKEND": "ombuds.core.encrypted.EncryptedFileSystemStorage"}
 STORAGES = {
     "default": _uploads_storage,
     "staticfiles": {
@@ -267,8 +271,25 @@ PERMISSIONS_POLICY = {
     "xr-spatial-tracking": [],
 }
 # The key that wraps each body's data keys (for the encryption of personal content at rest): a
-# secret of its own, never the SECRET_KEY. `check --deploy` warns while it is not set.
-OMBUDS_MASTER_KEY = envstr("OMBUDS_MASTER_KEY", "")
+# secret of its own, never the SECRET_KEY. `check --deploy` warns while it is not set. Best given as
+# OMBUDS_MASTER_KEY_FILE, kept apart from the data and its backups. A key that cannot be read or is
+# not 32 bytes of base64 stops every process at start with the reason in one line (ombuds.core.crypto
+# reads the file again to name it). With neither, a key is generated into the data directory
+# (master_key, 0600), like the secret key: fit for a demo, not for production.
+OMBUDS_MASTER_KEY_FILE = os.environ.get("OMBUDS_MASTER_KEY_FILE", "")
+try:
+    OMBUDS_MASTER_KEY = envstr("OMBUDS_MASTER_KEY", "")
+except ImproperlyConfigured:
+    OMBUDS_MASTER_KEY = ""
+# Only benchmarks/encryption_cost.py turns this off, to measure what the encryption of fields costs.
+OMBUDS_ENCRYPT_FIELDS = True
+# The audit chain (ombuds.audit): its links are HMACs keyed by OMBUDS_AUDIT_KEY (or
+# OMBUDS_AUDIT_KEY_FILE), derived from the master key when not set; checkpoints are signed with the
+# Ed25519 key in OMBUDS_AUDIT_SIGNING_KEY_FILE (`ombuds audit keygen`), and the daily work writes one
+# into OMBUDS_AUDIT_CHECKPOINT_DIR when it is set (a directory the operator keeps elsewhere).
+OMBUDS_AUDIT_KEY = envstr("OMBUDS_AUDIT_KEY", "")
+OMBUDS_AUDIT_SIGNING_KEY_FILE = envstr("OMBUDS_AUDIT_SIGNING_KEY_FILE", "")
+OMBUDS_AUDIT_CHECKPOINT_DIR = envstr("OMBUDS_AUDIT_CHECKPOINT_DIR", "")
 
 # Accounts (ombuds.accounts): invitations expire after this many days; anyone with a role on a body
 # must pass a second factor (TOTP or a recovery code) after their password.

@@ -14,7 +14,7 @@ import pytest
 from django.db import models
 
 from ombuds.bodies.models import BodyRole
-from ombuds.cases.models import BodyProcedure, Case
+from ombuds.cases.models import Allegation, BodyProcedure, Case
 from ombuds.members import services as members
 from ombuds.members.models import Disclosure
 from ombuds.register.models import (
@@ -228,6 +228,7 @@ WRITES: dict[str, tuple[type[models.Model], dict[str, tuple[type[models.Model], 
     "MemberDisclosureEndIn": (Disclosure, {}),
     "MemberAttestIn": (Disclosure, {}),  # a campaign's id and a yes: no string
     "StepIn": (Case, {}),  # the step's texts go to the case's own records, all TextFields
+    "AllegationEditIn": (Allegation, {}),  # the text is a TextField; citations look up provisions
 }
 
 

@@ -7,7 +7,12 @@ when the body takes no complaints through Ombuds or has no such case (or the tok
 from it: a recused person is not told the case exists), 409 when the case changed since the caller
 read it (`expected_version`), 429 with Retry-After when rate-limited
 (``OMBUDS_COMPLAINTS_PER_HOUR``, ``OMBUDS_FOLLOWUP_ATTEMPTS_PER_HOUR``), 401/403 for tokens as in
-the register. Tokens are made for a body's administrators and staff only
+the register, 415 when a public endpoint's body is not sent as ``Content-Type: application/json``.
+
+The public endpoints refuse to be called from other sites' pages: a browser sends a cross-site
+request without asking first only with a "simple" content type (``text/plain``, a form's), which
+the 415 refuses before anything is read or counted, and no answer carries CORS headers, so a page on
+another origin can neither send ``application/json`` here nor read an answer. Tokens are made for a body's administrators and staff only
 (`ombuds.register.tokens`), so the staff endpoints act with their roles.
 """
 
@@ -18,8 +23,9 @@ from typing import Literal
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Field, Query, Router, Schema, Status
+from ninja.decorators import decorate_view
 from ninja.errors import HttpError
 
 from ombuds.api.auth import CASES_READ, CASES_WRITE
@@ -135,6 +141,23 @@ def _throttled(response: HttpResponse, throttled: public.Throttled) -> Status:
     return Status(429, {"detail": f"Too many requests; try again in {throttled.retry_text}."})
 
 
+NOT_JSON = "Send the request body as JSON, with Content-Type: application/json."
+
+
+def json_only(run):
+    """A public endpoint takes its body as ``application/json`` only: anything else is a 415 with
+    `NOT_JSON`, before the body is parsed, the client counted or anything filed."""
+
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if request.content_type != "application/json":
+            response = JsonResponse({"detail": NOT_JSON}, status=415)
+            response["Accept-Post"] = "application/json"
+            return response
+        return run(request, *args, **kwargs)
+
+    return wrapper
+
+
 def _organization(org: str) -> Organization:
     found = Organization.objects.filter(slug=org).first()
     if found is None:
@@ -144,11 +167,21 @@ def _organization(org: str) -> Organization:
 
 @router.post(
     "/bodies/{org}/complaints",
-    response={201: FiledOut, 200: FiledOut, 400: ErrorOut, 404: ErrorOut, 429: ErrorOut},
+    response={
+        201: FiledOut,
+        200: FiledOut,
+        400: ErrorOut,
+        404: ErrorOut,
+        415: ErrorOut,
+        429: ErrorOut,
+    },
     summary="File a complaint (anyone; rate-limited)",
     description="A named or anonymous complaint about a member or anyone else. The same "
-    "`submission_key` sent twice returns the first case (200, duplicate true).",
+    "`submission_key` sent twice returns the first case (200, duplicate true). The body must be "
+    "sent with `Content-Type: application/json` (415 otherwise); no CORS: not for other sites' "
+    "pages.",
 )
+@decorate_view(json_only)
 def complaint_file(request: HttpRequest, response: HttpResponse, org: str, payload: ComplaintIn):
     organization = _organization(org)
     try:
@@ -256,11 +289,12 @@ def _followup_out(case: Case) -> FollowupOut:
 
 @router.post(
     "/bodies/{org}/complaints/follow-up",
-    response={200: FollowupOut, 404: ErrorOut, 429: ErrorOut},
+    response={200: FollowupOut, 404: ErrorOut, 415: ErrorOut, 429: ErrorOut},
     summary="Read a complaint's status with its receipt code and passphrase",
     description="Attempts are rate-limited per client. A wrong code and a wrong passphrase get "
     "the same answer.",
 )
+@decorate_view(json_only)
 def followup_read(request: HttpRequest, response: HttpResponse, org: str, payload: FollowupIn):
     throttled = public.throttle_hit(request, "followup")
     if throttled is not None:
@@ -270,9 +304,10 @@ def followup_read(request: HttpRequest, response: HttpResponse, org: str, payloa
 
 @router.post(
     "/bodies/{org}/complaints/follow-up/messages",
-    response={201: FollowupOut, 400: ErrorOut, 404: ErrorOut, 429: ErrorOut},
+    response={201: FollowupOut, 400: ErrorOut, 404: ErrorOut, 415: ErrorOut, 429: ErrorOut},
     summary="Write to the body about a complaint, with its receipt code and passphrase",
 )
+@decorate_view(json_only)
 def followup_message(
     request: HttpRequest, response: HttpResponse, org: str, payload: FollowupMessageIn
 ):
@@ -302,6 +337,19 @@ class AllegationOut(Schema):
     provisions: list[str]
     determination: str
     reasons: str
+    verbatim: bool = Field(
+        False, description="Still the complainant's own account word for word (a draft to edit)"
+    )
+
+
+class AllegationEditIn(Schema):
+    text: str = text(NARRATIVE, description="The allegation as the respondent will read it")
+    provisions: list[Citation] = Field(
+        [], max_length=LIST_ITEMS, description="Citations in the case's version of the code"
+    )
+    expected_version: int = Field(
+        ..., ge=0, le=2**31 - 1, description="The case's `version` when it was read"
+    )
 
 
 class DeadlineOut(Schema):
@@ -342,6 +390,13 @@ class CaseRowOut(Schema):
 
 class StepIn(Schema):
     step: str = text(100)
+    confirm_verbatim: str = text(
+        1000,
+        "",
+        description="On the step that first notifies the respondent: why an allegation that is "
+        "still the complainant's own account word for word may go to them as it is, when the "
+        "complainant does not share their identity (else the step is refused with 400)",
+    )
     inputs: dict[StepInputName, StepInputValue] = Field(
         {}, max_length=LIST_ITEMS, description="The step's inputs by name, each a text or a choice"
     )
@@ -379,6 +434,7 @@ def _case_out(case: Case, user) -> CaseOut:
                 provisions=[p.citation for p in a.provisions.all()],
                 determination=a.determination,
                 reasons=a.reasons,
+                verbatim=a.verbatim,
             )
             for a in case.allegations.prefetch_related("provisions")
         ],
@@ -462,8 +518,58 @@ def case_step(request: HttpRequest, org: str, reference: str, payload: StepIn):
             acting_user=request.api_token.user,
             inputs=payload.inputs,
             expected_version=payload.expected_version,
+            confirm_verbatim=payload.confirm_verbatim,
         )
     except services.CaseRefused as exc:
         status = 409 if isinstance(exc, services.CaseChanged) else 400
         raise HttpError(status, str(exc)) from exc
     return _case_out(case, request.api_token.user)
+
+
+@staff_router.put(
+    "/bodies/{org}/cases/{reference}/allegations/{position}",
+    auth=CASES_WRITE,
+    response={
+        200: CaseOut,
+        400: ErrorOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+    },
+    summary="Edit or redact an allegation before the respondent is notified",
+    description="The text and the provisions it cites, replaced. 400 with the reason when refused "
+    "(the respondent was already notified, an empty text, a provision of another version); 409 "
+    "when the case changed since `expected_version`.",
+)
+def allegation_edit(
+    request: HttpRequest, org: str, reference: str, position: int, payload: AllegationEditIn
+):
+    case = _staff_case(request, org, reference)
+    allegation = (
+        case.allegations.filter(position=position).first() if 0 < position < 2**15 else None
+    )
+    if allegation is None:
+        raise HttpError(404, f"{case.reference} has no allegation {position}")
+    found = {
+        p.citation: p
+        for p in Provision.objects.filter(
+            version_id=case.code_version_id, citation__in=payload.provisions
+        )
+    }
+    unknown = [c for c in payload.provisions if c not in found]
+    if unknown:
+        raise HttpError(400, f"not in the case's version of the code: {', '.join(unknown)}")
+    try:
+        services.allegation_edit(
+            case=case,
+            allegation=allegation,
+            text=payload.text,
+            provisions=list({found[c].pk: found[c] for c in payload.provisions}.values()),
+            expected_version=payload.expected_version,
+            acting_user=request.api_token.user,
+        )
+    except services.CaseRefused as exc:
+        status = 409 if isinstance(exc, services.CaseChanged) else 400
+        raise HttpError(status, str(exc)) from exc
+    return _case_out(Case.objects.get(pk=case.pk), request.api_token.user)

@@ -74,11 +74,10 @@ class RefuseNulCharacters:
         self.get_response = get_response
 
     def __call__(self, request):
-        if (
-            "\x00" in request.path
-            or "\x00" in request.META.get("QUERY_STRING", "")
-            or ("%00" in request.META.get("QUERY_STRING", ""))
-        ):
+        query = request.META.get("QUERY_STRING", "")
+        # The API refuses a NUL in its parameters itself, with its documented 422.
+        in_query = not request.path.startswith("/api/") and ("\x00" in query or "%00" in query)
+        if "\x00" in request.path or in_query:
             return HttpResponseBadRequest(
                 "The address holds a NUL character, which no page of this site accepts.",
                 content_type="text/plain; charset=utf-8",

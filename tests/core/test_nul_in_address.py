@@ -11,7 +11,7 @@ import pytest
         "/api/v1/bodies/a%00b/code",
         "/guild%00/code/",
         "/guild/register/?q=ab%00cd",
-        "/api/v1/bodies/guild/code/search?q=%00",
+        "/guild/code/search/?q=%00",
     ],
 )
 def test_a_nul_in_the_address_is_a_clear_refusal(client, url, body):
