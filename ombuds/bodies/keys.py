@@ -106,6 +106,25 @@ class BodyKeyring:
 KEYRING = BodyKeyring()
 
 
+def master_key_mismatch() -> str | None:
+    """Why the configured master key cannot open the data keys in the database, in one line; None
+    when every current data key unwraps (or there is none yet). A process started with another
+    deployment's key, or a mistyped one, would otherwise fail at its first sealed value."""
+    rows = BodyKey.objects.filter(retired_at__isnull=True).values_list(
+        "pk", "organization_id", "wrapped"
+    )
+    for key_id, owner, wrapped in rows:
+        try:
+            crypto.unwrap_key(bytes(wrapped), crypto.master_key(), _wrap_context(owner))
+        except crypto.KeyUnavailable:
+            return (
+                f"ombuds: the master key does not open data key {key_id} in the database: it is not"
+                " the key this database was encrypted with (check OMBUDS_MASTER_KEY or"
+                " OMBUDS_MASTER_KEY_FILE)"
+            )
+    return None
+
+
 def _current_row(owner: int | None) -> tuple[int, bytes] | None:
     return (
         BodyKey.objects.filter(organization_id=owner, retired_at__isnull=True)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import sys
 
 from django.conf import settings
+from django.db import DatabaseError
 
+from ombuds.bodies.keys import master_key_mismatch
 from ombuds.operations.static import manifest_path, manifest_present
 
 # WSGI servers read this exit status as "the worker cannot boot" (gunicorn's WORKER_BOOT_ERROR) and
@@ -20,7 +22,10 @@ def unservable_reason() -> str | None:
             f"ombuds: static files are not collected ({manifest_path()} is missing): "
             "run `ombuds collectstatic --noinput` before starting the server, or set DEBUG=1"
         )
-    return None
+    try:
+        return master_key_mismatch()
+    except DatabaseError:
+        return None  # no database yet, or not migrated: /healthz says so, not the boot
 
 
 def refuse_unservable() -> None:

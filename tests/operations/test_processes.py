@@ -3,7 +3,9 @@ worker runs the daily work due, once, even with two workers), a worker killed wi
 no task RUNNING for ever, `ombuds runserver` serves pages before any collectstatic, and a production
 server without collected static files refuses to start with a one-line reason."""
 
+import base64
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -236,3 +238,33 @@ def test_production_without_collected_static_files_refuses_to_start(data):
         timeout=60,
     )
     assert collected.returncode == 0, collected.stderr
+
+
+def test_a_master_key_that_does_not_open_the_data_keys_refuses_to_start(data):
+    def key() -> str:
+        return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+
+    ours = key()
+    subprocess.run(  # the deployment's data key made, wrapped by our master key
+        [OMBUDS, "shell", "-c", "from ombuds.bodies.keys import KEYRING; KEYRING.current(None)"],
+        env=_env(data, OMBUDS_MASTER_KEY=ours),
+        check=True,
+        timeout=120,
+    )
+    subprocess.run([OMBUDS, "collectstatic", "--noinput", "-v0"], env=_env(data), check=True)
+
+    def start(master: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-c", "import ombuds.wsgi"],
+            env=_env(data, DJANGO_SETTINGS_MODULE="ombuds.settings", OMBUDS_MASTER_KEY=master),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    wrong = start(key())
+    assert wrong.returncode == 3
+    assert wrong.stderr.startswith("ombuds: the master key does not open data key ")
+    assert len(wrong.stderr.splitlines()) == 1
+    right = start(ours)
+    assert right.returncode == 0, right.stderr
