@@ -28,8 +28,10 @@ def _empty_log() -> None:
         # The append-only trigger refuses DELETE on PostgreSQL; TRUNCATE is the owner's.
         verb = "TRUNCATE" if connection.vendor == "postgresql" else "DELETE FROM"
         cursor.execute(f"{verb} audit_event")
+        # A transactional test before this one may have flushed the head's row too.
+        cursor.execute("DELETE FROM audit_chainhead")
         cursor.execute(
-            "UPDATE audit_chainhead SET last_seq = 0, last_hash = %s, count = 0 WHERE key = 1",
+            "INSERT INTO audit_chainhead (key, last_seq, last_hash, count) VALUES (1, 0, %s, 0)",
             [services.GENESIS],
         )
 
