@@ -11,7 +11,12 @@ from django.utils import timezone
 
 from ombuds.register.lifecycle import TransitionRefused
 from ombuds.register.models import Credential, CredentialProgram, Membership
-from ombuds.register.services.transitions import credential_transition, membership_transition
+from ombuds.register.services.transitions import (
+    credential_transition,
+    lifecycle_transition,
+    membership_transition,
+)
+from ombuds.register.subjects import CREDENTIAL, MEMBERSHIP, LifecycleSubject
 
 MEMBERSHIP_GRACE_DAYS = 60
 _DAY = dt.timedelta(days=1)
@@ -29,16 +34,30 @@ def _each(objects: models.QuerySet, apply: Callable[[Any], Any]) -> int:
     return done
 
 
-def _end_credential_suspension(c: Credential) -> None:
-    expired = c.expires_on is not None and c.expires_on < c.suspended_until
-    credential_transition(
-        credential=c,
-        to_status="expired" if expired else "active",
-        effective_date=c.suspended_until,
-        automatic=True,
-        expected_status="suspended",
-        reason="The suspension ended after the expiry date" if expired else "The suspension ended",
-    )
+# What a record becomes when its suspension ends after its due date passed meanwhile.
+_OVERDUE_STATUS = {CREDENTIAL.name: "expired", MEMBERSHIP.name: "grace"}
+
+
+def _suspension_ended(subject: LifecycleSubject) -> Callable[[Any], None]:
+    """The end of a suspension on its date, for either subject: active again, or, when the expiry
+    or renewal date passed meanwhile, expired or in grace."""
+
+    def end(record: Credential | Membership) -> None:
+        due = getattr(record, subject.due_field)
+        overdue = due is not None and due < record.suspended_until
+        lifecycle_transition(
+            subject=subject,
+            record=record,
+            to_status=_OVERDUE_STATUS[subject.name] if overdue else "active",
+            effective_date=record.suspended_until,
+            automatic=True,
+            expected_status="suspended",
+            reason=f"The suspension ended after the {subject.due_label}"
+            if overdue
+            else "The suspension ended",
+        )
+
+    return end
 
 
 def _expire(c: Credential) -> None:
@@ -73,18 +92,6 @@ def _lapse_due(today: dt.date) -> models.QuerySet:
     for grace_days in grace_periods.distinct():
         due |= models.Q(program__grace_days=grace_days, expires_on__lt=today - grace_days * _DAY)
     return Credential.objects.filter(due, status="expired").select_related("program")
-
-
-def _end_membership_suspension(m: Membership) -> None:
-    overdue = m.renewal_date is not None and m.renewal_date < m.suspended_until
-    membership_transition(
-        membership=m,
-        to_status="grace" if overdue else "active",
-        effective_date=m.suspended_until,
-        automatic=True,
-        expected_status="suspended",
-        reason="The suspension ended after the renewal date" if overdue else "The suspension ended",
-    )
 
 
 def _grace(m: Membership) -> None:
@@ -129,18 +136,15 @@ def apply_due_transitions(*, today: dt.date | None = None) -> dict[str, int]:
     )
     # Ends of suspension first: a suspension that outlasts the expiry or renewal date gives way to
     # expiry or grace in the same run, rather than showing the record as active for a day.
-    counts["reinstated"] = _each(
-        Credential.objects.filter(status="suspended", suspended_until__lte=today),
-        _end_credential_suspension,
-    )
+    for key, subject in (("reinstated", CREDENTIAL), ("membership_reinstated", MEMBERSHIP)):
+        counts[key] = _each(
+            subject.model.objects.filter(status="suspended", suspended_until__lte=today),
+            _suspension_ended(subject),
+        )
     counts["expired"] = _each(
         Credential.objects.filter(status__in=["active", "inactive"], expires_on__lt=today), _expire
     )
     counts["lapsed"] = _each(_lapse_due(today), _lapse)
-    counts["membership_reinstated"] = _each(
-        Membership.objects.filter(status="suspended", suspended_until__lte=today),
-        _end_membership_suspension,
-    )
     counts["grace"] = _each(
         Membership.objects.filter(status="active", renewal_date__lt=today), _grace
     )
