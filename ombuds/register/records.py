@@ -9,7 +9,7 @@ and who changed it, in the same transaction. Nothing changed, nothing written.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django import forms
@@ -222,25 +222,16 @@ def person_save(
     (`version_of`); if the person has changed since, raises ChangedMeanwhile. Raises ChangeRefused
     listing every problem with the values. Writes nothing, and records nothing, when nothing
     changes; otherwise one audit event with each changed field's old and new value."""
-    if person is not None and person.pk:
-        person = _locked(Person, person, organization=organization)
-        _refuse_stale(person, expected_version, f"{person.full_name}'s record")
-    else:
-        person = None
-    cleaned = person_clean(organization=organization, values=values, person=person)
-    created = person is None
-    target = person or Person(organization=organization)
-    changed = changes_of(target, cleaned)
-    if changed or created:
-        _write(
-            target,
-            kind="person",
-            organization=organization,
-            changed=changed,
-            created=created,
-            acting_user=acting_user,
-        )
-    return target
+    return _save(
+        Person,
+        person_clean,
+        label=lambda p: p.full_name,
+        organization=organization,
+        values=values,
+        record=person,
+        expected_version=expected_version,
+        acting_user=acting_user,
+    )
 
 
 @transaction.atomic
@@ -255,19 +246,45 @@ def agency_save(
     """Add an agency to the body's register, or change one (give ``agency``): as `person_save`,
     for `AGENCY_FIELDS`. Names a client could confuse with another agency's (CSEC 4.2) are the
     caller's to warn about (`services.similar_agencies`): they do not stop the change."""
-    if agency is not None and agency.pk:
-        agency = _locked(Agency, agency, organization=organization)
-        _refuse_stale(agency, expected_version, f"{agency.legal_name}'s record")
+    return _save(
+        Agency,
+        agency_clean,
+        label=lambda a: a.legal_name,
+        organization=organization,
+        values=values,
+        record=agency,
+        expected_version=expected_version,
+        acting_user=acting_user,
+    )
+
+
+def _save(
+    model: type[Person] | type[Agency],
+    clean: Callable[..., dict[str, Any]],
+    *,
+    label: Callable[[Any], str],
+    organization: Organization,
+    values: Mapping[str, Any],
+    record: Any,
+    expected_version: str | None,
+    acting_user: Any,
+) -> Any:
+    """What `person_save` and `agency_save` share: lock and stale-check the record being changed,
+    check the values, and write with one audit event only when something changed."""
+    kind = model._meta.model_name  # "person" or "agency": the keyword `clean` takes and the event's
+    if record is not None and record.pk:
+        record = _locked(model, record, organization=organization)
+        _refuse_stale(record, expected_version, f"{label(record)}'s record")
     else:
-        agency = None
-    cleaned = agency_clean(organization=organization, values=values, agency=agency)
-    created = agency is None
-    target = agency or Agency(organization=organization)
+        record = None
+    cleaned = clean(organization=organization, values=values, **{kind: record})
+    created = record is None
+    target = record or model(organization=organization)
     changed = changes_of(target, cleaned)
     if changed or created:
         _write(
             target,
-            kind="agency",
+            kind=kind,
             organization=organization,
             changed=changed,
             created=created,
