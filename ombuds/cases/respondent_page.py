@@ -122,7 +122,9 @@ def respondent_page(
                 "case": case,
                 "state": state,
                 "allegations": case.allegations.prefetch_related("provisions"),
-                "deadlines": [d for d in running if d.name in services.RESPONDENT_DEADLINES],
+                "deadlines": [
+                    d for d in running if d.name in procedure.declared.respondent_deadlines
+                ],
                 "more_time_asked": _more_time_asked(procedure, running),
                 "messages_list": case.messages.filter(
                     audience=Message.Audience.RESPONDENT, purged_at__isnull=True

@@ -27,7 +27,6 @@ class CaseNotFound(LookupError):
 DECIDERS = frozenset({"ethics_chair", "committee_member"})
 HANDLERS = frozenset({"ethics_chair", "investigator", "staff", "administrator"})
 RECUSERS = frozenset({"ethics_chair", "administrator", "staff"})
-DECIDING_STATES = ("committee",)
 
 # The respondent's records that make them a member: the statuses the code still binds.
 LIVE_CREDENTIAL = ("candidate", "active", "inactive", "suspended", "expired")
@@ -41,5 +40,3 @@ RESPONDENT_LINK_TEMPLATES = frozenset(
 )
 # The notices with a link that the procedure's own steps send (a message is not a notification).
 PROCEDURE_LINK_TEMPLATES = RESPONDENT_LINK_TEMPLATES - {"message"}
-# The deadlines a respondent is told about; the body's own (acknowledging, feedback) are not theirs.
-RESPONDENT_DEADLINES = ("answer", "cooperation", "appeal")

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from ombuds.audit.services import events_for
 from ombuds.cases import hooks
+from ombuds.cases.facts import facts, respondent_records
 from ombuds.cases.models import (
     Allegation,
     BodyProcedure,
@@ -37,9 +38,6 @@ from ombuds.cases.procedure import (
     shipped,
 )
 from ombuds.cases.rules import (
-    LIVE_CREDENTIAL,
-    LIVE_MEMBERSHIP,
-    PROCEDURE_LINK_TEMPLATES,
     CaseNotFound,
     CaseRefused,
 )
@@ -127,62 +125,6 @@ def is_recused(user: Any, case: Case) -> bool:
 
 
 # --- the facts the procedure asks about -----------------------------------------------------------
-
-
-def respondent_records(case: Case) -> tuple[list[Credential], list[Membership]]:
-    """The respondent's credentials and memberships with this body that the code binds."""
-    credentials: list[Credential] = []
-    memberships: list[Membership] = []
-    if case.respondent_person_id:
-        credentials = list(
-            Credential.objects.filter(
-                holder_id=case.respondent_person_id,
-                program__organization_id=case.organization_id,
-                status__in=LIVE_CREDENTIAL,
-            ).select_related("program")
-        )
-        memberships = list(
-            Membership.objects.filter(
-                person_id=case.respondent_person_id,
-                organization_id=case.organization_id,
-                status__in=LIVE_MEMBERSHIP,
-            )
-        )
-    elif case.respondent_agency_id:
-        memberships = list(
-            Membership.objects.filter(
-                agency_id=case.respondent_agency_id,
-                organization_id=case.organization_id,
-                status__in=LIVE_MEMBERSHIP,
-            )
-        )
-    return credentials, memberships
-
-
-def respondent_notified(case: Case) -> bool:
-    """Whether the procedure has told the respondent of the complaint (a notice with their link)."""
-    return case.notices.filter(
-        recipient_role="respondent", template__in=PROCEDURE_LINK_TEMPLATES
-    ).exists()
-
-
-def facts(case: Case) -> dict[str, bool]:
-    """What the procedure's conditions ask about the case, as it stands."""
-    credentials, memberships = respondent_records(case)
-    determinations = list(case.allegations.values_list("determination", flat=True))
-    return {
-        "respondent_is_member": bool(credentials or memberships),
-        "efforts_settled": bool(case.efforts_proven_at or case.efforts_waived_reason),
-        "complainant_named": not case.anonymous,
-        "all_determined": bool(determinations)
-        and Allegation.Determination.PENDING not in determinations,
-        "any_upheld": Allegation.Determination.UPHELD in determinations,
-        # A choice already imposed (before an appeal sent the case back) is not one to impose.
-        "sanction_chosen": SanctionChoice.objects.filter(case=case, sanction__isnull=True).exists(),
-        "respondent_answered": case.respondent_answered_at is not None,
-        "acknowledged": case.acknowledged_at is not None,
-        "respondent_notified": respondent_notified(case),
-    }
 
 
 def running_deadlines(case: Case) -> dict[str, dt.date]:

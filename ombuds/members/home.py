@@ -285,18 +285,19 @@ def _bodies(
 
 
 def _cases(found: QuerySet[Case]) -> list[CaseHome]:
-    homes = {}
+    homes, theirs = {}, {}
     for case in found:
-        state = case_services.procedure_of(case).state(case.state)
+        procedure = case_services.procedure_of(case)
+        state = procedure.state(case.state)
         homes[case.pk] = CaseHome(case=case, state=state.label, closed=state.final)
+        theirs[case.pk] = procedure.declared.respondent_deadlines
     deadlines = CaseDeadline.objects.filter(
-        case_id__in=list(homes),
-        name__in=case_services.RESPONDENT_DEADLINES,
-        met_at__isnull=True,
-        expired_at__isnull=True,
+        case_id__in=list(homes), met_at__isnull=True, expired_at__isnull=True
     ).order_by("due_on", "pk")
     for deadline in deadlines:
-        homes[deadline.case_id].deadlines.append(deadline)
+        # Only the deadlines the case's procedure shows the respondent.
+        if deadline.name in theirs[deadline.case_id]:
+            homes[deadline.case_id].deadlines.append(deadline)
     return list(homes.values())
 
 

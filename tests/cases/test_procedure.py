@@ -812,11 +812,17 @@ def test_not_toml():
 BROKEN = {
     "unknown key in a state": (
         replaced('label = "Open"\n', 'label = "Open"\ncolour = "red"\n'),
-        [P + "[states.open]: unknown key 'colour' (allowed: description, final, label)"],
+        [
+            P
+            + "[states.open]: unknown key 'colour' (allowed: complainant, description, final, label, stage)"
+        ],
     ),
     "unknown key at the top": (
         BASE + '\n[notices]\nack = "x"\n',
-        [P + "file: unknown key 'notices' (allowed: deadlines, procedure, states, transitions)"],
+        [
+            P
+            + "file: unknown key 'notices' (allowed: case, deadlines, procedure, states, transitions)"
+        ],
     ),
     "unknown key in on_expiry": (
         replaced('{ take = "timed_out" }', '{ take = "timed_out", then = "close" }'),
@@ -1072,7 +1078,8 @@ def test_several_problems_in_reading_are_listed_at_once():
         text,
     )
     assert problems(text) == [
-        P + "[states.open]: unknown key 'colour' (allowed: description, final, label)",
+        P
+        + "[states.open]: unknown key 'colour' (allowed: complainant, description, final, label, stage)",
         P + "transition 3 (close), input 1: a choice needs its 'choices'",
         P + "transition 3 (close), effect 1: notice recipient 'public' is not one of "
         "chair, committee, complainant, respondent",
@@ -1114,3 +1121,86 @@ def test_problems_in_a_file(tmp_path):
     latin1.write_bytes(BASE.replace("Closed", "Clôturé").encode("latin-1"))
     [problem] = problems_in(latin1)
     assert problem.startswith(f"{latin1}: cannot read it (")
+
+
+# --- what the file declares for the case layer ([case], stages, after_delivery) --------------------
+
+DECLARED = (
+    BASE
+    + """
+[case]
+determinations_in = ["waiting"]
+sanction_in = ["waiting"]
+acknowledged_by = ["ask"]
+respondent_deadlines = ["answer"]
+complainant_deadlines = []
+"""
+)
+
+
+def test_the_case_table_declares_what_the_case_layer_asks():
+    p = load(DECLARED)
+    assert p.takes_determinations("waiting") and not p.takes_determinations("open")
+    assert p.takes_sanction("waiting") and not p.takes_sanction("closed")
+    assert p.declared.acknowledged_by == ("ask",)
+    assert p.declared.respondent_deadlines == ("answer",)
+    # Without a [case] table nothing is guessed from the names: no state takes determinations.
+    bare = load(BASE)
+    assert not bare.takes_determinations("waiting") and bare.declared.respondent_deadlines == ()
+
+
+def test_the_case_table_must_name_what_the_file_has():
+    text = DECLARED.replace('determinations_in = ["waiting"]', 'determinations_in = ["committee"]')
+    text = text.replace('acknowledged_by = ["ask"]', 'acknowledged_by = ["acknowledge"]')
+    text = text.replace("complainant_deadlines = []", 'complainant_deadlines = ["feedback"]')
+    text += 'efforts = { proof = "proof", waiver = "why" }\n'
+    assert problems(text) == [
+        P + "[case] determinations_in: no state called 'committee'",
+        P + "[case] acknowledged_by: no step called 'acknowledge'",
+        P + "[case] complainant_deadlines: no deadline called 'feedback'",
+        P + "[case] efforts: proof 'proof' is not a document input of any step",
+        P + "[case] efforts: waiver 'why' is not a text input of any step",
+    ]
+    assert problems(DECLARED + "colour = 1\n")[0] == P + (
+        "[case]: unknown key 'colour' (allowed: acknowledged_by, complainant_deadlines, "
+        "determinations_in, efforts, respondent_deadlines, sanction_in)"
+    )
+
+
+def test_stages_order_what_the_complainant_sees():
+    staged = replaced('initial = "open"\n', 'initial = "open"\nstages = ["Open", "Done"]\n')
+    for state, stage in (("open", "Open"), ("waiting", "Open"), ("closed", "Done")):
+        staged = staged.replace(
+            f"[states.{state}]\n", f'[states.{state}]\nstage = "{stage}"\ncomplainant = "x"\n'
+        )
+    p = load(staged)
+    assert p.stage_list() == ("Open", "Done")
+    assert (p.stage_of("waiting"), p.state("waiting").complainant) == ("Open", "x")
+    # Without stages, each state's label is its stage, final states last.
+    assert load(BASE).stage_list()[-1] == load(BASE).state("closed").label
+    assert problems(staged.replace('stage = "Done"', 'stage = "Finished"')) == [
+        P + "state closed: stage 'Finished' is not in [procedure] stages"
+    ]
+    assert problems(staged.replace('stages = ["Open", "Done"]\n', "")) == [
+        P + "states name a 'stage', but [procedure] has no 'stages' to order them"
+    ]
+
+
+def test_a_deadline_may_count_from_delivery():
+    p = load(replaced("days = 10\n", "days = 10\nafter_delivery = true\n"))
+    assert p.deadlines["answer"].after_delivery
+    assert problems(replaced("days = 10\n", 'days = 10\nafter_delivery = "yes"\n')) == [
+        P + "[deadlines.answer]: 'after_delivery' must be true or false"
+    ]
+
+
+def test_every_fact_and_effect_the_checker_accepts_has_its_function():
+    from ombuds.cases.facts import REGISTRY as FACT_FUNCTIONS
+    from ombuds.cases.procedure import EFFECT_KINDS
+    from ombuds.cases.services.effects import REGISTRY as EFFECT_FUNCTIONS
+    from ombuds.cases.services.effects import effect
+
+    assert set(FACT_FUNCTIONS) == set(FACTS)
+    assert set(EFFECT_FUNCTIONS) == set(EFFECT_KINDS)
+    with pytest.raises(ValueError, match="not an effect kind"):
+        effect("teleport")

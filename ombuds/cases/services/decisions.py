@@ -10,9 +10,10 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from ombuds.cases.facts import respondent_notified
 from ombuds.cases.models import Allegation, AllegationRevision, Case, SanctionChoice
-from ombuds.cases.rules import DECIDERS, DECIDING_STATES, HANDLERS, CaseRefused
-from ombuds.cases.selectors import respondent_notified
+from ombuds.cases.rules import DECIDERS, HANDLERS, CaseRefused
+from ombuds.cases.selectors import procedure_of
 from ombuds.cases.services.base import (
     account,
     bump,
@@ -216,7 +217,7 @@ def determination_record(
     with transaction.atomic():
         case = lock_case(allegation.case, expected_version)
         staff_roles(acting_user, case, DECIDERS)
-        if case.state not in DECIDING_STATES:
+        if not procedure_of(case).takes_determinations(case.state):
             raise CaseRefused("allegations are decided while the case is before the committee")
         if determination not in (
             Allegation.Determination.UPHELD,
@@ -279,7 +280,7 @@ def sanction_choose(
     with transaction.atomic():
         case = lock_case(case, expected_version)
         staff_roles(acting_user, case, DECIDERS)
-        if case.state != "sanction":
+        if not procedure_of(case).takes_sanction(case.state):
             raise CaseRefused("a sanction is chosen once allegations are upheld")
         problem = register_problem(kind, register_record(case))
         if problem:

@@ -18,9 +18,9 @@ from django.utils import timezone
 
 from ombuds.cases import cleaning
 from ombuds.cases import documents as uploads
+from ombuds.cases.facts import respondent_notified
 from ombuds.cases.models import Case, Document, Message
 from ombuds.cases.rules import DECIDERS, HANDLERS, CaseRefused
-from ombuds.cases.selectors import respondent_notified
 from ombuds.cases.services.base import (
     account,
     bump,

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ombuds.bodies.models import BodyRole
+from ombuds.cases.facts import facts, respondent_notified
 from ombuds.cases.models import Case, Notice, Recusal, RespondentLink
 from ombuds.cases.notices import LINK_PLACEHOLDER, render, respondent_url
 from ombuds.cases.procedure import Transition
@@ -22,7 +23,7 @@ from ombuds.cases.rules import (
     RESPONDENT_LINK_TEMPLATES,
     CaseRefused,
 )
-from ombuds.cases.selectors import facts, procedure_of, respondent_notified
+from ombuds.cases.selectors import procedure_of
 from ombuds.cases.services.base import bump, lock_case, record_event, staff_roles
 from ombuds.cases.services.delivery import send_notice_task
 

@@ -12,10 +12,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ombuds.bodies.models import Organization
+from ombuds.cases.facts import respondent_records
 from ombuds.cases.models import Case, SanctionChoice
 from ombuds.cases.notices import base_url
 from ombuds.cases.rules import CaseRefused
-from ombuds.cases.selectors import respondent_records
 from ombuds.register import services as register
 from ombuds.register.lifecycle import TransitionRefused
 from ombuds.register.models import Agency, Credential, Membership, Person, Sanction

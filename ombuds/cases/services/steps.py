@@ -11,21 +11,16 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from ombuds.cases.facts import facts
 from ombuds.cases.models import Case, Document
 from ombuds.cases.procedure import Procedure, ProcedureRefused, Transition, parse_date
 from ombuds.cases.rules import CaseRefused
-from ombuds.cases.selectors import facts, is_recused, procedure_of, roles_on_case, running_deadlines
-from ombuds.cases.services.access import recuse_parties
+from ombuds.cases.selectors import is_recused, procedure_of, roles_on_case, running_deadlines
 from ombuds.cases.services.base import bump, label_for, lock_case, record_event
 from ombuds.cases.services.deadlines import deadline_start, deadlines_stop, more_time
 from ombuds.cases.services.decisions import verbatim_release
 from ombuds.cases.services.documents import document_store, files_removed_on_failure, uploads_check
-from ombuds.cases.services.notifications import notices_make
-from ombuds.cases.services.register_bridge import (
-    impose_on_register,
-    publish_decision,
-    refuse_unrecorded_sanction,
-)
+from ombuds.cases.services.effects import effects_run
 
 
 def case_step(
@@ -70,7 +65,7 @@ def case_step(
         label = label_for(acting_user, actor_label)
         source = case.state
         moved = _move(case, procedure, transition, inputs, files, user=acting_user, label=label)
-        done = _effects(case, transition, acting_user=acting_user, label=label, inputs=inputs)
+        done = effects_run(case, transition, acting_user=acting_user, label=label, inputs=inputs)
         record_event(
             case,
             "case.step",
@@ -151,14 +146,15 @@ def _move(
             label=label,
             audit_it=False,
         )
-    if transition.name == "acknowledge" or "acknowledge" in transition.stops:
+    declared = procedure.declared
+    if transition.name in declared.acknowledged_by:
         case.acknowledged_at = case.acknowledged_at or now
         changed.append("acknowledged_at")
-    if "efforts_proof" in files:
+    if declared.efforts.proof and declared.efforts.proof in files:
         case.efforts_proven_at = now
         changed.append("efforts_proven_at")
-    if inputs.get("waiver_reason"):
-        case.efforts_waived_reason = str(inputs["waiver_reason"]).strip()
+    if declared.efforts.waiver and inputs.get(declared.efforts.waiver):
+        case.efforts_waived_reason = str(inputs[declared.efforts.waiver]).strip()
         changed.append("efforts_waived_reason")
     if procedure.state(transition.target).final:
         case.closed_at = now
@@ -169,44 +165,3 @@ def _move(
     moved = more_time(case, procedure, transition, inputs)
     bump(case, *changed)
     return moved
-
-
-def _effects(
-    case: Case, transition: Transition, *, acting_user: Any, label: str, inputs: dict[str, Any]
-) -> dict[str, Any]:
-    """Carry out the step's effects, each only when its conditions hold; what they did, for the
-    step's event: the notices made ("template → recipient"), the register sanction, recusals."""
-    done: dict[str, Any] = {"notices": []}
-    case_facts = facts(case)
-    for effect in transition.effects:
-        unmet = [c for c in effect.when if _condition_unmet(c, case_facts)]
-        if effect.kind == "register" and unmet:
-            refuse_unrecorded_sanction(case)
-        if unmet:
-            continue
-        if effect.kind == "notice":
-            for recipient in effect.to:
-                for notice in notices_make(
-                    case, effect.template, recipient, inputs=inputs, step=transition
-                ):
-                    done["notices"].append(f"{notice.template} → {notice.recipient_role}")
-        elif effect.kind == "register":
-            sanction = impose_on_register(case, acting_user=acting_user)
-            if sanction is not None:
-                done["register sanction"] = sanction.pk
-        elif effect.kind == "publish":
-            url = publish_decision(case)
-            if url:
-                done["published"] = url
-        elif effect.kind == "checkin":
-            case.checkin_on = timezone.localdate() + dt.timedelta(days=effect.days)
-            case.save(update_fields=["checkin_on"])
-        elif effect.kind == "recuse_check":
-            done["recused"] = recuse_parties(case, acting_user=acting_user)
-    return done
-
-
-def _condition_unmet(condition: str, case_facts: dict[str, bool]) -> bool:
-    """Whether a condition ("fact" or "not fact") fails, as the procedure engine reads it."""
-    negated = condition.startswith("not ")
-    return bool(case_facts.get(condition.removeprefix("not "), False)) == negated

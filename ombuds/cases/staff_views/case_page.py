@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from ombuds.cases.rules import DECIDERS, DECIDING_STATES, HANDLERS
+from ombuds.cases.rules import DECIDERS, HANDLERS
 from ombuds.cases.selectors import CasePage
 from ombuds.cases.services import ERASERS, case_erasure
 from ombuds.cases.services.decisions import identity_withheld
@@ -50,8 +50,9 @@ class Permissions:
     def of(cls, page: CasePage) -> Permissions:
         roles, case = page.roles, page.case
         return cls(
-            deciding=case.state in DECIDING_STATES and bool(roles & DECIDERS),
-            can_choose_sanction=case.state == "sanction" and bool(roles & DECIDERS),
+            deciding=page.procedure.takes_determinations(case.state) and bool(roles & DECIDERS),
+            can_choose_sanction=page.procedure.takes_sanction(case.state)
+            and bool(roles & DECIDERS),
             can_recuse=bool(roles & RECUSAL_ROLES),
             can_resend=bool(roles & HANDLERS)
             and bool(case.respondent_email)
