@@ -357,6 +357,10 @@ class Notice(TimeStamped):
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
         NO_ADDRESS = "no_address", "No email address: deliver by other means"
+        # The outbox (`ombuds.cases.services.delivery`): claimed by a sender, the mail server not
+        # yet answered; and a claim never settled, which nobody sends again without checking.
+        SENDING = "sending", "Being sent"
+        UNKNOWN = "unknown", "Outcome unknown: check the mail server's log before sending again"
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="notices")
     template = models.CharField(max_length=50)
@@ -371,6 +375,9 @@ class Notice(TimeStamped):
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # The outbox: when a sender claimed it, and the Message-ID every attempt carries.
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    message_id = models.CharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["case", "created_at", "pk"]
