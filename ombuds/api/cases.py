@@ -95,7 +95,9 @@ class ComplaintIn(Schema):
         Case,
         "submission_key",
         "",
-        description="Send the same key again and the first case is returned",
+        description="Send the same key again to this body and the first case is returned; "
+        "keys are this body's and this door's own (another body or a staff token may use the "
+        "same key for another case), and only a keyed hash of the key is kept",
     )
     first_tier_link: str = text(
         500,
