@@ -103,20 +103,31 @@ def invitation_create(
         data={"email": email, "expires_at": invitation.expires_at.isoformat()},
     )
     if send:
-        body = person.organization
-        transaction.on_commit(
-            lambda: send_mail(
-                f"Your {body.short_name} account on Ombuds",
-                f"Dear {person.full_name},\n\n{body.name} invites you to open your account, where "
-                "you see your records with the body, attest to its code of conduct, and declare "
-                "conflicts of interest.\n\nOpen this link to choose your password (it works once, "
-                f"until {invitation.expires_at:%-d %B %Y %H:%M} UTC):\n{invitation_url(token)}\n",
-                None,
-                [email],
-                fail_silently=True,
-            )
-        )
+        _invitation_mail(person, email, invitation.expires_at, token)
     return invitation, token
+
+
+def _invitation_mail(person: Person, email: str, expires_at: dt.datetime, token: str) -> None:
+    """Send the invitation, before it commits: the mail carries the only copy of its link, so an
+    invitation whose mail the server refuses is not made at all (refused with the server's reason,
+    nothing written) rather than counted as sent. Should the commit fail after the mail went out,
+    its link opens nothing and a new invitation replaces it."""
+    body = person.organization
+    try:
+        send_mail(
+            f"Your {body.short_name} account on Ombuds",
+            f"Dear {person.full_name},\n\n{body.name} invites you to open your account, where "
+            "you see your records with the body, attest to its code of conduct, and declare "
+            "conflicts of interest.\n\nOpen this link to choose your password (it works once, "
+            f"until {expires_at:%-d %B %Y %H:%M} UTC):\n{invitation_url(token)}\n",
+            None,
+            [email],
+        )
+    except Exception as exc:  # any transport error: no invitation without its mail
+        reason = str(exc) or exc.__class__.__name__
+        raise InvitationRefused(
+            f"the invitation email to {email} could not be sent ({reason}); try again later"
+        ) from exc
 
 
 def invitation_for(token: str) -> Invitation:

@@ -19,10 +19,7 @@ another origin can neither send ``application/json`` here nor read an answer. To
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
 
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Field, Query, Router, Schema, Status
 from ninja.decorators import decorate_view
@@ -30,25 +27,21 @@ from ninja.errors import HttpError
 
 from ombuds.api.auth import CASES_READ, CASES_WRITE
 from ombuds.api.limits import (
-    DETAILS,
     LIST_ITEMS,
     NARRATIVE,
     NO_NUL,
-    OUTCOME,
     PASSPHRASE,
     column,
-    column_item,
     item,
     text,
 )
 from ombuds.api.register_staff import _body
 from ombuds.bodies.models import Organization
 from ombuds.cases import services
+from ombuds.cases.complaint_input import Citation, ComplaintIn, complaint_read
 from ombuds.cases.models import Case, Message, Notice
 from ombuds.codes.models import Provision
-from ombuds.codes.selectors import current_version
 from ombuds.register import public
-from ombuds.register.models import Credential
 
 router = Router(tags=["cases"])
 # Each endpoint declares its scope (`auth=`); one that did not would need the write scope.
@@ -59,50 +52,8 @@ class ErrorOut(Schema):
     detail: str
 
 
-Citation = column_item(Provision, "citation")
 StepInputName = item(100)
 StepInputValue = item(NARRATIVE)
-
-
-class ComplaintIn(Schema):
-    what_happened: str = text(NARRATIVE)
-    respondent_name: str = column(Case, "respondent_name")
-    respondent_kind: Literal["agency", "person"] = Field(
-        "agency", description="An agency's exact name links it to the register; a person's does not"
-    )
-    respondent_number: str = column(
-        Credential, "number", "", description="A credential or membership number, if known"
-    )
-    respondent_details: str = text(DETAILS, "")
-    anonymous: bool = False
-    complainant_name: str = column(Case, "complainant_name", "")
-    complainant_email: str = column(Case, "complainant_email", "")
-    complainant_phone: str = column(Case, "complainant_phone", "")
-    complainant_relation: str = column(
-        Case, "complainant_relation", "public", description=", ".join(Case.Relation.values)
-    )
-    consent_to_share: bool = False
-    passphrase: str = text(
-        PASSPHRASE, "", description="Anonymous complaints: at least 10 characters"
-    )
-    happened_on: dt.date | None = None
-    happened_until: dt.date | None = None
-    outcome_sought: str = text(OUTCOME, "")
-    provisions: list[Citation] = Field(
-        [], max_length=LIST_ITEMS, description="Citations in the code in force, e.g. 1.2(c)"
-    )
-    submission_key: str = column(
-        Case,
-        "submission_key",
-        "",
-        description="Send the same key again and the first case is returned",
-    )
-    first_tier_link: str = text(
-        500,
-        "",
-        description="The personal link of the complaint made to a member agency first: it is "
-        "the proof of efforts to resolve (CSEC Article 5), and its agency the respondent",
-    )
 
 
 class FiledOut(Schema):
@@ -191,63 +142,10 @@ def complaint_file(request: HttpRequest, response: HttpResponse, org: str, paylo
     throttled = public.throttle_hit(request, "complaint")
     if throttled is not None:
         return _throttled(response, throttled)
-    # What the request itself gets wrong, every problem at once; the service checks the rest.
-    problems = []
-    person, agency, problem = services.respondent_lookup(
-        organization,
-        {
-            "respondent_number": payload.respondent_number,
-            "respondent_kind": payload.respondent_kind,
-            "respondent_name": payload.respondent_name,
-        },
-    )
-    if problem:
-        problems.append(problem)
-    if payload.complainant_email.strip() and not payload.anonymous:
-        try:
-            validate_email(payload.complainant_email.strip())
-        except ValidationError:
-            problems.append(f"{payload.complainant_email!r} is not an email address.")
-    provisions = []
-    if payload.provisions:
-        version = current_version(organization)
-        found = {
-            p.citation: p
-            for p in (version.provisions.filter(citation__in=payload.provisions) if version else [])
-        }
-        unknown = [c for c in payload.provisions if c not in found]
-        if unknown:
-            problems.append(f"Not in the code in force: {', '.join(unknown)}.")
-        provisions = list(
-            {found[c].pk: found[c] for c in payload.provisions if c in found}.values()
-        )
-    if problems:
-        raise HttpError(400, " ".join(problems))
+    # The same reading and checks as `ombuds cases file` (ombuds.cases.complaint_input).
     try:
-        filed = services.case_file(
-            organization=organization,
-            complaint=services.Complaint(
-                what_happened=payload.what_happened,
-                respondent_name=payload.respondent_name,
-                respondent_person=person,
-                respondent_agency=agency,
-                respondent_details=payload.respondent_details,
-                anonymous=payload.anonymous,
-                complainant_name=payload.complainant_name,
-                complainant_email=payload.complainant_email,
-                complainant_phone=payload.complainant_phone,
-                complainant_relation=payload.complainant_relation,
-                consent_to_share=payload.consent_to_share,
-                passphrase=payload.passphrase,
-                happened_on=payload.happened_on,
-                happened_until=payload.happened_until,
-                outcome_sought=payload.outcome_sought,
-                provisions=provisions,
-                channel=Case.Channel.WEB,
-                submission_key=payload.submission_key,
-                first_tier_link=payload.first_tier_link,
-            ),
-        )
+        complaint = complaint_read(organization, payload, channel=Case.Channel.WEB)
+        filed = services.case_file(organization=organization, complaint=complaint)
     except services.CaseRefused as exc:
         raise HttpError(400, " ".join(exc.problems)) from exc
     out = FiledOut(

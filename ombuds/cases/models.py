@@ -145,8 +145,10 @@ class Case(TimeStamped):
         blank=True,
         related_name="handled_cases",
     )
-    # Double submission of the same form creates one case.
-    submission_key = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    # Double submission of the same form creates one case: the client's key, as a keyed hash, unique
+    # within the body and the door it came through ("public", or the token's or the CLI user's id).
+    submission_key = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001 (no key)
+    submission_scope = models.CharField(max_length=40, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -164,6 +166,11 @@ class Case(TimeStamped):
                     & models.Q(respondent_agency__isnull=False)
                 ),
                 name="case_one_respondent_record",
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "submission_scope", "submission_key"],
+                condition=models.Q(submission_key__isnull=False),
+                name="case_submission_once",
             ),
         ]
 
@@ -357,6 +364,10 @@ class Notice(TimeStamped):
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
         NO_ADDRESS = "no_address", "No email address: deliver by other means"
+        # The outbox (`ombuds.cases.services.delivery`): claimed by a sender, the mail server not
+        # yet answered; and a claim never settled, which nobody sends again without checking.
+        SENDING = "sending", "Being sent"
+        UNKNOWN = "unknown", "Outcome unknown: check the mail server's log before sending again"
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="notices")
     template = models.CharField(max_length=50)
@@ -371,6 +382,9 @@ class Notice(TimeStamped):
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # The outbox: when a sender claimed it, and the Message-ID every attempt carries.
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    message_id = models.CharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["case", "created_at", "pk"]

@@ -1,5 +1,17 @@
-"""Sending notices by email, after the change that made them has committed: one at a time through
-the task queue, and again by the retry until they are sent or have failed too often.
+"""Sending notices by email: an outbox. The notice row is committed by the change that made it;
+sending it then takes three steps, none of which holds a lock while the mail server is talked to:
+
+1. **claim** (a short transaction): a pending notice becomes *sending*, with the time of the claim,
+   one more attempt and its Message-ID (stable: the same notice always carries the same one, so a
+   copy can be recognised downstream), and that is committed;
+2. **send**, outside any transaction;
+3. **mark** (a second short transaction): *sent*; or, when the server refused it, *pending* again
+   with the error (the retry sends it later), *failed* after NOTICE_ATTEMPTS.
+
+A notice that is *sending* is never sent again by a retry: the server may have accepted it. When
+the mark could not be written (the database went away just after the server accepted the mail),
+the notice stays *sending*; once its claim is older than CLAIM_TIMEOUT a retry marks it *outcome
+unknown*, and nobody sends it again without a person deciding to (docs/deployment.md, "Mail").
 
 `send_notice_task` lives here, beside what it runs, so that making a notice can queue it without
 importing `ombuds.cases.tasks` (which imports the services): `ombuds.cases.tasks` re-exports it, and
@@ -7,52 +19,148 @@ a task queued under that name before still runs."""
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
+import time
+
 from django.conf import settings
-from django.core.mail import send_mail
-from django.db import transaction
+from django.core.mail import EmailMessage
+from django.db import DatabaseError, transaction
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django_tasks import task
 
 from ombuds.cases.models import Notice
 from ombuds.cases.notices import LINK_PLACEHOLDER, respondent_url
 
+logger = logging.getLogger(__name__)
+
 NOTICE_ATTEMPTS = 5
+# How long a claimed notice may stay "sending" before a retry takes its outcome as unknown: far
+# longer than any mail server takes to answer (Django's SMTP backend waits EMAIL_TIMEOUT).
+CLAIM_TIMEOUT = dt.timedelta(minutes=15)
+# How often the mark "sent" is tried again when the database refuses it (the mail went out).
+MARK_TRIES = 3
+
+
+def notice_message_id(notice: Notice) -> str:
+    """The notice's Message-ID: the same for every attempt, unguessable from the outside (it says
+    nothing of the case), so that the mail server's log and the recipient's mailbox can tell a copy
+    of the same notice."""
+    digest = salted_hmac("ombuds.cases.notice-message-id", str(notice.pk), algorithm="sha256")
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].strip("> ") or "ombuds.invalid"
+    return f"<notice-{notice.pk}.{digest.hexdigest()[:20]}@{domain}>"
+
+
+def _claim(notice_id: int, now: dt.datetime) -> Notice | str:
+    """Claim a pending notice for sending (committed before the mail server is called); or say why
+    there is nothing to send. A claim left behind past CLAIM_TIMEOUT becomes "outcome unknown"."""
+    with transaction.atomic():
+        notice = Notice.objects.select_for_update().filter(pk=notice_id).first()
+        if notice is None:
+            return "nothing to send"
+        if notice.status == Notice.Status.SENDING:
+            if notice.claimed_at and notice.claimed_at > now - CLAIM_TIMEOUT:
+                return "being sent"
+            notice.status = Notice.Status.UNKNOWN
+            notice.last_error = (
+                "The mail server may have accepted this notice, but it was never marked sent "
+                f"(Message-ID {notice.message_id}). Check the mail server's log before sending "
+                "it again."
+            )
+            notice.save(update_fields=["status", "last_error", "updated_at"])
+            logger.error("notice %s: outcome unknown (%s)", notice.pk, notice.message_id)
+            return "outcome unknown"
+        if notice.status != Notice.Status.PENDING:
+            return "nothing to send"
+        notice.status, notice.claimed_at = Notice.Status.SENDING, now
+        notice.attempts += 1
+        notice.message_id = notice.message_id or notice_message_id(notice)
+        notice.save(update_fields=["status", "claimed_at", "attempts", "message_id", "updated_at"])
+        return notice
+
+
+def _mark(notice: Notice, **changes: object) -> int:
+    """Write the outcome of this claim (and only this one: a claim taken over is left alone)."""
+    with transaction.atomic():
+        return Notice.objects.filter(
+            pk=notice.pk, status=Notice.Status.SENDING, claimed_at=notice.claimed_at
+        ).update(updated_at=timezone.now(), **changes)
+
+
+def _mark_sent(notice: Notice) -> bool:
+    """Mark the notice sent, trying again a few times: the server accepted it, so it must never be
+    sent again. When the database keeps refusing, the notice stays "sending" (never re-sent) and
+    the log says which Message-ID went out."""
+    for attempt in range(MARK_TRIES):
+        try:
+            # Sent: the link now lives in the recipient's mailbox only.
+            _mark(
+                notice,
+                status=Notice.Status.SENT,
+                sent_at=timezone.now(),
+                link_token="",
+                last_error="",
+            )
+            return True
+        except DatabaseError:
+            logger.warning(
+                "notice %s sent; marking it sent failed (try %d)", notice.pk, attempt + 1
+            )
+            time.sleep(0.2 * (attempt + 1))
+    logger.error(
+        "notice %s was accepted by the mail server (Message-ID %s) but could not be marked sent; "
+        "it will show as 'outcome unknown' and is not sent again",
+        notice.pk,
+        notice.message_id,
+    )
+    return False
 
 
 def notice_send(notice_id: int) -> str:
-    """Send one notice; on failure count the attempt and leave it for the retry, or mark it failed
-    after NOTICE_ATTEMPTS (shown on the case, never silently lost)."""
-    with transaction.atomic():
-        notice = Notice.objects.select_for_update().filter(pk=notice_id).first()
-        if notice is None or notice.status != Notice.Status.PENDING:
-            return "nothing to send"
-        text = notice.body
-        if notice.link_token:
-            text = text.replace(LINK_PLACEHOLDER, respondent_url(notice.link_token))
-        try:
-            send_mail(
-                subject=notice.subject,
-                message=text,
-                from_email=settings.DEFAULT_FROM_EMAIL,
-                recipient_list=[notice.recipient_email],
-            )
-        except Exception as exc:  # any transport error: keep it and try again later
-            notice.attempts += 1
-            notice.last_error = str(exc)[:1000] or exc.__class__.__name__
-            if notice.attempts >= NOTICE_ATTEMPTS:
-                notice.status = Notice.Status.FAILED
-            notice.save(update_fields=["attempts", "last_error", "status", "updated_at"])
-            return "failed"
-        notice.attempts += 1
-        notice.status, notice.sent_at = Notice.Status.SENT, timezone.now()
-        notice.link_token = ""  # sent: the link now lives in the respondent's mailbox only
-        notice.save(update_fields=["attempts", "status", "sent_at", "link_token", "updated_at"])
-        return "sent"
+    """Send one notice, holding no lock and no transaction while the mail server is called: "sent",
+    "failed" (counted; retried later, or failed for good after NOTICE_ATTEMPTS, shown on the case),
+    "being sent" (claimed by another sender), "outcome unknown" or "nothing to send"."""
+    claimed = _claim(notice_id, timezone.now())
+    if isinstance(claimed, str):
+        return claimed
+    notice = claimed
+    text = notice.body
+    if notice.link_token:
+        text = text.replace(LINK_PLACEHOLDER, respondent_url(notice.link_token))
+    message = EmailMessage(
+        subject=notice.subject,
+        body=text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[notice.recipient_email],
+        headers={"Message-ID": notice.message_id},
+    )
+    try:
+        message.send()
+    except Exception as exc:  # any transport error: keep it and try again later
+        error = str(exc)[:1000] or exc.__class__.__name__
+        failed = notice.attempts >= NOTICE_ATTEMPTS
+        _mark(
+            notice,
+            status=Notice.Status.FAILED if failed else Notice.Status.PENDING,
+            claimed_at=None,
+            last_error=error,
+        )
+        logger.warning("notice %s not sent (attempt %d): %s", notice.pk, notice.attempts, error)
+        return "failed"
+    _mark_sent(notice)
+    return "sent"
 
 
 def notices_retry() -> int:
-    """Try again every notice still waiting (the daily tick and the worker call this)."""
+    """Try again every notice still waiting, and settle claims left behind past CLAIM_TIMEOUT as
+    "outcome unknown" (the daily tick and the worker call this). Returns how many went out."""
     sent = 0
+    stale = timezone.now() - CLAIM_TIMEOUT
+    for pk in Notice.objects.filter(
+        status=Notice.Status.SENDING, claimed_at__lte=stale
+    ).values_list("pk", flat=True):
+        notice_send(pk)
     for pk in Notice.objects.filter(status=Notice.Status.PENDING).values_list("pk", flat=True):
         sent += notice_send(pk) == "sent"
     return sent

@@ -17,6 +17,7 @@ from django.contrib.auth.hashers import Argon2PasswordHasher, check_password
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from ombuds.bodies.models import Organization
 from ombuds.cases import documents as uploads
@@ -38,6 +39,9 @@ REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 REFERENCE_CODE_LENGTH = 5
 REFERENCE_DRAWS = 50
 PASSPHRASE_MIN = 10
+# The idempotency scope of the public form and the public API; a staff token's calls use
+# "token:<id>", the command line "cli" or "cli:<user id>" (`submission_key_hash`).
+PUBLIC_SCOPE = "public"
 
 
 @dataclass(frozen=True)
@@ -192,18 +196,21 @@ def case_file(
     complaint: Complaint,
     acting_user: Any = None,
     actor_label: str = "",
+    key_scope: str = PUBLIC_SCOPE,
 ) -> Filed:
     """File a complaint: a case with its reference, the allegation as the complainant put it (citing
     provisions of the code in force today), the evidence, and the deadlines the procedure starts.
 
     An anonymous complainant gets a receipt code (returned once) and keeps the passphrase they chose
-    (stored hashed). The same form sent twice (same ``submission_key``) gives back the first case.
+    (stored hashed). The same form sent twice (same ``submission_key``, through the same door:
+    ``key_scope``) gives back the first case; the same key at another body, or from another token,
+    files another.
     A complaint made to a member agency first (``first_tier_link``) settles the proof of efforts,
     and its agency is the respondent when the complaint named none in the register.
     Raises CaseRefused listing every problem, writing nothing.
     """
-    key = complaint.submission_key.strip()[:64] or None
-    if key and (repeated := _repeated(organization, key, complaint)) is not None:
+    key = submission_key_hash(organization, key_scope, complaint.submission_key)
+    if key and (repeated := _repeated(organization, key_scope, key, complaint)) is not None:
         return repeated
     procedure = procedure_of(organization, public=complaint.channel == Case.Channel.WEB)
     attached, complaint, problems = _proof_of_efforts(organization, complaint)
@@ -225,6 +232,7 @@ def case_file(
                 state=procedure.initial,
                 version=version,
                 key=key,
+                key_scope=key_scope if key else "",
                 receipt=receipt,
                 created_by=account(acting_user),
                 efforts_proven=attached is not None,
@@ -237,7 +245,7 @@ def case_file(
                 notices_make(case, "receipt", "complainant")
     except IntegrityError:
         # The same form, sent twice at once: the other request made the case.
-        if key and (repeated := _repeated(organization, key, complaint)) is not None:
+        if key and (repeated := _repeated(organization, key_scope, key, complaint)) is not None:
             return repeated
         raise
     return Filed(case, receipt_code=receipt)
@@ -251,6 +259,7 @@ def _case_create(
     state: str,
     version: Any,
     key: str | None,
+    key_scope: str,
     receipt: str,
     created_by: Any,
     efforts_proven: bool,
@@ -285,6 +294,7 @@ def _case_create(
         happened_until=c.happened_until,
         outcome_sought=c.outcome_sought,
         submission_key=key,
+        submission_scope=key_scope,
         created_by=created_by,
         efforts_proven_at=now if efforts_proven else None,
     )
@@ -343,11 +353,26 @@ def _case_contents(
     )
 
 
-def _repeated(organization: Organization, key: str, complaint: Complaint) -> Filed | None:
+def submission_key_hash(organization: Organization, scope: str, raw: str) -> str | None:
+    """What a case keeps of a client's idempotency key: a keyed hash (never the client's value) of
+    the key within its body and scope, so that nobody can claim the keys another caller will use,
+    nor learn them from the database. None for no key."""
+    raw = raw.strip()
+    if not raw:
+        return None
+    message = f"{organization.pk}\x00{scope}\x00{raw}"
+    return salted_hmac("ombuds.cases.submission-key", message, algorithm="sha256").hexdigest()
+
+
+def _repeated(
+    organization: Organization, scope: str, key: str, complaint: Complaint
+) -> Filed | None:
     """The case this same form already made (a double tap, a retry after a lost answer), or None.
     It is the same form only when it says the same thing, and, when anonymous, with the same
     passphrase: a submission key alone never shows anyone else's case or receipt code."""
-    existing = Case.objects.filter(submission_key=key).first()
+    existing = Case.objects.filter(
+        organization=organization, submission_scope=scope, submission_key=key
+    ).first()
     if existing is None:
         return None
     same = (

@@ -7,7 +7,9 @@ sends the reminders due, each once per duty and reminder day, however often it r
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections import defaultdict
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -27,6 +29,8 @@ from ombuds.members.attestations.status import Statuses
 from ombuds.members.models import AttestationCampaign, AttestationDue, AttestationReminder
 from ombuds.register.models import Person
 
+logger = logging.getLogger(__name__)
+
 
 def attest_url(campaign: AttestationCampaign) -> str:
     """The whole address where a person attests in the campaign (for emails)."""
@@ -38,6 +42,7 @@ def attest_url(campaign: AttestationCampaign) -> str:
 def _send_reminder(
     campaign: AttestationCampaign, person: Person, email: str, due_on: dt.date, days_left: int
 ) -> None:
+    """Send one reminder; a mail server's refusal is raised, never swallowed."""
     body = campaign.organization
     version = campaign.code_version
     send_mail(
@@ -50,7 +55,6 @@ def _send_reminder(
         ),
         from_email=settings.DEFAULT_FROM_EMAIL,
         recipient_list=[email],
-        fail_silently=True,
     )
 
 
@@ -65,22 +69,47 @@ def _already_reminded(dues: list[AttestationDue]) -> dict[int, list[int]]:
     return already
 
 
-def _remind(campaign: AttestationCampaign, due: AttestationDue, threshold: int, left: int) -> bool:
-    """Send the duty's reminder for ``threshold`` days before, once (the `AttestationReminder` row
-    guards it): whether it went out (not to someone without an email address)."""
+@dataclass(frozen=True)
+class _Claimed:
+    """A reminder claimed (its `AttestationReminder` row committed), to be sent."""
+
+    reminder_id: int
+    person: Person
+    email: str
+    due_on: dt.date
+    days_left: int
+
+
+def _remind(due: AttestationDue, threshold: int, left: int) -> _Claimed | None:
+    """Claim the duty's reminder for ``threshold`` days before, once (the `AttestationReminder` row
+    guards it): the claim to send, or None (no email address, or another run claimed it)."""
     person = due.person
     email = (person.user.email if person.user_id else "") or person.email
     if not email:
-        return False
+        return None
     try:
         with transaction.atomic():
-            AttestationReminder.objects.create(due=due, days_before=threshold)
+            reminder = AttestationReminder.objects.create(due=due, days_before=threshold)
     except IntegrityError:
-        return False  # another run sent it first
-    transaction.on_commit(
-        lambda c=campaign, p=person, e=email, d=due.due_on, n=left: _send_reminder(c, p, e, d, n)
-    )
-    return True
+        return None  # another run sent it first
+    return _Claimed(reminder.pk, person, email, due.due_on, left)
+
+
+def _send_claimed(campaign: AttestationCampaign, claimed: list[_Claimed]) -> tuple[int, int]:
+    """Send the reminders claimed, with no transaction open: one the mail server refuses gives its
+    claim back (its row is deleted), so it is not counted as sent and the next tick tries again.
+    (sent, failed)."""
+    sent = failed = 0
+    for c in claimed:
+        try:
+            _send_reminder(campaign, c.person, c.email, c.due_on, c.days_left)
+        except Exception as exc:  # any transport error: the reminder is not sent
+            logger.warning("attestation reminder %s not sent: %s", c.reminder_id, exc)
+            AttestationReminder.objects.filter(pk=c.reminder_id).delete()
+            failed += 1
+        else:
+            sent += 1
+    return sent, failed
 
 
 def _campaign_reminders(campaign: AttestationCampaign, today: dt.date) -> int:
@@ -96,7 +125,7 @@ def _campaign_reminders(campaign: AttestationCampaign, today: dt.date) -> int:
         return 0
     statuses = Statuses([campaign], [d.person_id for d in dues])
     already = _already_reminded(dues)
-    count = 0
+    claimed = []
     with transaction.atomic():
         for due in dues:
             left = (due.due_on - today).days
@@ -106,17 +135,20 @@ def _campaign_reminders(campaign: AttestationCampaign, today: dt.date) -> int:
             result = statuses.classify(campaign.pk, due.person_id, due.due_on, False, today)
             if result.status not in OPEN_STATUSES:
                 continue
-            if _remind(campaign, due, threshold, left):
-                count += 1
-        if count:
+            if (claim := _remind(due, threshold, left)) is not None:
+                claimed.append(claim)
+    # Sent after the claims commit, none of them locked meanwhile; only what went out is counted.
+    sent, failed = _send_claimed(campaign, claimed)
+    if sent or failed:
+        with transaction.atomic():
             audit.record(
                 action="attestation.reminders_sent",
                 subject_type="attestation_campaign",
                 subject_id=campaign.pk,
-                data={"on": today, "sent": count},
+                data={"on": today, "sent": sent, **({"failed": failed} if failed else {})},
                 organization=campaign.organization,
             )
-    return count
+    return sent
 
 
 def reminders_send(*, today: dt.date | None = None) -> int:

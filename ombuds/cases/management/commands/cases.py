@@ -1,4 +1,4 @@
-"""`ombuds cases list|show|step|allegation|erase|tick`: the same services as the pages and the API.
+"""`ombuds cases list|show|step|allegation|erase|file|tick`: the same services as the pages and the API.
 
 With ``--as USER`` a command sees what that user sees through the pages and the API: a case they are
 recused from, or of a body they have no role on, is refused exactly as a reference that does not
@@ -8,6 +8,8 @@ exist ("no case 'REF'"), so the command line confirms nothing the other doors wo
 from __future__ import annotations
 
 import json
+import secrets
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +18,9 @@ from django.core.management.base import BaseCommand, CommandError
 
 from ombuds.bodies.models import Organization
 from ombuds.cases import selectors, services
+from ombuds.cases.complaint_input import complaint_parse, complaint_read
 from ombuds.cases.models import BodyProcedure, Case
+from ombuds.cases.staff_views.common import INTAKE_ROLES
 from ombuds.codes.models import Provision
 
 
@@ -69,6 +73,7 @@ class Command(BaseCommand):
             help="refuse if the case changed since this version (see `show`)",
         )
         _allegation_arguments(sub)
+        _file_arguments(sub)
         erase = sub.add_parser(
             "erase",
             help="erase a closed case's personal data on request (the case and its decision stay)",
@@ -275,6 +280,56 @@ class Command(BaseCommand):
             "the case, its decision and the audit chain stay"
         )
 
+    def handle_file(
+        self, *, org: str, path: str, username: str | None, channel: str, **_: Any
+    ) -> None:
+        """File a complaint from the public API's JSON, through the same checks and service."""
+        organization = Organization.objects.filter(slug=org).first()
+        if organization is None:
+            raise CommandError(f"no body {org!r}")
+        user = _user(username) if username else None
+        if user is not None and not selectors.roles_on_body(user, organization) & INTAKE_ROLES:
+            raise CommandError(
+                f"{username!r} does not take in complaints for {organization.short_name} "
+                "(the chair, administrators and staff do)"
+            )
+        source = "stdin" if path == "-" else path
+        try:
+            text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CommandError(f"{source}: cannot read it ({_one_line(str(exc))})") from exc
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise CommandError(f"{source}: not JSON ({exc})") from exc
+        generated = ""
+        try:
+            payload = complaint_parse(data)
+            if payload.anonymous and not payload.passphrase:
+                # As at the staff intake page: made for the complainant, shown once, to pass on.
+                generated = secrets.token_urlsafe(12)
+                payload.passphrase = generated
+            complaint = complaint_read(organization, payload, channel=channel)
+            filed = services.case_file(
+                organization=organization,
+                complaint=complaint,
+                acting_user=user,
+                key_scope=f"cli:{user.pk}" if user is not None else "cli",
+            )
+        except services.CaseRefused as exc:
+            raise CommandError(f"{source}: {' '.join(_one_line(p) for p in exc.problems)}") from exc
+        case = filed.case
+        self.stdout.write(
+            f"{case.reference}: {'already filed' if filed.duplicate else 'filed'}"
+            f" ({organization.short_name})"
+        )
+        if filed.receipt_code and not filed.duplicate:
+            self.stdout.write(f"receipt code: {filed.receipt_code}")
+        if generated and not filed.duplicate:
+            self.stdout.write(f"passphrase: {generated}")
+        if filed.receipt_code and not filed.duplicate:
+            self.stdout.write("(shown this once: give them to the complainant)")
+
     def handle_tick(self, **_: Any) -> None:
         counts = services.deadlines_tick()
         counts["notices sent on retry"] = services.notices_retry()
@@ -301,6 +356,28 @@ def _allegation_arguments(sub) -> None:
         type=int,
         required=True,
         help="the case's version when it was read (see `show`)",
+    )
+
+
+def _file_arguments(sub) -> None:
+    filing = sub.add_parser(
+        "file",
+        help="file a complaint from a JSON file (the public complaint API's body), e.g. one "
+        "received by post",
+    )
+    filing.add_argument("path", metavar="FILE.json", help="the complaint as JSON ('-': stdin)")
+    filing.add_argument("--org", required=True, help="the body's slug")
+    filing.add_argument(
+        "--as",
+        dest="username",
+        help="who enters it (the chair, an administrator or staff of the body); "
+        "without it, the operator",
+    )
+    filing.add_argument(
+        "--channel",
+        default=Case.Channel.LETTER,
+        choices=[c for c in Case.Channel.values if c != Case.Channel.WEB],
+        help="how the complaint came in (default: letter)",
     )
 
 
