@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from django.db.models import Q
 
 from ombuds.bodies.models import Organization
-from ombuds.register.models import Agency, Person
+from ombuds.register.models import Agency, Credential, Membership, Person
 from ombuds.register.names import NameIndex, normalise_name, similarity
+from ombuds.register.public import number_variants
 
 # The most records sharing a word that one lookup reads: a common word ("child", "support") could
 # otherwise bring back much of a register; the ranking keeps the best of them.
@@ -136,3 +137,103 @@ def _person_score(person: Person, words: list[str], place_words: set[str]) -> fl
     if city and set(city) <= place_words:
         score = min(1.0, score + 0.05)
     return round(score, 3)
+
+
+# --- the staff's search, to link a case's respondent ----------------------------------------------
+
+SEARCH_LIMIT = 20
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A person or an agency of the register, as staff choose a respondent among them: what they
+    hold of the body (credentials and memberships, in words) and where they are."""
+
+    record: Person | Agency
+    holds: list[str]
+    city: str
+    also_known_as: list[str]
+
+    @property
+    def kind(self) -> str:
+        return "person" if isinstance(self.record, Person) else "agency"
+
+
+def _held(person_ids: list[int], agency_ids: list[int]) -> dict[tuple[str, int], list[str]]:
+    """What each person and agency holds of the body, in words: two queries."""
+    held: dict[tuple[str, int], list[str]] = {}
+    credentials = Credential.objects.filter(holder_id__in=person_ids).select_related("program")
+    for c in credentials.order_by("number"):
+        label = c.program.abbreviation or c.program.name
+        held.setdefault(("person", c.holder_id), []).append(
+            f"{label} {c.number} ({c.get_status_display().lower()})"
+        )
+    memberships = Membership.objects.filter(
+        Q(person_id__in=person_ids) | Q(agency_id__in=agency_ids)
+    ).select_related("membership_type")
+    for m in memberships.order_by("number"):
+        key = ("person", m.person_id) if m.person_id else ("agency", m.agency_id)
+        held.setdefault(key, []).append(
+            f"{m.membership_type.name} {m.number} ({m.get_status_display().lower()})"
+        )
+    return held
+
+
+def candidates_search(organization: Organization, query: str) -> list[Candidate]:
+    """People and agencies of the body's register for a name (every word starting a given or
+    family name; a word of an agency's legal or trade names) or a whole credential or membership
+    number, with what they hold: at most SEARCH_LIMIT of each kind, a fixed number of queries."""
+    query = " ".join(query.split())[:100]
+    if not query:
+        return []
+    numbers = number_variants(query)
+    by_number = Q(credentials__number__in=numbers, credentials__program__organization=organization)
+    by_number |= Q(memberships__number__in=numbers, memberships__organization=organization)
+    words = [w for w in re.split(r"[\s,;]+", query) if len(w) >= 2]
+    people_q = Q(by_number)
+    if words:
+        name_q = Q()
+        for word in words:
+            name_q &= (
+                Q(given_name__istartswith=word)
+                | Q(family_name__istartswith=word)
+                | Q(family_name__icontains=f" {word}")
+                | Q(family_name__icontains=f"-{word}")
+            )
+        people_q |= name_q
+    people = list(
+        Person.objects.filter(organization=organization)
+        .filter(people_q)
+        .distinct()
+        .order_by("family_name", "given_name", "pk")[:SEARCH_LIMIT]
+    )
+    agency_q = Q(memberships__number__in=numbers, memberships__organization=organization)
+    if len(query) >= 3:
+        agency_q |= Q(legal_name__icontains=query) | Q(trade_names__icontains=query)
+    agencies = list(
+        Agency.objects.filter(organization=organization)
+        .filter(agency_q)
+        .distinct()
+        .order_by("legal_name", "pk")[:SEARCH_LIMIT]
+    )
+    held = _held([p.pk for p in people], [a.pk for a in agencies])
+    return [Candidate(p, held.get(("person", p.pk), []), p.city, []) for p in people] + [
+        Candidate(a, held.get(("agency", a.pk), []), a.city, list(a.trade_names or []))
+        for a in agencies
+    ]
+
+
+def candidates_of(records: list[Person | Agency]) -> list[Candidate]:
+    """These records as candidates (what they hold, where they are): two queries."""
+    people = [r for r in records if isinstance(r, Person)]
+    agencies = [r for r in records if isinstance(r, Agency)]
+    held = _held([p.pk for p in people], [a.pk for a in agencies])
+    return [
+        Candidate(
+            r,
+            held.get(("person" if isinstance(r, Person) else "agency", r.pk), []),
+            r.city,
+            list(getattr(r, "trade_names", None) or []),
+        )
+        for r in records
+    ]

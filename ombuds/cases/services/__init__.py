@@ -90,7 +90,12 @@ from ombuds.cases.services.notifications import (
     respondent_notice_preview,
     respondent_notice_resend,
 )
-from ombuds.cases.services.parties import Relinked, respondent_link, suggestions_store
+from ombuds.cases.services.parties import (
+    Relinked,
+    respondent_link,
+    respondent_suggestions,
+    suggestions_store,
+)
 from ombuds.cases.services.register_bridge import (
     CONDITION_SANCTIONS,
     SANCTION_STATUS,
@@ -171,6 +176,7 @@ __all__ = [
     "respondent_notice_resend",
     "respondent_records",
     "respondent_suggest",
+    "respondent_suggestions",
     "retention_days",
     "roles_on_case",
     "running_deadlines",

@@ -42,6 +42,7 @@ from ombuds.cases.services.base import (
     staff_roles,
 )
 from ombuds.cases.services.register_bridge import respondent_suggest
+from ombuds.register.matching import Candidate, candidates_of
 from ombuds.register.models import Agency, Person
 
 REASON_MAX = 1000
@@ -231,3 +232,18 @@ def suggestions_store(case: Case, *, place: str = "") -> list[RespondentSuggesti
             for m in respondent_suggest(case, place=place)
         ]
     )
+
+
+def respondent_suggestions(case: Case) -> list[Candidate]:
+    """The register entries suggested on filing, with what each holds, but not the respondent as
+    linked now: for the body's people only (three queries)."""
+    suggested = case.respondent_suggestions.select_related("person", "agency")
+    records = [
+        s.person or s.agency
+        for s in suggested
+        if not (
+            (s.person_id and s.person_id == case.respondent_person_id)
+            or (s.agency_id and s.agency_id == case.respondent_agency_id)
+        )
+    ]
+    return candidates_of(records)

@@ -1,4 +1,4 @@
-"""`ombuds cases list|show|step|allegation|erase|tick`: the same services as the pages and the API.
+"""`ombuds cases list|show|step|allegation|link|erase|tick`: the same services as the pages and the API.
 
 With ``--as USER`` a command sees what that user sees through the pages and the API: a case they are
 recused from, or of a body they have no role on, is refused exactly as a reference that does not
@@ -18,6 +18,7 @@ from ombuds.bodies.models import Organization
 from ombuds.cases import selectors, services
 from ombuds.cases.models import BodyProcedure, Case
 from ombuds.codes.models import Provision
+from ombuds.register.models import Agency, Person
 
 
 class Command(BaseCommand):
@@ -69,6 +70,7 @@ class Command(BaseCommand):
             help="refuse if the case changed since this version (see `show`)",
         )
         _allegation_arguments(sub)
+        _link_arguments(sub)
         erase = sub.add_parser(
             "erase",
             help="erase a closed case's personal data on request (the case and its decision stay)",
@@ -251,6 +253,43 @@ class Command(BaseCommand):
         case.refresh_from_db(fields=["version"])
         self.stdout.write(f"{reference}: allegation {position} changed (version {case.version})")
 
+    def handle_link(
+        self,
+        *,
+        reference: str,
+        person: int | None,
+        agency: int | None,
+        unlink: bool,
+        reason: str,
+        username: str,
+        expected_version: int | None,
+        **_: Any,
+    ) -> None:
+        user = _user(username)
+        case = _case(reference, user)
+        records = {"person": (Person, person), "agency": (Agency, agency)}
+        chosen = {}
+        for name, (model, pk) in records.items():
+            if pk is None:
+                continue
+            found = model.objects.filter(pk=pk, organization_id=case.organization_id).first()
+            if found is None:
+                raise CommandError(f"no {name} {pk} in {case.organization.short_name}'s register")
+            chosen[name] = found
+        try:
+            done = services.respondent_link(
+                case=case,
+                **chosen,
+                reason=reason,
+                acting_user=user,
+                expected_version=expected_version,
+            )
+        except services.CaseRefused as exc:
+            raise CommandError(
+                f"{reference}: {' '.join(_one_line(p) for p in exc.problems)}"
+            ) from exc
+        self.stdout.write(f"{reference}: {done.message} (version {done.case.version})")
+
     def handle_erase(
         self,
         *,
@@ -301,6 +340,25 @@ def _allegation_arguments(sub) -> None:
         type=int,
         required=True,
         help="the case's version when it was read (see `show`)",
+    )
+
+
+def _link_arguments(sub) -> None:
+    link = sub.add_parser(
+        "link", help="link the respondent to the register, relink or unlink it, with a reason"
+    )
+    link.add_argument("reference")
+    which = link.add_mutually_exclusive_group(required=True)
+    which.add_argument("--person", type=int, metavar="ID", help="a person of the body's register")
+    which.add_argument("--agency", type=int, metavar="ID", help="an agency of the body's register")
+    which.add_argument("--unlink", action="store_true", help="the respondent named only")
+    link.add_argument("--reason", required=True, help="why (on the case's record)")
+    link.add_argument("--as", dest="username", required=True, help="the handler who does it")
+    link.add_argument(
+        "--expected-version",
+        type=int,
+        default=None,
+        help="refuse if the case changed since this version (see `show`)",
     )
 
 
