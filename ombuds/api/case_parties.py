@@ -17,7 +17,7 @@ from ninja.errors import HttpError
 
 from ombuds.api.auth import CASES_READ, CASES_WRITE
 from ombuds.api.cases import ErrorOut, _staff_case
-from ombuds.api.limits import NO_NUL
+from ombuds.api.limits import NO_NUL, text
 from ombuds.cases import services
 from ombuds.cases.models import Case
 from ombuds.cases.rules import HANDLERS
@@ -55,7 +55,7 @@ class RespondentIn(Schema):
     agency_id: int | None = Field(
         None, ge=1, le=2**31 - 1, description="Or to this agency; neither: unlink"
     )
-    reason: str = Field(..., max_length=1000, pattern=NO_NUL, description="Why, on the record")
+    reason: str = text(1000, description="Why, on the case's record")
     expected_version: int = Field(
         ..., ge=0, le=2**31 - 1, description="The case's `version` when it was read"
     )
