@@ -120,6 +120,8 @@ def test_the_lookup_at_filing_reads_a_fixed_number_of_queries(csec):
                 csec.org, {"respondent_kind": "agency", "respondent_name": "Faithful Support"}
             )
             services.respondent_suggest(unlinked)
+        # Each reads only the records sharing a word with the name, never every agency.
+        assert all("LIKE" in q["sql"].upper() for q in captured.captured_queries)
         return len(captured)
 
     few = queries()
