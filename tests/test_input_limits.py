@@ -229,6 +229,7 @@ WRITES: dict[str, tuple[type[models.Model], dict[str, tuple[type[models.Model], 
     "MemberAttestIn": (Disclosure, {}),  # a campaign's id and a yes: no string
     "StepIn": (Case, {}),  # the step's texts go to the case's own records, all TextFields
     "AllegationEditIn": (Allegation, {}),  # the text is a TextField; citations look up provisions
+    "RespondentIn": (Case, {}),  # register ids and the reason (on the audit event), no column
 }
 
 

@@ -455,3 +455,39 @@ class Recusal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case}: {self.user} recused"
+
+
+class RespondentSuggestion(models.Model):
+    """A register entry the complaint's respondent, named without a number, may be (found on
+    filing by name, `register_bridge.respondent_suggest`): shown to the body's people on the case
+    page to link or not, never linked by itself and never shown to the parties. It holds only the
+    register's ids and how close the name was."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="respondent_suggestions")
+    person = models.ForeignKey(
+        "register.Person", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    agency = models.ForeignKey(
+        "register.Agency", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    score = models.FloatField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["case", "-score", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(person__isnull=False) & models.Q(agency__isnull=True))
+                | (models.Q(person__isnull=True) & models.Q(agency__isnull=False)),
+                name="respondentsuggestion_one_record",
+            ),
+            models.UniqueConstraint(
+                fields=["case", "person"], name="respondentsuggestion_unique_person"
+            ),
+            models.UniqueConstraint(
+                fields=["case", "agency"], name="respondentsuggestion_unique_agency"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.person or self.agency} ({self.score:.2f})"

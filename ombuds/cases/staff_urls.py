@@ -2,6 +2,7 @@ from django.urls import path
 
 from ombuds.cases import staff_views as views
 from ombuds.cases import template_views
+from ombuds.cases.staff_views.parties import case_respondent
 
 app_name = "cases_staff"
 
@@ -49,4 +50,9 @@ urlpatterns = [
         name="document",
     ),
     path("<slug:org>/cases/<str:reference>/notices/<int:pk>", views.case_notice, name="notice"),
+    path(
+        "<slug:org>/cases/<str:reference>/respondent/",
+        case_respondent,
+        name="case_respondent",
+    ),
 ]

@@ -11,6 +11,7 @@ The package is cut at its seams; callers import from here (``from ombuds.cases i
 - `steps`           the procedure's steps and their effects; `deadlines` the deadlines they move
 - `decisions`       allegations, determinations, the sanction chosen
 - `register_bridge` the respondent in the register; sanctions imposed there; publication
+- `parties`         the respondent linked, relinked or unlinked; suggestions made on filing
 - `documents`       documents, messages, the respondent's answer
 - `notifications`   notices made and the respondent's link; `delivery` sending them
 - `wording`         the body's wording of its notices
@@ -87,11 +88,18 @@ from ombuds.cases.services.notifications import (
     respondent_notice_preview,
     respondent_notice_resend,
 )
+from ombuds.cases.services.parties import (
+    Relinked,
+    respondent_link,
+    respondent_suggestions,
+    suggestions_store,
+)
 from ombuds.cases.services.register_bridge import (
     CONDITION_SANCTIONS,
     SANCTION_STATUS,
     STATUS_SANCTIONS,
     respondent_lookup,
+    respondent_suggest,
 )
 from ombuds.cases.services.steps import case_step
 from ombuds.cases.services.wording import (
@@ -126,6 +134,7 @@ __all__ = [
     "Erasure",
     "Filed",
     "ProcedureRefused",
+    "Relinked",
     "WordingChanged",
     "allegation_add",
     "allegation_edit",
@@ -155,16 +164,20 @@ __all__ = [
     "procedure_of",
     "recusal_record",
     "respondent_answer",
+    "respondent_link",
     "respondent_link_case",
     "respondent_link_issue",
     "respondent_lookup",
     "respondent_notice_preview",
     "respondent_notice_resend",
     "respondent_records",
+    "respondent_suggest",
+    "respondent_suggestions",
     "retention_days",
     "roles_on_case",
     "running_deadlines",
     "sanction_choose",
+    "suggestions_store",
     "verbatim_allegations",
     "wording_current",
     "wording_fingerprint",

@@ -31,6 +31,7 @@ from ombuds.cases.services.base import account, label_for, record_event
 from ombuds.cases.services.deadlines import deadline_start
 from ombuds.cases.services.documents import document_store, files_removed_on_failure
 from ombuds.cases.services.notifications import notices_make
+from ombuds.cases.services.parties import suggestions_store
 from ombuds.codes.selectors import current_version
 
 RECEIPT_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L
@@ -239,6 +240,8 @@ def case_file(
             )
             label = _filer_label(case, acting_user, actor_label)
             _case_contents(case, procedure, complaint, acting_user=acting_user, label=label)
+            # Named without a number: who in the register it may be, for staff to link or not.
+            suggestions_store(case, place=complaint.respondent_details)
             if attached is not None:
                 hooks.proof_of_efforts().attach(record=attached, case=case, actor_label=label)
             if case.complainant_email:

@@ -18,8 +18,8 @@ from ombuds.cases.notices import base_url
 from ombuds.cases.rules import CaseRefused
 from ombuds.register import services as register
 from ombuds.register.lifecycle import TransitionRefused
+from ombuds.register.matching import Match, agency_matches, person_matches
 from ombuds.register.models import Agency, Credential, Membership, Person, Sanction
-from ombuds.register.names import normalise_name
 from ombuds.register.public import number_variants
 
 # What each sanction does to the register's record when imposed: the status it moves it to. A
@@ -30,6 +30,7 @@ SANCTION_STATUS = {
 }
 STATUS_SANCTIONS = ("suspension", "revocation", "expulsion")
 CONDITION_SANCTIONS = ("probation", "conditions")
+SUGGESTIONS = 5
 
 
 def respondent_lookup(
@@ -64,16 +65,28 @@ def respondent_lookup(
             ),
         )
     if data.get("respondent_kind") == "agency":
-        wanted = normalise_name(data.get("respondent_name", ""))
-        if wanted:
-            found = [
-                a
-                for a in Agency.objects.filter(organization=organization)
-                if wanted in {normalise_name(n) for n in [a.legal_name, *a.trade_names]}
-            ]
-            if len(found) == 1:
-                return None, found[0], ""
+        # Through the register's word lookup (one query, the agencies sharing a word), never by
+        # reading every agency; a near match is a suggestion for staff (`respondent_suggest`).
+        exact = [
+            m for m in agency_matches(organization, data.get("respondent_name", "")) if m.exact
+        ]
+        if len(exact) == 1:
+            return None, exact[0].record, ""
     return None, None, ""
+
+
+def respondent_suggest(case: Case, *, place: str = "") -> list[Match]:
+    """The register entries a case's respondent, named without a number, may be: people by their
+    given and family names (ranked higher when their city is in ``place``), agencies by their legal
+    and trade names. Shown to the body's people to link or not; never linked by themselves (a name
+    is not an identity), never shown to the parties."""
+    if case.respondent_person_id or case.respondent_agency_id:
+        return []
+    name = case.respondent_name
+    found = person_matches(case.organization, name, place=place) + agency_matches(
+        case.organization, name
+    )
+    return sorted(found, key=lambda m: -m.score)[:SUGGESTIONS]
 
 
 def register_record(case: Case) -> Credential | Membership | None:

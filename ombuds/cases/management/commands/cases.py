@@ -1,4 +1,5 @@
-"""`ombuds cases list|show|step|allegation|erase|file|tick`: the same services as the pages and the API.
+"""`ombuds cases list|show|step|allegation|link|erase|file|tick`: the same services as the pages and
+the API.
 
 With ``--as USER`` a command sees what that user sees through the pages and the API: a case they are
 recused from, or of a body they have no role on, is refused exactly as a reference that does not
@@ -22,6 +23,7 @@ from ombuds.cases.complaint_input import complaint_parse, complaint_read
 from ombuds.cases.models import BodyProcedure, Case
 from ombuds.cases.staff_views.common import INTAKE_ROLES
 from ombuds.codes.models import Provision
+from ombuds.register.models import Agency, Person
 
 
 class Command(BaseCommand):
@@ -74,6 +76,7 @@ class Command(BaseCommand):
         )
         _allegation_arguments(sub)
         _file_arguments(sub)
+        _link_arguments(sub)
         erase = sub.add_parser(
             "erase",
             help="erase a closed case's personal data on request (the case and its decision stay)",
@@ -256,6 +259,43 @@ class Command(BaseCommand):
         case.refresh_from_db(fields=["version"])
         self.stdout.write(f"{reference}: allegation {position} changed (version {case.version})")
 
+    def handle_link(
+        self,
+        *,
+        reference: str,
+        person: int | None,
+        agency: int | None,
+        unlink: bool,
+        reason: str,
+        username: str,
+        expected_version: int | None,
+        **_: Any,
+    ) -> None:
+        user = _user(username)
+        case = _case(reference, user)
+        records = {"person": (Person, person), "agency": (Agency, agency)}
+        chosen = {}
+        for name, (model, pk) in records.items():
+            if pk is None:
+                continue
+            found = model.objects.filter(pk=pk, organization_id=case.organization_id).first()
+            if found is None:
+                raise CommandError(f"no {name} {pk} in {case.organization.short_name}'s register")
+            chosen[name] = found
+        try:
+            done = services.respondent_link(
+                case=case,
+                **chosen,
+                reason=reason,
+                acting_user=user,
+                expected_version=expected_version,
+            )
+        except services.CaseRefused as exc:
+            raise CommandError(
+                f"{reference}: {' '.join(_one_line(p) for p in exc.problems)}"
+            ) from exc
+        self.stdout.write(f"{reference}: {done.message} (version {done.case.version})")
+
     def handle_erase(
         self,
         *,
@@ -378,6 +418,25 @@ def _file_arguments(sub) -> None:
         default=Case.Channel.LETTER,
         choices=[c for c in Case.Channel.values if c != Case.Channel.WEB],
         help="how the complaint came in (default: letter)",
+    )
+
+
+def _link_arguments(sub) -> None:
+    link = sub.add_parser(
+        "link", help="link the respondent to the register, relink or unlink it, with a reason"
+    )
+    link.add_argument("reference")
+    which = link.add_mutually_exclusive_group(required=True)
+    which.add_argument("--person", type=int, metavar="ID", help="a person of the body's register")
+    which.add_argument("--agency", type=int, metavar="ID", help="an agency of the body's register")
+    which.add_argument("--unlink", action="store_true", help="the respondent named only")
+    link.add_argument("--reason", required=True, help="why (on the case's record)")
+    link.add_argument("--as", dest="username", required=True, help="the handler who does it")
+    link.add_argument(
+        "--expected-version",
+        type=int,
+        default=None,
+        help="refuse if the case changed since this version (see `show`)",
     )
 
 
