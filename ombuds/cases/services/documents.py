@@ -120,7 +120,6 @@ def document_store(
             "case.document_added",
             {
                 "document": document.token,
-                "name": document.original_name,
                 "kind": kind,
                 "sha256": document.sha256,
                 **(
@@ -177,7 +176,7 @@ def document_viewed(*, document: Document, viewer: Any = None, viewer_label: str
         record_event(
             document.case,
             "case.document_viewed",
-            {"document": document.token, "name": document.original_name},
+            {"document": document.token},
             user=viewer,
             label=viewer_label,
         )
