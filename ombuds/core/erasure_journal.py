@@ -16,6 +16,7 @@ re-applying it later erases that record, which is what was asked for.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -113,7 +114,8 @@ def append(
         os.replace(temporary, folder / f"{entry.id}{SUFFIX}")
         _sync_folder(folder)
     except OSError as exc:
-        temporary.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            temporary.unlink(missing_ok=True)
         raise JournalError(
             f"the erasure journal {folder} cannot be written ({exc.strerror or exc}): nothing was"
             " erased; set OMBUDS_ERASURE_JOURNAL_DIR to a folder this process can write"

@@ -34,12 +34,18 @@ REASONS = frozenset({"erasure_on_request", "retention_purge", "case_erased"})
 
 
 def client_complaint_forget(
-    *, complaint: ClientComplaint, reason: str, acting_user: Any = None, actor_label: str = ""
+    *,
+    complaint: ClientComplaint,
+    reason: str,
+    acting_user: Any = None,
+    actor_label: str = "",
+    journal: bool = True,
 ) -> bool:
     """Forget a client's complaint's personal data (see the module), in one transaction with its
     event ("client_complaint.erased": the reason code and counts, nothing personal) and its
-    journal entry. An account acting must administer the agency; without one, the system or an
-    operator (``actor_label``) does. False when it was forgotten already (nothing changes).
+    journal entry (none when the journal itself is re-applied: ``journal=False``). An account
+    acting must administer the agency; without one, the system or an operator (``actor_label``)
+    does. False when it was forgotten already (nothing changes).
     FirstTierRefused, and nothing forgotten, for an unknown reason or a journal that cannot be
     written."""
     if reason not in REASONS:
@@ -78,19 +84,24 @@ def client_complaint_forget(
                 "events": events,
             },
         )
-        try:
-            erasure_journal.append(
-                kind="client_complaint",
-                body=locked.agency.organization.slug,
-                record=locked.pk,
-                reference=locked.reference,
-                files=[],
-                reason=reason,
-            )
-        except erasure_journal.JournalError as exc:
-            raise FirstTierRefused(str(exc)) from exc
+        if journal:
+            _journal_append(locked, reason)
     complaint.erased_at = locked.erased_at
     return True
+
+
+def _journal_append(complaint: ClientComplaint, reason: str) -> None:
+    try:
+        erasure_journal.append(
+            kind="client_complaint",
+            body=complaint.agency.organization.slug,
+            record=complaint.pk,
+            reference=complaint.reference,
+            files=[],
+            reason=reason,
+        )
+    except erasure_journal.JournalError as exc:
+        raise FirstTierRefused(str(exc)) from exc
 
 
 def _personal_data_remove(complaint: ClientComplaint) -> int:
@@ -170,7 +181,10 @@ def forget_reapply(entry: erasure_journal.Entry) -> bool | None:
         return None
     reason = entry.reason if entry.reason in REASONS else "erasure_on_request"
     return client_complaint_forget(
-        complaint=found, reason=reason, actor_label="erasure journal (after a restore)"
+        complaint=found,
+        reason=reason,
+        actor_label="erasure journal (after a restore)",
+        journal=False,
     )
 
 
