@@ -255,7 +255,7 @@ def respondent_answer(
                 author_label=label,
                 from_party=True,
             )
-        for name, data in files:
+        documents = [
             document_store(
                 case,
                 name,
@@ -266,13 +266,15 @@ def respondent_answer(
                 label=label,
                 audit_it=False,
                 respondents_own=True,
-            )
+            ).token
+            for name, data in files
+        ]
         case.respondent_answered_at = case.respondent_answered_at or timezone.now()
         bump(case, "respondent_answered_at")
         record_event(
             case,
             "case.respondent_answered",
-            {"documents": [n for n, _d in files], "words": len(body.split())},
+            {"documents": documents, "words": len(body.split())},
             user=acting_user,
             label=label,
         )
