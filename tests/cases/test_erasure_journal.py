@@ -229,3 +229,23 @@ def test_the_sweep_finds_a_document_an_earlier_purge_left_without_reading_its_na
     assert Document.objects.get(case=case).original_name == erasure.NAME_REMOVED
     assert services.cases_purge_due(today=timezone.localdate()) == 0
     assert [e.reason for e in erasure_journal.entries()] == ["retention_purge", "purge_completed"]
+
+
+def test_the_daily_work_reapplies_the_journal_and_a_failure_is_on_the_record(csec, monkeypatch):
+    from ombuds.operations import daily
+    from ombuds.operations.models import DailyRun
+
+    case = _closed(csec)
+    _entry_for(case)
+    run = daily.daily_run("erasures", day=timezone.localdate(), worker="w1")
+    assert run.outcome == DailyRun.Outcome.SUCCEEDED
+    assert run.summary == {"entries": 1, "re-applied": 1, "failed": 0}
+    assert _personal_data_left(case) == []
+
+    def broken(entry):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(erasure, "erasure_reapply", broken)
+    run = daily.daily_run("erasures", day=timezone.localdate() + dt.timedelta(days=1), worker="w1")
+    assert run.outcome == DailyRun.Outcome.FAILED
+    assert "1 failed: see the log" in run.error
