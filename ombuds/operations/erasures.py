@@ -42,25 +42,24 @@ def erasures_reapply() -> Reapplied:
     """Re-apply every entry of the journal, oldest first, each in its own transaction (one that
     fails is logged by its entry id, which names nobody, and the others still run).
     erasure_journal.JournalError when the journal cannot be read."""
-    counts = {None: 0, False: 0, True: 0, "failed": 0}
+    outcomes: list[bool | None] = []
+    failed = 0
     found = erasure_journal.entries()
     for entry in found:
         try:
             if entry.kind == "case":
-                outcome = erasure.erasure_reapply(entry)
+                outcomes.append(erasure.erasure_reapply(entry))
             else:
-                outcome = first_tier.forget_reapply(entry)
+                outcomes.append(first_tier.forget_reapply(entry))
         except Exception:  # one record that cannot be erased must not keep the others
             logger.exception("erasure journal entry %s could not be re-applied", entry.id)
-            counts["failed"] += 1
-            continue
-        counts[outcome] += 1
+            failed += 1
     return Reapplied(
         entries=len(found),
-        erased=counts[True],
-        already=counts[False],
-        missing=counts[None],
-        failed=counts["failed"],
+        erased=outcomes.count(True),
+        already=outcomes.count(False),
+        missing=outcomes.count(None),
+        failed=failed,
     )
 
 
