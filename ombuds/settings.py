@@ -290,6 +290,10 @@ OMBUDS_ENCRYPT_FIELDS = True
 OMBUDS_AUDIT_KEY = envstr("OMBUDS_AUDIT_KEY", "")
 OMBUDS_AUDIT_SIGNING_KEY_FILE = envstr("OMBUDS_AUDIT_SIGNING_KEY_FILE", "")
 OMBUDS_AUDIT_CHECKPOINT_DIR = envstr("OMBUDS_AUDIT_CHECKPOINT_DIR", "")
+# The erasure journal (ombuds.core.erasure_journal): one file per erasure, re-applied after a restore
+# so that an older backup does not bring an erased case back. Keep it outside what backups restore;
+# when not set, "ombuds-erasures" beside OMBUDS_AUDIT_CHECKPOINT_DIR, else "erasures" in the data dir.
+OMBUDS_ERASURE_JOURNAL_DIR = envstr("OMBUDS_ERASURE_JOURNAL_DIR", "")
 
 # Accounts (ombuds.accounts): invitations expire after this many days; anyone with a role on a body
 # must pass a second factor (TOTP or a recovery code) after their password.

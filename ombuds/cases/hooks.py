@@ -9,7 +9,9 @@ still needed while a case is filed and worked on:
   personal link. Its record proves the efforts to resolve, names the agency as the respondent, is
   attached to the case inside the filing's transaction, and is shown on the staff case page;
 - **who is recused from a new case**: the body's people whose disclosed conflict of interest names
-  the respondent.
+  the respondent;
+- **what members holds of a case's people**: the client's complaint to the agency that travelled
+  with the case, forgotten when the case is erased or purged (`case_forget`).
 
 Members registers a provider of each in its `AppConfig.ready` (`ombuds.members.apps`); cases calls
 them through the functions below. The providers only read and check: every row of cases (the
@@ -49,7 +51,9 @@ class ProofOfEffortsSource:
       its transaction (raising `CaseRefused` when it was attached meanwhile to another);
     - ``for_case(case)``: the records a case carries, with their exchange, for the case page;
     - ``initial(record, link)``: what the body's complaint form starts with for that record;
-    - ``unknown_link(organization)``: what a complainant is told when their link opens nothing.
+    - ``unknown_link(organization)``: what a complainant is told when their link opens nothing;
+    - ``forget(case)``: forget, inside the erasure's transaction, the personal data of the records
+      that travelled with a case being erased or purged (idempotent); how many were forgotten.
     """
 
     find: Callable[[Any, str], Any | None]
@@ -58,6 +62,7 @@ class ProofOfEffortsSource:
     for_case: Callable[[Case], list[Any]]
     initial: Callable[[Any, str], dict[str, Any]]
     unknown_link: Callable[[Any], str]
+    forget: Callable[[Case], int] | None = None
 
 
 # The users to recuse from a case just filed, each with the reason to record.
@@ -75,6 +80,15 @@ def proof_of_efforts_register(source: ProofOfEffortsSource | None) -> None:
 def proof_of_efforts() -> ProofOfEffortsSource | None:
     """The registered source of proof of efforts, or None."""
     return _efforts[0] if _efforts else None
+
+
+def case_forget(case: Case) -> int:
+    """Ask the registered source to forget what it holds of a case's people (the case is being
+    erased or purged, in the caller's transaction); how many records it forgot."""
+    source = proof_of_efforts()
+    if source is None or source.forget is None:
+        return 0
+    return source.forget(case)
 
 
 def new_case_recusals_register(provider: NewCaseRecusals) -> None:

@@ -304,7 +304,9 @@ class Document(TimeStamped):
     token = models.CharField(max_length=32, unique=True)
     kind = models.CharField(max_length=30, help_text="evidence, efforts_proof, answer, report …")
     file = models.FileField(upload_to=document_path, max_length=300, blank=True)
-    original_name = models.CharField(max_length=255)
+    # The name the file had on the uploader's computer: personal (it may name the complainant),
+    # sealed at rest like the narrative, never searched; the purge marker below finds emptied rows.
+    original_name = EncryptedCharField(max_length=255, key_owner="case.organization_id")
     content_type = models.CharField(max_length=100)
     size = models.PositiveBigIntegerField()
     sha256 = models.CharField(max_length=64)

@@ -9,7 +9,7 @@ class MembersConfig(AppConfig):
     def ready(self) -> None:
         """Give cases what only members knows, through cases' own hooks (cases sits below members
         and never imports it): where proof of efforts comes from (a complaint made to a member
-        agency first) and who is recused from a new case (a disclosed conflict of interest). Cases
+        agency first, forgotten with the case it went to) and who is recused from a new case (a disclosed conflict of interest). Cases
         writes every row of its own. Imported here, as Django's app registry requires."""
         from ombuds.cases import hooks
         from ombuds.members import first_tier, services
@@ -22,6 +22,7 @@ class MembersConfig(AppConfig):
                 for_case=first_tier.for_case,
                 initial=first_tier.escalation_initial,
                 unknown_link=first_tier.unknown_link,
+                forget=first_tier.case_forget,
             )
         )
         hooks.new_case_recusals_register(services.disclosed_conflicts)

@@ -9,6 +9,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from ombuds.core.encrypted import EncryptedCharField, EncryptedEmailField, EncryptedTextField
+
 
 class Disclosure(models.Model):
     """A conflict of interest someone with a role on a body declares: their relationship with a
@@ -203,6 +205,9 @@ class AttestationReminder(models.Model):
 # --- an agency's own complaint inbox (first tier; CSEC 1.1(c) and Article 5) ----------------------
 
 
+_BODY = "agency.organization_id"  # whose data key seals a client's complaint: the agency's body
+
+
 class ClientComplaint(models.Model):
     """A complaint a client raises with a member agency itself, answered and resolved by the agency
     in Ombuds. The client follows it through a personal link (only its hash is kept); if they take
@@ -219,19 +224,26 @@ class ClientComplaint(models.Model):
     )
     reference = models.CharField(max_length=30, unique=True)
     token_hash = models.CharField(max_length=64, unique=True)
-    client_name = models.CharField(max_length=200)
-    client_email = models.EmailField(blank=True)
-    client_phone = models.CharField(max_length=50, blank=True)
-    client_case_number = models.CharField(
-        max_length=100, blank=True, help_text="The client's case number with the agency, if any."
+    # Who the client is and what they wrote: sealed at rest with the body's data key, never
+    # searched (the inbox works on references, statuses and dates), emptied by an erasure.
+    client_name = EncryptedCharField(max_length=200, key_owner=_BODY)
+    client_email = EncryptedEmailField(blank=True, key_owner=_BODY)
+    client_phone = EncryptedCharField(max_length=50, blank=True, key_owner=_BODY)
+    client_case_number = EncryptedCharField(
+        max_length=100,
+        blank=True,
+        help_text="The client's case number with the agency, if any.",
+        key_owner=_BODY,
     )
-    subject = models.CharField(max_length=200)
-    description = models.TextField()
+    subject = EncryptedCharField(max_length=200, key_owner=_BODY)
+    description = EncryptedTextField(key_owner=_BODY)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
     received_at = models.DateTimeField()
     first_response_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
-    resolution = models.TextField(blank=True)
+    resolution = EncryptedTextField(blank=True, key_owner=_BODY)
+    # When its personal data was erased (`ombuds.members.first_tier.client_complaint_forget`).
+    erased_at = models.DateTimeField(null=True, blank=True)
     handled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -262,7 +274,7 @@ class ClientMessage(models.Model):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    body = models.TextField()
+    body = EncryptedTextField(key_owner="complaint.agency.organization_id")
     created_at = models.DateTimeField()
 
     class Meta:

@@ -23,7 +23,9 @@ from ombuds.accounts.sessions import sessions_clear_expired
 from ombuds.audit import checkpoints as audit_checkpoints
 from ombuds.audit.services import record
 from ombuds.cases import tasks as cases_tasks
+from ombuds.members import first_tier
 from ombuds.members import tasks as members_tasks
+from ombuds.operations import erasures
 from ombuds.operations.models import DailyRun
 from ombuds.register import tasks as register_tasks
 
@@ -34,6 +36,10 @@ JOBS: dict[str, Callable[..., dict[str, int]]] = {
     "register": register_tasks.daily_work,
     "cases": cases_tasks.daily_work,
     "attest": members_tasks.daily_work,
+    # Clients' complaints to member agencies forgotten at the end of their retention period.
+    "first tier": first_tier.daily_work,
+    # The erasure journal re-applied: what a restored backup brought back of an erased case goes.
+    "erasures": erasures.daily_work,
     # Expired sessions cleared, ended ones forgotten (nothing kept of where anyone signed in from).
     "sessions": sessions_clear_expired,
 }

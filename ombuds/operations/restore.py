@@ -5,7 +5,12 @@ file's) is checked, the engine must be the one configured, the backup's migratio
 known to this Ombuds, and the target database and file storage must be empty. Then the dump is
 loaded (`pg_restore`, or SQLite's backup API into the database file) and the files are put back
 and read back. Only when the audit chain verifies, its head is the manifest's and every table
-holds the rows the manifest counted does it say "restored"."""
+holds the rows the manifest counted does it say "restored".
+
+Then the erasure journal, kept outside the backup, is re-applied (`ombuds.operations.erasures`):
+a case or client's complaint erased after the backup was taken is erased again, with its events
+on the chain, and the restore says how many. When the restored database still needs `ombuds
+migrate`, it says to run `ombuds erasures reapply` after it (the daily work does it too)."""
 
 from __future__ import annotations
 
@@ -18,7 +23,9 @@ from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.loader import MigrationLoader
 
 from ombuds.audit.services import verify
+from ombuds.core import erasure_journal
 from ombuds.operations import engines
+from ombuds.operations.erasures import Reapplied, erasures_reapply
 from ombuds.operations.files import files_copy_in, storage_is_empty
 from ombuds.operations.manifest import (
     BackupError,
@@ -35,6 +42,7 @@ class RestoreDone:
     manifest: Manifest
     events: int
     pending_migrations: int
+    reapplied: Reapplied | None = None
 
     def __str__(self) -> str:
         m = self.manifest
@@ -44,7 +52,12 @@ class RestoreDone:
             f"#{m.state.head.seq} ({self.events} events), backup of {m.created_at}"
         )
         if self.pending_migrations:
-            text += f"; run `ombuds migrate`: {self.pending_migrations} migrations to apply"
+            text += (
+                f"; run `ombuds migrate`: {self.pending_migrations} migrations to apply, then "
+                "`ombuds erasures reapply`"
+            )
+        if self.reapplied is not None:
+            text += f"; {self.reapplied}"
         return text
 
 
@@ -141,4 +154,16 @@ def restore(
     except OSError as exc:
         raise BackupError(f"the database was restored but the files could not be: {exc}") from exc
     events = _check_restored(manifest, alias)
-    return RestoreDone(manifest, events, _pending_migrations(alias))
+    pending = _pending_migrations(alias)
+    if pending:
+        return RestoreDone(manifest, events, pending)
+    try:
+        reapplied = erasures_reapply()
+    except erasure_journal.JournalError as exc:
+        raise BackupError(
+            f"restored, but the erasure journal could not be re-applied: {exc}; run `ombuds "
+            "erasures reapply` once it can be read"
+        ) from exc
+    if reapplied.failed:
+        raise BackupError(f"restored, but the {reapplied}; run `ombuds erasures reapply`")
+    return RestoreDone(manifest, events, pending, reapplied)

@@ -82,8 +82,55 @@ def inspect() -> dict:
     }
 
 
+def named() -> dict:
+    """A body and a named complainant's closed case with their file (tests/cases/test_erasure.py),
+    and where the complainant is found (`personal`)."""
+    from django.contrib.auth import get_user_model
+
+    from ombuds.register.models import Agency
+    from tests.cases.conftest import _body
+    from tests.cases.test_erasure import _closed
+    from tests.conftest import small_code
+
+    body = _body(
+        "csec", "Child Support Council", "CSEC", "csec-article-5", small_code(),
+        get_user_model(), "1.1(a)",
+    )  # fmt: skip
+    body.non_member_agency = Agency.objects.create(
+        organization=body.org, legal_name="Rogue Collections Inc"
+    )
+    case = _closed(body)
+    return {"reference": case.reference, "personal": personal()}
+
+
+def personal() -> list[str]:
+    """Where the named complainant's name, email or file name is in this instance: any table as
+    stored (opened as tests/test_no_personal_data_left.py opens it), the engine's dump, any file in
+    the data folder, and every value of every model read through the application (decrypted)."""
+    from django.apps import apps
+
+    from tests.cases.test_erasure import EMAIL, FILE_NAME, NAME
+    from tests.test_no_personal_data_left import _engine_dump, _files, _opened, _rows
+
+    places = {f"table {t}": text for t, text in _rows().items()}
+    places["engine dump"] = _engine_dump()
+    places |= {f"file {Path(p).name}": data for p, data in _files().items()}
+    for model in apps.get_models():
+        names = [f.attname for f in model._meta.concrete_fields]
+        values = model._base_manager.values_list(*names)
+        places[f"model {model._meta.label}"] = repr(list(values)).encode()
+    found = []
+    for place, blob in places.items():
+        opened = _opened(blob)
+        for needle in (NAME, EMAIL, FILE_NAME):
+            if any(needle.encode() in text for text in opened):
+                found.append(f"{needle} in {place}")
+    return found
+
+
 if __name__ == "__main__":
     import django
 
     django.setup()
-    print(json.dumps({"seed": seed, "inspect": inspect}[sys.argv[1]]()))
+    actions = {"seed": seed, "inspect": inspect, "named": named, "personal": personal}
+    print(json.dumps(actions[sys.argv[1]]()))

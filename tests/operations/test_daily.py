@@ -74,11 +74,18 @@ def test_the_work_is_due_at_the_hour_in_the_time_zone(settings, calls):
     assert calls == []
     after = dt.datetime(2025, 3, 1, 15, 31, tzinfo=dt.UTC)  # 02:31 in Sydney, 2 March
     runs = daily.run_due(worker="w1", now=after)
-    assert [run.job for run in runs] == ["register", "cases", "attest", "sessions"]
+    assert [run.job for run in runs] == [
+        "register",
+        "cases",
+        "attest",
+        "first tier",
+        "erasures",
+        "sessions",
+    ]
     assert {day for _job, day in calls} == {dt.date(2025, 3, 2)}
     # The scheduler firing again (or a second worker catching up) finds the day done.
     assert daily.run_due(worker="w2", now=after + dt.timedelta(hours=1)) == []
-    assert len(calls) == 4
+    assert len(calls) == 6
 
 
 def test_a_malformed_hour_is_refused(settings):
@@ -93,10 +100,10 @@ def test_the_command_runs_today_once_and_lists_the_runs(capsys, calls):
     assert "register: succeeded" in out and "attest: succeeded" in out
     call_command("daily", "run", "--job", "cases")
     assert "cases: already ran" in capsys.readouterr().out
-    assert len(calls) == 4
+    assert len(calls) == 6
     call_command("daily")
     listing = capsys.readouterr().out.splitlines()
-    assert len(listing) == 4 and all("succeeded" in line for line in listing)
+    assert len(listing) == 6 and all("succeeded" in line for line in listing)
 
 
 def test_the_command_fails_with_the_job_s_error(monkeypatch, calls):

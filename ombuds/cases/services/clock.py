@@ -10,7 +10,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from ombuds.cases.models import Case, CaseDeadline, DeadlineReminder
@@ -181,18 +180,12 @@ def cases_purge_due(*, today: dt.date | None = None) -> int:
 
 
 def _earlier_purges_completed() -> int:
-    """Cases purged before the purge removed everything (notice recipients, file names, uploaders'
-    labels were left): swept again, once each; how many."""
+    """Cases purged before the purge removed everything (notice recipients, documents with their
+    names and uploaders' labels were left): swept again, once each; how many. Found by what is
+    not encrypted (a document's own purge marker, never its sealed name)."""
     left = (
         Case.objects.filter(purged_at__isnull=False)
-        .filter(
-            Q(notices__recipient_email__gt="")
-            | Q(documents__uploaded_by_label__gt="")
-            | (
-                Q(documents__original_name__gt="")
-                & ~Q(documents__original_name=erasure.NAME_REMOVED)
-            )
-        )
+        .filter(erasure.holding_personal_data())
         .values_list("pk", flat=True)
         .distinct()
     )
@@ -209,12 +202,13 @@ def _earlier_purges_completed() -> int:
                 user=None,
                 label="",
             )
+            erasure.journal_append(case, removed, reason="purge_completed")
             transaction.on_commit(lambda files=removed.files: erasure.files_destroy(files))
         swept += 1
     return swept
 
 
-PURGED = "(purged at the end of the retention period)"
+PURGED = erasure.PURGED
 
 
 def case_purge(*, case: Case, reason: str, acting_user: Any = None) -> bool:
@@ -240,5 +234,6 @@ def case_purge(*, case: Case, reason: str, acting_user: Any = None) -> bool:
             user=acting_user,
             label="",
         )
+        erasure.journal_append(case, removed, reason="retention_purge")
         transaction.on_commit(lambda: erasure.files_destroy(removed.files))
     return True

@@ -120,7 +120,6 @@ def document_store(
             "case.document_added",
             {
                 "document": document.token,
-                "name": document.original_name,
                 "kind": kind,
                 "sha256": document.sha256,
                 **(
@@ -177,7 +176,7 @@ def document_viewed(*, document: Document, viewer: Any = None, viewer_label: str
         record_event(
             document.case,
             "case.document_viewed",
-            {"document": document.token, "name": document.original_name},
+            {"document": document.token},
             user=viewer,
             label=viewer_label,
         )
@@ -256,7 +255,7 @@ def respondent_answer(
                 author_label=label,
                 from_party=True,
             )
-        for name, data in files:
+        documents = [
             document_store(
                 case,
                 name,
@@ -267,13 +266,15 @@ def respondent_answer(
                 label=label,
                 audit_it=False,
                 respondents_own=True,
-            )
+            ).token
+            for name, data in files
+        ]
         case.respondent_answered_at = case.respondent_answered_at or timezone.now()
         bump(case, "respondent_answered_at")
         record_event(
             case,
             "case.respondent_answered",
-            {"documents": [n for n, _d in files], "words": len(body.split())},
+            {"documents": documents, "words": len(body.split())},
             user=acting_user,
             label=label,
         )

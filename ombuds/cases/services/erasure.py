@@ -12,6 +12,12 @@ are on the local file system, then deleted.
 
 Kept: the case (reference, state, dates, procedure), its allegations' citations and determinations,
 the sanction, and the audit chain, which still verifies (only purgeable parts are emptied).
+
+What the apps above hold of the case's people goes in the same transaction (`hooks.case_forget`:
+the client's complaint to a member agency that travelled with the case). Every erasure and purge
+writes its entry in the erasure journal (`ombuds.core.erasure_journal`, outside the database)
+before it commits; `erasure_reapply` erases again what a restored backup still holds of a case the
+journal names.
 """
 
 from __future__ import annotations
@@ -28,16 +34,18 @@ from django.utils import timezone
 
 from ombuds.audit import services as audit
 from ombuds.audit.models import Event
+from ombuds.cases import hooks
 from ombuds.cases.models import AllegationRevision, Case, Document, Message
 from ombuds.cases.rules import CaseRefused
 from ombuds.cases.services.base import bump, lock_case, record_event, staff_roles
-from ombuds.core import crypto
+from ombuds.core import crypto, erasure_journal
 
 logger = logging.getLogger(__name__)
 
 # Who erases a case on request: the Chair (not when recused).
 ERASERS = frozenset({"ethics_chair"})
 ERASED = "(erased on request)"
+PURGED = "(purged at the end of the retention period)"
 NAME_REMOVED = "(file name removed)"
 REASON_MAX = 1000
 # How the command line is named on the record when no account acts.
@@ -122,8 +130,77 @@ def case_erase(
             user=acting_user,
             label=label,
         )
+        journal_append(case, removed, reason="erasure_on_request")
         transaction.on_commit(lambda: files_destroy(removed.files))
     return case
+
+
+def journal_append(case: Case, removed: Removed, *, reason: str) -> None:
+    """The erasure's entry in the journal, last in its transaction (CaseRefused, and nothing
+    erased, when the journal cannot be written). A commit failing after it leaves an entry that
+    re-applying erases then, as was asked."""
+    try:
+        erasure_journal.append(
+            kind="case",
+            body=case.organization.slug,
+            record=case.pk,
+            reference=case.reference,
+            files=[name for _, name in removed.files],
+            reason=reason,
+        )
+    except erasure_journal.JournalError as exc:
+        raise CaseRefused(str(exc)) from exc
+
+
+def holding_personal_data() -> models.Q:
+    """Cases (purged or not) that still hold something a purge removes and that can be found
+    without reading an encrypted value: a notice's recipient, an uploader's label, a document
+    not yet emptied."""
+    return (
+        models.Q(notices__recipient_email__gt="")
+        | models.Q(documents__uploaded_by_label__gt="")
+        | models.Exists(Document.objects.filter(case=models.OuterRef("pk"), purged_at__isnull=True))
+    )
+
+
+def erasure_reapply(entry: erasure_journal.Entry) -> bool | None:
+    """Erase again a case the journal names, when a restored backup brought back what was erased
+    (the case not purged, or still holding something, or a named file's key still there). None
+    when there is no such case here (same body, id and reference); False when nothing was left;
+    True when erased again, with its events (the original's action, "case.erased" or
+    "case.purged", saying it was re-applied)."""
+    found = Case.objects.filter(
+        pk=entry.record, reference=entry.reference, organization__slug=entry.body
+    ).first()
+    if found is None:
+        return None
+    storage = Document._meta.get_field("file").storage
+    with transaction.atomic():
+        case = lock_case(found, None)
+        # Files the entry names whose keys a restore brought back: shredded again.
+        named = [(storage, name) for name in entry.files if crypto.destroy_file_key(name)]
+        holding = Case.objects.filter(pk=case.pk).filter(holding_personal_data()).exists()
+        if case.purged_at is not None and not holding and not named:
+            return False
+        on_request = entry.reason == "erasure_on_request"
+        removed = personal_data_remove(case, placeholder=ERASED if on_request else PURGED)
+        why = f"re-applied from the erasure journal after a restore ({entry.reason})"
+        events = audit_purge(case, reason=why, user=None)
+        record_event(
+            case,
+            "case.erased" if on_request else "case.purged",
+            {
+                "reason": why,
+                "journal": entry.id,
+                "documents": len(removed.files),
+                "events": events,
+            },
+            user=None,
+            label="",
+        )
+        files = list(dict.fromkeys(removed.files + named))
+        transaction.on_commit(lambda: files_destroy(files))
+    return True
 
 
 @dataclass
@@ -149,6 +226,7 @@ def personal_data_remove(case: Case, *, placeholder: str) -> Removed:
         )
     _allegations_remove(case, placeholder, now)
     case.respondent_links.all().delete()
+    hooks.case_forget(case)
     case.complainant_name = case.complainant_email = case.complainant_phone = ""
     case.complainant_relation = Case.Relation.OTHER
     case.what_happened = placeholder

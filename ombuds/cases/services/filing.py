@@ -324,7 +324,7 @@ def _case_contents(
         case=case, position=1, summary=case.what_happened, source="complainant", verbatim=True
     )
     allegation.provisions.set(complaint.provisions)
-    for name, data in complaint.files:
+    documents = [
         document_store(
             case,
             name,
@@ -334,7 +334,9 @@ def _case_contents(
             user=acting_user,
             label=label,
             audit_it=False,
-        )
+        ).token
+        for name, data in complaint.files
+    ]
     for deadline in procedure.starts_on_filing:
         deadline_start(case, procedure, deadline, timezone.localdate())
     # People of the body who are the respondent never see the case, from the start.
@@ -347,7 +349,7 @@ def _case_contents(
             "anonymous": case.anonymous,
             "respondent": case.respondent_name,
             "provisions": [p.citation for p in complaint.provisions],
-            "documents": [name for name, _data in complaint.files],
+            "documents": documents,  # their tokens: a file's name is personal
             "procedure": procedure.key,
             "recused": recused,
         },

@@ -22,6 +22,8 @@ The package, cut at its seams (callers import from here):
   exchange   replies and resolution
   times      reading the inbox, one exchange, the response times
   proof      the record taken to the body as proof of efforts to resolve (CSEC Article 5)
+  erasure    the client's personal data forgotten: with the body's case, at the end of the
+             retention period, again after a restore (the erasure journal)
 """
 
 from ombuds.members.agency_roles import administered_agencies, administered_agency, works_for
@@ -39,6 +41,13 @@ from ombuds.members.first_tier.common import (
     form_url,
     link_token,
     member_agency,
+)
+from ombuds.members.first_tier.erasure import (
+    case_forget,
+    client_complaint_forget,
+    complaints_purge_due,
+    daily_work,
+    forget_reapply,
 )
 from ombuds.members.first_tier.exchange import (
     client_complaint_client_reply,
@@ -82,13 +91,17 @@ __all__ = [
     "Times",
     "administered_agencies",
     "administered_agency",
+    "case_forget",
     "client_complaint_client_reply",
     "client_complaint_close_unresolved",
     "client_complaint_file",
     "client_complaint_for_token",
+    "client_complaint_forget",
     "client_complaint_reply",
     "client_complaint_resolve",
     "client_url",
+    "complaints_purge_due",
+    "daily_work",
     "duration_text",
     "escalation_attach",
     "escalation_initial",
@@ -97,6 +110,7 @@ __all__ = [
     "escalation_record",
     "exchange",
     "for_case",
+    "forget_reapply",
     "form_url",
     "inbox",
     "inbox_figures",
