@@ -25,7 +25,7 @@ def seal_names(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cases", "0007_encrypted_allegations"),
+        ("cases", "0010_respondent_suggestions"),
     ]
 
     operations = [
