@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "ombuds.codes",
     "ombuds.audit",
     "ombuds.cases",
+    "ombuds.credentials",
     "ombuds.members",
     "ombuds.operations",
     "ombuds.demo",

@@ -21,6 +21,7 @@ urlpatterns = [
     path("staff/", include("ombuds.register.staff_urls")),
     path("staff/", include("ombuds.cases.staff_urls")),
     path("staff/", include("ombuds.accounts.staff_urls")),
+    path("", include("ombuds.credentials.urls")),
     path("", include("ombuds.cases.urls")),
     path("", include("ombuds.members.urls")),
     path("", include("ombuds.members.attest_urls")),

@@ -117,13 +117,26 @@ def _qr_svg(url: str) -> str:
     return mark_safe(svg)  # generated just above, no user markup
 
 
+def certificate_holds(found: public.VerifiedCredential, today) -> bool:
+    """Whether a certificate may say "This certifies that…" today: the credential is active, issued
+    and not past its expiry date. Anything else is shown as its status, never as a certificate."""
+    return (
+        found.status == "active"
+        and found.issued_on is not None
+        and found.issued_on <= today
+        and (found.expires_on is None or found.expires_on >= today)
+    )
+
+
 @_not_indexed
 def certificate(request: HttpRequest, org: str, number: str) -> HttpResponse:
-    """The holder's printable certificate, with a QR code of the verification URL."""
+    """The holder's printable certificate, with a QR code of the verification URL; for a credential
+    that is not valid today, a statement of its status instead (no certifying sentence at all)."""
     organization, found, response = _lookup_credential(request, org, number, "register:certificate")
     if response is not None:
         return response
     url = _verification_url(request, organization, found.number)
+    today = timezone.localdate()
     return render(
         request,
         "register/certificate.html",
@@ -132,7 +145,8 @@ def certificate(request: HttpRequest, org: str, number: str) -> HttpResponse:
             "credential": found,
             "verification_url": url,
             "qr_svg": _qr_svg(url),
-            "today": timezone.localdate(),
+            "today": today,
+            "holds": certificate_holds(found, today),
         },
     )
 
