@@ -324,20 +324,29 @@ def sanction_choose(
         record_event(
             case,
             "case.sanction_chosen",
-            {
-                "kind": kind,
-                "from": effective_from,
-                "until": effective_until,
-                "publication": publication,
-                "provisions": [p.citation for p in provisions],
-                **({"conditions": choice.conditions} if choice.conditions else {}),
-                **({"fine": f"{amount} {currency}", "due": due_on} if kind == "fine" else {}),
-                **({"replaces register sanction": replaces} if replaces else {}),
-            },
+            _chosen(choice, provisions, replaces),
             user=acting_user,
             label="",
         )
     return choice
+
+
+def _chosen(choice: SanctionChoice, provisions: list, replaces: int | None) -> dict[str, Any]:
+    """What the event of a sanction chosen records."""
+    return {
+        "kind": choice.kind,
+        "from": choice.effective_from,
+        "until": choice.effective_until,
+        "publication": choice.publication,
+        "provisions": [p.citation for p in provisions],
+        **({"conditions": choice.conditions} if choice.conditions else {}),
+        **(
+            {"fine": f"{choice.amount} {choice.currency}", "due": choice.due_on}
+            if choice.kind == "fine"
+            else {}
+        ),
+        **({"replaces register sanction": replaces} if replaces else {}),
+    }
 
 
 def _sanction_problems(

@@ -115,7 +115,11 @@ def impose_on_register(case: Case, *, acting_user: Any) -> Sanction | None:
     status until then). A sanction that waited for the appeal window takes effect on the day it is
     imposed when its chosen date has passed. All of it, or CaseRefused and none of it. Imposing
     again what is on the register already changes nothing."""
-    choice = SanctionChoice.objects.select_for_update().select_related("sanction").get(case=case)
+    choice = (
+        SanctionChoice.objects.select_for_update(of=("self",))
+        .select_related("sanction")
+        .get(case=case)
+    )
     if choice.sanction is not None and choice.sanction.state != Sanction.State.LIFTED:
         return choice.sanction
     record = register_record(case)
@@ -170,7 +174,7 @@ def lift_on_register(case: Case, *, reason: str, acting_user: Any) -> Sanction |
     removed), one scheduled is cancelled. None when the case imposed none (the sanction waited for
     the appeal window). A lift the register refuses is CaseRefused: the step does not happen."""
     choice = (
-        SanctionChoice.objects.select_for_update()
+        SanctionChoice.objects.select_for_update(of=("self",))
         .filter(case=case, sanction__isnull=False)
         .select_related("sanction")
         .first()
