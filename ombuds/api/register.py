@@ -10,7 +10,7 @@ import datetime as dt
 
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from ombuds.api.limits import NO_NUL
 from ombuds.bodies.access import body_or_404
@@ -28,6 +28,22 @@ class ProvisionRefOut(Schema):
     url: str | None
 
 
+STANDING = (
+    "The public status line: the status, a public probation or conditions in force, and public "
+    'sanctions announced for a later date ("Active, on probation. Suspension from 22 January '
+    '2027.").'
+)
+
+
+def _standing(found: public.VerifiedCredential | public.VerifiedMembership) -> str:
+    until = ""
+    if found.status == "suspended" and found.suspended_until:
+        until = f" until {found.suspended_until.day} {found.suspended_until:%B %Y}"
+    line = f"{found.status_display}{until}{found.standing.headline if found.standing else ''}."
+    upcoming = found.standing.upcoming if found.standing else []
+    return " ".join([line, *(f"{u}." for u in upcoming)])
+
+
 class SanctionOut(Schema):
     decided_on: dt.date
     kind: str
@@ -37,6 +53,10 @@ class SanctionOut(Schema):
     effective_from: dt.date | None
     effective_until: dt.date | None
     provisions: list[ProvisionRefOut]
+    scheduled: bool = Field(
+        description="Decided, taking effect on effective_from (the register applies it that day)."
+    )
+    conditions: str = Field(description="What a probation or conditions require of the holder.")
 
 
 class CredentialOut(Schema):
@@ -53,6 +73,7 @@ class CredentialOut(Schema):
     expires_on: dt.date | None
     suspended_until: dt.date | None
     conditions: str
+    standing: str = Field(description=STANDING)
     sanctions: list[SanctionOut]
     url: str
 
@@ -71,6 +92,8 @@ class MembershipOut(Schema):
     start_date: dt.date | None
     renewal_date: dt.date | None
     suspended_until: dt.date | None
+    conditions: str
+    standing: str = Field(description=STANDING)
     sanctions: list[SanctionOut]
     url: str
 
@@ -110,6 +133,8 @@ def _sanctions(request: HttpRequest, sanctions: list[public.PublicSanction]) -> 
             "decision_url": s.decision_url,
             "effective_from": s.effective_from,
             "effective_until": s.effective_until,
+            "scheduled": s.scheduled,
+            "conditions": s.conditions,
             "provisions": [
                 {
                     "citation": p.label,
@@ -172,6 +197,7 @@ def credential_verify(request: HttpRequest, org: str, number: str, response: Htt
         "expires_on": found.expires_on,
         "suspended_until": found.suspended_until,
         "conditions": found.conditions,
+        "standing": _standing(found),
         "sanctions": _sanctions(request, found.sanctions),
         "url": _url(request, "register:credential", org=organization.slug, number=found.number),
     }
@@ -198,8 +224,9 @@ def membership_verify(request: HttpRequest, org: str, number: str, response: Htt
         **{
             name: getattr(found, name)
             for name in MembershipOut.model_fields
-            if name not in ("sanctions", "url")
+            if name not in ("sanctions", "url", "standing")
         },
+        "standing": _standing(found),
         "sanctions": _sanctions(request, found.sanctions),
         "url": _url(request, "register:membership", org=organization.slug, number=found.number),
     }

@@ -423,6 +423,10 @@ class SanctionChoice(TimeStamped):
     publication = models.CharField(max_length=20)
     public_until = models.DateField(null=True, blank=True)
     conditions = models.TextField(blank=True)
+    # A fine: its amount and currency (ISO 4217), due by a date.
+    amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(max_length=3, blank=True)
+    due_on = models.DateField(null=True, blank=True)
     decision_url = models.URLField(blank=True)
     chosen_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

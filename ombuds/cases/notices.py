@@ -119,7 +119,9 @@ DEFAULTS: dict[str, tuple[str, str]] = {
         "{{ sanction.kind_label }}, from {{ sanction.effective_from|date:'j F Y' }}"
         "{% if sanction.effective_until %} until {{ sanction.effective_until|date:'j F Y' }}{% endif %}."
         "\n\n{{ sanction.summary }}{% if sanction.conditions %}\n\nConditions: "
-        "{{ sanction.conditions }}{% endif %}\n\n"
+        "{{ sanction.conditions }}{% endif %}{% if sanction.amount %}\n\nThe fine: "
+        "{{ sanction.amount }} {{ sanction.currency }}, to be paid by "
+        "{{ sanction.due_on|date:'j F Y' }}.{% endif %}\n\n"
         "{% if deadlines.appeal %}You may appeal by {{ deadlines.appeal|date:'j F Y' }}, here:\n"
         "{{ respondent_url }}{% endif %}",
     ),
@@ -349,4 +351,7 @@ def _sanction_view(choice) -> dict | None:
         "effective_from": choice.effective_from,
         "effective_until": choice.effective_until,
         "conditions": choice.conditions,
+        "amount": choice.amount,
+        "currency": choice.currency,
+        "due_on": choice.due_on,
     }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
 from django.utils import timezone
 
@@ -145,7 +147,11 @@ class SanctionChoiceForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     effective_from = forms.DateField(
-        label="In effect from", widget=forms.DateInput(attrs={"type": "date"})
+        label="In effect from",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Today when left empty. A later date is kept on the register and applied on "
+        "that day; the public register shows it beforehand.",
     )
     effective_until = forms.DateField(
         label="In effect until",
@@ -165,6 +171,36 @@ class SanctionChoiceForm(forms.Form):
     public_until = forms.DateField(
         label="Public until", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+    amount = forms.DecimalField(
+        label="Fine: amount",
+        required=False,
+        min_value=Decimal("0.01"),
+        max_digits=12,
+        decimal_places=2,
+        help_text="For a fine only, e.g. 250.00.",
+    )
+    currency = forms.CharField(
+        label="Fine: currency",
+        required=False,
+        max_length=3,
+        initial="USD",
+        help_text="A three-letter code: USD, EUR.",
+    )
+    due_on = forms.DateField(
+        label="Fine: due by",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") != "fine":
+            # The currency field has a default; the amount and date belong to a fine only.
+            data["currency"] = ""
+            for name in ("amount", "due_on"):
+                if data.get(name) is not None:
+                    self.add_error(name, "Only a fine has an amount and a due date.")
+        return data
 
 
 class StaffMessageForm(forms.Form):

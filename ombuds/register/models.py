@@ -188,6 +188,8 @@ class Membership(TimeStamped):
     start_date = models.DateField(null=True, blank=True)
     renewal_date = models.DateField(null=True, blank=True)
     suspended_until = models.DateField(null=True, blank=True)
+    # What the member must do or keep to while on probation or under conditions (a sanction's).
+    conditions = models.TextField(blank=True)
 
     class Meta:
         ordering = ["organization", "number"]
@@ -355,6 +357,11 @@ class Sanction(TimeStamped):
         PUBLIC = "public", "Public"
         PUBLIC_UNTIL = "public_until", "Public until a date"
 
+    class State(models.TextChoices):
+        SCHEDULED = "scheduled", "Scheduled"
+        IN_EFFECT = "in_effect", "In effect"
+        LIFTED = "lifted", "Lifted"
+
     organization = models.ForeignKey(
         Organization, on_delete=models.PROTECT, related_name="sanctions"
     )
@@ -378,10 +385,32 @@ class Sanction(TimeStamped):
     recorded_by = models.ForeignKey(
         "auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # Whether the sanction has changed the record yet: "scheduled" waits for effective_from (the
+    # daily work applies it), "lifted" was undone or cancelled (an appeal allowed).
+    state = models.CharField(max_length=20, choices=State.choices, default=State.IN_EFFECT)
+    # The record's status before the sanction changed it: what lifting it restores.
+    previous_status = models.CharField(max_length=20, blank=True)
+    # The decision the status change cites (a case's reference), kept for the daily work.
+    decision_ref = models.CharField(max_length=200, blank=True)
+    lifted_on = models.DateField(null=True, blank=True)
+    lift_reason = models.TextField(blank=True)
+    # Probation or conditions: what the holder must do or keep to.
+    conditions = models.TextField(blank=True)
+    # A fine: its amount, in a currency (ISO 4217), due by a date; staff record its payment.
+    amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(max_length=3, blank=True)
+    due_on = models.DateField(null=True, blank=True)
+    paid_on = models.DateField(null=True, blank=True)
+    payment_note = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-decided_on", "pk"]
+        indexes = [models.Index(fields=["state", "effective_from"])]
         constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount__isnull=True) | models.Q(amount__gt=0),
+                name="sanction_amount_positive",
+            ),
             models.CheckConstraint(
                 condition=models.Q(credential__isnull=False) | models.Q(membership__isnull=False),
                 name="sanction_has_subject",

@@ -33,12 +33,11 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.db.models.functions import Lower
 from django.utils import timezone
 
 from ombuds.bodies.models import Organization
-from ombuds.codes.models import Provision
 from ombuds.core.throttle import (  # noqa: F401  re-exported while callers move to core.throttle
     THROTTLES,
     Throttled,
@@ -50,15 +49,17 @@ from ombuds.register.models import (
     CredentialProgram,
     Membership,
     MembershipType,
-    Sanction,
 )
-
-
-def public_sanctions_q(today: dt.date) -> Q:
-    """Sanctions the public may see today: public, or public until a date not yet passed."""
-    return Q(publication=Sanction.Publication.PUBLIC) | Q(
-        publication=Sanction.Publication.PUBLIC_UNTIL, public_until__gte=today
-    )
+from ombuds.register.public_sanctions import (  # noqa: F401  re-exported
+    PublicProvision,
+    PublicSanction,
+    Standing,
+    public_only,
+    public_sanction,
+    public_sanctions_prefetch,
+    public_sanctions_q,
+    standing_of,
+)
 
 
 def _setting(name: str, default: int) -> int:
@@ -104,30 +105,6 @@ def status_tone(status: str) -> str:
 
 
 @dataclass(frozen=True)
-class PublicProvision:
-    """A provision a sanction cites, with what its permalink needs (the version it was cited in)."""
-
-    label: str  # "GOE 1.1(a)"
-    citation: str
-    body_slug: str
-    version_label: str
-    anchor: str
-
-
-@dataclass(frozen=True)
-class PublicSanction:
-    decided_on: dt.date
-    kind: str
-    kind_display: str
-    summary: str
-    decision_url: str
-    effective_from: dt.date | None
-    effective_until: dt.date | None
-    citations: list[str]
-    provisions: list[PublicProvision] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
 class VerifiedCredential:
     number: str
     holder: str
@@ -144,14 +121,16 @@ class VerifiedCredential:
     credential_abbreviation: str = ""
     # The holder's place, as far as the program publishes it ("Springfield, Illinois").
     holder_place: str = ""
+    standing: Standing | None = None
 
     @property
     def tone(self) -> str:
-        return status_tone(self.status)
+        return self.standing.tone if self.standing else status_tone(self.status)
 
     @property
     def meaning(self) -> str:
-        return CREDENTIAL_STATUS_MEANING.get(self.status, "")
+        default = CREDENTIAL_STATUS_MEANING.get(self.status, "")
+        return self.standing.meaning_or(default, "credential") if self.standing else default
 
 
 @dataclass(frozen=True)
@@ -172,61 +151,22 @@ class VerifiedMembership:
     sanctions: list[PublicSanction] = field(default_factory=list)
     # An agency's register id: its clients complain to it first through its own public form.
     agency_id: int | None = None
+    conditions: str = ""
+    standing: Standing | None = None
 
     @property
     def tone(self) -> str:
-        return status_tone(self.status)
+        return self.standing.tone if self.standing else status_tone(self.status)
 
     @property
     def meaning(self) -> str:
-        return MEMBERSHIP_STATUS_MEANING.get(self.status, "")
-
-
-def _public_sanctions_prefetch(today: dt.date) -> Prefetch:
-    return Prefetch(
-        "sanctions",
-        queryset=Sanction.objects.filter(public_sanctions_q(today))
-        .prefetch_related(
-            Prefetch(
-                "provisions",
-                queryset=Provision.objects.select_related("version__code__organization"),
-            )
-        )
-        .order_by("-decided_on", "pk"),
-        to_attr="public_sanction_list",
-    )
+        default = MEMBERSHIP_STATUS_MEANING.get(self.status, "")
+        return self.standing.meaning_or(default, "membership") if self.standing else default
 
 
 def _credentials_with_public_sanctions(today: dt.date):
     return Credential.objects.select_related("program__organization", "holder").prefetch_related(
-        _public_sanctions_prefetch(today)
-    )
-
-
-def _public_sanction(s: Sanction) -> PublicSanction:
-    provisions = sorted(
-        (
-            PublicProvision(
-                label=f"{p.version.code.organization.short_name} {p.citation}",
-                citation=p.citation,
-                body_slug=p.version.code.organization.slug,
-                version_label=p.version.label,
-                anchor=p.anchor,
-            )
-            for p in s.provisions.all()
-        ),
-        key=lambda p: p.label,
-    )
-    return PublicSanction(
-        decided_on=s.decided_on,
-        kind=s.kind,
-        kind_display=s.get_kind_display(),
-        summary=s.summary,
-        decision_url=s.decision_url,
-        effective_from=s.effective_from,
-        effective_until=s.effective_until,
-        citations=[p.label for p in provisions],
-        provisions=provisions,
+        public_sanctions_prefetch(today)
     )
 
 
@@ -236,8 +176,9 @@ def _place(holder, fields) -> str:
     )
 
 
-def _verified(credential: Credential) -> VerifiedCredential:
+def _verified(credential: Credential, today: dt.date) -> VerifiedCredential:
     body = credential.program.organization
+    standing = standing_of(credential, credential.public_sanction_list, today)
     return VerifiedCredential(
         number=credential.number,
         holder=credential.holder.full_name,
@@ -249,8 +190,9 @@ def _verified(credential: Credential) -> VerifiedCredential:
         issued_on=credential.issued_on,
         expires_on=credential.expires_on,
         suspended_until=credential.suspended_until,
-        conditions=credential.conditions,
-        sanctions=[_public_sanction(s) for s in credential.public_sanction_list],
+        conditions=standing.conditions,
+        sanctions=[public_sanction(s) for s in public_only(credential.public_sanction_list, today)],
+        standing=standing,
         credential_abbreviation=credential.program.abbreviation,
         holder_place=_place(credential.holder, credential.program.public_fields or []),
     )
@@ -282,13 +224,12 @@ def credential_verify(
     if not variants:
         return None
     # An exact match on a few stored forms uses the index on number.
-    credentials = _credentials_with_public_sanctions(today or timezone.localdate()).filter(
-        number__in=variants
-    )
+    today = today or timezone.localdate()
+    credentials = _credentials_with_public_sanctions(today).filter(number__in=variants)
     if organization is not None:
         credentials = credentials.filter(program__organization=organization)
     credential = _first_by_variant(credentials, variants)
-    return _verified(credential) if credential is not None else None
+    return _verified(credential, today) if credential is not None else None
 
 
 def _public_memberships(organization: Organization) -> QuerySet[Membership]:
@@ -317,16 +258,18 @@ def membership_verify(
     variants = number_variants(number)
     if not variants:
         return None
+    today = today or timezone.localdate()
     membership = _first_by_variant(
         _public_memberships(organization)
         .filter(number__in=variants)
         .select_related("organization", "membership_type", "person", "agency")
-        .prefetch_related(_public_sanctions_prefetch(today or timezone.localdate())),
+        .prefetch_related(public_sanctions_prefetch(today)),
         variants,
     )
     if membership is None:
         return None
     name, kind, trade_names, place = _membership_holder(membership)
+    standing = standing_of(membership, membership.public_sanction_list, today)
     return VerifiedMembership(
         number=membership.number,
         holder=name,
@@ -341,8 +284,10 @@ def membership_verify(
         start_date=membership.start_date,
         renewal_date=membership.renewal_date,
         suspended_until=membership.suspended_until,
-        sanctions=[_public_sanction(s) for s in membership.public_sanction_list],
+        sanctions=[public_sanction(s) for s in public_only(membership.public_sanction_list, today)],
         agency_id=membership.agency_id,
+        conditions=standing.conditions,
+        standing=standing,
     )
 
 

@@ -598,15 +598,18 @@ def test_sanction_choices_are_checked_all_at_once(csec):
             case=case,
             kind="flogging",
             summary=" ",
-            effective_from=days(-1),
+            effective_from=days(-8),
             publication="public_until",
             acting_user=csec.chair,
         )
+    earliest = timezone.localdate() - dt.timedelta(days=7)
     assert refused.value.problems == [
         "choose a sanction from the ladder, not 'flogging'",
         "give the date until which the sanction is public",
         "summarise the sanction (shown publicly when it is public)",
-        "a sanction cannot start in the past",
+        f"a sanction takes effect from today or a later date (at the earliest {earliest.day} "
+        f"{earliest:%B %Y}, 7 days ago, for a decision taken then), not from a date further in "
+        "the past",
     ]
     with pytest.raises(CaseRefused, match="only the"):
         choose(case, csec, "reprimand", acting_user=csec.staff)

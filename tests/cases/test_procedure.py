@@ -1006,7 +1006,7 @@ BROKEN = {
         replaced('stops = ["*"]', 'stops = ["*"]\neffects = [{ kind = "email" }]'),
         [
             P + "transition 3 (close), effect 1: kind 'email' is not one of "
-            "checkin, notice, publish, recuse_check, register"
+            "checkin, lift_sanction, notice, publish, recuse_check, register"
         ],
     ),
     "check-in without days": (

@@ -37,7 +37,9 @@ FACTS: dict[str, str] = {
 INPUT_KINDS = frozenset(
     {"text", "choice", "date", "document", "determinations", "sanction", "allegation"}
 )
-EFFECT_KINDS = frozenset({"notice", "register", "publish", "checkin", "recuse_check"})
+EFFECT_KINDS = frozenset(
+    {"notice", "register", "publish", "checkin", "recuse_check", "lift_sanction"}
+)
 NOTICE_RECIPIENTS = frozenset({"complainant", "respondent", "committee", "chair"})
 DAY_COUNTS = frozenset({"calendar", "business"})
 # What a step does about more time on a running deadline.

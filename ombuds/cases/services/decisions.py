@@ -5,6 +5,7 @@ the register by the procedure's step, `ombuds.cases.services.register_bridge`)."
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -31,6 +32,9 @@ from ombuds.cases.services.register_bridge import (
 from ombuds.register.models import Sanction
 
 ALLEGATION_SOURCES = ("complainant", "staff", "non-cooperation")
+# How many days before today a sanction may take effect from: a decision taken at a meeting a few
+# days ago, recorded now. Further back, the register would show a past it never showed.
+SANCTION_BACKDATE_DAYS = 7
 
 
 def _words(text: str) -> str:
@@ -252,19 +256,27 @@ def sanction_choose(
     case: Case,
     kind: str,
     summary: str,
-    effective_from: dt.date,
+    effective_from: dt.date | None = None,
     effective_until: dt.date | None = None,
     publication: str,
     public_until: dt.date | None = None,
     conditions: str = "",
+    amount: Decimal | None = None,
+    currency: str = "",
+    due_on: dt.date | None = None,
     provisions: list | None = None,
     acting_user: Any = None,
     expected_version: int | None = None,
 ) -> SanctionChoice:
     """The sanction the committee decides, from the body's ladder; imposed by the procedure's step.
-    A sanction that changes the register is refused when the respondent's record cannot take it.
-    Choosing again after one was imposed (an appeal sent the case back) replaces the choice; the
-    register keeps the sanction imposed before, and the event names it."""
+    It takes effect on ``effective_from`` (today when not given; a later date is kept, scheduled,
+    and applied on its day; at most SANCTION_BACKDATE_DAYS before today). Probation and
+    conditions carry their text; a fine its amount, currency and due date. A sanction that changes
+    the register is refused when the respondent's record cannot take it. Choosing again after one
+    was imposed (an appeal sent the case back) replaces the choice; the register keeps the
+    sanction imposed before (lifted, when the appeal lifted it), and the event names it."""
+    effective_from = effective_from or timezone.localdate()
+    currency = currency.strip().upper()
     problems = _sanction_problems(
         kind=kind,
         summary=summary,
@@ -273,7 +285,7 @@ def sanction_choose(
         publication=publication,
         public_until=public_until,
         conditions=conditions,
-    )
+    ) + _fine_problems(kind=kind, amount=amount, currency=currency, due_on=due_on)
     if problems:
         raise CaseRefused(problems)
     provisions = list(provisions or [])
@@ -300,6 +312,9 @@ def sanction_choose(
                 "publication": publication,
                 "public_until": public_until,
                 "conditions": conditions.strip(),
+                "amount": amount if kind == "fine" else None,
+                "currency": currency if kind == "fine" else "",
+                "due_on": due_on if kind == "fine" else None,
                 "chosen_by": account(acting_user),
                 "sanction": None,
             },
@@ -309,18 +324,29 @@ def sanction_choose(
         record_event(
             case,
             "case.sanction_chosen",
-            {
-                "kind": kind,
-                "from": effective_from,
-                "until": effective_until,
-                "publication": publication,
-                "provisions": [p.citation for p in provisions],
-                **({"replaces register sanction": replaces} if replaces else {}),
-            },
+            _chosen(choice, provisions, replaces),
             user=acting_user,
             label="",
         )
     return choice
+
+
+def _chosen(choice: SanctionChoice, provisions: list, replaces: int | None) -> dict[str, Any]:
+    """What the event of a sanction chosen records."""
+    return {
+        "kind": choice.kind,
+        "from": choice.effective_from,
+        "until": choice.effective_until,
+        "publication": choice.publication,
+        "provisions": [p.citation for p in provisions],
+        **({"conditions": choice.conditions} if choice.conditions else {}),
+        **(
+            {"fine": f"{choice.amount} {choice.currency}", "due": choice.due_on}
+            if choice.kind == "fine"
+            else {}
+        ),
+        **({"replaces register sanction": replaces} if replaces else {}),
+    }
 
 
 def _sanction_problems(
@@ -349,6 +375,33 @@ def _sanction_problems(
         problems.append("say what the conditions are")
     if effective_until and effective_until <= effective_from:
         problems.append("the sanction must end after it starts")
-    if effective_from < timezone.localdate():
-        problems.append("a sanction cannot start in the past")
+    earliest = timezone.localdate() - dt.timedelta(days=SANCTION_BACKDATE_DAYS)
+    if effective_from < earliest:
+        problems.append(
+            f"a sanction takes effect from today or a later date (at the earliest "
+            f"{earliest.day} {earliest:%B %Y}, {SANCTION_BACKDATE_DAYS} days ago, for a decision taken "
+            "then), not from a date further in the past"
+        )
+    return problems
+
+
+def _fine_problems(
+    *, kind: str, amount: Decimal | None, currency: str, due_on: dt.date | None
+) -> list[str]:
+    """A fine's amount, currency and due date; only a fine has them."""
+    if kind != "fine":
+        if amount is not None or due_on is not None:
+            return ["only a fine has an amount and a due date"]
+        return []
+    problems = []
+    if amount is None or amount <= 0:
+        problems.append("give the fine's amount (more than 0)")
+    elif amount != amount.quantize(Decimal("0.01")) or amount >= Decimal("1e10"):
+        problems.append("give the fine's amount in units and cents, under 10,000,000,000")
+    if not (len(currency) == 3 and currency.isalpha() and currency.isascii()):
+        problems.append("give the fine's currency as a three-letter code (USD, EUR)")
+    if due_on is None:
+        problems.append("give the date the fine is due")
+    elif due_on < timezone.localdate():
+        problems.append("the fine cannot be due in the past")
     return problems

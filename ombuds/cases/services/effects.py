@@ -22,6 +22,7 @@ from ombuds.cases.services.access import recuse_parties
 from ombuds.cases.services.notifications import notices_make
 from ombuds.cases.services.register_bridge import (
     impose_on_register,
+    lift_on_register,
     publish_decision,
     refuse_unrecorded_sanction,
 )
@@ -133,3 +134,17 @@ def _checkin(step: Step, e: Effect) -> None:
 @effect("recuse_check")
 def _recuse_check(step: Step, e: Effect) -> None:
     step.done["recused"] = recuse_parties(step.case, acting_user=step.acting_user)
+
+
+@effect("lift_sanction")
+def _lift_sanction(step: Step, e: Effect) -> None:
+    # An allowed appeal undoes the sanction the case put on the register, in the step's own
+    # transaction (a lift the register refuses refuses the step); the committee may choose anew.
+    reason = str(step.inputs.get("reasons", "")).strip()
+    lifted = lift_on_register(
+        step.case,
+        reason=f"Appeal allowed in case {step.case.reference}" + (f": {reason}" if reason else ""),
+        acting_user=step.acting_user,
+    )
+    if lifted is not None:
+        step.done["register sanction lifted"] = lifted.pk

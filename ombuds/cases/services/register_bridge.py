@@ -22,14 +22,10 @@ from ombuds.register.matching import Match, agency_matches, person_matches
 from ombuds.register.models import Agency, Credential, Membership, Person, Sanction
 from ombuds.register.public import number_variants
 
-# What each sanction does to the register's record when imposed: the status it moves it to. A
-# credential is revoked and a membership ends by expulsion; neither has the other's status.
-SANCTION_STATUS = {
-    "credential": {"suspension": "suspended", "revocation": "revoked"},
-    "membership": {"suspension": "suspended", "expulsion": "expelled"},
-}
-STATUS_SANCTIONS = ("suspension", "revocation", "expulsion")
-CONDITION_SANCTIONS = ("probation", "conditions")
+# What each sanction does to the register's record: the register's own table.
+SANCTION_STATUS = register.SANCTION_STATUS
+STATUS_SANCTIONS = register.STATUS_SANCTIONS
+CONDITION_SANCTIONS = register.CONDITION_SANCTIONS
 SUGGESTIONS = 5
 
 
@@ -126,10 +122,19 @@ def refuse_unrecorded_sanction(case: Case) -> None:
 
 
 def impose_on_register(case: Case, *, acting_user: Any) -> Sanction | None:
-    """Write the chosen sanction to the register (citing the provisions, source "case") and change
-    the record's status or conditions, in the step's own transaction: all of it, or CaseRefused and
-    none of it. A suspension ends on its date through the register's daily task."""
-    choice = SanctionChoice.objects.select_for_update().get(case=case)
+    """Write the chosen sanction to the register (citing the provisions, source "case") in the
+    step's own transaction: it changes the record's status or conditions at once when its date has
+    come, or waits, scheduled, for the daily work to apply it on its date (the record keeps its
+    status until then). A sanction that waited for the appeal window takes effect on the day it is
+    imposed when its chosen date has passed. All of it, or CaseRefused and none of it. Imposing
+    again what is on the register already changes nothing."""
+    choice = (
+        SanctionChoice.objects.select_for_update(of=("self",))
+        .select_related("sanction")
+        .get(case=case)
+    )
+    if choice.sanction is not None and choice.sanction.state != Sanction.State.LIFTED:
+        return choice.sanction
     record = register_record(case)
     if record is None:
         return None  # nothing in the register to change (the respondent is not a member)
@@ -138,8 +143,6 @@ def impose_on_register(case: Case, *, acting_user: Any) -> Sanction | None:
         raise CaseRefused(problem)
     try:
         sanction = _register_sanction(case, choice, record, acting_user=acting_user)
-        _register_status(case, choice, record, acting_user=acting_user)
-        _register_conditions(case, choice, record, acting_user=acting_user)
     except TransitionRefused as exc:
         raise CaseRefused(f"the register refused the sanction: {exc}") from exc
     choice.sanction = sanction
@@ -154,78 +157,53 @@ def _register_sanction(
     provisions = list(choice.provisions.all()) or [
         p for a in case.allegations.filter(determination="upheld") for p in a.provisions.all()
     ]
-    return register.sanction_record(
+    today = timezone.localdate()
+    return register.sanction_impose(
         organization=case.organization,
         record=record,
         decision=register.SanctionDecision(
             kind=choice.kind,
-            decided_on=timezone.localdate(),
+            decided_on=today,
             summary=choice.summary,
-            effective_from=choice.effective_from,
+            effective_from=max(choice.effective_from, today),
             effective_until=choice.effective_until,
             decision_url=choice.decision_url,
             provisions=list(dict.fromkeys(provisions)),
+            conditions=choice.conditions,
+            amount=choice.amount,
+            currency=choice.currency,
+            due_on=choice.due_on,
         ),
         publication=register.SanctionPublication(choice.publication, choice.public_until),
-        source="case",
+        decision_ref=case.reference,
         acting_user=acting_user,
+        today=today,
     )
 
 
-def _register_status(
-    case: Case, choice: SanctionChoice, record: Credential | Membership, *, acting_user: Any
-) -> None:
-    """Move the record to the sanction's status, dated from the day the sanction takes effect. A
-    suspension of a record already suspended for less long replaces the running one."""
-    is_credential = isinstance(record, Credential)
-    target = SANCTION_STATUS["credential" if is_credential else "membership"].get(choice.kind)
-    if target is None:
-        return
-    if choice.effective_from > timezone.localdate():
-        raise CaseRefused(
-            f"the sanction takes effect on {choice.effective_from}: the register records a "
-            "change of status on its day, so impose it then"
-        )
-    move = register.credential_transition if is_credential else register.membership_transition
-    subject = {"credential" if is_credential else "membership": record}
-    label = dict(Sanction.Kind.choices).get(choice.kind, choice.kind)
-    if target == "suspended" and record.status == "suspended":
-        if record.suspended_until and record.suspended_until >= choice.effective_until:
-            return  # the running suspension already covers the term
-        record = move(
-            **subject,
-            to_status="active",
-            effective_date=choice.effective_from,
-            reason=f"The suspension is replaced by the one decided in case {case.reference}",
-            decision_ref=case.reference,
+def lift_on_register(case: Case, *, reason: str, acting_user: Any) -> Sanction | None:
+    """Lift the register sanction this case imposed (an appeal allowed), in the step's own
+    transaction: one in effect is undone (the record's previous status restored, its conditions
+    removed), one scheduled is cancelled. None when the case imposed none (the sanction waited for
+    the appeal window). A lift the register refuses is CaseRefused: the step does not happen."""
+    choice = (
+        SanctionChoice.objects.select_for_update(of=("self",))
+        .filter(case=case, sanction__isnull=False)
+        .select_related("sanction")
+        .first()
+    )
+    if choice is None or choice.sanction.state == Sanction.State.LIFTED:
+        return None
+    try:
+        register.sanction_lift(
+            sanction=choice.sanction,
+            reason=reason.strip() or f"Appeal allowed in case {case.reference}",
             acting_user=acting_user,
         )
-        subject = {"credential" if is_credential else "membership": record}
-    move(
-        **subject,
-        to_status=target,
-        effective_date=choice.effective_from,
-        reason=f"Sanction in case {case.reference}: {label}",
-        decision_ref=case.reference,
-        until=choice.effective_until if target == "suspended" else None,
-        acting_user=acting_user,
-    )
-
-
-def _register_conditions(
-    case: Case, choice: SanctionChoice, record: Credential | Membership, *, acting_user: Any
-) -> None:
-    """Conditions go on a credential's record; a membership has none (its sanction says them)."""
-    if choice.kind not in CONDITION_SANCTIONS or not isinstance(record, Credential):
-        return
-    if record.conditions.strip() == choice.conditions.strip():
-        return
-    register.credential_correct(
-        credential=record,
-        conditions=choice.conditions,
-        reason=f"Sanction in case {case.reference}",
-        acting_user=acting_user,
-    )
+    except TransitionRefused as exc:
+        raise CaseRefused(f"the register refused to lift the sanction: {exc}") from exc
+    choice.sanction.refresh_from_db()
+    return choice.sanction
 
 
 def publish_decision(case: Case) -> str:

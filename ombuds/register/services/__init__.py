@@ -20,9 +20,19 @@ from ombuds.register.services.events import acting, audit_batched, status_event_
 from ombuds.register.services.issue import credential_correct, credential_issue, membership_create
 from ombuds.register.services.numbers import check_membership_number, check_number
 from ombuds.register.services.organizations import organization_ensure
+from ombuds.register.services.sanction_effects import (
+    CONDITION_SANCTIONS,
+    SANCTION_STATUS,
+    STATUS_SANCTIONS,
+    sanction_apply,
+    sanction_lift,
+    sanctions_apply_due,
+)
 from ombuds.register.services.sanctions import (
     SanctionDecision,
     SanctionPublication,
+    sanction_fine_paid,
+    sanction_impose,
     sanction_record,
 )
 from ombuds.register.services.similar import similar_agencies
@@ -34,7 +44,10 @@ from ombuds.register.services.transitions import (
 from ombuds.register.services.uploads import discard_stale_uploads
 
 __all__ = [
+    "CONDITION_SANCTIONS",
     "MEMBERSHIP_GRACE_DAYS",
+    "SANCTION_STATUS",
+    "STATUS_SANCTIONS",
     "ChangeRefused",
     "ChangedMeanwhile",
     "SanctionDecision",
@@ -56,7 +69,12 @@ __all__ = [
     "membership_transition",
     "organization_ensure",
     "person_save",
+    "sanction_apply",
+    "sanction_fine_paid",
+    "sanction_impose",
+    "sanction_lift",
     "sanction_record",
+    "sanctions_apply_due",
     "similar_agencies",
     "status_event_record",
 ]

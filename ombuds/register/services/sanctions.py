@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
+from django.utils import timezone
 
 from ombuds.audit import services as audit
 from ombuds.bodies.models import Organization
@@ -17,6 +19,11 @@ from ombuds.codes.models import Provision
 from ombuds.register.lifecycle import TransitionRefused
 from ombuds.register.models import Credential, Membership, Sanction
 from ombuds.register.services.events import acting
+from ombuds.register.services.sanction_effects import (
+    CONDITION_SANCTIONS,
+    changes_record,
+    sanction_apply,
+)
 from ombuds.register.subjects import subject_of
 
 _url_valid = URLValidator(schemes=["https", "http"])
@@ -33,6 +40,10 @@ class SanctionDecision:
     effective_until: dt.date | None = None
     decision_url: str = ""
     provisions: Sequence[Provision] = field(default_factory=tuple)
+    conditions: str = ""  # probation or conditions: what the holder must do or keep to
+    amount: Decimal | None = None  # a fine: its amount, in ``currency``, due by ``due_on``
+    currency: str = ""
+    due_on: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -57,6 +68,8 @@ def _problems(decision: SanctionDecision, publication: SanctionPublication) -> l
         )
     if not decision.summary.strip():
         problems.append("a sanction needs a summary")
+    if decision.amount is not None and decision.amount <= 0:
+        problems.append("a fine's amount is more than nothing")
     if decision.decision_url:
         try:
             _url_valid(decision.decision_url)
@@ -93,6 +106,8 @@ def sanction_record(
     publication: SanctionPublication,
     source: str = "historical",
     acting_user: Any = None,
+    state: str = Sanction.State.IN_EFFECT,
+    decision_ref: str = "",
 ) -> Sanction:
     """Record a sanction on a credential or membership of the body, with the provisions it cites.
 
@@ -120,6 +135,12 @@ def sanction_record(
         decision_url=decision.decision_url,
         source=source,
         recorded_by=acting(acting_user),
+        state=state,
+        decision_ref=decision_ref,
+        conditions=decision.conditions.strip(),
+        amount=decision.amount,
+        currency=decision.currency.strip().upper(),
+        due_on=decision.due_on,
     )
     sanction.provisions.set(provisions)
     audit.record(
@@ -135,8 +156,109 @@ def sanction_record(
             "public_until": sanction.public_until,
             "provisions": [p.citation for p in provisions],
             "source": source,
+            "state": state,
+            "effective_from": decision.effective_from,
+            **({"conditions": sanction.conditions} if sanction.conditions else {}),
+            **(
+                {"amount": f"{sanction.amount} {sanction.currency}", "due_on": sanction.due_on}
+                if sanction.amount
+                else {}
+            ),
         },
         organization=organization,
         actor=acting(acting_user),
     )
     return sanction
+
+
+@transaction.atomic
+def sanction_impose(
+    *,
+    organization: Organization,
+    record: Credential | Membership,
+    decision: SanctionDecision,
+    publication: SanctionPublication,
+    decision_ref: str,
+    acting_user: Any = None,
+    today: dt.date | None = None,
+) -> Sanction:
+    """Record a sanction decided in a case and apply it to the record: at once when it takes
+    effect today (or earlier), or "scheduled" when dated later, the record keeping its status
+    until the daily work applies it on its date (`sanctions_apply_due`). A sanction that changes
+    nothing in the register (a reprimand, a fine) is in effect at once. All of it, or
+    TransitionRefused and none of it."""
+    today = today or timezone.localdate()
+    problems = []
+    if decision.kind == Sanction.Kind.FINE and not decision.amount:
+        problems.append("a fine needs its amount")
+    if decision.kind == Sanction.Kind.FINE and len(decision.currency.strip()) != 3:
+        problems.append("a fine needs its currency, as a three-letter code (USD, EUR)")
+    if decision.kind in CONDITION_SANCTIONS and not decision.conditions.strip():
+        problems.append("say what the conditions are")
+    if problems:
+        raise TransitionRefused("; ".join(problems))
+    later = decision.effective_from is not None and decision.effective_from > today
+    scheduled = later and changes_record(decision.kind)
+    sanction = sanction_record(
+        organization=organization,
+        record=record,
+        decision=decision,
+        publication=publication,
+        source="case",
+        acting_user=acting_user,
+        state=Sanction.State.SCHEDULED,
+        decision_ref=decision_ref,
+    )
+    if scheduled:
+        return sanction
+    if changes_record(decision.kind):
+        sanction_apply(sanction=sanction, acting_user=acting_user, today=today)
+    else:
+        Sanction.objects.filter(pk=sanction.pk).update(state=Sanction.State.IN_EFFECT)
+    sanction.refresh_from_db()
+    return sanction
+
+
+@transaction.atomic
+def sanction_fine_paid(
+    *,
+    organization: Organization,
+    sanction: Sanction,
+    paid_on: dt.date,
+    note: str = "",
+    acting_user: Any = None,
+) -> Sanction:
+    """Record that a fine was paid, on a date (not in the future, not before the decision), with a
+    note. Refused for another body's sanction, one that is not a fine, one lifted, and one already
+    recorded as paid (someone did it meanwhile). Raises TransitionRefused, storing nothing."""
+    locked = Sanction.objects.select_for_update().filter(pk=sanction.pk).first()
+    if locked is None or locked.organization_id != organization.pk:
+        raise TransitionRefused("there is no such sanction in this body's register")
+    if locked.kind != Sanction.Kind.FINE:
+        raise TransitionRefused("only a fine is paid")
+    if locked.state == Sanction.State.LIFTED:
+        raise TransitionRefused("the fine was lifted: there is nothing to pay")
+    if locked.paid_on is not None:
+        raise TransitionRefused(f"the fine is already recorded as paid on {locked.paid_on}")
+    if paid_on > timezone.localdate():
+        raise TransitionRefused("the payment date is in the future")
+    if paid_on < locked.decided_on:
+        raise TransitionRefused(f"the payment date is before the decision ({locked.decided_on})")
+    locked.paid_on = paid_on
+    locked.payment_note = note.strip()
+    locked.save(update_fields=["paid_on", "payment_note", "updated_at"])
+    record = locked.credential if locked.credential_id else locked.membership
+    audit.record(
+        action="register.fine_paid",
+        subject_type=subject_of(record).name,
+        subject_id=record.pk,
+        data={
+            "sanction": locked.pk,
+            "amount": f"{locked.amount} {locked.currency}",
+            "paid_on": paid_on,
+            "note": locked.payment_note,
+        },
+        organization=organization,
+        actor=acting(acting_user),
+    )
+    return locked

@@ -54,6 +54,7 @@ def _checked_move(
     due_date: dt.date | None,
     expected_status: str | None,
     automatic: bool,
+    scheduled: bool = False,
 ) -> dt.date:
     """What every status change of a (locked) credential or membership must pass: the status the
     person saw, a reason, the lifecycle's table and its requirements, no future date, no date
@@ -74,7 +75,7 @@ def _checked_move(
     check_transition(
         subject.transitions, record.status, to_status, automatic=automatic, given=given
     )
-    _refuse_future(effective_date, automatic=automatic)
+    _refuse_future(effective_date, automatic=automatic or scheduled)
     effective_date = _not_before_history(record.events, effective_date, automatic=automatic)
     if until is not None and until <= effective_date:
         raise TransitionRefused("a suspension must end after it starts")
@@ -153,6 +154,7 @@ def lifecycle_transition(
     due_date: dt.date | None = None,
     expected_status: str | None = None,
     automatic: bool = False,
+    scheduled: bool = False,
 ) -> Credential | Membership:
     """Move a credential or membership to a new status as its lifecycle allows, and record it.
 
@@ -160,7 +162,8 @@ def lifecycle_transition(
     Suspension needs ``until`` and a decision reference; reinstating a credential from expired or
     lapsed needs its new expiry date, renewing or reinstating a membership its next renewal date
     (``due_date``), taken only by a move to active. A manual change cannot be dated in the future:
-    the register would show it before it is in force. The status event and its audit entry (old
+    the register would show it before it is in force (``scheduled``: a sanction the daily work
+    applies, dated by it, on its day). The status event and its audit entry (old
     and new status) are written in the same transaction. Raises TransitionRefused, changing nothing.
     """
     record = subject.lock(record.pk)
@@ -175,6 +178,7 @@ def lifecycle_transition(
         due_date=due_date,
         expected_status=expected_status,
         automatic=automatic,
+        scheduled=scheduled,
     )
     source = record.status
     record.status = to_status
