@@ -36,7 +36,7 @@ BEGIN
     END IF;
     IF (NEW.data IS DISTINCT FROM OLD.data OR NEW.purged_at IS DISTINCT FROM OLD.purged_at)
        AND NOT (OLD.purged_at IS NULL AND NEW.purged_at IS NOT NULL AND NEW.data = '{}')
-       AND NOT (OLD.purged_at IS NULL AND NEW.purged_at IS NULL AND NEW.data LIKE 'enc1:%') THEN
+       AND NOT (OLD.purged_at IS NULL AND NEW.purged_at IS NULL AND left(NEW.data, 5) = 'enc1:') THEN
         RAISE EXCEPTION 'audit events are append-only: only a purge of the details or of the label is allowed';
     END IF;
     IF (NEW.actor_label IS DISTINCT FROM OLD.actor_label OR NEW.actor_id IS DISTINCT FROM OLD.actor_id)
