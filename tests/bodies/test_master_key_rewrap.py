@@ -119,6 +119,9 @@ def test_an_interrupted_rewrap_resumes_and_both_keys_open_meanwhile(
         "ombuds: 2 data keys are still wrapped by the previous master key: run `ombuds keys"
         " rewrap`, then remove OMBUDS_MASTER_KEY_PREVIOUS_FILE"
     )
+    out = StringIO()
+    call_command("keys", "status", stdout=out)
+    assert "2 data keys are still wrapped by the previous master key" in out.getvalue()
     done = keys.keys_rewrap()
     assert (done.rewrapped, done.already) == (2, 1)
     _use(settings, NEW_MASTER_KEY)
