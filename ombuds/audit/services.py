@@ -12,6 +12,11 @@ Events are linked by scheme: 1, a SHA-256 of the fields with the label inside (t
 before the keyed chain, kept as they were: no key existed to re-link them with); 2, an HMAC-SHA256
 under the audit key (`ombuds.audit.keys`), with a pseudonymous actor id in place of the label. Once
 a scheme-2 event exists, a scheme-1 event after it is a forgery.
+
+The chain key can rotate (`chain_key_rotate`): an "audit.key_rotated" event, linked with the old key,
+names the old and the new key in its subject, and the events after it are linked with the new one;
+`verify` follows the rotations with the keyring of `ombuds.audit.keys`. The pseudonym key does not
+rotate. The details are sealed at rest (`ombuds.audit.sealing`); their hash is of the plaintext.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import timezone
 
@@ -158,6 +164,21 @@ def _head_keys(head: ChainHead | None, ring: dict[str, bytes] | None = None) -> 
 def chain_keys() -> tuple[bytes, bytes]:
     """The chain key the next event is linked with, and the pseudonym key."""
     return _head_keys(ChainHead.objects.filter(key=1).first())
+
+
+def chain_key_problem() -> str | None:
+    """Why this process could not append to the chain (it lacks the key the head names), in one
+    line; None when it can."""
+    try:
+        chain_keys()
+    except ImproperlyConfigured as exc:  # a previous key's file that cannot be read
+        return f"ombuds: {exc}"
+    except AuditKeyMissing as exc:
+        return (
+            f"ombuds: {exc}: configure it (OMBUDS_AUDIT_KEY_FILE, or OMBUDS_AUDIT_KEY_PREVIOUS_FILES "
+            "while a rotation is under way)"
+        )
+    return None
 
 
 def _label(actor: Any, actor_label: str) -> str:

@@ -117,10 +117,14 @@ def master_key_mismatch() -> str | None:
     when it opens them (or there are none yet). A process started with another deployment's key, or
     a mistyped one, would otherwise fail at its first sealed value. The previous keys of a rewrap
     under way count too: a data key any of them opens is served."""
+    try:
+        ring = crypto.master_keys()
+    except crypto.KeyUnavailable as exc:  # a previous key's file that cannot be read
+        return f"ombuds: {exc}"
     rows = BodyKey.objects.values_list("pk", "organization_id", "wrapped")
     for key_id, owner, wrapped in rows:
         try:
-            crypto.unwrap_with_master(bytes(wrapped), _wrap_context(owner))
+            crypto.unwrap_with_master(bytes(wrapped), _wrap_context(owner), ring)
         except crypto.KeyUnavailable:
             return (
                 f"ombuds: the master key does not open data key {key_id} in the database: it is not"

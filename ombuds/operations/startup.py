@@ -7,6 +7,7 @@ import sys
 from django.conf import settings
 from django.db import DatabaseError
 
+from ombuds.audit.services import chain_key_problem
 from ombuds.bodies.keys import master_key_mismatch, master_key_pending
 from ombuds.operations.static import manifest_path, manifest_present
 
@@ -23,7 +24,7 @@ def unservable_reason() -> str | None:
             "run `ombuds collectstatic --noinput` before starting the server, or set DEBUG=1"
         )
     try:
-        return master_key_mismatch()
+        return master_key_mismatch() or chain_key_problem()
     except DatabaseError:
         return None  # no database yet, or not migrated: /healthz says so, not the boot
 

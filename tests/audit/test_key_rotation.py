@@ -150,3 +150,21 @@ def test_checkpoints_keep_verifying_across_a_rotation(settings, key_files, tmp_p
     checkpoints.write(folder)
     code, out = _audit("verify", "--checkpoints", str(folder))
     assert code == 0 and out.endswith("2 checkpoints match")
+
+
+def test_a_server_without_the_key_the_chain_uses_refuses_to_start_with_one_line(
+    settings, key_files
+):
+    from ombuds.operations.startup import unservable_reason
+
+    settings.DEBUG = True  # no collected static files needed
+    _old, new = key_files
+    chain(1)
+    assert unservable_reason() is None
+    assert _audit("rotate-key", "--new-key-file", str(new))[0] == 0
+    reason = unservable_reason()
+    assert reason.startswith("ombuds: the audit chain is linked with the audit key") and (
+        "\n" not in reason
+    )
+    settings.OMBUDS_AUDIT_KEY_PREVIOUS_FILES = str(new.with_name("missing"))
+    assert unservable_reason().startswith("ombuds: OMBUDS_AUDIT_KEY_PREVIOUS_FILES: cannot read")

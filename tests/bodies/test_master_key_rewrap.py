@@ -147,3 +147,11 @@ def test_rewrap_refuses_a_new_key_file_that_cannot_serve(tmp_path, sealed):
         call_command("keys", "rewrap", "--new-key-file", str(bad), stdout=StringIO())
     with pytest.raises(CommandError, match="does not exist"):
         call_command("keys", "rewrap", "--new-key-file", str(tmp_path / "none"), stdout=StringIO())
+
+
+def test_a_previous_master_key_file_that_cannot_be_read_is_named_at_start(
+    settings, sealed, tmp_path
+):
+    missing = tmp_path / "old-master"
+    _use(settings, TEST_MASTER_KEY, previous=str(missing))
+    assert keys.master_key_mismatch() == f"ombuds: the master key file {missing} does not exist"
