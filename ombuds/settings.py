@@ -282,6 +282,9 @@ try:
     OMBUDS_MASTER_KEY = envstr("OMBUDS_MASTER_KEY", "")
 except ImproperlyConfigured:
     OMBUDS_MASTER_KEY = ""
+# While the master key is replaced (`ombuds keys rewrap`): the old key's file (or several, by
+# commas), which still opens the data keys not yet re-wrapped. Remove it once the rewrap is done.
+OMBUDS_MASTER_KEY_PREVIOUS_FILE = os.environ.get("OMBUDS_MASTER_KEY_PREVIOUS_FILE", "")
 # Only benchmarks/encryption_cost.py turns this off, to measure what the encryption of fields costs.
 OMBUDS_ENCRYPT_FIELDS = True
 # The audit chain (ombuds.audit): its links are HMACs keyed by OMBUDS_AUDIT_KEY (or
@@ -289,6 +292,9 @@ OMBUDS_ENCRYPT_FIELDS = True
 # Ed25519 key in OMBUDS_AUDIT_SIGNING_KEY_FILE (`ombuds audit keygen`), and the daily work writes one
 # into OMBUDS_AUDIT_CHECKPOINT_DIR when it is set (a directory the operator keeps elsewhere).
 OMBUDS_AUDIT_KEY = envstr("OMBUDS_AUDIT_KEY", "")
+# The audit keys the chain was linked with before `ombuds audit rotate-key` (files, by commas; a
+# file may hold an old master key the chain key was derived from): `ombuds audit verify` needs them.
+OMBUDS_AUDIT_KEY_PREVIOUS_FILES = os.environ.get("OMBUDS_AUDIT_KEY_PREVIOUS_FILES", "")
 OMBUDS_AUDIT_SIGNING_KEY_FILE = envstr("OMBUDS_AUDIT_SIGNING_KEY_FILE", "")
 OMBUDS_AUDIT_CHECKPOINT_DIR = envstr("OMBUDS_AUDIT_CHECKPOINT_DIR", "")
 # The erasure journal (ombuds.core.erasure_journal): one file per erasure, re-applied after a restore

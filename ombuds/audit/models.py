@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.db import models
 
+from ombuds.audit.sealing import SealedJSONField
+
 
 class Event(models.Model):
     """One thing that happened: who did what to which record, with its details.
@@ -14,8 +16,9 @@ class Event(models.Model):
     database but lacks the key cannot recompute it. The details are hashed on their own first
     (``data_hash``): when a retention period ends their content can be purged, and the chain still
     verifies. Who acted is in the hash as a pseudonymous id (``actor_ref``); the account and the
-    readable label are outside it, so they can be forgotten (`labels_purge`). Nothing here is
-    updated except by those purges, and nothing is deleted.
+    readable label are outside it, so they can be forgotten (`labels_purge`). The details are sealed
+    at rest with the body's data key; ``data_hash`` is of their plaintext. Nothing here is updated
+    except by those purges (and the re-sealing of a data key rotation), and nothing is deleted.
     """
 
     class Scheme(models.IntegerChoices):
@@ -44,7 +47,8 @@ class Event(models.Model):
     action = models.CharField(max_length=100)
     subject_type = models.CharField(max_length=50)
     subject_id = models.CharField(max_length=64)
-    data = models.JSONField(default=dict, blank=True)
+    # Sealed at rest with the body's data key (`ombuds.audit.sealing`); read back as the value.
+    data = SealedJSONField(default=dict, blank=True)
     data_hash = models.CharField(max_length=64)
     purged_at = models.DateTimeField(null=True, blank=True)
     prev_hash = models.CharField(max_length=64)
@@ -66,8 +70,12 @@ class ChainHead(models.Model):
     last_seq = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="")
     count = models.BigIntegerField(default=0)
-    # The fingerprint of the key the chain is linked with (so a changed key is named as such).
+    # The fingerprint of the key the next event is linked with (`ombuds audit rotate-key` changes
+    # it; the chain itself records each change, in its "audit.key_rotated" events).
     key_id = models.CharField(max_length=16, blank=True, default="")
+    # The pseudonym key, sealed by the current chain key (`ombuds.audit.keys.wrap_pseudonyms`):
+    # empty until the first event after this was added; it stays the same across rotations.
+    pseudonyms = models.CharField(max_length=200, blank=True, default="")
 
     def __str__(self) -> str:
         return f"audit chain at #{self.last_seq} ({self.count} events)"

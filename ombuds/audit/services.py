@@ -12,6 +12,11 @@ Events are linked by scheme: 1, a SHA-256 of the fields with the label inside (t
 before the keyed chain, kept as they were: no key existed to re-link them with); 2, an HMAC-SHA256
 under the audit key (`ombuds.audit.keys`), with a pseudonymous actor id in place of the label. Once
 a scheme-2 event exists, a scheme-1 event after it is a forgery.
+
+The chain key can rotate (`chain_key_rotate`): an "audit.key_rotated" event, linked with the old key,
+names the old and the new key in its subject, and the events after it are linked with the new one;
+`verify` follows the rotations with the keyring of `ombuds.audit.keys`. The pseudonym key does not
+rotate. The details are sealed at rest (`ombuds.audit.sealing`); their hash is of the plaintext.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import timezone
 
@@ -120,12 +126,59 @@ def event_hash(event: Event, *, key: bytes | None = None) -> str:
     return _link(event.scheme, text, key or keys.chain_key())
 
 
-def actor_ref(*, user: Any = None, label: str = "", key: bytes | None = None) -> str:
+def actor_ref(*, user: Any = None, label: str = "", pseudonyms: bytes | None = None) -> str:
     """The stable pseudonymous id of who acted: of the account when there is one, else of the label
-    ("anonymous complainant", "Pat Complainant (complainant)"). Erasure computes it to forget them."""
+    ("anonymous complainant", "Pat Complainant (complainant)"). Erasure computes it to forget them.
+    The pseudonym key is the chain's (`chain_keys`): it does not change when the chain key rotates."""
     pk = getattr(user, "pk", user)
     subject = f"user:{pk}" if pk is not None else f"label:{label.strip()}"
-    return _mac(keys.pseudonym_key(key), subject)[:32]
+    return _mac(pseudonyms or chain_keys()[1], subject)[:32]
+
+
+class AuditKeyMissing(Exception):
+    """The chain is linked with a key this process does not hold."""
+
+
+def _head_keys(head: ChainHead | None, ring: dict[str, bytes] | None = None) -> tuple[bytes, bytes]:
+    """The key the chain head names (the configured one for a new chain) and the pseudonym key."""
+    ring = ring if ring is not None else keys.keyring()
+    current = keys.chain_key()
+    fingerprint = (head.key_id if head else "") or keys.key_id(current)
+    if fingerprint not in ring:
+        raise AuditKeyMissing(
+            f"the audit chain is linked with the audit key {fingerprint}, which this process does"
+            f" not hold (the key configured is {keys.key_id(current)}, from the"
+            f" {keys.key_source()})"
+        )
+    chain = ring[fingerprint]
+    if head and head.pseudonyms:
+        pseudonyms = keys.unwrap_pseudonyms(head.pseudonyms, chain)
+        if pseudonyms is None:
+            raise AuditKeyMissing(
+                f"the chain head's pseudonym key does not open under the audit key {fingerprint}"
+            )
+        return chain, pseudonyms
+    return chain, keys.pseudonym_key(chain)  # as it was derived before it was kept in the head
+
+
+def chain_keys() -> tuple[bytes, bytes]:
+    """The chain key the next event is linked with, and the pseudonym key."""
+    return _head_keys(ChainHead.objects.filter(key=1).first())
+
+
+def chain_key_problem() -> str | None:
+    """Why this process could not append to the chain (it lacks the key the head names), in one
+    line; None when it can."""
+    try:
+        chain_keys()
+    except ImproperlyConfigured as exc:  # a previous key's file that cannot be read
+        return f"ombuds: {exc}"
+    except AuditKeyMissing as exc:
+        return (
+            f"ombuds: {exc}: configure it (OMBUDS_AUDIT_KEY_FILE, or OMBUDS_AUDIT_KEY_PREVIOUS_FILES "
+            "while a rotation is under way)"
+        )
+    return None
 
 
 def _label(actor: Any, actor_label: str) -> str:
@@ -155,11 +208,11 @@ def record(
     if not action or not subject_type:
         raise ValueError("an audit event needs an action and a subject")
     details = json.loads(canonical(data or {}))
-    key = keys.chain_key()
     user = actor if getattr(actor, "pk", None) else None
     label = _label(actor, actor_label)[:200]
     with transaction.atomic():
         head, _ = ChainHead.objects.select_for_update().get_or_create(key=1)
+        key, pseudonyms = _head_keys(head)
         event = Event(
             scheme=HMAC,
             seq=head.last_seq + 1,
@@ -167,7 +220,7 @@ def record(
             organization=organization if getattr(organization, "pk", None) else None,
             actor=user,
             actor_label=label,
-            actor_ref=actor_ref(user=user, label=label, key=key),
+            actor_ref=actor_ref(user=user, label=label, pseudonyms=pseudonyms),
             action=action,
             subject_type=subject_type,
             subject_id=str(subject_id),
@@ -179,15 +232,46 @@ def record(
         event.save(force_insert=True)
         head.last_seq, head.last_hash, head.count = event.seq, event.hash, head.count + 1
         head.key_id = head.key_id or keys.key_id(key)
-        head.save(update_fields=["last_seq", "last_hash", "count", "key_id"])
+        head.pseudonyms = head.pseudonyms or keys.wrap_pseudonyms(pseudonyms, key)
+        head.save(update_fields=["last_seq", "last_hash", "count", "key_id", "pseudonyms"])
     return event
+
+
+ROTATED = "audit.key_rotated"
+
+
+def chain_key_rotate(*, new_key: bytes, actor: Any = None, actor_label: str = "") -> bool:
+    """Link every event from now on with `new_key`: a "key rotated" event, linked with the key used
+    until now, names both keys' fingerprints (in its subject, inside its hash); the head then names
+    the new key and keeps the pseudonym key sealed by it. False when the chain already uses it.
+    Every process must hold the new key before it appends again (it is refused until it does)."""
+    new_id = keys.key_id(new_key)
+    with transaction.atomic():
+        head, _ = ChainHead.objects.select_for_update().get_or_create(key=1)
+        old, pseudonyms = _head_keys(head)
+        if keys.key_id(old) == new_id:
+            return False
+        if head.last_seq:
+            record(
+                action=ROTATED,
+                subject_type="audit_key",
+                subject_id=f"{keys.key_id(old)}>{new_id}",
+                data={"from": keys.key_id(old), "to": new_id},
+                actor=actor,
+                actor_label=actor_label,
+            )
+            head.refresh_from_db()
+        head.key_id = new_id
+        head.pseudonyms = keys.wrap_pseudonyms(pseudonyms, new_key)
+        head.save(update_fields=["key_id", "pseudonyms"])
+    return True
 
 
 def refs_of(*, users: Iterable[Any] = (), labels: Iterable[str] = ()) -> list[str]:
     """The pseudonymous ids of these accounts and labels (what `labels_purge` takes)."""
-    key = keys.chain_key()
-    return [actor_ref(user=user, key=key) for user in users] + [
-        actor_ref(label=label, key=key) for label in labels if label.strip()
+    pseudonyms = chain_keys()[1]
+    return [actor_ref(user=user, pseudonyms=pseudonyms) for user in users] + [
+        actor_ref(label=label, pseudonyms=pseudonyms) for label in labels if label.strip()
     ]
 
 
@@ -316,6 +400,8 @@ class _Walk:
     """What verifying carries from one event to the next."""
 
     key: bytes
+    pseudonyms: bytes
+    ring: dict[str, bytes]
     prev: str = GENESIS
     seq: int = 1
     keyed: bool = False  # a scheme-2 event was seen: no scheme-1 event may follow
@@ -325,7 +411,7 @@ class _Walk:
         self.refs = self.refs if self.refs is not None else {}
         name = f"user:{user}" if user is not None else f"label:{label}"
         if name not in self.refs:
-            self.refs[name] = actor_ref(user=user, label=label, key=self.key)
+            self.refs[name] = actor_ref(user=user, label=label, pseudonyms=self.pseudonyms)
         return self.refs[name]
 
 
@@ -366,20 +452,63 @@ def _actor_problem(row: dict[str, Any], walk: _Walk) -> str:
     return ""
 
 
+def _missing(fingerprint: str, seq: int | None, named: str = "") -> str:
+    configured = keys.key_id(keys.chain_key())
+    where = f"the events from #{seq}" if seq else "the chain"
+    return (
+        f"{where} are linked with the audit key {fingerprint}{named}, which is not in the keyring"
+        " (the "
+        f"key configured is {configured}, from the {keys.key_source()}): add the key it was "
+        "written with to OMBUDS_AUDIT_KEY_PREVIOUS_FILES"
+    )
+
+
+def _start(head: ChainHead | None) -> _Walk | Verdict:
+    """The walk's first key (the one the first rotation names as its old key, else the head's) and
+    the pseudonym key; a verdict when a key is missing."""
+    ring = keys.keyring()
+    first_keyed = Event.objects.filter(scheme__gte=HMAC).order_by("seq").values("seq").first()
+    first_seq = first_keyed["seq"] if first_keyed else None
+    rotation = (
+        Event.objects.filter(scheme__gte=HMAC, action=ROTATED)
+        .order_by("seq")
+        .values("seq", "subject_id")
+        .first()
+    )
+    if rotation:
+        fingerprint = rotation["subject_id"].partition(">")[0]
+    else:
+        fingerprint = (head.key_id if head else "") or keys.key_id(keys.chain_key())
+    if fingerprint not in ring:
+        named = f" (as the key rotation #{rotation['seq']} says)" if rotation else ""
+        return Verdict(False, 0, _missing(fingerprint, first_seq, named))
+    pseudonyms = keys.pseudonym_key(ring[fingerprint])  # as first derived, until kept in the head
+    if head and head.pseudonyms:
+        try:
+            _chain, pseudonyms = _head_keys(head, ring)
+        except AuditKeyMissing as exc:
+            return Verdict(False, 0, str(exc))
+    return _Walk(key=ring[fingerprint], pseudonyms=pseudonyms, ring=ring)
+
+
+def _rotate_walk(row: dict[str, Any], walk: _Walk) -> str:
+    """After a verified "key rotated" event: the walk goes on with the new key."""
+    old, _sep, new = str(row["subject_id"]).partition(">")
+    if old != keys.key_id(walk.key):
+        return "it names a rotation from a key other than the one that links it"
+    walk.key = walk.ring[new]
+    return ""
+
+
 def verify(*, chunk_size: int = 5000) -> Verdict:
-    """Recompute the whole chain, in order, and compare it with the head. Memory stays flat."""
-    walk, checked = _Walk(key=keys.chain_key()), 0
+    """Recompute the whole chain, in order, across its key rotations, and compare it with the head.
+    Every key the chain was linked with must be in the keyring (`keys.keyring`). Memory stays
+    flat; each event's details are opened (they are sealed at rest) to check their hash."""
     head = ChainHead.objects.filter(key=1).first()
-    configured = keys.key_id(walk.key)
-    if head and head.key_id and head.key_id != configured:
-        first = Event.objects.filter(scheme__gte=HMAC).order_by("seq").values("seq").first()
-        return Verdict(
-            False,
-            0,
-            f"the chain was linked with the audit key {head.key_id} but the key configured is "
-            f"{configured} (from the {keys.key_source()}): verify with the key it was written with",
-            first["seq"] if first else None,
-        )
+    walk = _start(head)
+    if isinstance(walk, Verdict):
+        return walk
+    checked = 0
     for row in _rows(chunk_size):
         if row["seq"] != walk.seq:
             if row["seq"] > walk.seq:
@@ -387,6 +516,11 @@ def verify(*, chunk_size: int = 5000) -> Verdict:
                 return Verdict(False, checked, missing, walk.seq)
             return Verdict(False, checked, "its number is out of sequence", row["seq"])
         problem = _problem(row, walk)
+        if not problem and row["scheme"] >= HMAC and row["action"] == ROTATED:
+            new = str(row["subject_id"]).partition(">")[2]
+            if new not in walk.ring:
+                return Verdict(False, checked, _missing(new, row["seq"] + 1))
+            problem = _rotate_walk(row, walk)
         if problem:
             return Verdict(False, checked, problem, row["seq"])
         walk.prev, walk.seq, checked = row["hash"], walk.seq + 1, checked + 1
@@ -399,6 +533,14 @@ def verify(*, chunk_size: int = 5000) -> Verdict:
             f"the chain ends at #{checked} but its head records #{last_seq}: the newest events "
             "were removed or the head was altered",
             checked + 1,
+        )
+    if head and walk.keyed and head.key_id != keys.key_id(walk.key):
+        return Verdict(
+            False,
+            checked,
+            f"the head names the audit key {head.key_id} but the chain's last rotation names "
+            f"{keys.key_id(walk.key)}: the head was altered",
+            checked,
         )
     return Verdict(True, checked)
 

@@ -20,6 +20,8 @@ from django.apps import apps
 from django.db import connection, transaction
 from django.utils import timezone
 
+from ombuds.audit import keys as audit_keys
+from ombuds.audit import sealing as audit_sealing
 from ombuds.audit import services as audit
 from ombuds.bodies.models import BodyKey, FileKey, Organization
 from ombuds.core import crypto
@@ -52,11 +54,15 @@ class BodyKeyring:
         self._keys.clear()
         self._slugs.clear()
 
+    def remember(self, key_id: int, wrapped: bytes, key: bytes) -> None:
+        """Keep a data key whose row was just re-wrapped (by a master key this process may lack)."""
+        self._keys[key_id] = (wrapped, key)
+
     def _unwrapped(self, key_id: int, owner: int | None, wrapped: bytes) -> bytes:
         cached = self._keys.get(key_id)
         if cached is not None and cached[0] == wrapped:
             return cached[1]
-        key = crypto.unwrap_key(wrapped, crypto.master_key(), _wrap_context(owner))
+        key, _master = crypto.unwrap_with_master(wrapped, _wrap_context(owner))
         self._keys[key_id] = (wrapped, key)
         return key
 
@@ -108,14 +114,17 @@ KEYRING = BodyKeyring()
 
 def master_key_mismatch() -> str | None:
     """Why the configured master key cannot open the data keys in the database, in one line; None
-    when every current data key unwraps (or there is none yet). A process started with another
-    deployment's key, or a mistyped one, would otherwise fail at its first sealed value."""
-    rows = BodyKey.objects.filter(retired_at__isnull=True).values_list(
-        "pk", "organization_id", "wrapped"
-    )
+    when it opens them (or there are none yet). A process started with another deployment's key, or
+    a mistyped one, would otherwise fail at its first sealed value. The previous keys of a rewrap
+    under way count too: a data key any of them opens is served."""
+    try:
+        ring = crypto.master_keys()
+    except crypto.KeyUnavailable as exc:  # a previous key's file that cannot be read
+        return f"ombuds: {exc}"
+    rows = BodyKey.objects.values_list("pk", "organization_id", "wrapped")
     for key_id, owner, wrapped in rows:
         try:
-            crypto.unwrap_key(bytes(wrapped), crypto.master_key(), _wrap_context(owner))
+            crypto.unwrap_with_master(bytes(wrapped), _wrap_context(owner), ring)
         except crypto.KeyUnavailable:
             return (
                 f"ombuds: the master key does not open data key {key_id} in the database: it is not"
@@ -123,6 +132,24 @@ def master_key_mismatch() -> str | None:
                 " OMBUDS_MASTER_KEY_FILE)"
             )
     return None
+
+
+def master_key_pending() -> str | None:
+    """One line saying how many data keys are still wrapped by a master key other than the
+    configured one (a rewrap not finished); None when there are none."""
+    current = crypto.master_fingerprint(crypto.master_key())
+    pending = 0
+    for owner, wrapped in BodyKey.objects.values_list("organization_id", "wrapped"):
+        fingerprint = crypto.master_of(bytes(wrapped))
+        if fingerprint is None:
+            _key, fingerprint = crypto.unwrap_with_master(bytes(wrapped), _wrap_context(owner))
+        pending += fingerprint != current
+    if not pending:
+        return None
+    return (
+        f"ombuds: {pending} data keys are still wrapped by the previous master key: run"
+        " `ombuds keys rewrap`, then remove OMBUDS_MASTER_KEY_PREVIOUS_FILE"
+    )
 
 
 def _current_row(owner: int | None) -> tuple[int, bytes] | None:
@@ -141,9 +168,7 @@ def _key_create(owner: int | None) -> tuple[int, bytes]:
         row = _current_row(owner)
         if row is not None:
             return row
-        wrapped = crypto.wrap_key(
-            secrets.token_bytes(32), crypto.master_key(), _wrap_context(owner)
-        )
+        wrapped = crypto.wrap_with_master(secrets.token_bytes(32), _wrap_context(owner))
         made = BodyKey.objects.create(organization_id=owner, wrapped=wrapped)
         return made.pk, wrapped
 
@@ -181,6 +206,24 @@ def sealed_columns() -> Iterator[SealedColumn]:
                     model._meta.db_table, model._meta.pk.column, field.column, field.context()
                 )
     yield from _extra_columns
+
+
+class AuditSealer:
+    """Seals the audit log's event details with the data key of the event's body
+    (`ombuds.audit.sealing`, below this app, calls it)."""
+
+    def seal(self, text: str, owner: int | None, context: str) -> str:
+        if not crypto.encryption_enabled():
+            return text
+        return crypto.seal_text(text, owner, context)
+
+    def open(self, text: str, context: str) -> str:
+        return crypto.open_text(text, context)
+
+
+audit_sealing.register_sealer(AuditSealer())
+# A rotation re-seals the events' details too (their hash is of the plaintext: it still holds).
+register_sealed_column(SealedColumn("audit_event", "seq", "data", audit_sealing.CONTEXT))
 
 
 # -- rotation -------------------------------------------------------------------------------------
@@ -229,7 +272,7 @@ def keys_start_rotation(*, actor_label: str = "") -> int:
 
 
 def _key_create_new(owner: int | None) -> BodyKey:
-    wrapped = crypto.wrap_key(secrets.token_bytes(32), crypto.master_key(), _wrap_context(owner))
+    wrapped = crypto.wrap_with_master(secrets.token_bytes(32), _wrap_context(owner))
     return BodyKey.objects.create(organization_id=owner, wrapped=wrapped)
 
 
@@ -387,3 +430,59 @@ def keys_status() -> list[dict]:
         }
         for key in BodyKey.objects.select_related("organization").order_by("pk")
     ]
+
+
+# -- replacing the master key ---------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class Rewrap:
+    master: str  # the fingerprint of the master key every data key is now wrapped by
+    rewrapped: int = 0
+    already: int = 0
+    audit_key_rotated: bool = False
+
+
+def keys_rewrap(*, new_key_text: str | None = None, actor_label: str = "") -> Rewrap:
+    """Re-wrap every data key under a new master key (`new_key_text`, else the configured one), one
+    row per transaction: safe to interrupt and run again, a row already under the new key is
+    skipped. A row is opened with whichever master key this process holds wraps it (the configured
+    one, OMBUDS_MASTER_KEY_PREVIOUS_FILE, or the new one). The data keys themselves do not change:
+    no value or file is touched. When the audit chain's key is derived from the master key, the
+    chain is rotated to the key derived from the new one (`ombuds.audit.services.chain_key_rotate`),
+    so nothing keeps depending on the old master key. The run is on the audit log."""
+    text = new_key_text if new_key_text is not None else crypto.configured_master_key_text()
+    new = crypto.decode_master_key(text)
+    target = crypto.master_fingerprint(new)
+    ring = {**crypto.master_keys(), target: new}
+    report = Rewrap(master=target)
+    for key_id in BodyKey.objects.order_by("pk").values_list("pk", flat=True):
+        with transaction.atomic():
+            row = BodyKey.objects.select_for_update().filter(pk=key_id).first()
+            if row is None:
+                continue  # deleted by a rotation meanwhile
+            wrapped, context = bytes(row.wrapped), _wrap_context(row.organization_id)
+            data_key, _master = crypto.unwrap_with_master(wrapped, context, ring)
+            if crypto.master_of(wrapped) == target:
+                report.already += 1
+            else:
+                row.wrapped = wrapped = crypto.wrap_with_master(data_key, context, new)
+                row.save(update_fields=["wrapped"])
+                report.rewrapped += 1
+        # This process goes on sealing (its audit events) before it is given the new key.
+        KEYRING.remember(key_id, wrapped, data_key)
+    if report.rewrapped:
+        audit.record(
+            action="body.master_key_replaced",
+            subject_type="master_key",
+            subject_id=target,
+            data={"rewrapped": report.rewrapped},
+            actor_label=actor_label,
+        )
+    # Last: the events after it are linked with a key this process may not hold yet.
+    if audit_keys.key_source() == "master key":
+        report.audit_key_rotated = audit.chain_key_rotate(
+            new_key=audit_keys.chain_key_from(text, source="master key"),
+            actor_label=actor_label,
+        )
+    return report

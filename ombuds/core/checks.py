@@ -142,3 +142,18 @@ def check_time_zone(app_configs=None, **kwargs) -> list[Warning]:
             id="ombuds.W006",
         )
     ]
+
+
+@register(Tags.security, deploy=True)
+def check_previous_master_key(app_configs=None, **kwargs) -> list[Warning]:
+    if not getattr(settings, "OMBUDS_MASTER_KEY_PREVIOUS_FILE", ""):
+        return []
+    return [
+        Warning(
+            "OMBUDS_MASTER_KEY_PREVIOUS_FILE is set: a master key being replaced still opens the"
+            " data keys, so whoever took it can still read them.",
+            hint="Run `ombuds keys rewrap`, then remove OMBUDS_MASTER_KEY_PREVIOUS_FILE (`ombuds"
+            " keys status` says when nothing is left under the previous key).",
+            id="ombuds.W007",
+        )
+    ]

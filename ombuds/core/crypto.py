@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hmac
 import os
 import secrets
 import struct
@@ -123,6 +124,47 @@ def master_key() -> bytes:
     return key
 
 
+def master_fingerprint(key: bytes) -> str:
+    """A short public name of a master key (16 hex digits): which key wraps a data key, without
+    revealing the key."""
+    return hmac.digest(key, b"ombuds master key id", "sha256").hex()[:16]
+
+
+def read_master_key_file(path: str | Path) -> bytes:
+    """A master key from a file (as OMBUDS_MASTER_KEY_FILE holds one); KeyUnavailable with why."""
+    return _decode_key(_read_key_file(Path(path)), f"the master key file {path}")
+
+
+def previous_master_keys() -> list[bytes]:
+    """The keys of OMBUDS_MASTER_KEY_PREVIOUS_FILE (one path, or several separated by commas): keys
+    being replaced, which still open the data keys not yet re-wrapped (`ombuds keys rewrap`)."""
+    paths = getattr(settings, "OMBUDS_MASTER_KEY_PREVIOUS_FILE", "") or ""
+    return [read_master_key_file(path.strip()) for path in paths.split(",") if path.strip()]
+
+
+def master_keys() -> dict[str, bytes]:
+    """Every master key this process holds, by fingerprint: the configured one first, then the
+    previous ones."""
+    ring = {master_fingerprint(master_key()): master_key()}
+    for key in previous_master_keys():
+        ring.setdefault(master_fingerprint(key), key)
+    return ring
+
+
+def decode_master_key(text: str, where: str = "the new master key") -> bytes:
+    return _decode_key(text, where)
+
+
+def configured_master_key_text() -> str:
+    """The configured master key as text (what the audit key is derived from when it has none)."""
+    master_key()
+    file = getattr(settings, "OMBUDS_MASTER_KEY_FILE", "") or ""
+    if file:
+        return _read_key_file(Path(file))
+    value = getattr(settings, "OMBUDS_MASTER_KEY", "") or ""
+    return value.strip() if value else _generated_key()
+
+
 def master_key_is_generated() -> bool:
     return not (
         getattr(settings, "OMBUDS_MASTER_KEY", "")
@@ -188,6 +230,59 @@ def unwrap_key(wrapped: bytes, wrapping_key: bytes, context: bytes) -> bytes:
         raise KeyUnavailable(
             "a data key does not unwrap: the master key is not the one it was wrapped with"
         ) from None
+
+
+# A data key wrapped by a master key: this marker, the master key's fingerprint (8 bytes), then
+# wrap_key's nonce and ciphertext. Rows wrapped before fingerprints were recorded are the bare 60
+# bytes of wrap_key; they are told apart by their length.
+MASTER_WRAP = b"OMK\x02"
+_FINGERPRINT_BYTES = 8
+_BARE_WRAP = NONCE_BYTES + KEY_BYTES + 16
+
+
+def wrap_with_master(data_key: bytes, context: bytes, master: bytes | None = None) -> bytes:
+    """A data key wrapped by the master key (the configured one unless `master` is given), with
+    that key's fingerprint in front, so a re-wrap knows what it has done already."""
+    master = master if master is not None else master_key()
+    fingerprint = bytes.fromhex(master_fingerprint(master))
+    return MASTER_WRAP + fingerprint + wrap_key(data_key, master, context)
+
+
+def master_of(wrapped: bytes) -> str | None:
+    """The fingerprint of the master key that wraps this data key; None for a row wrapped before
+    fingerprints were recorded."""
+    wrapped = bytes(wrapped)
+    if len(wrapped) == _BARE_WRAP:
+        return None
+    if not wrapped.startswith(MASTER_WRAP):
+        raise KeyUnavailable("a wrapped data key is in no format this version knows")
+    return wrapped[len(MASTER_WRAP) : len(MASTER_WRAP) + _FINGERPRINT_BYTES].hex()
+
+
+def unwrap_with_master(
+    wrapped: bytes, context: bytes, ring: dict[str, bytes] | None = None
+) -> tuple[bytes, str]:
+    """The data key and the fingerprint of the master key that opened it, trying the keys of
+    `ring` (default: every master key this process holds)."""
+    wrapped = bytes(wrapped)
+    ring = ring if ring is not None else master_keys()
+    fingerprint = master_of(wrapped)
+    if fingerprint is not None:
+        if fingerprint not in ring:
+            raise KeyUnavailable(
+                f"a data key is wrapped by master key {fingerprint}, which is not configured"
+                " (OMBUDS_MASTER_KEY_FILE, or OMBUDS_MASTER_KEY_PREVIOUS_FILE during a rewrap)"
+            )
+        body = wrapped[len(MASTER_WRAP) + _FINGERPRINT_BYTES :]
+        return unwrap_key(body, ring[fingerprint], context), fingerprint
+    for fingerprint, master in ring.items():
+        try:
+            return unwrap_key(wrapped, master, context), fingerprint
+        except KeyUnavailable:
+            continue
+    raise KeyUnavailable(
+        "a data key does not unwrap: the master key is not the one it was wrapped with"
+    )
 
 
 def text_encode(blob: bytes) -> str:

@@ -84,7 +84,11 @@ def test_a_changed_key_is_named_as_such_not_as_tampering(settings):
     settings.OMBUDS_AUDIT_KEY = "another key entirely"
     code, message = _verify()
     assert code == 1
-    assert f"linked with the audit key {old} but the key configured is {keys.key_id()}" in message
+    assert message == (
+        f"audit chain not verified: the events from #1 are linked with the audit key {old}, which"
+        f" is not in the keyring (the key configured is {keys.key_id()}, from the audit key): add"
+        " the key it was written with to OMBUDS_AUDIT_KEY_PREVIOUS_FILES"
+    )
 
 
 def test_the_key_is_the_audit_key_or_derived_from_the_master_key_or_the_secret_key(settings):

@@ -127,6 +127,12 @@ def test_a_well_formed_master_key_passes():
     assert master_key_problem(KEY) is None
 
 
+def test_a_previous_master_key_left_configured_is_named():
+    found = ombuds_warnings(DATABASES=POSTGRES, OMBUDS_MASTER_KEY_PREVIOUS_FILE="/etc/ombuds/old")
+    assert list(found) == ["ombuds.W007"]
+    assert "still opens the data keys" in found["ombuds.W007"]
+
+
 def test_sqlite_in_production_is_named():
     found = ombuds_warnings(DATABASES=SQLITE)
     assert list(found) == ["ombuds.W005"]
