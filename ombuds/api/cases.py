@@ -19,6 +19,7 @@ another origin can neither send ``application/json`` here nor read an answer. To
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated, Literal
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Field, Query, Router, Schema, Status
@@ -286,6 +287,17 @@ class CaseRowOut(Schema):
     respondent: str
 
 
+class FindingIn(Schema):
+    """The committee's finding on one allegation, for a step's `determinations` input."""
+
+    allegation: int = Field(..., ge=1, le=10_000, description="The allegation's number")
+    determination: Literal["upheld", "not_upheld"]
+    reasons: str = text(NARRATIVE)
+
+
+Findings = Annotated[list[FindingIn], Field(max_length=LIST_ITEMS)]
+
+
 class StepIn(Schema):
     step: str = text(100)
     confirm_verbatim: str = text(
@@ -295,8 +307,11 @@ class StepIn(Schema):
         "still the complainant's own account word for word may go to them as it is, when the "
         "complainant does not share their identity (else the step is refused with 400)",
     )
-    inputs: dict[StepInputName, StepInputValue] = Field(
-        {}, max_length=LIST_ITEMS, description="The step's inputs by name, each a text or a choice"
+    inputs: dict[StepInputName, StepInputValue | Findings] = Field(
+        {},
+        max_length=LIST_ITEMS,
+        description="The step's inputs by name: a text, a choice or a date (YYYY-MM-DD); a "
+        "`determinations` input is a list of findings, one per allegation still pending",
     )
     expected_version: int = Field(
         ..., ge=0, le=2**31 - 1, description="The case's `version` when it was read"
@@ -402,7 +417,8 @@ def case_read(request: HttpRequest, org: str, reference: str):
         409: ErrorOut,
     },
     summary="Take a step of the case's procedure",
-    description="Text and choice inputs only (documents through the page). 409 when the case "
+    description="Text, choice, date and determinations inputs (documents through the page). 409 "
+    "when the case "
     "changed since `expected_version`.",
 )
 def case_step(request: HttpRequest, org: str, reference: str, payload: StepIn):
@@ -414,7 +430,10 @@ def case_step(request: HttpRequest, org: str, reference: str, payload: StepIn):
             case=case,
             step=payload.step,
             acting_user=request.api_token.user,
-            inputs=payload.inputs,
+            inputs={
+                name: [f.model_dump() for f in value] if isinstance(value, list) else value
+                for name, value in payload.inputs.items()
+            },
             expected_version=payload.expected_version,
             confirm_verbatim=payload.confirm_verbatim,
         )

@@ -158,7 +158,8 @@ def _input_problems(p: Procedure, t: Transition, where: str) -> list[str]:
         ):
             problems.append(f"{at}: a {i.kind} input is given by the body's people only")
         for fact in CHANGED_BY.get(i.kind, ()):
-            if fact in t.when or f"not {fact}" in t.when:
+            # "not all_determined" (something is left to decide) is read rightly before the input.
+            if fact in t.when or (f"not {fact}" in t.when and fact != "all_determined"):
                 problems.append(
                     f"{at}: the step's 'when' asks {fact!r}, which its own input changes "
                     "(take the input in an earlier step)"

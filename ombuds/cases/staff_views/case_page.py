@@ -146,7 +146,12 @@ class CaseForms:
         fresh = {"version": page.case.version}
         forms = cls(
             steps={
-                s.name: StepForm(transition=s, initial=fresh, **bound(f"step:{s.name}", files=True))
+                s.name: StepForm(
+                    transition=s,
+                    allegations=page.allegations,
+                    initial=fresh,
+                    **bound(f"step:{s.name}", files=True),
+                )
                 for s in page.steps
             },
             determinations={

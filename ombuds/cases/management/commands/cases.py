@@ -50,7 +50,12 @@ class Command(BaseCommand):
         step.add_argument("step")
         step.add_argument("--as", dest="username", required=True, help="who takes it")
         step.add_argument(
-            "--input", action="append", default=[], metavar="NAME=VALUE", help="a text input"
+            "--input",
+            action="append",
+            default=[],
+            metavar="NAME=VALUE",
+            help="an input; a determinations input once per allegation as "
+            "NAME=POSITION:upheld:REASONS (or not_upheld)",
         )
         step.add_argument(
             "--file",
@@ -187,12 +192,7 @@ class Command(BaseCommand):
     ) -> None:
         user = _user(username)
         case = _case(reference, user)
-        inputs = {}
-        for item in input:
-            name, sep, value = item.partition("=")
-            if not sep or not name.strip():
-                raise CommandError(f"--input {item!r}: write NAME=VALUE")
-            inputs[name.strip()] = value
+        inputs = _step_inputs(services.procedure_of(case), step, input)
         files = {}
         for item in file:
             name, sep, value = item.partition("=")
@@ -389,6 +389,37 @@ def _case(reference: str, user: Any = None) -> Case:
     if case is None or (user is not None and not selectors.roles_on_case(user, case)):
         raise CommandError(f"no case {reference!r}")
     return case
+
+
+def _step_inputs(procedure: Any, step: str, given: list[str]) -> dict[str, Any]:
+    """``--input NAME=VALUE`` as the step's inputs. A determinations input is given once per
+    allegation, as POSITION:upheld:REASONS or POSITION:not_upheld:REASONS."""
+    findings = {
+        i.name
+        for t in procedure.transitions
+        if t.name == step
+        for i in t.inputs
+        if i.kind == "determinations"
+    }
+    inputs: dict[str, Any] = {}
+    for item in given:
+        name, sep, value = item.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise CommandError(f"--input {item!r}: write NAME=VALUE")
+        if name not in findings:
+            inputs[name] = value
+            continue
+        position, _, rest = value.partition(":")
+        determination, _, reasons = rest.partition(":")
+        if not position.strip().isdigit() or not determination:
+            raise CommandError(
+                f"--input {item!r}: write {name}=POSITION:upheld:REASONS (or not_upheld)"
+            )
+        inputs.setdefault(name, []).append(
+            {"allegation": int(position), "determination": determination, "reasons": reasons}
+        )
+    return inputs
 
 
 def _user(username: str):
