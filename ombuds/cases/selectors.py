@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from ombuds.audit.services import events_for
@@ -111,13 +111,22 @@ def procedure_of(case_or_org: Case | Organization, *, public: bool = True) -> Pr
             if found is not None:
                 return found
     else:
-        chosen = BodyProcedure.objects.filter(organization=case_or_org).first()
+        # The body's choice and the sha of the version it installed last, in one query.
+        installed = ProcedureVersion.objects.filter(
+            organization=OuterRef("organization"), key=OuterRef("procedure_key"), shipped=False
+        ).order_by("-number")
+        chosen = (
+            BodyProcedure.objects.filter(organization=case_or_org)
+            .annotate(installed=Subquery(installed.values("sha256")[:1]))
+            .first()
+        )
         if chosen is None or (public and not chosen.taking_complaints):
             raise CaseRefused(f"{case_or_org.name} does not take complaints through Ombuds")
         key = chosen.procedure_key
-        installed = procedure_version_current(case_or_org, key)
-        if installed is not None:
-            return procedure_from_text(installed.text)
+        if chosen.installed:
+            found = _by_sha(key, chosen.installed)
+            if found is not None:
+                return found
     try:
         return shipped_procedures()[key]
     except KeyError:
