@@ -184,3 +184,15 @@ def test_show_a_shipped_procedure_and_refuse_an_unknown_one(db):
     assert out == CSEC.read_text(encoding="utf-8")
     _, reason = run_refused("show", "nope")
     assert reason == "no shipped procedure called 'nope'"
+
+
+def test_a_body_on_its_own_key_lists_by_state_and_previews_its_notices(tmp_path, csec, client):
+    path = variant(tmp_path, 'key = "csec-article-5"', 'key = "csec-own"', name="own.toml")
+    run("install", str(path), "--org", "csec")
+    file_case(csec)
+    out = StringIO()
+    call_command("cases", "list", "--org", "csec", "--state", "received", stdout=out)
+    assert len(out.getvalue().splitlines()) == 1
+    client.force_login(csec.people["administrator"])
+    response = client.get("/staff/csec/cases/notices/acknowledgement")
+    assert response.status_code == 200

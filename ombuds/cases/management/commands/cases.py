@@ -19,7 +19,7 @@ from django.core.management.base import BaseCommand, CommandError
 from ombuds.bodies.models import Organization
 from ombuds.cases import selectors, services
 from ombuds.cases.complaint_input import complaint_parse, complaint_read
-from ombuds.cases.models import BodyProcedure, Case
+from ombuds.cases.models import Case
 from ombuds.cases.staff_views.common import INTAKE_ROLES
 from ombuds.codes.models import Provision
 
@@ -118,10 +118,9 @@ class Command(BaseCommand):
         if state == "open":
             cases = cases.filter(closed_at__isnull=True)
         elif state:
-            chosen = BodyProcedure.objects.filter(organization=organization).first()
             known = set(cases.values_list("state", flat=True).distinct())
-            if chosen is not None:
-                procedure = services.procedure_of(Case(procedure_key=chosen.procedure_key))
+            procedure = selectors.body_procedure(organization)
+            if procedure is not None:
                 known |= set(procedure.states)
             if state not in known:
                 raise CommandError(
