@@ -298,6 +298,17 @@ class FindingIn(Schema):
 Findings = Annotated[list[FindingIn], Field(max_length=LIST_ITEMS)]
 
 
+class NewAllegationIn(Schema):
+    """A new allegation, for a step's `allegation` input."""
+
+    summary: str = text(NARRATIVE)
+    provisions: list[item(50)] = Field(
+        [],
+        max_length=LIST_ITEMS,
+        description="Citations in the code version the case was filed under, e.g. 1.1(a)",
+    )
+
+
 class StepIn(Schema):
     step: str = text(100)
     confirm_verbatim: str = text(
@@ -307,11 +318,12 @@ class StepIn(Schema):
         "still the complainant's own account word for word may go to them as it is, when the "
         "complainant does not share their identity (else the step is refused with 400)",
     )
-    inputs: dict[StepInputName, StepInputValue | Findings] = Field(
+    inputs: dict[StepInputName, StepInputValue | Findings | NewAllegationIn] = Field(
         {},
         max_length=LIST_ITEMS,
         description="The step's inputs by name: a text, a choice or a date (YYYY-MM-DD); a "
-        "`determinations` input is a list of findings, one per allegation still pending",
+        "`determinations` input is a list of findings, one per allegation still pending; an "
+        "`allegation` input is its summary and the provisions it cites",
     )
     expected_version: int = Field(
         ..., ge=0, le=2**31 - 1, description="The case's `version` when it was read"
@@ -417,7 +429,8 @@ def case_read(request: HttpRequest, org: str, reference: str):
         409: ErrorOut,
     },
     summary="Take a step of the case's procedure",
-    description="Text, choice, date and determinations inputs (documents through the page). 409 "
+    description="Text, choice, date, determinations and allegation inputs (documents through the "
+    "page). 409 "
     "when the case "
     "changed since `expected_version`.",
 )
@@ -430,10 +443,7 @@ def case_step(request: HttpRequest, org: str, reference: str, payload: StepIn):
             case=case,
             step=payload.step,
             acting_user=request.api_token.user,
-            inputs={
-                name: [f.model_dump() for f in value] if isinstance(value, list) else value
-                for name, value in payload.inputs.items()
-            },
+            inputs={name: _input_value(value) for name, value in payload.inputs.items()},
             expected_version=payload.expected_version,
             confirm_verbatim=payload.confirm_verbatim,
         )
@@ -441,6 +451,15 @@ def case_step(request: HttpRequest, org: str, reference: str, payload: StepIn):
         status = 409 if isinstance(exc, services.CaseChanged) else 400
         raise HttpError(status, str(exc)) from exc
     return _case_out(case, request.api_token.user)
+
+
+def _input_value(value):
+    """A step input as the service takes it: text, or plain lists and mappings."""
+    if isinstance(value, list):
+        return [f.model_dump() for f in value]
+    if isinstance(value, Schema):
+        return value.model_dump()
+    return value
 
 
 @staff_router.put(

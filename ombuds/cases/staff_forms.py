@@ -17,7 +17,7 @@ class StepForm(forms.Form):
 
     version = forms.IntegerField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, transition: Transition, allegations=(), **kwargs):
+    def __init__(self, *args, transition: Transition, allegations=(), provisions=(), **kwargs):
         kwargs.setdefault("prefix", f"step-{transition.name}")
         super().__init__(*args, **kwargs)
         self.transition = transition
@@ -28,6 +28,9 @@ class StepForm(forms.Form):
         for i in transition.inputs:
             if i.kind == "determinations":
                 self._add_findings(i)
+                continue
+            if i.kind == "allegation":
+                self._add_allegation(i, provisions)
                 continue
             common = {"label": i.label, "required": i.required, "help_text": i.help}
             if i.kind == "choice":
@@ -46,6 +49,24 @@ class StepForm(forms.Form):
             else:
                 field = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), **common)
             self.fields[i.name] = field
+
+    def _add_allegation(self, i, provisions) -> None:
+        """The new allegation's text, and the provisions it cites (by citation)."""
+        self.fields[i.name] = forms.CharField(
+            label=i.label,
+            required=i.required,
+            help_text=i.help,
+            widget=forms.Textarea(attrs={"rows": 3}),
+        )
+        self.fields[f"{i.name}-provisions"] = forms.MultipleChoiceField(
+            label="Provisions it cites",
+            required=False,
+            widget=forms.CheckboxSelectMultiple,
+            choices=[
+                (p.citation, f"{p.citation} {(p.full_text or p.text)[:100]}") for p in provisions
+            ],
+            help_text="From the version of the code in force when the complaint was made.",
+        )
 
     def _add_findings(self, i) -> None:
         """One upheld / not upheld choice and its reasons per pending allegation."""
@@ -108,6 +129,13 @@ class StepForm(forms.Form):
                     for a in self.pending
                     if self.cleaned_data.get(f"{i.name}-{a.position}")
                 ]
+                continue
+            if i.kind == "allegation":
+                if self.cleaned_data.get(i.name):
+                    inputs[i.name] = {
+                        "summary": self.cleaned_data[i.name],
+                        "provisions": list(self.cleaned_data.get(f"{i.name}-provisions") or []),
+                    }
                 continue
             value = self.cleaned_data.get(i.name)
             if i.kind == "document":

@@ -18,9 +18,14 @@ from ombuds.cases.rules import CaseRefused
 from ombuds.cases.selectors import is_recused, procedure_of, roles_on_case, running_deadlines
 from ombuds.cases.services.base import bump, label_for, lock_case, record_event
 from ombuds.cases.services.deadlines import deadline_start, deadlines_stop, more_time
-from ombuds.cases.services.decisions import determination_record, verbatim_release
+from ombuds.cases.services.decisions import (
+    allegation_add,
+    determination_record,
+    verbatim_release,
+)
 from ombuds.cases.services.documents import document_store, files_removed_on_failure, uploads_check
 from ombuds.cases.services.effects import effects_run
+from ombuds.codes.models import Provision
 
 
 def case_step(
@@ -62,6 +67,7 @@ def case_step(
             raise CaseRefused(str(exc)) from exc
         inputs, files = _declared(transition, inputs, files)
         _findings_record(case, transition, inputs, acting_user)
+        _allegations_record(case, transition, inputs, acting_user)
         released = verbatim_release(case, transition, confirm_verbatim)
         label = label_for(acting_user, actor_label)
         source = case.state
@@ -151,6 +157,49 @@ def _findings_record(case: Case, transition: Transition, inputs: dict[str, Any],
             )
         inputs[i.name] = "; ".join(f"{p}: {d}" for p, (d, _r) in sorted(findings.items()))
         # The determinations moved the case's version on: the step saves after them.
+        case.version = Case.objects.values_list("version", flat=True).get(pk=case.pk)
+
+
+def _allegations_record(
+    case: Case, transition: Transition, inputs: dict[str, Any], user: Any
+) -> None:
+    """A new allegation given with the step (an ``allegation`` input: ``{"summary": text,
+    "provisions": [citations]}``, the citations of the code version the case was filed under),
+    added by `allegation_add` in the step's transaction. The input stays on the step's record as
+    "allegation N: summary"."""
+    for i in transition.inputs:
+        if i.kind != "allegation" or i.name not in inputs:
+            continue
+        value = inputs[i.name]
+        if isinstance(value, str):
+            value = {"summary": value, "provisions": []}
+        summary = value.get("summary") if isinstance(value, dict) else None
+        citations = value.get("provisions", []) if isinstance(value, dict) else None
+        if not isinstance(summary, str) or not isinstance(citations, list):
+            raise CaseRefused(f"{i.label}: give the allegation's text and the provisions it cites")
+        if not all(isinstance(c, str) for c in citations):
+            raise CaseRefused(f"{i.label}: the provisions are citations, such as 1.1(a)")
+        found = {
+            p.citation: p
+            for p in Provision.objects.filter(
+                version_id=case.code_version_id, citation__in=citations
+            )
+        }
+        unknown = [c for c in citations if c not in found]
+        if unknown:
+            raise CaseRefused(
+                [
+                    f"{i.label}: no provision {c} in the code the case was filed under"
+                    for c in unknown
+                ]
+            )
+        allegation = allegation_add(
+            case=case,
+            summary=summary,
+            provisions=[found[c] for c in dict.fromkeys(citations)],
+            acting_user=user,
+        )
+        inputs[i.name] = f"allegation {allegation.position}: {allegation.summary}"
         case.version = Case.objects.values_list("version", flat=True).get(pk=case.pk)
 
 

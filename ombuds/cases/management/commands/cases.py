@@ -55,7 +55,8 @@ class Command(BaseCommand):
             default=[],
             metavar="NAME=VALUE",
             help="an input; a determinations input once per allegation as "
-            "NAME=POSITION:upheld:REASONS (or not_upheld)",
+            "NAME=POSITION:upheld:REASONS (or not_upheld); an allegation's citations as "
+            "NAME.cite=CITATION",
         )
         step.add_argument(
             "--file",
@@ -392,7 +393,8 @@ def _case(reference: str, user: Any = None) -> Case:
 
 def _step_inputs(procedure: Any, step: str, given: list[str]) -> dict[str, Any]:
     """``--input NAME=VALUE`` as the step's inputs. A determinations input is given once per
-    allegation, as POSITION:upheld:REASONS or POSITION:not_upheld:REASONS."""
+    allegation, as POSITION:upheld:REASONS or POSITION:not_upheld:REASONS; an allegation input as
+    its text, with ``NAME.cite=CITATION`` once per provision it cites."""
     findings = {
         i.name
         for t in procedure.transitions
@@ -400,12 +402,30 @@ def _step_inputs(procedure: Any, step: str, given: list[str]) -> dict[str, Any]:
         for i in t.inputs
         if i.kind == "determinations"
     }
+    allegations = {
+        i.name
+        for t in procedure.transitions
+        if t.name == step
+        for i in t.inputs
+        if i.kind == "allegation"
+    }
     inputs: dict[str, Any] = {}
     for item in given:
         name, sep, value = item.partition("=")
         name = name.strip()
         if not sep or not name:
             raise CommandError(f"--input {item!r}: write NAME=VALUE")
+        base, dot, part = name.partition(".")
+        if dot and part == "cite" and base in allegations:
+            current = inputs.get(base) or {"summary": "", "provisions": []}
+            if isinstance(current, str):
+                current = {"summary": current, "provisions": []}
+            current["provisions"].append(value.strip())
+            inputs[base] = current
+            continue
+        if name in allegations and isinstance(inputs.get(name), dict):
+            inputs[name]["summary"] = value
+            continue
         if name not in findings:
             inputs[name] = value
             continue
