@@ -62,7 +62,7 @@ def test_the_step_adds_the_allegation_with_its_provisions(csec, investigated):
 
 
 def test_an_unknown_provision_refuses_the_whole_step(csec, investigated):
-    with pytest.raises(CaseRefused, match="no provision 9.9 in the code"):
+    with pytest.raises(CaseRefused, match=r"no provision 9\.9 in the code"):
         take(
             investigated,
             "add_allegation",
