@@ -430,9 +430,8 @@ def case_read(request: HttpRequest, org: str, reference: str):
     },
     summary="Take a step of the case's procedure",
     description="Text, choice, date, determinations and allegation inputs (documents through the "
-    "page). 409 "
-    "when the case "
-    "changed since `expected_version`.",
+    "page). 400 with every problem when the step or its inputs are refused, as a whole; 409 when "
+    "the case changed since `expected_version`.",
 )
 def case_step(request: HttpRequest, org: str, reference: str, payload: StepIn):
     case = _staff_case(request, org, reference)
@@ -453,7 +452,7 @@ def case_step(request: HttpRequest, org: str, reference: str, payload: StepIn):
     return _case_out(case, request.api_token.user)
 
 
-def _input_value(value):
+def _input_value(value: object) -> object:
     """A step input as the service takes it: text, or plain lists and mappings."""
     if isinstance(value, list):
         return [f.model_dump() for f in value]
