@@ -302,7 +302,7 @@ class NewAllegationIn(Schema):
     """A new allegation, for a step's `allegation` input."""
 
     summary: str = text(NARRATIVE)
-    provisions: list[item(50)] = Field(
+    provisions: list[Citation] = Field(
         [],
         max_length=LIST_ITEMS,
         description="Citations in the code version the case was filed under, e.g. 1.1(a)",
