@@ -25,6 +25,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Field, Query, Router, Schema, Status
 from ninja.decorators import decorate_view
 from ninja.errors import HttpError
+from pydantic import ConfigDict
 
 from ombuds.api.auth import CASES_READ, CASES_WRITE
 from ombuds.api.limits import (
@@ -43,6 +44,7 @@ from ombuds.cases.complaint_input import Citation, ComplaintIn, complaint_read
 from ombuds.cases.models import Case, Message, Notice
 from ombuds.codes.models import Provision
 from ombuds.register import public
+from ombuds.register.models import Sanction
 
 router = Router(tags=["cases"])
 # Each endpoint declares its scope (`auth=`); one that did not would need the write scope.
@@ -301,12 +303,28 @@ Findings = Annotated[list[FindingIn], Field(max_length=LIST_ITEMS)]
 class NewAllegationIn(Schema):
     """A new allegation, for a step's `allegation` input."""
 
+    model_config = ConfigDict(extra="forbid")
+
     summary: str = text(NARRATIVE)
     provisions: list[Citation] = Field(
         [],
         max_length=LIST_ITEMS,
         description="Citations in the code version the case was filed under, e.g. 1.1(a)",
     )
+
+
+class ChosenSanctionIn(Schema):
+    """The sanction chosen, for a step's `sanction` input (as the case page's sanction form)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: str = column(Sanction, "kind")
+    summary: str = text(NARRATIVE)
+    effective_from: dt.date
+    effective_until: dt.date | None = None
+    publication: str = column(Sanction, "publication")
+    public_until: dt.date | None = None
+    conditions: str = text(NARRATIVE, "")
 
 
 class StepIn(Schema):
@@ -318,12 +336,15 @@ class StepIn(Schema):
         "still the complainant's own account word for word may go to them as it is, when the "
         "complainant does not share their identity (else the step is refused with 400)",
     )
-    inputs: dict[StepInputName, StepInputValue | Findings | NewAllegationIn] = Field(
-        {},
-        max_length=LIST_ITEMS,
-        description="The step's inputs by name: a text, a choice or a date (YYYY-MM-DD); a "
-        "`determinations` input is a list of findings, one per allegation still pending; an "
-        "`allegation` input is its summary and the provisions it cites",
+    inputs: dict[StepInputName, StepInputValue | Findings | NewAllegationIn | ChosenSanctionIn] = (
+        Field(
+            {},
+            max_length=LIST_ITEMS,
+            description="The step's inputs by name: a text, a choice or a date (YYYY-MM-DD); a "
+            "`determinations` input is a list of findings, one per allegation still pending; an "
+            "`allegation` input is its summary and the provisions it cites; a `sanction` input is the "
+            "sanction chosen",
+        )
     )
     expected_version: int = Field(
         ..., ge=0, le=2**31 - 1, description="The case's `version` when it was read"
@@ -429,7 +450,8 @@ def case_read(request: HttpRequest, org: str, reference: str):
         409: ErrorOut,
     },
     summary="Take a step of the case's procedure",
-    description="Text, choice, date, determinations and allegation inputs (documents through the "
+    description="Text, choice, date, determinations, allegation and sanction inputs (documents "
+    "through the "
     "page). 400 with every problem when the step or its inputs are refused, as a whole; 409 when "
     "the case changed since `expected_version`.",
 )
@@ -457,7 +479,9 @@ def _input_value(value: object) -> object:
     if isinstance(value, list):
         return [f.model_dump() for f in value]
     if isinstance(value, Schema):
-        return value.model_dump()
+        return {
+            k: v.isoformat() if isinstance(v, dt.date) else v for k, v in value.model_dump().items()
+        }
     return value
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 from django import forms
 from django.utils import timezone
 
@@ -31,6 +33,9 @@ class StepForm(forms.Form):
                 continue
             if i.kind == "allegation":
                 self._add_allegation(i, provisions)
+                continue
+            if i.kind == "sanction":
+                self._add_sanction(i)
                 continue
             common = {"label": i.label, "required": i.required, "help_text": i.help}
             if i.kind == "choice":
@@ -67,6 +72,16 @@ class StepForm(forms.Form):
             ],
             help_text="From the version of the code in force when the complaint was made.",
         )
+
+    def _add_sanction(self, i) -> None:
+        """The sanction form's fields (its kinds limited to the input's choices, if any)."""
+        for name, field in SanctionChoiceForm.base_fields.items():
+            if name == "version":
+                continue
+            field = copy.deepcopy(field)
+            if name == "kind" and i.choices:
+                field.choices = [(k, label) for k, label in field.choices if k in i.choices]
+            self.fields[f"{i.name}-{name}"] = field
 
     def _add_findings(self, i) -> None:
         """One upheld / not upheld choice and its reasons per pending allegation."""
@@ -129,6 +144,14 @@ class StepForm(forms.Form):
                     for a in self.pending
                     if self.cleaned_data.get(f"{i.name}-{a.position}")
                 ]
+                continue
+            if i.kind == "sanction":
+                inputs[i.name] = {
+                    name: value.isoformat() if hasattr(value, "isoformat") else value
+                    for name in SanctionChoiceForm.base_fields
+                    if name != "version"
+                    and (value := self.cleaned_data.get(f"{i.name}-{name}")) not in (None, "")
+                }
                 continue
             if i.kind == "allegation":
                 if self.cleaned_data.get(i.name):

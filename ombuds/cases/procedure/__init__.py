@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ombuds.cases.procedure.checker import template_problems
+from ombuds.cases.procedure.checker import sanction_problems, template_problems
 from ombuds.cases.procedure.model import (
     BODY_ROLES,
     CASE_ROLES,
@@ -84,6 +84,7 @@ __all__ = [
     "parse_date",
     "problems_in",
     "readable_date",
+    "sanction_problems",
     "shipped",
     "template_problems",
     "text_sha256",

@@ -239,3 +239,17 @@ def _more_time_problems(p: Procedure, t: Transition) -> list[str]:
     if SYSTEM in t.roles:
         problems.append(f"{where}: the clock does not ask for more time or decide on it")
     return problems
+
+
+def sanction_problems(p: Procedure, known: Iterable[str]) -> list[str]:
+    """A ``sanction`` input offering a kind of sanction the register does not have (``known``)."""
+    known = set(known)
+    return [
+        f"step {t.name}, input {i.name!r}: no sanction called {kind!r} "
+        f"(known: {', '.join(sorted(known))})"
+        for t in p.transitions
+        for i in t.inputs
+        if i.kind == "sanction"
+        for kind in i.choices
+        if kind not in known
+    ]

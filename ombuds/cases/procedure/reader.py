@@ -12,7 +12,11 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from ombuds.cases.procedure.checker import structure_problems, template_problems
+from ombuds.cases.procedure.checker import (
+    sanction_problems,
+    structure_problems,
+    template_problems,
+)
 from ombuds.cases.procedure.model import (
     DAY_COUNTS,
     EFFECT_KINDS,
@@ -42,16 +46,23 @@ def load_file(path: str | Path) -> Procedure:
     return load(text, source=str(path))
 
 
-def problems_in(path: str | Path, *, templates: Iterable[str] | None = None) -> list[str]:
+def problems_in(
+    path: str | Path,
+    *,
+    templates: Iterable[str] | None = None,
+    sanctions: Iterable[str] | None = None,
+) -> list[str]:
     """Every problem of a procedure file, one line each; empty when it can be used. With
-    ``templates`` (the notice templates the case layer knows), a notice naming another is one."""
+    ``templates`` (the notice templates the case layer knows), a notice naming another is one;
+    with ``sanctions`` (the register's kinds), a sanction input offering another."""
     try:
         procedure = load_file(path)
     except ProcedureInvalid as exc:
         return exc.problems
-    if templates is None:
-        return []
-    return [f"{path}: {p}" for p in template_problems(procedure, templates)]
+    problems = template_problems(procedure, templates) if templates is not None else []
+    if sanctions is not None:
+        problems += sanction_problems(procedure, sanctions)
+    return [f"{path}: {p}" for p in problems]
 
 
 def load(text: str, *, source: str = "<procedure>") -> Procedure:

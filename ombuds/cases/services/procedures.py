@@ -20,22 +20,26 @@ from ombuds.cases.procedure import (
     Procedure,
     ProcedureInvalid,
     load,
+    sanction_problems,
     template_problems,
     text_sha256,
 )
 from ombuds.cases.rules import CaseRefused
 from ombuds.cases.selectors import procedure_version_current, shipped_procedures
 from ombuds.cases.services.base import account
+from ombuds.register.models import Sanction
 
 
 def procedure_problems(text: str, *, source: str = "<procedure>") -> list[str]:
-    """Every problem of a procedure's text, the notice templates it names included; empty when it
-    can be installed."""
+    """Every problem of a procedure's text, the notice templates and sanctions it names included;
+    empty when it can be installed."""
     try:
         procedure = load(text, source=source)
     except ProcedureInvalid as exc:
         return exc.problems
-    return [f"{source}: {p}" for p in template_problems(procedure, DEFAULTS)]
+    problems = template_problems(procedure, DEFAULTS)
+    problems += sanction_problems(procedure, Sanction.Kind.values)
+    return [f"{source}: {p}" for p in problems]
 
 
 def procedure_install(

@@ -6,6 +6,7 @@ the step is on the record, in one transaction."""
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 from typing import Any
 
 from django.db import transaction
@@ -21,6 +22,7 @@ from ombuds.cases.services.deadlines import deadline_start, deadlines_stop, more
 from ombuds.cases.services.decisions import (
     allegation_add,
     determination_record,
+    sanction_choose,
     verbatim_release,
 )
 from ombuds.cases.services.documents import document_store, files_removed_on_failure, uploads_check
@@ -68,6 +70,7 @@ def case_step(
         inputs, files = _declared(transition, inputs, files)
         _findings_record(case, transition, inputs, acting_user)
         _allegations_record(case, transition, inputs, acting_user)
+        _sanction_record(case, transition, inputs, acting_user)
         released = verbatim_release(case, transition, confirm_verbatim)
         label = label_for(acting_user, actor_label)
         source = case.state
@@ -200,6 +203,52 @@ def _allegations_record(
             acting_user=user,
         )
         inputs[i.name] = f"allegation {allegation.position}: {allegation.summary}"
+        case.version = Case.objects.values_list("version", flat=True).get(pk=case.pk)
+
+
+SANCTION_DATES = ("effective_from", "effective_until", "public_until")
+SANCTION_NEEDS = ("kind", "summary", "effective_from", "publication")
+
+
+def _sanction_record(case: Case, transition: Transition, inputs: dict[str, Any], user: Any) -> None:
+    """The sanction chosen with the step (a ``sanction`` input: the sanction form's fields, such as
+    ``{"kind": "reprimand", "summary": ..., "effective_from": "2026-05-01", "publication":
+    "public"}``; its kinds limited to the input's ``choices`` when it has some), chosen by
+    `sanction_choose` in the step's transaction, citing the upheld allegations' provisions."""
+    for i in transition.inputs:
+        if i.kind != "sanction" or i.name not in inputs:
+            continue
+        value = inputs[i.name]
+        if not isinstance(value, dict):
+            raise CaseRefused(
+                f"{i.label}: give the sanction's kind, summary, dates and publication"
+            )
+        taken = set(inspect.signature(sanction_choose).parameters) - {
+            "case",
+            "acting_user",
+            "expected_version",
+            "provisions",
+        }
+        fields = {k: v for k, v in value.items() if v not in (None, "")}
+        problems = [f"{i.label}: no field called {k}" for k in sorted(set(fields) - taken)]
+        problems += [
+            f"{i.label}: give its {k.replace('_', ' ')}" for k in SANCTION_NEEDS if k not in fields
+        ]
+        for name in SANCTION_DATES:
+            if name in fields:
+                fields[name] = parse_date(fields[name])
+                if fields[name] is None:
+                    problems.append(f"{i.label}: {name.replace('_', ' ')} is a date (YYYY-MM-DD)")
+        if i.choices and fields.get("kind") not in i.choices:
+            problems.append(f"{i.label}: the sanction is one of {', '.join(i.choices)}")
+        if problems:
+            raise CaseRefused(problems)
+        upheld = case.allegations.filter(determination=Allegation.Determination.UPHELD)
+        provisions = {p.pk: p for a in upheld for p in a.provisions.all()}
+        choice = sanction_choose(
+            case=case, provisions=list(provisions.values()), acting_user=user, **fields
+        )
+        inputs[i.name] = f"{choice.kind}: {choice.summary}"
         case.version = Case.objects.values_list("version", flat=True).get(pk=case.pk)
 
 

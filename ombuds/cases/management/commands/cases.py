@@ -56,7 +56,7 @@ class Command(BaseCommand):
             metavar="NAME=VALUE",
             help="an input; a determinations input once per allegation as "
             "NAME=POSITION:upheld:REASONS (or not_upheld); an allegation's citations as "
-            "NAME.cite=CITATION",
+            "NAME.cite=CITATION; a sanction's fields as NAME.FIELD=VALUE",
         )
         step.add_argument(
             "--file",
@@ -394,7 +394,8 @@ def _case(reference: str, user: Any = None) -> Case:
 def _step_inputs(procedure: Any, step: str, given: list[str]) -> dict[str, Any]:
     """``--input NAME=VALUE`` as the step's inputs. A determinations input is given once per
     allegation, as POSITION:upheld:REASONS or POSITION:not_upheld:REASONS; an allegation input as
-    its text, with ``NAME.cite=CITATION`` once per provision it cites."""
+    its text, with ``NAME.cite=CITATION`` once per provision it cites; a sanction input field by
+    field, as ``NAME.kind=reprimand``, ``NAME.summary=...``."""
     findings = {
         i.name
         for t in procedure.transitions
@@ -409,6 +410,13 @@ def _step_inputs(procedure: Any, step: str, given: list[str]) -> dict[str, Any]:
         for i in t.inputs
         if i.kind == "allegation"
     }
+    sanctions = {
+        i.name
+        for t in procedure.transitions
+        if t.name == step
+        for i in t.inputs
+        if i.kind == "sanction"
+    }
     inputs: dict[str, Any] = {}
     for item in given:
         name, sep, value = item.partition("=")
@@ -416,6 +424,9 @@ def _step_inputs(procedure: Any, step: str, given: list[str]) -> dict[str, Any]:
         if not sep or not name:
             raise CommandError(f"--input {item!r}: write NAME=VALUE")
         base, dot, part = name.partition(".")
+        if dot and base in sanctions:
+            inputs.setdefault(base, {})[part] = value
+            continue
         if dot and part == "cite" and base in allegations:
             current = inputs.get(base) or {"summary": "", "provisions": []}
             if isinstance(current, str):

@@ -24,6 +24,7 @@ from ombuds.cases.procedure import ProcedureInvalid
 from ombuds.cases.rules import CaseRefused
 from ombuds.cases.selectors import procedure_versions, roles_on_body, shipped_procedures
 from ombuds.cases.services.procedures import procedure_install
+from ombuds.register.models import Sanction
 
 
 class Command(BaseCommand):
@@ -53,7 +54,9 @@ class Command(BaseCommand):
             return self._show(options["key"], options["org"], options["version"])
         bad = 0
         for path in options["files"]:
-            problems = procedure.problems_in(path, templates=DEFAULTS)
+            problems = procedure.problems_in(
+                path, templates=DEFAULTS, sanctions=Sanction.Kind.values
+            )
             for line in problems:
                 self.stderr.write(line)
             if problems:
