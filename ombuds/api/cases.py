@@ -19,11 +19,13 @@ another origin can neither send ``application/json`` here nor read an answer. To
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated, Literal
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Field, Query, Router, Schema, Status
 from ninja.decorators import decorate_view
 from ninja.errors import HttpError
+from pydantic import ConfigDict
 
 from ombuds.api.auth import CASES_READ, CASES_WRITE
 from ombuds.api.limits import (
@@ -42,6 +44,7 @@ from ombuds.cases.complaint_input import Citation, ComplaintIn, complaint_read
 from ombuds.cases.models import Case, Message, Notice
 from ombuds.codes.models import Provision
 from ombuds.register import public
+from ombuds.register.models import Sanction
 
 router = Router(tags=["cases"])
 # Each endpoint declares its scope (`auth=`); one that did not would need the write scope.
@@ -286,6 +289,44 @@ class CaseRowOut(Schema):
     respondent: str
 
 
+class FindingIn(Schema):
+    """The committee's finding on one allegation, for a step's `determinations` input."""
+
+    allegation: int = Field(..., ge=1, le=10_000, description="The allegation's number")
+    determination: Literal["upheld", "not_upheld"]
+    reasons: str = text(NARRATIVE)
+
+
+Findings = Annotated[list[FindingIn], Field(max_length=LIST_ITEMS)]
+
+
+class NewAllegationIn(Schema):
+    """A new allegation, for a step's `allegation` input."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    summary: str = text(NARRATIVE)
+    provisions: list[Citation] = Field(
+        [],
+        max_length=LIST_ITEMS,
+        description="Citations in the code version the case was filed under, e.g. 1.1(a)",
+    )
+
+
+class ChosenSanctionIn(Schema):
+    """The sanction chosen, for a step's `sanction` input (as the case page's sanction form)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: str = column(Sanction, "kind")
+    summary: str = text(NARRATIVE)
+    effective_from: dt.date
+    effective_until: dt.date | None = None
+    publication: str = column(Sanction, "publication")
+    public_until: dt.date | None = None
+    conditions: str = text(NARRATIVE, "")
+
+
 class StepIn(Schema):
     step: str = text(100)
     confirm_verbatim: str = text(
@@ -295,8 +336,15 @@ class StepIn(Schema):
         "still the complainant's own account word for word may go to them as it is, when the "
         "complainant does not share their identity (else the step is refused with 400)",
     )
-    inputs: dict[StepInputName, StepInputValue] = Field(
-        {}, max_length=LIST_ITEMS, description="The step's inputs by name, each a text or a choice"
+    inputs: dict[StepInputName, StepInputValue | Findings | NewAllegationIn | ChosenSanctionIn] = (
+        Field(
+            {},
+            max_length=LIST_ITEMS,
+            description="The step's inputs by name: a text, a choice or a date (YYYY-MM-DD); a "
+            "`determinations` input is a list of findings, one per allegation still pending; an "
+            "`allegation` input is its summary and the provisions it cites; a `sanction` input is the "
+            "sanction chosen",
+        )
     )
     expected_version: int = Field(
         ..., ge=0, le=2**31 - 1, description="The case's `version` when it was read"
@@ -402,8 +450,10 @@ def case_read(request: HttpRequest, org: str, reference: str):
         409: ErrorOut,
     },
     summary="Take a step of the case's procedure",
-    description="Text and choice inputs only (documents through the page). 409 when the case "
-    "changed since `expected_version`.",
+    description="Text, choice, date, determinations, allegation and sanction inputs (documents "
+    "through the "
+    "page). 400 with every problem when the step or its inputs are refused, as a whole; 409 when "
+    "the case changed since `expected_version`.",
 )
 def case_step(request: HttpRequest, org: str, reference: str, payload: StepIn):
     case = _staff_case(request, org, reference)
@@ -414,7 +464,7 @@ def case_step(request: HttpRequest, org: str, reference: str, payload: StepIn):
             case=case,
             step=payload.step,
             acting_user=request.api_token.user,
-            inputs=payload.inputs,
+            inputs={name: _input_value(value) for name, value in payload.inputs.items()},
             expected_version=payload.expected_version,
             confirm_verbatim=payload.confirm_verbatim,
         )
@@ -422,6 +472,17 @@ def case_step(request: HttpRequest, org: str, reference: str, payload: StepIn):
         status = 409 if isinstance(exc, services.CaseChanged) else 400
         raise HttpError(status, str(exc)) from exc
     return _case_out(case, request.api_token.user)
+
+
+def _input_value(value: object) -> object:
+    """A step input as the service takes it: text, or plain lists and mappings."""
+    if isinstance(value, list):
+        return [f.model_dump() for f in value]
+    if isinstance(value, Schema):
+        return {
+            k: v.isoformat() if isinstance(v, dt.date) else v for k, v in value.model_dump().items()
+        }
+    return value
 
 
 @staff_router.put(

@@ -90,6 +90,9 @@ class Case(TimeStamped):
     )
     reference = models.CharField(max_length=30, unique=True)
     procedure_key = models.CharField(max_length=50)
+    # The version of the procedure the case runs under (`ProcedureVersion.sha256`), set at filing:
+    # a body installing a new version changes nothing for its running cases.
+    procedure_sha256 = models.CharField(max_length=64, blank=True)
     state = models.CharField(max_length=50)
     # Optimistic locking: a change made on a page opened before another change is refused.
     version = models.PositiveIntegerField(default=1)
@@ -497,3 +500,35 @@ class RespondentSuggestion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}: {self.person or self.agency} ({self.score:.2f})"
+
+
+class ProcedureVersion(models.Model):
+    """A version of a body's procedure: the file's text as installed (``ombuds procedures install``),
+    or as Ombuds shipped it when the body's first case was filed under it (``shipped``). Never
+    changed nor deleted: the cases filed under it (`Case.procedure_sha256`) run under this text."""
+
+    organization = models.ForeignKey(
+        "bodies.Organization", on_delete=models.PROTECT, related_name="procedure_versions"
+    )
+    key = models.CharField(max_length=50)
+    # Counted per body and key: 1, 2, 3...
+    number = models.PositiveIntegerField()
+    text = models.TextField()
+    sha256 = models.CharField(max_length=64)
+    shipped = models.BooleanField(default=False)
+    installed_at = models.DateTimeField()
+    installed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["organization", "key", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "key", "number"], name="procedureversion_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["organization", "sha256"])]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id}: {self.key} v{self.number}"

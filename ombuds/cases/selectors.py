@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from ombuds.audit.services import events_for
@@ -26,6 +26,7 @@ from ombuds.cases.models import (
     Case,
     CaseDeadline,
     Notice,
+    ProcedureVersion,
     Recusal,
     SanctionChoice,
 )
@@ -33,9 +34,11 @@ from ombuds.cases.procedure import (
     BODY_ROLES,
     Procedure,
     Transition,
+    load,
     more_time_key,
     parse_date,
     shipped,
+    text_sha256,
 )
 from ombuds.cases.rules import (
     CaseNotFound,
@@ -48,26 +51,109 @@ from ombuds.register.models import BodyRole, Credential, Membership, Organizatio
 
 
 @lru_cache(maxsize=1)
-def installed_procedures() -> dict[str, Procedure]:
-    """The procedures installed, by key (read once per process)."""
+def shipped_procedures() -> dict[str, Procedure]:
+    """The procedures Ombuds ships, by key (read once per process)."""
     return shipped()
 
 
+# Versions a body installed, parsed once per process: a version's text never changes.
+_PARSED: dict[str, Procedure] = {}
+
+
+def procedure_from_text(text: str, *, source: str = "<installed procedure>") -> Procedure:
+    """A stored version's text as a procedure (ProcedureInvalid when it is not one)."""
+    sha = text_sha256(text)
+    found = _PARSED.get(sha)
+    if found is None:
+        found = _PARSED[sha] = load(text, source=source)
+    return found
+
+
+def installed_procedures() -> dict[str, Procedure]:
+    """Every procedure a case may run under: the shipped ones, by key, and each version a body
+    installed, by its sha256."""
+    found = dict(shipped_procedures())
+    texts = ProcedureVersion.objects.filter(shipped=False).values_list("sha256", "text")
+    for sha, text in texts.distinct():
+        found[sha] = procedure_from_text(text)
+    return found
+
+
+def _by_sha(key: str, sha: str) -> Procedure | None:
+    """The version ``sha`` of a procedure: parsed already, the shipped file, or a stored text."""
+    if sha in _PARSED:
+        return _PARSED[sha]
+    ours = shipped_procedures().get(key)
+    if ours is not None and ours.sha256 == sha:
+        return ours
+    text = ProcedureVersion.objects.filter(sha256=sha).values_list("text", flat=True).first()
+    return procedure_from_text(text) if text is not None else None
+
+
+def procedure_version_current(organization: Organization, key: str) -> ProcedureVersion | None:
+    """The version of ``key`` the body installed last (None: it follows the shipped file)."""
+    return (
+        ProcedureVersion.objects.filter(organization=organization, key=key, shipped=False)
+        .order_by("-number")
+        .first()
+    )
+
+
 def procedure_of(case_or_org: Case | Organization, *, public: bool = True) -> Procedure:
-    """The procedure a case follows (the one it was filed under), or a body's current one. With
-    ``public`` (the public form and API), a body whose complaint form is closed has none; its own
-    people still enter and work cases (``public=False``). Raises CaseRefused when there is none."""
+    """The procedure a case follows (the version it was filed under), or a body's current one (the
+    version it installed last, else the file Ombuds ships). With ``public`` (the public form and
+    API), a body whose complaint form is closed has none; its own people still enter and work cases
+    (``public=False``). Raises CaseRefused when there is none."""
     if isinstance(case_or_org, Case):
         key = case_or_org.procedure_key
+        if case_or_org.procedure_sha256:
+            found = _by_sha(key, case_or_org.procedure_sha256)
+            if found is not None:
+                return found
     else:
-        chosen = BodyProcedure.objects.filter(organization=case_or_org).first()
+        # The body's choice and the sha of the version it installed last, in one query.
+        installed = ProcedureVersion.objects.filter(
+            organization=OuterRef("organization"), key=OuterRef("procedure_key"), shipped=False
+        ).order_by("-number")
+        chosen = (
+            BodyProcedure.objects.filter(organization=case_or_org)
+            .annotate(installed=Subquery(installed.values("sha256")[:1]))
+            .first()
+        )
         if chosen is None or (public and not chosen.taking_complaints):
             raise CaseRefused(f"{case_or_org.name} does not take complaints through Ombuds")
         key = chosen.procedure_key
+        if chosen.installed:
+            found = _by_sha(key, chosen.installed)
+            if found is not None:
+                return found
     try:
-        return installed_procedures()[key]
+        return shipped_procedures()[key]
     except KeyError:
         raise CaseRefused(f"no procedure called {key!r} is installed") from None
+
+
+def procedure_versions(organization: Organization) -> list[tuple[ProcedureVersion, int, bool]]:
+    """The body's procedure versions, each with how many of its cases run under it and whether
+    its new cases are filed under it."""
+    chosen = BodyProcedure.objects.filter(organization=organization).first()
+    current = None
+    if chosen is not None:
+        installed = procedure_version_current(organization, chosen.procedure_key)
+        ours = shipped_procedures().get(chosen.procedure_key)
+        current = installed.sha256 if installed else (ours.sha256 if ours else None)
+    counts = dict(
+        Case.objects.filter(organization=organization)
+        .values_list("procedure_sha256")
+        .annotate(n=Count("pk"))
+        .values_list("procedure_sha256", "n")
+    )
+    versions = ProcedureVersion.objects.filter(organization=organization).order_by("key", "number")
+    latest = {v.key: v.pk for v in versions if v.sha256 == current}
+    return [
+        (v, counts.get(v.sha256, 0), latest.get(v.key) == v.pk and chosen.procedure_key == v.key)
+        for v in versions
+    ]
 
 
 def body_procedure(organization: Organization) -> Procedure | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from decimal import Decimal
 
 from django import forms
@@ -19,11 +20,24 @@ class StepForm(forms.Form):
 
     version = forms.IntegerField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, transition: Transition, **kwargs):
+    def __init__(self, *args, transition: Transition, allegations=(), provisions=(), **kwargs):
         kwargs.setdefault("prefix", f"step-{transition.name}")
         super().__init__(*args, **kwargs)
         self.transition = transition
+        # A determinations input asks for a finding on each allegation still pending.
+        self.pending = [
+            a for a in allegations if a.determination == Allegation.Determination.PENDING
+        ]
         for i in transition.inputs:
+            if i.kind == "determinations":
+                self._add_findings(i)
+                continue
+            if i.kind == "allegation":
+                self._add_allegation(i, provisions)
+                continue
+            if i.kind == "sanction":
+                self._add_sanction(i)
+                continue
             common = {"label": i.label, "required": i.required, "help_text": i.help}
             if i.kind == "choice":
                 field = forms.ChoiceField(
@@ -42,6 +56,56 @@ class StepForm(forms.Form):
                 field = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), **common)
             self.fields[i.name] = field
 
+    def _add_allegation(self, i, provisions) -> None:
+        """The new allegation's text, and the provisions it cites (by citation)."""
+        self.fields[i.name] = forms.CharField(
+            label=i.label,
+            required=i.required,
+            help_text=i.help,
+            widget=forms.Textarea(attrs={"rows": 3}),
+        )
+        self.fields[f"{i.name}-provisions"] = forms.MultipleChoiceField(
+            label="Provisions it cites",
+            required=False,
+            widget=forms.CheckboxSelectMultiple,
+            choices=[
+                (p.citation, f"{p.citation} {(p.full_text or p.text)[:100]}") for p in provisions
+            ],
+            help_text="From the version of the code in force when the complaint was made.",
+        )
+
+    def _add_sanction(self, i) -> None:
+        """The sanction form's fields (its kinds limited to the input's choices, if any)."""
+        for name, field in SanctionChoiceForm.base_fields.items():
+            if name == "version":
+                continue
+            field = copy.deepcopy(field)
+            if name == "kind" and i.choices:
+                field.choices = [(k, label) for k, label in field.choices if k in i.choices]
+            self.fields[f"{i.name}-{name}"] = field
+
+    def _add_findings(self, i) -> None:
+        """One upheld / not upheld choice and its reasons per pending allegation."""
+        for a in self.pending:
+            self.fields[f"{i.name}-{a.position}"] = forms.ChoiceField(
+                label=f"{i.label}: allegation {a.position}, {a.summary[:120]}",
+                choices=[
+                    (Allegation.Determination.UPHELD, "Upheld"),
+                    (Allegation.Determination.NOT_UPHELD, "Not upheld"),
+                ],
+                widget=forms.RadioSelect,
+                required=i.required,
+                error_messages={
+                    "required": f"Choose upheld or not upheld for allegation {a.position}."
+                },
+            )
+            self.fields[f"{i.name}-{a.position}-reasons"] = forms.CharField(
+                label=f"Reasons for allegation {a.position}",
+                widget=forms.Textarea(attrs={"rows": 3}),
+                required=i.required,
+                error_messages={"required": f"Give the reasons for allegation {a.position}."},
+            )
+
     def clean(self):
         data = super().clean()
         for i in self.transition.inputs:
@@ -50,11 +114,53 @@ class StepForm(forms.Form):
                     _checked_upload(data[i.name])
                 except forms.ValidationError as exc:
                     self.add_error(i.name, exc)
+            if i.kind == "determinations":
+                if i.required and not self.pending:
+                    self.add_error(None, "No allegation is waiting for a determination.")
+                for a in self.pending:
+                    chosen = data.get(f"{i.name}-{a.position}")
+                    reasons = (data.get(f"{i.name}-{a.position}-reasons") or "").strip()
+                    if chosen and not reasons:
+                        self.add_error(
+                            f"{i.name}-{a.position}-reasons",
+                            f"Give the reasons for allegation {a.position}.",
+                        )
+                    elif reasons and not chosen:
+                        self.add_error(
+                            f"{i.name}-{a.position}",
+                            f"Choose upheld or not upheld for allegation {a.position}.",
+                        )
         return data
 
     def inputs_and_files(self) -> tuple[dict, dict]:
         inputs, files = {}, {}
         for i in self.transition.inputs:
+            if i.kind == "determinations":
+                inputs[i.name] = [
+                    {
+                        "allegation": a.position,
+                        "determination": self.cleaned_data[f"{i.name}-{a.position}"],
+                        "reasons": self.cleaned_data[f"{i.name}-{a.position}-reasons"],
+                    }
+                    for a in self.pending
+                    if self.cleaned_data.get(f"{i.name}-{a.position}")
+                ]
+                continue
+            if i.kind == "sanction":
+                inputs[i.name] = {
+                    name: value.isoformat() if hasattr(value, "isoformat") else value
+                    for name in SanctionChoiceForm.base_fields
+                    if name != "version"
+                    and (value := self.cleaned_data.get(f"{i.name}-{name}")) not in (None, "")
+                }
+                continue
+            if i.kind == "allegation":
+                if self.cleaned_data.get(i.name):
+                    inputs[i.name] = {
+                        "summary": self.cleaned_data[i.name],
+                        "provisions": list(self.cleaned_data.get(f"{i.name}-provisions") or []),
+                    }
+                continue
             value = self.cleaned_data.get(i.name)
             if i.kind == "document":
                 if value:

@@ -287,6 +287,7 @@ def _sample_case(organization, procedure: Procedure) -> Case:
         organization=organization,
         reference=f"{prefix}-{today.year}-0000",
         procedure_key=procedure.key,
+        procedure_sha256=procedure.sha256,
         state=procedure.initial,
         filed_at=timezone.now(),
         code_version=version,

@@ -70,9 +70,8 @@ def refusal(p: Procedure, state: str, step: str, **kwargs) -> str:
 
 def test_both_shipped_procedures_load():
     procedures = shipped()
-    assert set(procedures) == {"csec-article-5", "espcc-ethics"}
+    assert set(procedures) == {"community-ladder", "csec-article-5", "espcc-ethics"}
     for p in procedures.values():
-        assert p.initial == "received"
         assert p.states[p.initial]
         assert any(s.final for s in p.states.values())
         assert problems_in(p.source) == []

@@ -109,8 +109,12 @@ def test_list_shows_both_shipped_procedures():
     out, err = run("list")
     assert err == ""
     lines = out.splitlines()
-    assert len(lines) == 2
-    csec, espcc = (line.split("\t") for line in lines)
+    assert len(lines) == 3
+    community, csec, espcc = (line.split("\t") for line in lines)
+    assert community[:2] == [
+        "community-ladder",
+        "Community code of conduct: the enforcement ladder",
+    ]
     assert csec[:2] == ["csec-article-5", "CSEC complaint procedure (Article 5)"]
     assert espcc[:2] == ["espcc-ethics", "ESPCC ethics complaint procedure"]
     assert csec[2].endswith("5 deadlines")

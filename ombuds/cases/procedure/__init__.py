@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ombuds.cases.procedure.checker import sanction_problems, template_problems
 from ombuds.cases.procedure.model import (
     BODY_ROLES,
     CASE_ROLES,
@@ -51,7 +52,7 @@ from ombuds.cases.procedure.model import (
     parse_date,
     readable_date,
 )
-from ombuds.cases.procedure.reader import load, load_file, problems_in
+from ombuds.cases.procedure.reader import load, load_file, problems_in, text_sha256
 
 __all__ = [
     "BODY_ROLES",
@@ -83,7 +84,10 @@ __all__ = [
     "parse_date",
     "problems_in",
     "readable_date",
+    "sanction_problems",
     "shipped",
+    "template_problems",
+    "text_sha256",
 ]
 
 # --- the procedures shipped with Ombuds -----------------------------------------------------------

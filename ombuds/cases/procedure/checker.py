@@ -4,14 +4,21 @@ unreachable states and dead ends. Each function returns the problems it finds, i
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterable
 
 from ombuds.cases.procedure.model import (
+    BODY_ROLES,
     FACTS,
     ROLES,
     SYSTEM,
     Procedure,
     Transition,
 )
+
+# Names a step's form keeps for itself: an input called so would be lost.
+RESERVED_INPUTS = frozenset({"version", "step", "confirm_verbatim"})
+# Facts that an input of the step itself would change: a `when` is read before the inputs are.
+CHANGED_BY = {"determinations": ("all_determined", "any_upheld"), "sanction": ("sanction_chosen",)}
 
 
 def structure_problems(p: Procedure) -> list[str]:
@@ -115,8 +122,67 @@ def _transition_problems(p: Procedure, t: Transition, taken_by_clock: set[str]) 
     input_names = [i.name for i in t.inputs]
     for name in sorted({n for n in input_names if input_names.count(n) > 1}):
         problems.append(f"{where}: two inputs are called {name!r}")
+    problems.extend(_input_problems(p, t, where))
     if t.more_time is not None:
         problems.extend(_more_time_problems(p, t))
+    return problems
+
+
+def _input_problems(p: Procedure, t: Transition, where: str) -> list[str]:
+    """Inputs the engine could not use where they stand: the committee's determinations outside
+    the states that take them, a sanction outside ``sanction_in``, a decision input given by a
+    party or the clock, a step's ``when`` reading a fact its own input changes, a reserved name."""
+    problems: list[str] = []
+    for i in t.inputs:
+        at = f"{where}, input {i.name!r}"
+        if i.name in RESERVED_INPUTS:
+            problems.append(
+                f"{at}: the name is kept for the form ({', '.join(sorted(RESERVED_INPUTS))})"
+            )
+        if i.kind == "determinations":
+            outside = [s for s in t.sources if s not in p.declared.determinations_in]
+            if outside:
+                problems.append(
+                    f"{at}: determinations are taken only in [case] determinations_in, "
+                    f"not from {', '.join(map(repr, outside))}"
+                )
+        if i.kind == "sanction":
+            outside = [s for s in t.sources if s not in p.declared.sanction_in]
+            if outside:
+                problems.append(
+                    f"{at}: a sanction is chosen only in [case] sanction_in, "
+                    f"not from {', '.join(map(repr, outside))}"
+                )
+        if i.kind in ("determinations", "sanction", "allegation") and not (
+            set(t.roles) <= BODY_ROLES
+        ):
+            problems.append(f"{at}: a {i.kind} input is given by the body's people only")
+        for fact in CHANGED_BY.get(i.kind, ()):
+            # "not all_determined" (something is left to decide) is read rightly before the input.
+            if fact in t.when or (f"not {fact}" in t.when and fact != "all_determined"):
+                problems.append(
+                    f"{at}: the step's 'when' asks {fact!r}, which its own input changes "
+                    "(take the input in an earlier step)"
+                )
+    return problems
+
+
+def template_problems(p: Procedure, known: Iterable[str]) -> list[str]:
+    """Notices naming a template the case layer does not have (``known``: its template names),
+    and notices naming none: either would fail when the step is taken."""
+    known = set(known)
+    problems: list[str] = []
+    for t in p.transitions:
+        for e in t.effects:
+            if e.kind != "notice":
+                continue
+            if not e.template:
+                problems.append(f"step {t.name}: a notice needs its 'template'")
+            elif e.template not in known:
+                problems.append(
+                    f"step {t.name}: no notice template called {e.template!r} "
+                    f"(known: {', '.join(sorted(known))})"
+                )
     return problems
 
 
@@ -173,3 +239,17 @@ def _more_time_problems(p: Procedure, t: Transition) -> list[str]:
     if SYSTEM in t.roles:
         problems.append(f"{where}: the clock does not ask for more time or decide on it")
     return problems
+
+
+def sanction_problems(p: Procedure, known: Iterable[str]) -> list[str]:
+    """A ``sanction`` input offering a kind of sanction the register does not have (``known``)."""
+    known = set(known)
+    return [
+        f"step {t.name}, input {i.name!r}: no sanction called {kind!r} "
+        f"(known: {', '.join(sorted(known))})"
+        for t in p.transitions
+        for i in t.inputs
+        if i.kind == "sanction"
+        for kind in i.choices
+        if kind not in known
+    ]

@@ -214,6 +214,8 @@ class Procedure:
     declared: Declared = field(default_factory=Declared)
     # The complainant's stepper: the public stages in order (each state names its own).
     stages: tuple[str, ...] = ()
+    # The SHA-256 of the file's text: which version of the procedure a case runs under.
+    sha256: str = ""
 
     def transition(self, name: str) -> Transition:
         for t in self.transitions:

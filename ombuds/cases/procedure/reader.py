@@ -4,13 +4,19 @@ dataclasses, every problem noted instead of stopping at the first, then the whol
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import hashlib
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from ombuds.cases.procedure.checker import structure_problems
+from ombuds.cases.procedure.checker import (
+    sanction_problems,
+    structure_problems,
+    template_problems,
+)
 from ombuds.cases.procedure.model import (
     DAY_COUNTS,
     EFFECT_KINDS,
@@ -40,13 +46,23 @@ def load_file(path: str | Path) -> Procedure:
     return load(text, source=str(path))
 
 
-def problems_in(path: str | Path) -> list[str]:
-    """Every problem of a procedure file, one line each; empty when it can be used."""
+def problems_in(
+    path: str | Path,
+    *,
+    templates: Iterable[str] | None = None,
+    sanctions: Iterable[str] | None = None,
+) -> list[str]:
+    """Every problem of a procedure file, one line each; empty when it can be used. With
+    ``templates`` (the notice templates the case layer knows), a notice naming another is one;
+    with ``sanctions`` (the register's kinds), a sanction input offering another."""
     try:
-        load_file(path)
+        procedure = load_file(path)
     except ProcedureInvalid as exc:
         return exc.problems
-    return []
+    problems = template_problems(procedure, templates) if templates is not None else []
+    if sanctions is not None:
+        problems += sanction_problems(procedure, sanctions)
+    return [f"{path}: {p}" for p in problems]
 
 
 def load(text: str, *, source: str = "<procedure>") -> Procedure:
@@ -62,7 +78,12 @@ def load(text: str, *, source: str = "<procedure>") -> Procedure:
     problems = structure_problems(procedure)
     if problems:
         raise ProcedureInvalid([f"{source}: {p}" for p in problems])
-    return procedure
+    return dataclasses.replace(procedure, sha256=text_sha256(text))
+
+
+def text_sha256(text: str) -> str:
+    """The fingerprint of a procedure file's text, naming the version a case runs under."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 class _Reader:

@@ -32,6 +32,7 @@ from ombuds.cases.services.deadlines import deadline_start
 from ombuds.cases.services.documents import document_store, files_removed_on_failure
 from ombuds.cases.services.notifications import notices_make
 from ombuds.cases.services.parties import suggestions_store
+from ombuds.cases.services.procedures import procedure_version_record
 from ombuds.codes.selectors import current_version
 
 RECEIPT_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L
@@ -238,6 +239,7 @@ def case_file(
                 created_by=account(acting_user),
                 efforts_proven=attached is not None,
             )
+            procedure_version_record(case, procedure)
             label = _filer_label(case, acting_user, actor_label)
             _case_contents(case, procedure, complaint, acting_user=acting_user, label=label)
             # Named without a number: who in the register it may be, for staff to link or not.

@@ -6,21 +6,28 @@ the step is on the record, in one transaction."""
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from ombuds.cases.facts import facts
-from ombuds.cases.models import Case, Document
+from ombuds.cases.models import Allegation, Case, Document
 from ombuds.cases.procedure import Procedure, ProcedureRefused, Transition, parse_date
 from ombuds.cases.rules import CaseRefused
 from ombuds.cases.selectors import is_recused, procedure_of, roles_on_case, running_deadlines
 from ombuds.cases.services.base import bump, label_for, lock_case, record_event
 from ombuds.cases.services.deadlines import deadline_start, deadlines_stop, more_time
-from ombuds.cases.services.decisions import verbatim_release
+from ombuds.cases.services.decisions import (
+    allegation_add,
+    determination_record,
+    sanction_choose,
+    verbatim_release,
+)
 from ombuds.cases.services.documents import document_store, files_removed_on_failure, uploads_check
 from ombuds.cases.services.effects import effects_run
+from ombuds.codes.models import Provision
 
 
 def case_step(
@@ -61,6 +68,9 @@ def case_step(
         except ProcedureRefused as exc:
             raise CaseRefused(str(exc)) from exc
         inputs, files = _declared(transition, inputs, files)
+        _findings_record(case, transition, inputs, acting_user)
+        _allegations_record(case, transition, inputs, acting_user)
+        _sanction_record(case, transition, inputs, acting_user)
         released = verbatim_release(case, transition, confirm_verbatim)
         label = label_for(acting_user, actor_label)
         source = case.state
@@ -118,6 +128,161 @@ def _declared(
         if i.kind == "date" and i.name in inputs:
             inputs[i.name] = parse_date(inputs[i.name])  # checked: a date (or left empty)
     return inputs, files
+
+
+def _findings_record(case: Case, transition: Transition, inputs: dict[str, Any], user: Any) -> None:
+    """The committee's findings given with the step (a ``determinations`` input: a list of
+    ``{"allegation": position, "determination": "upheld" | "not_upheld", "reasons": text}``),
+    each recorded by `determination_record` in the step's transaction. A required input decides
+    every allegation still pending. The input stays on the step's record as "1: upheld; ...".
+    CaseRefused lists every problem."""
+    for i in transition.inputs:
+        if i.kind != "determinations" or i.name not in inputs:
+            continue
+        findings, problems = _findings_read(inputs[i.name])
+        pending = {
+            a.position: a
+            for a in case.allegations.filter(determination=Allegation.Determination.PENDING)
+        }
+        for position in sorted(set(findings) - set(pending)):
+            problems.append(f"allegation {position} is not waiting for a determination")
+        if i.required:
+            for position in sorted(set(pending) - set(findings)):
+                problems.append(f"allegation {position} needs a determination")
+        if problems:
+            raise CaseRefused(problems)
+        for position, (determination, reasons) in sorted(findings.items()):
+            determination_record(
+                allegation=pending[position],
+                determination=determination,
+                reasons=reasons,
+                acting_user=user,
+            )
+        inputs[i.name] = "; ".join(f"{p}: {d}" for p, (d, _r) in sorted(findings.items()))
+        # The determinations moved the case's version on: the step saves after them.
+        case.version = Case.objects.values_list("version", flat=True).get(pk=case.pk)
+
+
+def _allegations_record(
+    case: Case, transition: Transition, inputs: dict[str, Any], user: Any
+) -> None:
+    """A new allegation given with the step (an ``allegation`` input: ``{"summary": text,
+    "provisions": [citations]}``, the citations of the code version the case was filed under),
+    added by `allegation_add` in the step's transaction. The input stays on the step's record as
+    "allegation N: summary"."""
+    for i in transition.inputs:
+        if i.kind != "allegation" or i.name not in inputs:
+            continue
+        value = inputs[i.name]
+        if isinstance(value, str):
+            value = {"summary": value, "provisions": []}
+        summary = value.get("summary") if isinstance(value, dict) else None
+        citations = value.get("provisions", []) if isinstance(value, dict) else None
+        if not isinstance(summary, str) or not isinstance(citations, list):
+            raise CaseRefused(f"{i.label}: give the allegation's text and the provisions it cites")
+        if not all(isinstance(c, str) for c in citations):
+            raise CaseRefused(f"{i.label}: the provisions are citations, such as 1.1(a)")
+        found = {
+            p.citation: p
+            for p in Provision.objects.filter(
+                version_id=case.code_version_id, citation__in=citations
+            )
+        }
+        unknown = [c for c in citations if c not in found]
+        if unknown:
+            raise CaseRefused(
+                [
+                    f"{i.label}: no provision {c} in the code the case was filed under"
+                    for c in unknown
+                ]
+            )
+        allegation = allegation_add(
+            case=case,
+            summary=summary,
+            provisions=[found[c] for c in dict.fromkeys(citations)],
+            acting_user=user,
+        )
+        inputs[i.name] = f"allegation {allegation.position}: {allegation.summary}"
+        case.version = Case.objects.values_list("version", flat=True).get(pk=case.pk)
+
+
+SANCTION_DATES = ("effective_from", "effective_until", "public_until")
+SANCTION_NEEDS = ("kind", "summary", "effective_from", "publication")
+
+
+def _sanction_record(case: Case, transition: Transition, inputs: dict[str, Any], user: Any) -> None:
+    """The sanction chosen with the step (a ``sanction`` input: the sanction form's fields, such as
+    ``{"kind": "reprimand", "summary": ..., "effective_from": "2026-05-01", "publication":
+    "public"}``; its kinds limited to the input's ``choices`` when it has some), chosen by
+    `sanction_choose` in the step's transaction, citing the upheld allegations' provisions."""
+    for i in transition.inputs:
+        if i.kind != "sanction" or i.name not in inputs:
+            continue
+        value = inputs[i.name]
+        if not isinstance(value, dict):
+            raise CaseRefused(
+                f"{i.label}: give the sanction's kind, summary, dates and publication"
+            )
+        taken = set(inspect.signature(sanction_choose).parameters) - {
+            "case",
+            "acting_user",
+            "expected_version",
+            "provisions",
+        }
+        fields = {k: v for k, v in value.items() if v not in (None, "")}
+        problems = [f"{i.label}: no field called {k}" for k in sorted(set(fields) - taken)]
+        problems += [
+            f"{i.label}: give its {k.replace('_', ' ')}" for k in SANCTION_NEEDS if k not in fields
+        ]
+        for name in SANCTION_DATES:
+            if name in fields:
+                fields[name] = parse_date(fields[name])
+                if fields[name] is None:
+                    problems.append(f"{i.label}: {name.replace('_', ' ')} is a date (YYYY-MM-DD)")
+        if i.choices and fields.get("kind") not in i.choices:
+            problems.append(f"{i.label}: the sanction is one of {', '.join(i.choices)}")
+        if problems:
+            raise CaseRefused(problems)
+        upheld = case.allegations.filter(determination=Allegation.Determination.UPHELD)
+        provisions = {p.pk: p for a in upheld for p in a.provisions.all()}
+        choice = sanction_choose(
+            case=case, provisions=list(provisions.values()), acting_user=user, **fields
+        )
+        inputs[i.name] = f"{choice.kind}: {choice.summary}"
+        case.version = Case.objects.values_list("version", flat=True).get(pk=case.pk)
+
+
+DECIDED = (Allegation.Determination.UPHELD, Allegation.Determination.NOT_UPHELD)
+
+
+def _findings_read(value: Any) -> tuple[dict[int, tuple[str, str]], list[str]]:
+    """The findings sent, by allegation position, and every problem with them."""
+    if isinstance(value, dict):
+        value = [{"allegation": k, **v} if isinstance(v, dict) else v for k, v in value.items()]
+    if not isinstance(value, list):
+        return {}, ["the determinations are a list of allegation, determination and reasons"]
+    findings: dict[int, tuple[str, str]] = {}
+    problems: list[str] = []
+    for n, finding in enumerate(value, 1):
+        if not isinstance(finding, dict):
+            problems.append(f"determination {n}: give its allegation, determination and reasons")
+            continue
+        position = finding.get("allegation")
+        if isinstance(position, str) and position.strip().isdigit():
+            position = int(position)
+        if not isinstance(position, int) or isinstance(position, bool):
+            problems.append(f"determination {n}: which allegation (its number)?")
+            continue
+        determination = finding.get("determination")
+        reasons = finding.get("reasons")
+        if determination not in DECIDED:
+            problems.append(f"allegation {position}: the determination is upheld or not_upheld")
+        if not isinstance(reasons, str) or not reasons.strip():
+            problems.append(f"allegation {position}: give the reasons for the determination")
+        if position in findings:
+            problems.append(f"allegation {position} is decided twice")
+        findings[position] = (str(determination), str(reasons or ""))
+    return findings, problems
 
 
 def _move(

@@ -120,6 +120,10 @@ def _notice_forms(page: CasePage, steps: dict) -> None:
             )
 
 
+def _takes_allegation(step) -> bool:
+    return any(i.kind == "allegation" for i in step.inputs)
+
+
 @dataclass
 class CaseForms:
     """The page's forms, the one posted bound to what was sent (``action`` names it)."""
@@ -146,7 +150,13 @@ class CaseForms:
         fresh = {"version": page.case.version}
         forms = cls(
             steps={
-                s.name: StepForm(transition=s, initial=fresh, **bound(f"step:{s.name}", files=True))
+                s.name: StepForm(
+                    transition=s,
+                    allegations=page.allegations,
+                    provisions=page.provisions if _takes_allegation(s) else (),
+                    initial=fresh,
+                    **bound(f"step:{s.name}", files=True),
+                )
                 for s in page.steps
             },
             determinations={

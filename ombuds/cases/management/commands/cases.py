@@ -20,7 +20,7 @@ from django.core.management.base import BaseCommand, CommandError
 from ombuds.bodies.models import Organization
 from ombuds.cases import selectors, services
 from ombuds.cases.complaint_input import complaint_parse, complaint_read
-from ombuds.cases.models import BodyProcedure, Case
+from ombuds.cases.models import Case
 from ombuds.cases.staff_views.common import INTAKE_ROLES
 from ombuds.codes.models import Provision
 from ombuds.register.models import Agency, Person
@@ -52,7 +52,13 @@ class Command(BaseCommand):
         step.add_argument("step")
         step.add_argument("--as", dest="username", required=True, help="who takes it")
         step.add_argument(
-            "--input", action="append", default=[], metavar="NAME=VALUE", help="a text input"
+            "--input",
+            action="append",
+            default=[],
+            metavar="NAME=VALUE",
+            help="an input; a determinations input once per allegation as "
+            "NAME=POSITION:upheld:REASONS (or not_upheld); an allegation's citations as "
+            "NAME.cite=CITATION; a sanction's fields as NAME.FIELD=VALUE",
         )
         step.add_argument(
             "--file",
@@ -116,10 +122,9 @@ class Command(BaseCommand):
         if state == "open":
             cases = cases.filter(closed_at__isnull=True)
         elif state:
-            chosen = BodyProcedure.objects.filter(organization=organization).first()
             known = set(cases.values_list("state", flat=True).distinct())
-            if chosen is not None:
-                procedure = services.procedure_of(Case(procedure_key=chosen.procedure_key))
+            procedure = selectors.body_procedure(organization)
+            if procedure is not None:
                 known |= set(procedure.states)
             if state not in known:
                 raise CommandError(
@@ -190,12 +195,7 @@ class Command(BaseCommand):
     ) -> None:
         user = _user(username)
         case = _case(reference, user)
-        inputs = {}
-        for item in input:
-            name, sep, value = item.partition("=")
-            if not sep or not name.strip():
-                raise CommandError(f"--input {item!r}: write NAME=VALUE")
-            inputs[name.strip()] = value
+        inputs = _step_inputs(services.procedure_of(case), step, input)
         files = {}
         for item in file:
             name, sep, value = item.partition("=")
@@ -448,6 +448,67 @@ def _case(reference: str, user: Any = None) -> Case:
     if case is None or (user is not None and not selectors.roles_on_case(user, case)):
         raise CommandError(f"no case {reference!r}")
     return case
+
+
+def _step_inputs(procedure: Any, step: str, given: list[str]) -> dict[str, Any]:
+    """``--input NAME=VALUE`` as the step's inputs. A determinations input is given once per
+    allegation, as POSITION:upheld:REASONS or POSITION:not_upheld:REASONS; an allegation input as
+    its text, with ``NAME.cite=CITATION`` once per provision it cites; a sanction input field by
+    field, as ``NAME.kind=reprimand``, ``NAME.summary=...``."""
+    findings = {
+        i.name
+        for t in procedure.transitions
+        if t.name == step
+        for i in t.inputs
+        if i.kind == "determinations"
+    }
+    allegations = {
+        i.name
+        for t in procedure.transitions
+        if t.name == step
+        for i in t.inputs
+        if i.kind == "allegation"
+    }
+    sanctions = {
+        i.name
+        for t in procedure.transitions
+        if t.name == step
+        for i in t.inputs
+        if i.kind == "sanction"
+    }
+    inputs: dict[str, Any] = {}
+    for item in given:
+        name, sep, value = item.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise CommandError(f"--input {item!r}: write NAME=VALUE")
+        base, dot, part = name.partition(".")
+        if dot and base in sanctions:
+            inputs.setdefault(base, {})[part] = value
+            continue
+        if dot and part == "cite" and base in allegations:
+            current = inputs.get(base) or {"summary": "", "provisions": []}
+            if isinstance(current, str):
+                current = {"summary": current, "provisions": []}
+            current["provisions"].append(value.strip())
+            inputs[base] = current
+            continue
+        if name in allegations and isinstance(inputs.get(name), dict):
+            inputs[name]["summary"] = value
+            continue
+        if name not in findings:
+            inputs[name] = value
+            continue
+        position, _, rest = value.partition(":")
+        determination, _, reasons = rest.partition(":")
+        if not position.strip().isdigit() or not determination:
+            raise CommandError(
+                f"--input {item!r}: write {name}=POSITION:upheld:REASONS (or not_upheld)"
+            )
+        inputs.setdefault(name, []).append(
+            {"allegation": int(position), "determination": determination, "reasons": reasons}
+        )
+    return inputs
 
 
 def _user(username: str):
