@@ -10,7 +10,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from ombuds.cases.facts import respondent_notified
+from ombuds.cases.facts import respondent_notice_made
 from ombuds.cases.models import Allegation, AllegationRevision, Case, SanctionChoice
 from ombuds.cases.rules import DECIDERS, HANDLERS, CaseRefused
 from ombuds.cases.selectors import procedure_of
@@ -108,7 +108,7 @@ def allegation_add(
             raise CaseRefused("say what the allegation is")
         _check_provisions(case, provisions)
         verbatim = is_verbatim(summary, case.what_happened)
-        if verbatim and identity_withheld(case) and respondent_notified(case):
+        if verbatim and identity_withheld(case) and respondent_notice_made(case):
             raise CaseRefused(
                 "this is the complainant's own account word for word, and the respondent, already "
                 "notified, would read it: draft the allegation in the body's words"
@@ -159,7 +159,7 @@ def allegation_edit(
         case = lock_case(case, expected_version)
         staff_roles(acting_user, case, HANDLERS | DECIDERS)
         refuse_when_closed(case)
-        if respondent_notified(case):
+        if respondent_notice_made(case):
             raise CaseRefused(
                 "the respondent has been notified of these allegations: they are no longer "
                 "edited (add another allegation if the case needs one)"

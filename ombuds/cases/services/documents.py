@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from ombuds.cases import cleaning
 from ombuds.cases import documents as uploads
-from ombuds.cases.facts import respondent_notified
+from ombuds.cases.facts import respondent_notice_made
 from ombuds.cases.models import Case, Document, Message
 from ombuds.cases.rules import DECIDERS, HANDLERS, CaseRefused
 from ombuds.cases.services.base import (
@@ -201,7 +201,7 @@ def message_post(
         case = lock_case(case, None)
         if not from_party:
             staff_roles(acting_user, case, HANDLERS | DECIDERS)
-            if audience == Message.Audience.RESPONDENT and not respondent_notified(case):
+            if audience == Message.Audience.RESPONDENT and not respondent_notice_made(case):
                 raise CaseRefused(
                     "the respondent has not been notified of the complaint yet: a message would "
                     "tell them of it before the procedure does"
