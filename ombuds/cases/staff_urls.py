@@ -2,6 +2,7 @@ from django.urls import path
 
 from ombuds.cases import staff_views as views
 from ombuds.cases import template_views
+from ombuds.cases.staff_views import deliveries
 
 app_name = "cases_staff"
 
@@ -49,4 +50,14 @@ urlpatterns = [
         name="document",
     ),
     path("<slug:org>/cases/<str:reference>/notices/<int:pk>", views.case_notice, name="notice"),
+    path(
+        "<slug:org>/cases/<str:reference>/notices/<int:pk>/print",
+        deliveries.case_notice_print,
+        name="notice_print",
+    ),
+    path(
+        "<slug:org>/cases/<str:reference>/notices/<int:pk>/delivery",
+        deliveries.case_notice_delivery,
+        name="notice_delivery",
+    ),
 ]

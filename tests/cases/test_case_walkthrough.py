@@ -378,7 +378,9 @@ def test_espcc_holder_who_does_not_cooperate_gets_a_public_censure(espcc):
     assert notices(case, "cooperation_request") == {"respondent": ["jordan@cesp.example"]}
     cooperation = case.deadlines.get(name="cooperation")
     assert cooperation.due_on == days(30)
-    assert f"{cooperation.due_on.day} {cooperation.due_on:%B %Y}" in (
+    # It counts from the notice's delivery (the email sent today), so the notice gives the period.
+    assert not cooperation.waits_for_delivery
+    assert "within 30 days of the day you receive this notice" in (
         case.notices.get(template="cooperation_request").body
     )
 

@@ -22,7 +22,8 @@ from ombuds.cases.services.base import (
     refuse_when_closed,
     staff_roles,
 )
-from ombuds.cases.services.notifications import notifies_respondent_first
+from ombuds.cases.services.deadlines import added_answer_deadline_start
+from ombuds.cases.services.notifications import notices_make, notifies_respondent_first
 from ombuds.cases.services.register_bridge import (
     CONDITION_SANCTIONS,
     register_problem,
@@ -97,7 +98,11 @@ def allegation_add(
     expected_version: int | None = None,
 ) -> Allegation:
     """Add an allegation citing provisions of the code version the case was filed under; its
-    source is "staff" (found in the investigation) or "non-cooperation"."""
+    source is "staff" (found in the investigation) or "non-cooperation". Once the respondent has
+    been made a notice of the complaint, they are told of the new allegation (notice
+    "allegations_added", with their link) and given an answer deadline of its own, like the
+    procedure's answer deadline (``[case] answer_deadline``), counting from that notice's delivery
+    when that deadline counts from delivery."""
     if source not in ALLEGATION_SOURCES:
         raise CaseRefused(f"the source is one of {', '.join(ALLEGATION_SOURCES)}, not {source!r}")
     with transaction.atomic():
@@ -124,6 +129,7 @@ def allegation_add(
             verbatim=verbatim,
         )
         allegation.provisions.set(provisions)
+        told = _tell_respondent_of_added(case, position)
         bump(case)
         record_event(
             case,
@@ -133,11 +139,26 @@ def allegation_add(
                 "summary": allegation.summary,
                 "provisions": [p.citation for p in provisions],
                 "source": source,
+                **told,
             },
             user=acting_user,
             label="",
         )
     return allegation
+
+
+def _tell_respondent_of_added(case: Case, position: int) -> dict[str, Any]:
+    """An allegation added after the respondent was made a notice of the complaint: its answer
+    deadline (before the notice, so that it waits for the notice's delivery) and the notice. What
+    was done, for the event ({} before the respondent was notified)."""
+    if not respondent_notice_made(case):
+        return {}
+    deadline = added_answer_deadline_start(case, procedure_of(case), [position])
+    notices = notices_make(case, "allegations_added", "respondent", inputs={"added": str(position)})
+    return {
+        "notices": [f"{n.template} → {n.recipient_role}" for n in notices],
+        "deadline": deadline.name if deadline is not None else "",
+    }
 
 
 def allegation_edit(
