@@ -33,7 +33,9 @@ def deadlines_tick(*, today: dt.date | None = None) -> dict[str, int]:
     second run the same day does nothing."""
     today = today or timezone.localdate()
     counts = {"deadlines passed": 0, "steps taken": 0, "reminders sent": 0}
-    counts["deliveries settled"] = deliveries.deliveries_settle_missed()
+    settled = deliveries.deliveries_settle_missed()
+    if settled:
+        counts["deliveries settled"] = settled
     # A deadline waiting for the respondent's notice's delivery has no due date yet: not expired.
     due = CaseDeadline.objects.filter(
         met_at__isnull=True, expired_at__isnull=True, waits_for_delivery=False, due_on__lt=today
