@@ -13,6 +13,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from ombuds.audit.models import Event
+from ombuds.bodies.models import BodyRole
 from ombuds.cases import services
 from ombuds.cases.models import Document, Notice
 from ombuds.cases.services import CaseRefused
@@ -249,3 +250,72 @@ def test_the_cli_refuses_other_roles(posted, csec):
             "--as",
             csec.committee.username,
         )
+
+
+# --- the API ----------------------------------------------------------------------------------
+
+
+def _bearer(user, org) -> dict:
+    from ombuds.register.tokens import token_create
+
+    token = token_create(user=user, organization=org, name="deliveries")[1]
+    return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+
+
+def test_the_api_lists_notices_and_records_a_delivery(client, posted, csec):
+    import base64
+
+    notice = _notice(posted, "allegations")
+    headers = _bearer(csec.staff, csec.org)
+    base = f"/api/v1/bodies/{csec.org.slug}/cases/{posted.reference}/notices"
+    listed = client.get(base, **headers).json()
+    assert {n["number"]: n["status"] for n in listed}[notice.pk] == "to_deliver"
+    body = {
+        "means": "pigeon",
+        "on": (TODAY() + dt.timedelta(days=1)).isoformat(),
+        "expected_version": posted.version,
+    }
+    bad = client.post(
+        f"{base}/{notice.pk}/delivery", body, content_type="application/json", **headers
+    )
+    assert bad.status_code == 400 and "means of delivery" in bad.json()["detail"]
+    stale = dict(body, means="post", on=TODAY().isoformat(), expected_version=posted.version - 1)
+    assert (
+        client.post(
+            f"{base}/{notice.pk}/delivery", stale, content_type="application/json", **headers
+        ).status_code
+        == 409
+    )
+    good = dict(
+        stale,
+        expected_version=posted.version,
+        proof_name="receipt.pdf",
+        proof_base64=base64.b64encode(PDF).decode(),
+    )
+    done = client.post(
+        f"{base}/{notice.pk}/delivery", good, content_type="application/json", **headers
+    )
+    assert done.status_code == 200, done.content
+    assert done.json()["status"] == "delivered" and done.json()["proof"] == "receipt.pdf"
+    assert client.post(
+        f"{base}/999999/delivery", good, content_type="application/json", **headers
+    ).status_code in (404, 409)
+
+
+def test_the_api_refuses_other_roles_and_recused_people(client, posted, csec):
+    notice = _notice(posted, "allegations")
+    base = f"/api/v1/bodies/{csec.org.slug}/cases/{posted.reference}/notices"
+    body = {"means": "post", "on": TODAY().isoformat(), "expected_version": posted.version}
+    # Tokens are for administrators and staff: a recused administrator is not told the case exists.
+    BodyRole.objects.get_or_create(user=csec.committee, organization=csec.org, role="administrator")
+    services.recusal_record(
+        case=posted, user=csec.committee, reason="Conflict.", acting_user=csec.chair
+    )
+    recused = _bearer(csec.committee, csec.org)
+    assert client.get(base, **recused).status_code == 404
+    assert (
+        client.post(
+            f"{base}/{notice.pk}/delivery", body, content_type="application/json", **recused
+        ).status_code
+        == 404
+    )
