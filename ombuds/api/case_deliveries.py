@@ -16,7 +16,7 @@ from ninja.errors import HttpError
 
 from ombuds.api.auth import CASES_READ, CASES_WRITE
 from ombuds.api.cases import ErrorOut, _staff_case
-from ombuds.api.limits import text
+from ombuds.api.limits import column, text
 from ombuds.cases import services
 from ombuds.cases.models import Notice
 
@@ -41,11 +41,11 @@ class NoticeOut(Schema):
 
 
 class DeliveryIn(Schema):
-    means: str = text(20, description="post, registered_post, hand, courier or other")
+    means: str = column(Notice, "delivery_means")
     on: dt.date
     note: str = text(2000, "")
     proof_name: str = text(255, "")
-    proof_base64: str = Field("", max_length=PROOF_CHARS, description="A scan of the proof")
+    proof_base64: str = text(PROOF_CHARS, "", description="A scan of the proof, in base64")
     expected_version: int = Field(..., ge=0, le=2**31 - 1)
 
 
@@ -77,7 +77,7 @@ def notices_list(request: HttpRequest, org: str, reference: str):
 
 
 @router.post(
-    "/bodies/{org}/cases/{reference}/notices/{number}/delivery",
+    "/bodies/{org}/cases/{reference}/notices/{notice}/delivery",
     auth=CASES_WRITE,
     response={
         200: NoticeOut,
@@ -93,8 +93,9 @@ def notices_list(request: HttpRequest, org: str, reference: str):
     "`expected_version`.",
 )
 def notice_delivery(
-    request: HttpRequest, org: str, reference: str, number: int, payload: DeliveryIn
+    request: HttpRequest, org: str, reference: str, notice: int, payload: DeliveryIn
 ):
+    number = notice
     case = _staff_case(request, org, reference)
     if not case.notices.filter(pk=number if 0 < number < 2**31 else 0).exists():
         raise HttpError(404, f"{case.reference} has no notice {number}")
@@ -106,7 +107,7 @@ def notice_delivery(
             raise HttpError(400, "proof_base64 is not base64") from exc
         proof = (payload.proof_name or "proof", data)
     try:
-        notice = services.notice_delivery_record(
+        delivered = services.notice_delivery_record(
             case=case,
             notice_id=number,
             means=payload.means,
@@ -119,4 +120,4 @@ def notice_delivery(
     except services.CaseRefused as exc:
         status = 409 if isinstance(exc, services.CaseChanged) else 400
         raise HttpError(status, str(exc)) from exc
-    return _notice_out(notice)
+    return _notice_out(delivered)
