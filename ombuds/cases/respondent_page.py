@@ -153,9 +153,12 @@ def respondent_deadlines(procedure: Procedure, case: Case, running: list) -> lis
         if d.name in procedure.declared.respondent_deadlines
         or services.is_answer_deadline(procedure, d.name)
     ]
-    added = {p for d in case.deadlines.all() for p in d.covers}
     for d in shown:
         d.covers_positions = d.covers
+    if not any(d.covers for d in shown):
+        return shown  # one answer deadline for the whole case: nothing to tell apart
+    added = {p for d in case.deadlines.all() for p in d.covers}
+    for d in shown:
         if d.name == procedure.declared.answer_deadline:
             d.covers_positions = [
                 p for p in case.allegations.values_list("position", flat=True) if p not in added
