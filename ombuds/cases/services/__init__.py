@@ -67,6 +67,7 @@ from ombuds.cases.services.decisions import (
 )
 from ombuds.cases.services.deliveries import (
     RECORDED_MEANS,
+    complainant_state,
     notice_delivery_record,
     notice_printable,
     respondent_notices_to_deliver,
@@ -148,6 +149,7 @@ __all__ = [
     "case_step",
     "cases_purge_due",
     "cases_recuse",
+    "complainant_state",
     "deadlines_tick",
     "determination_record",
     "document_add",

@@ -11,13 +11,16 @@ it, and record the delivery."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
+from ombuds.cases.facts import respondent_notice_made, respondent_notified
 from ombuds.cases.models import Case, CaseDeadline, Notice
 from ombuds.cases.notices import LINK_PLACEHOLDER, respondent_url
+from ombuds.cases.procedure import State
 from ombuds.cases.rules import HANDLERS, PROCEDURE_LINK_TEMPLATES, CaseRefused
 from ombuds.cases.selectors import procedure_of
 from ombuds.cases.services.base import account, bump, lock_case, record_event, staff_roles
@@ -48,6 +51,23 @@ def notice_printable(notice: Notice) -> str:
     if notice.link_token:
         return notice.body.replace(LINK_PLACEHOLDER, respondent_url(notice.link_token))
     return notice.body
+
+
+# What the complainant is told while the respondent's notice waits for its delivery.
+BEING_DELIVERED = (
+    "The respondent is being notified",
+    "The allegations are on their way to the respondent. You will be told once they have them.",
+)
+
+
+def complainant_state(case: Case) -> State:
+    """The case's state as the complainant is told of it: while the respondent's notice of the
+    complaint waits for its delivery, never that they were notified."""
+    state = procedure_of(case).state(case.state)
+    if state.final or not respondent_notice_made(case) or respondent_notified(case):
+        return state
+    label, text = BEING_DELIVERED
+    return replace(state, label=label, description=text, complainant=text)
 
 
 def respondent_notices_to_deliver(case: Case) -> list[Notice]:
