@@ -14,7 +14,7 @@ import pytest
 from django.db import models
 
 from ombuds.bodies.models import BodyRole
-from ombuds.cases.models import Allegation, BodyProcedure, Case
+from ombuds.cases.models import Allegation, BodyProcedure, Case, Notice
 from ombuds.members import services as members
 from ombuds.members.models import Disclosure
 from ombuds.register.models import (
@@ -230,6 +230,8 @@ WRITES: dict[str, tuple[type[models.Model], dict[str, tuple[type[models.Model], 
     "StepIn": (Case, {}),  # the step's texts go to the case's own records, all TextFields
     "AllegationEditIn": (Allegation, {}),  # the text is a TextField; citations look up provisions
     "RespondentIn": (Case, {}),  # register ids and the reason (on the audit event), no column
+    # A delivery recorded: the means is the notice's column; the proof becomes a document.
+    "DeliveryIn": (Notice, {"means": (Notice, "delivery_means")}),
 }
 
 
@@ -280,7 +282,13 @@ def test_one_character_past_each_columns_length_is_422(client, openapi, csec_gui
     with 422 naming the field; exactly the column's length is not refused for its length."""
     for schema, field, method, path, length in _columns(openapi):
         url = path.format(
-            org="guild", external_id="x", number="x", affiliation_id=1, disclosure_id=1
+            org="guild",
+            external_id="x",
+            number="x",
+            affiliation_id=1,
+            disclosure_id=1,
+            reference="x",
+            notice=1,
         )
         if path.startswith(f"{API}/me"):
             headers = {"Authorization": f"Bearer {tokens['member']}"}

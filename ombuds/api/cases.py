@@ -165,12 +165,11 @@ def _followup(request: HttpRequest, org: str, payload: FollowupIn) -> Case:
 
 
 def _followup_out(case: Case) -> FollowupOut:
-    procedure = services.procedure_of(case)
     handler = case.handler
     return FollowupOut(
         reference=case.reference,
         state=case.state,
-        state_label=procedure.state(case.state).label,
+        state_label=services.complainant_state(case).label,
         handled_by=(handler.get_full_name() or handler.get_username())
         if handler
         else f"the {case.organization.short_name} ethics committee",
@@ -178,7 +177,7 @@ def _followup_out(case: Case) -> FollowupOut:
         notices=[
             MessageOut(at=n.created_at, from_party=False, body=f"{n.subject}\n\n{n.body}")
             for n in case.notices.filter(recipient_role="complainant").exclude(
-                status=Notice.Status.PENDING
+                status__in=(Notice.Status.PENDING, Notice.Status.HELD)
             )
         ],
         messages=[

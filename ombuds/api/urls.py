@@ -3,6 +3,7 @@ from django.views.decorators.http import require_GET
 from ninja import Redoc, Swagger
 
 from ombuds.api.auth import ScopedAPI
+from ombuds.api.case_deliveries import router as case_deliveries_router
 from ombuds.api.case_parties import router as case_parties_router
 from ombuds.api.cases import router as cases_router
 from ombuds.api.cases import staff_router as cases_staff_router
@@ -55,5 +56,6 @@ api.add_router("/", register_staff_router)
 api.add_router("/", register_lifecycle_router)
 api.add_router("/", cases_router)
 api.add_router("/", cases_staff_router)
+api.add_router("/", case_deliveries_router)
 api.add_router("/", members_router)
 api.add_router("/", case_parties_router)

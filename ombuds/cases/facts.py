@@ -13,7 +13,7 @@ from functools import cached_property
 
 from django.core import checks
 
-from ombuds.cases.models import Allegation, Case, SanctionChoice
+from ombuds.cases.models import Allegation, Case, Notice, SanctionChoice
 from ombuds.cases.procedure import FACTS
 from ombuds.cases.rules import LIVE_CREDENTIAL, LIVE_MEMBERSHIP, PROCEDURE_LINK_TEMPLATES
 from ombuds.register.models import Credential, Membership
@@ -99,10 +99,24 @@ def respondent_records(case: Case) -> tuple[list[Credential], list[Membership]]:
     return credentials, memberships
 
 
-def respondent_notified(case: Case) -> bool:
-    """Whether the procedure has told the respondent of the complaint (a notice with their link)."""
+# A notice is delivered when the outbox has sent it by email, or staff recorded its delivery by
+# post or by hand (`ombuds.cases.services.deliveries`).
+DELIVERED = (Notice.Status.SENT, Notice.Status.DELIVERED)
+
+
+def respondent_notice_made(case: Case) -> bool:
+    """Whether the procedure has made the respondent a notice of the complaint (one with their
+    link), delivered or not: from then on, what it told them of the allegations stands."""
     return case.notices.filter(
         recipient_role="respondent", template__in=PROCEDURE_LINK_TEMPLATES
+    ).exists()
+
+
+def respondent_notified(case: Case) -> bool:
+    """Whether the respondent has been told of the complaint: a notice with their link delivered
+    (sent by email, or its delivery by post or by hand recorded). A notice merely made is not."""
+    return case.notices.filter(
+        recipient_role="respondent", template__in=PROCEDURE_LINK_TEMPLATES, status__in=DELIVERED
     ).exists()
 
 

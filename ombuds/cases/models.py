@@ -253,6 +253,12 @@ class CaseDeadline(TimeStamped):
     due_on = models.DateField()
     met_at = models.DateTimeField(null=True, blank=True)  # stopped by the step that meets it
     expired_at = models.DateTimeField(null=True, blank=True)  # passed; its expiry was handled
+    # A deadline counting from the respondent's notice's delivery (`after_delivery`), not yet
+    # delivered: no due date stands (``due_on`` is provisional) and the clock does not expire it.
+    waits_for_delivery = models.BooleanField(default=False)
+    # The allegations it is for, by position, when it is the answer to allegations added after
+    # the respondent was notified ([] for a deadline about the whole case).
+    covers = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["due_on", "pk"]
@@ -373,6 +379,20 @@ class Notice(TimeStamped):
         # yet answered; and a claim never settled, which nobody sends again without checking.
         SENDING = "sending", "Being sent"
         UNKNOWN = "unknown", "Outcome unknown: check the mail server's log before sending again"
+        # Delivery as a fact (`ombuds.cases.services.deliveries`): a respondent without an email
+        # address is sent their notice by post or by hand, and staff record that delivery; a notice
+        # telling the complainant of a step that notified the respondent waits for that delivery.
+        TO_DELIVER = "to_deliver", "To deliver by other means (post or by hand)"
+        DELIVERED = "delivered", "Delivered by other means"
+        HELD = "held", "Waiting until the respondent's notice is delivered"
+
+    class Means(models.TextChoices):
+        EMAIL = "email", "Email"
+        POST = "post", "Post"
+        REGISTERED_POST = "registered_post", "Registered post"
+        HAND = "hand", "By hand"
+        COURIER = "courier", "Courier"
+        OTHER = "other", "Other"
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="notices")
     template = models.CharField(max_length=50)
@@ -390,6 +410,17 @@ class Notice(TimeStamped):
     # The outbox: when a sender claimed it, and the Message-ID every attempt carries.
     claimed_at = models.DateTimeField(null=True, blank=True)
     message_id = models.CharField(max_length=200, blank=True)
+    # Delivery: the day the respondent had it (the email's sent day, or recorded by staff), how,
+    # with the staff's note and the scan of the proof (a document of the case).
+    delivered_on = models.DateField(null=True, blank=True)
+    delivery_means = models.CharField(max_length=20, choices=Means.choices, blank=True)
+    delivery_note = EncryptedTextField(blank=True, key_owner="case.organization_id")
+    delivery_proof = models.ForeignKey(
+        "Document", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    delivery_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["case", "created_at", "pk"]

@@ -61,7 +61,9 @@ DEFAULTS: dict[str, tuple[str, str]] = {
         "The allegations:\n{% for a in allegations %}\n{{ a.position }}. {{ a.summary }}"
         "{% for p in a.provisions.all %}\n   {{ p.citation }}: {{ p.full_text }}{% endfor %}\n"
         "{% endfor %}\n"
-        "{% if deadlines.answer %}Please answer by {{ deadlines.answer|date:'j F Y' }}.{% endif %} "
+        "{% if deadlines.answer %}Please answer by {{ deadlines.answer|date:'j F Y' }}."
+        "{% elif after_delivery.answer %}Please answer within {{ after_delivery.answer }} of the "
+        "day you receive this notice.{% endif %} "
         "Read the allegations, answer and send documents here:\n{{ respondent_url }}\n"
         "This link is personal; it expires in {{ link_days }} days.",
     ),
@@ -74,7 +76,20 @@ DEFAULTS: dict[str, tuple[str, str]] = {
         "{% for p in a.provisions.all %}\n   {{ p.citation }}: {{ p.full_text }}{% endfor %}\n"
         "{% endfor %}\n"
         "{% if deadlines.cooperation %}Please answer by {{ deadlines.cooperation|date:'j F Y' }}."
-        "{% endif %} Answer and send documents here:\n{{ respondent_url }}",
+        "{% elif after_delivery.cooperation %}Please answer within "
+        "{{ after_delivery.cooperation }} of the day you receive this notice.{% endif %} Answer and send documents here:\n{{ respondent_url }}",
+    ),
+    "allegations_added": (
+        "{{ case.reference }}: allegations added to the complaint about you",
+        "{{ body.name }} has added to the complaint {{ case.reference }} about "
+        "{{ case.respondent_name }}.\n\n"
+        "Added:\n{% for a in added %}\n{{ a.position }}. {{ a.summary }}"
+        "{% for p in a.provisions.all %}\n   {{ p.citation }}: {{ p.full_text }}{% endfor %}\n"
+        "{% endfor %}\n"
+        "{% if answer_period %}You may answer {% if added|length > 1 %}them{% else %}it{% endif %} "
+        "within {{ answer_period }} of the day you receive this notice. {% endif %}"
+        "Read the allegations, answer and send documents here:\n{{ respondent_url }}\n"
+        "This link is personal; it expires in {{ link_days }} days.",
     ),
     "progress": (
         "Your complaint {{ case.reference }}: the respondent has been notified",
@@ -210,7 +225,13 @@ def render(
     subject_text, body_text = (custom.subject, custom.body) if custom else DEFAULTS[template]
     procedure = procedure_of(case)
     choice = SanctionChoice.objects.filter(case=case).first()
-    running = list(case.deadlines.filter(met_at__isnull=True, expired_at__isnull=True))
+    running = list(
+        case.deadlines.filter(
+            met_at__isnull=True, expired_at__isnull=True, waits_for_delivery=False
+        )
+    )
+    added = {int(p) for p in str((inputs or {}).get("added", "")).split(",") if p.isdigit()}
+    answer = procedure.deadlines.get(procedure.declared.answer_deadline)
     show_complainant = recipient_role != "respondent" or case.consent_to_share
     url = ""
     if respondent_token:
@@ -229,6 +250,16 @@ def render(
                 _allegation_values(a) for a in case.allegations.prefetch_related("provisions")
             ],
             "deadlines": {d.name: d.due_on for d in running} if deadlines is None else deadlines,
+            # Deadlines counting from the notice's delivery: the period, as the notice says it.
+            "after_delivery": {
+                d.name: period(d) for d in procedure.deadlines.values() if d.after_delivery
+            },
+            "added": [
+                _allegation_values(a)
+                for a in case.allegations.prefetch_related("provisions")
+                if a.position in added
+            ],
+            "answer_period": period(answer) if answer is not None else "",
             "running": [
                 {"name": d.name, "label": d.label, "starts_on": d.starts_on, "due_on": d.due_on}
                 for d in running
@@ -299,6 +330,17 @@ def _respondent_case_values(case: Case, show_complainant: bool) -> dict:
     """What a notice to the respondent may say of the case: never the complainant's own account
     (they read the allegations the body drafted), nor who complained without consent."""
     return {**_case_values(case, show_complainant), "what_happened": "", "outcome_sought": ""}
+
+
+def period(deadline) -> str:
+    """A deadline's length in words: "30 days", "3 months", "10 business days"."""
+    parts = []
+    if deadline.months:
+        parts.append(f"{deadline.months} month{'s' if deadline.months != 1 else ''}")
+    if deadline.days or not parts:
+        kind = "business day" if deadline.count != "calendar" else "day"
+        parts.append(f"{deadline.days} {kind}{'s' if deadline.days != 1 else ''}")
+    return " and ".join(parts)
 
 
 def _body_values(organization) -> dict:

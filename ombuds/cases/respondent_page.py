@@ -85,11 +85,12 @@ def respondent_page(
     the link's or the account's own. After a change the page comes back to its own address."""
     procedure = services.procedure_of(case)
     running = list(case.deadlines.filter(met_at__isnull=True, expired_at__isnull=True))
+    # A deadline waiting for the delivery has no due date to move yet; one met (answered) is over.
     steps = procedure.available(
         case.state,
         {"respondent"},
         services.facts(case),
-        {d.name: d.due_on for d in running},
+        {d.name: d.due_on for d in running if not d.waits_for_delivery},
     )
     form = AnswerForm()
     step_error, step_given = "", {}
@@ -122,9 +123,8 @@ def respondent_page(
                 "case": case,
                 "state": state,
                 "allegations": case.allegations.prefetch_related("provisions"),
-                "deadlines": [
-                    d for d in running if d.name in procedure.declared.respondent_deadlines
-                ],
+                "deadlines": respondent_deadlines(procedure, case, running),
+                "answered_on": case.respondent_answered_at,
                 "more_time_asked": _more_time_asked(procedure, running),
                 "messages_list": case.messages.filter(
                     audience=Message.Audience.RESPONDENT, purged_at__isnull=True
@@ -141,6 +141,29 @@ def respondent_page(
         ),
         noindex=True,
     )
+
+
+def respondent_deadlines(procedure: Procedure, case: Case, running: list) -> list:
+    """The running deadlines the respondent is shown, each answer deadline with the positions of
+    the allegations it covers (``covers_positions``): those added after notice have their own; the
+    procedure's answer deadline covers the others."""
+    shown = [
+        d
+        for d in running
+        if d.name in procedure.declared.respondent_deadlines
+        or services.is_answer_deadline(procedure, d.name)
+    ]
+    for d in shown:
+        d.covers_positions = d.covers
+    if not any(d.covers for d in shown):
+        return shown  # one answer deadline for the whole case: nothing to tell apart
+    added = {p for d in case.deadlines.all() for p in d.covers}
+    for d in shown:
+        if d.name == procedure.declared.answer_deadline:
+            d.covers_positions = [
+                p for p in case.allegations.values_list("position", flat=True) if p not in added
+            ]
+    return shown
 
 
 def _respondent_answered(

@@ -36,7 +36,7 @@ LIVE_MEMBERSHIP = ("active", "grace", "suspended")
 
 LINK_DAYS = 60
 RESPONDENT_LINK_TEMPLATES = frozenset(
-    {"allegations", "cooperation_request", "sanction", "decision", "message"}
+    {"allegations", "allegations_added", "cooperation_request", "sanction", "decision", "message"}
 )
 # The notices with a link that the procedure's own steps send (a message is not a notification).
 PROCEDURE_LINK_TEMPLATES = RESPONDENT_LINK_TEMPLATES - {"message"}

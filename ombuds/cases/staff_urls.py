@@ -2,6 +2,7 @@ from django.urls import path
 
 from ombuds.cases import staff_views as views
 from ombuds.cases import template_views
+from ombuds.cases.staff_views import deliveries
 from ombuds.cases.staff_views.parties import case_respondent
 
 app_name = "cases_staff"
@@ -54,5 +55,15 @@ urlpatterns = [
         "<slug:org>/cases/<str:reference>/respondent/",
         case_respondent,
         name="case_respondent",
+    ),
+    path(
+        "<slug:org>/cases/<str:reference>/notices/<int:pk>/print",
+        deliveries.case_notice_print,
+        name="notice_print",
+    ),
+    path(
+        "<slug:org>/cases/<str:reference>/notices/<int:pk>/delivery",
+        deliveries.case_notice_delivery,
+        name="notice_delivery",
     ),
 ]

@@ -58,7 +58,9 @@ DESCRIPTIONS: dict[str, str] = {
     "link.",
     "cooperation_request": "To the respondent: asks them to cooperate with an investigation, with "
     "their personal link.",
-    "progress": "To the complainant when the respondent has been notified of the complaint.",
+    "allegations_added": "To the respondent: allegations added after they were notified, the "
+    "time they have to answer them and their personal link.",
+    "progress": "To the complainant once the respondent's notice of the complaint is delivered.",
     "referral": "To the complainant when the complaint is referred to another body.",
     "no_answer": "To the chair when the respondent did not answer by the deadline.",
     "no_cooperation": "To the chair when the respondent did not cooperate by the deadline.",
@@ -81,6 +83,7 @@ DESCRIPTIONS: dict[str, str] = {
 SENT_BY_SERVICES: dict[str, tuple[str, ...]] = {
     "receipt": ("complainant",),
     "message": ("complainant", "respondent"),
+    "allegations_added": ("respondent",),
     "checkin": ("complainant",),
     "deadline_reminder": ("chair",),
 }
@@ -119,6 +122,13 @@ VARIABLES: tuple[tuple[str, str], ...] = (
         "deadlines.answer)",
     ),
     ("running", "the running deadlines, each with label and due_on"),
+    (
+        "after_delivery.NAME",
+        "the length of a deadline that counts from the day the respondent receives the notice "
+        '(for example after_delivery.answer: "30 days"); it has no date until then',
+    ),
+    ("added", "in allegations_added: the allegations added, each like those of allegations"),
+    ("answer_period", 'the length of the procedure\'s answer deadline ("30 days")'),
     (
         "sanction",
         "the sanction chosen: kind_label, summary, effective_from, effective_until, conditions",

@@ -243,7 +243,6 @@ def followup(request: HttpRequest, org: str) -> HttpResponse:
         else:
             messages.success(request, "Your message was sent.")
             return _followup_kept(request, case, redirect("cases:followup", org=organization.slug))
-    procedure = services.procedure_of(case)
     return _followup_kept(
         request,
         case,
@@ -253,12 +252,13 @@ def followup(request: HttpRequest, org: str) -> HttpResponse:
             {
                 "body": organization,
                 "case": case,
-                "state": procedure.state(case.state),
+                # Never "notified" before the respondent's notice is delivered.
+                "state": services.complainant_state(case),
                 "messages_list": case.messages.filter(
                     audience=Message.Audience.COMPLAINANT, purged_at__isnull=True
                 ),
                 "notices": case.notices.filter(recipient_role="complainant").exclude(
-                    status=Notice.Status.PENDING
+                    status__in=(Notice.Status.PENDING, Notice.Status.HELD)
                 ),
                 "form": message_form,
             },

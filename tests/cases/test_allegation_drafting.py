@@ -244,7 +244,7 @@ def test_the_preview_is_exactly_the_notice_the_respondent_receives(csec):
     case = _edit(_anonymous(csec), csec.chair)
     transition = services.procedure_of(case).transition("notify_agency")
     ((subject, text),) = services.respondent_notice_preview(case, transition)
-    assert "Please answer by" in text  # the date the step starts
+    assert "Please answer within 30 days" in text  # counted from the delivery
     case = take(case, "notify_agency", csec.chair)
     (notice,) = _respondent_notices(case)
     assert (subject, text) == (notice.subject, notice.body)

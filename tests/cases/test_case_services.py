@@ -61,6 +61,13 @@ def notified(case, csec, user=None):
     return take(case, "notify_member", user)
 
 
+def delivered(case):
+    """The case, once its notices went out by email: the respondent's was delivered, and the
+    deadlines counting from its delivery run."""
+    services.notices_retry()
+    return case
+
+
 def running(case, name):
     return case.deadlines.get(name=name, met_at__isnull=True, expired_at__isnull=True)
 
@@ -581,7 +588,7 @@ def test_a_notice_is_sent_after_the_commit_and_a_queue_failure_does_not_undo_the
 
 
 def test_the_answer_period_ending_moves_the_case_on_once(csec):
-    case = notified(file_case(csec), csec)
+    case = delivered(notified(file_case(csec), csec))
     answer = running(case, "answer")
     assert answer.due_on == TODAY() + dt.timedelta(days=30)
     assert services.deadlines_tick(today=answer.due_on)["deadlines passed"] == 0
@@ -659,7 +666,7 @@ def test_an_acknowledgement_in_time_starts_the_feedback_period_from_it(csec):
 
 
 def test_reminders_go_once_each(csec):
-    case = notified(file_case(csec), csec)
+    case = delivered(notified(file_case(csec), csec))
     answer = running(case, "answer")
     early = answer.due_on - dt.timedelta(days=8)
     assert services.deadlines_tick(today=early)["reminders sent"] == 0
@@ -675,6 +682,7 @@ def test_reminders_go_once_each(csec):
 
 def test_an_expiry_step_refused_is_recorded_and_the_clock_goes_on(csec, monkeypatch):
     stuck, fine = notified(file_case(csec), csec), notified(file_case(csec), csec)
+    delivered(stuck)
     real = services.case_step
 
     def refuse_for_stuck(*, case, **kwargs):
@@ -983,6 +991,7 @@ def test_a_dismissal_tells_the_respondent_only_once_they_were_notified(csec):
     told = file_case(csec, respondent_agency=csec.non_member_agency)
     take(told, "acknowledge", csec.chair)
     take(told, "notify_agency", csec.chair)
+    services.notices_retry()  # delivered by email: the respondent was told
     take(told, "dismiss", csec.chair, ground="withdrawn", reasons="Withdrawn.")
     assert list(
         told.notices.filter(recipient_role="respondent").values_list("template", flat=True)

@@ -42,14 +42,18 @@ def notified_csec_case(csec) -> Case:
     case = file_case(csec)
     take(case, "acknowledge", csec.staff)
     take(case, "waive_efforts", csec.chair, waiver_reason="The agency would not talk.")
-    return take(case, "notify_member", csec.chair)
+    case = take(case, "notify_member", csec.chair)
+    services.notices_retry()  # the notice goes out by email: delivered, `answer` counts from today
+    return case
 
 
 def notified_espcc_case(espcc) -> Case:
     """A complaint about the holder, asked to cooperate: `cooperation` runs."""
     case = file_case(espcc, citations=["3.2"])
     take(case, "acknowledge", espcc.staff)
-    return take(case, "request_cooperation", espcc.staff)
+    case = take(case, "request_cooperation", espcc.staff)
+    services.notices_retry()  # delivered by email: `cooperation` counts from today
+    return case
 
 
 def due(case: Case, name: str = "answer") -> dt.date:

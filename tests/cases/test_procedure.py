@@ -1161,7 +1161,8 @@ def test_the_case_table_must_name_what_the_file_has():
         P + "[case] efforts: waiver 'why' is not a text input of any step",
     ]
     assert problems(DECLARED + "colour = 1\n")[0] == P + (
-        "[case]: unknown key 'colour' (allowed: acknowledged_by, complainant_deadlines, "
+        "[case]: unknown key 'colour' (allowed: acknowledged_by, answer_deadline, "
+        "complainant_deadlines, "
         "determinations_in, efforts, respondent_deadlines, sanction_in)"
     )
 

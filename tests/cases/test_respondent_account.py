@@ -67,6 +67,7 @@ def agency_person(csec, django_user_model, username: str, **affiliation) -> obje
 
 def test_the_holder_sees_their_case_as_the_link_shows_it(client, espcc, holder_user):
     case = notified_espcc_case(espcc)
+    services.notices_retry()  # delivered by email: `cooperation` counts from today
     services.message_post(
         case=case,
         audience=Message.Audience.RESPONDENT,

@@ -60,6 +60,8 @@ def _declared_problems(p: Procedure) -> list[str]:
         for name in names:
             if name not in known:
                 problems.append(f"[case] {key}: no {what} called {name!r}")
+    if d.answer_deadline and d.answer_deadline not in p.deadlines:
+        problems.append(f"[case] answer_deadline: no deadline called {d.answer_deadline!r}")
     inputs = {i.name: i.kind for t in p.transitions for i in t.inputs}
     for key, name, kind in (
         ("proof", d.efforts.proof, "document"),

@@ -29,7 +29,7 @@ FACTS: dict[str, str] = {
     "all_determined": "every allegation has a determination",
     "any_upheld": "at least one allegation was upheld",
     "sanction_chosen": "a sanction has been chosen and not yet imposed",
-    "respondent_notified": "the respondent has been told of the complaint (a notice with their link)",
+    "respondent_notified": "the respondent has been told of the complaint: a notice with their link delivered (sent by email, or its delivery by post or by hand recorded)",
     "respondent_answered": "the respondent has answered",
     "acknowledged": "the complainant was sent an acknowledgement",
 }
@@ -196,6 +196,9 @@ class Declared:
     respondent_deadlines: tuple[str, ...] = ()
     complainant_deadlines: tuple[str, ...] = ()
     efforts: Efforts = field(default_factory=Efforts)
+    # The respondent's deadline to answer the allegations: their answer meets it, and allegations
+    # added after they were notified get an answer deadline of their own like it ("" for none).
+    answer_deadline: str = ""
 
 
 @dataclass(frozen=True)

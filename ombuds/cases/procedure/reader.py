@@ -208,7 +208,7 @@ class _Reader:
             "respondent_deadlines",
             "complainant_deadlines",
         )
-        self.keys("[case]", table, {*names, "efforts"})
+        self.keys("[case]", table, {*names, "efforts", "answer_deadline"})
         efforts = self.table("[case] efforts", table.get("efforts", {}))
         self.keys("[case] efforts", efforts, {"proof", "waiver"})
         return Declared(
@@ -217,6 +217,7 @@ class _Reader:
                 proof=self.text("[case] efforts", efforts, "proof"),
                 waiver=self.text("[case] efforts", efforts, "waiver"),
             ),
+            answer_deadline=self.text("[case]", table, "answer_deadline"),
         )
 
     def state(self, name: str, table: Mapping[str, Any]) -> State:

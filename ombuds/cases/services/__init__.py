@@ -13,7 +13,8 @@ The package is cut at its seams; callers import from here (``from ombuds.cases i
 - `register_bridge` the respondent in the register; sanctions imposed there; publication
 - `parties`         the respondent linked, relinked or unlinked; suggestions made on filing
 - `documents`       documents, messages, the respondent's answer
-- `notifications`   notices made and the respondent's link; `delivery` sending them
+- `notifications`   notices made and the respondent's link; `delivery` sending them;
+  `deliveries` deliveries by post or by hand recorded
 - `wording`         the body's wording of its notices
 - `clock`           the daily clock (deadlines, reminders, check-ins) and retention
 - `erasure`         a closed case's personal data removed for good (the purge, on request)
@@ -56,6 +57,7 @@ from ombuds.cases.services.clock import (
     deadlines_tick,
     retention_days,
 )
+from ombuds.cases.services.deadlines import is_answer_deadline
 from ombuds.cases.services.decisions import (
     ALLEGATION_SOURCES,
     allegation_add,
@@ -63,6 +65,13 @@ from ombuds.cases.services.decisions import (
     determination_record,
     sanction_choose,
     verbatim_allegations,
+)
+from ombuds.cases.services.deliveries import (
+    RECORDED_MEANS,
+    complainant_state,
+    notice_delivery_record,
+    notice_printable,
+    respondent_notices_to_deliver,
 )
 from ombuds.cases.services.delivery import NOTICE_ATTEMPTS, notice_send, notices_retry
 from ombuds.cases.services.documents import (
@@ -123,6 +132,7 @@ __all__ = [
     "PASSPHRASE_MIN",
     "PROCEDURE_LINK_TEMPLATES",
     "RECEIPT_ALPHABET",
+    "RECORDED_MEANS",
     "RECUSERS",
     "RESPONDENT_LINK_TEMPLATES",
     "SANCTION_STATUS",
@@ -148,6 +158,7 @@ __all__ = [
     "case_step",
     "cases_purge_due",
     "cases_recuse",
+    "complainant_state",
     "deadlines_tick",
     "determination_record",
     "document_add",
@@ -155,7 +166,10 @@ __all__ = [
     "document_viewed",
     "facts",
     "followup_case",
+    "is_answer_deadline",
     "message_post",
+    "notice_delivery_record",
+    "notice_printable",
     "notice_send",
     "notice_template_revert",
     "notice_template_save",
@@ -170,6 +184,7 @@ __all__ = [
     "respondent_lookup",
     "respondent_notice_preview",
     "respondent_notice_resend",
+    "respondent_notices_to_deliver",
     "respondent_records",
     "respondent_suggest",
     "respondent_suggestions",

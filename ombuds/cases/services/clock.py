@@ -16,7 +16,7 @@ from ombuds.cases.models import Case, CaseDeadline, DeadlineReminder
 from ombuds.cases.procedure import SYSTEM as SYSTEM_ROLE
 from ombuds.cases.rules import CaseRefused
 from ombuds.cases.selectors import installed_procedures, procedure_of
-from ombuds.cases.services import erasure, steps
+from ombuds.cases.services import deliveries, erasure, steps
 from ombuds.cases.services.base import lock_case, record_event
 from ombuds.cases.services.deadlines import deadline_start
 from ombuds.cases.services.notifications import notices_make
@@ -32,8 +32,12 @@ def deadlines_tick(*, today: dt.date | None = None) -> dict[str, int]:
     second run the same day does nothing."""
     today = today or timezone.localdate()
     counts = {"deadlines passed": 0, "steps taken": 0, "reminders sent": 0}
+    settled = deliveries.deliveries_settle_missed()
+    if settled:
+        counts["deliveries settled"] = settled
+    # A deadline waiting for the respondent's notice's delivery has no due date yet: not expired.
     due = CaseDeadline.objects.filter(
-        met_at__isnull=True, expired_at__isnull=True, due_on__lt=today
+        met_at__isnull=True, expired_at__isnull=True, waits_for_delivery=False, due_on__lt=today
     ).values_list("pk", flat=True)
     for pk in list(due):
         try:
@@ -60,7 +64,7 @@ def _pass_deadline(pk: int) -> int | None:
         case = lock_case(found.case, None)  # the case first, as a step locks it: no deadlock
         current = (
             CaseDeadline.objects.select_for_update()
-            .filter(pk=pk, met_at__isnull=True, expired_at__isnull=True)
+            .filter(pk=pk, met_at__isnull=True, expired_at__isnull=True, waits_for_delivery=False)
             .first()
         )
         if current is None:
@@ -110,6 +114,7 @@ def _send_deadline_reminders(today: dt.date) -> int:
     running = CaseDeadline.objects.filter(
         met_at__isnull=True,
         expired_at__isnull=True,
+        waits_for_delivery=False,
         due_on__gte=today,
         due_on__lte=today + dt.timedelta(days=furthest),  # only those a reminder can be due for
     ).select_related("case")

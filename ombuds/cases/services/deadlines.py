@@ -1,5 +1,11 @@
 """A case's deadlines: started and stopped by the procedure's steps, and moved when more time is
-granted (the request for more time waits as a deadline of its own)."""
+granted (the request for more time waits as a deadline of its own).
+
+A deadline the procedure starts ``after_delivery`` counts from the day the respondent's notice is
+delivered (sent by email, or its delivery by post or by hand recorded): until then it *waits for
+delivery*, with no due date shown, and the clock does not expire it (`delivery_settle`). The
+respondent's answer meets their answer deadline (``[case] answer_deadline``) and those of the
+allegations added after they were notified (`answer_deadlines_meet`)."""
 
 from __future__ import annotations
 
@@ -8,9 +14,13 @@ from typing import Any
 
 from django.utils import timezone
 
-from ombuds.cases.models import Case, CaseDeadline
+from ombuds.cases.facts import respondent_notified
+from ombuds.cases.models import Case, CaseDeadline, Notice
 from ombuds.cases.procedure import Procedure, Transition, more_time_key, readable_date
 from ombuds.cases.rules import CaseRefused
+
+# The answer deadline of allegations added after notice: "<answer deadline>.added-<position>".
+ADDED = ".added-"
 
 
 def deadline_start(case: Case, procedure: Procedure, name: str, start: dt.date) -> CaseDeadline:
@@ -29,7 +39,79 @@ def deadline_start(case: Case, procedure: Procedure, name: str, start: dt.date) 
         label=definition.label,
         starts_on=start,
         due_on=definition.due(start, procedure.holidays),
+        # Counting from a delivery not made yet: it waits (`delivery_settle` starts it).
+        waits_for_delivery=definition.after_delivery and not respondent_notified(case),
     )
+
+
+def added_answer_deadline_start(
+    case: Case, procedure: Procedure, positions: list[int]
+) -> CaseDeadline | None:
+    """The answer deadline of allegations added after the respondent was notified: like the
+    procedure's answer deadline, covering those allegations only, and waiting for the delivery of
+    the notice that tells them of these (made in the same transaction). None when the procedure
+    declares no answer deadline."""
+    name = procedure.declared.answer_deadline
+    if not name or not positions:
+        return None
+    definition = procedure.deadlines[name]
+    today = timezone.localdate()
+    return CaseDeadline.objects.create(
+        case=case,
+        name=f"{name}{ADDED}{positions[0]}"[:50],
+        label=(
+            f"{definition.label}: allegation{'s' if len(positions) > 1 else ''} "
+            f"{', '.join(map(str, positions))}"
+        )[:200],
+        starts_on=today,
+        due_on=definition.due(today, procedure.holidays),
+        waits_for_delivery=definition.after_delivery,
+        covers=positions,
+    )
+
+
+def is_answer_deadline(procedure: Procedure, name: str) -> bool:
+    """Whether a deadline of a case is the respondent's answer deadline, or that of allegations
+    added after notice."""
+    answer = procedure.declared.answer_deadline
+    return bool(answer) and (name == answer or name.startswith(f"{answer}{ADDED}"))
+
+
+def answer_deadlines_meet(case: Case, procedure: Procedure) -> list[str]:
+    """The respondent answered: their running answer deadlines are met (with any request for more
+    time on them: there is nothing left to move). The names met."""
+    met = [
+        d.name
+        for d in CaseDeadline.objects.filter(
+            case=case, met_at__isnull=True, expired_at__isnull=True
+        )
+        if is_answer_deadline(procedure, d.name)
+    ]
+    if met:
+        deadlines_stop(case, tuple(met), met=True)
+    return met
+
+
+def delivery_settle(case: Case, procedure: Procedure, on: dt.date) -> list[int]:
+    """The respondent's notice was delivered on ``on`` (call it with the case locked): the
+    deadlines waiting for the delivery start counting from that day, and the notices held until
+    then are released. The released notices that go by email, to be sent after commit."""
+    for deadline in CaseDeadline.objects.filter(
+        case=case, waits_for_delivery=True, met_at__isnull=True, expired_at__isnull=True
+    ):
+        definition = procedure.deadlines.get(deadline.name.split(ADDED)[0])
+        deadline.starts_on = on
+        if definition is not None:
+            deadline.due_on = definition.due(on, procedure.holidays)
+        deadline.waits_for_delivery = False
+        deadline.save(update_fields=["starts_on", "due_on", "waits_for_delivery", "updated_at"])
+    held = list(case.notices.filter(status=Notice.Status.HELD))
+    for notice in held:
+        notice.status = (
+            Notice.Status.PENDING if notice.recipient_email else Notice.Status.NO_ADDRESS
+        )
+        notice.save(update_fields=["status", "updated_at"])
+    return [n.pk for n in held if n.recipient_email]
 
 
 def deadlines_stop(case: Case, names: tuple[str, ...], *, met: bool) -> None:

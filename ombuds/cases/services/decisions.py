@@ -11,7 +11,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from ombuds.cases.facts import respondent_notified
+from ombuds.cases.facts import respondent_notice_made
 from ombuds.cases.models import Allegation, AllegationRevision, Case, SanctionChoice
 from ombuds.cases.rules import DECIDERS, HANDLERS, CaseRefused
 from ombuds.cases.selectors import procedure_of
@@ -23,7 +23,8 @@ from ombuds.cases.services.base import (
     refuse_when_closed,
     staff_roles,
 )
-from ombuds.cases.services.notifications import notifies_respondent_first
+from ombuds.cases.services.deadlines import added_answer_deadline_start
+from ombuds.cases.services.notifications import notices_make, notifies_respondent_first
 from ombuds.cases.services.register_bridge import (
     CONDITION_SANCTIONS,
     register_problem,
@@ -101,7 +102,11 @@ def allegation_add(
     expected_version: int | None = None,
 ) -> Allegation:
     """Add an allegation citing provisions of the code version the case was filed under; its
-    source is "staff" (found in the investigation) or "non-cooperation"."""
+    source is "staff" (found in the investigation) or "non-cooperation". Once the respondent has
+    been made a notice of the complaint, they are told of the new allegation (notice
+    "allegations_added", with their link) and given an answer deadline of its own, like the
+    procedure's answer deadline (``[case] answer_deadline``), counting from that notice's delivery
+    when that deadline counts from delivery."""
     if source not in ALLEGATION_SOURCES:
         raise CaseRefused(f"the source is one of {', '.join(ALLEGATION_SOURCES)}, not {source!r}")
     with transaction.atomic():
@@ -112,7 +117,7 @@ def allegation_add(
             raise CaseRefused("say what the allegation is")
         _check_provisions(case, provisions)
         verbatim = is_verbatim(summary, case.what_happened)
-        if verbatim and identity_withheld(case) and respondent_notified(case):
+        if verbatim and identity_withheld(case) and respondent_notice_made(case):
             raise CaseRefused(
                 "this is the complainant's own account word for word, and the respondent, already "
                 "notified, would read it: draft the allegation in the body's words"
@@ -128,6 +133,7 @@ def allegation_add(
             verbatim=verbatim,
         )
         allegation.provisions.set(provisions)
+        told = _tell_respondent_of_added(case, position)
         bump(case)
         record_event(
             case,
@@ -137,11 +143,26 @@ def allegation_add(
                 "summary": allegation.summary,
                 "provisions": [p.citation for p in provisions],
                 "source": source,
+                **told,
             },
             user=acting_user,
             label="",
         )
     return allegation
+
+
+def _tell_respondent_of_added(case: Case, position: int) -> dict[str, Any]:
+    """An allegation added after the respondent was made a notice of the complaint: its answer
+    deadline (before the notice, so that it waits for the notice's delivery) and the notice. What
+    was done, for the event ({} before the respondent was notified)."""
+    if not respondent_notice_made(case):
+        return {}
+    deadline = added_answer_deadline_start(case, procedure_of(case), [position])
+    notices = notices_make(case, "allegations_added", "respondent", inputs={"added": str(position)})
+    return {
+        "notices": [f"{n.template} → {n.recipient_role}" for n in notices],
+        "deadline": deadline.name if deadline is not None else "",
+    }
 
 
 def allegation_edit(
@@ -163,7 +184,7 @@ def allegation_edit(
         case = lock_case(case, expected_version)
         staff_roles(acting_user, case, HANDLERS | DECIDERS)
         refuse_when_closed(case)
-        if respondent_notified(case):
+        if respondent_notice_made(case):
             raise CaseRefused(
                 "the respondent has been notified of these allegations: they are no longer "
                 "edited (add another allegation if the case needs one)"

@@ -32,6 +32,10 @@ from django_tasks import task
 
 from ombuds.cases.models import Notice
 from ombuds.cases.notices import LINK_PLACEHOLDER, respondent_url
+from ombuds.cases.rules import PROCEDURE_LINK_TEMPLATES
+from ombuds.cases.selectors import procedure_of
+from ombuds.cases.services.base import lock_case, record_event
+from ombuds.cases.services.deadlines import delivery_settle
 
 logger = logging.getLogger(__name__)
 
@@ -148,8 +152,41 @@ def notice_send(notice_id: int) -> str:
         )
         logger.warning("notice %s not sent (attempt %d): %s", notice.pk, notice.attempts, error)
         return "failed"
-    _mark_sent(notice)
+    if _mark_sent(notice) and notice.recipient_role == "respondent":
+        _delivered_by_email(notice)
     return "sent"
+
+
+def _delivered_by_email(notice: Notice) -> None:
+    """A notice to the respondent went out by email: delivered today. For one with their link,
+    what waited for its delivery follows (deadlines counting from it start, the complainant's
+    notice held until then goes). A failure here is logged, never taken for a failed send: the
+    mail went out, and the daily clock settles what waits (`deliveries_settle_missed`)."""
+    today = timezone.localdate()
+    try:
+        with transaction.atomic():
+            case = lock_case(notice.case, None)
+            Notice.objects.filter(pk=notice.pk, delivered_on=None).update(
+                delivered_on=today, delivery_means=Notice.Means.EMAIL
+            )
+            released: list[int] = []
+            if notice.template in PROCEDURE_LINK_TEMPLATES:
+                released = delivery_settle(case, procedure_of(case), today)
+            record_event(
+                case,
+                "case.notice_delivered",
+                {"notice": notice.pk, "template": notice.template, "means": "email", "on": today},
+                user=None,
+                label="",
+            )
+    except Exception:  # the mail went out: never turn that into a failure of the send
+        logger.exception("notice %s sent; what waited for its delivery was not settled", notice.pk)
+        return
+    for pk in released:
+        try:
+            send_notice_task.enqueue(pk)
+        except Exception:  # a queue that is down: the retry sends it
+            logger.exception("notice %s released but not queued", pk)
 
 
 def notices_retry() -> int:

@@ -18,9 +18,10 @@ from django.utils import timezone
 
 from ombuds.cases import cleaning
 from ombuds.cases import documents as uploads
-from ombuds.cases.facts import respondent_notified
+from ombuds.cases.facts import respondent_notice_made
 from ombuds.cases.models import Case, Document, Message
 from ombuds.cases.rules import DECIDERS, HANDLERS, CaseRefused
+from ombuds.cases.selectors import procedure_of
 from ombuds.cases.services.base import (
     account,
     bump,
@@ -30,6 +31,7 @@ from ombuds.cases.services.base import (
     refuse_when_closed,
     staff_roles,
 )
+from ombuds.cases.services.deadlines import answer_deadlines_meet
 from ombuds.cases.services.notifications import notices_make, respondent_address
 
 _written_files: ContextVar[list | None] = ContextVar("case_written_files", default=None)
@@ -200,7 +202,7 @@ def message_post(
         case = lock_case(case, None)
         if not from_party:
             staff_roles(acting_user, case, HANDLERS | DECIDERS)
-            if audience == Message.Audience.RESPONDENT and not respondent_notified(case):
+            if audience == Message.Audience.RESPONDENT and not respondent_notice_made(case):
                 raise CaseRefused(
                     "the respondent has not been notified of the complaint yet: a message would "
                     "tell them of it before the procedure does"
@@ -238,14 +240,20 @@ def respondent_answer(
 ) -> Case:
     """The respondent's answer: a message, documents, and the fact that they answered (which the
     procedure's next step may need). Through their personal link nobody is signed in and
-    ``actor_label`` names them; from their account, ``acting_user`` is who answered."""
+    ``actor_label`` names them; from their account, ``acting_user`` is who answered. The answer
+    meets their running answer deadlines; sent when none was running after they had answered, it
+    is kept as a supplement to their answer."""
     if not body.strip() and not files:
         raise CaseRefused("write your answer or attach a document")
     with files_removed_on_failure(), transaction.atomic():
         case = lock_case(case, None)
         refuse_when_closed(case)
         uploads_check(files)
+        met = answer_deadlines_meet(case, procedure_of(case))
+        supplement = case.respondent_answered_at is not None and not met
         label = label_for(acting_user, actor_label)
+        if supplement:
+            label = f"{label} (supplement to the answer)"
         if body.strip():
             Message.objects.create(
                 case=case,
@@ -274,7 +282,12 @@ def respondent_answer(
         record_event(
             case,
             "case.respondent_answered",
-            {"documents": documents, "words": len(body.split())},
+            {
+                "documents": documents,
+                "words": len(body.split()),
+                "deadlines met": met,
+                "supplement": supplement,
+            },
             user=acting_user,
             label=label,
         )

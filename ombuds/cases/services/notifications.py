@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ombuds.bodies.models import BodyRole
-from ombuds.cases.facts import facts, respondent_notified
+from ombuds.cases.facts import facts, respondent_notice_made
 from ombuds.cases.models import Case, Notice, Recusal, RespondentLink
 from ombuds.cases.notices import LINK_PLACEHOLDER, render, respondent_url
 from ombuds.cases.procedure import Transition
@@ -24,7 +24,13 @@ from ombuds.cases.rules import (
     CaseRefused,
 )
 from ombuds.cases.selectors import procedure_of
-from ombuds.cases.services.base import bump, lock_case, record_event, staff_roles
+from ombuds.cases.services.base import (
+    bump,
+    lock_case,
+    record_event,
+    refuse_when_closed,
+    staff_roles,
+)
 from ombuds.cases.services.delivery import send_notice_task
 
 # --- the respondent's link ------------------------------------------------------------------------
@@ -103,8 +109,14 @@ def notices_make(
     step: Transition | None = None,
 ) -> list[Notice]:
     """Notices from the body's template (or Ombuds' own), kept on the case and sent after commit.
-    Call it inside the transaction of the change that sends them."""
+    Call it inside the transaction of the change that sends them.
+
+    A respondent without an email address gets a notice *to deliver by other means* (its text,
+    with their link written out, printed and posted or handed over; staff record the delivery).
+    What the complainant is told by a step that notifies the respondent waits (*held*) until the
+    respondent's notice is delivered: nobody is told "notified" before they were."""
     made = []
+    held = recipient_role == "complainant" and step is not None and _tells_respondent(case, step)
     link = ""
     if recipient_role == "respondent" and template in RESPONDENT_LINK_TEMPLATES:
         link = respondent_link_issue(case)
@@ -115,6 +127,7 @@ def notices_make(
         # Kept on the case without the link; the link goes into the email only (`notice_send`).
         body = body.replace(respondent_url(link), LINK_PLACEHOLDER)
     for email in _recipients(case, recipient_role):
+        by_hand = recipient_role == "respondent" and not email
         notice = Notice.objects.create(
             case=case,
             template=template,
@@ -122,15 +135,29 @@ def notices_make(
             recipient_email=email,
             subject=subject,
             body=body,
-            link_token=link if email else "",
-            status=Notice.Status.PENDING if email else Notice.Status.NO_ADDRESS,
+            # Kept until delivered: the email carries it, or the printed notice writes it out.
+            link_token=link if (email or by_hand) else "",
+            status=_first_status(email=email, by_hand=by_hand, held=held),
         )
-        if email:
+        if email and not held:
             # robust: a queue that is down must not turn a committed change into an error page;
             # the notice stays pending and `notices_retry` sends it.
             transaction.on_commit(lambda pk=notice.pk: _enqueue_notice(pk), robust=True)
         made.append(notice)
     return made
+
+
+def _first_status(*, email: str, by_hand: bool, held: bool) -> str:
+    if held:
+        return Notice.Status.HELD
+    if email:
+        return Notice.Status.PENDING
+    return Notice.Status.TO_DELIVER if by_hand else Notice.Status.NO_ADDRESS
+
+
+def _tells_respondent(case: Case, transition: Transition) -> bool:
+    """Whether the step sends the respondent a notice with their link (given the case's facts)."""
+    return bool(respondent_notice_templates(transition, facts(case)))
 
 
 def respondent_notice_templates(transition: Transition, case_facts: dict[str, bool]) -> list[str]:
@@ -159,7 +186,7 @@ def notifies_respondent_first(case: Case, transition: Transition) -> bool:
     )
     return (
         carries_link
-        and not respondent_notified(case)
+        and not respondent_notice_made(case)
         and bool(respondent_notice_templates(transition, facts(case)))
     )
 
@@ -178,6 +205,8 @@ def respondent_notice_preview(
         if d.name not in transition.stops and "*" not in transition.stops
     }
     for name in transition.starts:
+        if procedure.deadlines[name].after_delivery:
+            continue  # counts from the delivery: the notice gives the period, not a date
         due.setdefault(name, procedure.deadlines[name].due(today, procedure.holidays))
     preview_token = "preview"
     notices = []
@@ -198,28 +227,42 @@ def _enqueue_notice(notice_id: int) -> None:
     send_notice_task.enqueue(notice_id)
 
 
-def respondent_notice_resend(*, case: Case, acting_user: Any = None) -> list[Notice]:
-    """Send the respondent their latest notice with a link again, with a new personal link (the
-    old links keep working until they expire). Refused before the procedure has notified them: a
-    resend must not tell a member of a complaint before the Chair does (CSEC Article 5)."""
+def respondent_notice_resend(
+    *,
+    case: Case,
+    acting_user: Any = None,
+    notice_id: int | None = None,
+    expected_version: int | None = None,
+) -> list[Notice]:
+    """Make the respondent's notice with a link again (``notice_id``, or their latest), with a new
+    personal link (the old links keep working until they expire): sent by email when they have an
+    address, else a new notice to deliver by other means (printed with the new link; staff record
+    its delivery). Refused before the procedure has made them a notice: a resend must not tell a
+    member of a complaint before the Chair does (CSEC Article 5)."""
     with transaction.atomic():
-        case = lock_case(case, None)
+        case = lock_case(case, expected_version)
         staff_roles(acting_user, case, HANDLERS)
-        if not respondent_address(case):
-            raise CaseRefused("the respondent has no email address")
-        last = (
-            case.notices.filter(recipient_role="respondent", template__in=PROCEDURE_LINK_TEMPLATES)
-            .order_by("-created_at", "-pk")
-            .first()
-        )
+        refuse_when_closed(case)
+        sent = case.notices.filter(
+            recipient_role="respondent", template__in=PROCEDURE_LINK_TEMPLATES
+        ).order_by("-created_at", "-pk")
+        last = sent.filter(pk=notice_id).first() if notice_id is not None else sent.first()
         if last is None:
-            raise CaseRefused("the respondent has not been notified of the complaint yet")
+            raise CaseRefused(
+                "the respondent has not been notified of the complaint yet"
+                if notice_id is None
+                else f"notice {notice_id} is not one of the respondent's notices on this case"
+            )
         notices = notices_make(case, last.template, "respondent")
         bump(case)
         record_event(
             case,
             "case.respondent_link_sent",
-            {"template": last.template},
+            {
+                "template": last.template,
+                "notice": last.pk,
+                "by": "email" if respondent_address(case) else "other means",
+            },
             user=acting_user,
             label="",
         )

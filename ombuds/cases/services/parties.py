@@ -23,7 +23,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from ombuds.cases.facts import facts, respondent_notified, respondent_records
+from ombuds.cases.facts import facts, respondent_notice_made, respondent_records
 from ombuds.cases.models import Case, Notice, RespondentLink, RespondentSuggestion, SanctionChoice
 from ombuds.cases.procedure import BODY_ROLES
 from ombuds.cases.rules import HANDLERS, CaseRefused
@@ -149,7 +149,7 @@ def respondent_link(
         if problems:
             raise CaseRefused(problems)
         before = _open_steps(case)
-        notified = respondent_notified(case)
+        notified = respondent_notice_made(case)
         old = case.respondent_person or case.respondent_agency
         record = person or agency
         case.respondent_person, case.respondent_agency = person, agency

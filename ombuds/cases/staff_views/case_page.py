@@ -54,10 +54,7 @@ class Permissions:
             can_choose_sanction=page.procedure.takes_sanction(case.state)
             and bool(roles & DECIDERS),
             can_recuse=bool(roles & RECUSAL_ROLES),
-            can_resend=bool(roles & HANDLERS)
-            and bool(case.respondent_email)
-            and page.respondent_notified
-            and not page.state.final,
+            can_resend=bool(roles & HANDLERS) and page.respondent_notified and not page.state.final,
         )
 
 
@@ -100,7 +97,7 @@ def _notice_forms(page: CasePage, steps: dict) -> None:
     """On each step that first tells the respondent of the complaint: what they will receive
     (``preview``), and, while an allegation is still the narrative of a complainant who does not
     share their identity, the field for the handler's reason to send it as it is."""
-    if page.facts["respondent_notified"]:
+    if page.respondent_notified:
         return
     verbatim = [a.position for a in page.allegations if a.verbatim]
     for form in steps.values():
@@ -248,7 +245,7 @@ def _allegations_editable(page: CasePage) -> bool:
     """Whether the viewer may still edit the allegations: before the respondent is notified, on
     an open case, for those who add allegations."""
     return (
-        not page.facts["respondent_notified"]
+        not page.respondent_notified
         and not page.state.final
         and bool(page.roles & (HANDLERS | DECIDERS))
     )

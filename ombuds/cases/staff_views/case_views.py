@@ -165,7 +165,7 @@ def _allegation(request: HttpRequest, page: CasePage, forms: CaseForms) -> str |
 def _allegation_edit(request: HttpRequest, page: CasePage, forms: CaseForms) -> str | None:
     form = forms.posted()
     if form is None:
-        if page.facts["respondent_notified"]:
+        if page.respondent_notified:
             raise CaseRefused(
                 "the respondent has been notified of these allegations: they are no longer edited"
             )

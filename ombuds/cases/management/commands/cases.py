@@ -8,6 +8,7 @@ exist ("no case 'REF'"), so the command line confirms nothing the other doors wo
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import secrets
 import sys
@@ -83,6 +84,7 @@ class Command(BaseCommand):
         _allegation_arguments(sub)
         _file_arguments(sub)
         _link_arguments(sub)
+        _delivered_arguments(sub)
         erase = sub.add_parser(
             "erase",
             help="erase a closed case's personal data on request (the case and its decision stay)",
@@ -160,9 +162,15 @@ class Command(BaseCommand):
                 for a in case.allegations.all()
             ],
             "deadlines": [
-                {"label": d.label, "due_on": d.due_on.isoformat(), "running": d.running}
+                {
+                    "label": d.label,
+                    "due_on": None if d.waits_for_delivery else d.due_on.isoformat(),
+                    "running": d.running,
+                    "waits_for_delivery": d.waits_for_delivery,
+                }
                 for d in case.deadlines.all()
             ],
+            "notices": _notices(case),
             "steps": [t.name for t in steps],
         }
         if json:
@@ -175,8 +183,12 @@ class Command(BaseCommand):
             draft = " (still the complainant's own words)" if a["verbatim"] else ""
             self.stdout.write(f"allegation {a['position']} ({cited}): {a['determination']}{draft}")
         for d in data["deadlines"]:
+            due = "waiting for delivery" if d["waits_for_delivery"] else f"by {d['due_on']}"
+            self.stdout.write(f"deadline: {d['label']} {due}{'' if d['running'] else ' (done)'}")
+        for n in data["notices"]:
+            delivered = f", delivered {n['delivered_on']}" if n["delivered_on"] else ""
             self.stdout.write(
-                f"deadline: {d['label']} by {d['due_on']}{'' if d['running'] else ' (done)'}"
+                f"notice {n['number']}: {n['template']} to {n['to']}: {n['status']}{delivered}"
             )
         if user:
             self.stdout.write("steps open: " + (", ".join(data["steps"]) or "none"))
@@ -222,6 +234,52 @@ class Command(BaseCommand):
             ) from exc
         label = services.procedure_of(case).state(case.state).label
         self.stdout.write(f"{case.reference}: now {label} (version {case.version})")
+
+    def handle_delivered(
+        self,
+        *,
+        reference: str,
+        notice: int,
+        means: str,
+        on: str,
+        note: str,
+        proof: str | None,
+        username: str,
+        expected_version: int | None,
+        **_: Any,
+    ) -> None:
+        """Record that a notice to the respondent was delivered by post, by hand or otherwise."""
+        user = _user(username)
+        case = _case(reference, user)
+        try:
+            day = dt.date.fromisoformat(on)
+        except ValueError as exc:
+            raise CommandError(f"--on {on!r}: write the day as YYYY-MM-DD") from exc
+        scan = None
+        if proof:
+            try:
+                scan = (Path(proof).name, Path(proof).read_bytes())
+            except OSError as exc:
+                raise CommandError(f"--proof {proof!r}: cannot read it ({exc.strerror})") from exc
+        try:
+            done = services.notice_delivery_record(
+                case=case,
+                notice_id=notice,
+                means=means,
+                on=day,
+                note=note,
+                proof=scan,
+                acting_user=user,
+                expected_version=expected_version,
+            )
+        except services.CaseRefused as exc:
+            raise CommandError(
+                f"{reference}: {' '.join(_one_line(p) for p in exc.problems)}"
+            ) from exc
+        self.stdout.write(
+            f"{reference}: notice {done.pk} delivered on {day.isoformat()} "
+            f"({done.get_delivery_means_display().lower()})"
+        )
 
     def handle_allegation(
         self,
@@ -374,6 +432,42 @@ class Command(BaseCommand):
         counts = services.deadlines_tick()
         counts["notices sent on retry"] = services.notices_retry()
         self.stdout.write(", ".join(f"{name}: {n}" for name, n in counts.items()))
+
+
+def _notices(case: Case) -> list[dict]:
+    return [
+        {
+            "number": n.pk,
+            "template": n.template,
+            "to": n.recipient_role,
+            "status": n.status,
+            "delivered_on": n.delivered_on.isoformat() if n.delivered_on else None,
+            "means": n.delivery_means,
+        }
+        for n in case.notices.all()
+    ]
+
+
+def _delivered_arguments(sub) -> None:
+    delivered = sub.add_parser(
+        "delivered",
+        help="record that a notice to the respondent was delivered by post, by hand or otherwise",
+    )
+    delivered.add_argument("reference")
+    delivered.add_argument("--notice", type=int, required=True, help="the notice's number")
+    delivered.add_argument(
+        "--means", required=True, help="post, registered_post, hand, courier or other"
+    )
+    delivered.add_argument("--on", required=True, metavar="YYYY-MM-DD", help="the day delivered")
+    delivered.add_argument("--note", default="", help="what was done (a tracking number)")
+    delivered.add_argument("--proof", metavar="FILE", help="a scan of the proof of delivery")
+    delivered.add_argument("--as", dest="username", required=True, help="who records it")
+    delivered.add_argument(
+        "--expected-version",
+        type=int,
+        default=None,
+        help="refuse if the case changed since this version (see `show`)",
+    )
 
 
 def _allegation_arguments(sub) -> None:
