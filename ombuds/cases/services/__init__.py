@@ -12,7 +12,8 @@ The package is cut at its seams; callers import from here (``from ombuds.cases i
 - `decisions`       allegations, determinations, the sanction chosen
 - `register_bridge` the respondent in the register; sanctions imposed there; publication
 - `documents`       documents, messages, the respondent's answer
-- `notifications`   notices made and the respondent's link; `delivery` sending them
+- `notifications`   notices made and the parties' personal links; `delivery` sending them
+- `complainant`     what the complainant sends from their page (messages, documents, proof)
 - `wording`         the body's wording of its notices
 - `clock`           the daily clock (deadlines, reminders, check-ins) and retention
 - `erasure`         a closed case's personal data removed for good (the purge, on request)
@@ -55,6 +56,11 @@ from ombuds.cases.services.clock import (
     deadlines_tick,
     retention_days,
 )
+from ombuds.cases.services.complainant import (
+    complainant_proof_send,
+    complainant_send,
+    proof_step,
+)
 from ombuds.cases.services.decisions import (
     ALLEGATION_SOURCES,
     allegation_add,
@@ -81,6 +87,9 @@ from ombuds.cases.services.filing import (
     followup_case,
 )
 from ombuds.cases.services.notifications import (
+    complainant_link_case,
+    complainant_link_issue,
+    complainant_link_renew,
     notifies_respondent_first,
     respondent_link_case,
     respondent_link_issue,
@@ -139,6 +148,11 @@ __all__ = [
     "case_step",
     "cases_purge_due",
     "cases_recuse",
+    "complainant_link_case",
+    "complainant_link_issue",
+    "complainant_link_renew",
+    "complainant_proof_send",
+    "complainant_send",
     "deadlines_tick",
     "determination_record",
     "document_add",
@@ -153,6 +167,7 @@ __all__ = [
     "notices_retry",
     "notifies_respondent_first",
     "procedure_of",
+    "proof_step",
     "recusal_record",
     "respondent_answer",
     "respondent_link_case",

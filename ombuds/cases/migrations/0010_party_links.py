@@ -1,0 +1,51 @@
+# The respondent's personal link becomes a party's link (respondent or complainant): the table is
+# renamed and every existing link stays the respondent's, so links already sent keep working.
+
+import django.db.models.deletion
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("cases", "0009_scoped_submission_keys"),
+    ]
+
+    operations = [
+        migrations.RenameModel(old_name="RespondentLink", new_name="PartyLink"),
+        migrations.AlterField(
+            model_name="partylink",
+            name="case",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="party_links",
+                to="cases.case",
+            ),
+        ),
+        migrations.AddField(
+            model_name="partylink",
+            name="party",
+            field=models.CharField(
+                choices=[("respondent", "Respondent"), ("complainant", "Complainant")],
+                default="respondent",
+                max_length=20,
+            ),
+            preserve_default=False,
+        ),
+        migrations.AddField(
+            model_name="partylink",
+            name="address_hash",
+            field=models.CharField(blank=True, db_index=True, max_length=64),
+        ),
+        migrations.CreateModel(
+            name="RespondentLink",
+            fields=[],
+            options={"proxy": True, "indexes": [], "constraints": []},
+            bases=("cases.partylink",),
+        ),
+        migrations.CreateModel(
+            name="ComplainantLink",
+            fields=[],
+            options={"proxy": True, "indexes": [], "constraints": []},
+            bases=("cases.partylink",),
+        ),
+    ]
