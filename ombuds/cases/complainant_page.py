@@ -143,13 +143,20 @@ def complainant_progress(case: Case, procedure: Procedure | None = None) -> Prog
 
 def complainant_notices(case: Case):
     """The notices sent to the complainant, as they were sent (their link left out)."""
-    return case.notices.filter(recipient_role="complainant").exclude(status=Notice.Status.PENDING)
+    # With their case: a sealed field's key is the case's body's (one query, not one a notice).
+    return (
+        case.notices.filter(recipient_role="complainant")
+        .exclude(status=Notice.Status.PENDING)
+        .select_related("case")
+    )
 
 
 def complainant_messages(case: Case):
     """The messages between the complainant and the body (never internal notes, never the
     respondent's)."""
-    return case.messages.filter(audience=Message.Audience.COMPLAINANT, purged_at__isnull=True)
+    return case.messages.filter(
+        audience=Message.Audience.COMPLAINANT, purged_at__isnull=True
+    ).select_related("case")
 
 
 def complainant_documents(case: Case, procedure: Procedure) -> list:
@@ -163,7 +170,7 @@ def complainant_documents(case: Case, procedure: Procedure) -> list:
             uploaded_by__isnull=True,
             uploaded_by_label__icontains="complainant",
             purged_at__isnull=True,
-        ).only("original_name", "created_at", "kind")
+        )
     )
 
 
