@@ -272,7 +272,7 @@ def complainant_case(request: HttpRequest, org: str, token: str) -> HttpResponse
 @csrf_protect
 @never_cache
 def complainant_new_link(request: HttpRequest, org: str) -> HttpResponse:
-    """"Send me a new link": the same answer whatever the address (a complaint or none), so that
+    """The page for "send me a new link": the same answer whatever the address (a complaint or none), so that
     nobody learns who complained; attempts are limited like the follow-up's."""
     organization = body_or_404(org)
     form = NewLinkForm(request.POST if request.method == "POST" else None)

@@ -366,6 +366,7 @@ def test_a_new_link_is_sent_whatever_the_address_with_the_same_answer(client, cs
     known = client.post(new_link, {"email": " PAT@example.org "}, follow=True)
     unknown = client.post(new_link, {"email": "nobody@example.org"}, follow=True)
     assert known.status_code == unknown.status_code == 200
+
     def without_csrf(response) -> str:
         return re.sub(r'value="[A-Za-z0-9]{64}"', "", text(response))
 
