@@ -422,3 +422,19 @@ def test_the_page_takes_the_same_number_of_queries_whatever_the_case_holds(clien
 
 
 PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 17
+
+
+def test_the_purge_removes_the_complainants_links_and_their_address_hash(client, csec):
+    case = file_case(csec, respondent_agency=csec.non_member_agency)
+    token = link_of(case)
+    case = take(
+        take(case, "acknowledge", csec.chair),
+        "dismiss",
+        csec.chair,
+        ground="withdrawn",
+        reasons="Withdrawn.",
+    )
+    assert client.get(url(case, token)).status_code == 200  # closed: still read
+    services.case_purge(case=case, reason="Retention period over.", acting_user=None)
+    assert not PartyLink.objects.filter(case=case).exists()
+    assert client.get(url(case, token)).status_code == 404
