@@ -120,7 +120,7 @@ BASE64_MAX = (uploads.MAX_BYTES + 2) // 3 * 4
 
 class DocumentIn(Schema):
     name: str = text(255, description="The file's name, such as letter.pdf")
-    content_base64: str = Field(..., max_length=BASE64_MAX, description="The file, in base64")
+    content_base64: str = text(BASE64_MAX, description="The file, in base64")
 
 
 class FollowupDocumentsIn(FollowupIn):
