@@ -206,7 +206,7 @@ COMPLAINANT_LINK_PLACEHOLDER = "[your personal link: sent by email only]"
 COMPLAINANT_LINK_TEXT = (
     "\n\nFollow your complaint, write to us and send documents (such as a proof we ask for) on "
     "your page. This link is personal; it expires in {days} days, and you can ask for a new one "
-    "on the page it leads to:\n{url}\n"
+    "on the page it leads to:\n{url}"
 )
 
 
@@ -285,9 +285,10 @@ def render(
         autoescape=False,
     )
     subject = " ".join(Template(subject_text).render(context).split())[:300]
+    if mine and "complainant_url" not in body_text:
+        # The wording does not place the link: it goes after the text, before the signature.
+        body_text += COMPLAINANT_LINK_TEXT.format(days=LINK_DAYS, url="{{ complainant_url }}")
     body = Template(body_text + SIGNATURE).render(context).strip() + "\n"
-    if mine and mine not in body:
-        body += COMPLAINANT_LINK_TEXT.format(days=LINK_DAYS, url=mine)
     return subject, body
 
 

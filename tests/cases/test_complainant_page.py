@@ -20,6 +20,7 @@ from ombuds.cases.models import (
     Document,
     Message,
     Notice,
+    NoticeTemplate,
     PartyLink,
     RespondentLink,
 )
@@ -77,6 +78,15 @@ def test_a_named_complainant_gets_a_personal_link_with_the_receipt(csec):
     [email] = mail.outbox
     assert url(case, receipt.link_token) in email.body
     assert COMPLAINANT_LINK_PLACEHOLDER not in email.body
+
+
+def test_the_link_is_added_to_a_bodys_own_wording_that_does_not_place_it(csec):
+    NoticeTemplate.objects.create(
+        organization=csec.org, name="receipt", subject="Received", body="We have it."
+    )
+    [receipt] = file_case(csec).notices.filter(template="receipt")
+    assert receipt.body.index("We have it.") < receipt.body.index(COMPLAINANT_LINK_PLACEHOLDER)
+    assert receipt.body.index(COMPLAINANT_LINK_PLACEHOLDER) < receipt.body.index(csec.org.name)
 
 
 def test_an_anonymous_complainant_gets_no_link(csec):
