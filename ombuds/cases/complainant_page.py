@@ -31,20 +31,33 @@ FILES_HELP = (
 )
 
 
-class SendForm(forms.Form):
+class MessageForm(forms.Form):
     body = forms.CharField(
         label="Your message",
         widget=forms.Textarea(attrs={"rows": 5}),
         max_length=20000,
+        error_messages={"required": "Write your message."},
+    )
+
+
+class DocumentsForm(forms.Form):
+    files = MultipleFileField(
+        label="Documents",
+        help_text=FILES_HELP,
+        error_messages={"required": "Choose the documents to send."},
+    )
+    note = forms.CharField(
+        label="A note with them",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
         required=False,
     )
-    files = MultipleFileField(label="Documents", required=False, help_text=FILES_HELP)
 
-    def clean(self):
-        data = super().clean()
-        if not self.errors and not (data.get("body") or "").strip() and not data.get("files"):
-            self.add_error("body", "Write a message or attach a document.")
-        return data
+    def clean_files(self):
+        files = self.cleaned_data.get("files") or []
+        if not files:
+            raise forms.ValidationError("Choose the documents to send.")
+        return files
 
 
 class ProofForm(forms.Form):
@@ -187,25 +200,19 @@ def complainant_page(
     After a change the page comes back to its own address (the caller keeps its door's state)."""
     procedure = services.procedure_of(case)
     proof = services.proof_step(case, procedure)
-    send_form = SendForm()
-    proof_form = ProofForm(prefix="proof", initial={"version": case.version})
-    action = request.POST.get("action") if request.method == "POST" else None
-    if action == "proof":
-        proof_form = ProofForm(request.POST, request.FILES, prefix="proof")
-        if _proof_sent(proof_form, case, actor_label):
-            messages.success(request, "Your proof was sent. The Chair has been told.")
+    forms_ = {
+        "message": MessageForm(),
+        "documents": DocumentsForm(prefix="documents"),
+        "proof": ProofForm(prefix="proof", initial={"version": case.version}),
+    }
+    action = request.POST.get("action") or "message" if request.method == "POST" else None
+    if action in forms_:
+        form = forms_[action].__class__(request.POST, request.FILES, prefix=forms_[action].prefix)
+        forms_[action] = form
+        if _sent(action, form, case, actor_label):
+            messages.success(request, SENT[action])
             return redirect(request.path)
-    elif request.method == "POST":  # "send" (the follow-up's form once posted no action)
-        send_form = SendForm(request.POST, request.FILES)
-        if _sent(send_form, case, actor_label):
-            messages.success(
-                request,
-                "Your documents were sent."
-                if send_form.cleaned_data["files"]
-                else "Your message was sent.",
-            )
-            return redirect(request.path)
-    failed = send_form if send_form.errors else proof_form if proof_form.errors else None
+    failed = next((f for f in forms_.values() if f.errors), None)
     return render(
         request,
         "cases/complainant.html",
@@ -217,8 +224,9 @@ def complainant_page(
             "messages_list": complainant_messages(case),
             "documents": complainant_documents(case, procedure),
             "proof_step": proof,
-            "send_form": send_form,
-            "proof_form": proof_form,
+            "message_form": forms_["message"],
+            "documents_form": forms_["documents"],
+            "proof_form": forms_["proof"],
             "form": failed,  # the error summary's
             **(context or {}),
         },
@@ -226,33 +234,34 @@ def complainant_page(
     )
 
 
-def _sent(form: SendForm, case: Case, actor_label: str) -> bool:
-    if not form.is_valid():
-        return False
-    try:
-        services.complainant_send(
-            case=case,
-            body=form.cleaned_data["body"],
-            files=form.cleaned_data["files"],
-            actor_label=actor_label,
-        )
-    except services.CaseRefused as exc:
-        form.add_error(None, str(exc))
-        return False
-    return True
+SENT = {
+    "message": "Your message was sent.",
+    "documents": "Your documents were sent.",
+    "proof": "Your proof was sent. The Chair has been told.",
+}
 
 
-def _proof_sent(form: ProofForm, case: Case, actor_label: str) -> bool:
+def _sent(action: str, form: forms.Form, case: Case, actor_label: str) -> bool:
+    """Send what the form holds: whether it was sent (else the problems are on the form)."""
     if not form.is_valid():
         return False
+    data = form.cleaned_data
     try:
-        services.complainant_proof_send(
-            case=case,
-            files=form.cleaned_data["proof"],
-            note=form.cleaned_data["note"],
-            actor_label=actor_label,
-            expected_version=form.cleaned_data["version"],
-        )
+        if action == "proof":
+            services.complainant_proof_send(
+                case=case,
+                files=data["proof"],
+                note=data["note"],
+                actor_label=actor_label,
+                expected_version=data["version"],
+            )
+        else:
+            services.complainant_send(
+                case=case,
+                body=data.get("body") or data.get("note") or "",
+                files=data.get("files") or [],
+                actor_label=actor_label,
+            )
     except services.CaseRefused as exc:
         form.add_error(None, str(exc))
         return False

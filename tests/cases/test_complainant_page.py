@@ -231,7 +231,11 @@ def test_the_complainant_sends_a_message_and_documents_through_the_link(client, 
     target = url(case, link_of(case))
     response = client.post(
         target,
-        {"action": "send", "body": "Here is their letter.", "files": [upload("letter.pdf", PDF)]},
+        {
+            "action": "documents",
+            "documents-note": "Here is their letter.",
+            "documents-files": [upload("letter.pdf", PDF)],
+        },
     )
     assert response.status_code == 302 and response["Location"] == target
     message = case.messages.get()
@@ -254,7 +258,9 @@ def test_the_complainant_sends_a_message_and_documents_through_the_link(client, 
 def test_a_file_that_is_not_what_it_claims_is_refused(client, csec):
     case = file_case(csec)
     target = url(case, link_of(case))
-    response = client.post(target, {"action": "send", "files": [upload("proof.pdf", EXE)]})
+    response = client.post(
+        target, {"action": "documents", "documents-files": [upload("proof.pdf", EXE)]}
+    )
     assert response.status_code == 400
     page = text(response)
     assert 'class="error-summary" role="alert" tabindex="-1"' in page
@@ -265,7 +271,7 @@ def test_a_file_that_is_not_what_it_claims_is_refused(client, csec):
 
 def test_nothing_to_send_is_refused_with_the_field_named(client, csec):
     case = file_case(csec)
-    response = client.post(url(case, link_of(case)), {"action": "send", "body": "  "})
+    response = client.post(url(case, link_of(case)), {"action": "message", "body": "  "})
     assert response.status_code == 400
     assert 'href="#id_body"' in text(response)
 
@@ -360,7 +366,9 @@ def test_the_anonymous_follow_up_is_the_same_page_with_uploads_and_proof(client,
     case.refresh_from_db()
     assert case.efforts_proven_at is not None
     assert case.documents.get(kind="efforts_proof").uploaded_by_label == "anonymous complainant"
-    refused = client.post(followup, {"action": "send", "files": [upload("x.pdf", EXE)]})
+    refused = client.post(
+        followup, {"action": "documents", "documents-files": [upload("x.pdf", EXE)]}
+    )
     assert refused.status_code == 400
     # Still this door's own cookie, never the Django session.
     assert "sessionid" not in client.cookies
