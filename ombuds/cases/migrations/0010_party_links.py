@@ -1,8 +1,14 @@
 # The respondent's personal link becomes a party's link (respondent or complainant): the table is
 # renamed and every existing link stays the respondent's, so links already sent keep working.
+# Going back deletes the complainants' links (the old table knew only respondents').
 
 import django.db.models.deletion
 from django.db import migrations, models
+
+
+def complainant_links_delete(apps, schema_editor):
+    """Going back: a complainant's link must not become a respondent's."""
+    apps.get_model("cases", "PartyLink").objects.filter(party="complainant").delete()
 
 
 class Migration(migrations.Migration):
@@ -36,6 +42,7 @@ class Migration(migrations.Migration):
             name="address_hash",
             field=models.CharField(blank=True, db_index=True, max_length=64),
         ),
+        migrations.RunPython(migrations.RunPython.noop, complainant_links_delete),
         migrations.CreateModel(
             name="RespondentLink",
             fields=[],
