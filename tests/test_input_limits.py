@@ -224,6 +224,7 @@ WRITES: dict[str, tuple[type[models.Model], dict[str, tuple[type[models.Model], 
     "ComplaintIn": (Case, {"respondent_number": (Credential, "number")}),
     "FollowupIn": (Case, {}),
     "FollowupMessageIn": (Case, {}),
+    "FollowupDocumentsIn": (Case, {}),  # the files go to documents, checked by their content
     "MemberDisclosureIn": (Disclosure, {}),
     "MemberDisclosureEndIn": (Disclosure, {}),
     "MemberAttestIn": (Disclosure, {}),  # a campaign's id and a yes: no string

@@ -18,6 +18,8 @@ another origin can neither send ``application/json`` here nor read an answer. To
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 from typing import Annotated, Literal
 
@@ -39,9 +41,16 @@ from ombuds.api.limits import (
 )
 from ombuds.api.register_staff import _body
 from ombuds.bodies.models import Organization
+from ombuds.cases import documents as uploads
 from ombuds.cases import services
+from ombuds.cases.complainant_page import (
+    complainant_documents,
+    complainant_messages,
+    complainant_notices,
+    complainant_progress,
+)
 from ombuds.cases.complaint_input import Citation, ComplaintIn, complaint_read
-from ombuds.cases.models import Case, Message, Notice
+from ombuds.cases.models import Case, Message
 from ombuds.codes.models import Provision
 from ombuds.register import public
 from ombuds.register.models import Sanction
@@ -76,18 +85,55 @@ class MessageOut(Schema):
     body: str
 
 
+class StageOut(Schema):
+    name: str
+    status: str = Field(..., description="done, current or upcoming")
+
+
 class FollowupOut(Schema):
     reference: str
     state: str
     state_label: str
-    handled_by: str
+    handled_by: str = Field(
+        ..., description="The handler's name, or the role that handles complaints"
+    )
     filed_at: dt.datetime
+    stage: str = Field(..., description="The public stage the case is at (the procedure's)")
+    stages: list[StageOut] = Field(..., description="The procedure's public stages, in order")
+    told: str = Field(..., description="What the procedure tells the complainant of this state")
+    next_date: dt.date | None = Field(
+        None, description="The earliest date running among those the procedure shows them"
+    )
+    next_label: str = ""
+    proof_asked: bool = Field(
+        ..., description="Whether the procedure asks the complainant for proof of efforts now"
+    )
+    documents: list[str] = Field(..., description="The names of the documents they sent")
     notices: list[MessageOut]
     messages: list[MessageOut]
 
 
 class FollowupMessageIn(FollowupIn):
     body: str = text(NARRATIVE)
+
+
+# A file's bytes as base64: at most the upload limit once decoded.
+BASE64_MAX = (uploads.MAX_BYTES + 2) // 3 * 4
+
+
+class DocumentIn(Schema):
+    name: str = text(255, description="The file's name, such as letter.pdf")
+    content_base64: str = text(BASE64_MAX, description="The file, in base64")
+
+
+class FollowupDocumentsIn(FollowupIn):
+    documents: list[DocumentIn] = Field(..., min_length=1, max_length=uploads.MAX_FILES)
+    body: str = text(NARRATIVE, "", description="A message sent with them")
+    proof: bool = Field(
+        False,
+        description="Send them as the proof of efforts the procedure asks for (refused when it "
+        "asks for none now)",
+    )
 
 
 def _throttled(response: HttpResponse, throttled: public.Throttled) -> Status:
@@ -165,24 +211,30 @@ def _followup(request: HttpRequest, org: str, payload: FollowupIn) -> Case:
 
 
 def _followup_out(case: Case) -> FollowupOut:
-    handler = case.handler
+    """What the complainant reads of their case: the same as their page (`complainant_page`)."""
+    case = Case.objects.select_related("organization", "handler").get(pk=case.pk)
+    procedure = services.procedure_of(case)
+    progress = complainant_progress(case, procedure)
     return FollowupOut(
         reference=case.reference,
         state=case.state,
-        state_label=services.complainant_state(case).label,
-        handled_by=(handler.get_full_name() or handler.get_username())
-        if handler
-        else f"the {case.organization.short_name} ethics committee",
+        state_label=progress.state_label,
+        handled_by=progress.handled_by,
         filed_at=case.filed_at,
+        stage=progress.stage,
+        stages=[StageOut(name=s.name, status=s.status) for s in progress.stages],
+        told=progress.told,
+        next_date=progress.next_date,
+        next_label=progress.next_label,
+        proof_asked=services.proof_step(case, procedure) is not None,
+        documents=[d.original_name for d in complainant_documents(case, procedure)],
         notices=[
             MessageOut(at=n.created_at, from_party=False, body=f"{n.subject}\n\n{n.body}")
-            for n in case.notices.filter(recipient_role="complainant").exclude(
-                status__in=(Notice.Status.PENDING, Notice.Status.HELD)
-            )
+            for n in complainant_notices(case)
         ],
         messages=[
             MessageOut(at=m.created_at, from_party=m.from_party, body=m.body)
-            for m in case.messages.filter(audience=Message.Audience.COMPLAINANT)
+            for m in complainant_messages(case)
         ],
     )
 
@@ -223,6 +275,48 @@ def followup_message(
             actor_label="anonymous complainant" if case.anonymous else "complainant",
             from_party=True,
         )
+    except services.CaseRefused as exc:
+        raise HttpError(400, str(exc)) from exc
+    return Status(201, _followup_out(case))
+
+
+def _decoded(documents: list[DocumentIn]) -> list[tuple[str, bytes]]:
+    files = []
+    for d in documents:
+        try:
+            files.append((d.name, base64.b64decode(d.content_base64, validate=True)))
+        except (binascii.Error, ValueError) as exc:
+            raise HttpError(400, f"{d.name} is not valid base64") from exc
+    return files
+
+
+@router.post(
+    "/bodies/{org}/complaints/follow-up/documents",
+    response={201: FollowupOut, 400: ErrorOut, 404: ErrorOut, 415: ErrorOut, 429: ErrorOut},
+    summary="Send documents about a complaint (or the proof of efforts asked for), with its "
+    "receipt code and passphrase",
+    description="Each file is checked by its content (PDF, PNG, JPEG, plain text, Word, "
+    "OpenDocument text), as on the complainant's page; a file that is not what its name says is "
+    "refused (400) and nothing is kept. With `proof`, the files are the proof of efforts the "
+    "procedure asks for now (400 when it asks for none).",
+)
+@decorate_view(json_only)
+def followup_documents(
+    request: HttpRequest, response: HttpResponse, org: str, payload: FollowupDocumentsIn
+):
+    throttled = public.throttle_hit(request, "followup")
+    if throttled is not None:
+        return _throttled(response, throttled)
+    case = _followup(request, org, payload)
+    files = _decoded(payload.documents)
+    label = "anonymous complainant (API)" if case.anonymous else "complainant (API)"
+    try:
+        if payload.proof:
+            services.complainant_proof_send(
+                case=case, files=files, note=payload.body, actor_label=label
+            )
+        else:
+            services.complainant_send(case=case, body=payload.body, files=files, actor_label=label)
     except services.CaseRefused as exc:
         raise HttpError(400, str(exc)) from exc
     return Status(201, _followup_out(case))

@@ -181,6 +181,11 @@ class Case(TimeStamped):
         return self.reference
 
     @property
+    def respondent_links(self):
+        """The respondent's personal links (`RespondentLink`; the complainant's are apart)."""
+        return RespondentLink.objects.filter(case=self)
+
+    @property
     def complainant_label(self) -> str:
         return (
             "Anonymous complainant" if self.anonymous else (self.complainant_name or "Complainant")
@@ -430,19 +435,62 @@ class Notice(TimeStamped):
         return f"{self.case}: {self.template} to {self.recipient_role}"
 
 
-class RespondentLink(models.Model):
-    """A personal, expiring link sent with a notice, through which a respondent without an account
-    reads the allegations, answers and uploads documents. Only its hash is stored."""
+class PartyLink(models.Model):
+    """A personal, expiring link sent with a notice to a party without an account: the respondent
+    reads the allegations, answers and uploads documents through theirs; a named complainant
+    follows the case, writes and sends documents through theirs. Only its hash is stored. A
+    complainant's link also keeps a keyed hash of the address it was sent to, so that "send me a
+    new link" finds it without the (sealed, never searched) address being read from the database."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="respondent_links")
+    class Party(models.TextChoices):
+        RESPONDENT = "respondent", "Respondent"
+        COMPLAINANT = "complainant", "Complainant"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="party_links")
+    party = models.CharField(max_length=20, choices=Party.choices)
     token_hash = models.CharField(max_length=64, unique=True)
+    address_hash = models.CharField(max_length=64, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
-        return f"{self.case}: respondent link until {self.expires_at:%Y-%m-%d}"
+        return f"{self.case}: {self.party} link until {self.expires_at:%Y-%m-%d}"
+
+
+class _RespondentLinks(models.Manager):
+    def get_queryset(self) -> models.QuerySet:
+        return super().get_queryset().filter(party=PartyLink.Party.RESPONDENT)
+
+    def create(self, **kwargs):
+        return super().create(**{**kwargs, "party": PartyLink.Party.RESPONDENT})
+
+
+class RespondentLink(PartyLink):
+    """The respondent's links only (what this model was before complainants had links)."""
+
+    objects = _RespondentLinks()
+
+    class Meta:
+        proxy = True
+
+
+class _ComplainantLinks(models.Manager):
+    def get_queryset(self) -> models.QuerySet:
+        return super().get_queryset().filter(party=PartyLink.Party.COMPLAINANT)
+
+    def create(self, **kwargs):
+        return super().create(**{**kwargs, "party": PartyLink.Party.COMPLAINANT})
+
+
+class ComplainantLink(PartyLink):
+    """A named complainant's links only."""
+
+    objects = _ComplainantLinks()
+
+    class Meta:
+        proxy = True
 
 
 class SanctionChoice(TimeStamped):

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.template import Context, Template
 from django.urls import reverse
 
-from ombuds.cases.models import Case, NoticeTemplate, SanctionChoice
+from ombuds.cases.models import Case, Notice, NoticeTemplate, SanctionChoice
 from ombuds.cases.procedure import parse_date
 from ombuds.cases.rules import LINK_DAYS
 from ombuds.cases.selectors import procedure_of
@@ -186,6 +186,20 @@ DEFAULTS: dict[str, tuple[str, str]] = {
         "{{ deadlines.cooperation|date:'j F Y' }}, as before.{% else %}The date to answer by is "
         "unchanged.{% endif %}",
     ),
+    "complainant_link": (
+        "Your complaint {{ case.reference }}: a new link to follow it",
+        "Here is a new personal link to follow your complaint {{ case.reference }} about "
+        "{{ case.respondent_name }}, as you asked:\n{{ complainant_url }}\n"
+        "It expires in {{ link_days }} days. If you did not ask for it, you can ignore this "
+        "message: the link is only sent to this address.",
+    ),
+    "complainant_sent": (
+        "{{ case.reference }}: the complainant sent {{ inputs.what }}",
+        "The complainant in {{ case.reference }} ({{ case.respondent_name }}) sent {{ inputs.what }} "
+        "from their page{% if inputs.names %}: {{ inputs.names }}{% endif %}.\n\n"
+        "It is on the case page{% if inputs.step %}, and the case has moved to "
+        "{{ state.label|lower }}: check the proof before going on{% endif %}.",
+    ),
     "deadline_reminder": (
         "{{ case.reference }}: a deadline is near",
         "Case {{ case.reference }} has deadlines running:\n{% for d in running %}\n"
@@ -203,6 +217,31 @@ def respondent_url(token: str) -> str:
     return base_url() + reverse("cases:respondent", kwargs={"token": token})
 
 
+# The same for a named complainant's personal link (`ombuds.cases.complainant_page`): every notice
+# to them carries one, in the body's wording where it says {{ complainant_url }}, else after it.
+COMPLAINANT_LINK_PLACEHOLDER = "[your personal link: sent by email only]"
+COMPLAINANT_LINK_TEXT = (
+    "\n\nFollow your complaint, write to us and send documents (such as a proof we ask for) on "
+    "your page. This link is personal; it expires in {days} days, and you can ask for a new one "
+    "on the page it leads to:\n{url}"
+)
+
+
+def complainant_url(org: str, token: str) -> str:
+    return base_url() + reverse("cases:complainant", kwargs={"org": org, "token": token})
+
+
+def link_filled(notice: Notice) -> str:
+    """A notice's text as emailed: the placeholder of the recipient's personal link replaced by
+    the link itself (the text kept on the case never holds it)."""
+    if not notice.link_token:
+        return notice.body
+    if notice.recipient_role == "complainant":
+        url = complainant_url(notice.case.organization.slug, notice.link_token)
+        return notice.body.replace(COMPLAINANT_LINK_PLACEHOLDER, url)
+    return notice.body.replace(LINK_PLACEHOLDER, respondent_url(notice.link_token))
+
+
 def base_url() -> str:
     return getattr(settings, "OMBUDS_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
@@ -216,9 +255,11 @@ def render(
     inputs: dict | None = None,
     step=None,
     deadlines: dict[str, dt.date] | None = None,
+    complainant_token: str = "",
 ) -> tuple[str, str]:
     """(subject, body) of a notice about a case for one kind of recipient; ``deadlines`` (by name)
-    in place of those running, for a preview of a step not yet taken."""
+    in place of those running, for a preview of a step not yet taken; a named complainant's
+    personal link where the wording says {{ complainant_url }}, else after the text."""
     custom = NoticeTemplate.objects.filter(
         organization_id=case.organization_id, name=template
     ).first()
@@ -236,6 +277,7 @@ def render(
     url = ""
     if respondent_token:
         url = respondent_url(respondent_token)
+    mine = complainant_url(case.organization.slug, complainant_token) if complainant_token else ""
     context = Context(
         {
             "case": (_respondent_case_values if recipient_role == "respondent" else _case_values)(
@@ -270,11 +312,15 @@ def render(
             else f"the {case.organization.short_name} ethics committee",
             "show_complainant": show_complainant,
             "respondent_url": url,
+            "complainant_url": mine,
             "link_days": LINK_DAYS,
         },
         autoescape=False,
     )
     subject = " ".join(Template(subject_text).render(context).split())[:300]
+    if mine and "complainant_url" not in body_text:
+        # The wording does not place the link: it goes after the text, before the signature.
+        body_text += COMPLAINANT_LINK_TEXT.format(days=LINK_DAYS, url="{{ complainant_url }}")
     body = Template(body_text + SIGNATURE).render(context).strip() + "\n"
     return subject, body
 

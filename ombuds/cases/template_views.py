@@ -73,6 +73,10 @@ DESCRIPTIONS: dict[str, str] = {
     "message": "To a party when they are sent a message about the case.",
     "checkin": "To the complainant some time after closure: asks whether anyone retaliated.",
     "deadline_reminder": "To the chair when a running deadline is near.",
+    "complainant_link": "To a named complainant who asked for a new personal link to follow "
+    "their complaint.",
+    "complainant_sent": "To the chair when the complainant sends documents or proof of efforts "
+    "from their page.",
     "more_time_asked": "To the chair when the respondent asks for more time to answer: the date asked for and why.",
     "more_time_granted": "To the respondent when more time is granted: the new date to answer by.",
     "more_time_refused": "To the respondent when more time is refused, with the reason and the date that stands.",
@@ -86,6 +90,8 @@ SENT_BY_SERVICES: dict[str, tuple[str, ...]] = {
     "allegations_added": ("respondent",),
     "checkin": ("complainant",),
     "deadline_reminder": ("chair",),
+    "complainant_link": ("complainant",),
+    "complainant_sent": ("chair",),
 }
 RECIPIENT_LABELS = {
     "complainant": "the complainant",

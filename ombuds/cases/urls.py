@@ -1,4 +1,5 @@
-"""Public case pages: the complaint form, the anonymous follow-up, and the respondent's link."""
+"""Public case pages: the complaint form, the complainant's page (a named complainant's link, the
+anonymous follow-up), and the respondent's link."""
 
 from django.urls import path
 
@@ -16,5 +17,7 @@ urlpatterns = [
     path("<slug:org>/complain/", views.complaint_form, name="complain"),
     path("<slug:org>/complain/filed/<str:reference>", views.complaint_filed, name="filed"),
     path("<slug:org>/complain/follow-up/", views.followup, name="followup"),
+    path("<slug:org>/complain/yours/<str:token>/", views.complainant_case, name="complainant"),
+    path("<slug:org>/complain/new-link/", views.complainant_new_link, name="complainant_new_link"),
     path("<slug:org>/decisions/<str:reference>", views.decision, name="decision"),
 ]

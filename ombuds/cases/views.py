@@ -13,8 +13,9 @@ from django.views.decorators.csrf import csrf_protect
 
 from ombuds.bodies.access import body_or_404
 from ombuds.cases import followup_session, hooks, services
-from ombuds.cases.forms import ComplaintForm, FollowupForm, PartyMessageForm
-from ombuds.cases.models import Case, Message, Notice, SanctionChoice
+from ombuds.cases.complainant_page import NewLinkForm, complainant_page
+from ombuds.cases.forms import ComplaintForm, FollowupForm
+from ombuds.cases.models import Case, SanctionChoice
 from ombuds.cases.respondent_page import respondent_file, respondent_page
 from ombuds.codes.models import Provision
 from ombuds.codes.selectors import current_version
@@ -228,41 +229,15 @@ def followup(request: HttpRequest, org: str) -> HttpResponse:
                 {"body": organization, "form": FollowupForm()},
             )
         )
-    message_form = PartyMessageForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and message_form.is_valid():
-        try:
-            services.message_post(
-                case=case,
-                audience=Message.Audience.COMPLAINANT,
-                body=message_form.cleaned_data["body"],
-                actor_label="anonymous complainant",
-                from_party=True,
-            )
-        except services.CaseRefused as exc:
-            message_form.add_error("body", str(exc))
-        else:
-            messages.success(request, "Your message was sent.")
-            return _followup_kept(request, case, redirect("cases:followup", org=organization.slug))
+    # The same page as a named complainant's link (`complainant_page`), kept in this door's cookie.
     return _followup_kept(
         request,
         case,
-        render(
+        complainant_page(
             request,
-            "cases/followup.html",
-            {
-                "body": organization,
-                "case": case,
-                # Never "notified" before the respondent's notice is delivered.
-                "state": services.complainant_state(case),
-                "messages_list": case.messages.filter(
-                    audience=Message.Audience.COMPLAINANT, purged_at__isnull=True
-                ),
-                "notices": case.notices.filter(recipient_role="complainant").exclude(
-                    status__in=(Notice.Status.PENDING, Notice.Status.HELD)
-                ),
-                "form": message_form,
-            },
-            status=400 if message_form.errors else 200,
+            case,
+            actor_label="anonymous complainant",
+            context={"door": "followup"},
         ),
     )
 
@@ -271,6 +246,58 @@ def _followup_kept(request: HttpRequest, case: Case, response: HttpResponse) -> 
     """A follow-up page's answer: private, and the complainant's session kept for another
     half hour from now (idle that long, it ends)."""
     return _private(followup_session.write(request, response, {"case": case.pk}))
+
+
+@csrf_protect
+@never_cache
+def complainant_case(request: HttpRequest, org: str, token: str) -> HttpResponse:
+    """A named complainant's page through their personal link (see `complainant_page`); one
+    neutral answer for an unknown, expired or revoked link, another body's, or a respondent's."""
+    organization = body_or_404(org)
+    case = services.complainant_link_case(token)
+    if case is None or case.organization_id != organization.pk:
+        return _private(
+            render(
+                request,
+                "cases/closed.html",
+                {"link_gone": True, "complainant_body": organization},
+                status=404,
+            )
+        )
+    return _private(
+        complainant_page(request, case, actor_label="complainant (link)", context={"door": "link"})
+    )
+
+
+@csrf_protect
+@never_cache
+def complainant_new_link(request: HttpRequest, org: str) -> HttpResponse:
+    """The page for "send me a new link": the same answer whatever the address (a complaint or none), so that
+    nobody learns who complained; attempts are limited like the follow-up's."""
+    organization = body_or_404(org)
+    form = NewLinkForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        throttled = throttle_hit(request, "followup")
+        if throttled is not None:
+            return _rate_limited(request, organization, throttled)
+        if form.is_valid():
+            services.complainant_link_renew(
+                organization=organization, email=form.cleaned_data["email"]
+            )
+            messages.success(
+                request,
+                "If that address made a complaint to us, a new link to follow it is on its way "
+                "there. It can take a few minutes.",
+            )
+            return redirect("cases:complainant_new_link", org=organization.slug)
+    return _private(
+        render(
+            request,
+            "cases/complainant_new_link.html",
+            {"body": organization, "form": form},
+            status=400 if form.errors else 200,
+        )
+    )
 
 
 class _LinkGone(Exception):

@@ -173,6 +173,8 @@ MEMBER_OFFERS = {
     "awaiting_efforts": {
         "chair": {"dismiss", "efforts_received", "waive_efforts"},
         "staff": {"efforts_received"},
+        # The complainant sends the proof from their own page (ombuds.cases.complainant_page).
+        "complainant": {"efforts_received"},
     },
     "chair_review (efforts settled)": {"chair": {"dismiss", "notify_member"}},
     "respondent_notified": {

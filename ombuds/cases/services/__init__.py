@@ -13,8 +13,9 @@ The package is cut at its seams; callers import from here (``from ombuds.cases i
 - `register_bridge` the respondent in the register; sanctions imposed there; publication
 - `parties`         the respondent linked, relinked or unlinked; suggestions made on filing
 - `documents`       documents, messages, the respondent's answer
-- `notifications`   notices made and the respondent's link; `delivery` sending them;
+- `notifications`   notices made and the parties' personal links; `delivery` sending them;
   `deliveries` deliveries by post or by hand recorded
+- `complainant`     what the complainant sends from their page (messages, documents, proof)
 - `wording`         the body's wording of its notices
 - `clock`           the daily clock (deadlines, reminders, check-ins) and retention
 - `erasure`         a closed case's personal data removed for good (the purge, on request)
@@ -57,6 +58,11 @@ from ombuds.cases.services.clock import (
     deadlines_tick,
     retention_days,
 )
+from ombuds.cases.services.complainant import (
+    complainant_proof_send,
+    complainant_send,
+    proof_step,
+)
 from ombuds.cases.services.deadlines import is_answer_deadline
 from ombuds.cases.services.decisions import (
     ALLEGATION_SOURCES,
@@ -91,6 +97,9 @@ from ombuds.cases.services.filing import (
     followup_case,
 )
 from ombuds.cases.services.notifications import (
+    complainant_link_case,
+    complainant_link_issue,
+    complainant_link_renew,
     notifies_respondent_first,
     respondent_link_case,
     respondent_link_issue,
@@ -158,6 +167,11 @@ __all__ = [
     "case_step",
     "cases_purge_due",
     "cases_recuse",
+    "complainant_link_case",
+    "complainant_link_issue",
+    "complainant_link_renew",
+    "complainant_proof_send",
+    "complainant_send",
     "complainant_state",
     "deadlines_tick",
     "determination_record",
@@ -176,6 +190,7 @@ __all__ = [
     "notices_retry",
     "notifies_respondent_first",
     "procedure_of",
+    "proof_step",
     "recusal_record",
     "respondent_answer",
     "respondent_link",

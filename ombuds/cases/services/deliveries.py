@@ -20,7 +20,7 @@ from django.utils import timezone
 from ombuds.cases.facts import respondent_notice_made, respondent_notified
 from ombuds.cases.models import Case, CaseDeadline, Notice
 from ombuds.cases.notices import LINK_PLACEHOLDER, respondent_url
-from ombuds.cases.procedure import State
+from ombuds.cases.procedure import Procedure, State
 from ombuds.cases.rules import HANDLERS, PROCEDURE_LINK_TEMPLATES, CaseRefused
 from ombuds.cases.selectors import procedure_of
 from ombuds.cases.services.base import account, bump, lock_case, record_event, staff_roles
@@ -60,10 +60,10 @@ BEING_DELIVERED = (
 )
 
 
-def complainant_state(case: Case) -> State:
+def complainant_state(case: Case, procedure: Procedure | None = None) -> State:
     """The case's state as the complainant is told of it: while the respondent's notice of the
     complaint waits for its delivery, never that they were notified."""
-    state = procedure_of(case).state(case.state)
+    state = (procedure or procedure_of(case)).state(case.state)
     if state.final or not respondent_notice_made(case) or respondent_notified(case):
         return state
     label, text = BEING_DELIVERED

@@ -31,7 +31,7 @@ from django.utils.crypto import salted_hmac
 from django_tasks import task
 
 from ombuds.cases.models import Notice
-from ombuds.cases.notices import LINK_PLACEHOLDER, respondent_url
+from ombuds.cases.notices import link_filled
 from ombuds.cases.rules import PROCEDURE_LINK_TEMPLATES
 from ombuds.cases.selectors import procedure_of
 from ombuds.cases.services.base import lock_case, record_event
@@ -129,9 +129,8 @@ def notice_send(notice_id: int) -> str:
     if isinstance(claimed, str):
         return claimed
     notice = claimed
-    text = notice.body
-    if notice.link_token:
-        text = text.replace(LINK_PLACEHOLDER, respondent_url(notice.link_token))
+    # The recipient's personal link (the respondent's or a named complainant's), email only.
+    text = link_filled(notice)
     message = EmailMessage(
         subject=notice.subject,
         body=text,

@@ -225,7 +225,8 @@ def personal_data_remove(case: Case, *, placeholder: str) -> Removed:
             update_fields=["link_token", "recipient_email", "last_error", "body", "subject"]
         )
     _allegations_remove(case, placeholder, now)
-    case.respondent_links.all().delete()
+    # The parties' links: the respondent's, and the complainant's with its address's hash.
+    case.party_links.all().delete()
     hooks.case_forget(case)
     case.complainant_name = case.complainant_email = case.complainant_phone = ""
     case.complainant_relation = Case.Relation.OTHER

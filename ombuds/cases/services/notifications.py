@@ -10,11 +10,18 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from ombuds.bodies.models import BodyRole
 from ombuds.cases.facts import facts, respondent_notice_made
-from ombuds.cases.models import Case, Notice, Recusal, RespondentLink
-from ombuds.cases.notices import LINK_PLACEHOLDER, render, respondent_url
+from ombuds.cases.models import Case, ComplainantLink, Notice, Recusal, RespondentLink
+from ombuds.cases.notices import (
+    COMPLAINANT_LINK_PLACEHOLDER,
+    LINK_PLACEHOLDER,
+    complainant_url,
+    render,
+    respondent_url,
+)
 from ombuds.cases.procedure import Transition
 from ombuds.cases.rules import (
     HANDLERS,
@@ -62,6 +69,77 @@ def respondent_link_case(token: str) -> Case | None:
         return None
     RespondentLink.objects.filter(pk=link.pk).update(last_used_at=now)
     return link.case
+
+
+# --- the complainant's link ----------------------------------------------------------------------
+
+
+def _address_hash(organization_id: int, email: str) -> str:
+    """A keyed hash of a complainant's address within one body: what "send me a new link" looks
+    links up by (the address itself is sealed and never searched)."""
+    key = f"{organization_id}:{email.strip().lower()}"
+    return salted_hmac("ombuds.cases.complainant-address", key, algorithm="sha256").hexdigest()
+
+
+def complainant_link_issue(case: Case) -> str:
+    """A new personal link token for a named complainant with an address ("" for an anonymous
+    one, who follows the case with the receipt code and passphrase, or one without an address);
+    returned once, its hash kept."""
+    if case.anonymous or not case.complainant_email.strip():
+        return ""
+    token = secrets.token_urlsafe(32)
+    ComplainantLink.objects.create(
+        case=case,
+        token_hash=hashlib.sha256(token.encode()).hexdigest(),
+        address_hash=_address_hash(case.organization_id, case.complainant_email),
+        expires_at=timezone.now() + dt.timedelta(days=LINK_DAYS),
+    )
+    return token
+
+
+def complainant_link_case(token: str) -> Case | None:
+    """The case a complainant's link opens, or None when it is unknown, revoked, expired, or its
+    case was purged (its use is noted on the link). A respondent's link opens nothing here."""
+    if not token:
+        return None
+    link = (
+        ComplainantLink.objects.filter(token_hash=hashlib.sha256(token.encode()).hexdigest())
+        .select_related("case__organization", "case__handler")
+        .first()
+    )
+    now = timezone.now()
+    if link is None or link.revoked_at or link.expires_at <= now or link.case.purged_at:
+        return None
+    ComplainantLink.objects.filter(pk=link.pk).update(last_used_at=now)
+    return link.case
+
+
+def complainant_link_renew(*, organization: Any, email: str) -> int:
+    """Send a new personal link, by email, for each of the body's complaints made by a named
+    complainant at this address (the address the link goes to is the case's, as it stands now).
+    Returns how many were sent: the caller never tells the asker (whatever the address, the
+    answer is the same), so nobody learns who complained."""
+    wanted = email.strip().lower()
+    if not wanted:
+        return 0
+    cases = Case.objects.filter(
+        pk__in=ComplainantLink.objects.filter(
+            address_hash=_address_hash(organization.pk, wanted),
+            case__organization=organization,
+        ).values("case_id"),
+        anonymous=False,
+        purged_at__isnull=True,
+    )
+    sent = 0
+    for found in cases:
+        if found.complainant_email.strip().lower() != wanted:
+            continue  # the address was corrected since: the link goes to the new one only
+        with transaction.atomic():
+            case = lock_case(found, None)
+            notices_make(case, "complainant_link", "complainant")
+            record_event(case, "case.complainant_link_sent", {}, user=None, label="complainant")
+        sent += 1
+    return sent
 
 
 # --- who a notice goes to -------------------------------------------------------------------------
@@ -120,12 +198,22 @@ def notices_make(
     link = ""
     if recipient_role == "respondent" and template in RESPONDENT_LINK_TEMPLATES:
         link = respondent_link_issue(case)
+    mine = complainant_link_issue(case) if recipient_role == "complainant" else ""
     subject, body = render(
-        case, template, recipient_role, respondent_token=link, inputs=inputs, step=step
+        case,
+        template,
+        recipient_role,
+        respondent_token=link,
+        inputs=inputs,
+        step=step,
+        complainant_token=mine,
     )
     if link:
         # Kept on the case without the link; the link goes into the email only (`notice_send`).
         body = body.replace(respondent_url(link), LINK_PLACEHOLDER)
+    if mine:
+        url = complainant_url(case.organization.slug, mine)
+        body, link = body.replace(url, COMPLAINANT_LINK_PLACEHOLDER), mine
     for email in _recipients(case, recipient_role):
         by_hand = recipient_role == "respondent" and not email
         notice = Notice.objects.create(
