@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "ombuds.audit",
     "ombuds.cases",
     "ombuds.members",
+    "ombuds.compliance",
     "ombuds.operations",
     "ombuds.demo",
 ]
