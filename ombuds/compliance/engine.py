@@ -168,7 +168,8 @@ def _header(spec: FileSpec, path: Path) -> list[str]:
     return [name.strip() for name in row]
 
 
-def _source(spec: FileSpec, path: Path, header: list[str], typed: bool) -> str:
+def csv_source(spec: FileSpec, path: Path, header: list[str], typed: bool) -> str:
+    """DuckDB's read_csv of the file: every column as text (for the shape check) or typed."""
     columns = ", ".join(
         f"{_quoted(name)}: {_quoted(DUCK_TYPES[spec.column(name).type] if typed else 'VARCHAR')}"
         for name in header
@@ -308,7 +309,7 @@ def shape_check(
         if len(header) != len(set(header)) or missing or extra:
             continue
         headers[key] = header
-        source = _source(spec, paths[key], header, typed=False)
+        source = csv_source(spec, paths[key], header, typed=False)
         try:
             for found, more in (
                 _row_problems(con, spec, source, period),
@@ -383,7 +384,7 @@ def check_files(
         if problems:
             return outcome
         for key, file_spec in spec.files.items():
-            source = _source(file_spec, paths[key], headers[key], typed=True)
+            source = csv_source(file_spec, paths[key], headers[key], typed=True)
             con.execute(f'CREATE OR REPLACE TEMP VIEW "{key}" AS SELECT * FROM {source}')
         calendar_create(con, period[0], period[1], programme.holidays)
         values = rule_values(programme, period)

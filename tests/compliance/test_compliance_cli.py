@@ -81,7 +81,7 @@ def test_a_missing_file_is_a_one_line_reason(council, tmp_path):
 
 
 def test_file_as_an_agency_administrator_or_refused(council, tmp_path, capsys):
-    paths, planted = write(tmp_path, plant={"shortfall"})
+    paths, _ = write(tmp_path, plant={"shortfall"})
     with pytest.raises(CommandError, match="may not file"):
         call_command("compliance", "file", *args(council, paths, "--as", "eve"))
     with pytest.raises(CommandError, match="no user 'ghost'"):
