@@ -106,3 +106,29 @@ def test_days_late_and_the_deadline_are_the_findings_evidence(tmp_path):
     assert finding.evidence["deadline"] == "2026-03-09"
     assert finding.evidence["days_late"] == 3
     assert "3 days after the deadline" in finding.detail
+    assert finding.evidence["rows"] == [
+        {"date": "2026-03-02", "kind": "collection", "amount": "100.00"},
+        {"date": "2026-03-02", "kind": "fee", "amount": "10.00"},
+        {"date": "2026-03-12", "kind": "disbursement", "amount": "90.00"},
+    ]
+
+
+def test_evidence_rows_are_capped(tmp_path):
+    period = synthetic.month("2026-03")
+    ledger = ["date,client,kind,amount,reference", "2026-03-02,B2,collection,10.00,R0"]
+    ledger += [f"2026-03-05,B2,disbursement,2.00,P{n}" for n in range(8)]  # 16.00 out of 10.00
+    (tmp_path / "ledger.csv").write_text("\n".join(ledger) + "\n")
+    bank = ["date,closing_balance"] + [f"2026-03-{d:02d},0.00" for d in range(1, 32)]
+    (tmp_path / "bank.csv").write_text("\n".join(bank) + "\n")
+    (tmp_path / "contracts.csv").write_text(
+        "client,signed_on,fee_percent,fixed_fee\nB2,2025-01-01,,\n"
+    )
+    paths = {k: tmp_path / f"{k}.csv" for k in ("ledger", "bank", "contracts")}
+    findings = engine.check_files(CSEC, "trust_ledger", paths, period).findings
+    negative = next(f for f in findings if f.rule == "negative_balance")
+    assert (negative.client, negative.date, str(negative.amount)) == (
+        "B2",
+        dt.date(2026, 3, 5),
+        "6.00",
+    )
+    assert len(negative.evidence["rows"]) == engine.MAX_EVIDENCE
