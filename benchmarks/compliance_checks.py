@@ -34,7 +34,7 @@ from ombuds.compliance import engine, programme, synthetic  # noqa: E402
 
 PROGRAMME = ROOT / "ombuds" / "compliance" / "programmes" / "csec-compliance.toml"
 YEAR = (dt.date(2026, 1, 1), dt.date(2026, 12, 31))
-ROWS_PER_CLIENT = 61  # about 20 collections a year, each with its fee and payout, and the opening
+ROWS_PER_CLIENT = 59  # about 20 collections a year, each with its fee and payout, and the opening
 
 
 def peak_mb() -> float:

@@ -180,8 +180,10 @@ def csv_source(spec: FileSpec, path: Path, header: list[str], typed: bool) -> st
     )
 
 
-def _column_problems(column: Column, period: tuple[dt.date, dt.date], in_period: bool) -> list[str]:
-    """SQL expressions, one per way a cell can be wrong, each giving a message or NULL."""
+def _column_problems(
+    column: Column, period: tuple[dt.date, dt.date], in_period: bool
+) -> list[tuple[str, str]]:
+    """(SQL condition, message), one per way a cell can be wrong."""
     c = f'"{column.name}"'
     checks = []
     if not column.optional:
@@ -190,7 +192,7 @@ def _column_problems(column: Column, period: tuple[dt.date, dt.date], in_period:
         checks.append(
             (
                 f"{c} IS NOT NULL AND (NOT regexp_full_match({c}, '{DATE}') "
-                f"OR try_strptime({c}, '%Y-%m-%d') IS NULL)",
+                f"OR TRY_CAST({c} AS DATE) IS NULL)",
                 f"{column.name} is not a date (YYYY-MM-DD)",
             )
         )
@@ -198,8 +200,7 @@ def _column_problems(column: Column, period: tuple[dt.date, dt.date], in_period:
             start, end = (d.isoformat() for d in period)
             checks.append(
                 (
-                    f"CAST(try_strptime({c}, '%Y-%m-%d') AS DATE) NOT BETWEEN DATE '{start}' "
-                    f"AND DATE '{end}'",
+                    f"TRY_CAST({c} AS DATE) NOT BETWEEN DATE '{start}' AND DATE '{end}'",
                     f"{column.name} is outside the period {start} to {end}",
                 )
             )
@@ -226,12 +227,13 @@ def _column_problems(column: Column, period: tuple[dt.date, dt.date], in_period:
                 f"{column.name} is not one of {', '.join(column.values)}",
             )
         )
-    return [f"CASE WHEN {cond} THEN {_quoted(message)} END" for cond, message in checks]
+    return checks
 
 
 def _cell_date(spec: FileSpec) -> str:
     name = spec.in_period or next((c.name for c in spec.columns if c.type == "date"), "")
-    return f"""CAST(try_strptime("{name}", '%Y-%m-%d') AS DATE)""" if name else "NULL"
+    # TRY_CAST after the pattern YYYY-MM-DD: a date that does not exist (30 February) is NULL.
+    return f'TRY_CAST("{name}" AS DATE)' if name else "NULL"
 
 
 def _client(spec: FileSpec) -> str:
@@ -246,38 +248,58 @@ def _row_problems(
         for column in spec.columns
         for check in _column_problems(column, period, column.name == spec.in_period)
     ]
+    # The rows are filtered on the conditions first: the messages are made for the wrong ones only.
+    wrong = " OR ".join(f"({cond})" for cond, _ in checks)
+    messages = ", ".join(f"CASE WHEN {cond} THEN {_quoted(m)} END" for cond, m in checks)
     value = " || ' · ' || ".join(f"coalesce(\"{c.name}\", '')" for c in spec.columns)
     sql = (
-        f"SELECT client, day, said, problem FROM (SELECT {_client(spec)} AS client, "
-        f"{_cell_date(spec)} AS day, {value} AS said, "
-        f"list_filter([{', '.join(checks)}], lambda x: x IS NOT NULL) AS problems FROM {source}) "
-        f"CROSS JOIN unnest(problems) AS t(problem) LIMIT {MAX_ROWS + 1}"
+        f"SELECT {_client(spec)}, {_cell_date(spec)}, {value}, "
+        f"list_filter([{messages}], lambda x: x IS NOT NULL) "
+        f"FROM {source} WHERE {wrong} LIMIT {MAX_ROWS + 1}"
     )
-    rows = con.execute(sql).fetchall()
-    problems = [Problem(spec.key, p, client, day, said) for client, day, said, p in rows]
-    return problems[:MAX_ROWS], len(rows) > MAX_ROWS
+    problems = [
+        Problem(spec.key, message, client, day, said)
+        for client, day, said, found in con.execute(sql).fetchall()
+        for message in found
+    ]
+    return problems[:MAX_ROWS], len(problems) > MAX_ROWS
 
 
 def _duplicates(
     con: duckdb.DuckDBPyConnection, spec: FileSpec, source: str
 ) -> tuple[list[Problem], bool]:
+    """Rows sharing the values of the unique columns: the keys are counted in one pass; the client
+    and first date are looked up for the duplicated keys only (a clean file has none)."""
     if not spec.unique:
         return [], False
     keys = ", ".join(f'"{k}"' for k in spec.unique)
-    client = "min(client)" if spec.column("client") else "NULL"
-    date = f"min({_cell_date(spec)})" if _cell_date(spec) != "NULL" else "NULL"
-    said = " || ' · ' || ".join(f"coalesce(\"{k}\", '')" for k in spec.unique)
-    sql = (
-        f"SELECT {client}, {date}, {said} AS said, count(*) FROM {source} "
-        f"GROUP BY {keys} HAVING count(*) > 1 LIMIT {MAX_ROWS + 1}"
+    duplicated = con.execute(
+        f"SELECT {keys}, count(*) FROM {source} GROUP BY ALL HAVING count(*) > 1 "
+        f"LIMIT {MAX_ROWS + 1}"
+    ).fetchall()
+    if not duplicated:
+        return [], False
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _twice AS SELECT {keys} FROM {source} LIMIT 0")
+    con.executemany(
+        f"INSERT INTO _twice VALUES ({', '.join('?' for _ in spec.unique)})",
+        [row[:-1] for row in duplicated[:MAX_ROWS]],
     )
-    rows = con.execute(sql).fetchall()
+    client = "min(s.client)" if spec.column("client") else "NULL"
+    day = (
+        _cell_date(spec).replace("TRY_CAST(", "TRY_CAST(s.") if _cell_date(spec) != "NULL" else None
+    )
+    said = " || ' · ' || ".join(f"coalesce(t.\"{k}\", '')" for k in spec.unique)
+    join = " AND ".join(f's."{k}" IS NOT DISTINCT FROM t."{k}"' for k in spec.unique)
+    rows = con.execute(
+        f"SELECT {client}, {f'min({day})' if day else 'NULL'}, {said}, count(*) "
+        f"FROM {source} s JOIN _twice t ON {join} GROUP BY {said}"
+    ).fetchall()
     what = ", ".join(spec.unique)
     problems = [
-        Problem(spec.key, f"{n} rows have the same {what} ({said})", client, day, said)
-        for client, day, said, n in rows
+        Problem(spec.key, f"{n} rows have the same {what} ({said})", client, day_, said)
+        for client, day_, said, n in rows
     ]
-    return problems[:MAX_ROWS], len(rows) > MAX_ROWS
+    return problems, len(duplicated) > MAX_ROWS
 
 
 def shape_check(
