@@ -413,7 +413,11 @@ def check_files(
         for rule in programme.rules_for(return_key):
             if rule.kind != "query":
                 continue
-            found, more = rule_run(con, rule, values)
+            try:
+                found, more = rule_run(con, rule, values)
+            except duckdb.Error as exc:  # the files' shape was right: say why the rule stopped
+                reason = str(exc).splitlines()[0]
+                raise FilesUnreadable(f"the rule {rule.key} could not run: {reason}") from exc
             outcome.findings.extend(found)
             if more:
                 outcome.truncated.append(rule.key)

@@ -8,6 +8,7 @@ import datetime as dt
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -132,3 +133,42 @@ def test_evidence_rows_are_capped(tmp_path):
         "6.00",
     )
     assert len(negative.evidence["rows"]) == engine.MAX_EVIDENCE
+
+
+def _three(tmp_path, ledger: bytes) -> dict[str, Path]:
+    (tmp_path / "ledger.csv").write_bytes(ledger)
+    (tmp_path / "bank.csv").write_text("date,closing_balance\n2026-03-01,0.00\n")
+    (tmp_path / "contracts.csv").write_text("client,signed_on,fee_percent,fixed_fee\n")
+    return {k: tmp_path / f"{k}.csv" for k in ("ledger", "bank", "contracts")}
+
+
+def test_a_row_with_too_many_cells_is_a_shape_problem(tmp_path):
+    paths = _three(
+        tmp_path, b"date,client,kind,amount,reference\n2026-03-02,A,collection,1.00,R,extra\n"
+    )
+    outcome = engine.check_files(CSEC, "trust_ledger", paths, synthetic.month("2026-03"))
+    assert outcome.refused
+    assert outcome.problems[0].file == "ledger"
+    assert "cannot be read as CSV" in outcome.problems[0].detail
+
+
+def test_a_file_that_is_not_utf8_or_has_no_header_cannot_be_checked(tmp_path):
+    paths = _three(tmp_path, "date,client\n2026-03-02,Zoë\n".encode("latin-1"))
+    with pytest.raises(engine.FilesUnreadable, match=r"ledger: cannot read ledger\.csv"):
+        engine.check_files(CSEC, "trust_ledger", paths, synthetic.month("2026-03"))
+    paths = _three(tmp_path, b"")
+    with pytest.raises(engine.FilesUnreadable, match="is empty"):
+        engine.check_files(CSEC, "trust_ledger", paths, synthetic.month("2026-03"))
+
+
+def test_a_header_after_a_byte_order_mark_is_read(tmp_path):
+    paths = _three(
+        tmp_path,
+        "\ufeffdate,client,kind,amount,reference\n2026-03-02,A,adjustment,1.00,R\n".encode(),
+    )
+    (tmp_path / "contracts.csv").write_text(
+        "client,signed_on,fee_percent,fixed_fee\nA,2025-01-01,,\n"
+    )
+    outcome = engine.check_files(CSEC, "trust_ledger", paths, synthetic.month("2026-03"))
+    assert outcome.problems == []
+    assert [f.rule for f in outcome.findings] == []
