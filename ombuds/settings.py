@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "ombuds.cases",
     "ombuds.credentials",
     "ombuds.members",
+    "ombuds.compliance",
     "ombuds.operations",
     "ombuds.demo",
 ]

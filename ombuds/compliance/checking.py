@@ -1,0 +1,138 @@
+"""Checking a programme whose form is right: every rule's query is run by DuckDB on empty tables
+of the declared files and types (with no access to any file), so a query naming a file, a column
+or a setting that does not exist, or returning rows without the finding's columns, is refused
+with DuckDB's own reason; the provisions cited are looked up in the body's code when it is given.
+And the rules about documents and statements, which need no query."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection, Mapping
+from pathlib import Path
+
+import duckdb
+
+from ombuds.compliance import engine
+from ombuds.compliance.programme import (
+    FINDING_COLUMNS,
+    Programme,
+    ProgrammeInvalid,
+    Rule,
+    load,
+    load_file,
+)
+
+
+def _query_problem(con: duckdb.DuckDBPyConnection, rule: Rule, values: Mapping) -> str | None:
+    try:
+        statements = duckdb.extract_statements(rule.sql)
+    except duckdb.Error as exc:
+        return f"not valid SQL: {str(exc).splitlines()[0]}"
+    if len(statements) != 1 or statements[0].type != duckdb.StatementType.SELECT:
+        return "the sql must be one SELECT query"
+    try:
+        result = con.execute(rule.sql, engine.parameters(rule.sql, values))
+    except duckdb.Error as exc:
+        return str(exc).splitlines()[0]
+    names = [d[0] for d in result.description]
+    missing = [c for c in FINDING_COLUMNS if c not in names]
+    if missing:
+        return f"the query does not return {', '.join(missing)} (every finding has {', '.join(FINDING_COLUMNS)})"
+    return None
+
+
+def query_problems(programme: Programme) -> list[str]:
+    """Every query rule run on empty tables of its return's declared files."""
+    problems: list[str] = []
+    today = dt.date(2000, 1, 1)
+    values = engine.rule_values(programme, (today, today))
+    for key, spec in programme.returns.items():
+        rules = [r for r in programme.rules_for(key) if r.kind == "query"]
+        if not rules:
+            continue
+        with engine.connection(memory_limit="256MB", threads=1) as con:
+            engine.calendar_create(con, today, today)
+            for name, file_spec in spec.files.items():
+                columns = ", ".join(
+                    f'"{c.name}" {engine.DUCK_TYPES[c.type]}' for c in file_spec.columns
+                )
+                con.execute(f'CREATE TEMP TABLE "{name}" ({columns})')
+            con.execute("SET enable_external_access = false")
+            for rule in rules:
+                reason = _query_problem(con, rule, values)
+                if reason:
+                    problems.append(f"[rules.{rule.key}]: {reason}")
+    return problems
+
+
+def provision_problems(programme: Programme, citations: Collection[str]) -> list[str]:
+    """The rules citing a provision that is not in the body's code (``citations``)."""
+    return [
+        f"[rules.{rule.key}]: the provision {rule.provision!r} is not in the body's code"
+        for rule in programme.rules.values()
+        if rule.provision not in citations
+    ]
+
+
+def programme_problems(
+    text: str, *, source: str = "<programme>", citations: Collection[str] | None = None
+) -> tuple[Programme | None, list[str]]:
+    """The programme and every problem found in it (its form first; then its queries and, given
+    the body's citations, its provisions)."""
+    try:
+        programme = load(text, source=source)
+    except ProgrammeInvalid as exc:
+        return None, exc.problems
+    problems = [f"{source}: {p}" for p in query_problems(programme)]
+    if citations is not None:
+        problems += [f"{source}: {p}" for p in provision_problems(programme, citations)]
+    return programme, problems
+
+
+def file_problems(
+    path: str | Path, citations: Collection[str] | None = None
+) -> tuple[Programme | None, list[str]]:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, [f"{path}: cannot read it ({exc})"]
+    return programme_problems(text, source=str(path), citations=citations)
+
+
+def documents_check(
+    programme: Programme,
+    return_key: str,
+    *,
+    documents: Mapping[str, dt.date | None],
+    statements: Collection[str],
+    period_end: dt.date,
+) -> list[engine.Finding]:
+    """The findings of a return's presence, expiry and attestation rules: ``documents`` maps each
+    document filed to its expiry date (None when it has none), ``statements`` the ones attested."""
+    findings = []
+    spec = programme.returns[return_key]
+    for rule in programme.rules_for(return_key):
+        detail = ""
+        if rule.kind == "present" and rule.target not in documents:
+            detail = f"{spec.documents[rule.target].label}: not filed"
+        elif rule.kind == "in_force":
+            expires = documents.get(rule.target)
+            label = spec.documents[rule.target].label
+            if rule.target not in documents:
+                detail = f"{label}: not filed"
+            elif expires is None:
+                detail = f"{label}: no expiry date given"
+            elif expires < period_end:
+                detail = f"{label}: expired on {expires.isoformat()}"
+        elif rule.kind == "attested" and rule.target not in statements:
+            detail = f"{spec.statements[rule.target].label}: not attested"
+        if detail:
+            findings.append(
+                engine.Finding(
+                    rule.key, rule.provision, rule.severity, None, period_end, None, detail
+                )
+            )
+    return findings
+
+
+__all__ = ["documents_check", "file_problems", "load_file", "programme_problems"]

@@ -1,0 +1,148 @@
+"""A body's compliance programmes, the returns its members file and the findings of their checks.
+The files of a return are kept (encrypted, like case documents); their rows never enter the
+database: only what the rules found does."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from ombuds.bodies.models import Organization
+from ombuds.codes.models import CodeVersion
+from ombuds.core.models import TimeStamped
+from ombuds.register.models import Agency
+
+
+class Programme(models.Model):
+    """One version of a body's programme, as installed: its text is what every check reads."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="compliance_programmes"
+    )
+    key = models.CharField(max_length=80)
+    version = models.CharField(max_length=40)
+    text = models.TextField()
+    sha256 = models.CharField(max_length=64)
+    installed_at = models.DateTimeField(default=timezone.now)
+    installed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["organization", "key", "-installed_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "key", "version"], name="compliance_programme_version"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} v{self.version}"
+
+
+class Return(TimeStamped):
+    """A return an agency filed for a period: accepted only once its files' shape was right, with
+    the findings of every rule. A later return for the same period amends it (superseded)."""
+
+    class Status(models.TextChoices):
+        FILED = "filed", "Filed"
+        SUPERSEDED = "superseded", "Superseded by an amended return"
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="compliance_returns"
+    )
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="compliance_returns")
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="returns")
+    return_key = models.CharField(max_length=40)
+    period_start = models.DateField()
+    period_end = models.DateField()
+    filed_at = models.DateTimeField(default=timezone.now)
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    filed_by_label = models.CharField(max_length=200)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.FILED)
+    amends = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="amended_by"
+    )
+    # The code whose provisions the findings cite: the version in force when it was filed.
+    code_version = models.ForeignKey(
+        CodeVersion, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-filed_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(period_end__gte=models.F("period_start")),
+                name="compliance_return_period_in_order",
+            ),
+            models.UniqueConstraint(
+                fields=["agency", "return_key", "period_start", "period_end"],
+                condition=Q(status="filed"),
+                name="compliance_return_one_filed_per_period",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency} {self.return_key} {self.period_start}–{self.period_end}"
+
+
+def return_file_path(instance: ReturnFile, filename: str) -> str:
+    # Under evidence/<body>/: the keyring encrypts it under the body's own key (ombuds.bodies.keys).
+    r = instance.filed_return
+    return f"evidence/{r.organization.slug}/returns/{instance.token}/{instance.key}.csv"
+
+
+class ReturnFile(models.Model):
+    """One file of a return (the ledger, the bank statement...), kept as filed, encrypted."""
+
+    filed_return = models.ForeignKey(Return, on_delete=models.PROTECT, related_name="files")
+    key = models.CharField(max_length=40)
+    token = models.CharField(max_length=32, unique=True)
+    file = models.FileField(upload_to=return_file_path, max_length=300)
+    original_name = models.CharField(max_length=255)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["filed_return", "key"]
+        constraints = [
+            models.UniqueConstraint(fields=["filed_return", "key"], name="compliance_file_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.filed_return}: {self.key}"
+
+
+class Finding(TimeStamped):
+    """What one rule found in a return, citing the provision it enforces."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+
+    class Severity(models.TextChoices):
+        LOW = "low", "Low"
+        MEDIUM = "medium", "Medium"
+        HIGH = "high", "High"
+        CRITICAL = "critical", "Critical"
+
+    filed_return = models.ForeignKey(Return, on_delete=models.PROTECT, related_name="findings")
+    rule_key = models.CharField(max_length=40)
+    provision = models.CharField(max_length=40, help_text="the citation, such as 1.2(c)")
+    severity = models.CharField(max_length=10, choices=Severity.choices)
+    client_ref = models.CharField(max_length=200, blank=True)
+    date = models.DateField(null=True, blank=True)
+    amount = models.DecimalField(max_digits=18, decimal_places=2, null=True, blank=True)
+    detail = models.TextField()
+    evidence = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
+
+    class Meta:
+        ordering = ["filed_return", "provision", "date", "pk"]
+        indexes = [models.Index(fields=["status", "provision"])]
+
+    def __str__(self) -> str:
+        return f"{self.provision} {self.rule_key}: {self.detail[:60]}"

@@ -1,0 +1,28 @@
+"""Reads of the compliance app: the body's programme, a code's citations, a return's findings."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from ombuds.bodies.models import Organization
+from ombuds.codes.selectors import current_version
+from ombuds.compliance.models import Finding, Programme, Return
+
+
+def programme_current(organization: Organization) -> Programme | None:
+    """The programme version the body installed last, or None."""
+    return (
+        Programme.objects.filter(organization=organization).order_by("-installed_at", "-pk").first()
+    )
+
+
+def code_citations(organization: Organization) -> set[str] | None:
+    """The citations of the body's code in force (None when it has no published code)."""
+    version = current_version(organization)
+    if version is None:
+        return None
+    return set(version.provisions.values_list("citation", flat=True))
+
+
+def return_findings(filed: Return) -> QuerySet[Finding]:
+    return filed.findings.order_by("provision", "date", "pk")
