@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from ombuds.audit import services as audit
 from ombuds.audit.models import Event
+from ombuds.audit.services import events_for
 from ombuds.bodies.models import BodyRole
 from ombuds.cases import documents, services
 from ombuds.cases.models import (
@@ -456,6 +457,10 @@ def test_a_document_input_is_checked_and_counts_as_given(csec):
     case = take(case, "efforts_received", csec.staff, files={"efforts_proof": ("x.pdf", PDF)})
     assert case.efforts_proven_at is not None
     assert case.documents.get().kind == "efforts_proof"
+    # The step's record names the document by its token, never by the file's name (personal).
+    step = [e for e in events_for("case", case.pk) if e.action == "case.step"][-1]
+    assert step.data["inputs"]["efforts_proof"] == case.documents.get().token
+    assert "x.pdf" not in str(step.data)
 
 
 # --- notices --------------------------------------------------------------------------------------

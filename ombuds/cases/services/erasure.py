@@ -227,6 +227,8 @@ def personal_data_remove(case: Case, *, placeholder: str) -> Removed:
     _allegations_remove(case, placeholder, now)
     # The parties' links: the respondent's, and the complainant's with its address's hash.
     case.party_links.all().delete()
+    # The register entries the respondent's name suggested at filing.
+    case.respondent_suggestions.all().delete()
     hooks.case_forget(case)
     case.complainant_name = case.complainant_email = case.complainant_phone = ""
     case.complainant_relation = Case.Relation.OTHER

@@ -301,7 +301,8 @@ def _move(
     case.state = transition.target
     now = timezone.now()
     for name, (filename, data) in files.items():
-        document_store(
+        # The step's record names the document by its token, never by the file's name.
+        inputs[name] = document_store(
             case,
             filename,
             data,
@@ -310,7 +311,7 @@ def _move(
             user=user,
             label=label,
             audit_it=False,
-        )
+        ).token
     declared = procedure.declared
     if transition.name in declared.acknowledged_by:
         case.acknowledged_at = case.acknowledged_at or now
