@@ -216,11 +216,12 @@ def is_recused(user: Any, case: Case) -> bool:
 def running_deadlines(case: Case) -> dict[str, dt.date]:
     """The deadlines running on the case, by name, with their due dates (a request for more time
     waiting for a decision among them, under `more_time_key`): what the procedure's steps about
-    more time ask about."""
+    more time ask about. A deadline waiting for its notice's delivery has not started: no more
+    time is asked or granted on it."""
     return dict(
-        case.deadlines.filter(met_at__isnull=True, expired_at__isnull=True).values_list(
-            "name", "due_on"
-        )
+        case.deadlines.filter(
+            met_at__isnull=True, expired_at__isnull=True, waits_for_delivery=False
+        ).values_list("name", "due_on")
     )
 
 
@@ -393,7 +394,7 @@ def case_page(case: Case, roles: set[str]) -> CasePage:
     procedure = procedure_of(case)
     case_facts = facts(case)
     deadlines = list(case.deadlines.all())
-    running = {d.name: d.due_on for d in deadlines if d.running}
+    running = {d.name: d.due_on for d in deadlines if d.running and not d.waits_for_delivery}
     steps = procedure.available(case.state, roles, case_facts, running)
     notices = list(case.notices.all())
     allegations = list(
