@@ -15,6 +15,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from ombuds.audit.services import events_for
@@ -247,14 +248,51 @@ def visible_cases(user: Any, organization: Organization) -> QuerySet[Case]:
 @dataclass
 class Inbox:
     procedure: Procedure | None
-    cases: list[Case]  # this page's, each with state_label, next_due and is_overdue
+    cases: list[Case]  # this page's, each with state_label, next_due, is_overdue and to_deliver
     matching: int
     states: list[tuple[str, str, int]]  # (key, label, how many cases)
     total: int
     open_total: int
     overdue_total: int
+    to_deliver_total: int  # notices to the respondent waiting to be delivered by post or by hand
     state: str  # the state filter as understood ("" for none)
     sort: str
+
+
+_TO_DELIVER = Q(recipient_role="respondent", status=Notice.Status.TO_DELIVER)
+
+
+def _to_deliver_count() -> QuerySet[Notice]:
+    """A case's notices to the respondent waiting to be delivered by other means, counted in the
+    inbox's own query (a subquery, not a query per case)."""
+    return (
+        Notice.objects.filter(_TO_DELIVER, case=OuterRef("pk"))
+        .order_by()
+        .values("case")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+
+
+def _counts_by_state(visible: QuerySet[Case]) -> dict[str, dict[str, Any]]:
+    """The visible cases by state: how many, how many open, and their notices to deliver."""
+    return {
+        row["state"]: row
+        for row in visible.order_by()
+        .values("state")
+        .annotate(
+            n=Count("pk", distinct=True),
+            open=Count("pk", filter=Q(closed_at__isnull=True), distinct=True),
+            to_deliver=Count(
+                "notices",
+                filter=Q(
+                    notices__recipient_role="respondent",
+                    notices__status=Notice.Status.TO_DELIVER,
+                ),
+                distinct=True,
+            ),
+        )
+    }
 
 
 def inbox(
@@ -305,17 +343,13 @@ def inbox(
             filter=Q(deadlines__met_at__isnull=True, deadlines__expired_at__isnull=True),
         ),
         is_overdue=Exists(late),
+        to_deliver=Coalesce(Subquery(_to_deliver_count()), 0),
     ).select_related("handler")
     if sort == "due":
         cases = cases.order_by(F("next_due").asc(nulls_last=True), "-filed_at", "-pk")
     else:
         cases = cases.order_by(INBOX_SORTS[sort], "-pk")
-    counts = {
-        row["state"]: row
-        for row in visible.order_by()
-        .values("state")
-        .annotate(n=Count("pk"), open=Count("pk", filter=Q(closed_at__isnull=True)))
-    }
+    counts = _counts_by_state(visible)
     rows = list(cases[:limit])
     for case in rows:
         case.state_label = state_label(case)
@@ -327,6 +361,7 @@ def inbox(
         total=sum(row["n"] for row in counts.values()),
         open_total=sum(row["open"] for row in counts.values()),
         overdue_total=visible.filter(Exists(late)).count(),
+        to_deliver_total=sum(row["to_deliver"] for row in counts.values()),
         state=state,
         sort=sort,
     )
