@@ -443,7 +443,7 @@ def case_page(case: Case, roles: set[str]) -> CasePage:
     people = BodyRole.objects.filter(organization_id=case.organization_id).values_list(
         "user", flat=True
     )
-    choice = SanctionChoice.objects.filter(case=case).first()
+    choice = SanctionChoice.objects.select_related("sanction").filter(case=case).first()
     timeline = case_timeline(case)
     source = hooks.proof_of_efforts()
     return CasePage(
