@@ -233,6 +233,8 @@ WRITES: dict[str, tuple[type[models.Model], dict[str, tuple[type[models.Model], 
     "RespondentIn": (Case, {}),  # register ids and the reason (on the audit event), no column
     # A delivery recorded: the means is the notice's column; the proof becomes a document.
     "DeliveryIn": (Notice, {"means": (Notice, "delivery_means")}),
+    # A fine paid: a date and a note (the sanction's payment_note, a TextField).
+    "FinePaidIn": (Sanction, {"note": (Sanction, "payment_note")}),
 }
 
 
@@ -290,6 +292,7 @@ def test_one_character_past_each_columns_length_is_422(client, openapi, csec_gui
             disclosure_id=1,
             reference="x",
             notice=1,
+            sanction_id=1,
         )
         if path.startswith(f"{API}/me"):
             headers = {"Authorization": f"Bearer {tokens['member']}"}

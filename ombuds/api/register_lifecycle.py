@@ -550,3 +550,53 @@ def sanction_create(request: HttpRequest, org: str, payload: SanctionIn) -> Stat
             "code_version": version.label if version else None,
         },
     )
+
+
+class FinePaidIn(Schema):
+    paid_on: dt.date = Field(..., description="The day it was paid: not in the future.")
+    note: str = text(DETAILS, "", description="For example the cheque or transfer reference.")
+
+
+class FinePaidOut(Schema):
+    id: int
+    amount: str = Field(..., description="The fine's amount and currency, e.g. `250.00 USD`.")
+    due_on: dt.date | None
+    paid_on: dt.date
+    note: str
+
+
+@router.post(
+    "/bodies/{org}/register/sanctions/{sanction_id}/payment",
+    auth=REGISTER_WRITE,
+    response={200: FinePaidOut, 400: ErrorOut, 404: ErrorOut, **_AUTH_ERRORS},
+    summary="Record a fine as paid",
+    description=(
+        "The fine `sanction_id` of the body's register (404 for another body's, or none) was paid "
+        "on `paid_on`. 400 with the reason when the sanction is not a fine, was lifted, is already "
+        "recorded as paid, or the date is in the future or before the decision. Recorded once."
+    ),
+)
+def sanction_fine_paid(
+    request: HttpRequest, org: str, sanction_id: int, payload: FinePaidIn
+) -> dict[str, Any]:
+    organization = _body(request, org)
+    sanction = Sanction.objects.filter(organization=organization, pk=sanction_id).first()
+    if sanction is None:
+        raise HttpError(404, f"no sanction {sanction_id} in {organization.short_name}'s register")
+    try:
+        paid = services.sanction_fine_paid(
+            organization=organization,
+            sanction=sanction,
+            paid_on=payload.paid_on,
+            note=payload.note,
+            acting_user=request.api_token.user,
+        )
+    except TransitionRefused as exc:
+        raise HttpError(400, str(exc)) from exc
+    return {
+        "id": paid.pk,
+        "amount": f"{paid.amount} {paid.currency}",
+        "due_on": paid.due_on,
+        "paid_on": paid.paid_on,
+        "note": paid.payment_note,
+    }

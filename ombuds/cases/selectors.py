@@ -15,6 +15,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from ombuds.audit.services import events_for
@@ -216,11 +217,12 @@ def is_recused(user: Any, case: Case) -> bool:
 def running_deadlines(case: Case) -> dict[str, dt.date]:
     """The deadlines running on the case, by name, with their due dates (a request for more time
     waiting for a decision among them, under `more_time_key`): what the procedure's steps about
-    more time ask about."""
+    more time ask about. A deadline waiting for its notice's delivery has not started: no more
+    time is asked or granted on it."""
     return dict(
-        case.deadlines.filter(met_at__isnull=True, expired_at__isnull=True).values_list(
-            "name", "due_on"
-        )
+        case.deadlines.filter(
+            met_at__isnull=True, expired_at__isnull=True, waits_for_delivery=False
+        ).values_list("name", "due_on")
     )
 
 
@@ -246,14 +248,51 @@ def visible_cases(user: Any, organization: Organization) -> QuerySet[Case]:
 @dataclass
 class Inbox:
     procedure: Procedure | None
-    cases: list[Case]  # this page's, each with state_label, next_due and is_overdue
+    cases: list[Case]  # this page's, each with state_label, next_due, is_overdue and to_deliver
     matching: int
     states: list[tuple[str, str, int]]  # (key, label, how many cases)
     total: int
     open_total: int
     overdue_total: int
+    to_deliver_total: int  # notices to the respondent waiting to be delivered by post or by hand
     state: str  # the state filter as understood ("" for none)
     sort: str
+
+
+_TO_DELIVER = Q(recipient_role="respondent", status=Notice.Status.TO_DELIVER)
+
+
+def _to_deliver_count() -> QuerySet[Notice]:
+    """A case's notices to the respondent waiting to be delivered by other means, counted in the
+    inbox's own query (a subquery, not a query per case)."""
+    return (
+        Notice.objects.filter(_TO_DELIVER, case=OuterRef("pk"))
+        .order_by()
+        .values("case")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+
+
+def _counts_by_state(visible: QuerySet[Case]) -> dict[str, dict[str, Any]]:
+    """The visible cases by state: how many, how many open, and their notices to deliver."""
+    return {
+        row["state"]: row
+        for row in visible.order_by()
+        .values("state")
+        .annotate(
+            n=Count("pk", distinct=True),
+            open=Count("pk", filter=Q(closed_at__isnull=True), distinct=True),
+            to_deliver=Count(
+                "notices",
+                filter=Q(
+                    notices__recipient_role="respondent",
+                    notices__status=Notice.Status.TO_DELIVER,
+                ),
+                distinct=True,
+            ),
+        )
+    }
 
 
 def inbox(
@@ -304,17 +343,13 @@ def inbox(
             filter=Q(deadlines__met_at__isnull=True, deadlines__expired_at__isnull=True),
         ),
         is_overdue=Exists(late),
+        to_deliver=Coalesce(Subquery(_to_deliver_count()), 0),
     ).select_related("handler")
     if sort == "due":
         cases = cases.order_by(F("next_due").asc(nulls_last=True), "-filed_at", "-pk")
     else:
         cases = cases.order_by(INBOX_SORTS[sort], "-pk")
-    counts = {
-        row["state"]: row
-        for row in visible.order_by()
-        .values("state")
-        .annotate(n=Count("pk"), open=Count("pk", filter=Q(closed_at__isnull=True)))
-    }
+    counts = _counts_by_state(visible)
     rows = list(cases[:limit])
     for case in rows:
         case.state_label = state_label(case)
@@ -326,6 +361,7 @@ def inbox(
         total=sum(row["n"] for row in counts.values()),
         open_total=sum(row["open"] for row in counts.values()),
         overdue_total=visible.filter(Exists(late)).count(),
+        to_deliver_total=sum(row["to_deliver"] for row in counts.values()),
         state=state,
         sort=sort,
     )
@@ -393,7 +429,7 @@ def case_page(case: Case, roles: set[str]) -> CasePage:
     procedure = procedure_of(case)
     case_facts = facts(case)
     deadlines = list(case.deadlines.all())
-    running = {d.name: d.due_on for d in deadlines if d.running}
+    running = {d.name: d.due_on for d in deadlines if d.running and not d.waits_for_delivery}
     steps = procedure.available(case.state, roles, case_facts, running)
     notices = list(case.notices.all())
     allegations = list(
@@ -407,7 +443,7 @@ def case_page(case: Case, roles: set[str]) -> CasePage:
     people = BodyRole.objects.filter(organization_id=case.organization_id).values_list(
         "user", flat=True
     )
-    choice = SanctionChoice.objects.filter(case=case).first()
+    choice = SanctionChoice.objects.select_related("sanction").filter(case=case).first()
     timeline = case_timeline(case)
     source = hooks.proof_of_efforts()
     return CasePage(

@@ -2,7 +2,7 @@ from django.urls import path
 
 from ombuds.cases import staff_views as views
 from ombuds.cases import template_views
-from ombuds.cases.staff_views import deliveries
+from ombuds.cases.staff_views import deliveries, fine
 from ombuds.cases.staff_views.parties import case_respondent
 
 app_name = "cases_staff"
@@ -35,6 +35,11 @@ urlpatterns = [
         name="case_allegation",
     ),
     path("<slug:org>/cases/<str:reference>/sanction", views.case_sanction, name="case_sanction"),
+    path(
+        "<slug:org>/cases/<str:reference>/sanction/fine-paid",
+        fine.case_fine_paid,
+        name="case_fine_paid",
+    ),
     path("<slug:org>/cases/<str:reference>/messages/add", views.case_message, name="case_message"),
     path(
         "<slug:org>/cases/<str:reference>/documents/add",

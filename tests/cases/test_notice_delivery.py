@@ -319,3 +319,17 @@ def test_the_api_refuses_other_roles_and_recused_people(client, posted, csec):
         ).status_code
         == 404
     )
+
+
+def test_a_deadline_waiting_for_delivery_is_not_offered_more_time_until_delivered(posted, csec):
+    # What the procedure's more-time steps see: the answer deadline has not started yet.
+    assert "answer" not in services.running_deadlines(posted)
+    assert posted.deadlines.get(name="answer").running
+    services.notice_delivery_record(
+        case=posted,
+        notice_id=_notice(posted, "allegations").pk,
+        means="hand",
+        on=TODAY(),
+        acting_user=csec.chair,
+    )
+    assert services.running_deadlines(posted)["answer"] == TODAY() + dt.timedelta(days=30)

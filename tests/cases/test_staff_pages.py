@@ -183,6 +183,37 @@ def test_inbox_lists_the_cases_newest_first_with_counts(client, three_cases, peo
     assert "Cache-Control" in response and "no-store" in response["Cache-Control"]
 
 
+def _to_deliver(case, n: int = 1, role: str = "respondent") -> None:
+    for i in range(n):
+        Notice.objects.create(
+            case=case,
+            template="allegations",
+            recipient_role=role,
+            subject=f"Notice {i}",
+            body="The text.",
+            status=Notice.Status.TO_DELIVER,
+        )
+
+
+def test_inbox_counts_the_notices_to_deliver_by_post_or_by_hand(client, three_cases, people):
+    a, b, c = three_cases
+    _to_deliver(a, 2)
+    _to_deliver(b)
+    _to_deliver(b, role="complainant")  # not the respondent's: not counted
+    Notice.objects.create(
+        case=c, template="allegations", recipient_role="respondent", subject="s", body="b"
+    )  # to be emailed: not counted
+    client.force_login(people["body_staff"])
+    response = client.get("/staff/guild/cases/")
+    by_case = {case.reference: case.to_deliver for case in response.context["cases"]}
+    assert by_case == {a.reference: 2, b.reference: 1, c.reference: 0}
+    assert response.context["total"] == 3 and response.context["to_deliver_total"] == 3
+    html = response.content.decode()
+    assert "3 notices to the respondent to deliver by post or by hand." in html
+    assert html.count("notices to deliver</strong>") == 1
+    assert html.count("1 notice to deliver</strong>") == 1
+
+
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
@@ -269,6 +300,7 @@ def test_inbox_queries_do_not_grow_with_the_cases(
     cited = published.provisions.get(citation="1.1(a)")
     for i in range(n):
         case = file_case(csec_guild, respondent_name=f"Agency {i}", provisions=[cited])
+        _to_deliver(case, 2)
         if i % 2:
             services.case_handler_set(
                 case=case, handler=people["body_staff"], acting_user=people["chair"]

@@ -10,6 +10,8 @@ Who may do what on these pages:
 - complaints received by phone, letter or in person are entered by those who take complaints in
   (`INTAKE_ROLES`);
 - recusals are recorded by the chair, an administrator or staff (`RECUSAL_ROLES`);
+- a fine imposed in the case is recorded as paid by the chair, an administrator or staff
+  (`FINE_RECORDERS`, `fine`);
 - the procedure's steps, determinations and the sanction are offered as the procedure and the
   services allow the viewer's roles, and the services decide again when a form is sent.
 

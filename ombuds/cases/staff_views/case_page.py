@@ -29,7 +29,7 @@ from ombuds.cases.staff_forms import (
     StaffMessageForm,
     StepForm,
 )
-from ombuds.cases.staff_views.common import RECUSAL_ROLES
+from ombuds.cases.staff_views.common import FINE_RECORDERS, RECUSAL_ROLES
 from ombuds.core.http import private
 from ombuds.register.models import Sanction
 
@@ -280,6 +280,7 @@ def case_page_response(request: HttpRequest, page: CasePage, forms: CaseForms) -
                 "can_choose_sanction": allowed.can_choose_sanction,
                 "can_recuse": allowed.can_recuse,
                 "can_resend": allowed.can_resend,
+                "can_record_fine": bool(page.roles & FINE_RECORDERS),
                 "sanction_choice": choice,
                 "sanction_kind": kinds.get(choice.kind, choice.kind) if choice else "",
                 "sanction_publication": publications.get(choice.publication, choice.publication)

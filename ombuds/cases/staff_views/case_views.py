@@ -120,7 +120,7 @@ def _step_not_open(request: HttpRequest, page: CasePage, name: str) -> None:
             name,
             roles=page.roles,
             facts=page.facts,
-            running={d.name: d.due_on for d in page.running_deadlines},
+            running={d.name: d.due_on for d in page.running_deadlines if not d.waits_for_delivery},
         )
     except services.ProcedureRefused as exc:
         raise CaseRefused(str(exc)) from exc

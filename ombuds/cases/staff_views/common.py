@@ -21,6 +21,8 @@ from ombuds.cases.rules import CaseNotFound
 # procedures' acknowledging step), not the committee that decides them nor the investigator.
 INTAKE_ROLES = frozenset({"administrator", "ethics_chair", "staff"})
 RECUSAL_ROLES = frozenset({"administrator", "ethics_chair", "staff"})
+# Who records a fine imposed in a case as paid.
+FINE_RECORDERS = frozenset({"administrator", "ethics_chair", "staff"})
 
 
 def body_roles(user, organization: Organization) -> set[str]:

@@ -37,6 +37,7 @@ def inbox(request: HttpRequest, organization) -> HttpResponse:
                 "total": found.total,
                 "open_total": found.open_total,
                 "overdue_total": found.overdue_total,
+                "to_deliver_total": found.to_deliver_total,
                 "filters": request.GET,
                 "state": found.state,
                 "sort": found.sort,

@@ -1,4 +1,4 @@
-"""`ombuds register import|export|verify|tick`: the register on the command line, over the same
+"""`ombuds register import|export|verify|tick|fine-paid`: the register on the command line, over the same
 services as the staff pages and the API."""
 
 from __future__ import annotations
@@ -9,13 +9,24 @@ import json
 from pathlib import Path
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ombuds.bodies.models import Organization
+from ombuds.bodies.selectors import user_roles
 from ombuds.register.csv import KINDS, export_csv, import_csv
+from ombuds.register.lifecycle import TransitionRefused
+from ombuds.register.models import Sanction
 from ombuds.register.public import VerifiedCredential, credential_verify
 from ombuds.register.recertification import send_due_reminders
-from ombuds.register.services import apply_due_transitions, discard_stale_uploads
+from ombuds.register.services import (
+    apply_due_transitions,
+    discard_stale_uploads,
+    sanction_fine_paid,
+)
+
+# Who records a fine as paid (as on the case page and through the API's write scope).
+FINE_RECORDERS = frozenset({"administrator", "ethics_chair", "staff"})
 
 
 def _read(path: str) -> bytes:
@@ -36,7 +47,10 @@ def _organization(slug: str) -> Organization:
 
 
 class Command(BaseCommand):
-    help = "Import and export the register as CSV, verify a credential, apply due transitions."
+    help = (
+        "Import and export the register as CSV, verify a credential, apply due transitions, "
+        "record a fine as paid."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -58,6 +72,20 @@ class Command(BaseCommand):
         p.add_argument("number")
         p.add_argument("--json", action="store_true", help="print it as JSON")
 
+        p = sub.add_parser("fine-paid", help="record a fine of the body's register as paid")
+        p.add_argument("--org", required=True, help="the body's slug")
+        p.add_argument("--sanction", required=True, type=int, help="the fine's id (a sanction)")
+        p.add_argument(
+            "--on", required=True, dest="paid_on", help="the day it was paid, YYYY-MM-DD"
+        )
+        p.add_argument("--note", default="", help="e.g. the cheque or transfer reference")
+        p.add_argument(
+            "--as",
+            dest="username",
+            required=True,
+            help="who records it: the body's administrator, staff or ethics chair",
+        )
+
         sub.add_parser(
             "tick",
             help="take the automatic transitions due today (expiry, lapse, end of suspension) "
@@ -65,7 +93,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, action: str, **options: Any) -> None:
-        getattr(self, f"handle_{action}")(**options)
+        getattr(self, f"handle_{action.replace('-', '_')}")(**options)
 
     def handle_import(self, *, path: str, org: str, dry_run: bool, **_: Any) -> None:
         organization = _organization(org)
@@ -102,6 +130,33 @@ class Command(BaseCommand):
             self.stdout.write(_json_dumps(dataclasses.asdict(found)))
         else:
             self.stdout.write(_verified_text(found))
+
+    def handle_fine_paid(
+        self, *, org: str, sanction: int, paid_on: str, note: str, username: str, **_: Any
+    ) -> None:
+        organization = _organization(org)
+        user = get_user_model().objects.filter(username=username, is_active=True).first()
+        if user is None:
+            raise CommandError(f"no user {username!r}")
+        if not (user.is_superuser or user_roles(user, organization) & FINE_RECORDERS):
+            raise CommandError(
+                f"{username!r} is not an administrator, staff or the ethics chair of "
+                f"{organization.short_name}"
+            )
+        try:
+            on = dt.date.fromisoformat(paid_on)
+        except ValueError:
+            raise CommandError(f"--on {paid_on!r}: give a date as YYYY-MM-DD") from None
+        found = Sanction.objects.filter(organization=organization, pk=sanction).first()
+        if found is None:
+            raise CommandError(f"no sanction {sanction} in {organization.short_name}'s register")
+        try:
+            paid = sanction_fine_paid(
+                organization=organization, sanction=found, paid_on=on, note=note, acting_user=user
+            )
+        except TransitionRefused as exc:
+            raise CommandError(" ".join(str(exc).split())) from exc
+        self.stdout.write(f"Fine {paid.pk} ({paid.amount} {paid.currency}) paid on {paid.paid_on}.")
 
     def handle_tick(self, **_: Any) -> None:
         counts = apply_due_transitions()
