@@ -538,9 +538,10 @@ def test_an_appeal_allowed_goes_back_to_the_committee_and_a_new_sanction_replace
     assert csec.membership.status == "active"
     assert not Sanction.objects.exists()
     assert not SanctionChoice.objects.filter(case=case).exists()
-    assert "register sanction lifted" not in Event.objects.filter(action="case.step").latest(
-        "seq"
-    ).data
+    assert (
+        "register sanction lifted"
+        not in Event.objects.filter(action="case.step").latest("seq").data
+    )
 
     # The committee decides again; only the new sanction reaches the register.
     case = take(case, "uphold", csec.committee)
