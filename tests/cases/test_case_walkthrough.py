@@ -19,7 +19,7 @@ from ombuds.cases.services import CaseRefused
 from ombuds.register import public
 from ombuds.register import services as register
 from ombuds.register.models import Sanction, StatusEvent
-from tests.cases.conftest import PDF, case_events, file_case, take
+from tests.cases.conftest import PDF, case_events, end_appeal_window, file_case, take
 
 TODAY = timezone.localdate
 
@@ -74,6 +74,16 @@ def choose(case, body, kind: str, **fields):
     }
     values.update(fields)
     return services.sanction_choose(case=case, kind=kind, **values)
+
+
+def _appeal(case):
+    return services.case_step(
+        case=case,
+        step="lodge_appeal",
+        roles={"respondent"},
+        actor_label="respondent (link)",
+        inputs={"grounds": "Too harsh."},
+    )
 
 
 # --- CSEC, a member agency ------------------------------------------------------------------------
@@ -168,29 +178,14 @@ def test_csec_member_agency_suspended_appeal_dismissed_then_reinstated_on_its_da
     case = take(case, "impose_sanction", csec.committee)
     assert case.state == "appeal_window"
 
-    # The register changed in the same step: status, its event, and the sanction citing the code.
-    membership.refresh_from_db()
-    assert (membership.status, membership.suspended_until) == ("suspended", until)
-    suspension = StatusEvent.objects.filter(membership=membership).latest("pk")
-    assert (suspension.from_status, suspension.to_status) == ("active", "suspended")
-    assert suspension.decision_ref == case.reference
-    assert suspension.effective_date == TODAY()
-    sanction = Sanction.objects.get()
-    assert (sanction.membership, sanction.kind, sanction.source) == (
-        membership,
-        "suspension",
-        "case",
-    )
-    assert (sanction.effective_from, sanction.effective_until) == (TODAY(), until)
-    assert sorted(p.citation for p in sanction.provisions.all()) == ["1.1(a)", "1.1(b)"]
-    assert SanctionChoice.objects.get(case=case).sanction == sanction
-    imposed = Event.objects.filter(action="case.step").latest("seq")
-    assert imposed.data["register sanction"] == sanction.pk
+    # The parties are told; the register waits for the appeal window.
     assert notices(case, "sanction") == {"respondent": ["office@faithful.example"]}
     assert notices(case, "decision") == {"complainant": ["pat@example.org"]}
+    membership.refresh_from_db()
+    assert membership.status == "active"
+    assert not Sanction.objects.exists()
     verified = public.membership_verify("CSEC-017", organization=csec.org)
-    assert verified.status == "suspended"
-    assert [s.kind for s in verified.sanctions] == ["suspension"]
+    assert (verified.status, verified.sanctions) == ("active", [])
 
     # The respondent appeals through their link; the committee dismisses the appeal.
     appeal = case.deadlines.get(name="appeal")
@@ -215,6 +210,29 @@ def test_csec_member_agency_suspended_appeal_dismissed_then_reinstated_on_its_da
         take(case, "appeal_dismissed", csec.recused, reasons="x")
     case = take(case, "appeal_dismissed", csec.chair, reasons="The bank records show no payment.")
     assert case.state == "closed"
+
+    # The decision stands: the register changes in that step: status, its event, and the
+    # sanction citing the code.
+    membership.refresh_from_db()
+    assert (membership.status, membership.suspended_until) == ("suspended", until)
+    suspension = StatusEvent.objects.filter(membership=membership).latest("pk")
+    assert (suspension.from_status, suspension.to_status) == ("active", "suspended")
+    assert suspension.decision_ref == case.reference
+    assert suspension.effective_date == TODAY()
+    sanction = Sanction.objects.get()
+    assert (sanction.membership, sanction.kind, sanction.source) == (
+        membership,
+        "suspension",
+        "case",
+    )
+    assert (sanction.effective_from, sanction.effective_until) == (TODAY(), until)
+    assert sorted(p.citation for p in sanction.provisions.all()) == ["1.1(a)", "1.1(b)"]
+    assert SanctionChoice.objects.get(case=case).sanction == sanction
+    dismissed = Event.objects.filter(action="case.step").latest("seq")
+    assert dismissed.data["register sanction"] == sanction.pk
+    verified = public.membership_verify("CSEC-017", organization=csec.org)
+    assert verified.status == "suspended"
+    assert [s.kind for s in verified.sanctions] == ["suspension"]
     assert case.closed_at is not None
     assert case.checkin_on == days(90)
     assert not case.deadlines.filter(met_at__isnull=True, expired_at__isnull=True).exists()
@@ -355,9 +373,11 @@ def test_a_status_sanction_is_refused_when_the_respondent_is_no_longer_a_member(
     assert not Sanction.objects.exists()  # nothing in the register to hold it
 
 
-def test_a_chosen_suspension_is_not_dropped_when_membership_ends_before_it_is_imposed(csec):
+def test_a_chosen_suspension_is_not_dropped_when_membership_ends_before_it_takes_effect(csec):
     case = to_sanction(file_case(csec), csec)
     choose(case, csec, "suspension", effective_until=days(30))
+    take(case, "impose_sanction", csec.chair)
+    _appeal(case)
     register.membership_transition(
         membership=csec.membership,
         to_status="resigned",
@@ -365,9 +385,10 @@ def test_a_chosen_suspension_is_not_dropped_when_membership_ends_before_it_is_im
         reason="Resigned to escape the sanction.",
     )
     with pytest.raises(CaseRefused, match="cannot be applied: choose another"):
-        take(case, "impose_sanction", csec.chair)
+        take(case, "appeal_dismissed", csec.chair, reasons="The decision stands.")
     case.refresh_from_db()
-    assert case.state == "sanction"
+    assert case.state == "appeal"
+    assert not Sanction.objects.exists()
 
 
 # --- ESPCC, a credential holder -------------------------------------------------------------------
@@ -416,6 +437,15 @@ def test_espcc_holder_who_does_not_cooperate_gets_a_public_censure(espcc):
         choose(case, espcc, "expulsion")
     choose(case, espcc, "censure", summary="Publicly censured for failing to cooperate.")
     case = take(case, "impose_sanction", espcc.committee)
+    assert not Sanction.objects.exists()  # it waits for the appeal window
+    assert public.credential_verify("CESP-1234", organization=espcc.org).sanctions == []
+
+    appeal = case.deadlines.get(name="appeal")
+    services.deadlines_tick(today=appeal.due_on + dt.timedelta(days=1))
+    case.refresh_from_db()
+    assert case.state == "closed"
+    assert case.closed_at is not None
+    assert case.checkin_on is not None
 
     credential = espcc.credential
     credential.refresh_from_db()
@@ -437,13 +467,6 @@ def test_espcc_holder_who_does_not_cooperate_gets_a_public_censure(espcc):
             ["ESPCC 2.4", "ESPCC 3.2"],
         )
     ]
-
-    appeal = case.deadlines.get(name="appeal")
-    services.deadlines_tick(today=appeal.due_on + dt.timedelta(days=1))
-    case.refresh_from_db()
-    assert case.state == "closed"
-    assert case.closed_at is not None
-    assert case.checkin_on is not None
     assert audit.verify().ok
 
 
@@ -496,7 +519,7 @@ def test_an_appeal_allowed_goes_back_to_the_committee_and_a_new_sanction_replace
     case = to_sanction(file_case(csec), csec)
     choose(case, csec, "suspension", effective_until=days(30))
     take(case, "impose_sanction", csec.chair)
-    first = Sanction.objects.get()
+    assert not Sanction.objects.exists()  # it waits for the appeal window
     services.case_step(
         case=case,
         step="lodge_appeal",
@@ -510,18 +533,30 @@ def test_an_appeal_allowed_goes_back_to_the_committee_and_a_new_sanction_replace
     assert "Reconsider the term." in case.notices.filter(template="appeal_decision").first().body
     assert not case.deadlines.filter(met_at__isnull=True, name="appeal").exists()
 
-    # The committee decides again; the sanction imposed before is not imposed a second time.
+    # Nothing had reached the register, so nothing was lifted; the choice set aside is withdrawn.
+    csec.membership.refresh_from_db()
+    assert csec.membership.status == "active"
+    assert not Sanction.objects.exists()
+    assert not SanctionChoice.objects.filter(case=case).exists()
+    assert (
+        "register sanction lifted"
+        not in Event.objects.filter(action="case.step").latest("seq").data
+    )
+
+    # The committee decides again; only the new sanction reaches the register.
     case = take(case, "uphold", csec.committee)
     assert services.facts(case)["sanction_chosen"] is False
     with pytest.raises(CaseRefused, match="a sanction has been chosen"):
         take(case, "impose_sanction", csec.committee)
     choose(case, csec, "suspension", effective_until=days(120))
-    assert Event.objects.filter(action="case.sanction_chosen").latest("seq").data[
-        "replaces register sanction"
-    ] == (first.pk)
+    assert "replaces register sanction" not in (
+        Event.objects.filter(action="case.sanction_chosen").latest("seq").data
+    )
     case = take(case, "impose_sanction", csec.committee)
     assert case.state == "appeal_window"
-    assert Sanction.objects.count() == 2  # the first stays on the record
+    assert case.deadlines.filter(name="appeal", met_at__isnull=True).count() == 1
+    case = end_appeal_window(case)
+    assert Sanction.objects.get().effective_until == days(120)
     csec.membership.refresh_from_db()
     assert (csec.membership.status, csec.membership.suspended_until) == ("suspended", days(120))
     moves = list(
@@ -529,8 +564,7 @@ def test_an_appeal_allowed_goes_back_to_the_committee_and_a_new_sanction_replace
         .order_by("pk")
         .values_list("from_status", "to_status")
     )
-    assert moves == [("active", "suspended"), ("suspended", "active"), ("active", "suspended")]
-    assert case.deadlines.filter(name="appeal", met_at__isnull=True).count() == 1
+    assert moves == [("active", "suspended")]
     assert audit.verify().ok
 
 
@@ -543,6 +577,7 @@ def test_a_membership_is_expelled_not_revoked(csec):
         choose(case, csec, "revocation")
     choose(case, csec, "expulsion")
     take(case, "impose_sanction", csec.chair)
+    end_appeal_window(case)
     csec.membership.refresh_from_db()
     assert csec.membership.status == "expelled"
     assert public.membership_verify("CSEC-017", organization=csec.org).status == "expelled"
@@ -552,6 +587,7 @@ def test_a_credential_is_revoked(espcc):
     case = to_sanction(file_case(espcc), espcc)
     choose(case, espcc, "revocation", publication="private")
     take(case, "impose_sanction", espcc.chair)
+    end_appeal_window(case)
     espcc.credential.refresh_from_db()
     assert espcc.credential.status == "revoked"
     revoked = StatusEvent.objects.get(credential=espcc.credential)
@@ -571,6 +607,7 @@ def test_conditions_go_on_the_credential(espcc):
         publication="public",
     )
     take(case, "impose_sanction", espcc.chair)
+    end_appeal_window(case)
     espcc.credential.refresh_from_db()
     assert (espcc.credential.status, espcc.credential.conditions) == (
         "active",
@@ -583,17 +620,17 @@ def test_a_sanction_the_register_refuses_leaves_the_case_and_register_as_they_we
     choose(case, csec, "suspension", effective_until=days(30))
     csec.membership.status = "grace"  # the renewal is overdue: grace cannot become suspended
     csec.membership.save()
-    case.refresh_from_db()
+    take(case, "impose_sanction", csec.chair)
+    case = _appeal(case)
     before = (case_events(case), case.version)
     with pytest.raises(CaseRefused, match="the register refused the sanction"):
-        take(case, "impose_sanction", csec.chair)
+        take(case, "appeal_dismissed", csec.chair, reasons="The decision stands.")
     case.refresh_from_db()
-    assert case.state == "sanction"
+    assert case.state == "appeal"
     assert (case_events(case), case.version) == before
     assert not Sanction.objects.exists()
     assert not StatusEvent.objects.exists()
-    assert not case.notices.filter(template="sanction").exists()
-    assert not case.deadlines.filter(name="appeal").exists()
+    assert not case.notices.filter(template="appeal_decision").exists()
     assert SanctionChoice.objects.get(case=case).sanction is None
     assert audit.verify().ok
 

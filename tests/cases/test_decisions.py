@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from ombuds.cases import services
 from ombuds.register.models import Sanction
-from tests.cases.conftest import file_case, take
+from tests.cases.conftest import end_appeal_window, file_case, take
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +42,7 @@ def _sanctioned(csec, *, publication: str, public_until: dt.date | None = None):
         acting_user=csec.committee,
     )
     take(case, "impose_sanction", csec.committee)
-    case.refresh_from_db()
+    case = end_appeal_window(case)
     return case, Sanction.objects.get(case_choice__case=case)
 
 

@@ -16,7 +16,7 @@ from ombuds.cases.procedure import PROCEDURES_DIR
 from ombuds.cases.services import CaseRefused
 from ombuds.register.models import Sanction
 from ombuds.register.tokens import token_create
-from tests.cases.conftest import file_case, take
+from tests.cases.conftest import end_appeal_window, file_case, take
 from tests.cases.test_case_walkthrough import to_sanction
 
 STEP = """
@@ -56,6 +56,8 @@ def test_the_step_chooses_the_sanction_and_the_next_imposes_it(csec, deciding):
     assert (choice.kind, choice.summary) == ("reprimand", "Reprimanded for holding payments.")
     assert [p.citation for p in choice.provisions.all()] == ["1.1(a)"]
     case = take(case, "impose_sanction", csec.committee)
+    assert not Sanction.objects.exists()  # it waits for the appeal window
+    end_appeal_window(case)
     assert Sanction.objects.get().kind == "reprimand"
 
 

@@ -14,11 +14,12 @@ from django.utils import timezone
 from ombuds.audit.models import Event
 from ombuds.cases import services
 from ombuds.cases.services import CaseRefused
+from ombuds.cases.services.register_bridge import impose_on_register
 from ombuds.register import public
 from ombuds.register import services as register
 from ombuds.register.models import Credential, Sanction
 from ombuds.register.tasks import daily_work
-from tests.cases.conftest import file_case, take
+from tests.cases.conftest import end_appeal_window, file_case, take
 from tests.cases.test_case_walkthrough import choose, to_sanction
 
 
@@ -41,6 +42,7 @@ def test_a_suspension_dated_later_is_scheduled_and_applied_on_its_date(csec):
     start = days(20)
     choose(case, csec, "suspension", effective_from=start, effective_until=days(80))
     take(case, "impose_sanction", csec.chair)  # refused before: "impose it then"
+    end_appeal_window(case)
     sanction = Sanction.objects.get()
     csec.membership.refresh_from_db()
     assert (sanction.state, csec.membership.status) == ("scheduled", "active")
@@ -71,6 +73,7 @@ def test_the_public_page_announces_a_scheduled_sanction_in_words(client, csec):
         effective_until=dt.date(2099, 6, 1),
     )
     take(case, "impose_sanction", csec.chair)
+    end_appeal_window(case)
     html = client.get(reverse("register:membership", kwargs={"org": "csec", "number": "CSEC-017"}))
     text = html.content.decode()
     assert "Suspension from 22 January 2099." in text
@@ -88,6 +91,7 @@ def test_probation_conditions_are_kept_and_shown_instead_of_good_standing(client
     case = to_sanction(file_case(csec), csec)
     choose(case, csec, "probation", conditions="Monthly audit of client trust accounts.")
     take(case, "impose_sanction", csec.chair)
+    end_appeal_window(case)
     csec.membership.refresh_from_db()
     assert csec.membership.conditions == "Monthly audit of client trust accounts."
     assert Sanction.objects.get().conditions == "Monthly audit of client trust accounts."
@@ -103,6 +107,7 @@ def test_a_private_probation_keeps_its_conditions_off_the_public_register(espcc)
     case = to_sanction(file_case(espcc), espcc)
     choose(case, espcc, "probation", conditions="Supervision.", publication="private")
     take(case, "impose_sanction", espcc.chair)
+    end_appeal_window(case)
     espcc.credential.refresh_from_db()
     assert espcc.credential.conditions == "Supervision."
     found = public.credential_verify("CESP-1234", organization=espcc.org)
@@ -117,6 +122,7 @@ def test_a_fine_has_its_amount_due_date_and_is_in_the_sanction_notice(csec):
     assert "give the date the fine is due" in refused.value.problems
     choose(case, csec, "fine", amount=Decimal("250.00"), currency="usd", due_on=days(30))
     take(case, "impose_sanction", csec.chair)
+    end_appeal_window(case)
     sanction = Sanction.objects.get()
     assert (sanction.amount, sanction.currency, sanction.due_on) == (
         Decimal("250.00"),
@@ -131,6 +137,7 @@ def test_staff_record_a_fine_paid_once(csec):
     case = to_sanction(file_case(csec), csec)
     choose(case, csec, "fine", amount=Decimal("100"), currency="USD", due_on=days(10))
     take(case, "impose_sanction", csec.chair)
+    end_appeal_window(case)
     sanction = Sanction.objects.get()
     with pytest.raises(register.TransitionRefused, match="in the future"):
         register.sanction_fine_paid(
@@ -156,6 +163,8 @@ def test_an_allowed_appeal_lifts_the_suspension_in_the_same_step(csec):
     case = to_sanction(file_case(csec), csec)
     choose(case, csec, "suspension", effective_until=days(30))
     take(case, "impose_sanction", csec.chair)
+    # As a file with its register effect on impose_sanction would (docs/procedures.md).
+    impose_on_register(case, acting_user=csec.chair)
     csec.membership.refresh_from_db()
     assert csec.membership.status == "suspended"
     _appeal(case)
@@ -172,6 +181,8 @@ def test_an_allowed_appeal_cancels_a_scheduled_sanction(csec):
     case = to_sanction(file_case(csec), csec)
     choose(case, csec, "suspension", effective_from=days(40), effective_until=days(90))
     take(case, "impose_sanction", csec.chair)
+    # As a file with its register effect on impose_sanction would (docs/procedures.md).
+    impose_on_register(case, acting_user=csec.chair)
     _appeal(case)
     take(case, "appeal_allowed", csec.committee, reasons="Set aside.")
     assert Sanction.objects.get().state == "lifted"
@@ -184,6 +195,8 @@ def test_a_lift_the_register_refuses_leaves_the_step_untaken(espcc):
     case = to_sanction(file_case(espcc), espcc)
     choose(case, espcc, "revocation")
     take(case, "impose_sanction", espcc.chair)
+    # As a file with its register effect on impose_sanction would (docs/procedures.md).
+    impose_on_register(case, acting_user=espcc.chair)
     _appeal(case)
     # Meanwhile the holder was certified anew: the revoked credential cannot come back.
     Credential.objects.create(

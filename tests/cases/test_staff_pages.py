@@ -27,6 +27,7 @@ from ombuds.cases.models import (
 )
 from ombuds.codes import services as code_services
 from ombuds.register.models import Credential, CredentialProgram, Person, Sanction
+from tests.cases.conftest import end_appeal_window
 from tests.conftest import small_code
 
 pytestmark = pytest.mark.django_db
@@ -765,6 +766,9 @@ def test_choosing_and_imposing_a_sanction_changes_the_register(client, csec_guil
     case = fresh(case)
     member.refresh_from_db()
     assert case.state == "appeal_window"
+    assert member.status == "active"  # it waits for the appeal window
+    case = end_appeal_window(case)
+    member.refresh_from_db()
     assert member.status == "suspended"
     assert member.suspended_until == today + dt.timedelta(days=90)
     sanction = Sanction.objects.get(credential=member)

@@ -184,14 +184,19 @@ def _register_sanction(
 def lift_on_register(case: Case, *, reason: str, acting_user: Any) -> Sanction | None:
     """Lift the register sanction this case imposed (an appeal allowed), in the step's own
     transaction: one in effect is undone (the record's previous status restored, its conditions
-    removed), one scheduled is cancelled. None when the case imposed none (the sanction waited for
-    the appeal window). A lift the register refuses is CaseRefused: the step does not happen."""
+    removed), one scheduled is cancelled. None when the case imposed none: a sanction that waited
+    for the appeal window never reached the register, and its choice is withdrawn so that the
+    committee chooses anew rather than imposing the one set aside (its event stays on the record).
+    A lift the register refuses is CaseRefused: the step does not happen."""
     choice = (
         SanctionChoice.objects.select_for_update(of=("self",))
-        .filter(case=case, sanction__isnull=False)
+        .filter(case=case)
         .select_related("sanction")
         .first()
     )
+    if choice is not None and choice.sanction is None:
+        choice.delete()
+        return None
     if choice is None or choice.sanction.state == Sanction.State.LIFTED:
         return None
     try:
