@@ -14,7 +14,7 @@ from django.utils import timezone
 from ombuds.audit.models import Event
 from ombuds.register.models import Sanction
 from ombuds.register.tokens import token_create
-from tests.cases.conftest import file_case, take
+from tests.cases.conftest import end_appeal_window, file_case, take
 from tests.cases.test_case_walkthrough import choose, to_sanction
 
 
@@ -27,6 +27,7 @@ def fine(csec) -> Sanction:
     case = to_sanction(file_case(csec), csec)
     choose(case, csec, "fine", amount=Decimal("250.00"), currency="USD", due_on=days(30))
     take(case, "impose_sanction", csec.chair)
+    end_appeal_window(case)  # the fine reaches the register once it can no longer be appealed
     return Sanction.objects.get()
 
 
