@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from ombuds.cases import services
 from ombuds.cases.models import Case, Notice
 from ombuds.register.models import Membership
+from tests.cases.conftest import end_appeal_window
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -126,6 +127,11 @@ def test_the_chair_carries_a_case_from_receipt_to_a_public_censure(page, live_se
     page.get_by_role("button", name="Choose this sanction").click()
     _take(page, "Impose the sanction")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Decided, open to appeal")
+
+    # Open to appeal, the censure is not on the register yet; it is once the period ends unappealed.
+    page.goto(f"{live_server.url}/csec/register/members/{membership.number}/")
+    expect(page.get_by_text("holding client funds back")).to_have_count(0)
+    end_appeal_window(Case.objects.get(reference=reference))
 
     # The public register shows the censure on the agency's membership.
     page.goto(f"{live_server.url}/csec/register/members/{membership.number}/")
