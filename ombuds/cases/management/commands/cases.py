@@ -229,9 +229,7 @@ class Command(BaseCommand):
                 confirm_verbatim=confirm_verbatim,
             )
         except services.CaseRefused as exc:
-            raise CommandError(
-                f"{reference}: {' '.join(_one_line(p) for p in exc.problems)}"
-            ) from exc
+            raise _refused(reference, exc) from exc
         label = services.procedure_of(case).state(case.state).label
         self.stdout.write(f"{case.reference}: now {label} (version {case.version})")
 
@@ -273,9 +271,7 @@ class Command(BaseCommand):
                 expected_version=expected_version,
             )
         except services.CaseRefused as exc:
-            raise CommandError(
-                f"{reference}: {' '.join(_one_line(p) for p in exc.problems)}"
-            ) from exc
+            raise _refused(reference, exc) from exc
         self.stdout.write(
             f"{reference}: notice {done.pk} delivered on {day.isoformat()} "
             f"({done.get_delivery_means_display().lower()})"
@@ -311,9 +307,7 @@ class Command(BaseCommand):
                 acting_user=user,
             )
         except services.CaseRefused as exc:
-            raise CommandError(
-                f"{reference}: {' '.join(_one_line(p) for p in exc.problems)}"
-            ) from exc
+            raise _refused(reference, exc) from exc
         case.refresh_from_db(fields=["version"])
         self.stdout.write(f"{reference}: allegation {position} changed (version {case.version})")
 
@@ -349,9 +343,7 @@ class Command(BaseCommand):
                 expected_version=expected_version,
             )
         except services.CaseRefused as exc:
-            raise CommandError(
-                f"{reference}: {' '.join(_one_line(p) for p in exc.problems)}"
-            ) from exc
+            raise _refused(reference, exc) from exc
         self.stdout.write(f"{reference}: {done.message} (version {done.case.version})")
 
     def handle_erase(
@@ -370,9 +362,7 @@ class Command(BaseCommand):
                 case=case, reason=reason, acting_user=user, expected_version=expected_version
             )
         except services.CaseRefused as exc:
-            raise CommandError(
-                f"{reference}: {' '.join(_one_line(p) for p in exc.problems)}"
-            ) from exc
+            raise _refused(reference, exc) from exc
         self.stdout.write(
             f"{case.reference}: personal data erased (version {case.version}); "
             "the case, its decision and the audit chain stay"
@@ -610,6 +600,11 @@ def _user(username: str):
     if user is None:
         raise CommandError(f"no user {username!r}")
     return user
+
+
+def _refused(reference: str, exc: services.CaseRefused) -> CommandError:
+    """A refusal as the command's one line: the case, then every problem."""
+    return CommandError(f"{reference}: {' '.join(_one_line(p) for p in exc.problems)}")
 
 
 def _one_line(text: str) -> str:
