@@ -26,6 +26,7 @@ urlpatterns = [
     path("", include("ombuds.members.urls")),
     path("", include("ombuds.members.attest_urls")),
     path("", include("ombuds.members.first_tier_urls")),
+    path("", include("ombuds.compliance.urls")),
     path("<slug:org>/register/", include("ombuds.register.urls")),
     path("<slug:org>/", include("ombuds.register.profile_urls")),
     path("<slug:org>/", include("ombuds.codes.urls")),

@@ -66,11 +66,16 @@ def query_problems(programme: Programme) -> list[str]:
 
 
 def provision_problems(programme: Programme, citations: Collection[str]) -> list[str]:
-    """The rules citing a provision that is not in the body's code (``citations``)."""
+    """The rules (and the overdue returns) citing a provision that is not in the body's code
+    (``citations``)."""
     return [
         f"[rules.{rule.key}]: the provision {rule.provision!r} is not in the body's code"
         for rule in programme.rules.values()
         if rule.provision not in citations
+    ] + [
+        f"[returns.{key}]: the overdue_provision {spec.overdue_provision!r} is not in the body's code"
+        for key, spec in programme.returns.items()
+        if spec.overdue_provision and spec.overdue_provision not in citations
     ]
 
 

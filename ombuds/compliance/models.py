@@ -118,10 +118,19 @@ class ReturnFile(models.Model):
 
 
 class Finding(TimeStamped):
-    """What one rule found in a return, citing the provision it enforces."""
+    """What one rule found in a return (or a return not filed by its due date), citing the provision
+    it enforces. The agency sees it first and may answer it, or correct it by filing an amended
+    return, until ``cure_by``; what is still unresolved then, and what it answered, is the council's
+    to accept or to take to a case."""
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
+        OPEN = "open", "Open: the agency may answer or correct it"
+        ANSWERED = "answered", "Answered by the agency: for the council to review"
+        ESCALATED = "escalated", "Not answered in time: for the council to review"
+        CORRECTED = "corrected", "Corrected by the agency"
+        ACCEPTED = "accepted", "Closed by the council"
+        REFERRED = "referred", "Taken to a case"
+        SUPERSEDED = "superseded", "Found again in an amended return"
 
     class Severity(models.TextChoices):
         LOW = "low", "Low"
@@ -129,7 +138,22 @@ class Finding(TimeStamped):
         HIGH = "high", "High"
         CRITICAL = "critical", "Critical"
 
-    filed_return = models.ForeignKey(Return, on_delete=models.PROTECT, related_name="findings")
+    OVERDUE_RULE = "overdue"  # the rule key of a return not filed by its due date
+    WITH_AGENCY = (Status.OPEN,)
+    WITH_COUNCIL = (Status.ANSWERED, Status.ESCALATED)
+    UNRESOLVED = (Status.OPEN, Status.ANSWERED, Status.ESCALATED)
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="compliance_findings"
+    )
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="compliance_findings")
+    # None for an overdue return: nothing was filed.
+    filed_return = models.ForeignKey(
+        Return, on_delete=models.PROTECT, null=True, blank=True, related_name="findings"
+    )
+    return_key = models.CharField(max_length=40)
+    period_start = models.DateField()
+    period_end = models.DateField()
     rule_key = models.CharField(max_length=40)
     provision = models.CharField(max_length=40, help_text="the citation, such as 1.2(c)")
     severity = models.CharField(max_length=10, choices=Severity.choices)
@@ -138,11 +162,73 @@ class Finding(TimeStamped):
     amount = models.DecimalField(max_digits=18, decimal_places=2, null=True, blank=True)
     detail = models.TextField()
     evidence = models.JSONField(default=dict, blank=True)
+    # The same finding in an amended return has the same fingerprint (rule, client, date, reference).
+    fingerprint = models.CharField(max_length=64)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
+    cure_by = models.DateField(help_text="the last day the agency may answer or correct it")
+    # The finding of the return this one's return amended, which it continues (answer, cure date).
+    carried_from = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="carried_to"
+    )
+    answer = models.TextField(blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    answered_by_label = models.CharField(max_length=200, blank=True)
+    resolution = models.TextField(blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    resolved_by_label = models.CharField(max_length=200, blank=True)
+    case = models.ForeignKey(
+        "cases.Case",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="compliance_findings",
+    )
 
     class Meta:
-        ordering = ["filed_return", "provision", "date", "pk"]
-        indexes = [models.Index(fields=["status", "provision"])]
+        ordering = ["period_start", "provision", "date", "pk"]
+        indexes = [
+            models.Index(fields=["organization", "status", "provision"]),
+            models.Index(fields=["agency", "status"]),
+        ]
+        constraints = [
+            # One overdue finding per return and period, however often the clock runs.
+            models.UniqueConstraint(
+                fields=["agency", "return_key", "period_start", "period_end"],
+                condition=Q(rule_key="overdue"),
+                name="compliance_finding_one_overdue",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.provision} {self.rule_key}: {self.detail[:60]}"
+
+    @property
+    def overdue(self) -> bool:
+        return self.rule_key == self.OVERDUE_RULE
+
+
+class ReturnReminder(models.Model):
+    """A reminder sent to an agency before a return's due date: once per return, period and day."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")
+    return_key = models.CharField(max_length=40)
+    period_start = models.DateField()
+    days_before = models.PositiveSmallIntegerField()
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "return_key", "period_start", "days_before"],
+                name="compliance_reminder_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.return_key} {self.period_start}: {self.days_before} days before"

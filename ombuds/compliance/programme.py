@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 COLUMN_TYPES = ("date", "text", "money", "percent", "enum")
-FILERS = ("member_agencies", "credential_holders")
+# Returns are filed by member agencies (a register Agency with a membership in the body).
+FILERS = ("member_agencies",)
 PERIODS = ("monthly", "quarterly", "yearly", "on_change")
 SEVERITIES = ("low", "medium", "high", "critical")
 # query: a SQL query over the return's files; records: the shape check of the files (the rows that
@@ -78,6 +79,12 @@ class ReturnSpec:
     files: Mapping[str, FileSpec] = field(default_factory=dict)
     documents: Mapping[str, DocumentSpec] = field(default_factory=dict)
     statements: Mapping[str, StatementSpec] = field(default_factory=dict)
+    # Days before the due date on which the agency's administrators are reminded, each once.
+    remind_days: tuple[int, ...] = (7, 1)
+    # What a return not filed by its due date breaches (a finding of the "overdue" rule); empty:
+    # the provision of the return's first rule.
+    overdue_provision: str = ""
+    overdue_severity: str = "high"
 
 
 @dataclass(frozen=True)
@@ -108,6 +115,18 @@ class Programme:
 
     def records_rule(self, return_key: str) -> Rule | None:
         return next((r for r in self.rules_for(return_key) if r.kind == "records"), None)
+
+    def overdue_provision(self, return_key: str) -> str:
+        """The provision a return not filed in time breaches."""
+        spec = self.returns[return_key]
+        if spec.overdue_provision:
+            return spec.overdue_provision
+        rules = self.rules_for(return_key)
+        return rules[0].provision if rules else ""
+
+    def scheduled(self) -> list[ReturnSpec]:
+        """The returns due every period (not those filed on a change)."""
+        return [r for r in self.returns.values() if r.period != "on_change"]
 
 
 def load_file(path: str | Path) -> Programme:
@@ -247,9 +266,18 @@ class _Reader:
                 "files",
                 "documents",
                 "statements",
+                "remind_days",
+                "overdue_provision",
+                "overdue_severity",
             },
             ["label", "filed_by", "period"],
         )
+        remind_days = table.get("remind_days", [7, 1])
+        if not isinstance(remind_days, list) or not all(
+            isinstance(d, int) and not isinstance(d, bool) and 0 < d <= 366 for d in remind_days
+        ):
+            self.problem(where, "remind_days must be a list of days before the due date (1 to 366)")
+            remind_days = []
         due_in = self.choice(where, table, "due_in", ("days", "business_days")) or "days"
         files = {
             name: self.file_spec(f"{where[:-1]}.files.{name}]", name, spec)
@@ -282,6 +310,9 @@ class _Reader:
             files=files,
             documents=documents,
             statements=statements,
+            remind_days=tuple(sorted(set(remind_days), reverse=True)),
+            overdue_provision=self.text(where, table, "overdue_provision"),
+            overdue_severity=self.choice(where, table, "overdue_severity", SEVERITIES) or "high",
         )
 
     def file_spec(self, where: str, key: str, table: Mapping[str, Any]) -> FileSpec:

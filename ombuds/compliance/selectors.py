@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 
 from ombuds.bodies.models import Organization
 from ombuds.codes.selectors import current_version
 from ombuds.compliance.models import Finding, Programme, Return
+from ombuds.register.models import Agency
 
 
 def programme_current(organization: Organization) -> Programme | None:
@@ -26,3 +27,22 @@ def code_citations(organization: Organization) -> set[str] | None:
 
 def return_findings(filed: Return) -> QuerySet[Finding]:
     return filed.findings.order_by("provision", "date", "pk")
+
+
+def agency_findings(agency: Agency) -> QuerySet[Finding]:
+    """The agency's findings that are not superseded by an amended return, the unresolved first."""
+    return (
+        Finding.objects.filter(agency=agency)
+        .exclude(status=Finding.Status.SUPERSEDED)
+        .select_related("filed_return", "case")
+        .order_by("-period_start", "provision", "date", "pk")
+    )
+
+
+def agency_returns(agency: Agency) -> QuerySet[Return]:
+    """The agency's returns, the latest first, with their number of findings."""
+    return (
+        Return.objects.filter(agency=agency)
+        .annotate(finding_count=Count("findings"))
+        .order_by("-period_start", "-filed_at", "-pk")
+    )

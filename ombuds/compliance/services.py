@@ -20,12 +20,13 @@ from typing import Any
 
 from django.core.files import File
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from ombuds.audit import services as audit
 from ombuds.bodies.models import Organization
 from ombuds.bodies.selectors import is_body_staff
 from ombuds.codes.selectors import current_version
-from ombuds.compliance import checking, engine
+from ombuds.compliance import checking, engine, findings
 from ombuds.compliance.models import Finding, Programme, Return, ReturnFile
 from ombuds.compliance.programme import Programme as ProgrammeSpec
 from ombuds.compliance.programme import load
@@ -220,8 +221,10 @@ def return_file(
         with transaction.atomic():
             filed = _filed(organization, agency, programme, return_key, period, user, label, amends)
             stored = _store(filed, paths)
-            Finding.objects.bulk_create(_findings(filed, outcome.findings))
-            _audit(filed, stored, outcome, user, label)
+            made = Finding.objects.bulk_create(_findings(filed, _spec, outcome.findings))
+            followed = findings.carry_over(filed.amends, filed, made) if filed.amends else {}
+            followed["overdue corrected"] = findings.overdue_correct(filed)
+            _audit(filed, stored, outcome, user, label, followed)
     except BaseException:
         for item in stored:
             item.file.storage.delete(item.file.name)
@@ -266,10 +269,18 @@ def _filed(organization, agency, programme, return_key, period, user, label, ame
         raise ChangedMeanwhile("a return for this period was filed meanwhile") from exc
 
 
-def _findings(filed: Return, findings: list[engine.Finding]) -> list[Finding]:
+def _findings(filed: Return, spec: ProgrammeSpec, found: list[engine.Finding]) -> list[Finding]:
+    cure_by = timezone.localdate(filed.filed_at) + dt.timedelta(days=findings.cure_days(spec))
     return [
         Finding(
+            organization=filed.organization,
+            agency=filed.agency,
             filed_return=filed,
+            return_key=filed.return_key,
+            period_start=filed.period_start,
+            period_end=filed.period_end,
+            fingerprint=findings.fingerprint(f.rule, f.client, f.date, f.evidence.get("reference")),
+            cure_by=cure_by,
             rule_key=f.rule,
             provision=f.provision,
             severity=f.severity,
@@ -280,11 +291,13 @@ def _findings(filed: Return, findings: list[engine.Finding]) -> list[Finding]:
             evidence=dict(f.evidence),
             created_by=filed.filed_by,
         )
-        for f in findings
+        for f in found
     ]
 
 
-def _audit(filed: Return, stored: list[ReturnFile], outcome: engine.Outcome, user, label) -> None:
+def _audit(
+    filed: Return, stored: list[ReturnFile], outcome: engine.Outcome, user, label, followed
+) -> None:
     by_provision = Counter(f.provision for f in outcome.findings)
     audit.record(
         action="compliance.return_filed",
@@ -298,6 +311,7 @@ def _audit(filed: Return, stored: list[ReturnFile], outcome: engine.Outcome, use
             "files": {item.key: item.sha256 for item in stored},
             "findings": dict(sorted(by_provision.items())),
             "amends": filed.amends_id,
+            **{k: v for k, v in followed.items() if v},
         },
         organization=filed.organization,
         actor=user,
