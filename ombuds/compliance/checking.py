@@ -2,7 +2,7 @@
 of the declared files and types (with no access to any file), so a query naming a file, a column
 or a setting that does not exist, or returning rows without the finding's columns, is refused
 with DuckDB's own reason; the provisions cited are looked up in the body's code when it is given.
-And the rules about documents and statements, which need no query."""
+The rules about documents and statements need no query: ombuds.compliance.documents runs them."""
 
 from __future__ import annotations
 
@@ -104,40 +104,4 @@ def file_problems(
     return programme_problems(text, source=str(path), citations=citations)
 
 
-def documents_check(
-    programme: Programme,
-    return_key: str,
-    *,
-    documents: Mapping[str, dt.date | None],
-    statements: Collection[str],
-    period_end: dt.date,
-) -> list[engine.Finding]:
-    """The findings of a return's presence, expiry and attestation rules: ``documents`` maps each
-    document filed to its expiry date (None when it has none), ``statements`` the ones attested."""
-    findings = []
-    spec = programme.returns[return_key]
-    for rule in programme.rules_for(return_key):
-        detail = ""
-        if rule.kind == "present" and rule.target not in documents:
-            detail = f"{spec.documents[rule.target].label}: not filed"
-        elif rule.kind == "in_force":
-            expires = documents.get(rule.target)
-            label = spec.documents[rule.target].label
-            if rule.target not in documents:
-                detail = f"{label}: not filed"
-            elif expires is None:
-                detail = f"{label}: no expiry date given"
-            elif expires < period_end:
-                detail = f"{label}: expired on {expires.isoformat()}"
-        elif rule.kind == "attested" and rule.target not in statements:
-            detail = f"{spec.statements[rule.target].label}: not attested"
-        if detail:
-            findings.append(
-                engine.Finding(
-                    rule.key, rule.provision, rule.severity, None, period_end, None, detail
-                )
-            )
-    return findings
-
-
-__all__ = ["documents_check", "file_problems", "load_file", "programme_problems"]
+__all__ = ["file_problems", "load_file", "programme_problems"]

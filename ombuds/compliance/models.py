@@ -1,6 +1,7 @@
 """A body's compliance programmes, the returns its members file and the findings of their checks.
-The files of a return are kept (encrypted, like case documents); their rows never enter the
-database: only what the rules found does."""
+The files and documents of a return are kept (encrypted, like case documents); the files' rows never
+enter the database: only what the rules found does. The statements an agency attests are kept with
+the very words it attested, who did and when."""
 
 from __future__ import annotations
 
@@ -43,8 +44,10 @@ class Programme(models.Model):
 
 
 class Return(TimeStamped):
-    """A return an agency filed for a period: accepted only once its files' shape was right, with
-    the findings of every rule. A later return for the same period amends it (superseded)."""
+    """A return an agency filed for a period: accepted only once its files' shape and what it gave
+    (documents, expiry dates, statements) were right, with the findings of every rule. A later
+    return for the same period amends it (superseded). A return filed on every change (on_change)
+    has a one-day period: the day the change takes effect."""
 
     class Status(models.TextChoices):
         FILED = "filed", "Filed"
@@ -115,6 +118,62 @@ class ReturnFile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.filed_return}: {self.key}"
+
+
+def return_document_path(instance: ReturnDocument, filename: str) -> str:
+    # Under evidence/<body>/, encrypted under the body's own key like the return's files.
+    r = instance.filed_return
+    return f"evidence/{r.organization.slug}/returns/{instance.token}/{instance.key}{instance.extension}"
+
+
+class ReturnDocument(models.Model):
+    """One document of a return (a certificate, financial statements...), kept as filed, encrypted,
+    with its expiry date when the programme says it expires (the filer must give it then)."""
+
+    filed_return = models.ForeignKey(Return, on_delete=models.PROTECT, related_name="documents")
+    key = models.CharField(max_length=40)
+    token = models.CharField(max_length=32, unique=True)
+    file = models.FileField(upload_to=return_document_path, max_length=300)
+    original_name = models.CharField(max_length=255)
+    extension = models.CharField(max_length=10, help_text="checked against the content")
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    expires_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["filed_return", "key"]
+        constraints = [
+            models.UniqueConstraint(fields=["filed_return", "key"], name="compliance_document_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.filed_return}: {self.key}"
+
+
+class ReturnStatement(models.Model):
+    """A statement attested in a return: the words attested (as the programme put them then), by
+    whom and when. A statement the return declares and does not hold was not attested."""
+
+    filed_return = models.ForeignKey(Return, on_delete=models.PROTECT, related_name="statements")
+    key = models.CharField(max_length=40)
+    label = models.TextField(help_text="the exact words attested")
+    attested_at = models.DateTimeField()
+    attested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    attested_by_label = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["filed_return", "key"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["filed_return", "key"], name="compliance_statement_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.filed_return}: {self.key} attested by {self.attested_by_label}"
 
 
 class Finding(TimeStamped):

@@ -7,6 +7,7 @@ from django.db.models import Count, QuerySet
 from ombuds.bodies.models import Organization
 from ombuds.codes.selectors import current_version
 from ombuds.compliance.models import Finding, Programme, Return
+from ombuds.compliance.programme import ReturnSpec, load
 from ombuds.register.models import Agency
 
 
@@ -15,6 +16,14 @@ def programme_current(organization: Organization) -> Programme | None:
     return (
         Programme.objects.filter(organization=organization).order_by("-installed_at", "-pk").first()
     )
+
+
+def return_declared(organization: Organization, return_key: str) -> ReturnSpec | None:
+    """The return as the body's installed programme declares it, or None."""
+    programme = programme_current(organization)
+    if programme is None:
+        return None
+    return load(programme.text).returns.get(return_key)
 
 
 def code_citations(organization: Organization) -> set[str] | None:

@@ -1,6 +1,9 @@
-"""Every change the compliance app makes: a programme installed, a return filed (its files checked
-first, refused with every problem when their shape is wrong), and the check of a return's files
-that stores nothing. Each change is one transaction with its audit event.
+"""Every change the compliance app makes: a programme installed, a return filed (its files,
+documents, expiry dates and statements checked first, refused with every problem when any is
+wrong), and the check of a return that stores nothing. Each change is one transaction with its
+audit event. The web pages, the API and the command line call these, with the documents as
+``DocumentGiven`` (key, file name, bytes), the expiry dates by document key (a date or
+the text the filer wrote) and the keys of the statements attested.
 
 The checks run before the transaction: DuckDB reads the files where they lie (a large ledger takes
 seconds), and no lock is held meanwhile; the transaction then locks the agency, so two filings for
@@ -14,11 +17,13 @@ import datetime as dt
 import hashlib
 import secrets
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from django.core.files import File
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -26,13 +31,20 @@ from ombuds.audit import services as audit
 from ombuds.bodies.models import Organization
 from ombuds.bodies.selectors import is_body_staff
 from ombuds.codes.selectors import current_version
-from ombuds.compliance import checking, engine, findings
-from ombuds.compliance.models import Finding, Programme, Return, ReturnFile
+from ombuds.compliance import checking, engine, findings, periods
+from ombuds.compliance.documents import Document, DocumentGiven, given_check, rules_check
+from ombuds.compliance.models import (
+    Finding,
+    Programme,
+    Return,
+    ReturnDocument,
+    ReturnFile,
+    ReturnStatement,
+)
 from ombuds.compliance.programme import Programme as ProgrammeSpec
 from ombuds.compliance.programme import load
 from ombuds.compliance.selectors import code_citations, programme_current
 from ombuds.core.changes import ChangedMeanwhile
-from ombuds.core.dates import add_months
 from ombuds.members.agency_roles import is_agency_admin
 from ombuds.register.models import Agency
 
@@ -103,13 +115,27 @@ def programme_install(
     return programme
 
 
+@dataclass
+class _Prepared:
+    programme: Programme
+    spec: ProgrammeSpec
+    outcome: engine.Outcome
+    documents: list[Document]
+    statements: list[str]
+
+
 def _prepare(
     organization: Organization,
     agency: Agency,
     return_key: str,
     period: tuple[dt.date, dt.date],
     paths: Mapping[str, Path],
-) -> tuple[Programme, ProgrammeSpec, engine.Outcome]:
+    given: Sequence[DocumentGiven],
+    expires: Mapping[str, dt.date | str | None],
+    statements: Collection[str],
+) -> _Prepared:
+    """What was given, checked (ReturnRefused with every problem), then every rule run: the files'
+    by the engine (its shape problems refuse the outcome), the documents' and statements' here."""
     programme = programme_current(organization)
     if programme is None:
         raise ReturnRefused([f"{organization.slug} has no compliance programme installed"])
@@ -117,36 +143,36 @@ def _prepare(
     problems = []
     if agency.organization_id != organization.pk:
         problems.append(f"agency {agency.pk} is not in {organization.slug}'s register")
-    if return_key not in spec.returns or not spec.returns[return_key].files:
-        problems.append(f"the programme has no return of files called {return_key!r}")
-    elif period_problem(spec.returns[return_key].period, period):
-        problems.append(period_problem(spec.returns[return_key].period, period))
+    if return_key not in spec.returns:
+        problems.append(f"the programme has no return called {return_key!r}")
+    elif reason := periods.problem(spec.returns[return_key].period, period):
+        problems.append(reason)
     if problems:
         raise ReturnRefused(problems)
-    extra = sorted(set(paths) - set(spec.returns[return_key].files))
+    declared = spec.returns[return_key]
+    extra = sorted(set(paths) - set(declared.files))
     if extra:
-        raise ReturnRefused([f"the return has no file called {', '.join(extra)}"])
-    try:
-        outcome = engine.check_files(spec, return_key, paths, period)
-    except engine.FilesUnreadable as exc:
-        raise ReturnRefused([str(exc)]) from exc
-    return programme, spec, outcome
-
-
-def period_problem(kind: str, period: tuple[dt.date, dt.date]) -> str:
-    """Why a period does not suit a return filed monthly, quarterly or yearly ("" when it does):
-    whole calendar months, quarters or years."""
-    start, end = period
-    months = {"monthly": 1, "quarterly": 3, "yearly": 12}.get(kind)
-    if end < start:
-        return "the period ends before it starts"
-    if months is None:
-        return ""
-    if start.day != 1 or (kind == "quarterly" and start.month % 3 != 1):
-        return f"a {kind} return's period starts on the first day of a {kind[:-2]}"
-    if end != add_months(start, months) - dt.timedelta(days=1):
-        return f"a {kind} return's period is one whole {kind[:-2]}"
-    return ""
+        problems.append(f"the return has no file called {', '.join(extra)}")
+    checked, given_problems = given_check(declared, given, expires, statements)
+    problems += given_problems
+    if problems:
+        raise ReturnRefused(problems)
+    outcome = engine.Outcome([], [])
+    if declared.files:
+        try:
+            outcome = engine.check_files(spec, return_key, paths, period)
+        except engine.FilesUnreadable as exc:
+            raise ReturnRefused([str(exc)]) from exc
+    attested = list(dict.fromkeys(statements))
+    if not outcome.refused:
+        outcome.findings += rules_check(
+            spec,
+            return_key,
+            documents={d.key: d.expires_on for d in checked},
+            statements=attested,
+            period_end=period[1],
+        )
+    return _Prepared(programme, spec, outcome, checked, attested)
 
 
 def return_check(
@@ -155,11 +181,24 @@ def return_check(
     agency: Agency,
     return_key: str,
     period: tuple[dt.date, dt.date],
-    paths: Mapping[str, Path],
+    paths: Mapping[str, Path] | None = None,
+    documents: Sequence[DocumentGiven] = (),
+    expires: Mapping[str, dt.date | str | None] | None = None,
+    statements: Collection[str] = (),
 ) -> engine.Outcome:
-    """Check a return's files as if they were filed, storing nothing: the shape problems (the
-    outcome is then refused) or every rule's findings. ReturnRefused when they cannot be checked."""
-    return _prepare(organization, agency, return_key, period, paths)[2]
+    """Check a return as if it were filed, storing nothing: the files' shape problems (the outcome
+    is then refused) or every rule's findings, the documents' and statements' included.
+    ReturnRefused, with every problem, when what was given cannot be checked."""
+    return _prepare(
+        organization,
+        agency,
+        return_key,
+        period,
+        paths or {},
+        documents,
+        expires or {},
+        statements,
+    ).outcome
 
 
 def may_file(user: Any, organization: Organization, agency: Agency) -> bool:
@@ -167,7 +206,7 @@ def may_file(user: Any, organization: Organization, agency: Agency) -> bool:
     return is_agency_admin(user, agency) or is_body_staff(user, organization)
 
 
-def _store(filed: Return, paths: Mapping[str, Path]) -> list[ReturnFile]:
+def _store(filed: Return, paths: Mapping[str, Path], written: list) -> list[ReturnFile]:
     stored = []
     for key, path in sorted(paths.items()):
         digest = hashlib.sha256()
@@ -184,9 +223,47 @@ def _store(filed: Return, paths: Mapping[str, Path]) -> list[ReturnFile]:
         )
         with open(path, "rb") as f:
             item.file.save(item.token, File(f), save=False)
+        written.append(item.file)
         stored.append(item)
         item.save()
     return stored
+
+
+def _store_documents(filed: Return, checked: list[Document], written: list) -> list[ReturnDocument]:
+    stored = []
+    for document in sorted(checked, key=lambda d: d.key):
+        item = ReturnDocument(
+            filed_return=filed,
+            key=document.key,
+            token=secrets.token_hex(16),
+            original_name=document.name,
+            extension=document.extension,
+            content_type=document.content_type,
+            size=len(document.data),
+            sha256=hashlib.sha256(document.data).hexdigest(),
+            expires_on=document.expires_on,
+        )
+        item.file.save(item.token, ContentFile(document.data), save=False)
+        written.append(item.file)
+        stored.append(item)
+        item.save()
+    return stored
+
+
+def _store_statements(
+    filed: Return, spec: ProgrammeSpec, keys: list[str], user: Any, label: str
+) -> list[ReturnStatement]:
+    return ReturnStatement.objects.bulk_create(
+        ReturnStatement(
+            filed_return=filed,
+            key=key,
+            label=spec.returns[filed.return_key].statements[key].label,
+            attested_at=filed.filed_at,
+            attested_by=user if getattr(user, "pk", None) else None,
+            attested_by_label=_label(user, label),
+        )
+        for key in sorted(keys)
+    )
 
 
 def return_file(
@@ -195,19 +272,30 @@ def return_file(
     agency: Agency,
     return_key: str,
     period: tuple[dt.date, dt.date],
-    paths: Mapping[str, Path],
+    paths: Mapping[str, Path] | None = None,
+    documents: Sequence[DocumentGiven] = (),
+    expires: Mapping[str, dt.date | str | None] | None = None,
+    statements: Collection[str] = (),
     user: Any,
     label: str = "",
     amends: int | None = None,
 ) -> Return:
-    """File a return: refused (ReturnRefused, nothing stored) unless the user administers the
-    agency or is the body's staff and the files' shape is right; otherwise the files are kept
-    encrypted, every finding stored, one audit event written, all in one transaction. A return
-    already filed for the period is amended only by naming it (``amends``): ChangedMeanwhile when
-    the caller did not know of it (filed meanwhile) or named another."""
+    """File a return: refused (ReturnRefused with every problem, nothing stored) unless the user
+    administers the agency or is the body's staff, the files' shape is right and the documents,
+    their expiry dates and the statements are the return's own; otherwise the files and documents
+    are kept encrypted, the statements attested in the user's name with their exact words, every
+    finding stored (a document missing or expired, a statement not attested, are findings), one
+    audit event written, all in one transaction. A return already filed for the period is amended
+    only by naming it (``amends``): ChangedMeanwhile when the caller did not know of it (filed
+    meanwhile) or named another. An amended return stands alone: what it does not give again is
+    not filed."""
     if not may_file(user, organization, agency):
         raise ReturnRefused([f"you may not file returns for agency {agency.pk}"])
-    programme, _spec, outcome = _prepare(organization, agency, return_key, period, paths)
+    paths = paths or {}
+    prepared = _prepare(
+        organization, agency, return_key, period, paths, documents, expires or {}, statements
+    )
+    outcome = prepared.outcome
     if outcome.refused:
         raise ReturnRefused(
             [
@@ -216,18 +304,22 @@ def return_file(
             ],
             outcome,
         )
-    stored: list[ReturnFile] = []
+    written: list = []
     try:
         with transaction.atomic():
-            filed = _filed(organization, agency, programme, return_key, period, user, label, amends)
-            stored = _store(filed, paths)
-            made = Finding.objects.bulk_create(_findings(filed, _spec, outcome.findings))
+            filed = _filed(
+                organization, agency, prepared.programme, return_key, period, user, label, amends
+            )
+            stored = _store(filed, paths, written)
+            kept = _store_documents(filed, prepared.documents, written)
+            attested = _store_statements(filed, prepared.spec, prepared.statements, user, label)
+            made = Finding.objects.bulk_create(_findings(filed, prepared.spec, outcome.findings))
             followed = findings.carry_over(filed.amends, filed, made) if filed.amends else {}
             followed["overdue corrected"] = findings.overdue_correct(filed)
-            _audit(filed, stored, outcome, user, label, followed)
+            _audit(filed, stored, kept, attested, outcome, user, label, followed)
     except BaseException:
-        for item in stored:
-            item.file.storage.delete(item.file.name)
+        for item in written:
+            item.storage.delete(item.name)
         raise
     return filed
 
@@ -296,7 +388,14 @@ def _findings(filed: Return, spec: ProgrammeSpec, found: list[engine.Finding]) -
 
 
 def _audit(
-    filed: Return, stored: list[ReturnFile], outcome: engine.Outcome, user, label, followed
+    filed: Return,
+    stored: list[ReturnFile],
+    kept: list[ReturnDocument],
+    attested: list[ReturnStatement],
+    outcome: engine.Outcome,
+    user: Any,
+    label: str,
+    followed: dict[str, int],
 ) -> None:
     by_provision = Counter(f.provision for f in outcome.findings)
     audit.record(
@@ -309,6 +408,14 @@ def _audit(
             "period": [filed.period_start.isoformat(), filed.period_end.isoformat()],
             "programme": f"{filed.programme.key} v{filed.programme.version}",
             "files": {item.key: item.sha256 for item in stored},
+            "documents": {
+                item.key: {
+                    "sha256": item.sha256,
+                    "expires_on": item.expires_on.isoformat() if item.expires_on else None,
+                }
+                for item in kept
+            },
+            "statements": {item.key: item.label for item in attested},
             "findings": dict(sorted(by_provision.items())),
             "amends": filed.amends_id,
             **{k: v for k, v in followed.items() if v},

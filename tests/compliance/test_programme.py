@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from ombuds.compliance import checking, programme
+from ombuds.compliance import checking, documents, programme
 from tests.compliance.conftest import PROGRAMME
 
 HEAD = """
@@ -168,7 +168,7 @@ def test_presence_expiry_and_attestation_rules_find_what_is_missing(db):
     import datetime as dt
 
     end = dt.date(2026, 12, 31)
-    findings = checking.documents_check(
+    findings = documents.rules_check(
         spec,
         "solvency",
         documents={"bond": dt.date(2026, 6, 30), "insurance": dt.date(2027, 6, 30)},
@@ -180,8 +180,8 @@ def test_presence_expiry_and_attestation_rules_find_what_is_missing(db):
         ("financial_statements_filed", "1.2(a)"),
         ("solvency_attested", "1.2(a)"),
     ]
-    assert "expired on 2026-06-30" in next(f.detail for f in findings if f.rule == "bond_in_force")
-    complete = checking.documents_check(
+    assert "expires on 2026-06-30" in next(f.detail for f in findings if f.rule == "bond_in_force")
+    complete = documents.rules_check(
         spec,
         "solvency",
         documents={"financial_statements": None, "bond": end, "insurance": end},

@@ -1,6 +1,8 @@
-"""`ombuds compliance ...`: check a programme file, install a body's programme, check a return's
-files without filing them (the findings as JSON with ``--json``), and file a return as a user who
-may (an administrator of the agency, or the body's staff).
+"""`ombuds compliance ...`: check a programme file, install a body's programme, check a return
+without filing it (the findings as JSON with ``--json``), and file a return as a user who may (an
+administrator of the agency, or the body's staff). A return is given as its CSV files (``--ledger``,
+``--bank``, ``--contracts``), its documents (``--document KEY=PATH``, ``--expires KEY=YYYY-MM-DD``)
+and the statements attested (``--attest KEY``, in the name of the ``--as`` user when filed).
 
 Bad input ends with a one-line reason and a non-zero exit; files whose shape is wrong print every
 problem (as findings of the records rule with ``--json``) and exit 1; findings are not an error
@@ -17,9 +19,9 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from ombuds.bodies.models import Organization
-from ombuds.compliance import checking, engine, services
-from ombuds.compliance.selectors import code_citations
-from ombuds.compliance.synthetic import month
+from ombuds.compliance import checking, engine, periods, services
+from ombuds.compliance.documents import DocumentGiven
+from ombuds.compliance.selectors import code_citations, return_declared
 from ombuds.core.changes import ChangedMeanwhile
 from ombuds.register.models import Agency
 
@@ -45,9 +47,27 @@ class Command(BaseCommand):
             p.add_argument("--org", required=True)
             p.add_argument("--agency", required=True, type=int, metavar="NUMBER")
             p.add_argument("--return", dest="return_key", default="trust_ledger")
-            p.add_argument("--period", metavar="YYYY-MM", help="the month (default: last month)")
+            p.add_argument(
+                "--period",
+                metavar="PERIOD",
+                help="YYYY-MM, YYYY-Qn, YYYY, or YYYY-MM-DD (the day an on_change return's change "
+                "takes effect); default: the last whole period",
+            )
             for key in FILES:
                 p.add_argument(f"--{key}", type=Path, metavar=f"{key.upper()}.csv")
+            p.add_argument(
+                "--document", action="append", default=[], metavar="KEY=PATH", help="a document"
+            )
+            p.add_argument(
+                "--expires",
+                action="append",
+                default=[],
+                metavar="KEY=YYYY-MM-DD",
+                help="the date a document expires",
+            )
+            p.add_argument(
+                "--attest", action="append", default=[], metavar="KEY", help="attest a statement"
+            )
             p.add_argument("--json", action="store_true", help="the findings as JSON")
         file_ = sub.choices["file"]
         file_.add_argument("--as", dest="username", required=True, help="who files it")
@@ -64,17 +84,16 @@ class Command(BaseCommand):
         agency = Agency.objects.filter(organization=organization, pk=options["agency"]).first()
         if agency is None:
             raise CommandError(f"no agency {options['agency']} in {organization.slug}'s register")
-        paths = {key: options[key] for key in FILES if options[key] is not None}
-        for key, path in paths.items():
-            if not path.is_file():
-                raise CommandError(f"--{key}: no file {path}")
-        period = _period(options["period"])
+        paths, documents, expires = _given(options)
         common = dict(
             organization=organization,
             agency=agency,
             return_key=options["return_key"],
-            period=period,
+            period=_period(organization, options["return_key"], options["period"]),
             paths=paths,
+            documents=documents,
+            expires=expires,
+            statements=options["attest"],
         )
         try:
             if action == "check":
@@ -146,14 +165,59 @@ class Command(BaseCommand):
             )
 
 
-def _period(text: str | None) -> tuple[dt.date, dt.date]:
-    if text is None:
-        last_month = dt.date.today().replace(day=1) - dt.timedelta(days=1)
-        return month(last_month.strftime("%Y-%m"))
-    try:
-        return month(text)
-    except ValueError as exc:
-        raise CommandError(f"--period {text!r} is not a month written YYYY-MM") from exc
+def _period(
+    organization: Organization, return_key: str, text: str | None
+) -> tuple[dt.date, dt.date]:
+    if text is not None:
+        try:
+            return periods.parse(text)
+        except ValueError as exc:
+            raise CommandError(
+                f"--period {text!r} is not a month, quarter, year or day ({periods.FORMS})"
+            ) from exc
+    declared = return_declared(organization, return_key)
+    period = periods.last(declared.period if declared else "monthly", dt.date.today())
+    if period is None:
+        raise CommandError(
+            f"give the --period of the {return_key} return: the day the change takes effect "
+            "(YYYY-MM-DD)"
+        )
+    return period
+
+
+def _pairs(flag: str, form: str, values: list[str], problems: list[str]) -> list[tuple[str, str]]:
+    pairs = []
+    for value in values:
+        key, equals, rest = value.partition("=")
+        if not (key.strip() and equals and rest.strip()):
+            problems.append(f"--{flag} {value!r}: write it {form}")
+        else:
+            pairs.append((key.strip(), rest.strip()))
+    return pairs
+
+
+def _given(options: dict) -> tuple[dict[str, Path], list[DocumentGiven], dict[str, str]]:
+    """The files, documents and expiry dates named on the command line (CommandError listing every
+    file that cannot be read and every flag not written KEY=VALUE); the service checks the rest."""
+    problems: list[str] = []
+    paths = {key: options[key] for key in FILES if options[key] is not None}
+    for key, path in paths.items():
+        if not path.is_file():
+            problems.append(f"--{key}: no file {path}")
+    documents = []
+    for key, value in _pairs("document", "KEY=PATH", options["document"], problems):
+        try:
+            documents.append(DocumentGiven.from_path(key, Path(value)))
+        except OSError as exc:
+            problems.append(f"--document {key}: cannot read {value} ({exc.strerror})")
+    expires: dict[str, str] = {}
+    for key, value in _pairs("expires", "KEY=YYYY-MM-DD", options["expires"], problems):
+        if key in expires:
+            problems.append(f"--expires {key}: given twice")
+        expires[key] = value
+    if problems:
+        raise CommandError(_one_line("; ".join(problems)))
+    return paths, documents, expires
 
 
 def _as_finding(f) -> engine.Finding:
