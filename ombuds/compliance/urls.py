@@ -3,10 +3,15 @@ the council's (coverage, findings to review) under /staff/. Included at the root
 
 from django.urls import path
 
-from ombuds.compliance import agency_views
+from ombuds.compliance import agency_views, filing_views
 
 app_name = "compliance"
 
+AGENCY = "me/agency/<int:agency>/compliance/"
+
 urlpatterns = [
-    path("me/agency/<int:agency>/compliance/", agency_views.agency, name="agency"),
+    path(AGENCY, agency_views.agency, name="agency"),
+    path(f"{AGENCY}file/<str:return_key>/", filing_views.file_return, name="file"),
+    path(f"{AGENCY}returns/<int:pk>/", agency_views.return_detail, name="return"),
+    path(f"{AGENCY}findings/<int:pk>/", agency_views.finding_detail, name="finding"),
 ]
