@@ -49,9 +49,17 @@ def agency(request: HttpRequest, agency: Agency) -> HttpResponse:
             "fileable": fileable,
             "to_answer": [f for f in found if f.status == Finding.Status.OPEN],
             "other_findings": [f for f in found if f.status != Finding.Status.OPEN],
-            "returns": selectors.agency_returns(agency)[:50],
+            "returns": _labelled(selectors.agency_returns(agency)[:50], spec),
         },
     )
+
+
+def _labelled(returns, spec) -> list[Return]:
+    found = list(returns)
+    for r in found:
+        declared = spec.returns.get(r.return_key) if spec else None
+        r.label = declared.label if declared else r.return_key
+    return found
 
 
 def return_context(filed: Return) -> dict:

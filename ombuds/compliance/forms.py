@@ -89,7 +89,7 @@ class ReturnFilingForm(forms.Form):
     """The period, a file per CSV file of the return, and the return it amends (when one was filed
     for the period already: the page offers it)."""
 
-    period = forms.ChoiceField(label="Period", required=False)
+    period = forms.ChoiceField(label="Recent periods", required=False)
     other_period = forms.CharField(label="Or type the period", required=False, max_length=30)
     amends = forms.IntegerField(required=False, min_value=1, max_value=ID_MAX)
 
@@ -111,12 +111,12 @@ class ReturnFilingForm(forms.Form):
         self.fields["other_period"].help_text = f"When the period is not in the list: {typed}."
         if not choices:
             del self.fields["period"]
-            self.fields["other_period"].label = "Period"
+            self.fields["other_period"].label = "Write the period"
         for key, spec in declared.files.items():
             columns = ", ".join(c.name for c in spec.columns)
             self.fields[key] = forms.FileField(
                 label=f"{spec.label} ({key})",
-                required=False,
+                error_messages={"required": "Choose the file.", "empty": "The file is empty."},
                 help_text=f"A CSV file whose first line names its columns: {columns}. "
                 f"At most {self.max_megabytes} MB.",
                 widget=forms.FileInput(attrs={"accept": ".csv,text/csv"}),
@@ -148,9 +148,9 @@ class ReturnFilingForm(forms.Form):
         for key in self.file_keys():
             upload = data.get(key)
             if key in self.too_large or (upload is not None and upload.size > self.max_bytes):
+                # Skipped as it arrived: not "not chosen", whatever the field said.
+                self.errors.pop(key, None)
                 self.add_error(key, f"The file is larger than {self.max_megabytes} MB.")
-            elif upload is None and key not in self.errors:
-                self.add_error(key, "Choose the file.")
         return data
 
 
