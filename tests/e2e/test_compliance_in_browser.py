@@ -4,13 +4,14 @@ problems the rules find, files it, reads the finding with its provision and answ
 finding is left unanswered until its time passes; the council's staff see it on their coverage
 and review pages and open a case from it, landing on the case's page.
 
-It also takes the screenshots docs/screenshots/compliance-*.png (the agency's page on a phone, the
-council's coverage view).
+With OMBUDS_SHOTS=1 it also takes the screenshots docs/screenshots/compliance-*.png (the agency's
+page on a phone, the council's coverage view).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -125,6 +126,13 @@ def _fits_its_width(page: Page) -> None:
     assert overflow <= 0, f"{page.url} is {overflow}px wider than the screen"
 
 
+def _shot(page: Page, name: str) -> None:
+    """With OMBUDS_SHOTS=1, the page as docs/screenshots shows it."""
+    if os.environ.get("OMBUDS_SHOTS"):
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=SHOTS / name, full_page=True)
+
+
 def _choose_files(page: Page, paths: dict[str, Path]) -> None:
     for key, label in FILES.items():
         page.get_by_label(label).set_input_files(paths[key])
@@ -184,8 +192,7 @@ def test_an_agency_answers_a_finding_and_the_council_opens_a_case_from_another(
     expect(to_answer.get_by_role("rowheader", name="CSEC 1.3(a)")).to_be_visible()
     expect(to_answer.get_by_role("rowheader", name="CSEC 1.3(d)")).to_be_visible()
     _fits_its_width(phone)
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    phone.screenshot(path=SHOTS / "compliance-agency-phone.png", full_page=True)
+    _shot(phone, "compliance-agency-phone.png")
 
     # It reads the contract finding and answers it.
     no_contract = Finding.objects.get(rule_key="no_contract")
@@ -218,7 +225,7 @@ def test_an_agency_answers_a_finding_and_the_council_opens_a_case_from_another(
     expect(page.get_by_role("img", name="Unresolved findings by provision")).to_be_visible()
     figures = page.get_by_role("table", name="Unresolved findings by provision")
     expect(figures.get_by_role("row").filter(has_text="CSEC 1.3(d)")).to_contain_text("1")
-    page.screenshot(path=SHOTS / "compliance-coverage.png", full_page=True)
+    _shot(page, "compliance-coverage.png")
     page.get_by_role("link", name=re.compile("^Findings to review")).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("CSEC compliance findings")
     rows = page.get_by_role("row")
