@@ -175,11 +175,13 @@ def findings_filtered(
 
 def filter_choices(organization: Organization) -> tuple[list[str], list[tuple[int, str]]]:
     """The provisions and the agencies the body's findings concern, for the list's filters."""
-    found = Finding.objects.filter(organization=organization)
+    found = Finding.objects.filter(organization=organization).order_by()
     provisions = sorted(
-        set(found.values_list("provision", flat=True)), key=lambda p: _citation_order((p, None))
+        found.values_list("provision", flat=True).distinct(),
+        key=lambda p: _citation_order((p, None)),
     )
     agencies = sorted(
-        set(found.values_list("agency_id", "agency__legal_name")), key=lambda a: (a[1], a[0])
+        found.values_list("agency_id", "agency__legal_name").distinct(),
+        key=lambda a: (a[1], a[0]),
     )
     return provisions, agencies

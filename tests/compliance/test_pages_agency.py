@@ -360,3 +360,40 @@ def test_the_overview_links_each_finding_and_return(
         assert finding_url(council, f) in text
     assert return_url(council, filed) in text
     assert file_url(council) in text
+
+
+def test_staff_of_another_body_see_none_of_the_agencys_pages(
+    client, council, filed, django_user_model
+):
+    from ombuds.bodies.models import BodyRole, Organization
+
+    elsewhere = Organization.objects.create(slug="elsewhere", name="Elsewhere Council")
+    user = django_user_model.objects.create_user("sam", "sam@example.org", "pw-not-used")
+    BodyRole.objects.create(user=user, organization=elsewhere, role="staff")
+    client.force_login(user)
+    for page in PAGES:
+        assert client.get(_url(council, filed, page)).status_code == 404
+
+
+def test_a_return_not_filed_in_time_has_its_finding_page(client, council):
+    overdue = Finding.objects.create(
+        organization=council.body,
+        agency=council.agency,
+        return_key="trust_ledger",
+        period_start=MARCH[0],
+        period_end=MARCH[1],
+        rule_key=Finding.OVERDUE_RULE,
+        provision="1.2(b)",
+        severity="high",
+        date=dt.date(2026, 4, 14),
+        detail="not filed by its due date, 14 April 2026",
+        fingerprint="0" * 64,
+        cure_by=timezone.localdate() + dt.timedelta(days=30),
+    )
+    client.force_login(council.users["agency_admin"])
+    text = client.get(finding_url(council, overdue)).content.decode()
+    assert "CSEC 1.2(b)" in text and "The return was not filed by its due date" in text
+    assert "Not filed: Monthly trust ledger" in text and "Send the answer" in text
+    client.force_login(council.users["body_staff"])
+    url = reverse("compliance:staff_finding", kwargs={"org": "council", "pk": overdue.pk})
+    assert "Not filed: Monthly trust ledger" in client.get(url).content.decode()
