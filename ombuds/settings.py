@@ -338,6 +338,9 @@ OMBUDS_CASE_RETENTION_DAYS = envint("OMBUDS_CASE_RETENTION_DAYS", 0)
 OMBUDS_BASE_URL = envstr("OMBUDS_BASE_URL", "http://127.0.0.1:8000")
 OMBUDS_REGISTER_BULK_MAX_ROWS = envint("OMBUDS_REGISTER_BULK_MAX_ROWS", 500)
 OMBUDS_REGISTER_BULK_MAX_BYTES = envint("OMBUDS_REGISTER_BULK_MAX_BYTES", 256 * 1024)
+# Compliance returns filed on the agencies' pages: the largest CSV file a page takes, in bytes (the
+# proxy in front must take a request this large too; the command line has no limit).
+OMBUDS_COMPLIANCE_MAX_FILE_BYTES = envint("OMBUDS_COMPLIANCE_MAX_FILE_BYTES", 100 * 1024 * 1024)
 # How many reverse proxies in front of Ombuds append to X-Forwarded-For (0: use the socket address).
 OMBUDS_TRUSTED_PROXIES = envint("OMBUDS_TRUSTED_PROXIES", 0)
 

@@ -37,7 +37,7 @@ def test_the_administrator_sees_the_findings_to_answer_and_the_history(
     text = response.content.decode()
     finding = filed.findings.get()
     assert finding.detail in text and "1.3(a)" in text
-    assert f"number {filed.pk}" in text
+    assert f"Return {filed.pk}</a>" in text
 
 
 @pytest.mark.parametrize(
