@@ -10,10 +10,12 @@ when one is missing from the code it loaded.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 from ombuds.bodies.models import Organization
 from ombuds.codes.models import Provision
 from ombuds.codes.selectors import current_version
+from ombuds.compliance.programme import load_file
 
 
 class DemoError(Exception):
@@ -55,10 +57,23 @@ SANCTIONS: dict[str, dict[str, tuple[tuple[str, ...], str]]] = {
 # CSEC's attestation campaign: its members see that their employees and agents agree to the code.
 ATTESTATION = "4.3"
 
+# CSEC's compliance programme, which the demo installs: each rule cites a provision, and so does a
+# return not filed in time (installing it refuses a citation the code lacks).
+COMPLIANCE_PROGRAMME = (
+    Path(__file__).resolve().parents[1] / "compliance" / "programmes" / "csec-compliance.toml"
+)
+
+
+def compliance_citations() -> set[str]:
+    programme = load_file(COMPLIANCE_PROGRAMME)
+    return {rule.provision for rule in programme.rules.values()} | {
+        programme.overdue_provision(key) for key in programme.returns
+    } - {""}
+
 
 def cited_by_body() -> dict[str, set[str]]:
     """Body slug -> every citation the demo data uses for it."""
-    cited: dict[str, set[str]] = {"espcc": set(), "csec": {ATTESTATION}}
+    cited: dict[str, set[str]] = {"espcc": set(), "csec": {ATTESTATION, *compliance_citations()}}
     for key, citations in CASES.items():
         cited[key.split("-", 1)[0]].update(citations)
     for slug, plans in SANCTIONS.items():

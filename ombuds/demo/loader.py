@@ -22,7 +22,7 @@ from ombuds.cases.models import BodyProcedure
 from ombuds.codes import services as code_services
 from ombuds.codes.exceptions import CodeError
 from ombuds.codes.models import CodeVersion
-from ombuds.demo import cases_data, members_data, register_data
+from ombuds.demo import cases_data, compliance_data, members_data, register_data
 from ombuds.demo.citations import DemoError
 from ombuds.register.services import organization_ensure
 
@@ -102,9 +102,10 @@ def _admin_password_file() -> Path:
 
 @transaction.atomic
 def load_demo(codes: str | Path | None = None) -> tuple[str, str | None, list[str]]:
-    """Load the demo bodies and codes (from `codes`, see `code_texts`), their registers, cases and
-    members; return the administrator's login (the password is None when an "admin" account made
-    some other way was left alone) and a line for each thing done, the first saying which codes."""
+    """Load the demo bodies and codes (from `codes`, see `code_texts`), their registers, cases,
+    members and CSEC's compliance returns; return the administrator's login (the password is None
+    when an "admin" account made some other way was left alone) and a line for each thing done,
+    the first saying which codes."""
     texts = code_texts(codes)
     done = [texts.describe()] + [_load_code(body, texts.folder) for body in SEED_BODIES]
     espcc, csec = Organization.objects.get(slug="espcc"), Organization.objects.get(slug="csec")
@@ -112,6 +113,7 @@ def load_demo(codes: str | Path | None = None) -> tuple[str, str | None, list[st
     username, password = _ensure_admin()
     done += _load_cases(espcc, csec, password)
     done += _load_members(espcc, csec, username, password)
+    done += compliance_data.load_compliance(csec, password)
     return username, password, done
 
 

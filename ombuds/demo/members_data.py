@@ -35,7 +35,7 @@ class DemoLogins:
     recovery: dict[str, list[str]]  # username -> unused recovery codes
 
 
-def _account(person: Person, password: str | None) -> str:
+def account_open(person: Person, password: str | None) -> str:
     """The person's account, opened through an invitation as a member would; its username."""
     if person.user_id is None:
         _invitation, token = accounts.invitation_create(person=person, send=False)
@@ -58,7 +58,7 @@ def load_accounts(csec: Organization, espcc: Organization, password: str | None)
     if not admin_link.agency_admin:
         admin_link.agency_admin = True
         admin_link.save(update_fields=["agency_admin", "updated_at"])
-    logins.append(f"{_account(admin_link.person, password)} (agency administrator, CSEC)")
+    logins.append(f"{account_open(admin_link.person, password)} (agency administrator, CSEC)")
     employee = (
         Affiliation.objects.select_related("person")
         .filter(agency=admin_link.agency, role="employee")
@@ -66,7 +66,7 @@ def load_accounts(csec: Organization, espcc: Organization, password: str | None)
         .first()
     )
     if employee is not None:
-        logins.append(f"{_account(employee.person, password)} (agency employee, CSEC)")
+        logins.append(f"{account_open(employee.person, password)} (agency employee, CSEC)")
     holder = (
         Credential.objects.select_related("holder")
         .filter(program__organization=espcc, status="active")
@@ -75,7 +75,7 @@ def load_accounts(csec: Organization, espcc: Organization, password: str | None)
         .first()
     )
     if holder is not None:
-        logins.append(f"{_account(holder.holder, password)} (credential holder, ESPCC)")
+        logins.append(f"{account_open(holder.holder, password)} (credential holder, ESPCC)")
     return logins
 
 

@@ -7,18 +7,22 @@ saying so, without them."""
 import itertools
 import re
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from ombuds.audit import services as audit
 from ombuds.bodies.models import BodyRole, Organization
 from ombuds.cases.models import Document
 from ombuds.codes.models import CodeVersion, Provision
 from ombuds.codes.parser import parse
-from ombuds.demo import citations
+from ombuds.compliance import schedule
+from ombuds.compliance.models import Finding, Programme, Return
+from ombuds.demo import citations, compliance_data
 from ombuds.demo.loader import DEMO_CODES_DIR, SEED_BODIES
 from ombuds.register.models import Agency, Credential, StatusEvent
 from ombuds.register.services import apply_due_transitions
@@ -47,7 +51,18 @@ def _snapshot():
         list(Credential.objects.order_by("pk").values_list("number", "status", "expires_on")),
         StatusEvent.objects.count(),
         Agency.objects.count(),
+        list(Programme.objects.values_list("pk", "installed_at")),
+        list(Return.objects.order_by("pk").values_list("pk", "status")),
+        list(Finding.objects.order_by("pk").values_list("pk", "status", "cure_by")),
     )
+
+
+@pytest.fixture
+def without_compliance(monkeypatch):
+    """The demo without CSEC's year of compliance returns, for the tests that load it again to see
+    something else: the engine checks every return as it is filed, which takes minutes (the
+    session's demo, which the `demo` fixture gives, has them)."""
+    monkeypatch.setattr(compliance_data, "load_compliance", lambda csec, password: [])
 
 
 def test_demo_loads_both_bodies_with_published_codes_and_prints_a_login(demo):
@@ -74,7 +89,9 @@ def test_running_the_demo_twice_changes_nothing(demo, capsys):
     assert "already loaded" in second
 
 
-def test_an_admin_account_made_another_way_keeps_its_password(django_user_model, capsys):
+def test_an_admin_account_made_another_way_keeps_its_password(
+    without_compliance, django_user_model, capsys
+):
     django_user_model.objects.create_superuser("admin", "ops@example.org", "the-operators-own")
     call_command("demo")
     assert "was left as it is" in capsys.readouterr().out
@@ -82,7 +99,7 @@ def test_an_admin_account_made_another_way_keeps_its_password(django_user_model,
 
 
 def test_a_bare_clone_gets_the_demonstration_wording_and_is_told_so(
-    settings, tmp_path, capsys, client
+    without_compliance, settings, tmp_path, capsys, client
 ):
     """With no shared folder anywhere, the demo loads Ombuds' own wording of both codes (it used to
     stop: "seed texts not found"), says so first, and the code pages say so too."""
@@ -143,7 +160,7 @@ def test_a_code_without_a_provision_the_demo_cites_stops_the_demo_and_names_it(t
 
 @pytest.mark.shared
 def test_the_official_texts_are_loaded_from_codes_and_a_later_run_keeps_them(
-    settings, tmp_path, capsys
+    without_compliance, settings, tmp_path, capsys
 ):
     """`--codes DIR` (here the shared folder, whose seeds/ holds the texts) loads the official
     texts; a later run without them keeps what the demo's records cite and says so."""
@@ -238,3 +255,68 @@ def test_the_demo_a_test_gets_is_whole_down_to_its_audit_chain(demo, settings):
     document = Document.objects.order_by("pk").first()
     assert document.file.storage.exists(document.file.name)
     assert str(settings.MEDIA_ROOT) in document.file.path
+
+
+def test_the_demo_has_a_year_of_csec_returns_from_its_36_agencies(demo):
+    """CSEC's programme applies from a year back: twelve monthly returns are due today from each of
+    its 36 member agencies, and most filed all twelve (their honest ledgers found nothing)."""
+    csec = Organization.objects.get(slug="csec")
+    assert len(schedule.bound_agencies(csec)) == 36
+    due = schedule.calendar(csec)
+    months = sorted({d.start for d, _agency, _filed in due})
+    assert len(months) == 12 and len(due) == 12 * 36
+    filed = Return.objects.filter(organization=csec, status=Return.Status.FILED)
+    assert sorted(set(filed.values_list("period_start", flat=True))) == months
+    per_agency = Counter(filed.values_list("agency__external_id", flat=True))
+    assert len(per_agency) == 36
+    assert sum(n == 12 for n in per_agency.values()) >= 30
+    with_findings = set(
+        Finding.objects.filter(organization=csec).values_list("agency__external_id", flat=True)
+    )
+    assert 4 <= len(with_findings) <= 10
+
+
+def test_the_demo_has_findings_in_every_state_and_one_case_opened_from_one(demo):
+    csec = Organization.objects.get(slug="csec")
+    found = Finding.objects.filter(organization=csec)
+    assert set(found.values_list("status", flat=True)) >= {
+        "open",
+        "answered",
+        "escalated",
+        "corrected",
+        "accepted",
+        "referred",
+    }
+    # Every rule run on a filed return found something somewhere, and the daily job's overdue.
+    assert set(found.values_list("rule_key", flat=True)) == {
+        "shortfall",
+        "negative_balance",
+        "late_distribution",
+        "fee_beyond_contract",
+        "no_contract",
+        "overdue",
+    }
+    today = timezone.localdate()
+    assert all(f.cure_by >= today for f in found.filter(status="open"))
+    assert all(f.cure_by < today for f in found.filter(status="escalated"))
+    assert found.get(status="accepted").resolution
+    referred = found.get(case__isnull=False)
+    assert referred.status == "referred"
+    allegation = referred.case.allegations.get()
+    assert [p.citation for p in allegation.provisions.all()] == [referred.provision]
+    assert referred.case.respondent_agency_id == referred.agency_id
+
+
+def test_the_daily_job_has_nothing_left_to_do_when_the_demo_has_just_loaded(demo):
+    assert set(schedule.compliance_tick().values()) == {0}
+
+
+def test_the_agency_login_the_demo_prints_reads_and_answers_its_findings(demo, client):
+    line = re.search(r"CSEC compliance, the agency's side: (\S+) at (\S+) ", demo.output)
+    username, page = line.groups()
+    client.login(username=username, password=demo.password)
+    text = client.get(page).content.decode()
+    assert "Findings to answer" in text
+    for provision in ("1.3(d)", "1.3(a)", "1.2(d)"):
+        assert provision in text
+    assert "Overdue</strong>" not in text  # it filed every month
