@@ -40,6 +40,8 @@ from ombuds.register.services.events import acting, status_event_record
 
 REMINDER_DAYS = (90, 30, 7)
 EVIDENCE_MAX_BYTES = uploads.MAX_BYTES
+TENTH = Decimal("0.1")
+MAX_UNITS = Decimal(10_000)  # Activity.units: five digits, one after the point
 
 
 class RecertificationError(TransitionRefused):
@@ -204,6 +206,8 @@ def _activity_problems(
         problems.append("the activity needs a category")
     if units is None or Decimal(units) <= 0:
         problems.append("units must be more than 0")
+    elif Decimal(units) >= MAX_UNITS or Decimal(units) != Decimal(units).quantize(TENTH):
+        problems.append(f"units are counted in tenths, up to {MAX_UNITS - TENTH}")
     if not title.strip():
         problems.append("the activity needs a title")
     if not cycle.starts_on <= completed_on <= min(cycle.due_on, timezone.localdate()):
