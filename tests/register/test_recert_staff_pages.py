@@ -209,3 +209,13 @@ def test_an_audited_cycle_is_not_closed_as_compliant_without_its_evidence(
         in response.content.decode()
     )
     assert RecertificationCycle.objects.get(pk=cycle.pk).outcome == "open"
+
+
+def test_the_admin_shows_draws_read_only_and_the_programmes_fraction(client, personas, program):
+    _submitted(program, 2)
+    draw = recert_audit.audit_draw(program=program, fraction="1")
+    client.force_login(personas["superuser"])
+    assert "0.500" in client.get("/admin/register/credentialprogram/").content.decode()
+    assert client.get("/admin/register/auditdraw/").status_code == 200
+    page = client.get(f"/admin/register/auditdraw/{draw.pk}/change/")
+    assert page.status_code == 200 and 'name="_save"' not in page.content.decode()
