@@ -143,7 +143,16 @@ def test_the_home_links_to_the_cycle(client, wen):
 
 
 @pytest.mark.parametrize(
-    "persona", ["other_holder", "body_staff", "body_admin", "signed_in_no_role", "superuser"]
+    "persona",
+    [
+        "other_holder",
+        "body_staff",
+        "body_admin",
+        "other_body_admin",
+        "committee_member",
+        "signed_in_no_role",
+        "superuser",
+    ],
 )
 def test_nobody_else_opens_or_changes_a_holders_cycle(client, wen, ola, personas, persona):
     user, cycle = wen
