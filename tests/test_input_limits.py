@@ -18,6 +18,7 @@ from ombuds.cases.models import Allegation, BodyProcedure, Case, Notice
 from ombuds.members import services as members
 from ombuds.members.models import Disclosure
 from ombuds.register.models import (
+    Activity,
     Affiliation,
     Agency,
     Credential,
@@ -25,6 +26,7 @@ from ombuds.register.models import (
     Membership,
     MembershipType,
     Person,
+    RecertificationCycle,
     Sanction,
     StatusEvent,
 )
@@ -235,6 +237,11 @@ WRITES: dict[str, tuple[type[models.Model], dict[str, tuple[type[models.Model], 
     "DeliveryIn": (Notice, {"means": (Notice, "delivery_means")}),
     # A fine paid: a date and a note (the sanction's payment_note, a TextField).
     "FinePaidIn": (Sanction, {"note": (Sanction, "payment_note")}),
+    # A holder's recertification: an activity; its evidence (a file checked by its content); the
+    # version of the cycle they submit (no column).
+    "ActivityIn": (Activity, {}),
+    "EvidenceIn": (Activity, {}),
+    "SubmitIn": (RecertificationCycle, {}),
 }
 
 
@@ -293,6 +300,8 @@ def test_one_character_past_each_columns_length_is_422(client, openapi, csec_gui
             reference="x",
             notice=1,
             sanction_id=1,
+            cycle_id=1,
+            activity_id=1,
         )
         if path.startswith(f"{API}/me"):
             headers = {"Authorization": f"Bearer {tokens['member']}"}

@@ -10,6 +10,7 @@ from ombuds.api.cases import staff_router as cases_staff_router
 from ombuds.api.codes import router as codes_router
 from ombuds.api.limits import LimitedAPI
 from ombuds.api.members import router as members_router
+from ombuds.api.members_recert import router as members_recert_router
 from ombuds.api.register import router as register_router
 from ombuds.api.register_lifecycle import router as register_lifecycle_router
 from ombuds.api.register_staff import router as register_staff_router
@@ -58,4 +59,5 @@ api.add_router("/", cases_router)
 api.add_router("/", cases_staff_router)
 api.add_router("/", case_deliveries_router)
 api.add_router("/", members_router)
+api.add_router("/", members_recert_router)
 api.add_router("/", case_parties_router)

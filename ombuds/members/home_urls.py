@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from ombuds.members import home_views, views
+from ombuds.members import home_views, recert_views, views
 
 app_name = "me"
 
@@ -17,5 +17,27 @@ urlpatterns = [
         name="case_document",
     ),
     path("<slug:org>/disclosures/", views.my_disclosures, name="disclosures"),
+    path("<slug:org>/recertification/", recert_views.my_cycles, name="recert"),
+    path("<slug:org>/recertification/<int:pk>/", recert_views.my_cycle, name="recert_cycle"),
+    path(
+        "<slug:org>/recertification/<int:pk>/activities/new",
+        recert_views.my_activity_new,
+        name="recert_activity_new",
+    ),
+    path(
+        "<slug:org>/recertification/<int:pk>/submit",
+        recert_views.my_cycle_submit,
+        name="recert_submit",
+    ),
+    path(
+        "<slug:org>/recertification/activities/<int:pk>/evidence",
+        recert_views.my_evidence,
+        name="recert_evidence",
+    ),
+    path(
+        "<slug:org>/recertification/activities/<int:pk>/evidence/add",
+        recert_views.my_evidence_add,
+        name="recert_evidence_add",
+    ),
     path("<slug:org>/disclosures/<int:pk>/edit", views.my_disclosure_edit, name="disclosure_edit"),
 ]

@@ -8,6 +8,7 @@ from ombuds.bodies.models import BodyRole, Organization
 from ombuds.register.models import (
     Affiliation,
     Agency,
+    AuditDraw,
     Credential,
     CredentialProgram,
     Membership,
@@ -191,8 +192,33 @@ class MembershipAdmin(admin.ModelAdmin):
 
 @admin.register(CredentialProgram)
 class CredentialProgramAdmin(admin.ModelAdmin):
-    list_display = ["abbreviation", "name", "organization", "cycle_months", "grace_days"]
+    list_display = [
+        "abbreviation",
+        "name",
+        "organization",
+        "cycle_months",
+        "grace_days",
+        "audit_fraction",
+    ]
     list_filter = ["organization"]
+
+
+@admin.register(AuditDraw)
+class AuditDrawAdmin(admin.ModelAdmin):
+    """Drawn on the staff's recertification page or with `ombuds register draw-audit`, on the
+    audit log; never changed afterwards."""
+
+    list_display = ["drawn_at", "program", "drawn_by", "fraction", "seed"]
+    list_filter = ["program__organization"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Credential)

@@ -234,11 +234,22 @@ class CredentialProgram(models.Model):
     unit_categories = models.JSONField(default=dict, blank=True)
     # Which of the holder's fields the public register shows besides name, status and dates.
     public_fields = models.JSONField(default=list, blank=True)
+    # The share of submitted recertification cycles drawn for audit (0.050 is one in twenty).
+    audit_fraction = models.DecimalField(
+        max_digits=4,
+        decimal_places=3,
+        default=0,
+        help_text="The share of submitted recertification cycles drawn for audit, 0 to 1.",
+    )
 
     class Meta:
         ordering = ["organization", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["organization", "code"], name="program_unique_code")
+            models.UniqueConstraint(fields=["organization", "code"], name="program_unique_code"),
+            models.CheckConstraint(
+                condition=models.Q(audit_fraction__gte=0, audit_fraction__lte=1),
+                name="program_audit_fraction_0_to_1",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -440,6 +451,8 @@ class RecertificationCycle(TimeStamped):
         COMPLIANT = "compliant", "Compliant"
         NON_COMPLIANT = "non_compliant", "Non-compliant"
         EXEMPT = "exempt", "Exempt"
+        # The credential was revoked or surrendered before the cycle was decided.
+        ENDED = "ended", "Ended with the credential"
 
     credential = models.ForeignKey(Credential, on_delete=models.PROTECT, related_name="cycles")
     starts_on = models.DateField()
@@ -451,6 +464,15 @@ class RecertificationCycle(TimeStamped):
     outcome_reason = models.TextField(blank=True)
     decided_by = models.ForeignKey(
         "auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # The holder (or staff for them) says the cycle's activities are all in: it awaits the decision.
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        "auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Drawn for audit: every activity needs its evidence before the cycle is accepted.
+    audit_draw = models.ForeignKey(
+        "AuditDraw", on_delete=models.PROTECT, null=True, blank=True, related_name="cycles"
     )
 
     class Meta:
@@ -469,6 +491,48 @@ class RecertificationCycle(TimeStamped):
 
     def __str__(self) -> str:
         return f"{self.credential} cycle {self.starts_on:%Y}–{self.due_on:%Y}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.outcome == self.Outcome.OPEN
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.submitted_at is not None
+
+    @property
+    def is_audited(self) -> bool:
+        return self.audit_draw_id is not None
+
+
+class AuditDraw(models.Model):
+    """A random sample of a programme's submitted cycles drawn for audit: who drew it, the seed, the
+    cycles it was drawn from and (through `RecertificationCycle.audit_draw`) the ones drawn. Anyone
+    with the seed and the population can draw the same sample again (`recert_audit.draw_sample`)."""
+
+    program = models.ForeignKey(
+        CredentialProgram, on_delete=models.PROTECT, related_name="audit_draws"
+    )
+    drawn_at = models.DateTimeField(auto_now_add=True)
+    drawn_by = models.ForeignKey(
+        "auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    seed = models.CharField(max_length=64)
+    fraction = models.DecimalField(max_digits=4, decimal_places=3)
+    # The ids of the submitted, undecided, not yet audited cycles it was drawn from, ascending.
+    population = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["-drawn_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(fraction__gt=0, fraction__lte=1),
+                name="audit_draw_fraction_0_to_1",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.program} audit draw of {self.drawn_at:%Y-%m-%d}"
 
 
 def evidence_path(instance: Activity, filename: str) -> str:

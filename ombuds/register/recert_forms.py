@@ -1,24 +1,50 @@
-"""Forms for the staff recertification pages: open a cycle, record an activity, review it, close a
-cycle. They check what a person can fix on the form; the services in recertification.py decide."""
+"""Forms for recertification: open a cycle, record an activity (the staff's form and the holder's),
+add the evidence of one, submit a cycle, review an activity, close a cycle, draw an audit. They check
+what a person can fix on the form; the services in recertification.py and recert_audit.py decide."""
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from pathlib import PurePath
 
 from django import forms
+from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from ombuds.core import uploads
 from ombuds.register.models import RecertificationCycle
-from ombuds.register.recertification import EVIDENCE_MAX_BYTES, EVIDENCE_TYPES
+from ombuds.register.recertification import EVIDENCE_MAX_BYTES
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"})
-EVIDENCE_HINT = (
-    f"{', '.join(sorted(t.lstrip('.').upper() for t in EVIDENCE_TYPES))}; "
-    f"up to {EVIDENCE_MAX_BYTES // (1024 * 1024)} MB."
-)
+EVIDENCE_HINT = f"{uploads.ACCEPTED}; up to {EVIDENCE_MAX_BYTES // (1024 * 1024)} MB."
+
+
+def evidence_field(*, required: bool, help_text: str) -> forms.FileField:
+    return forms.FileField(
+        label="Evidence",
+        required=required,
+        help_text=help_text,
+        widget=forms.ClearableFileInput(attrs={"accept": uploads.ACCEPT_ATTRIBUTE}),
+    )
+
+
+def clean_evidence_file(evidence: UploadedFile | None) -> UploadedFile | None:
+    """The file, or a ValidationError saying what is wrong with it (`ombuds.core.uploads`: its
+    content, not its name, decides what it is)."""
+    if not evidence:
+        return None
+    if evidence.size > EVIDENCE_MAX_BYTES:
+        raise forms.ValidationError(
+            f"The evidence is larger than {EVIDENCE_MAX_BYTES // (1024 * 1024)} MB."
+        )
+    data = evidence.read()
+    evidence.seek(0)
+    try:
+        uploads.check_upload(evidence.name, data)
+    except uploads.UploadRefused as exc:
+        raise forms.ValidationError(f"The file {exc}.") from None
+    return evidence
 
 
 class CycleOpenForm(forms.Form):
@@ -40,10 +66,8 @@ class ActivityForm(forms.Form):
     units = forms.DecimalField(
         label="Units", max_digits=5, decimal_places=1, min_value=Decimal("0.1")
     )
-    evidence = forms.FileField(
-        label="Evidence",
-        required=False,
-        help_text=f"A certificate of attendance or similar: {EVIDENCE_HINT}",
+    evidence = evidence_field(
+        required=False, help_text=f"A certificate of attendance or similar: {EVIDENCE_HINT}"
     )
 
     def __init__(self, *args, cycle: RecertificationCycle, **kwargs):
@@ -77,21 +101,61 @@ class ActivityForm(forms.Form):
             )
         return day
 
-    def clean_evidence(self):
-        evidence = self.cleaned_data.get("evidence")
-        if not evidence:
-            return None
-        suffix = PurePath(evidence.name).suffix.lower()
-        if suffix not in EVIDENCE_TYPES:
-            raise forms.ValidationError(
-                f"The evidence must be a {', '.join(sorted(EVIDENCE_TYPES))} file, "
-                f"not {suffix or 'a file without an extension'}."
-            )
-        if evidence.size > EVIDENCE_MAX_BYTES:
-            raise forms.ValidationError(
-                f"The evidence is larger than {EVIDENCE_MAX_BYTES // (1024 * 1024)} MB."
-            )
-        return evidence
+    def clean_evidence(self) -> UploadedFile | None:
+        return clean_evidence_file(self.cleaned_data.get("evidence"))
+
+
+class EvidenceForm(forms.Form):
+    """The evidence of an activity sent without it."""
+
+    evidence = evidence_field(required=True, help_text=EVIDENCE_HINT)
+
+    def clean_evidence(self) -> UploadedFile | None:
+        return clean_evidence_file(self.cleaned_data.get("evidence"))
+
+
+class CycleSubmitForm(forms.Form):
+    """The holder's confirmation that the cycle's activities are all in; it carries the version of
+    the cycle the page showed, so that a page opened before a change is refused, not merged."""
+
+    version = forms.CharField(widget=forms.HiddenInput, max_length=40)
+    confirm = forms.BooleanField(
+        label="I confirm that the activities listed are accurate and complete, and that I can "
+        "show the evidence of each if asked.",
+        error_messages={"required": "Confirm that the activities are accurate and complete."},
+    )
+
+
+class AuditDrawForm(forms.Form):
+    """Draw a random sample of a programme's submitted cycles for audit."""
+
+    program = forms.ChoiceField(label="Programme")
+    fraction = forms.DecimalField(
+        label="Fraction to draw",
+        min_value=Decimal("0.001"),
+        max_value=Decimal("1"),
+        max_digits=4,
+        decimal_places=3,
+        help_text="0.05 draws one in twenty (rounded up). Leave empty for the programme's own.",
+        required=False,
+    )
+    seed = forms.CharField(
+        label="Seed",
+        required=False,
+        max_length=64,
+        help_text="Leave empty for a random one. With the same seed and the same cycles, the "
+        "draw gives the same sample.",
+    )
+
+    def __init__(self, *args, programs, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.programs = {str(p.pk): p for p in programs}
+        self.fields["program"].choices = [
+            (str(p.pk), f"{p.name} ({p.abbreviation}); the programme draws {p.audit_fraction}")
+            for p in programs
+        ]
+        if len(programs) == 1:
+            self.fields["program"].initial = str(programs[0].pk)
 
 
 class ReviewForm(forms.Form):

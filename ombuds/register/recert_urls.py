@@ -3,9 +3,21 @@ namespace, included by staff_urls)."""
 
 from django.urls import URLPattern, path
 
+from ombuds.register import recert_queue_views as queue
 from ombuds.register import recert_views as views
 
 urlpatterns: list[URLPattern] = [
+    path("<slug:org>/register/recertification/", queue.recertification, name="recertification"),
+    path(
+        "<slug:org>/register/recertification/draws/new",
+        queue.audit_draw_new,
+        name="audit_draw_new",
+    ),
+    path(
+        "<slug:org>/register/recertification/draws/<int:pk>/",
+        queue.audit_draw_detail,
+        name="audit_draw",
+    ),
     path(
         "<slug:org>/register/credentials/<int:pk>/cycles/open",
         views.cycle_open,

@@ -1,5 +1,7 @@
 """Staff pages for recertification: open a credential's cycle, record and review its activities, read
-their evidence, and close the cycle. Every change goes through ombuds.register.recertification."""
+their evidence, and close the cycle (a cycle drawn for audit only once every activity has its
+evidence). Every change goes through ombuds.register.recertification. The lists of cycles and the
+audit draws are recert_queue_views."""
 
 from __future__ import annotations
 
@@ -7,7 +9,6 @@ from decimal import Decimal
 from pathlib import PurePath
 
 from django.contrib import messages
-from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -33,7 +34,9 @@ def _sentence(message: str) -> str:
 def _cycles(organization: Organization) -> QuerySet[RecertificationCycle]:
     return RecertificationCycle.objects.filter(
         credential__program__organization=organization
-    ).select_related("credential__holder", "credential__program", "decided_by")
+    ).select_related(
+        "credential__holder", "credential__program", "decided_by", "submitted_by", "audit_draw"
+    )
 
 
 def _cycle_url(organization: Organization, cycle_pk: int, anchor: str = "") -> str:
@@ -84,6 +87,7 @@ def _render_cycle(
         {
             "body": organization,
             "cycle": cycle,
+            "missing_evidence": recert.missing_evidence(cycle) if cycle.is_audited else [],
             "credential": cycle.credential,
             "is_open": is_open,
             "activities": activities,
@@ -154,29 +158,17 @@ def activity_record(request: HttpRequest, organization: Organization, pk: int) -
     if form.is_valid():
         data = form.cleaned_data
         try:
-            with transaction.atomic():
-                # Lock the cycle, so that a form sent twice records the activity once.
-                locked = RecertificationCycle.objects.select_for_update().get(pk=cycle.pk)
-                if locked.activities.filter(
-                    category=data["category"],
-                    title=data["title"],
-                    provider=data["provider"],
-                    completed_on=data["completed_on"],
-                    units=data["units"],
-                ).exists():
-                    raise recert.RecertificationError(
-                        "this activity is already recorded on this cycle (was the form sent twice?)"
-                    )
-                activity = recert.activity_submit(
-                    cycle=locked,
-                    category=data["category"],
-                    title=data["title"],
-                    provider=data["provider"],
-                    completed_on=data["completed_on"],
-                    units=data["units"],
-                    evidence=data["evidence"],
-                    acting_user=request.user,
-                )
+            # The service refuses the same activity twice (a form sent twice).
+            activity = recert.activity_submit(
+                cycle=cycle,
+                category=data["category"],
+                title=data["title"],
+                provider=data["provider"],
+                completed_on=data["completed_on"],
+                units=data["units"],
+                evidence=data["evidence"],
+                acting_user=request.user,
+            )
         except recert.RecertificationError as exc:
             form.add_error(None, _sentence(str(exc)))
         else:
@@ -263,6 +255,12 @@ def activity_evidence(request: HttpRequest, organization: Organization, pk: int)
     activity = get_object_or_404(
         Activity, pk=pk, cycle__credential__program__organization=organization
     )
+    return evidence_download(activity)
+
+
+def evidence_download(activity: Activity) -> FileResponse:
+    """An activity's evidence as a download that is never shown inline nor cached (404 without
+    one). The caller has checked the viewer may read it: the body's staff, or the holder."""
     if not activity.evidence:
         raise Http404("This activity has no evidence.")
     try:

@@ -24,7 +24,15 @@ from ombuds.compliance import schedule
 from ombuds.compliance.models import Finding, Programme, Return
 from ombuds.demo import citations, compliance_data
 from ombuds.demo.loader import DEMO_CODES_DIR, SEED_BODIES
-from ombuds.register.models import Agency, Credential, StatusEvent
+from ombuds.register import recert_audit
+from ombuds.register import recertification as recert
+from ombuds.register.models import (
+    Agency,
+    AuditDraw,
+    Credential,
+    RecertificationCycle,
+    StatusEvent,
+)
 from ombuds.register.services import apply_due_transitions
 from tests.shared_texts import read_shared, shared_dir
 
@@ -320,3 +328,29 @@ def test_the_agency_login_the_demo_prints_reads_and_answers_its_findings(demo, c
     for provision in ("1.3(d)", "1.3(a)", "1.2(d)"):
         assert provision in text
     assert "Overdue</strong>" not in text  # it filed every month
+
+
+def test_every_certified_credential_has_a_cycle_and_some_were_submitted_and_audited(demo):
+    credentials = Credential.objects.filter(program__organization__slug="espcc")
+    certified = credentials.exclude(status="candidate")
+    assert certified.count() > 250
+    without = certified.exclude(cycles__isnull=False)
+    assert not without.exists(), list(without.values_list("number", flat=True)[:5])
+    assert not RecertificationCycle.objects.filter(credential__status="candidate").exists()
+    # Every credential that holds has one open cycle; the others' are decided or ended.
+    for credential in certified.filter(status__in=["active", "inactive", "suspended"]):
+        assert credential.cycles.filter(outcome="open").count() == 1, credential.number
+    assert not RecertificationCycle.objects.filter(
+        outcome="open", credential__status__in=["revoked", "surrendered", "expired", "lapsed"]
+    ).exists()
+    submitted = RecertificationCycle.objects.filter(submitted_at__isnull=False)
+    assert submitted.count() == 8
+    draw = AuditDraw.objects.get()
+    assert draw.cycles.count() == 2 and recert_audit.audit_replay(draw) == sorted(
+        draw.cycles.values_list("pk", flat=True)
+    )
+    accepted = draw.cycles.get(outcome="compliant")
+    assert all(a.evidence for a in accepted.activities.all())
+    waiting = draw.cycles.get(outcome="open")
+    assert recert.missing_evidence(waiting)
+    assert audit.verify().ok

@@ -110,13 +110,21 @@ def test_a_bad_activity_is_refused_with_the_reason(cycle, kwargs, message):
     assert not Activity.objects.exists()
 
 
-def test_evidence_is_stored_outside_the_web_root_and_its_type_is_checked(cycle, settings):
+def test_evidence_is_stored_outside_the_web_root_and_its_content_is_checked(cycle, settings):
     pdf = SimpleUploadedFile("certificate.pdf", b"%PDF-1.4 test", content_type="application/pdf")
     activity = submit(cycle, evidence=pdf)
     assert activity.evidence.path.startswith(str(settings.MEDIA_ROOT))
     assert "/evidence/guild/" in activity.evidence.path
-    with pytest.raises(recert.RecertificationError, match="evidence must be one of"):
-        submit(cycle, evidence=SimpleUploadedFile("run.exe", b"MZ"))
+    with pytest.raises(recert.RecertificationError, match=r"run\.exe is not one of the formats"):
+        submit(
+            cycle, day=dt.date(2025, 5, 2), evidence=SimpleUploadedFile("run.exe", b"MZ\x90\x00")
+        )
+    # The name says PDF, the content does not: refused as the complaint's documents are.
+    with pytest.raises(
+        recert.RecertificationError, match=r"named as \.pdf but its content is plain"
+    ):
+        submit(cycle, day=dt.date(2025, 5, 3), evidence=SimpleUploadedFile("fake.pdf", b"hello"))
+    assert Activity.objects.count() == 1
 
 
 def test_a_rejection_needs_a_reason_and_a_review_happens_once(cycle):

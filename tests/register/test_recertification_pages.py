@@ -327,15 +327,20 @@ def test_the_record_form_offers_the_cycles_categories_and_sends_files(staff, cyc
     ("evidence", "message"),
     [
         (
-            SimpleUploadedFile("run.exe", b"MZ"),
-            "The evidence must be a .jpeg, .jpg, .pdf, .png, .txt file, not .exe.",
+            SimpleUploadedFile("run.exe", b"MZ\x90\x00"),
+            "The file run.exe is not one of the formats taken (PDF, PNG image, JPEG image, plain text, "
+            "Word document, OpenDocument text).",
+        ),
+        (
+            SimpleUploadedFile("certificate.pdf", b"attended"),
+            "The file certificate.pdf is named as .pdf but its content is plain text",
         ),
         (
             SimpleUploadedFile("huge.pdf", b"0" * (recert.EVIDENCE_MAX_BYTES + 1)),
             "The evidence is larger than 10 MB.",
         ),
     ],
-    ids=["type", "size"],
+    ids=["type", "content", "size"],
 )
 def test_bad_evidence_is_refused_with_the_reason_and_nothing_is_written(
     staff, cycle, settings, evidence, message

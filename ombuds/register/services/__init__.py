@@ -1,7 +1,7 @@
 """The register's write path: every change to credentials, memberships and sanctions is one call here.
 
 Modules: `transitions` (status changes of either lifecycle subject), `due` (the automatic ones, on
-their dates), `issue` (new credentials and memberships, corrections), `sanctions`, `events` (status
+their dates), `cycles` (recertification cycles opened and ended with the credential, in bulk too), `issue` (new credentials and memberships, corrections), `sanctions`, `events` (status
 events and their audit entries), `numbers`, `organizations`, `similar` (agency names),
 `uploads`; people, agencies and affiliations are `ombuds.register.records`, re-exported here.
 Callers import from here: ``from ombuds.register import services``.
@@ -15,6 +15,7 @@ from ombuds.register.records import (
     agency_save,
     person_save,
 )
+from ombuds.register.services.cycles import CyclesOpened, cycles_open_bulk
 from ombuds.register.services.due import MEMBERSHIP_GRACE_DAYS, apply_due_transitions
 from ombuds.register.services.events import acting, audit_batched, status_event_record
 from ombuds.register.services.issue import credential_correct, credential_issue, membership_create
@@ -50,6 +51,7 @@ __all__ = [
     "STATUS_SANCTIONS",
     "ChangeRefused",
     "ChangedMeanwhile",
+    "CyclesOpened",
     "SanctionDecision",
     "SanctionPublication",
     "TransitionRefused",
@@ -63,6 +65,7 @@ __all__ = [
     "credential_correct",
     "credential_issue",
     "credential_transition",
+    "cycles_open_bulk",
     "discard_stale_uploads",
     "lifecycle_transition",
     "membership_create",

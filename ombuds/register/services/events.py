@@ -32,6 +32,11 @@ def audit_batched() -> Iterator[None]:
         _batched.reset(token)
 
 
+def is_batched() -> bool:
+    """Whether the caller is inside `audit_batched` (its bulk operation records one event)."""
+    return _batched.get()
+
+
 def acting(user: Any) -> Any:
     """The user to record as the actor, or None for an anonymous or missing one."""
     return user if getattr(user, "pk", None) else None

@@ -15,7 +15,8 @@ from django.utils import timezone
 
 from ombuds.core.dates import add_months
 from ombuds.register.lifecycle import TransitionRefused, check_transition
-from ombuds.register.models import Credential, Membership, RecertificationCycle
+from ombuds.register.models import Credential, Membership
+from ombuds.register.services.cycles import cycle_end_with_credential, cycle_start_if_due
 from ombuds.register.services.events import acting, status_event_record
 from ombuds.register.subjects import CREDENTIAL, MEMBERSHIP, LifecycleSubject
 
@@ -202,12 +203,11 @@ def lifecycle_transition(
         automatic=automatic,
         actor=acting(acting_user),
     )
-    if (
-        subject is CREDENTIAL
-        and to_status == "active"
-        and source in ("candidate", "expired", "lapsed")
-    ):
-        _open_first_cycle(record, starts_on=effective_date)
+    if subject is CREDENTIAL and to_status == "active":
+        # Certified, reinstated or back from a suspension or leave: a cycle runs to the expiry date.
+        cycle_start_if_due(record, starts_on=effective_date, acting_user=acting_user)
+    elif subject is CREDENTIAL and to_status in ("revoked", "surrendered"):
+        cycle_end_with_credential(record, acting_user=acting_user)
     return record
 
 
@@ -226,23 +226,4 @@ def membership_transition(
     """`lifecycle_transition` of a membership; ``renewal_date`` is its next renewal date."""
     return lifecycle_transition(
         subject=MEMBERSHIP, record=membership, due_date=renewal_date, **change
-    )
-
-
-def _open_first_cycle(credential: Credential, *, starts_on: dt.date) -> None:
-    """A newly certified or reinstated holder starts a recertification cycle at once, due at the
-    expiry date, when the program asks for continuing education and none is open."""
-    program = credential.program
-    if not (program.required_units or program.unit_categories) or credential.expires_on is None:
-        return
-    if credential.cycles.filter(outcome=RecertificationCycle.Outcome.OPEN).exists():
-        return
-    if credential.expires_on <= starts_on:
-        return
-    RecertificationCycle.objects.create(
-        credential=credential,
-        starts_on=starts_on,
-        due_on=credential.expires_on,
-        required_units=program.required_units,
-        required_by_category=dict(program.unit_categories),
     )

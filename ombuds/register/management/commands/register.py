@@ -1,5 +1,5 @@
-"""`ombuds register import|export|verify|tick|fine-paid`: the register on the command line, over the same
-services as the staff pages and the API."""
+"""`ombuds register import|export|verify|tick|fine-paid|open-cycles|draw-audit`: the register on the
+command line, over the same services as the staff pages and the API."""
 
 from __future__ import annotations
 
@@ -13,14 +13,16 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ombuds.bodies.models import Organization
-from ombuds.bodies.selectors import user_roles
+from ombuds.bodies.selectors import is_body_staff, user_roles
+from ombuds.register import recert_audit, recert_selectors
 from ombuds.register.csv import KINDS, export_csv, import_csv
 from ombuds.register.lifecycle import TransitionRefused
 from ombuds.register.models import Sanction
 from ombuds.register.public import VerifiedCredential, credential_verify
-from ombuds.register.recertification import send_due_reminders
+from ombuds.register.recertification import RecertificationError, send_due_reminders
 from ombuds.register.services import (
     apply_due_transitions,
+    cycles_open_bulk,
     discard_stale_uploads,
     sanction_fine_paid,
 )
@@ -44,6 +46,18 @@ def _organization(slug: str) -> Organization:
         return Organization.objects.get(slug=slug)
     except Organization.DoesNotExist:
         raise CommandError(f"no body with slug {slug!r}") from None
+
+
+def _body_staff(username: str, organization: Organization) -> Any:
+    """The active user named, if they are the body's administrator or staff (or a superuser)."""
+    user = get_user_model().objects.filter(username=username, is_active=True).first()
+    if user is None:
+        raise CommandError(f"no user {username!r}")
+    if not is_body_staff(user, organization):
+        raise CommandError(
+            f"{username!r} is not an administrator or staff of {organization.short_name}"
+        )
+    return user
 
 
 class Command(BaseCommand):
@@ -85,6 +99,31 @@ class Command(BaseCommand):
             required=True,
             help="who records it: the body's administrator, staff or ethics chair",
         )
+
+        p = sub.add_parser(
+            "open-cycles",
+            help="open the recertification cycle of every active credential that has none "
+            "(imported ones); safe to run again",
+        )
+        p.add_argument("--org", required=True, help="the body's slug")
+        p.add_argument("--as", dest="username", required=True, help="the body's admin or staff")
+
+        p = sub.add_parser(
+            "draw-audit", help="draw a random sample of submitted recertification cycles for audit"
+        )
+        p.add_argument("--org", required=True, help="the body's slug")
+        p.add_argument(
+            "--program", default="", help="the programme's code (needed if the body has several)"
+        )
+        p.add_argument(
+            "--fraction",
+            default="",
+            help="e.g. 0.05 for one in twenty; the programme's own if left out",
+        )
+        p.add_argument(
+            "--seed", default="", help="to draw the same sample again; random if left out"
+        )
+        p.add_argument("--as", dest="username", required=True, help="the body's admin or staff")
 
         sub.add_parser(
             "tick",
@@ -157,6 +196,39 @@ class Command(BaseCommand):
         except TransitionRefused as exc:
             raise CommandError(" ".join(str(exc).split())) from exc
         self.stdout.write(f"Fine {paid.pk} ({paid.amount} {paid.currency}) paid on {paid.paid_on}.")
+
+    def handle_open_cycles(self, *, org: str, username: str, **_: Any) -> None:
+        organization = _organization(org)
+        user = _body_staff(username, organization)
+        self.stdout.write(cycles_open_bulk(organization=organization, acting_user=user).summary())
+
+    def handle_draw_audit(
+        self, *, org: str, program: str, fraction: str, seed: str, username: str, **_: Any
+    ) -> None:
+        organization = _organization(org)
+        user = _body_staff(username, organization)
+        programs = recert_selectors.programs_of(organization)
+        if program:
+            chosen = next((p for p in programs if p.code == program), None)
+            if chosen is None:
+                raise CommandError(f"{organization.short_name} has no programme {program!r}")
+        elif len(programs) == 1:
+            chosen = programs[0]
+        else:
+            codes = ", ".join(p.code for p in programs) or "none"
+            raise CommandError(f"give --program: {organization.short_name}'s are {codes}")
+        try:
+            draw = recert_audit.audit_draw(
+                program=chosen, fraction=fraction or None, seed=seed, acting_user=user
+            )
+        except RecertificationError as exc:
+            raise CommandError(" ".join(str(exc).split())) from exc
+        numbers = list(draw.cycles.order_by("pk").values_list("credential__number", flat=True))
+        self.stdout.write(
+            f"Drew {len(numbers)} of {len(draw.population)} submitted {chosen.abbreviation} "
+            f"cycles for audit (draw {draw.pk}, fraction {draw.fraction}, seed {draw.seed}): "
+            + ", ".join(numbers)
+        )
 
     def handle_tick(self, **_: Any) -> None:
         counts = apply_due_transitions()
