@@ -33,9 +33,9 @@ def agency(request: HttpRequest, agency: Agency) -> HttpResponse:
     programme = selectors.programme_current(agency.organization)
     spec = display.programme_spec(programme)
     found = display.decorate(selectors.agency_findings(agency)[:200], programme=programme)
-    fileable = [(k, r.label) for k, r in spec.returns.items() if r.files] if spec else []
+    fileable = [(k, r.label) for k, r in spec.returns.items()] if spec else []
     due = [
-        (d, filed, period_value(d.spec.period, d.start, d.end) if d.spec.files else "")
+        (d, filed, period_value(d.spec.period, d.start, d.end))
         for d, filed in schedule.agency_calendar(agency, today=today)[:24]
     ]
     return _page(
@@ -69,11 +69,13 @@ def return_context(filed: Return) -> dict:
     return {
         "filed": filed,
         "return_label": declared.label if declared else filed.return_key,
-        "fileable": bool(declared and declared.files),
+        "fileable": declared is not None,
         "period_value": period_value(declared.period, filed.period_start, filed.period_end)
         if declared
         else "",
         "files": list(filed.files.all()),
+        "documents": list(filed.documents.all()),
+        "statements": list(filed.statements.all()),
         "findings": display.decorate(
             selectors.return_findings(filed).select_related("case"),
             programme=filed.programme,

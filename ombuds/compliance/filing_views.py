@@ -1,4 +1,5 @@
-"""The agency's filing form: choose the period, upload the return's CSV files, check them first
+"""The agency's filing form: choose the period, upload the return's CSV files and documents (with
+their expiry dates), tick the statements attested, check them first
 (every shape problem with its file, line and column, or the findings, nothing filed), then file
 (`ombuds.compliance.services.return_file`). A return already filed for the period is amended by
 naming it: the form offers it.
@@ -27,6 +28,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from ombuds.compliance import display, locating, periods, schedule, selectors, services
+from ombuds.compliance.documents import DocumentGiven
 from ombuds.compliance.forms import ReturnFilingForm, recent_periods
 from ombuds.compliance.models import Finding, Return
 from ombuds.compliance.programme import ReturnSpec
@@ -60,8 +62,8 @@ def _declared(agency: Agency, return_key: str):
     programme = selectors.programme_current(agency.organization)
     spec = display.programme_spec(programme)
     declared = spec.returns.get(return_key) if spec else None
-    if declared is None or not declared.files:
-        raise Http404("No such return to upload")
+    if declared is None:
+        raise Http404("No such return to file")
     return programme, spec, declared
 
 
@@ -147,10 +149,21 @@ def _file_return(
         return _render(request, form, context, current=_current(agency, return_key, period))
     period = form.cleaned_data["period_dates"]
     context["current"] = _current(agency, return_key, period)
+    chosen, expires = form.documents_given()
+    given = {
+        # Documents are at most 10 MB (the form refused larger ones): read whole, as uploads are.
+        "documents": [
+            DocumentGiven(key, upload.name or key, upload.read()) for key, upload in chosen
+        ],
+        "expires": expires,
+        "statements": form.statements_attested(),
+    }
     with tempfile.TemporaryDirectory(prefix="ombuds-return-") as folder:
         paths = {key: _copy(form.cleaned_data[key], Path(folder), key) for key in form.file_keys()}
         if request.POST.get("action") == "check":
-            return _check(request, form, context, agency, return_key, period, paths, programme)
+            return _check(
+                request, form, context, agency, return_key, period, paths, programme, given
+            )
         try:
             filed = services.return_file(
                 organization=agency.organization,
@@ -160,6 +173,7 @@ def _file_return(
                 paths=paths,
                 user=request.user,
                 amends=form.cleaned_data.get("amends"),
+                **given,
             )
         except services.ReturnRefused as exc:
             return _refused(request, form, context, exc, declared, paths)
@@ -178,8 +192,10 @@ def _file_return(
     return redirect(reverse("compliance:return", kwargs={"agency": agency.pk, "pk": filed.pk}))
 
 
-def _check(request, form, context, agency, return_key, period, paths, programme) -> HttpResponse:
-    """The files checked as if filed: the shape problems, or the findings; nothing kept."""
+def _check(
+    request, form, context, agency, return_key, period, paths, programme, given
+) -> HttpResponse:
+    """The return checked as if filed: the shape problems, or the findings; nothing kept."""
     try:
         outcome = services.return_check(
             organization=agency.organization,
@@ -187,6 +203,7 @@ def _check(request, form, context, agency, return_key, period, paths, programme)
             return_key=return_key,
             period=period,
             paths=paths,
+            **given,
         )
     except services.ReturnRefused as exc:
         return _refused(request, form, context, exc, context["declared"], paths)

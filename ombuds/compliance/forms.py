@@ -15,6 +15,7 @@ from django import forms
 from ombuds.compliance import periods
 from ombuds.compliance.findings import ANSWER_MAX
 from ombuds.compliance.programme import ReturnSpec
+from ombuds.core import uploads
 from ombuds.core.dates import add_months
 from ombuds.core.limits import DETAILS, ID_MAX
 
@@ -86,8 +87,10 @@ def recent_periods(kind: str, today: dt.date) -> list[Period]:
 
 
 class ReturnFilingForm(forms.Form):
-    """The period, a file per CSV file of the return, and the return it amends (when one was filed
-    for the period already: the page offers it)."""
+    """The period, a file per CSV file of the return, a file per document (with its expiry date
+    when it expires), a box per statement to attest, and the return it amends (when one was filed
+    for the period already: the page offers it). A document may be left out (the checks then find
+    it missing); a CSV file may not."""
 
     period = forms.ChoiceField(label="Recent periods", required=False)
     other_period = forms.CharField(label="Or type the period", required=False, max_length=30)
@@ -121,6 +124,26 @@ class ReturnFilingForm(forms.Form):
                 f"At most {self.max_megabytes} MB.",
                 widget=forms.FileInput(attrs={"accept": ".csv,text/csv"}),
             )
+        for key, spec in declared.documents.items():
+            self.fields[f"document_{key}"] = forms.FileField(
+                label=spec.label,
+                required=False,
+                error_messages={"empty": "The file is empty."},
+                help_text=f"{uploads.ACCEPTED}, at most "
+                f"{uploads.MAX_BYTES // (1024 * 1024)} MB. Leave it out if you do not have it: "
+                "the checks will say it is missing.",
+                widget=forms.FileInput(attrs={"accept": uploads.ACCEPT_ATTRIBUTE}),
+            )
+            if spec.expires:
+                self.fields[f"expires_{key}"] = forms.DateField(
+                    label=f"{spec.label}: expires on",
+                    required=False,
+                    help_text="The last day it is in force, as written on it (YYYY-MM-DD).",
+                    error_messages={"invalid": "Write the date as YYYY-MM-DD, such as 2027-06-30."},
+                    widget=forms.DateInput(attrs={"type": "date"}),
+                )
+        for key, spec in declared.statements.items():
+            self.fields[f"statement_{key}"] = forms.BooleanField(label=spec.label, required=False)
 
     @property
     def max_megabytes(self) -> int:
@@ -128,6 +151,33 @@ class ReturnFilingForm(forms.Form):
 
     def file_keys(self) -> list[str]:
         return list(self.declared.files)
+
+    def document_fields(self) -> list[tuple[forms.BoundField, forms.BoundField | None]]:
+        """Each document's file field, with its expiry date's field when it expires."""
+        return [
+            (self[f"document_{key}"], self[f"expires_{key}"] if spec.expires else None)
+            for key, spec in self.declared.documents.items()
+        ]
+
+    def statement_fields(self) -> list[forms.BoundField]:
+        return [self[f"statement_{key}"] for key in self.declared.statements]
+
+    def documents_given(self) -> tuple[list[tuple[str, object]], dict[str, dt.date | None]]:
+        """The documents chosen (key, upload) and the expiry dates given, by document."""
+        chosen = [
+            (key, self.cleaned_data[f"document_{key}"])
+            for key in self.declared.documents
+            if self.cleaned_data.get(f"document_{key}")
+        ]
+        expires = {
+            key: self.cleaned_data.get(f"expires_{key}")
+            for key, spec in self.declared.documents.items()
+            if spec.expires and self.cleaned_data.get(f"expires_{key}")
+        }
+        return chosen, expires
+
+    def statements_attested(self) -> list[str]:
+        return [k for k in self.declared.statements if self.cleaned_data.get(f"statement_{k}")]
 
     def clean(self):
         data = super().clean()
@@ -151,6 +201,19 @@ class ReturnFilingForm(forms.Form):
                 # Skipped as it arrived: not "not chosen", whatever the field said.
                 self.errors.pop(key, None)
                 self.add_error(key, f"The file is larger than {self.max_megabytes} MB.")
+        for key, spec in self.declared.documents.items():
+            name = f"document_{key}"
+            upload = data.get(name)
+            if name in self.too_large or (upload is not None and upload.size > uploads.MAX_BYTES):
+                self.errors.pop(name, None)
+                self.add_error(
+                    name, f"The file is larger than {uploads.MAX_BYTES // (1024 * 1024)} MB."
+                )
+            elif spec.expires and upload is not None and not data.get(f"expires_{key}"):
+                if f"expires_{key}" not in self.errors:
+                    self.add_error(f"expires_{key}", "Give the date it expires.")
+            elif spec.expires and upload is None and data.get(f"expires_{key}"):
+                self.add_error(name, "Choose the document whose expiry date you gave.")
         return data
 
 

@@ -127,10 +127,60 @@ def test_another_agencys_return_or_finding_is_not_found_under_ones_own(
     assert client.get(finding_url(council, theirs.findings.first())).status_code == 404
 
 
-def test_a_return_with_no_files_or_not_in_the_programme_has_no_form(client, council):
+def test_a_return_not_in_the_programme_has_no_form(client, council):
     client.force_login(council.users["agency_admin"])
-    assert client.get(file_url(council, "solvency")).status_code == 404
     assert client.get(file_url(council, "nothing")).status_code == 404
+
+
+PDF = b"%PDF-1.4\n% a certificate of the tests\n%%EOF\n"
+
+
+def _solvency(client, council, **data):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    files = {
+        f"document_{key}": SimpleUploadedFile(f"{key}.pdf", PDF, "application/pdf")
+        for key in data.pop("documents", ())
+    }
+    return client.post(
+        file_url(council, "solvency"), {"action": "file", "other_period": "2025", **data, **files}
+    )
+
+
+def test_a_return_of_documents_and_statements_is_filed_from_the_page(client, council):
+    client.force_login(council.users["agency_admin"])
+    form = client.get(file_url(council, "solvency")).content.decode()
+    assert "Surety bond certificate" in form and 'name="expires_bond"' in form
+    assert 'name="statement_solvent"' in form and 'type="file"' in form
+    response = _solvency(
+        client,
+        council,
+        documents=("financial_statements", "bond"),
+        expires_bond="2026-06-30",
+        statement_solvent="on",
+    )
+    assert response.status_code == 302
+    filed = Return.objects.get(return_key="solvency")
+    assert sorted(filed.documents.values_list("key", flat=True)) == ["bond", "financial_statements"]
+    assert filed.documents.get(key="bond").expires_on == dt.date(2026, 6, 30)
+    assert filed.statements.get().attested_by == council.users["agency_admin"]
+    # The insurance was not sent: its rule's finding, citing its provision.
+    assert list(filed.findings.values_list("rule_key", "provision")) == [
+        ("insurance_in_force", "1.2(a)")
+    ]
+    page = client.get(response["Location"]).content.decode()
+    assert "Documents as filed" in page and "30 June 2026" in page
+    assert "Statements attested" in page
+
+
+def test_a_document_that_expires_needs_its_date_and_a_date_needs_its_document(client, council):
+    client.force_login(council.users["agency_admin"])
+    response = _solvency(client, council, documents=("bond",), expires_insurance="2027-01-01")
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert "Give the date it expires." in text
+    assert "Choose the document whose expiry date you gave." in text
+    assert not Return.objects.exists()
 
 
 # --- filing --------------------------------------------------------------------------------------
