@@ -4,12 +4,15 @@ and a staff token of another body), a return's files written, and a return sent 
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
 
 from ombuds.bodies.models import BodyRole, Organization
 from ombuds.compliance import synthetic
+from ombuds.compliance.models import Programme
+from ombuds.register.models import Membership, MembershipType
 from ombuds.register.tokens import token_create
 
 MARCH = synthetic.month("2026-03")
@@ -62,3 +65,24 @@ def tokens(council, django_user_model) -> dict[str, str]:
     made["other_body_staff"] = token_create(user=olga, organization=elsewhere, name="x")[1]
     made["anonymous"] = ""
     return made
+
+
+@pytest.fixture
+def members(council):
+    """Both agencies members since 2025, bound to file; the programme applies from March 2026."""
+    kind = MembershipType.objects.create(
+        organization=council.body, code="agency", name="Member agency", kind="organization"
+    )
+    for n, agency in enumerate((council.agency, council.other_agency)):
+        Membership.objects.create(
+            organization=council.body,
+            membership_type=kind,
+            agency=agency,
+            number=f"A-{n}",
+            status=Membership.Status.ACTIVE,
+            start_date=dt.date(2025, 6, 1),
+        )
+    Programme.objects.filter(organization=council.body).update(
+        installed_at=dt.datetime(2026, 2, 20, 12, tzinfo=dt.UTC)
+    )
+    return council
