@@ -1,6 +1,7 @@
 """`ombuds compliance ...`: check a programme file, install a body's programme, check a return's
 files without filing them (the findings as JSON with ``--json``), and file a return as a user who
-may (an administrator of the agency, or the body's staff).
+may (an administrator of the agency, or the body's staff). A finding's life (findings, answer,
+close, open-case) and the schedule (due, tick) are in `ombuds.compliance.management.lifecycle`.
 
 Bad input ends with a one-line reason and a non-zero exit; files whose shape is wrong print every
 problem (as findings of the records rule with ``--json``) and exit 1; findings are not an error
@@ -18,6 +19,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from ombuds.bodies.models import Organization
 from ombuds.compliance import checking, engine, services
+from ombuds.compliance.management import lifecycle
 from ombuds.compliance.selectors import code_citations
 from ombuds.compliance.synthetic import month
 from ombuds.core.changes import ChangedMeanwhile
@@ -27,7 +29,10 @@ FILES = ("ledger", "bank", "contracts")
 
 
 class Command(BaseCommand):
-    help = "Compliance programmes and returns: check-programme, install, check, file."
+    help = (
+        "Compliance programmes, returns and findings: check-programme, install, check, file, "
+        "findings, answer, close, open-case, due, tick."
+    )
 
     def add_arguments(self, parser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
@@ -52,8 +57,11 @@ class Command(BaseCommand):
         file_ = sub.choices["file"]
         file_.add_argument("--as", dest="username", required=True, help="who files it")
         file_.add_argument("--amends", type=int, metavar="RETURN", help="the return it amends")
+        lifecycle.add_parsers(sub)
 
     def handle(self, *args: Any, action: str, **options: Any) -> None:
+        if action in lifecycle.ACTIONS:
+            return lifecycle.run(self, action, options)
         if action == "check-programme":
             return self.check_programme(options["file"], options["org"])
         organization = Organization.objects.filter(slug=options["org"]).first()
