@@ -282,3 +282,13 @@ def test_another_agencys_finding_is_not_found_through_ones_own(
     assert answer.status_code == 404
     theirs.refresh_from_db()
     assert theirs.status == Finding.Status.OPEN
+
+
+def test_a_number_past_any_row_is_not_found(client, council, tokens):
+    huge = 10**20
+    headers = auth(tokens["agency_admin"])
+    assert (
+        client.get(f"/api/v1/me/agencies/{huge}/compliance/due", headers=headers).status_code == 404
+    )
+    url = f"{base(council.agency)}/returns/{huge}"
+    assert client.get(url, headers=headers).status_code == 404

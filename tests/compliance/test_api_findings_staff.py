@@ -308,3 +308,10 @@ def test_a_case_from_a_finding_still_with_the_agency_or_stale_is_refused(
     assert not Case.objects.exists()
     escalated.refresh_from_db()
     assert escalated.status == Finding.Status.ESCALATED
+
+
+def test_a_finding_number_past_any_row_is_not_found(client, council, tokens):
+    answer = client.get(f"{API}/findings/{10**20}", headers=auth(tokens["body_staff"]))
+    assert answer.status_code == 404
+    listed = client.get(f"{API}/findings?agency={10**20}", headers=auth(tokens["body_staff"]))
+    assert listed.status_code == 422
