@@ -72,7 +72,7 @@ class PeriodOut(Schema):
     late: list[AgencyRefOut] = Field(..., description="Not filed, and its due date passed")
 
 
-class ProvisionOut(Schema):
+class ProvisionCountOut(Schema):
     provision: str = Field(..., description='As the code cites it: "CSEC 1.2(c)"')
     open: int = Field(..., description="Still with the agency (within its cure period)")
     answered: int
@@ -83,7 +83,7 @@ class ProvisionOut(Schema):
 class CoverageOut(Schema):
     today: dt.date
     periods: list[PeriodOut] = Field(..., description="The latest periods due, the latest first")
-    unresolved_by_provision: list[ProvisionOut]
+    unresolved_by_provision: list[ProvisionCountOut]
 
 
 def _body(request: HttpRequest, org: str) -> Organization:
