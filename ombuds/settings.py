@@ -319,6 +319,9 @@ OMBUDS_API_TOKEN_MAX_DAYS = envint("OMBUDS_API_TOKEN_MAX_DAYS", 365)
 
 # The largest code text an import accepts, in bytes.
 OMBUDS_MAX_CODE_BYTES = envint("OMBUDS_MAX_CODE_BYTES", 20 * 1024 * 1024)
+# The largest compliance return the members' API takes in one request (all its files), in bytes:
+# the files stream to temporary files on disk, never whole into memory (ombuds.api.multipart).
+OMBUDS_COMPLIANCE_UPLOAD_MAX_BYTES = envint("OMBUDS_COMPLIANCE_UPLOAD_MAX_BYTES", 1024**3)
 
 # The public register: what a search may ask and how often (see ombuds/register/public.py).
 OMBUDS_REGISTER_SEARCH_MIN_CHARS = envint("OMBUDS_REGISTER_SEARCH_MIN_CHARS", 3)

@@ -8,6 +8,8 @@ from ombuds.api.case_parties import router as case_parties_router
 from ombuds.api.cases import router as cases_router
 from ombuds.api.cases import staff_router as cases_staff_router
 from ombuds.api.codes import router as codes_router
+from ombuds.api.compliance import router as compliance_router
+from ombuds.api.compliance_staff import router as compliance_staff_router
 from ombuds.api.limits import LimitedAPI
 from ombuds.api.members import router as members_router
 from ombuds.api.members_recert import router as members_recert_router
@@ -32,8 +34,9 @@ class OmbudsAPI(LimitedAPI, ScopedAPI):
 api = OmbudsAPI(
     title="Ombuds API",
     version="1",
-    description="Codes of conduct as citable data, the register, and complaints and cases. The same"
-    " reference laid out by ReDoc: /api/v1/redoc.",
+    description="Codes of conduct as citable data, the register, complaints and cases, and "
+    "agencies' compliance returns and findings. The same reference laid out by ReDoc: "
+    "/api/v1/redoc.",
     urls_namespace="api",
     docs=Swagger(settings={"validatorUrl": None}),
     docs_url="/docs",
@@ -61,3 +64,5 @@ api.add_router("/", case_deliveries_router)
 api.add_router("/", members_router)
 api.add_router("/", members_recert_router)
 api.add_router("/", case_parties_router)
+api.add_router("/", compliance_router)
+api.add_router("/", compliance_staff_router)

@@ -630,10 +630,10 @@ class Seat(models.Model):
 
 class ApiToken(models.Model):
     """An API token for one body. Only a hash is stored; the token itself is shown once, when it is
-    made. A staff token works the register's and cases' staff API, as far as its `scopes` allow
-    (`StaffScope`; a write scope implies the read scope of the same area); a member token (its one
-    scope "member") reads and writes only its owner's own records (status, attestations,
-    disclosures). Every token is refused from its `expires_on` day on."""
+    made. A staff token works the register's, cases' and compliance staff API, as far as its
+    `scopes` allow (`StaffScope`; a write scope implies the read scope of the same area); a member
+    token (its one scope "member") reads and writes only its owner's own records (status,
+    attestations, disclosures, the returns and findings of an agency they administer). Every token is refused from its `expires_on` day on."""
 
     class Scope(models.TextChoices):
         """Whose API the token works: the staff's or the member's own."""
@@ -646,12 +646,21 @@ class ApiToken(models.Model):
         REGISTER_WRITE = "register:write", "Change the register (implies reading it)"
         CASES_READ = "cases:read", "Read cases (complainants' names and what they wrote)"
         CASES_WRITE = "cases:write", "Take steps in cases (implies reading them)"
+        COMPLIANCE_READ = (
+            "compliance:read",
+            "Read agencies' compliance findings and who filed their returns",
+        )
+        COMPLIANCE_WRITE = (
+            "compliance:write",
+            "Close compliance findings and open cases from them (implies reading them)",
+        )
 
     scope = models.CharField(max_length=10, choices=Scope.choices, default=Scope.STAFF)
     scopes = models.JSONField(
         default=list,
         help_text="What the token may do: staff scopes (register:read, register:write, "
-        "cases:read, cases:write) or, for a member token, member.",
+        "cases:read, cases:write, compliance:read, compliance:write) or, for a member token, "
+        "member.",
     )
     expires_on = models.DateField(help_text="The token is refused from this day on.")
     user = models.ForeignKey("auth.User", on_delete=models.CASCADE, related_name="api_tokens")

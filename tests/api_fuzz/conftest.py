@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 
 from ombuds.bodies.models import BodyRole, Organization
 from ombuds.cases.models import Case
+from ombuds.compliance.models import Finding
 from ombuds.members import services as members
 from ombuds.members.models import Disclosure
 from ombuds.register.models import Affiliation, Agency, Credential, Membership, Person
@@ -51,6 +52,9 @@ def world(demo) -> World:
     credential = Credential.objects.filter(program__organization=body).first()
     membership = Membership.objects.filter(organization=body).first()
     affiliation = Affiliation.objects.filter(agency__organization=body).first()
+    if agency is not None:  # the member administers an agency: its compliance endpoints open
+        Affiliation.objects.create(agency=agency, person=person, role="employee", agency_admin=True)
+    finding = Finding.objects.filter(organization=body).first()
     values = {
         "org": body.slug,
         "reference": case.reference if case else "X",
@@ -60,6 +64,8 @@ def world(demo) -> World:
         "affiliation_id": str(affiliation.pk) if affiliation else "1",
         "citation": "1",
         "pk": str(disclosure.pk),
+        "agency_id": str(agency.pk) if agency else "1",
+        "finding_id": str(finding.pk) if finding else "1",
     }
     return World(
         body=body,

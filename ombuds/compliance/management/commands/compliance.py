@@ -3,6 +3,8 @@ without filing it (the findings as JSON with ``--json``), and file a return as a
 administrator of the agency, or the body's staff). A return is given as its CSV files (``--ledger``,
 ``--bank``, ``--contracts``), its documents (``--document KEY=PATH``, ``--expires KEY=YYYY-MM-DD``)
 and the statements attested (``--attest KEY``, in the name of the ``--as`` user when filed).
+A finding's life (findings, answer, close, open-case) and the schedule (due, tick) are in
+`ombuds.compliance.management.lifecycle`.
 
 Bad input ends with a one-line reason and a non-zero exit; files whose shape is wrong print every
 problem (as findings of the records rule with ``--json``) and exit 1; findings are not an error
@@ -21,6 +23,7 @@ from django.core.management.base import BaseCommand, CommandError
 from ombuds.bodies.models import Organization
 from ombuds.compliance import checking, engine, periods, services
 from ombuds.compliance.documents import DocumentGiven
+from ombuds.compliance.management import lifecycle
 from ombuds.compliance.selectors import code_citations, return_declared
 from ombuds.core.changes import ChangedMeanwhile
 from ombuds.register.models import Agency
@@ -29,7 +32,10 @@ FILES = ("ledger", "bank", "contracts")
 
 
 class Command(BaseCommand):
-    help = "Compliance programmes and returns: check-programme, install, check, file."
+    help = (
+        "Compliance programmes, returns and findings: check-programme, install, check, file, "
+        "findings, answer, close, open-case, due, tick."
+    )
 
     def add_arguments(self, parser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
@@ -72,8 +78,11 @@ class Command(BaseCommand):
         file_ = sub.choices["file"]
         file_.add_argument("--as", dest="username", required=True, help="who files it")
         file_.add_argument("--amends", type=int, metavar="RETURN", help="the return it amends")
+        lifecycle.add_parsers(sub)
 
     def handle(self, *args: Any, action: str, **options: Any) -> None:
+        if action in lifecycle.ACTIONS:
+            return lifecycle.run(self, action, options)
         if action == "check-programme":
             return self.check_programme(options["file"], options["org"])
         organization = Organization.objects.filter(slug=options["org"]).first()

@@ -44,7 +44,8 @@ class Command(BaseCommand):
             dest="scopes",
             choices=[*STAFF_SCOPES, MEMBER_SCOPE],
             help="what the token may do, once per scope: register:read, register:write, "
-            "cases:read, cases:write (a write scope implies its read scope); or member, for a "
+            "cases:read, cases:write, compliance:read, compliance:write (a write scope implies "
+            "its read scope); or member, for a "
             "member's token on their own records",
         )
         p.add_argument(
