@@ -37,7 +37,8 @@ from ombuds.api import multipart
 from ombuds.api.auth import MEMBER
 from ombuds.api.limits import ID_MAX, NO_NUL
 from ombuds.api.limits import text as bounded
-from ombuds.compliance import engine, findings, periods, schedule, selectors, services
+from ombuds.compliance import display, engine, findings, periods, schedule, selectors, services
+from ombuds.compliance.documents import DocumentGiven
 from ombuds.compliance.models import Finding, Return
 from ombuds.core.changes import ChangedMeanwhile, version_of
 from ombuds.members.agency_roles import administered_agency
@@ -158,8 +159,21 @@ class ReturnSummaryOut(Schema):
     finding_count: int
 
 
+class ReturnDocumentOut(ReturnFileOut):
+    expires_on: dt.date | None = Field(..., description="When the document expires, if it does")
+
+
+class ReturnStatementOut(Schema):
+    key: str
+    words: str = Field(..., description="The words attested, as the programme gave them")
+    attested_by: str
+    attested_at: dt.datetime
+
+
 class ReturnOut(ReturnSummaryOut):
     files: list[ReturnFileOut]
+    documents: list[ReturnDocumentOut]
+    statements: list[ReturnStatementOut]
     findings: list[FindingOut]
 
 
@@ -262,6 +276,25 @@ def _return_out(filed: Return, code: str) -> dict[str, Any]:
             {"key": f.key, "name": f.original_name, "size": f.size, "sha256": f.sha256}
             for f in filed.files.all()
         ],
+        "documents": [
+            {
+                "key": d.key,
+                "name": d.original_name,
+                "size": d.size,
+                "sha256": d.sha256,
+                "expires_on": d.expires_on,
+            }
+            for d in filed.documents.all()
+        ],
+        "statements": [
+            {
+                "key": st.key,
+                "words": st.label,
+                "attested_by": st.attested_by_label,
+                "attested_at": st.attested_at,
+            }
+            for st in filed.statements.all()
+        ],
         "findings": [finding_out(f, code) for f in found],
     }
 
@@ -340,13 +373,28 @@ def _multipart(*, amends: bool) -> dict[str, Any]:
         ("ledger", "The trust ledger (CSV)"),
         ("bank", "The trust account's statement (CSV)"),
         ("contracts", "The contracts on file (CSV)"),
+        ("document_bond", "A document, named document_ and its key (such as the bond)"),
     ):
         properties[key] = {"type": "string", "format": "binary", "description": what}
+    properties["expires_bond"] = {
+        **string,
+        "format": "date",
+        "description": "A document's expiry date, named expires_ and its key, for each "
+        "document the programme says expires",
+    }
+    properties["attest"] = {
+        **string,
+        "maxLength": 1000,
+        "description": "The statements attested, their keys separated by commas (attested in "
+        "the token owner's name when the return is filed)",
+    }
     return {
         "requestBody": {
             "required": True,
-            "description": "The return's fields, and one file per file the programme declares "
-            "for it (other names than these three for other programmes' returns).",
+            "description": "The return's fields, one file per CSV file the programme declares "
+            "for it (other names than these three for other programmes' returns), one part "
+            "per document (document_KEY) with its expiry date (expires_KEY) when it expires, "
+            "and the statements attested.",
             "content": {
                 "multipart/form-data": {
                     "schema": {
@@ -360,10 +408,43 @@ def _multipart(*, amends: bool) -> dict[str, Any]:
     }
 
 
-def _received(request: HttpRequest, fields: dict[str, int]):
+def _received(request: HttpRequest, agency: Agency, fields: dict[str, int]):
+    """The body, with the fields of the documents and statements the programme declares: an
+    expiry date per document that expires (``expires_KEY``) and the statements attested
+    (``attest``, their keys separated by commas)."""
+    spec = display.programme_spec(selectors.programme_current(agency.organization))
+    declared = {}
+    if spec is not None:
+        for r in spec.returns.values():
+            declared.update({f"expires_{k}": 10 for k, d in r.documents.items() if d.expires})
+            if r.statements:
+                declared["attest"] = 1000
     return multipart.received(
-        request, max_bytes=settings.OMBUDS_COMPLIANCE_UPLOAD_MAX_BYTES, fields=fields
+        request,
+        max_bytes=settings.OMBUDS_COMPLIANCE_UPLOAD_MAX_BYTES,
+        fields={**fields, **declared},
     )
+
+
+def _parts(got) -> dict[str, Any]:
+    """The service's arguments from the parts received: the CSV files by name, the documents
+    (parts named ``document_KEY``), their expiry dates and the statements attested."""
+    paths = {k: p for k, p in got.files.items() if not k.startswith("document_")}
+    try:
+        documents = [
+            DocumentGiven.from_path(k.removeprefix("document_"), p)
+            for k, p in sorted(got.files.items())
+            if k.startswith("document_")
+        ]
+    except OSError as exc:  # pragma: no cover - the folder is the request's own
+        raise HttpError(400, f"a document could not be read: {exc}") from exc
+    expires = {
+        k.removeprefix("expires_"): v.strip()
+        for k, v in got.fields.items()
+        if k.startswith("expires_") and v.strip()
+    }
+    attested = [s.strip() for s in got.fields.get("attest", "").split(",") if s.strip()]
+    return {"paths": paths, "documents": documents, "expires": expires, "statements": attested}
 
 
 # --- returns ------------------------------------------------------------------------------------
@@ -389,7 +470,7 @@ def _received(request: HttpRequest, fields: dict[str, int]):
 )
 def return_file(request: HttpRequest, agency_id: int):
     agency = _agency(request, agency_id)
-    with _received(request, {**_FIELDS, "amends": 20}) as got:
+    with _received(request, agency, {**_FIELDS, "amends": 20}) as got:
         return_key, period, amends = _given(got.fields)
         try:
             filed = services.return_file(
@@ -397,9 +478,9 @@ def return_file(request: HttpRequest, agency_id: int):
                 agency=agency,
                 return_key=return_key,
                 period=period,
-                paths=got.files,
                 user=request.api_token.user,
                 amends=amends,
+                **_parts(got),
             )
         except services.ReturnRefused as exc:
             return _refused(exc)
@@ -421,7 +502,7 @@ def return_file(request: HttpRequest, agency_id: int):
 )
 def return_check(request: HttpRequest, agency_id: int):
     agency = _agency(request, agency_id)
-    with _received(request, _FIELDS) as got:
+    with _received(request, agency, _FIELDS) as got:
         return_key, period, _amends = _given(got.fields)
         try:
             outcome = services.return_check(
@@ -429,7 +510,7 @@ def return_check(request: HttpRequest, agency_id: int):
                 agency=agency,
                 return_key=return_key,
                 period=period,
-                paths=got.files,
+                **_parts(got),
             )
         except services.ReturnRefused as exc:
             return _refused(exc)

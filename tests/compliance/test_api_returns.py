@@ -322,3 +322,57 @@ def test_a_check_takes_no_amends(client, council, tokens, tmp_path):
     )
     assert answer.status_code == 400
     assert "amends: not a field" in answer.json()["detail"]
+
+
+PDF = b"%PDF-1.4\n% a certificate of the tests\n%%EOF\n"
+
+
+def test_a_return_of_documents_and_statements_is_filed_through_the_api(
+    client, council, tokens, tmp_path
+):
+    (tmp_path / "bond.pdf").write_bytes(PDF)
+    (tmp_path / "accounts.pdf").write_bytes(PDF)
+    paths = {
+        "document_bond": tmp_path / "bond.pdf",
+        "document_financial_statements": tmp_path / "accounts.pdf",
+    }
+    answer = send(
+        client,
+        returns_url(council.agency),
+        tokens["agency_admin"],
+        paths,
+        return_key="solvency",
+        period="2025",
+        expires_bond="2025-06-30",
+        attest="solvent",
+    )
+    assert answer.status_code == 201, answer.content
+    body = answer.json()
+    assert {d["key"]: d["expires_on"] for d in body["documents"]} == {
+        "bond": "2025-06-30",
+        "financial_statements": None,
+    }
+    assert [s["key"] for s in body["statements"]] == ["solvent"]
+    # The bond expired mid-year; the insurance was not sent.
+    assert sorted((f["rule"], f["provision"]) for f in body["findings"]) == [
+        ("bond_in_force", "CSEC 1.2(a)"),
+        ("insurance_in_force", "CSEC 1.2(a)"),
+    ]
+
+
+def test_a_document_given_wrong_is_400_listing_every_problem(client, council, tokens, tmp_path):
+    (tmp_path / "bond.pdf").write_bytes(PDF)
+    (tmp_path / "note.pdf").write_bytes(b"not a pdf at all")
+    answer = send(
+        client,
+        returns_url(council.agency),
+        tokens["agency_admin"],
+        {"document_bond": tmp_path / "bond.pdf", "document_unknown": tmp_path / "note.pdf"},
+        return_key="solvency",
+        period="2025",
+        attest="solvent,nonsense",
+    )
+    assert answer.status_code == 400
+    detail = answer.json()["detail"]
+    assert "unknown" in detail and "nonsense" in detail and "bond" in detail
+    assert not Return.objects.exists()
