@@ -116,7 +116,7 @@ class ApplicationForm(forms.Form):
             }
         return out
 
-    def files(self) -> list[tuple[str, str, bytes]]:
+    def uploads(self) -> list[tuple[str, str, bytes]]:
         uploaded = []
         for item in self.spec.evidence:
             f = self.cleaned_data.get(f"document-{item.key}")

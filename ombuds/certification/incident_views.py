@@ -16,6 +16,7 @@ from ombuds.bodies.models import Organization
 from ombuds.certification import selectors, services
 from ombuds.certification.forms import IncidentForm, SanctionForm, refusal_onto
 from ombuds.certification.models import Incident
+from ombuds.certification.views import _posted
 from ombuds.core.http import private
 from ombuds.core.throttle import throttle_hit
 
@@ -42,7 +43,7 @@ def _report_of(form: IncidentForm, reporter: str) -> services.IncidentReport:
 def report(request: HttpRequest, org: str) -> HttpResponse:
     """Anyone reports an exam-security incident; it becomes a case citing exam confidentiality."""
     body = body_or_404(org)
-    form = IncidentForm(request.POST or None, request.FILES or None)
+    form = IncidentForm(*_posted(request))
     if request.method == "POST" and form.is_valid():
         throttled = throttle_hit(request, "complaint")
         if throttled is not None:
@@ -82,9 +83,7 @@ def report(request: HttpRequest, org: str) -> HttpResponse:
 @body_staff_required
 def incidents(request: HttpRequest, organization: Organization) -> HttpResponse:
     """The body's incidents, and a form for staff to report one."""
-    form = IncidentForm(
-        request.POST or None, request.FILES or None, initial={"reporter": "proctor"}
-    )
+    form = IncidentForm(*_posted(request), initial={"reporter": "proctor"})
     form.fields["reporter"].required = False
     form.fields.pop("anonymous")
     form.fields.pop("passphrase")

@@ -228,7 +228,7 @@ def document(request: HttpRequest, organization: Organization, pk: int, token: s
 @body_staff_required
 def windows(request: HttpRequest, organization: Organization) -> HttpResponse:
     programs = CredentialProgram.objects.filter(organization=organization).order_by("name")
-    form = WindowForm(request.POST or None)
+    form = WindowForm(request.POST if request.method == "POST" else None)
     program = (
         programs.filter(code=request.POST.get("program", "")).first()
         if request.method == "POST"

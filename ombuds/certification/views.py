@@ -32,6 +32,12 @@ from ombuds.core.http import private
 from ombuds.core.throttle import throttle_hit
 
 
+def _posted(request: HttpRequest) -> tuple:
+    """What a form is bound to: the POST and its files, or nothing (an empty POST is bound too,
+    so that it is checked, not shown blank)."""
+    return (request.POST, request.FILES) if request.method == "POST" else (None, None)
+
+
 def _url(application: Application) -> str:
     return reverse("certification:application", kwargs={"pk": application.pk})
 
@@ -68,7 +74,7 @@ def apply(request: HttpRequest, org: str, program: str) -> HttpResponse:
                 return redirect("certification:programmes", org=body.slug)
             return redirect(_url(application))
         return render(request, "certification/apply.html", context)
-    form = IdentityForm(request.POST or None)
+    form = IdentityForm(*_posted(request)[:1])
     if request.method == "POST" and form.is_valid():
         throttled = throttle_hit(request, "application")
         if throttled is not None:
@@ -145,7 +151,7 @@ def application(request: HttpRequest, pk: int) -> HttpResponse:
                 application=found,
                 identity=form.identity(),
                 evidence=form.evidence(),
-                files=form.files(),
+                files=form.uploads(),
                 expected_version=request.POST.get("version") or None,
                 acting_user=request.user,
             )
@@ -166,7 +172,7 @@ def submit(request: HttpRequest, pk: int) -> HttpResponse:
     spec = services.spec_of(found.requirements)
     version = current_version(found.organization)
     form = SubmitForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         spec=spec,
         code_label=version.label if version else "",
         initial={"code_version": version.pk if version else None, "version": version_of(found)},

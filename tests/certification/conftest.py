@@ -135,7 +135,7 @@ def submitted(program, user, *, evidence: dict | None = None) -> Application:
     application = services.application_open(program=program, user=user)
     services.application_save(
         application=application,
-        identity={"given_name": "Cara", "family_name": "Ng", "email": user.email},
+        identity={k: getattr(application, k) for k in ("given_name", "family_name", "email")},
         evidence=evidence or EVIDENCE,
         expected_version=None,
         acting_user=user,

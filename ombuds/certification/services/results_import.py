@@ -273,9 +273,11 @@ def results_import(
     would do (the credential numbers it would give included)."""
     report = ResultsReport(dry_run=dry_run)
     rows = _read(data, report)
-    if report.errors:
+    if report.errors and not rows:
         report.errors.sort(key=lambda e: e.line or 0)
         return report
+    # Rows whose cells were bad are reported already; the others are still checked against the
+    # register, so that one pass lists every bad row.
     try:
         with transaction.atomic():
             checked = _check(organization, rows, report)
