@@ -15,6 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ombuds.audit import services as audit
+from ombuds.bodies.models import Organization
+from ombuds.bodies.selectors import is_body_staff
 from ombuds.certification import workflow
 from ombuds.certification.models import (
     Application,
@@ -58,6 +60,16 @@ def sentence(text: str) -> str:
 
 def real_user(user: Any) -> Any:
     return user if getattr(user, "pk", None) else None
+
+
+def staff_label(organization: Organization, user: Any) -> str:
+    """The label to record for a staff change: "command line" for no user (the operator, who is
+    trusted), "" for a user, who must be the body's staff (CertificationRefused otherwise)."""
+    if user is None:
+        return "command line"
+    if not is_body_staff(user, organization):
+        raise CertificationRefused(f"You have no staff role on {organization.short_name}.")
+    return ""
 
 
 def spec_of(requirements: Requirements) -> Spec:

@@ -16,8 +16,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from ombuds.audit import services as audit
-from ombuds.bodies.models import Organization
-from ombuds.bodies.selectors import is_body_staff
 from ombuds.certification import workflow
 from ombuds.certification.models import Application, ExamWindow, NumberCounter, Sitting
 from ombuds.certification.requirements import Requirements as Spec
@@ -29,6 +27,7 @@ from ombuds.certification.services.common import (
     notice_make,
     real_user,
     spec_of,
+    staff_label,
 )
 from ombuds.core.changes import ChangedMeanwhile, version_of
 from ombuds.register import services as register
@@ -65,14 +64,6 @@ def retake_of(application: Application, spec: Spec) -> Retake:
     return Retake(len(attempts), spec.max_attempts, last + wait if last and wait else None)
 
 
-def _refuse_staff(organization: Organization, user: Any) -> str:
-    if user is None:
-        return "command line"
-    if not is_body_staff(user, organization):
-        raise CertificationRefused(f"You have no staff role on {organization.short_name}.")
-    return ""
-
-
 # --- windows -----------------------------------------------------------------------------------
 
 
@@ -88,7 +79,7 @@ def window_save(
     """Add an exam window to a programme, or change one: code (what the vendor's file names it
     by), name, first and last day, vendor. CertificationRefused by field listing every problem."""
     organization = program.organization
-    label = _refuse_staff(organization, acting_user)
+    label = staff_label(organization, acting_user)
     if window is not None:
         window = ExamWindow.objects.select_for_update().get(pk=window.pk)
         if expected_version is not None and version_of(window) != expected_version:
@@ -189,7 +180,7 @@ def sitting_book(*, window: ExamWindow, application: Application, acting_user: A
     """Book the candidate a place in the window (the candidate themselves, or staff)."""
     application = lock(application, None)
     own = getattr(acting_user, "pk", None) and application.person.user_id == acting_user.pk
-    label = "" if own else _refuse_staff(application.organization, acting_user)
+    label = "" if own else staff_label(application.organization, acting_user)
     problems = _sit_problems(application, window, spec_of(application.requirements), on=None)
     if application.sittings.filter(result="", voided_at__isnull=True).exists():
         problems.append(f"{application.reference} already has a sitting booked.")
@@ -285,7 +276,7 @@ def result_record(
     every attempt is used). The same result recorded again changes nothing. CertificationRefused
     listing every problem; nothing is recorded then."""
     application = lock(application, None)
-    label = actor_label or _refuse_staff(application.organization, acting_user)
+    label = actor_label or staff_label(application.organization, acting_user)
     spec = spec_of(application.requirements)
     same = recorded_already(application, window, given, spec)
     if same is not None:
@@ -421,7 +412,7 @@ def result_void(*, sitting: Sitting, reason: str, decision_ref: str, acting_user
     longer counts. A voided pass takes back what it gave: the credential it issued is revoked in
     the register, and the application is eligible again (or ended, when eligibility has)."""
     application = lock(sitting.application, None)
-    label = _refuse_staff(application.organization, acting_user)
+    label = staff_label(application.organization, acting_user)
     sitting = Sitting.objects.select_for_update().get(pk=sitting.pk, application=application)
     problems = []
     if not sitting.result:

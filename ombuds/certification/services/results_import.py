@@ -25,7 +25,7 @@ from django.db import transaction
 from ombuds.audit import services as audit
 from ombuds.bodies.models import Organization
 from ombuds.certification.models import Application, ExamWindow
-from ombuds.certification.services.common import CertificationRefused, spec_of
+from ombuds.certification.services.common import CertificationRefused, spec_of, staff_label
 from ombuds.certification.services.exams import (
     RESULTS,
     ResultIn,
@@ -269,8 +269,11 @@ def results_import(
     actor_label: str = "",
 ) -> ResultsReport:
     """Import a vendor's results file into the body's applications: all of it or nothing (see the
-    module). A dry run does everything and rolls it back, so its report is exactly what an import
+    module). The importer is the body's staff (CertificationRefused otherwise), or the operator
+    (no user) or a staff token (``actor_label``). A dry run does everything and rolls it back, so its report is exactly what an import
     would do (the credential numbers it would give included)."""
+    if not actor_label:
+        staff_label(organization, acting_user)
     report = ResultsReport(dry_run=dry_run)
     rows = _read(data, report)
     if report.errors and not rows:

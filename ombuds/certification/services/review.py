@@ -10,7 +10,6 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from ombuds.bodies.selectors import is_body_staff
 from ombuds.certification import workflow
 from ombuds.certification.models import Application
 from ombuds.certification.services.common import (
@@ -22,21 +21,8 @@ from ombuds.certification.services.common import (
     notices_retry,
     real_user,
     spec_of,
+    staff_label,
 )
-
-COMMAND_LINE = "command line"
-
-
-def _staff(application: Application, user: Any) -> str:
-    """The label to record for the actor; refused unless they are the body's staff (None: the
-    command line, whose operator is trusted)."""
-    if user is None:
-        return COMMAND_LINE
-    if not is_body_staff(user, application.organization):
-        raise CertificationRefused(
-            f"You have no staff role on {application.organization.short_name}."
-        )
-    return ""
 
 
 def _decision_text(application: Application, decision: str, reason: str) -> tuple[str, str]:
@@ -85,7 +71,7 @@ def application_review(
     The candidate is told by email and on their page. CertificationRefused or ChangedMeanwhile;
     nothing changes then."""
     application = lock(application, expected_version)
-    label = _staff(application, acting_user)
+    label = staff_label(application.organization, acting_user)
     target = workflow.DECISIONS.get(decision)
     if target is None:
         raise CertificationRefused(
@@ -131,7 +117,7 @@ def eligibility_suspend(
     """Suspend an eligible candidate's eligibility until a date, as a sanction (an exam-security
     case's, ``decision_ref``): no sitting is booked nor result recorded while it lasts."""
     application = lock(application, expected_version)
-    label = _staff(application, acting_user)
+    label = staff_label(application.organization, acting_user)
     problems = []
     if until is None or until <= timezone.localdate():
         problems.append("A suspension ends after today: give its last day.")
@@ -165,7 +151,7 @@ def eligibility_restore(
 ) -> Application:
     """End a suspension of eligibility before its date (an appeal allowed, a mistake)."""
     application = lock(application, expected_version)
-    label = _staff(application, acting_user)
+    label = staff_label(application.organization, acting_user)
     application.suspended_until = None
     move(
         application,
@@ -247,7 +233,6 @@ def applications_tick(*, today: dt.date | None = None) -> dict[str, int]:
 
 
 __all__ = [
-    "COMMAND_LINE",
     "application_review",
     "applications_tick",
     "eligibility_restore",
