@@ -55,10 +55,14 @@ SANCTIONS: dict[str, dict[str, tuple[tuple[str, ...], str]]] = {
 # CSEC's attestation campaign: its members see that their employees and agents agree to the code.
 ATTESTATION = "4.3"
 
+# ESPCC's CESP requirements (ombuds/certification/programmes/espcc-cesp.toml): the candidate's
+# declarations cite 2.1 and 2.2, the candidate agreement on exam confidentiality 2.3.
+CERTIFICATION = ("2.1", "2.2", "2.3")
+
 
 def cited_by_body() -> dict[str, set[str]]:
     """Body slug -> every citation the demo data uses for it."""
-    cited: dict[str, set[str]] = {"espcc": set(), "csec": {ATTESTATION}}
+    cited: dict[str, set[str]] = {"espcc": set(CERTIFICATION), "csec": {ATTESTATION}}
     for key, citations in CASES.items():
         cited[key.split("-", 1)[0]].update(citations)
     for slug, plans in SANCTIONS.items():

@@ -22,7 +22,7 @@ from ombuds.cases.models import BodyProcedure
 from ombuds.codes import services as code_services
 from ombuds.codes.exceptions import CodeError
 from ombuds.codes.models import CodeVersion
-from ombuds.demo import cases_data, members_data, register_data
+from ombuds.demo import cases_data, certification_data, members_data, register_data
 from ombuds.demo.citations import DemoError
 from ombuds.register.services import organization_ensure
 
@@ -112,6 +112,7 @@ def load_demo(codes: str | Path | None = None) -> tuple[str, str | None, list[st
     username, password = _ensure_admin()
     done += _load_cases(espcc, csec, password)
     done += _load_members(espcc, csec, username, password)
+    done += certification_data.load_espcc(espcc, password)
     return username, password, done
 
 
