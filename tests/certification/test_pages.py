@@ -281,7 +281,11 @@ def test_the_staff_list_runs_a_fixed_number_of_queries(
     for n in range(30):
         user = django_user_model.objects.create_user(f"c{n}@example.org", f"c{n}@example.org", "pw")
         Person.objects.create(
-            organization=program.organization, given_name="C", family_name=str(n), user=user
+            organization=program.organization,
+            given_name="C",
+            family_name=str(n),
+            email=user.email,
+            user=user,
         )
         submitted(program, user)
     client.force_login(personas["body_staff"])
