@@ -259,3 +259,26 @@ def test_a_visitor_is_told_every_problem_with_their_identity(program, requiremen
 def test_a_programme_without_requirements_takes_no_application(program, candidate):
     with pytest.raises(services.CertificationRefused, match="does not take applications"):
         services.application_open(program=program, user=candidate)
+
+
+def test_a_notice_the_mail_server_refuses_is_kept_and_sent_by_the_daily_work(
+    program, requirements, candidate, personas, monkeypatch, django_capture_on_commit_callbacks
+):
+    from ombuds.certification.services import common
+
+    application = submitted(program, candidate)
+
+    def down(*args, **kwargs):
+        raise ConnectionRefusedError("mail server down")
+
+    monkeypatch.setattr(common, "send_mail", down)
+    with django_capture_on_commit_callbacks(execute=True):
+        review(application, "complete", personas["body_staff"])
+    waiting = CandidateNotice.objects.get(application=application, subject__contains="complete")
+    assert waiting.sent_at is None and "mail server down" in waiting.last_error
+    assert fresh(application).state == workflow.COMPLETE  # the decision stands
+    monkeypatch.undo()
+    assert services.applications_tick()["notices sent"] >= 1
+    waiting.refresh_from_db()
+    assert waiting.sent_at is not None
+    assert any("is complete" in m.body for m in mail.outbox)

@@ -33,7 +33,7 @@ def test_no_certification_form_answers_bad_input_with_a_server_error(
 ):
     BodyProcedure.objects.create(organization=body, procedure_key="espcc-ethics")
     application = eligible(requirements.program, candidate, personas["body_staff"])
-    _incident, filed = services.incident_report(
+    services.incident_report(
         organization=body,
         report=services.IncidentReport(
             kind="cheating",

@@ -53,7 +53,7 @@ def guild(django_user_model):
 def test_a_candidate_applies_on_their_phone_and_is_certified(
     phone, page, live_server, guild, tmp_path
 ):
-    body, program, staff = guild
+    _body, program, staff = guild
     base = live_server.url
     phone.goto(f"{base}/guild/certification/")
     _fits_its_width(phone)
