@@ -15,6 +15,7 @@ from django.db import models
 
 from ombuds.bodies.models import BodyRole
 from ombuds.cases.models import Allegation, BodyProcedure, Case, Notice
+from ombuds.certification.models import Application, Sitting
 from ombuds.members import services as members
 from ombuds.members.models import Disclosure
 from ombuds.register.models import (
@@ -235,6 +236,9 @@ WRITES: dict[str, tuple[type[models.Model], dict[str, tuple[type[models.Model], 
     "DeliveryIn": (Notice, {"means": (Notice, "delivery_means")}),
     # A fine paid: a date and a note (the sanction's payment_note, a TextField).
     "FinePaidIn": (Sanction, {"note": (Sanction, "payment_note")}),
+    # Certification: a decision names the state it leads to; its reason is a TextField.
+    "ReviewIn": (Application, {"decision": (Application, "state")}),
+    "ResultsIn": (Sitting, {}),  # a CSV file's text, checked row by row, and a flag
 }
 
 

@@ -16,9 +16,8 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, File, Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
-from ninja.files import UploadedFile
 
 from ombuds.api.auth import REGISTER_READ, REGISTER_WRITE
 from ombuds.api.limits import DETAILS, NO_NUL, text
@@ -29,9 +28,8 @@ from ombuds.core.changes import version_of
 
 router = Router(tags=["certification (staff and testing vendors)"], auth=REGISTER_WRITE)
 
-RESULTS_MAX_BYTES = 5 * 1024 * 1024
-# Module-level, as the API's other parameters: the results file, and which applications to list.
-RESULTS_FILE = File(..., description="The CSV file.")
+RESULTS_MAX_CHARS = 5 * 1024 * 1024
+# Module-level, as the API's other parameters: which applications to list.
 SHOW = Query("to_review", max_length=20, pattern=NO_NUL)
 
 
@@ -83,6 +81,18 @@ class ReviewIn(Schema):
     decision: str = text(20, description="complete, more_information, eligible or refused.")
     reason: str = text(DETAILS, "", description="Required to ask for information or to refuse.")
     expected_version: str | None = text(64, None)
+
+
+class ResultsIn(Schema):
+    csv: str = text(
+        RESULTS_MAX_CHARS,
+        description="The results file's text (CSV, UTF-8), header row first. Columns: reference, "
+        "window, sat_on (YYYY-MM-DD), result (pass, fail, no_show) and/or score (0 to 100), "
+        "optionally family_name.",
+    )
+    dry_run: bool = Field(
+        False, description="Check it and say what an import would do; store nothing."
+    )
 
 
 class WindowOut(Schema):
@@ -222,25 +232,20 @@ def windows_list(request: HttpRequest, org: str) -> list[dict[str, Any]]:
 @router.post(
     "/bodies/{org}/certification/results",
     auth=REGISTER_WRITE,
-    response={200: ResultsOut, 400: ResultsOut, 413: ErrorOut, **_AUTH_ERRORS},
+    response={200: ResultsOut, 400: ResultsOut, **_AUTH_ERRORS},
     summary="Import a testing vendor's results file (CSV)",
-    description="Multipart, the file in `file`. Columns: reference, window, sat_on (YYYY-MM-DD), "
-    "result (pass, fail, no_show) and/or score (0 to 100), optionally family_name (checked "
-    "against the application's). Every row is checked first: with any bad row nothing is "
-    "stored (400, every bad row in `errors`). A good file is stored whole; a pass issues the "
-    "credential. The same file again changes nothing. `dry_run=true` checks and reports what "
-    "an import would do, storing nothing.",
+    description="The file's text in `csv` (family_name, when given, is checked against the "
+    "application's). Every row is checked first: with any bad row nothing is stored (400, every "
+    "bad row in `errors`, by its line in the file). A good file is stored whole; a pass issues "
+    "the credential. The same file again changes nothing. `dry_run` checks and reports what an "
+    "import would do, the credential numbers included, storing nothing.",
 )
-def results_import(
-    request: HttpRequest, org: str, file: UploadedFile = RESULTS_FILE, dry_run: bool = False
-) -> Status:
+def results_import(request: HttpRequest, org: str, payload: ResultsIn) -> Status:
     organization = _body(request, org)
-    if file.size > RESULTS_MAX_BYTES:
-        raise HttpError(413, f"the file is larger than {RESULTS_MAX_BYTES // (1024 * 1024)} MB")
     report = services.results_import(
         organization=organization,
-        data=file.read(),
-        dry_run=dry_run,
+        data=payload.csv.encode("utf-8"),
+        dry_run=payload.dry_run,
         acting_user=request.api_token.user,
         actor_label=_label(request),
     )

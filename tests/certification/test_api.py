@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 
 from ombuds.certification import workflow
 from ombuds.register.models import Credential
@@ -111,27 +110,29 @@ def test_a_vendor_imports_results_and_a_pass_is_certified(
     ]
     data = f"reference,window,sat_on,score\n{application.reference},2026-spring,{TODAY},75\n"
     checked = client.post(
-        f"{API}/results?dry_run=true",
-        {"file": SimpleUploadedFile("r.csv", data.encode())},
+        f"{API}/results",
+        {"csv": data, "dry_run": True},
+        content_type="application/json",
         **_auth(writer),
     )
     assert checked.status_code == 200 and checked.json()["dry_run"]
     assert not Credential.objects.exists()
     done = client.post(
-        f"{API}/results", {"file": SimpleUploadedFile("r.csv", data.encode())}, **_auth(writer)
+        f"{API}/results", {"csv": data}, content_type="application/json", **_auth(writer)
     )
     assert done.status_code == 200
     assert done.json()["certified"] == [f"{application.reference}: CGP-00001"]
     assert fresh(application).state == workflow.CERTIFIED
     bad = client.post(
         f"{API}/results",
-        {"file": SimpleUploadedFile("r.csv", b"reference,window,sat_on,score\nX,y,z,200\n")},
+        {"csv": "reference,window,sat_on,score\nX,y,z,200\n"},
+        content_type="application/json",
         **_auth(writer),
     )
     assert bad.status_code == 400
     body = bad.json()
     assert not body["ok"] and {e["column"] for e in body["errors"]} == {"sat_on", "score"}
     read_only = client.post(
-        f"{API}/results", {"file": SimpleUploadedFile("r.csv", data.encode())}, **_auth(reader)
+        f"{API}/results", {"csv": data}, content_type="application/json", **_auth(reader)
     )
     assert read_only.status_code == 403
