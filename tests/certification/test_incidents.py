@@ -193,3 +193,18 @@ def test_the_sanction_page_is_staffs(
     assert answer.status_code == status
     expected = workflow.SUSPENDED if status == 302 else workflow.ELIGIBLE
     assert fresh(application).state == expected
+
+
+def test_the_incident_list_runs_a_fixed_number_of_queries(
+    client, body, requirements, personas, procedure, django_assert_max_num_queries
+):
+    for n in range(6):
+        services.incident_report(
+            organization=body,
+            report=_report(window_code="", submission_key=f"k{n}", what_happened=f"Leak {n}."),
+        )
+    client.force_login(personas["body_staff"])
+    url = reverse("certification_staff:incidents", kwargs={"org": body.slug})
+    with django_assert_max_num_queries(12):
+        page = client.get(url)
+    assert page.content.decode().count("Exam questions exposed") >= 6
