@@ -232,7 +232,8 @@ def windows_list(request: HttpRequest, org: str) -> list[dict[str, Any]]:
 @router.post(
     "/bodies/{org}/certification/results",
     auth=REGISTER_WRITE,
-    response={200: ResultsOut, 400: ResultsOut, **_AUTH_ERRORS},
+    # 400: the file's bad rows (ResultsOut), or a body that is not JSON at all (ErrorOut).
+    response={200: ResultsOut, 400: ResultsOut | ErrorOut, **_AUTH_ERRORS},
     summary="Import a testing vendor's results file (CSV)",
     description="The file's text in `csv` (family_name, when given, is checked against the "
     "application's). Every row is checked first: with any bad row nothing is stored (400, every "
