@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "ombuds.cases",
     "ombuds.credentials",
     "ombuds.members",
+    "ombuds.certification",
     "ombuds.compliance",
     "ombuds.operations",
     "ombuds.demo",

@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("ombuds.operations.urls")),
     path("accounts/", include("ombuds.accounts.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("", include("ombuds.certification.urls")),
     path("me/", include("ombuds.members.home_urls")),
     # The admin signs in through Ombuds' own page: rate-limited, and then the second factor.
     path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True)),
@@ -21,6 +22,7 @@ urlpatterns = [
     path("staff/", include("ombuds.register.staff_urls")),
     path("staff/", include("ombuds.cases.staff_urls")),
     path("staff/", include("ombuds.accounts.staff_urls")),
+    path("staff/", include("ombuds.certification.staff_urls")),
     path("", include("ombuds.credentials.urls")),
     path("", include("ombuds.cases.urls")),
     path("", include("ombuds.members.urls")),

@@ -15,6 +15,7 @@ from django.db import models
 
 from ombuds.bodies.models import BodyRole
 from ombuds.cases.models import Allegation, BodyProcedure, Case, Notice
+from ombuds.certification.models import Application, Sitting
 from ombuds.compliance.models import Finding
 from ombuds.members import services as members
 from ombuds.members.models import Disclosure
@@ -248,6 +249,9 @@ WRITES: dict[str, tuple[type[models.Model], dict[str, tuple[type[models.Model], 
     "FindingAnswerIn": (Finding, {}),
     "FindingCloseIn": (Finding, {}),
     "FindingCaseIn": (Finding, {}),
+    # Certification: a decision names the state it leads to; its reason is a TextField.
+    "ReviewIn": (Application, {"decision": (Application, "state")}),
+    "ResultsIn": (Sitting, {}),  # a CSV file's text, checked row by row, and a flag
 }
 
 

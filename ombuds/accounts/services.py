@@ -62,10 +62,17 @@ def invitation_url(token: str) -> str:
 
 @transaction.atomic
 def invitation_create(
-    *, person: Person, invited_by: Any = None, email: str = "", send: bool = True
+    *,
+    person: Person,
+    invited_by: Any = None,
+    email: str = "",
+    send: bool = True,
+    lead: str = "",
 ) -> tuple[Invitation, str]:
     """Invite the person to open their account; earlier unused invitations stop working. Returns
-    the invitation and its secret token (in the emailed link only; never stored)."""
+    the invitation and its secret token (in the emailed link only; never stored). ``lead`` is what
+    the email says first instead of the general invitation (an application that opens the
+    account says so)."""
     # The person's row is locked so that two invitations made at once leave one live link.
     person = Person.objects.select_for_update().select_related("organization").get(pk=person.pk)
     email = (email or person.email).strip()
@@ -103,23 +110,27 @@ def invitation_create(
         data={"email": email, "expires_at": invitation.expires_at.isoformat()},
     )
     if send:
-        _invitation_mail(person, email, invitation.expires_at, token)
+        _invitation_mail(person, email, invitation.expires_at, token, lead=lead)
     return invitation, token
 
 
-def _invitation_mail(person: Person, email: str, expires_at: dt.datetime, token: str) -> None:
+def _invitation_mail(
+    person: Person, email: str, expires_at: dt.datetime, token: str, *, lead: str = ""
+) -> None:
     """Send the invitation, before it commits: the mail carries the only copy of its link, so an
     invitation whose mail the server refuses is not made at all (refused with the server's reason,
     nothing written) rather than counted as sent. Should the commit fail after the mail went out,
     its link opens nothing and a new invitation replaces it."""
     body = person.organization
+    lead = lead or (
+        f"{body.name} invites you to open your account, where you see your records with the "
+        "body, attest to its code of conduct, and declare conflicts of interest."
+    )
     try:
         send_mail(
             f"Your {body.short_name} account on Ombuds",
-            f"Dear {person.full_name},\n\n{body.name} invites you to open your account, where "
-            "you see your records with the body, attest to its code of conduct, and declare "
-            "conflicts of interest.\n\nOpen this link to choose your password (it works once, "
-            f"until {expires_at:%-d %B %Y %H:%M} UTC):\n{invitation_url(token)}\n",
+            f"Dear {person.full_name},\n\n{lead}\n\nOpen this link to choose your password (it "
+            f"works once, until {expires_at:%-d %B %Y %H:%M} UTC):\n{invitation_url(token)}\n",
             None,
             [email],
         )

@@ -7,6 +7,7 @@ from ombuds.api.case_deliveries import router as case_deliveries_router
 from ombuds.api.case_parties import router as case_parties_router
 from ombuds.api.cases import router as cases_router
 from ombuds.api.cases import staff_router as cases_staff_router
+from ombuds.api.certification import router as certification_router
 from ombuds.api.codes import router as codes_router
 from ombuds.api.compliance import router as compliance_router
 from ombuds.api.compliance_staff import router as compliance_staff_router
@@ -66,3 +67,4 @@ api.add_router("/", members_recert_router)
 api.add_router("/", case_parties_router)
 api.add_router("/", compliance_router)
 api.add_router("/", compliance_staff_router)
+api.add_router("/", certification_router)

@@ -39,6 +39,8 @@ THROTTLES = {
     "followup": ("OMBUDS_FOLLOWUP_ATTEMPTS_PER_HOUR", 10, 3600),
     # Accounts: attempts to sign in with a password, or to have a reset link sent (ombuds.accounts).
     "sign_in": ("OMBUDS_SIGN_IN_ATTEMPTS_PER_HOUR", 20, 3600),
+    # Certification: applications started without an account (each sends an email).
+    "application": ("OMBUDS_APPLICATIONS_PER_HOUR", 10, 3600),
 }
 
 

@@ -71,9 +71,17 @@ def compliance_citations() -> set[str]:
     } - {""}
 
 
+# ESPCC's CESP requirements (ombuds/certification/programmes/espcc-cesp.toml): the candidate's
+# declarations cite 2.1 and 2.2, the candidate agreement on exam confidentiality 2.3.
+CERTIFICATION = ("2.1", "2.2", "2.3")
+
+
 def cited_by_body() -> dict[str, set[str]]:
     """Body slug -> every citation the demo data uses for it."""
-    cited: dict[str, set[str]] = {"espcc": set(), "csec": {ATTESTATION, *compliance_citations()}}
+    cited: dict[str, set[str]] = {
+        "espcc": set(CERTIFICATION),
+        "csec": {ATTESTATION, *compliance_citations()},
+    }
     for key, citations in CASES.items():
         cited[key.split("-", 1)[0]].update(citations)
     for slug, plans in SANCTIONS.items():

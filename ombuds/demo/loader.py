@@ -22,7 +22,14 @@ from ombuds.cases.models import BodyProcedure
 from ombuds.codes import services as code_services
 from ombuds.codes.exceptions import CodeError
 from ombuds.codes.models import CodeVersion
-from ombuds.demo import cases_data, compliance_data, members_data, recert_data, register_data
+from ombuds.demo import (
+    cases_data,
+    certification_data,
+    compliance_data,
+    members_data,
+    recert_data,
+    register_data,
+)
 from ombuds.demo.citations import DemoError
 from ombuds.register.services import organization_ensure
 
@@ -115,6 +122,7 @@ def load_demo(codes: str | Path | None = None) -> tuple[str, str | None, list[st
     done += _load_members(espcc, csec, username, password)
     done += compliance_data.load_compliance(csec, password)
     done.append(recert_data.load_recertification(espcc, username))
+    done += certification_data.load_espcc(espcc, password)
     return username, password, done
 
 

@@ -23,6 +23,7 @@ from ombuds.accounts.sessions import sessions_clear_expired
 from ombuds.audit import checkpoints as audit_checkpoints
 from ombuds.audit.services import record
 from ombuds.cases import tasks as cases_tasks
+from ombuds.certification import tasks as certification_tasks
 from ombuds.compliance.schedule import compliance_tick
 from ombuds.members import first_tier
 from ombuds.members import tasks as members_tasks
@@ -39,6 +40,8 @@ JOBS: dict[str, Callable[..., dict[str, int]]] = {
     "attest": members_tasks.daily_work,
     # Compliance returns: reminders before due dates, returns overdue, findings past their cure period.
     "compliance": compliance_tick,
+    # Applications: unanswered requests lapse, suspensions and eligibility end, notices retried.
+    "certification": certification_tasks.daily_work,
     # Clients' complaints to member agencies forgotten at the end of their retention period.
     "first tier": first_tier.daily_work,
     # The erasure journal re-applied: what a restored backup brought back of an erased case goes.

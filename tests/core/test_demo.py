@@ -198,7 +198,8 @@ def test_the_demo_loads_the_official_texts_where_the_shared_folder_has_them(demo
 
 def test_the_demo_register_has_every_credential_state_each_reached_through_its_events(demo):
     credentials = Credential.objects.filter(program__organization__slug="espcc")
-    assert credentials.count() == 300
+    # The register's 300, and those the demo's exam results certified (ombuds.demo.certification_data).
+    assert credentials.filter(applications__isnull=True).count() == 300
     assert set(credentials.values_list("status", flat=True)) == {
         "candidate",
         "active",
@@ -216,6 +217,20 @@ def test_the_demo_register_has_every_credential_state_each_reached_through_its_e
     csec = Agency.objects.filter(organization__slug="csec")
     assert csec.count() == 36
     assert all(a.affiliations.count() == 4 for a in csec.prefetch_related("affiliations"))
+
+
+def test_the_demo_has_candidates_at_every_stage_and_an_exam_window_with_results(demo):
+    from ombuds.certification import workflow
+    from ombuds.certification.models import Application, ExamWindow, Incident
+
+    applications = Application.objects.filter(organization__slug="espcc")
+    assert set(applications.values_list("state", flat=True)) == set(workflow.LABELS)
+    window = ExamWindow.objects.get(program__code="cesp")
+    assert set(window.sittings.values_list("result", flat=True)) == {"", "pass", "fail"}
+    for certified in applications.filter(state=workflow.CERTIFIED):
+        assert certified.credential.status == "active"
+        assert certified.credential.cycles.filter(outcome="open").exists()
+    assert Incident.objects.get().case.allegations.get().provisions.get().citation == "2.3"
 
 
 def test_nothing_is_due_when_the_demo_has_just_loaded(demo):
