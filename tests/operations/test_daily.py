@@ -78,6 +78,7 @@ def test_the_work_is_due_at_the_hour_in_the_time_zone(settings, calls):
         "register",
         "cases",
         "attest",
+        "compliance",
         "certification",
         "first tier",
         "erasures",
@@ -86,7 +87,7 @@ def test_the_work_is_due_at_the_hour_in_the_time_zone(settings, calls):
     assert {day for _job, day in calls} == {dt.date(2025, 3, 2)}
     # The scheduler firing again (or a second worker catching up) finds the day done.
     assert daily.run_due(worker="w2", now=after + dt.timedelta(hours=1)) == []
-    assert len(calls) == 7
+    assert len(calls) == 8
 
 
 def test_a_malformed_hour_is_refused(settings):
@@ -101,7 +102,7 @@ def test_the_command_runs_today_once_and_lists_the_runs(capsys, calls):
     assert "register: succeeded" in out and "attest: succeeded" in out
     call_command("daily", "run", "--job", "cases")
     assert "cases: already ran" in capsys.readouterr().out
-    assert len(calls) == 7
+    assert len(calls) == 8
     call_command("daily")
     listing = capsys.readouterr().out.splitlines()
     assert len(listing) == 7 and all("succeeded" in line for line in listing)
