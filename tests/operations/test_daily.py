@@ -105,7 +105,7 @@ def test_the_command_runs_today_once_and_lists_the_runs(capsys, calls):
     assert len(calls) == 8
     call_command("daily")
     listing = capsys.readouterr().out.splitlines()
-    assert len(listing) == 7 and all("succeeded" in line for line in listing)
+    assert len(listing) == 8 and all("succeeded" in line for line in listing)
 
 
 def test_the_command_fails_with_the_job_s_error(monkeypatch, calls):
