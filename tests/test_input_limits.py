@@ -228,6 +228,8 @@ WRITES: dict[str, tuple[type[models.Model], dict[str, tuple[type[models.Model], 
     "MemberDisclosureIn": (Disclosure, {}),
     "MemberDisclosureEndIn": (Disclosure, {}),
     "MemberAttestIn": (Disclosure, {}),  # a campaign's id and a yes: no string
+    # A review: the outcome is the disclosure's review; the reason goes to the case it opens.
+    "DisclosureReviewIn": (Disclosure, {"outcome": (Disclosure, "review")}),
     "StepIn": (Case, {}),  # the step's texts go to the case's own records, all TextFields
     "AllegationEditIn": (Allegation, {}),  # the text is a TextField; citations look up provisions
     "RespondentIn": (Case, {}),  # register ids and the reason (on the audit event), no column

@@ -1,10 +1,11 @@
 """The API's bearer tokens (`ombuds.register.tokens`): who may call which endpoint.
 
 Every staff endpoint declares the one scope it needs with `auth=`: `REGISTER_READ`,
-`REGISTER_WRITE`, `CASES_READ` or `CASES_WRITE` (a write scope implies the read scope of the same
-area); the members' endpoints `MEMBER`. A refused token gets JSON `{"detail": "..."}`: 401 without a
-usable token (none, unknown, wrong secret: the same answer; revoked or expired: it says which), 403
-naming the scope the token lacks.
+`REGISTER_WRITE`, `CASES_READ`, `CASES_WRITE`, `DISCLOSURES_READ` or `DISCLOSURES_WRITE` (a write
+scope implies the read scope of the same area: `ombuds.register.tokens.IMPLIES`); the members'
+endpoints `MEMBER`. A refused token gets JSON `{"detail": "..."}`: 401 without a usable token
+(none, unknown, wrong secret: the same answer; revoked or expired: it says which), 403 naming the
+scope the token lacks.
 
 The OpenAPI schema documents the bearer schemes and, per operation, the scope needed: in the
 operation's `security` requirement (`{"StaffToken": ["cases:read"]}`), as `x-token-scope`, and in
@@ -47,9 +48,10 @@ class StaffToken(_Token):
     openapi_description = (
         "A staff token for one body (`omb_...`, made on the body's staff token page or with "
         "`ombuds apitoken create`), sent as `Authorization: Bearer <token>`. Each operation says "
-        "the scope it needs: register:read, register:write, cases:read or cases:write (a write "
-        "scope implies the read scope of the same area). 401 without a usable token (revoked and "
-        "expired tokens are told so), 403 when the token lacks the scope."
+        "the scope it needs: register:read, register:write, cases:read, cases:write, "
+        "disclosures:read or disclosures:write (a write scope implies the read scope of the "
+        "same area). 401 without a usable token (revoked and expired tokens are told so), 403 "
+        "when the token lacks the scope."
     )
 
 
@@ -66,6 +68,8 @@ REGISTER_READ = StaffToken(ApiToken.StaffScope.REGISTER_READ)
 REGISTER_WRITE = StaffToken(ApiToken.StaffScope.REGISTER_WRITE)
 CASES_READ = StaffToken(ApiToken.StaffScope.CASES_READ)
 CASES_WRITE = StaffToken(ApiToken.StaffScope.CASES_WRITE)
+DISCLOSURES_READ = StaffToken(ApiToken.StaffScope.DISCLOSURES_READ)
+DISCLOSURES_WRITE = StaffToken(ApiToken.StaffScope.DISCLOSURES_WRITE)
 MEMBER = MemberToken(ApiToken.Scope.MEMBER)
 
 

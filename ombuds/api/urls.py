@@ -8,6 +8,7 @@ from ombuds.api.case_parties import router as case_parties_router
 from ombuds.api.cases import router as cases_router
 from ombuds.api.cases import staff_router as cases_staff_router
 from ombuds.api.codes import router as codes_router
+from ombuds.api.disclosures import router as disclosures_router
 from ombuds.api.limits import LimitedAPI
 from ombuds.api.members import router as members_router
 from ombuds.api.register import router as register_router
@@ -59,3 +60,4 @@ api.add_router("/", cases_staff_router)
 api.add_router("/", case_deliveries_router)
 api.add_router("/", members_router)
 api.add_router("/", case_parties_router)
+api.add_router("/", disclosures_router)

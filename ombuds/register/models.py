@@ -582,6 +582,8 @@ class ApiToken(models.Model):
         REGISTER_WRITE = "register:write", "Change the register (implies reading it)"
         CASES_READ = "cases:read", "Read cases (complainants' names and what they wrote)"
         CASES_WRITE = "cases:write", "Take steps in cases (implies reading them)"
+        DISCLOSURES_READ = "disclosures:read", "Read holders' conflict-of-interest disclosures"
+        DISCLOSURES_WRITE = "disclosures:write", "Review disclosures (implies reading them)"
 
     scope = models.CharField(max_length=10, choices=Scope.choices, default=Scope.STAFF)
     scopes = models.JSONField(

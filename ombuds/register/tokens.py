@@ -1,10 +1,11 @@
 """API tokens: made, checked and revoked here. Tokens read `omb_<prefix>_<secret>`.
 
 A token is for one body, works one API (`ApiToken.Scope`) and expires on a date. A staff token
-(made for the body's administrators and staff) works the register's and cases' staff API as far as
-its scopes allow: `register:read`, `register:write`, `cases:read`, `cases:write`, a write scope
-implying the read scope of the same area. A member token (scope `member`, made by a member for
-themselves) works only the members' API (`ombuds.api.members`), on its owner's own records.
+(made for the body's administrators and staff) works the staff API as far as its scopes allow:
+`register:read`, `register:write`, `cases:read`, `cases:write`, `disclosures:read`,
+`disclosures:write` (`IMPLIES`: a write scope implies the read scope of the same area). A member
+token (scope `member`, made by a member for themselves) works only the members' API
+(`ombuds.api.members`), on its owner's own records.
 
 Each endpoint asks `token_authenticate` for the scope it needs. A token refused says why when its
 secret is right (revoked, expired, its owner no longer allowed, a scope missing); a wrong secret
@@ -35,6 +36,7 @@ MEMBER_SCOPE = ApiToken.Scope.MEMBER.value
 IMPLIES = {
     ApiToken.StaffScope.REGISTER_WRITE: ApiToken.StaffScope.REGISTER_READ,
     ApiToken.StaffScope.CASES_WRITE: ApiToken.StaffScope.CASES_READ,
+    ApiToken.StaffScope.DISCLOSURES_WRITE: ApiToken.StaffScope.DISCLOSURES_READ,
 }
 NO_TOKEN = "no valid token: send `Authorization: Bearer <token>` with a live token"
 
@@ -68,9 +70,11 @@ def latest_expiry() -> dt.date:
 
 
 def effective_scopes(scopes: Iterable[str]) -> set[str]:
-    """The scopes given and those they imply."""
-    given = set(scopes)
-    return given | {IMPLIES[s] for s in given if s in IMPLIES}
+    """The scopes given and those they imply, and those these imply in turn."""
+    found = set(scopes)
+    while more := {IMPLIES[s] for s in found if s in IMPLIES} - found:
+        found |= more
+    return found
 
 
 def allows(token: ApiToken, scope: str) -> bool:
