@@ -9,6 +9,7 @@ from ombuds.api.cases import router as cases_router
 from ombuds.api.cases import staff_router as cases_staff_router
 from ombuds.api.codes import router as codes_router
 from ombuds.api.disclosures import router as disclosures_router
+from ombuds.api.invoices import router as invoices_router
 from ombuds.api.limits import LimitedAPI
 from ombuds.api.members import router as members_router
 from ombuds.api.register import router as register_router
@@ -61,3 +62,4 @@ api.add_router("/", case_deliveries_router)
 api.add_router("/", members_router)
 api.add_router("/", case_parties_router)
 api.add_router("/", disclosures_router)
+api.add_router("/", invoices_router)

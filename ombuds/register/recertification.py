@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ombuds.core.dates import add_months
+from ombuds.register.invoices import renewal_fee_check
 from ombuds.register.lifecycle import TransitionRefused
 from ombuds.register.models import (
     Activity,
@@ -207,6 +208,7 @@ def cycle_close(
         )
     if outcome != RecertificationCycle.Outcome.COMPLIANT and not reason.strip():
         raise RecertificationError("say why the cycle is closed this way")
+    renewal_fee_check(cycle, outcome=outcome, refuse=RecertificationError)
     cycle.outcome, cycle.outcome_reason, cycle.decided_by = (
         outcome,
         reason.strip(),

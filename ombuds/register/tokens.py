@@ -3,9 +3,10 @@
 A token is for one body, works one API (`ApiToken.Scope`) and expires on a date. A staff token
 (made for the body's administrators and staff) works the staff API as far as its scopes allow:
 `register:read`, `register:write`, `cases:read`, `cases:write`, `disclosures:read`,
-`disclosures:write` (`IMPLIES`: a write scope implies the read scope of the same area). A member
-token (scope `member`, made by a member for themselves) works only the members' API
-(`ombuds.api.members`), on its owner's own records.
+`disclosures:write`, `invoices:read`, `invoices:write`, `payments:write` (`IMPLIES`: a write scope
+implies the read scope of the same area; a payment system's `payments:write` records payments and
+reads invoices, and `invoices:write` implies it). A member token (scope `member`, made by a member
+for themselves) works only the members' API (`ombuds.api.members`), on its owner's own records.
 
 Each endpoint asks `token_authenticate` for the scope it needs. A token refused says why when its
 secret is right (revoked, expired, its owner no longer allowed, a scope missing); a wrong secret
@@ -32,11 +33,14 @@ from ombuds.register.models import ApiToken, Person
 
 STAFF_SCOPES: tuple[str, ...] = tuple(ApiToken.StaffScope.values)
 MEMBER_SCOPE = ApiToken.Scope.MEMBER.value
-# A write scope implies the read scope of the same area.
+# A write scope implies the read scope of the same area; recording payments (what a payment
+# system does) implies reading invoices, and issuing and waiving them implies recording payments.
 IMPLIES = {
     ApiToken.StaffScope.REGISTER_WRITE: ApiToken.StaffScope.REGISTER_READ,
     ApiToken.StaffScope.CASES_WRITE: ApiToken.StaffScope.CASES_READ,
     ApiToken.StaffScope.DISCLOSURES_WRITE: ApiToken.StaffScope.DISCLOSURES_READ,
+    ApiToken.StaffScope.INVOICES_WRITE: ApiToken.StaffScope.PAYMENTS_WRITE,
+    ApiToken.StaffScope.PAYMENTS_WRITE: ApiToken.StaffScope.INVOICES_READ,
 }
 NO_TOKEN = "no valid token: send `Authorization: Bearer <token>` with a live token"
 

@@ -1,5 +1,5 @@
-"""`ombuds register import|export|verify|tick|fine-paid`: the register on the command line, over the same
-services as the staff pages and the API."""
+"""`ombuds register import|export|verify|tick|fine-paid|invoices`: the register on the command line,
+over the same services as the staff pages and the API (`invoices`: `ombuds.register.invoice_cli`)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ombuds.bodies.models import Organization
 from ombuds.bodies.selectors import user_roles
+from ombuds.register import invoice_cli
 from ombuds.register.csv import KINDS, export_csv, import_csv
 from ombuds.register.lifecycle import TransitionRefused
 from ombuds.register.models import Sanction
@@ -49,7 +50,7 @@ def _organization(slug: str) -> Organization:
 class Command(BaseCommand):
     help = (
         "Import and export the register as CSV, verify a credential, apply due transitions, "
-        "record a fine as paid."
+        "record a fine as paid, invoices (fees and fines)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -85,6 +86,8 @@ class Command(BaseCommand):
             required=True,
             help="who records it: the body's administrator, staff or ethics chair",
         )
+
+        invoice_cli.add_parser(sub)
 
         sub.add_parser(
             "tick",
@@ -157,6 +160,9 @@ class Command(BaseCommand):
         except TransitionRefused as exc:
             raise CommandError(" ".join(str(exc).split())) from exc
         self.stdout.write(f"Fine {paid.pk} ({paid.amount} {paid.currency}) paid on {paid.paid_on}.")
+
+    def handle_invoices(self, **options: Any) -> None:
+        invoice_cli.handle(self.stdout, self.stderr, **options)
 
     def handle_tick(self, **_: Any) -> None:
         counts = apply_due_transitions()
