@@ -22,7 +22,7 @@ from ombuds.cases.models import BodyProcedure
 from ombuds.codes import services as code_services
 from ombuds.codes.exceptions import CodeError
 from ombuds.codes.models import CodeVersion
-from ombuds.demo import cases_data, members_data, register_data
+from ombuds.demo import billing_data, cases_data, members_data, register_data
 from ombuds.demo.citations import DemoError
 from ombuds.register.services import organization_ensure
 
@@ -112,6 +112,7 @@ def load_demo(codes: str | Path | None = None) -> tuple[str, str | None, list[st
     username, password = _ensure_admin()
     done += _load_cases(espcc, csec, password)
     done += _load_members(espcc, csec, username, password)
+    done += _load_billing(espcc, csec)
     return username, password, done
 
 
@@ -188,6 +189,15 @@ def _load_members(
             f"  or use one of the administrator's recovery codes (each works once): {' '.join(codes[:5])}"
         )
     return done
+
+
+def _load_billing(espcc: Organization, csec: Organization) -> list[str]:
+    """Invoices in every state and reviewed disclosures (after the members' accounts)."""
+    return [
+        billing_data.load_espcc(espcc),
+        billing_data.load_csec(csec),
+        billing_data.load_disclosures(espcc),
+    ]
 
 
 def _ensure_admin() -> tuple[str, str | None]:
