@@ -303,7 +303,9 @@ class PaymentFileOut(Schema):
 
 class PaymentFileRefusedOut(Schema):
     detail: str
-    errors: list[RowErrorOut]
+    errors: list[RowErrorOut] = Field(
+        default_factory=list, description="Every bad row of the file (none for a bad request)."
+    )
 
 
 @router.post(

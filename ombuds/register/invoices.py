@@ -322,7 +322,7 @@ def fine_invoice(*, sanction: Sanction, acting_user: Any = None) -> Invoice | No
 
 def _locked(organization: Organization, invoice: Invoice, expected_version: str | None) -> Invoice:
     locked = (
-        Invoice.objects.select_for_update()
+        Invoice.objects.select_for_update(of=("self",))
         .select_related("sanction")
         .filter(pk=invoice.pk, organization=organization)
         .first()

@@ -489,3 +489,17 @@ def test_the_command_does_not_find_another_bodys_disclosure(espcc, csec, holder)
             "--outcome",
             "acknowledged",
         )
+
+
+def test_the_holder_reads_the_review_through_their_own_api(client, espcc, holder, disclosure):
+    disclosure_review(
+        organization=espcc.org,
+        disclosure=disclosure,
+        review=Review("conditions", conditions="Tell each client.", note="Noted."),
+        acting_user=espcc.staff,
+    )
+    secret = token_create(user=holder, organization=espcc.org, name="me", scope="member")[1]
+    rows = client.get("/api/v1/me/disclosures", headers={"Authorization": f"Bearer {secret}"})
+    (row,) = rows.json()
+    assert row["review"] == "conditions" and row["review_conditions"] == "Tell each client."
+    assert row["review_note"] == "Noted." and row["reviewed_at"]
