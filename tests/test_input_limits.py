@@ -25,6 +25,7 @@ from ombuds.register.models import (
     Agency,
     Credential,
     CredentialProgram,
+    Invoice,
     Membership,
     MembershipType,
     Person,
@@ -233,6 +234,20 @@ WRITES: dict[str, tuple[type[models.Model], dict[str, tuple[type[models.Model], 
     "MemberDisclosureIn": (Disclosure, {}),
     "MemberDisclosureEndIn": (Disclosure, {}),
     "MemberAttestIn": (Disclosure, {}),  # a campaign's id and a yes: no string
+    # A review: the outcome is the disclosure's review; the reason goes to the case it opens.
+    "DisclosureReviewIn": (Disclosure, {"outcome": (Disclosure, "review")}),
+    # Invoices: the payer and the credential are looked up; a payment file is checked row by row.
+    "InvoiceIn": (
+        Invoice,
+        {
+            "person_external_id": (Person, "external_id"),
+            "agency_external_id": (Agency, "external_id"),
+            "credential_number": (Credential, "number"),
+        },
+    ),
+    "PaymentIn": (Invoice, {}),
+    "WaiverIn": (Invoice, {"reason": (Invoice, "waive_reason")}),
+    "PaymentFileIn": (Invoice, {}),
     "StepIn": (Case, {}),  # the step's texts go to the case's own records, all TextFields
     "AllegationEditIn": (Allegation, {}),  # the text is a TextField; citations look up provisions
     "RespondentIn": (Case, {}),  # register ids and the reason (on the audit event), no column

@@ -1,8 +1,9 @@
 """The API's bearer tokens (`ombuds.register.tokens`): who may call which endpoint.
 
 Every staff endpoint declares the one scope it needs with `auth=`: `REGISTER_READ`,
-`REGISTER_WRITE`, `CASES_READ`, `CASES_WRITE`, `COMPLIANCE_READ` or `COMPLIANCE_WRITE` (a write
-scope implies the read scope of the same area); the members' endpoints `MEMBER`. A refused token
+`REGISTER_WRITE`, `CASES_READ`, `CASES_WRITE`, `COMPLIANCE_READ`, `COMPLIANCE_WRITE`,
+`DISCLOSURES_READ`, `DISCLOSURES_WRITE`, `INVOICES_READ`, `INVOICES_WRITE` or `PAYMENTS_WRITE` (what
+each implies: `ombuds.register.tokens.IMPLIES`); the members' endpoints `MEMBER`. A refused token
 gets JSON `{"detail": "..."}`: 401 without a usable token (none, unknown, wrong secret: the same
 answer; revoked or expired: it says which), 403 naming the scope the token lacks.
 
@@ -48,9 +49,11 @@ class StaffToken(_Token):
         "A staff token for one body (`omb_...`, made on the body's staff token page or with "
         "`ombuds apitoken create`), sent as `Authorization: Bearer <token>`. Each operation says "
         "the scope it needs: register:read, register:write, cases:read, cases:write, "
-        "compliance:read or compliance:write (a write scope implies the read scope of the same "
-        "area). 401 without a usable token (revoked and expired tokens are told so), 403 when the "
-        "token lacks the scope."
+        "compliance:read, compliance:write, disclosures:read, disclosures:write, invoices:read, "
+        "invoices:write or payments:write (a write scope implies the read scope of the same "
+        "area; payments:write, a payment system's, implies invoices:read, and invoices:write "
+        "implies payments:write). 401 without a usable token (revoked and expired tokens are "
+        "told so), 403 when the token lacks the scope."
     )
 
 
@@ -69,6 +72,11 @@ CASES_READ = StaffToken(ApiToken.StaffScope.CASES_READ)
 CASES_WRITE = StaffToken(ApiToken.StaffScope.CASES_WRITE)
 COMPLIANCE_READ = StaffToken(ApiToken.StaffScope.COMPLIANCE_READ)
 COMPLIANCE_WRITE = StaffToken(ApiToken.StaffScope.COMPLIANCE_WRITE)
+DISCLOSURES_READ = StaffToken(ApiToken.StaffScope.DISCLOSURES_READ)
+DISCLOSURES_WRITE = StaffToken(ApiToken.StaffScope.DISCLOSURES_WRITE)
+INVOICES_READ = StaffToken(ApiToken.StaffScope.INVOICES_READ)
+INVOICES_WRITE = StaffToken(ApiToken.StaffScope.INVOICES_WRITE)
+PAYMENTS_WRITE = StaffToken(ApiToken.StaffScope.PAYMENTS_WRITE)
 MEMBER = MemberToken(ApiToken.Scope.MEMBER)
 
 

@@ -310,6 +310,12 @@ class MemberDisclosureOut(Schema):
     started_on: dt.date | None
     current: bool
     ended_on: dt.date | None
+    review: str = Field(
+        ..., description="The body's review (CESP 3.8): " + ", ".join(Disclosure.Review.values)
+    )
+    reviewed_at: dt.datetime | None
+    review_note: str = Field(..., description="What the body tells you (not with a referral).")
+    review_conditions: str = Field(..., description="With `conditions`: what you must keep to.")
 
 
 def _disclosure_out(d: Disclosure) -> dict[str, Any]:
@@ -322,6 +328,11 @@ def _disclosure_out(d: Disclosure) -> dict[str, Any]:
         "started_on": d.started_on,
         "current": d.current,
         "ended_on": d.ended_on,
+        "review": d.review,
+        "reviewed_at": d.reviewed_at,
+        # A referral's note is the staff's; the case's notices tell the holder what follows.
+        "review_note": "" if d.review == Disclosure.Review.REFERRED else d.review_note,
+        "review_conditions": d.review_conditions,
     }
 
 

@@ -11,6 +11,8 @@ from ombuds.api.certification import router as certification_router
 from ombuds.api.codes import router as codes_router
 from ombuds.api.compliance import router as compliance_router
 from ombuds.api.compliance_staff import router as compliance_staff_router
+from ombuds.api.disclosures import router as disclosures_router
+from ombuds.api.invoices import router as invoices_router
 from ombuds.api.limits import LimitedAPI
 from ombuds.api.members import router as members_router
 from ombuds.api.members_recert import router as members_recert_router
@@ -68,3 +70,5 @@ api.add_router("/", case_parties_router)
 api.add_router("/", compliance_router)
 api.add_router("/", compliance_staff_router)
 api.add_router("/", certification_router)
+api.add_router("/", disclosures_router)
+api.add_router("/", invoices_router)

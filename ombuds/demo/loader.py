@@ -23,6 +23,7 @@ from ombuds.codes import services as code_services
 from ombuds.codes.exceptions import CodeError
 from ombuds.codes.models import CodeVersion
 from ombuds.demo import (
+    billing_data,
     cases_data,
     certification_data,
     compliance_data,
@@ -123,6 +124,7 @@ def load_demo(codes: str | Path | None = None) -> tuple[str, str | None, list[st
     done += compliance_data.load_compliance(csec, password)
     done.append(recert_data.load_recertification(espcc, username))
     done += certification_data.load_espcc(espcc, password)
+    done += _load_billing(espcc, csec)
     return username, password, done
 
 
@@ -199,6 +201,15 @@ def _load_members(
             f"  or use one of the administrator's recovery codes (each works once): {' '.join(codes[:5])}"
         )
     return done
+
+
+def _load_billing(espcc: Organization, csec: Organization) -> list[str]:
+    """Invoices in every state and reviewed disclosures (after the members' accounts)."""
+    return [
+        billing_data.load_espcc(espcc),
+        billing_data.load_csec(csec),
+        billing_data.load_disclosures(espcc),
+    ]
 
 
 def _ensure_admin() -> tuple[str, str | None]:

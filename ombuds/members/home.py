@@ -2,7 +2,8 @@
 
 A signed-in user is a member of every body whose register has a record (`Person`) linked to their
 account. They see their own records only: their credentials and memberships, what is due from them,
-the complaints they answer as respondent, and what the bodies sent them about those. An agency
+their invoices (and their agencies', for an agency they administer), the complaints they answer as
+respondent, and what the bodies sent them about those. An agency
 administrator also sees their own agency's memberships; no one sees another agency's.
 
 Who answers a complaint from their account (`respondent_cases`): the person the case is about, or
@@ -29,10 +30,12 @@ from ombuds.cases.models import Case, CaseDeadline, Message, Notice
 from ombuds.members.agency_roles import current_on, represented_agency_ids, signed_in
 from ombuds.members.attestations import OpenDue, open_dues_for_user
 from ombuds.members.models import Disclosure
+from ombuds.register.invoices import invoices_owed_by
 from ombuds.register.models import (
     Affiliation,
     Agency,
     Credential,
+    Invoice,
     Membership,
     Person,
     RecertificationCycle,
@@ -124,6 +127,8 @@ class BodyHome:
     agencies: list[AgencyHome] = field(default_factory=list)
     cycles: list[CycleDue] = field(default_factory=list)
     current_disclosures: int = 0
+    # Outstanding first, soonest due first; then the settled ones, latest first.
+    invoices: list[Invoice] = field(default_factory=list)
 
     @property
     def disclosures_url(self) -> str:
@@ -176,8 +181,13 @@ class Home:
         return sorted(found, key=lambda pair: (pair[0].cycle.due_on, pair[0].cycle.pk))
 
     @property
+    def invoices_due(self) -> list[tuple[Invoice, BodyHome]]:
+        found = [(i, b) for b in self.bodies for i in b.invoices if i.state == "outstanding"]
+        return sorted(found, key=lambda pair: (pair[0].due_on, pair[0].pk))
+
+    @property
     def anything_due(self) -> bool:
-        return bool(self.deadlines or self.cycles or self.attestations)
+        return bool(self.deadlines or self.cycles or self.attestations or self.invoices_due)
 
 
 def attestation_dues(user: Any) -> list[OpenDue]:
@@ -273,6 +283,10 @@ def _bodies(
             .order_by("number")
         ):
             agencies[membership.agency_id].memberships.append(membership)
+
+    for invoice in invoices_owed_by(person_ids, administered):
+        if invoice.organization_id in bodies:
+            bodies[invoice.organization_id].invoices.append(invoice)
 
     counts = (
         Disclosure.objects.filter(user=user, current=True, organization_id__in=list(bodies))

@@ -1,7 +1,8 @@
 """What a body's own people declare: conflicts of interest (CESP 3.8 asks holders to disclose them).
 
 A current disclosure recuses its author from the body's open cases about the party it names, and
-from those filed later (`ombuds.members.services`).
+from those filed later (`ombuds.members.services`). The body reviews its holders' disclosures:
+acknowledged, conditions set, or referred to a case (`ombuds.members.disclosure_review`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,14 @@ class Disclosure(models.Model):
         PERSONAL = "personal", "Personal"
         OTHER = "other", "Other"
 
+    class Review(models.TextChoices):
+        """What the body made of the disclosure (CESP 3.8): the holder sees it on their page."""
+
+        PENDING = "pending", "Not reviewed yet"
+        ACKNOWLEDGED = "acknowledged", "Acknowledged"
+        CONDITIONS = "conditions", "Conditions set"
+        REFERRED = "referred", "Referred to a case"
+
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="disclosures"
     )
@@ -44,11 +53,37 @@ class Disclosure(models.Model):
     ended_on = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The body's review: the latest outcome (each review is on the audit chain), what the holder
+    # must keep to, what they are told, and the case it was referred to.
+    review = models.CharField(max_length=20, choices=Review.choices, default=Review.PENDING)
+    review_conditions = models.TextField(blank=True)
+    review_note = models.TextField(blank=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    review_case = models.ForeignKey(
+        "cases.Case", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # The holder changed or ended the disclosure after it was reviewed: to be looked at again.
+    changed_since_review = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-current", "party_name", "pk"]
-        indexes = [models.Index(fields=["organization", "current"])]
+        indexes = [
+            models.Index(fields=["organization", "current"]),
+            models.Index(fields=["organization", "review", "created_at"]),
+        ]
         constraints = [
+            models.CheckConstraint(
+                condition=models.Q(review="pending", reviewed_at__isnull=True)
+                | (~models.Q(review="pending") & models.Q(reviewed_at__isnull=False)),
+                name="disclosure_reviewed_has_time",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(review="conditions") | ~models.Q(review_conditions=""),
+                name="disclosure_conditions_have_text",
+            ),
             models.CheckConstraint(
                 condition=~(
                     models.Q(party_person__isnull=False) & models.Q(party_agency__isnull=False)

@@ -240,6 +240,8 @@ def disclosure_save(
         disclosure.started_on = started_on
         disclosure.party_person = record if isinstance(record, Person) else None
         disclosure.party_agency = record if isinstance(record, Agency) else None
+        # A reviewed disclosure that changes is looked at again; its review stands meanwhile.
+        disclosure.changed_since_review = disclosure.review != Disclosure.Review.PENDING
         disclosure.save()
         # Only the body's people act on cases, so only they are recused. A member without a role
         # is not: they would learn from it of cases about the party they named.
@@ -291,7 +293,8 @@ def disclosure_end(
             raise DisclosureRefused("This disclosure has already ended.")
         locked.current = False
         locked.ended_on = ended_on
-        locked.save(update_fields=["current", "ended_on", "updated_at"])
+        locked.changed_since_review = locked.review != Disclosure.Review.PENDING
+        locked.save(update_fields=["current", "ended_on", "changed_since_review", "updated_at"])
         audit.record(
             action="disclosure.ended",
             subject_type="disclosure",

@@ -126,6 +126,8 @@ def _list(request: HttpRequest, organization, pages: Pages) -> HttpResponse:
                 "form": form,
                 "pages": pages,
                 "recusing": services.has_body_role(request.user, organization),
+                # The body reviews the disclosures of the people in its register (CESP 3.8).
+                "reviewed": services.is_member(request.user, organization),
             },
             status=400 if form.errors else 200,
         )
@@ -178,6 +180,7 @@ def _edit(request: HttpRequest, organization, pk: int, pages: Pages) -> HttpResp
                 "end_form": end_form,
                 "pages": pages,
                 "recusing": services.has_body_role(request.user, organization),
+                "reviewed": services.is_member(request.user, organization),
             },
             status=400 if form.errors or end_form.errors else 200,
         )

@@ -241,6 +241,11 @@ class CredentialProgram(models.Model):
         default=0,
         help_text="The share of submitted recertification cycles drawn for audit, 0 to 1.",
     )
+    # A renewal (a cycle closed compliant or exempt) waits while its renewal fee is outstanding.
+    renewal_requires_paid_fee = models.BooleanField(
+        default=False,
+        help_text="Hold a renewal while the credential's renewal invoice is outstanding.",
+    )
 
     class Meta:
         ordering = ["organization", "name"]
@@ -654,13 +659,19 @@ class ApiToken(models.Model):
             "compliance:write",
             "Close compliance findings and open cases from them (implies reading them)",
         )
+        DISCLOSURES_READ = "disclosures:read", "Read holders' conflict-of-interest disclosures"
+        DISCLOSURES_WRITE = "disclosures:write", "Review disclosures (implies reading them)"
+        INVOICES_READ = "invoices:read", "Read invoices (fees and fines)"
+        INVOICES_WRITE = "invoices:write", "Issue and waive invoices (implies recording payments)"
+        PAYMENTS_WRITE = "payments:write", "Record payments, as a payment system (reads invoices)"
 
     scope = models.CharField(max_length=10, choices=Scope.choices, default=Scope.STAFF)
     scopes = models.JSONField(
         default=list,
         help_text="What the token may do: staff scopes (register:read, register:write, "
-        "cases:read, cases:write, compliance:read, compliance:write) or, for a member token, "
-        "member.",
+        "cases:read, cases:write, compliance:read, compliance:write, disclosures:read, "
+        "disclosures:write, invoices:read, invoices:write, payments:write) or, for a member "
+        "token, member.",
     )
     expires_on = models.DateField(help_text="The token is refused from this day on.")
     user = models.ForeignKey("auth.User", on_delete=models.CASCADE, related_name="api_tokens")
@@ -734,3 +745,7 @@ class ImportJob(models.Model):
     @property
     def active(self) -> bool:
         return self.state in (self.State.QUEUED, self.State.RUNNING)
+
+
+# Invoices (fees and fines) are models of the register too, kept in their own module.
+from ombuds.register.invoice_models import Invoice, InvoiceCounter  # noqa: E402, F401

@@ -28,6 +28,7 @@ from ombuds.bodies.models import Organization
 from ombuds.core import uploads
 from ombuds.core.changes import ChangedMeanwhile, version_of
 from ombuds.core.dates import add_months
+from ombuds.register.invoices import renewal_fee_check
 from ombuds.register.lifecycle import TransitionRefused
 from ombuds.register.models import (
     Activity,
@@ -419,6 +420,7 @@ def cycle_close(
     credential = Credential.objects.select_for_update().get(pk=cycle.credential_id)
     cycle = _lock_cycle(cycle.pk)
     _check_close(cycle, outcome, reason)
+    renewal_fee_check(cycle, outcome=outcome, refuse=RecertificationError)
     cycle.outcome, cycle.outcome_reason, cycle.decided_by = (
         outcome,
         reason.strip(),

@@ -66,4 +66,6 @@ urlpatterns = [
     ),
     # Recertification cycles, activities and evidence.
     path("", include("ombuds.register.recert_urls")),
+    # Invoices: fees and fines.
+    path("", include("ombuds.register.invoice_urls")),
 ]

@@ -1,9 +1,11 @@
 """API tokens: made, checked and revoked here. Tokens read `omb_<prefix>_<secret>`.
 
 A token is for one body, works one API (`ApiToken.Scope`) and expires on a date. A staff token
-(made for the body's administrators and staff) works the register's, cases' and compliance staff
-API as far as its scopes allow: `register:read`, `register:write`, `cases:read`, `cases:write`,
-`compliance:read`, `compliance:write`, a write scope implying the read scope of the same area. A
+(made for the body's administrators and staff) works the staff API as far as its scopes allow:
+`register:read`, `register:write`, `cases:read`, `cases:write`, `compliance:read`,
+`compliance:write`, `disclosures:read`, `disclosures:write`, `invoices:read`, `invoices:write`,
+`payments:write` (`IMPLIES`: a write scope implies the read scope of the same area; a payment
+system's `payments:write` records payments and reads invoices, and `invoices:write` implies it). A
 member token (scope `member`, made by a member for themselves) works only the members' API
 (`ombuds.api.members`, `ombuds.api.compliance`), on its owner's own records.
 
@@ -32,11 +34,15 @@ from ombuds.register.models import ApiToken, Person
 
 STAFF_SCOPES: tuple[str, ...] = tuple(ApiToken.StaffScope.values)
 MEMBER_SCOPE = ApiToken.Scope.MEMBER.value
-# A write scope implies the read scope of the same area.
+# A write scope implies the read scope of the same area; recording payments (what a payment
+# system does) implies reading invoices, and issuing and waiving them implies recording payments.
 IMPLIES = {
     ApiToken.StaffScope.REGISTER_WRITE: ApiToken.StaffScope.REGISTER_READ,
     ApiToken.StaffScope.CASES_WRITE: ApiToken.StaffScope.CASES_READ,
     ApiToken.StaffScope.COMPLIANCE_WRITE: ApiToken.StaffScope.COMPLIANCE_READ,
+    ApiToken.StaffScope.DISCLOSURES_WRITE: ApiToken.StaffScope.DISCLOSURES_READ,
+    ApiToken.StaffScope.INVOICES_WRITE: ApiToken.StaffScope.PAYMENTS_WRITE,
+    ApiToken.StaffScope.PAYMENTS_WRITE: ApiToken.StaffScope.INVOICES_READ,
 }
 NO_TOKEN = "no valid token: send `Authorization: Bearer <token>` with a live token"
 
@@ -70,9 +76,11 @@ def latest_expiry() -> dt.date:
 
 
 def effective_scopes(scopes: Iterable[str]) -> set[str]:
-    """The scopes given and those they imply."""
-    given = set(scopes)
-    return given | {IMPLIES[s] for s in given if s in IMPLIES}
+    """The scopes given and those they imply, and those these imply in turn."""
+    found = set(scopes)
+    while more := {IMPLIES[s] for s in found if s in IMPLIES} - found:
+        found |= more
+    return found
 
 
 def allows(token: ApiToken, scope: str) -> bool:

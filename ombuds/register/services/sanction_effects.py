@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from ombuds.audit import services as audit
 from ombuds.bodies.models import Organization
+from ombuds.register.invoices import fine_lifted
 from ombuds.register.lifecycle import TransitionRefused
 from ombuds.register.models import Credential, Membership, Sanction
 from ombuds.register.services.events import acting, status_event_record
@@ -215,7 +216,8 @@ def sanction_lift(
 ) -> str:
     """Lift a sanction (an appeal allowed): one scheduled is cancelled before it takes effect; one
     in effect has its status change undone (the record returns to the status it had, when it
-    still has the sanction's) and its conditions removed (when still the record's). The sanction
+    still has the sanction's) and its conditions removed (when still the record's); a fine's
+    outstanding invoice is waived. The sanction
     stays on record, lifted, with the reason. Lifting twice changes nothing. What was done, in
     words. Raises TransitionRefused, changing nothing."""
     today = today or timezone.localdate()
@@ -240,6 +242,7 @@ def sanction_lift(
     sanction.lifted_on = today
     sanction.lift_reason = reason.strip()
     sanction.save(update_fields=["state", "lifted_on", "lift_reason", "updated_at"])
+    fine_lifted(sanction=sanction, reason=sanction.lift_reason, acting_user=acting_user)
     _audit(
         sanction,
         "register.sanction_lifted",

@@ -16,6 +16,7 @@ from django.utils import timezone
 from ombuds.audit import services as audit
 from ombuds.bodies.models import Organization
 from ombuds.codes.models import Provision
+from ombuds.register.invoices import fine_invoice, fine_paid
 from ombuds.register.lifecycle import TransitionRefused
 from ombuds.register.models import Credential, Membership, Sanction
 from ombuds.register.services.events import acting
@@ -110,6 +111,7 @@ def sanction_record(
     decision_ref: str = "",
 ) -> Sanction:
     """Record a sanction on a credential or membership of the body, with the provisions it cites.
+    A fine with its amount and currency is an invoice too (`ombuds.register.invoices`).
 
     Cited provisions must belong to a published version of this body's code. The sanction does not
     change the register by itself: a suspension or revocation is applied through the lifecycle.
@@ -143,6 +145,7 @@ def sanction_record(
         due_on=decision.due_on,
     )
     sanction.provisions.set(provisions)
+    invoice = fine_invoice(sanction=sanction, acting_user=acting_user)
     audit.record(
         action="register.sanction_recorded",
         subject_type=subject.name,
@@ -164,6 +167,7 @@ def sanction_record(
                 if sanction.amount
                 else {}
             ),
+            **({"invoice": invoice.number} if invoice else {}),
         },
         organization=organization,
         actor=acting(acting_user),
@@ -229,8 +233,8 @@ def sanction_fine_paid(
     acting_user: Any = None,
 ) -> Sanction:
     """Record that a fine was paid, on a date (not in the future, not before the decision), with a
-    note. Refused for another body's sanction, one that is not a fine, one lifted, and one already
-    recorded as paid (someone did it meanwhile). Raises TransitionRefused, storing nothing."""
+    note; its invoice is marked paid with it. Refused for another body's sanction, one that is not a fine, one lifted, one already
+    recorded as paid (someone did it meanwhile), and one whose invoice was waived. Raises TransitionRefused, storing nothing."""
     locked = Sanction.objects.select_for_update().filter(pk=sanction.pk).first()
     if locked is None or locked.organization_id != organization.pk:
         raise TransitionRefused("there is no such sanction in this body's register")
@@ -247,6 +251,8 @@ def sanction_fine_paid(
     locked.paid_on = paid_on
     locked.payment_note = note.strip()
     locked.save(update_fields=["paid_on", "payment_note", "updated_at"])
+    # The fine is an invoice too: paid with it (refused when the invoice was waived).
+    fine_paid(sanction=locked, paid_on=paid_on, note=note, acting_user=acting_user)
     record = locked.credential if locked.credential_id else locked.membership
     audit.record(
         action="register.fine_paid",

@@ -1,5 +1,6 @@
-"""`ombuds register import|export|verify|tick|fine-paid|open-cycles|draw-audit`: the register on the
-command line, over the same services as the staff pages and the API."""
+"""`ombuds register import|export|verify|tick|fine-paid|open-cycles|draw-audit|invoices`: the
+register on the command line, over the same services as the staff pages and the API (`invoices`:
+`ombuds.register.invoice_cli`)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ombuds.bodies.models import Organization
 from ombuds.bodies.selectors import is_body_staff, user_roles
-from ombuds.register import recert_audit, recert_selectors
+from ombuds.register import invoice_cli, recert_audit, recert_selectors
 from ombuds.register.csv import KINDS, export_csv, import_csv
 from ombuds.register.lifecycle import TransitionRefused
 from ombuds.register.models import Sanction
@@ -63,7 +64,7 @@ def _body_staff(username: str, organization: Organization) -> Any:
 class Command(BaseCommand):
     help = (
         "Import and export the register as CSV, verify a credential, apply due transitions, "
-        "record a fine as paid."
+        "record a fine as paid, invoices (fees and fines)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -124,6 +125,8 @@ class Command(BaseCommand):
             "--seed", default="", help="to draw the same sample again; random if left out"
         )
         p.add_argument("--as", dest="username", required=True, help="the body's admin or staff")
+
+        invoice_cli.add_parser(sub)
 
         sub.add_parser(
             "tick",
@@ -229,6 +232,9 @@ class Command(BaseCommand):
             f"cycles for audit (draw {draw.pk}, fraction {draw.fraction}, seed {draw.seed}): "
             + ", ".join(numbers)
         )
+
+    def handle_invoices(self, **options: Any) -> None:
+        invoice_cli.handle(self.stdout, self.stderr, **options)
 
     def handle_tick(self, **_: Any) -> None:
         counts = apply_due_transitions()
