@@ -104,7 +104,7 @@ class WindowOut(Schema):
     vendor: str
 
 
-class RowErrorOut(Schema):
+class ResultRowErrorOut(Schema):
     line: int | None
     column: str | None
     reason: str
@@ -117,7 +117,7 @@ class ResultsOut(Schema):
     rows: int
     counts: dict[str, int] = Field(..., description="pass, fail, no_show, unchanged.")
     certified: list[str] = Field(..., description="'reference: credential number' per pass.")
-    errors: list[RowErrorOut]
+    errors: list[ResultRowErrorOut]
 
 
 def _out(a: Application, *, detail: bool = False) -> dict[str, Any]:

@@ -287,7 +287,7 @@ class PaymentFileIn(Schema):
     dry_run: bool = Field(False, description="Check every row; record nothing.")
 
 
-class RowErrorOut(Schema):
+class PaymentRowErrorOut(Schema):
     line: int | None
     column: str | None
     reason: str
@@ -303,7 +303,7 @@ class PaymentFileOut(Schema):
 
 class PaymentFileRefusedOut(Schema):
     detail: str
-    errors: list[RowErrorOut] = Field(
+    errors: list[PaymentRowErrorOut] = Field(
         default_factory=list, description="Every bad row of the file (none for a bad request)."
     )
 
