@@ -68,6 +68,16 @@ class StatementSpec:
 
 
 @dataclass(frozen=True)
+class TableSpec:
+    """A table computed once from a return's files (and the tables declared before it) for
+    several rules to read: a query's result, named."""
+
+    key: str
+    label: str
+    sql: str
+
+
+@dataclass(frozen=True)
 class ReturnSpec:
     key: str
     label: str
@@ -78,6 +88,7 @@ class ReturnSpec:
     files: Mapping[str, FileSpec] = field(default_factory=dict)
     documents: Mapping[str, DocumentSpec] = field(default_factory=dict)
     statements: Mapping[str, StatementSpec] = field(default_factory=dict)
+    tables: Mapping[str, TableSpec] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -247,6 +258,7 @@ class _Reader:
                 "files",
                 "documents",
                 "statements",
+                "tables",
             },
             ["label", "filed_by", "period"],
         )
@@ -272,6 +284,15 @@ class _Reader:
             statements[name] = StatementSpec(name, self.text(where, spec, "label"))
         if not (files or documents or statements):
             self.problem(where, "a return contains files, documents or statements")
+        tables = {}
+        for name, spec in self.named(f"{where[:-1]}.tables]", table.get("tables", {})).items():
+            at = f"{where[:-1]}.tables.{name}]"
+            self.keys(at, spec, {"label", "sql"}, ["label", "sql"])
+            if name in files or name == "calendar":
+                self.problem(at, f"{name!r} is already the name of a file or of the calendar")
+            if not files:
+                self.problem(at, "a table is made from the return's files, and it has none")
+            tables[name] = TableSpec(name, self.text(at, spec, "label"), self.text(at, spec, "sql"))
         return ReturnSpec(
             key=key,
             label=self.text(where, table, "label"),
@@ -282,6 +303,7 @@ class _Reader:
             files=files,
             documents=documents,
             statements=statements,
+            tables=tables,
         )
 
     def file_spec(self, where: str, key: str, table: Mapping[str, Any]) -> FileSpec:
