@@ -71,7 +71,7 @@ def query_problems(programme: Programme) -> list[str]:
     values = engine.rule_values(programme, (today, today))
     for key, spec in programme.returns.items():
         rules = [r for r in programme.rules_for(key) if r.kind == "query"]
-        if not rules:
+        if not rules and not spec.tables:
             continue
         with engine.connection(memory_limit="256MB", threads=1) as con:
             engine.calendar_create(con, today, today)
