@@ -160,13 +160,13 @@ def calendar_create(
     """``calendar(day, business, number)``: every day from ``start`` to ``end`` and 90 days more,
     whether it is a business day, and the running count of business days (so the Nth business
     day after a date is the business day whose number is N more)."""
-    days = [start + dt.timedelta(days=n) for n in range((end - start).days + 91)]
-    rows = [(d, d.weekday() < 5 and d not in holidays) for d in days]
-    con.execute("CREATE OR REPLACE TEMP TABLE _days (day DATE, business BOOLEAN)")
-    con.executemany("INSERT INTO _days VALUES (?, ?)", rows)
     con.execute(
         "CREATE OR REPLACE TEMP TABLE calendar AS SELECT day, business, "
-        "CAST(sum(CAST(business AS INTEGER)) OVER (ORDER BY day) AS INTEGER) AS number FROM _days"
+        "CAST(sum(CAST(business AS INTEGER)) OVER (ORDER BY day) AS INTEGER) AS number "
+        "FROM (SELECT CAST(t AS DATE) AS day, isodow(t) < 6 "
+        "AND NOT list_contains(CAST($holidays AS DATE[]), CAST(t AS DATE)) AS business "
+        "FROM range(CAST($start AS TIMESTAMP), CAST($end AS TIMESTAMP), INTERVAL 1 DAY) AS days(t))",
+        {"start": start, "end": end + dt.timedelta(days=91), "holidays": sorted(holidays)},
     )
 
 

@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 
 from ombuds.compliance import engine, programme, synthetic
 from ombuds.compliance.programme import Column, Rule
+from ombuds.core.dates import add_business_days
 from tests.compliance.conftest import PROGRAMME
 
 CSEC = programme.load_file(PROGRAMME)
@@ -296,3 +297,31 @@ def test_the_quick_conditions_hold_of_every_cell_the_exact_ones_find_wrong(value
             f'"{column.name}" FROM cells) WHERE ({exact}) AND NOT coalesce(({quick}), false)'
         ).fetchall()
         assert missed == [], column
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    month=months,
+    days=st.integers(1, 12),
+    holidays=st.sets(st.integers(0, 80), max_size=6),
+)
+def test_the_calendars_business_days_are_the_ones_deadlines_are_counted_in(month, days, holidays):
+    """The Nth business day after a date in the calendar the rules read is the one
+    `ombuds.core.dates.add_business_days` gives (holidays included)."""
+    start, end = synthetic.month(month)
+    off = frozenset(start + dt.timedelta(days=n) for n in holidays)
+    con = duckdb.connect()
+    engine.calendar_create(con, start, end, off)
+    found = dict(
+        con.execute(
+            "SELECT c.day, k.day FROM calendar c "
+            "JOIN calendar k ON k.business AND k.number = c.number + $n "
+            "WHERE c.day <= $end",
+            {"n": days, "end": end},
+        ).fetchall()
+    )
+    expected = {
+        day: add_business_days(day, days, off)
+        for day in (start + dt.timedelta(days=n) for n in range((end - start).days + 1))
+    }
+    assert found == expected
