@@ -18,18 +18,40 @@ from ombuds.compliance.programme import (
     Programme,
     ProgrammeInvalid,
     Rule,
+    TableSpec,
     load,
     load_file,
 )
 
 
-def _query_problem(con: duckdb.DuckDBPyConnection, rule: Rule, values: Mapping) -> str | None:
+def _select_problem(sql: str) -> str | None:
     try:
-        statements = duckdb.extract_statements(rule.sql)
+        statements = duckdb.extract_statements(sql)
     except duckdb.Error as exc:
         return f"not valid SQL: {str(exc).splitlines()[0]}"
     if len(statements) != 1 or statements[0].type != duckdb.StatementType.SELECT:
         return "the sql must be one SELECT query"
+    return None
+
+
+def _table_problem(con: duckdb.DuckDBPyConnection, table: TableSpec, values: Mapping) -> str | None:
+    reason = _select_problem(table.sql)
+    if reason:
+        return reason
+    try:
+        con.execute(
+            f'CREATE TEMP TABLE "{table.key}" AS {table.sql}',
+            engine.parameters(table.sql, values),
+        )
+    except duckdb.Error as exc:
+        return str(exc).splitlines()[0]
+    return None
+
+
+def _query_problem(con: duckdb.DuckDBPyConnection, rule: Rule, values: Mapping) -> str | None:
+    reason = _select_problem(rule.sql)
+    if reason:
+        return reason
     try:
         result = con.execute(rule.sql, engine.parameters(rule.sql, values))
     except duckdb.Error as exc:
@@ -42,13 +64,14 @@ def _query_problem(con: duckdb.DuckDBPyConnection, rule: Rule, values: Mapping) 
 
 
 def query_problems(programme: Programme) -> list[str]:
-    """Every query rule run on empty tables of its return's declared files."""
+    """Every query rule run on empty tables of its return's declared files (and its declared
+    tables, made from them)."""
     problems: list[str] = []
     today = dt.date(2000, 1, 1)
     values = engine.rule_values(programme, (today, today))
     for key, spec in programme.returns.items():
         rules = [r for r in programme.rules_for(key) if r.kind == "query"]
-        if not rules:
+        if not rules and not spec.tables:
             continue
         with engine.connection(memory_limit="256MB", threads=1) as con:
             engine.calendar_create(con, today, today)
@@ -58,6 +81,10 @@ def query_problems(programme: Programme) -> list[str]:
                 )
                 con.execute(f'CREATE TEMP TABLE "{name}" ({columns})')
             con.execute("SET enable_external_access = false")
+            for table in spec.tables.values():
+                reason = _table_problem(con, table, values)
+                if reason:
+                    problems.append(f"[returns.{key}.tables.{table.key}]: {reason}")
             for rule in rules:
                 reason = _query_problem(con, rule, values)
                 if reason:

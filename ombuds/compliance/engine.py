@@ -2,9 +2,14 @@
 the application's database), first checks their shape, listing every problem, then runs every rule
 of the return and gives back only findings.
 
-Nothing here imports Django: the benchmark and the synthetic ledgers use it as it is. DuckDB streams
-the files; a memory limit and a temporary folder for what it spills keep memory flat whatever the
-size of a file.
+Each file is read once: every cell is checked as text (the shape check's conditions) and cast to its
+declared type on the way into a table named after the file, in a DuckDB database of its own in a
+temporary folder. The rules then read those tables, never the file again. Only a file with a problem
+is read a second time, to say what is wrong and where.
+
+Nothing here imports Django: the benchmark and the synthetic ledgers use it as it is. The database
+is on disk, compressed, with a memory limit and the same folder to spill to, so memory stays flat
+whatever the size of a file.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import csv
 import datetime as dt
 import re
 import tempfile
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -22,7 +28,14 @@ from typing import Any
 
 import duckdb
 
-from ombuds.compliance.programme import FINDING_COLUMNS, Column, FileSpec, Programme, Rule
+from ombuds.compliance.programme import (
+    FINDING_COLUMNS,
+    Column,
+    FileSpec,
+    Programme,
+    ReturnSpec,
+    Rule,
+)
 
 DUCK_TYPES = {
     "date": "DATE",
@@ -33,7 +46,7 @@ DUCK_TYPES = {
 }
 MONEY = r"-?[0-9]{1,16}(\.[0-9]{1,2})?"
 PERCENT = r"[0-9]{1,3}(\.[0-9]{1,4})?"
-DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+DATE = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]"  # a GLOB pattern: YYYY-MM-DD, nothing more
 # What is kept of a check: so many rows per problem or rule, so many evidence rows per finding.
 MAX_ROWS = 500
 MAX_EVIDENCE = 5
@@ -88,6 +101,7 @@ class Outcome:
     findings: list[Finding]
     records_rule: Rule | None = None
     truncated: list[str] = field(default_factory=list)  # checks that found more than MAX_ROWS
+    timings: dict[str, float] = field(default_factory=dict)  # seconds each step took
 
     @property
     def refused(self) -> bool:
@@ -113,15 +127,18 @@ class Outcome:
 
 @contextmanager
 def connection(memory_limit: str = "1GB", threads: int = 2) -> Iterator[duckdb.DuckDBPyConnection]:
-    """An in-memory DuckDB with a memory limit, spilling to a temporary folder removed after."""
-    with tempfile.TemporaryDirectory(prefix="ombuds-compliance-") as spill:
+    """A DuckDB database of its own in a temporary folder (its tables compressed on disk, so a
+    file larger than memory fits), with a memory limit, spilling to the same folder; all of it
+    removed after."""
+    with tempfile.TemporaryDirectory(prefix="ombuds-compliance-") as folder:
         con = duckdb.connect(
+            str(Path(folder) / "return.duckdb"),
             config={
                 "memory_limit": memory_limit,
                 "threads": str(threads),
-                "temp_directory": spill,
+                "temp_directory": str(Path(folder) / "spill"),
                 "preserve_insertion_order": "false",
-            }
+            },
         )
         try:
             yield con
@@ -143,13 +160,13 @@ def calendar_create(
     """``calendar(day, business, number)``: every day from ``start`` to ``end`` and 90 days more,
     whether it is a business day, and the running count of business days (so the Nth business
     day after a date is the business day whose number is N more)."""
-    days = [start + dt.timedelta(days=n) for n in range((end - start).days + 91)]
-    rows = [(d, d.weekday() < 5 and d not in holidays) for d in days]
-    con.execute("CREATE OR REPLACE TEMP TABLE _days (day DATE, business BOOLEAN)")
-    con.executemany("INSERT INTO _days VALUES (?, ?)", rows)
     con.execute(
         "CREATE OR REPLACE TEMP TABLE calendar AS SELECT day, business, "
-        "CAST(sum(CAST(business AS INTEGER)) OVER (ORDER BY day) AS INTEGER) AS number FROM _days"
+        "CAST(sum(CAST(business AS INTEGER)) OVER (ORDER BY day) AS INTEGER) AS number "
+        "FROM (SELECT CAST(t AS DATE) AS day, isodow(t) < 6 "
+        "AND NOT list_contains(CAST($holidays AS DATE[]), CAST(t AS DATE)) AS business "
+        "FROM range(CAST($start AS TIMESTAMP), CAST($end AS TIMESTAMP), INTERVAL 1 DAY) AS days(t))",
+        {"start": start, "end": end + dt.timedelta(days=91), "holidays": sorted(holidays)},
     )
 
 
@@ -181,18 +198,18 @@ def csv_source(spec: FileSpec, path: Path, header: list[str], typed: bool) -> st
 
 
 def _column_problems(
-    column: Column, period: tuple[dt.date, dt.date], in_period: bool
+    column: Column, period: tuple[dt.date, dt.date], in_period: bool, cell: str = ""
 ) -> list[tuple[str, str]]:
-    """(SQL condition, message), one per way a cell can be wrong."""
-    c = f'"{column.name}"'
+    """(SQL condition, message), one per way a cell can be wrong; ``cell`` is the cell as text
+    (by default the column of its name)."""
+    c = cell or f'"{column.name}"'
     checks = []
     if not column.optional:
         checks.append((f"{c} IS NULL OR trim({c}) = ''", f"{column.name} is empty"))
     if column.type == "date":
         checks.append(
             (
-                f"{c} IS NOT NULL AND (NOT regexp_full_match({c}, '{DATE}') "
-                f"OR TRY_CAST({c} AS DATE) IS NULL)",
+                f"{c} IS NOT NULL AND (NOT ({c} GLOB '{DATE}') OR TRY_CAST({c} AS DATE) IS NULL)",
                 f"{column.name} is not a date (YYYY-MM-DD)",
             )
         )
@@ -215,7 +232,7 @@ def _column_problems(
         checks.append(
             (
                 f"{c} IS NOT NULL AND (NOT regexp_full_match({c}, '{PERCENT}') "
-                f"OR CAST({c} AS DOUBLE) > 100)",
+                f"OR TRY_CAST({c} AS DOUBLE) > 100)",
                 f"{column.name} is not a percentage from 0 to 100",
             )
         )
@@ -302,48 +319,183 @@ def _duplicates(
     return problems, len(duplicated) > MAX_ROWS
 
 
+def _quick_conditions(column: Column, period: tuple[dt.date, dt.date], in_period: bool) -> str:
+    """A condition true of every cell `_column_problems` finds wrong (and maybe of a few right
+    ones), cheaper to test on every row: a blank cell starts with a space, and an amount of
+    money written back as text is the cell itself (12.5 and 12 standing for 12.50 and 12.00)
+    where a regular expression would cost more. The typed value is ``"name"``, the cell as text
+    ``"name:text"``."""
+    raw, typed = f'"{column.name}:text"', f'"{column.name}"'
+    if column.type in ("text", "enum"):
+        wrong = [] if column.optional else [f"{raw} IS NULL", f"{raw} < '!'"]
+        if column.type == "enum":
+            values = ", ".join(_quoted(v) for v in column.values)
+            wrong.append(f"({raw} IS NOT NULL AND {raw} NOT IN ({values}))")
+        return " OR ".join(wrong) or "false"
+    if column.type == "date":
+        written = f"NOT ({raw} GLOB '{DATE}')"
+    elif column.type == "money":
+        back = f"CAST({typed} AS VARCHAR)"
+        written = f"{back} <> {raw} AND rtrim(rtrim({back}, '0'), '.') <> {raw}"
+    else:  # a percentage: few rows (the contracts), checked as `_column_problems` does
+        checks = _column_problems(column, period, False, cell=raw)
+        return " OR ".join(f"({cond})" for cond, _ in checks)
+    wrong = f"{typed} IS NULL OR {written}"
+    if in_period:
+        start, end = (d.isoformat() for d in period)
+        wrong += f" OR {typed} NOT BETWEEN DATE '{start}' AND DATE '{end}'"
+    return f"{raw} IS NOT NULL AND ({wrong})" if column.optional else wrong
+
+
+def _load(
+    con: duckdb.DuckDBPyConnection,
+    spec: FileSpec,
+    path: Path,
+    header: list[str],
+    period: tuple[dt.date, dt.date],
+) -> bool:
+    """Read the file once into the table named after it, every cell cast to its declared type
+    and checked on the way. False, leaving no table, when a row may be wrong (the read stops at
+    the first) or the file cannot be read as CSV: the exact check then says what is wrong."""
+    cells = ", ".join(
+        f'"{name}" AS "{name}:text", '
+        + (
+            f'"{name}"'
+            if DUCK_TYPES[spec.column(name).type] == "VARCHAR"
+            else f'TRY_CAST("{name}" AS {DUCK_TYPES[spec.column(name).type]}) AS "{name}"'
+        )
+        for name in header
+    )
+    wrong = " OR ".join(
+        f"({_quick_conditions(c, period, c.name == spec.in_period)})" for c in spec.columns
+    )
+    typed = ", ".join(f'"{name}"' for name in header)
+    source = csv_source(spec, path, header, typed=False)
+    try:
+        con.execute(
+            f'CREATE TABLE "{spec.key}" AS SELECT {typed} FROM (SELECT {cells} FROM {source}) '
+            f"WHERE CASE WHEN {wrong} THEN error('a row to look at') ELSE true END"
+        )
+    except duckdb.Error:
+        con.execute(f'DROP TABLE IF EXISTS "{spec.key}"')
+        return False
+    return True
+
+
+def _duplicated(con: duckdb.DuckDBPyConnection, spec: FileSpec) -> bool:
+    """Whether two rows of the file's table may share the values of the unique columns: as many
+    distinct hashes of them as rows proves they do not (rows equal as text are equal as loaded)."""
+    if not spec.unique:
+        return False
+    keys = ", ".join(f'"{k}"' for k in spec.unique)
+    rows, distinct = con.execute(
+        f'SELECT count(*), count(DISTINCT hash({keys})) FROM "{spec.key}"'
+    ).fetchone()
+    return rows != distinct
+
+
+def _exact_problems(
+    con: duckdb.DuckDBPyConnection,
+    spec: FileSpec,
+    path: Path,
+    header: list[str],
+    period: tuple[dt.date, dt.date],
+    *,
+    rows_right: bool,
+) -> tuple[list[Problem], bool]:
+    """What is wrong with a file the quick pass doubted, and where: the file read again as text,
+    its wrong rows (unless ``rows_right``: the load found none) and its duplicates."""
+    source = csv_source(spec, path, header, typed=False)
+    problems: list[Problem] = []
+    more = False
+    try:
+        if not rows_right:
+            found, more = _row_problems(con, spec, source, period)
+            problems += found
+        found, twice = _duplicates(con, spec, source)
+        problems += found
+        more = more or twice
+    except duckdb.Error as exc:
+        reason = str(exc).splitlines()[0]
+        problems.append(Problem(spec.key, f"the file cannot be read as CSV: {reason}"))
+    return problems, more
+
+
+def _header_problems(spec: FileSpec, header: list[str]) -> list[Problem]:
+    declared = [c.name for c in spec.columns]
+    problems = [
+        Problem(spec.key, f"the column {n!r} is missing") for n in declared if n not in header
+    ]
+    problems += [
+        Problem(spec.key, f"the column {n!r} is not one of {', '.join(declared)}")
+        for n in header
+        if n not in declared
+    ]
+    problems += [
+        Problem(spec.key, f"the column {n!r} comes twice")
+        for n in sorted({n for n in header if header.count(n) > 1})
+    ]
+    return problems
+
+
 def shape_check(
     con: duckdb.DuckDBPyConnection,
     files: Mapping[str, FileSpec],
     paths: Mapping[str, Path],
     period: tuple[dt.date, dt.date],
-) -> tuple[list[Problem], list[str], dict[str, list[str]]]:
+    timings: dict[str, float] | None = None,
+) -> tuple[list[Problem], list[str]]:
     """Every problem of the files' shape: their columns, then every cell and the duplicates.
-    Returns the problems, the checks that found more than MAX_ROWS, and each file's header."""
+    Returns the problems and the checks that found more than MAX_ROWS. A file without problems is
+    left in a table named after it, with its declared columns and types, for the rules."""
     problems: list[Problem] = []
     truncated: list[str] = []
-    headers: dict[str, list[str]] = {}
+    timings = {} if timings is None else timings
     for key, spec in files.items():
         if key not in paths:
             raise FilesUnreadable(f"the {key} file is missing ({spec.label})")
         header = _header(spec, paths[key])
-        declared = [c.name for c in spec.columns]
-        missing = [n for n in declared if n not in header]
-        extra = [n for n in header if n not in declared]
-        for name in missing:
-            problems.append(Problem(key, f"the column {name!r} is missing"))
-        for name in extra:
-            problems.append(
-                Problem(key, f"the column {name!r} is not one of {', '.join(declared)}")
-            )
-        for name in sorted({n for n in header if header.count(n) > 1}):
-            problems.append(Problem(key, f"the column {name!r} comes twice"))
-        if len(header) != len(set(header)) or missing or extra:
+        wrong_header = _header_problems(spec, header)
+        problems += wrong_header
+        if wrong_header:
             continue
-        headers[key] = header
-        source = csv_source(spec, paths[key], header, typed=False)
-        try:
-            for found, more in (
-                _row_problems(con, spec, source, period),
-                _duplicates(con, spec, source),
-            ):
-                problems.extend(found)
-                if more:
-                    truncated.append(key)
-        except duckdb.Error as exc:
-            reason = str(exc).splitlines()[0]
-            problems.append(Problem(key, f"the file cannot be read as CSV: {reason}"))
-    return problems, truncated, headers
+        started = time.perf_counter()
+        loaded = _load(con, spec, paths[key], header, period)
+        timings[f"{key}: read, check and load"] = time.perf_counter() - started
+        started = time.perf_counter()
+        doubted = not loaded or _duplicated(con, spec)
+        timings[f"{key}: duplicates"] = time.perf_counter() - started
+        if not doubted:
+            continue
+        started = time.perf_counter()
+        found, more = _exact_problems(con, spec, paths[key], header, period, rows_right=loaded)
+        timings[f"{key}: what is wrong"] = time.perf_counter() - started
+        problems += found
+        if more:
+            truncated.append(key)
+        if not found and not loaded:  # doubted for no reason the exact check shares
+            _load_typed(con, spec, paths[key], header)
+    return problems, truncated
+
+
+def _load_typed(con: duckdb.DuckDBPyConnection, spec: FileSpec, path: Path, header) -> None:
+    source = csv_source(spec, path, header, typed=True)
+    try:
+        con.execute(f'CREATE OR REPLACE TABLE "{spec.key}" AS SELECT * FROM {source}')
+    except duckdb.Error as exc:
+        reason = str(exc).splitlines()[0]
+        raise FilesUnreadable(f"{spec.key}: cannot be read ({reason})") from exc
+
+
+def tables_create(
+    con: duckdb.DuckDBPyConnection, spec: ReturnSpec, values: Mapping[str, Any]
+) -> None:
+    """The return's declared tables, each computed once from its files (and the tables before
+    it) for every rule to read."""
+    for name, table in spec.tables.items():
+        con.execute(
+            f'CREATE OR REPLACE TEMP TABLE "{name}" AS {table.sql}', parameters(table.sql, values)
+        )
 
 
 def _json_value(value: Any) -> Any:
@@ -398,26 +550,36 @@ def check_files(
     threads: int = 2,
 ) -> Outcome:
     """Check a return's files: the shape first (every problem; the rules are not run when there is
-    one), then every query rule. FilesUnreadable when a file is missing or cannot be opened."""
+    one), then every query rule. FilesUnreadable when a file is missing or cannot be opened.
+    ``Outcome.timings`` says how long each step took."""
     spec = programme.returns[return_key]
+    timings: dict[str, float] = {}
     with connection(memory_limit, threads) as con:
-        problems, truncated, headers = shape_check(con, spec.files, paths, period)
-        outcome = Outcome(problems, [], programme.records_rule(return_key), truncated)
+        problems, truncated = shape_check(con, spec.files, paths, period, timings)
+        outcome = Outcome(problems, [], programme.records_rule(return_key), truncated, timings)
         if problems:
             return outcome
-        for key, file_spec in spec.files.items():
-            source = csv_source(file_spec, paths[key], headers[key], typed=True)
-            con.execute(f'CREATE OR REPLACE TEMP VIEW "{key}" AS SELECT * FROM {source}')
+        # From here on the tables are all there is: the queries cannot read any file.
+        con.execute("SET enable_external_access = false")
         calendar_create(con, period[0], period[1], programme.holidays)
         values = rule_values(programme, period)
+        started = time.perf_counter()
+        try:
+            tables_create(con, spec, values)
+        except duckdb.Error as exc:
+            reason = str(exc).splitlines()[0]
+            raise FilesUnreadable(f"the return's tables could not be made: {reason}") from exc
+        timings["tables"] = time.perf_counter() - started
         for rule in programme.rules_for(return_key):
             if rule.kind != "query":
                 continue
+            started = time.perf_counter()
             try:
                 found, more = rule_run(con, rule, values)
             except duckdb.Error as exc:  # the files' shape was right: say why the rule stopped
                 reason = str(exc).splitlines()[0]
                 raise FilesUnreadable(f"the rule {rule.key} could not run: {reason}") from exc
+            timings[f"rule {rule.key}"] = time.perf_counter() - started
             outcome.findings.extend(found)
             if more:
                 outcome.truncated.append(rule.key)

@@ -69,6 +69,16 @@ class StatementSpec:
 
 
 @dataclass(frozen=True)
+class TableSpec:
+    """A table computed once from a return's files (and the tables declared before it) for
+    several rules to read: a query's result, named."""
+
+    key: str
+    label: str
+    sql: str
+
+
+@dataclass(frozen=True)
 class ReturnSpec:
     key: str
     label: str
@@ -85,6 +95,7 @@ class ReturnSpec:
     # the provision of the return's first rule.
     overdue_provision: str = ""
     overdue_severity: str = "high"
+    tables: Mapping[str, TableSpec] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -269,6 +280,7 @@ class _Reader:
                 "remind_days",
                 "overdue_provision",
                 "overdue_severity",
+                "tables",
             },
             ["label", "filed_by", "period"],
         )
@@ -300,6 +312,15 @@ class _Reader:
             statements[name] = StatementSpec(name, self.text(where, spec, "label"))
         if not (files or documents or statements):
             self.problem(where, "a return contains files, documents or statements")
+        tables = {}
+        for name, spec in self.named(f"{where[:-1]}.tables]", table.get("tables", {})).items():
+            at = f"{where[:-1]}.tables.{name}]"
+            self.keys(at, spec, {"label", "sql"}, ["label", "sql"])
+            if name in files or name == "calendar":
+                self.problem(at, f"{name!r} is already the name of a file or of the calendar")
+            if not files:
+                self.problem(at, "a table is made from the return's files, and it has none")
+            tables[name] = TableSpec(name, self.text(at, spec, "label"), self.text(at, spec, "sql"))
         return ReturnSpec(
             key=key,
             label=self.text(where, table, "label"),
@@ -313,6 +334,7 @@ class _Reader:
             remind_days=tuple(sorted(set(remind_days), reverse=True)),
             overdue_provision=self.text(where, table, "overdue_provision"),
             overdue_severity=self.choice(where, table, "overdue_severity", SEVERITIES) or "high",
+            tables=tables,
         )
 
     def file_spec(self, where: str, key: str, table: Mapping[str, Any]) -> FileSpec:

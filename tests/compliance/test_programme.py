@@ -127,6 +127,38 @@ def test_a_query_over_declared_files_columns_and_settings_is_accepted():
     assert problems(HEAD + rule(sql)) == []
 
 
+def table(name: str, sql: str) -> str:
+    return f"""
+[returns.monthly.tables.{name}]
+label = "T"
+sql = \"\"\"{sql}\"\"\"
+"""
+
+
+def test_a_rule_may_read_a_table_the_return_declares():
+    totals = table(
+        "totals",
+        "SELECT client, min(date) AS first, sum(amount) AS total FROM ledger GROUP BY client",
+    )
+    sql = "SELECT client, first AS date, total AS amount, 'x' AS detail FROM totals WHERE total > $days"
+    assert problems(HEAD + totals + rule(sql)) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "sql", "reason"),
+    [
+        ("totals", "SELECT client, note FROM ledger", 'column "note" not found'),
+        ("totals", "DELETE FROM ledger", "one SELECT query"),
+        ("totals", "SELECT * FROM read_csv('/etc/passwd')", "Permission Error"),
+        ("ledger", "SELECT client FROM ledger", "already the name of a file"),
+        ("calendar", "SELECT client FROM ledger", "already the name of a file or of the calendar"),
+    ],
+)
+def test_a_declared_table_is_made_from_empty_files_or_refused_with_where(name, sql, reason):
+    found = problems(HEAD + table(name, sql))
+    assert any(f"[returns.monthly.tables.{name}]" in p and reason in p for p in found), found
+
+
 def test_the_provisions_cited_must_be_in_the_bodys_code():
     text = HEAD + rule("SELECT client, date, amount, 'x' AS detail FROM ledger", "9.9(z)")
     assert problems(text, citations={"1.2(c)"}) == [
