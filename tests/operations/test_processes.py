@@ -94,7 +94,7 @@ def test_two_workers_run_the_daily_work_due_once(data):
                 and _query(
                     data, "SELECT count(*) FROM operations_dailyrun WHERE outcome='succeeded'"
                 )[0][0]
-                == 6
+                == 8
             ),
             what="both workers up and the daily work done",
         )
@@ -103,13 +103,15 @@ def test_two_workers_run_the_daily_work_due_once(data):
         assert runs == [
             ("attest", 1, "succeeded"),
             ("cases", 1, "succeeded"),
+            ("certification", 1, "succeeded"),
+            ("compliance", 1, "succeeded"),
             ("erasures", 1, "succeeded"),
             ("first tier", 1, "succeeded"),
             ("register", 1, "succeeded"),
             ("sessions", 1, "succeeded"),
         ]
         events = "SELECT count(*) FROM audit_event WHERE action='operations.daily_run'"
-        assert _query(data, events)[0][0] == 6
+        assert _query(data, events)[0][0] == 8
     finally:
         _stop(first, second)
     # A clean stop clears the heartbeats.
