@@ -626,14 +626,58 @@ def test_front_matter_is_dropped(front):
         ("(Promulgated June 21, 1988)", "1988-06-21"),
         ("Version 2 - Updated May 7, 2017", "2017-05-07"),
         ("As revised July 2019", "2019-07"),
-        ("The guild adopted this code soon after it was founded in 2001.", "2001"),
         ("Effective 2024-03-01.", "2024-03-01"),
+        ("Approved: March 3, 2021", "2021-03-03"),
+        ("This code, as amended 12 May 2015, binds all members.", "2015-05-12"),
+        ("Adopted by the Board of Directors of the Example Guild on 1 May 2020.", "2020-05-01"),
+        ("The 2019 revision of this code applies to all members.", "2019"),
+        ("Code of Ethics (2019, as amended)", "2019"),
+        # A year inside a sentence dates something else, whatever words stand around it.
+        ("The guild adopted this code soon after it was founded in 2001.", None),
         ("The guild was founded in 2001.", None),
+        ("Founded in 2001, the guild adopted this code.", None),
+        ("Members have served clients since 1990 and adopted this code gladly.", None),
+        ("The guild, which was established in 1950, revised its rules.", None),
     ],
 )
 def test_effective_date(line, effective):
     parsed = parse(f"Guild Code\n{line}\nARTICLE 1 - FEES\n1.1 Members may publish fees.\n")
     assert parsed.effective == effective
+
+
+@pytest.mark.parametrize(
+    ("menu", "fmt"),
+    [
+        ("Home | About us | Members | Contact", "text"),
+        ("Home | About | News | Join", "markdown"),
+        ("Home · Members · Codes · Contact", "text"),
+    ],
+)
+def test_a_website_menu_line_is_debris_never_the_title(menu, fmt):
+    heading = "# Guild Code" if fmt == "markdown" else "Guild Code"
+    parsed = parse(
+        f"{menu}\n\n{heading}\n\nThe guild serves scribes.\n\nARTICLE 1 - FEES\n\n"
+        "1.1 Members may publish fees.\n",
+        format=fmt,
+    )
+    assert parsed.title == "Guild Code"
+    assert not any(menu in entry for entry in parsed.preamble)
+    assert [p.citation for p in parsed.walk()] == ["1", "1.1"]
+
+
+def test_a_table_row_and_a_sentence_with_bars_are_not_menus():
+    parsed = parse(
+        "Guild Code\n\nFees | dues | levies are set by the council each year.\n\n"
+        "ARTICLE 1 - FEES\n\n1.1 Members may publish fees.\n",
+        format="text",
+    )
+    assert parsed.preamble == ["Fees | dues | levies are set by the council each year."]
+    table = parse(
+        "# Guild Code\n\n| Item | Fee | Due |\n|---|---|---|\n| Dues | 10 | May |\n\n"
+        "## Fees\n\nPay on time.\n",
+        format="markdown",
+    )
+    assert table.title == "Guild Code"
 
 
 @pytest.mark.parametrize(
