@@ -125,8 +125,9 @@ def test_import_publish_list_export_and_diff(body, tmp_path, v1_file):
     exported = run("export", "--org", "guild", "--version", "v1", "--format", "json")
     assert json.loads(exported)["provisions"][0]["citation"] == "1"
     markdown = run("export", "--org", "guild", "--format", "markdown")
-    assert "\n## 1 CLIENTS\n" in markdown
-    assert "**2.2** Members shall not disparage a colleague." in markdown
+    assert "\n## 1 CLIENTS <!-- ombuds " in markdown
+    assert "\n### 2.2 <!-- ombuds " in markdown
+    assert "\nMembers shall not disparage a colleague.\n" in markdown
 
 
 @pytest.mark.django_db
