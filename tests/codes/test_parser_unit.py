@@ -882,3 +882,72 @@ def test_unlabelled_headings_over_restarting_lists_are_cited_by_position():
     text = "# Rules\n\n## Be kind\n\n- Listen.\n- Help.\n\n## Be safe\n\n- Report harm.\n"
     parsed = parse(text, filename="rules.md")
     assert [p.citation for p in parsed.walk()] == ["1", "1.1", "1.2", "2", "2.1"]
+
+
+# Honest warnings: what the parser could not be sure of, with its line --------------------------------
+
+
+def test_a_paragraph_between_two_numbered_clauses_is_a_warning():
+    parsed = parse(
+        "Guild Code\nARTICLE 1 - FEES\n1.1 Members shall publish fees.\n\n"
+        "A stray paragraph about fees.\n\n1.2 Members shall not hide fees.\n",
+        format="text",
+    )
+    assert cited(parsed, "1").text == "A stray paragraph about fees."
+    assert cited(parsed, "1.1").text == "Members shall publish fees."
+    assert parsed.warnings == [
+        "line 5: a paragraph between 1.1 (line 3) and 1.2 (line 7) was put in the text of 1; "
+        "check whether it belongs to 1.1"
+    ]
+
+
+def test_a_paragraph_between_markdown_list_items_is_a_warning_but_not_between_bullets():
+    numbered = parse(
+        "# Guild Code\n\n## Fees\n\n1. Publish fees.\n\nA stray paragraph.\n\n2. Do not hide fees.\n",
+        format="markdown",
+    )
+    assert numbered.warnings == [
+        'line 7: a paragraph between 1 (line 5) and 2 (line 9) was put in the text of "Fees"; '
+        "check whether it belongs to 1"
+    ]
+    bullets = parse(
+        "# Guild Code\n\n## Fees\n\n- Publish fees.\n\nA closing paragraph.\n\n- Do not hide fees.\n",
+        format="markdown",
+    )
+    assert bullets.warnings == []
+
+
+def test_a_paragraph_before_a_list_that_starts_again_is_no_warning():
+    parsed = parse(
+        "# Guild Code\n\n## Fees\n\n1. Publish fees.\n2. Keep receipts.\n\nAbout refunds:\n\n"
+        "1. Refund promptly.\n",
+        format="markdown",
+    )
+    assert not [w for w in parsed.warnings if "a paragraph between" in w]
+
+
+def test_a_label_out_of_sequence_is_a_warning_with_its_line():
+    parsed = parse(
+        "Guild Code\nARTICLE 1 - FEES\n1.1 Members shall publish fees.\n"
+        "1.3 Members shall not hide fees.\n1.2 Members shall keep receipts.\n",
+        format="text",
+    )
+    assert parsed.warnings == [
+        "line 4: 1.3 follows 1.1 (line 3), so one provision is missing",
+        "line 5: 1.2 follows 1.3 (line 4): out of order",
+    ]
+
+
+def test_a_provision_without_text_is_a_warning():
+    parsed = parse("# Guild Code\n\n## Fees\n\n## Duties\n\nBe kind.\n", format="markdown")
+    assert [p.citation for p in parsed.walk()] == ["1", "2"]
+    assert parsed.warnings == ['line 3: 1 ("Fees") has no text and no provisions under it']
+
+
+def test_a_heading_that_states_a_rule_or_holds_provisions_is_not_without_text():
+    parsed = parse(
+        "Guild Code\nCANON 1 - A MEMBER SHALL UPHOLD THE LAW.\n"
+        "CANON 2 - CLIENTS\nRule 2.01 - A member shall serve clients.\n",
+        format="text",
+    )
+    assert parsed.warnings == []
