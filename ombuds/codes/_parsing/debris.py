@@ -78,8 +78,10 @@ def is_debris_line(line: str) -> bool:
 
 def is_menu_line(line: str) -> bool:
     """A website menu: three or more short link texts ("Home", "About us") between bars."""
+    if "|" not in line and "·" not in line:
+        return False
     text = _bare(line)
-    if ("|" not in text and "·" not in text) or text.startswith("|") or text.endswith("|"):
+    if text.startswith("|") or text.endswith("|"):
         return False
     entries = _MENU_SEPARATOR.split(text)
     return len(entries) >= _MENU_MIN_ENTRIES and all(
