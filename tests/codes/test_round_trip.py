@@ -11,6 +11,8 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ombuds.codes import exports, services
 from ombuds.codes.parser import ParsedCode, Provision, parse, to_markdown
@@ -234,3 +236,62 @@ def test_the_canonical_text_that_attestations_hash_is_unchanged(body):
         "**1.2** Members shall not mislead a client.\n\n## 2 COLLEAGUES\n\n"
         "**2.1** Members may publish their fees.\n"
     )
+
+
+# Any tree: the Markdown export is exact, whatever the words -----------------------------------------
+
+_PIECES = st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")) | st.sampled_from(
+    [*"*_`[]<>\\#-!:;.()| ", "<!--", "-->", "<!-- ombuds {} -->", "\\n", "# ", "## 1 "]
+)
+
+
+def _words(max_size: int):
+    return st.lists(_PIECES, max_size=max_size).map("".join)
+
+
+_LINE = _words(12).map(str.strip).filter(bool)
+_TEXT = st.lists(_words(12), max_size=3).map(lambda ls: "\n".join(ls).strip())
+_MAYBE = st.none() | _LINE
+
+
+def _provisions(depth: int = 0):
+    children = (
+        st.just([])
+        if depth >= 7
+        else st.lists(st.deferred(lambda: _provisions(depth + 1)), max_size=2)
+    )
+    return st.builds(
+        Provision,
+        label=_MAYBE,
+        citation=_MAYBE,
+        heading=_MAYBE,
+        text=_TEXT,
+        full_text=_TEXT,
+        modality=st.sampled_from([None, "obligation", "prohibition", "permission"]),
+        subject=_MAYBE,
+        children=children,
+    )
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    title=_MAYBE,
+    issuer=_MAYBE,
+    preamble=st.lists(_LINE, max_size=3),
+    provisions=st.lists(_provisions(), min_size=1, max_size=3),
+    label=_MAYBE,
+)
+def test_any_tree_comes_back_from_its_markdown_export(title, issuer, preamble, provisions, label):
+    code = ParsedCode(
+        title=title, issuer=issuer, effective="2020-05-01", preamble=preamble, provisions=provisions
+    )
+    again = parse(to_markdown(code, version_label=label))
+    same_code(code, again)
+    assert again.warnings == []
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(_PIECES | st.just("\n"), max_size=120).map("".join))
+def test_a_damaged_export_never_raises(tail):
+    parsed = parse(f'<!-- ombuds-export {{"provisions": 2}} -->\n{tail}')
+    assert isinstance(parsed, ParsedCode)

@@ -27,7 +27,8 @@ FORMAT_VERSION = 1
 _MAX_LEVEL = 6
 _TOP_LEVEL = 2
 
-_NOTE = re.compile(r"\s*<!-- ombuds (?P<json>\{.*\}) -->\s*$")
+# Every "<" of the visible words is written "\<": a note is a comment whose "<" has no backslash.
+_NOTE = re.compile(r"\s*(?<!\\)<!-- ombuds (?P<json>\{.*\}) -->\s*$")
 _HEADING = re.compile(r"^(?P<hashes>#{1,6}) (?P<rest>.*)$")
 _ESCAPED = re.compile(r"\\(.)", re.DOTALL)
 _TO_ESCAPE = re.compile(r"[\\*_<`\[\]]")
