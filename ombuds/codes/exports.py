@@ -47,6 +47,9 @@ def _md_escape(text: str) -> str:
 
 
 def version_to_markdown(version: CodeVersion) -> str:
+    """The version's canonical text, whose SHA-256 attestations and certification applications
+    record. Frozen: changing a byte would change the digest of every published version, so it
+    stays as first written. The export that imports back is ``version_to_export_markdown``."""
     code = version_to_parsed(version)
     lines = [f"# {code.title}", ""]
     meta = [
@@ -77,6 +80,11 @@ def version_to_markdown(version: CodeVersion) -> str:
     for provision in code.provisions:
         emit(provision, 0)
     return "\n".join(lines).rstrip() + "\n"
+
+
+def version_to_export_markdown(version: CodeVersion) -> str:
+    """Readable Markdown that imports back to the same provisions (``parser.to_markdown``)."""
+    return parser.to_markdown(version_to_parsed(version), version_label=version.label)
 
 
 def outline(code: parser.ParsedCode) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ombuds.codes._parsing import decoding, pipeline, semantics
+from ombuds.codes._parsing import decoding, exported, pipeline, semantics
 
 Modality = Literal["obligation", "prohibition", "permission"]
 Format = Literal["text", "markdown", "rst"]
@@ -117,7 +117,11 @@ def parse(text: str, *, format: Format | None = None, filename: str | None = Non
     Never raises on a string: what cannot be read as structure becomes one provision per
     paragraph, and whatever looks wrong (a gap in the numbering, a citation used twice) is
     reported in ``warnings`` with its line number.
+    An Ombuds Markdown export (see ``to_markdown``) is read back exactly, to the tree it was
+    written from.
     """
+    if exported.is_export(text):
+        return ParsedCode.from_dict(exported.read(text, _derive))
     with pipeline.no_cyclic_gc():
         tree, metadata = pipeline.run(text, format, filename)
         return ParsedCode(
@@ -128,6 +132,18 @@ def parse(text: str, *, format: Format | None = None, filename: str | None = Non
             provisions=[_provision(node) for node in pipeline.provisions_of(tree.root)],
             warnings=list(tree.warnings),
         )
+
+
+def to_markdown(code: ParsedCode, *, version_label: str | None = None) -> str:
+    """Readable Markdown that ``parse`` reads back to the same tree: labels, citations, headings,
+    texts (and full texts, modalities and subjects, unless the text was edited meanwhile)."""
+    return exported.write(code.to_dict(), version_label=version_label)
+
+
+def _derive(parent_text: str, text: str) -> tuple[str, str | None, str | None]:
+    """Full text, modality and subject of a provision whose words were edited after an export."""
+    full_text = full_text_of(parent_text, text)
+    return full_text, modality_of(full_text), semantics.subject_of(full_text)
 
 
 def full_text_of(parent_text: str, text: str) -> str:

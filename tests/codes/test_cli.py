@@ -125,8 +125,9 @@ def test_import_publish_list_export_and_diff(body, tmp_path, v1_file):
     exported = run("export", "--org", "guild", "--version", "v1", "--format", "json")
     assert json.loads(exported)["provisions"][0]["citation"] == "1"
     markdown = run("export", "--org", "guild", "--format", "markdown")
-    assert "\n## 1 CLIENTS\n" in markdown
-    assert "**2.2** Members shall not disparage a colleague." in markdown
+    assert "\n## 1 CLIENTS <!-- ombuds " in markdown
+    assert "\n### 2.2 <!-- ombuds " in markdown
+    assert "\nMembers shall not disparage a colleague.\n" in markdown
 
 
 @pytest.mark.django_db
@@ -168,3 +169,18 @@ def test_a_binary_file_import_stores_nothing(body, tmp_path):
     with pytest.raises(CommandError, match="binary"):
         run("import", str(path), "--org", "guild")
     assert CodeVersion.objects.count() == 0
+
+
+def test_parse_json_lists_each_warning_with_its_line(tmp_path):
+    path = tmp_path / "gappy.txt"
+    path.write_text(
+        "Guild Code\nARTICLE 1 - FEES\n1.1 Members shall publish fees.\n\nA stray paragraph.\n\n"
+        "1.3 Members shall not hide fees.\n",
+        encoding="utf-8",
+    )
+    data = json.loads(run("parse", str(path), "--json"))
+    assert data["warnings"] == [
+        "line 5: a paragraph between 1.1 (line 3) and 1.3 (line 7) was put in the text of 1; "
+        "check whether it belongs to 1.1",
+        "line 7: 1.3 follows 1.1 (line 3), so one provision is missing",
+    ]

@@ -193,3 +193,25 @@ def test_staff_import_of_an_empty_file_shows_the_reason_on_the_form(staff_client
     )
     html = response.content.decode()
     assert 'class="error-summary"' in html
+
+
+def test_staff_see_each_warning_with_its_line_after_an_import(staff_client, body, draft):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    text = (
+        b"Guild Code\nARTICLE 1 - FEES\n1.1 Members shall publish fees.\n\nA stray paragraph.\n\n"
+        b"1.2 Members shall not hide fees.\nARTICLE 2 - DUTIES\n"
+    )
+    upload = SimpleUploadedFile("gappy.txt", text, content_type="text/plain")
+    response = staff_client.post(
+        reverse("codes_staff:versions", kwargs={"org": "guild"}),
+        {"file": upload, "label": "gappy"},
+        follow=True,
+    )
+    html = response.content.decode()
+    assert "Imported version gappy." in html
+    assert (
+        "<li>line 5: a paragraph between 1.1 (line 3) and 1.2 (line 7) was put in the text of 1; "
+        "check whether it belongs to 1.1</li>"
+    ) in html
+    assert "<li>line 8: 2 (&quot;DUTIES&quot;) has no text and no provisions under it</li>" in html

@@ -180,7 +180,9 @@ def test_csec_title_issuer_and_effective_date():
     parsed = csec()
     assert parsed.title == "Code of Ethical Conduct"
     assert parsed.issuer == "Child Support Enforcement Council (CSEC)"
-    assert parsed.effective == "2001"  # "adopted ... shortly after it was founded in 2001"
+    # "adopted ... shortly after it was founded in 2001": 2001 dates the founding, not the code, and
+    # the text gives no other date.
+    assert parsed.effective is None
 
 
 def test_csec_preamble_holds_the_prose_before_article_1():

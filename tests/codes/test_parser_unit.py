@@ -626,14 +626,58 @@ def test_front_matter_is_dropped(front):
         ("(Promulgated June 21, 1988)", "1988-06-21"),
         ("Version 2 - Updated May 7, 2017", "2017-05-07"),
         ("As revised July 2019", "2019-07"),
-        ("The guild adopted this code soon after it was founded in 2001.", "2001"),
         ("Effective 2024-03-01.", "2024-03-01"),
+        ("Approved: March 3, 2021", "2021-03-03"),
+        ("This code, as amended 12 May 2015, binds all members.", "2015-05-12"),
+        ("Adopted by the Board of Directors of the Example Guild on 1 May 2020.", "2020-05-01"),
+        ("The 2019 revision of this code applies to all members.", "2019"),
+        ("Code of Ethics (2019, as amended)", "2019"),
+        # A year inside a sentence dates something else, whatever words stand around it.
+        ("The guild adopted this code soon after it was founded in 2001.", None),
         ("The guild was founded in 2001.", None),
+        ("Founded in 2001, the guild adopted this code.", None),
+        ("Members have served clients since 1990 and adopted this code gladly.", None),
+        ("The guild, which was established in 1950, revised its rules.", None),
     ],
 )
 def test_effective_date(line, effective):
     parsed = parse(f"Guild Code\n{line}\nARTICLE 1 - FEES\n1.1 Members may publish fees.\n")
     assert parsed.effective == effective
+
+
+@pytest.mark.parametrize(
+    ("menu", "fmt"),
+    [
+        ("Home | About us | Members | Contact", "text"),
+        ("Home | About | News | Join", "markdown"),
+        ("Home · Members · Codes · Contact", "text"),
+    ],
+)
+def test_a_website_menu_line_is_debris_never_the_title(menu, fmt):
+    heading = "# Guild Code" if fmt == "markdown" else "Guild Code"
+    parsed = parse(
+        f"{menu}\n\n{heading}\n\nThe guild serves scribes.\n\nARTICLE 1 - FEES\n\n"
+        "1.1 Members may publish fees.\n",
+        format=fmt,
+    )
+    assert parsed.title == "Guild Code"
+    assert not any(menu in entry for entry in parsed.preamble)
+    assert [p.citation for p in parsed.walk()] == ["1", "1.1"]
+
+
+def test_a_table_row_and_a_sentence_with_bars_are_not_menus():
+    parsed = parse(
+        "Guild Code\n\nFees | dues | levies are set by the council each year.\n\n"
+        "ARTICLE 1 - FEES\n\n1.1 Members may publish fees.\n",
+        format="text",
+    )
+    assert parsed.preamble == ["Fees | dues | levies are set by the council each year."]
+    table = parse(
+        "# Guild Code\n\n| Item | Fee | Due |\n|---|---|---|\n| Dues | 10 | May |\n\n"
+        "## Fees\n\nPay on time.\n",
+        format="markdown",
+    )
+    assert table.title == "Guild Code"
 
 
 @pytest.mark.parametrize(
@@ -838,3 +882,72 @@ def test_unlabelled_headings_over_restarting_lists_are_cited_by_position():
     text = "# Rules\n\n## Be kind\n\n- Listen.\n- Help.\n\n## Be safe\n\n- Report harm.\n"
     parsed = parse(text, filename="rules.md")
     assert [p.citation for p in parsed.walk()] == ["1", "1.1", "1.2", "2", "2.1"]
+
+
+# Honest warnings: what the parser could not be sure of, with its line --------------------------------
+
+
+def test_a_paragraph_between_two_numbered_clauses_is_a_warning():
+    parsed = parse(
+        "Guild Code\nARTICLE 1 - FEES\n1.1 Members shall publish fees.\n\n"
+        "A stray paragraph about fees.\n\n1.2 Members shall not hide fees.\n",
+        format="text",
+    )
+    assert cited(parsed, "1").text == "A stray paragraph about fees."
+    assert cited(parsed, "1.1").text == "Members shall publish fees."
+    assert parsed.warnings == [
+        "line 5: a paragraph between 1.1 (line 3) and 1.2 (line 7) was put in the text of 1; "
+        "check whether it belongs to 1.1"
+    ]
+
+
+def test_a_paragraph_between_markdown_list_items_is_a_warning_but_not_between_bullets():
+    numbered = parse(
+        "# Guild Code\n\n## Fees\n\n1. Publish fees.\n\nA stray paragraph.\n\n2. Do not hide fees.\n",
+        format="markdown",
+    )
+    assert numbered.warnings == [
+        'line 7: a paragraph between 1 (line 5) and 2 (line 9) was put in the text of "Fees"; '
+        "check whether it belongs to 1"
+    ]
+    bullets = parse(
+        "# Guild Code\n\n## Fees\n\n- Publish fees.\n\nA closing paragraph.\n\n- Do not hide fees.\n",
+        format="markdown",
+    )
+    assert bullets.warnings == []
+
+
+def test_a_paragraph_before_a_list_that_starts_again_is_no_warning():
+    parsed = parse(
+        "# Guild Code\n\n## Fees\n\n1. Publish fees.\n2. Keep receipts.\n\nAbout refunds:\n\n"
+        "1. Refund promptly.\n",
+        format="markdown",
+    )
+    assert not [w for w in parsed.warnings if "a paragraph between" in w]
+
+
+def test_a_label_out_of_sequence_is_a_warning_with_its_line():
+    parsed = parse(
+        "Guild Code\nARTICLE 1 - FEES\n1.1 Members shall publish fees.\n"
+        "1.3 Members shall not hide fees.\n1.2 Members shall keep receipts.\n",
+        format="text",
+    )
+    assert parsed.warnings == [
+        "line 4: 1.3 follows 1.1 (line 3), so one provision is missing",
+        "line 5: 1.2 follows 1.3 (line 4): out of order",
+    ]
+
+
+def test_a_provision_without_text_is_a_warning():
+    parsed = parse("# Guild Code\n\n## Fees\n\n## Duties\n\nBe kind.\n", format="markdown")
+    assert [p.citation for p in parsed.walk()] == ["1", "2"]
+    assert parsed.warnings == ['line 3: 1 ("Fees") has no text and no provisions under it']
+
+
+def test_a_heading_that_states_a_rule_or_holds_provisions_is_not_without_text():
+    parsed = parse(
+        "Guild Code\nCANON 1 - A MEMBER SHALL UPHOLD THE LAW.\n"
+        "CANON 2 - CLIENTS\nRule 2.01 - A member shall serve clients.\n",
+        format="text",
+    )
+    assert parsed.warnings == []

@@ -42,6 +42,11 @@ _COPYRIGHT = re.compile(
 )
 _BREADCRUMB = re.compile(r"\S\s+[>»›]\s+\S.*\s[>»›]\s+\S")
 _ANCHOR_LINK_ITEM = re.compile(r"^[-*+]\s+\[.*\]\(#[^)]*\)\s*$")
+# "Home | About us | Members | Contact": a menu of links separated by bars (or middle dots), not a
+# table row, which starts or ends with a bar.
+_MENU_SEPARATOR = re.compile(r"\s+[|·]\s+")
+_MENU_ENTRY_WORDS = 3
+_MENU_MIN_ENTRIES = 3
 _LIST_ITEM = re.compile(r"^(?:[-*+•»›]|\d{1,3}[.)])\s+")
 _LONGEST_DEBRIS = 400  # characters: page chrome is short, a provision may be long
 
@@ -71,6 +76,28 @@ def is_debris_line(line: str) -> bool:
     return words <= 12 and bool(_BREADCRUMB.search(text)) and not text.endswith(".")
 
 
+def is_menu_line(line: str) -> bool:
+    """A website menu: three or more short link texts ("Home", "About us") between bars."""
+    if "|" not in line and "·" not in line:
+        return False
+    text = _bare(line)
+    if text.startswith("|") or text.endswith("|"):
+        return False
+    entries = _MENU_SEPARATOR.split(text)
+    return len(entries) >= _MENU_MIN_ENTRIES and all(
+        entry[:1].isupper()
+        and len(entry.split()) <= _MENU_ENTRY_WORDS
+        and not entry.endswith((".", ";", ",", ":"))
+        for entry in entries
+    )
+
+
+def _in_a_table(lines: list[tuple[int, str]], i: int) -> bool:
+    """A line with bars next to another such line: rows of a table, which a menu line is not."""
+    neighbours = (lines[j][1] for j in (i - 1, i + 1) if 0 <= j < len(lines))
+    return any("|" in line or "·" in line for line in neighbours)
+
+
 def _is_nav_entry(line: str) -> bool:
     """An entry of a navigation menu: a short list item ("- » Our Members") or an in-page link."""
     stripped = line.strip()
@@ -95,7 +122,7 @@ def drop_debris(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
                     out[j] = (out[j][0], "")
                 i = end
                 continue
-        if is_debris_line(line):
+        if is_debris_line(line) or (is_menu_line(line) and not _in_a_table(out, i)):
             out[i] = (no, "")
         i += 1
     return out

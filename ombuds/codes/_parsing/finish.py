@@ -42,6 +42,7 @@ def finish(tree: Tree, fmt: str) -> None:
     _mark_run_on_groups(tree.root)
     _cite(tree.root, None)
     warnings = _contradictions(tree.root, None, fmt) + _make_unique(tree.root)
+    warnings += _without_text(tree.root)
     if len(warnings) > MAX_WARNINGS:
         more = len(warnings) - MAX_WARNINGS
         warnings = [*warnings[:MAX_WARNINGS], f"... and {more} more warnings like these"]
@@ -324,6 +325,25 @@ def _check_sequence(node: Node, before: Node | None, anchor: Node | None) -> lis
         what = "one provision is" if missing == 1 else f"{missing} provisions are"
         return [f"{where}, so {what} missing"]
     return [f"{where}: out of order"]
+
+
+def _without_text(root: Node) -> list[str]:
+    """A provision with no words of its own and none under it: a number or a title left empty.
+    A heading written as a sentence ("CANON 4 - A LAWYER SHALL ... JUSTICE.") says its rule."""
+    warnings = []
+    for node in walk_provisions(root):
+        if node.kind not in ("heading", "item") or node.text.strip() or provisions(node):
+            continue
+        if node.heading and node.heading.rstrip().endswith((".", "!", "?", ";")):
+            continue
+        name = (
+            node.citation or node.label or (f'"{node.heading}"' if node.heading else "a provision")
+        )
+        what = (
+            f'{name} ("{node.heading}")' if node.heading and name != f'"{node.heading}"' else name
+        )
+        warnings.append(f"line {node.line}: {what} has no text and no provisions under it")
+    return warnings
 
 
 def _make_unique(root: Node) -> list[str]:

@@ -81,6 +81,12 @@ def _is_date(year: int, month: int, day: int) -> bool:
 
 def iso_date(sentence: str) -> str | None:
     """The most precise date in a sentence, as ISO 8601 ('1988-06-21', '2019-07', '2001')."""
+    found = _first_date(sentence)
+    return found[0] if found else None
+
+
+def _first_date(sentence: str) -> tuple[str, int, int] | None:
+    """The most precise date in a sentence as ISO 8601, with where it starts and ends."""
     for pattern in _DATES:
         match = pattern.search(sentence)
         if not match:
@@ -91,26 +97,76 @@ def iso_date(sentence: str) -> str | None:
             f"{_MONTHS[groups['month'].lower().rstrip('.')]:02d}" if groups.get("month") else None
         )
         day = groups.get("day")
+        where = (match.start(), match.end())
         if month and day and _is_date(int(year), int(month), int(day)):
-            return f"{year}-{month}-{int(day):02d}"
+            return f"{year}-{month}-{int(day):02d}", *where
         if month:
-            return f"{year}-{month}"
-        return year
+            return f"{year}-{month}", *where
+        return year, *where
     return None
 
 
 def effective_date(paragraphs: list[str]) -> str | None:
-    """The first date that the text says it was adopted, promulgated, revised ... on."""
+    """The first date that a sentence says the code was adopted, promulgated, revised ... on.
+
+    The date must stand by the word that says so: "Adopted by the council on 21 June 1988",
+    "As revised July 2019", "the 2019 revision". A year elsewhere in the sentence dates something
+    else ("adopted its code shortly after it was founded in 2001" gives no date).
+    """
     for paragraph in paragraphs:
         if not _DATE_KEYWORD.search(paragraph):
             continue
         for sentence in sentences(paragraph):
-            keyword = _DATE_KEYWORD.search(sentence)
-            if keyword:
-                found = iso_date(sentence[keyword.start() :]) or iso_date(sentence)
+            for keyword in _DATE_KEYWORD.finditer(sentence):
+                found = _date_by(sentence, keyword.start(), keyword.end())
                 if found:
                     return found
     return None
+
+
+_MAX_WORDS_TO_DATE = 10  # "adopted by the Board of Directors of the Guild on 1 May 2020"
+_MAX_WORDS_DATE_TO = 1  # "the 2019 revision", "May 2017 (revised)", "2019 as amended"
+_WORDS_BEFORE_DATE = 3
+_WORD = re.compile(r"\w+")
+# Words that start another event between the keyword and a date: the date is that event's.
+_OTHER_EVENT = re.compile(
+    r"\b(?:found(?:ed|ing)|establish(?:ed|ment)|formed|formation|incorporat(?:ed|ion)|created|"
+    r"born|since|after|before|until|when|which|who|while)\b",
+    re.I,
+)
+
+
+def _date_by(sentence: str, start: int, end: int) -> str | None:
+    """The date just after (or just before) the keyword at ``sentence[start:end]``, if any."""
+    after = _first_date(sentence[end:])
+    if after:
+        gap = sentence[end : end + after[1]]
+        if len(_WORD.findall(gap)) <= _MAX_WORDS_TO_DATE and not _OTHER_EVENT.search(gap):
+            return after[0]
+    before = _last_date(sentence[:start])
+    if before:
+        gap = sentence[before[2] : start]
+        # "founded in 2001, adopted ...": the words before the date say whose date it is.
+        lead = " ".join(sentence[: before[1]].split()[-_WORDS_BEFORE_DATE:])
+        if (
+            len(_WORD.findall(gap)) <= _MAX_WORDS_DATE_TO
+            and not _OTHER_EVENT.search(gap)
+            and not _OTHER_EVENT.search(lead)
+        ):
+            return before[0]
+    return None
+
+
+def _last_date(text: str) -> tuple[str, int, int] | None:
+    """The date nearest the end of ``text``."""
+    last = None
+    offset = 0
+    while True:
+        found = _first_date(text[offset:])
+        if not found:
+            return last
+        last = (found[0], offset + found[1], offset + found[2])
+        offset = last[2]
 
 
 def _clean_org(org: str) -> str | None:

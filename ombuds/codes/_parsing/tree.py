@@ -69,6 +69,9 @@ class TreeBuilder:
         self.base_level = max((b.level for b in blocks if b.kind == "heading"), default=0)
         self.last_level = 0
         self.lists = 0
+        self.warnings: list[str] = []
+        # A paragraph just after a numbered item: (its line, the item, where it was put).
+        self.after_item: tuple[int, Node, Node] | None = None
 
     def build(self) -> Tree:
         title, start = self._title()
@@ -79,7 +82,7 @@ class TreeBuilder:
                 self._item(block)
             else:
                 self._para(block)
-        return Tree(self.root, title, [])
+        return Tree(self.root, title, [], self.warnings)
 
     # the title ---------------------------------------------------------------------------------
     def _title(self) -> tuple[str | None, int]:
@@ -110,6 +113,7 @@ class TreeBuilder:
         return self.last_level or self.base_level + 1
 
     def _heading(self, block: Block) -> None:
+        self.after_item = None
         text = self.clean(block.first_line)
         parsed = heading_label(text)
         level = self._level(block, parsed.label, parsed.keyword)
@@ -135,12 +139,15 @@ class TreeBuilder:
 
     # prose -------------------------------------------------------------------------------------
     def _para(self, block: Block) -> None:
+        last_item = self.stack[-1] if self.stack[-1].kind == "item" else None
         while self.stack[-1].kind == "item":
             self.stack.pop()
         container = self.stack[-1]
         texts = [t for t in (self.clean(" ".join(lines)) for lines in block.paragraphs) if t]
         if not texts:
             return
+        if last_item is not None and self.after_item is None:
+            self.after_item = (block.line, last_item, container)
         if container.kind == "root":
             # Prose at the top: preamble, or provisions when the text has no structure at all.
             container.children.append(Node("prose", block.line, texts=texts))
@@ -162,6 +169,7 @@ class TreeBuilder:
             style=marker.style,
         )
         parent = self._parent_of(node)
+        self._check_interrupted(node, parent)
         if parent.open_list is not None and parent.open_list[1] == node.style:
             node.list_id = parent.open_list[0]
         else:
@@ -174,6 +182,27 @@ class TreeBuilder:
             node.lead_in = parent.current_lead
         parent.children.append(node)
         self.stack.append(node)
+
+    def _check_interrupted(self, node: Node, parent: Node) -> None:
+        """A paragraph between two numbered items of one list ("1.1 ...", a paragraph, "1.2 ...")
+        belongs to neither for sure: it is put in the text of the enclosing provision, and said."""
+        after, self.after_item = self.after_item, None
+        if after is None:
+            return
+        line, before, container = after
+        if (
+            parent is container
+            and before.style == node.style
+            and _numbered(before)
+            and _numbered(node)
+            and _goes_on(before.label or "", node.label or "")
+        ):
+            where = _name(container)
+            self.warnings.append(
+                f"line {line}: a paragraph between {before.label} (line {before.line}) and "
+                f"{node.label} (line {node.line}) was put in the text of {where}; "
+                f"check whether it belongs to {before.label}"
+            )
 
     def _parent_of(self, node: Node) -> Node:
         while True:
@@ -200,6 +229,36 @@ class TreeBuilder:
                 self.stack.pop()
                 continue
             return top
+
+
+def _numbered(node: Node) -> bool:
+    """An item that the document numbers (not a bullet)."""
+    return node.label is not None and not (node.style or "").startswith(("bullet", "line", "prose"))
+
+
+def _value(label: str) -> int | None:
+    """1.2 -> 2, (c) -> 3, iv -> 4: the last number or letter of a label, as a number."""
+    last = label.strip("().").rsplit(".", 1)[-1]
+    if last.isdigit():
+        return int(last)
+    if len(last) == 1 and last.isalpha():
+        return ord(last.lower()) - ord("a") + 1
+    return roman_value(last)
+
+
+def _goes_on(before: str, label: str) -> bool:
+    """Does ``label`` carry on the numbering of ``before`` (rather than start a new list)?"""
+    then, now = _value(before), _value(label)
+    return then is not None and now is not None and now > then
+
+
+def _name(node: Node) -> str:
+    """How a warning names a provision before citations exist: its label, or its heading."""
+    if node.kind == "root":
+        return "the preamble"
+    if node.label:
+        return node.label
+    return f'"{node.heading}"' if node.heading else f"the provision at line {node.line}"
 
 
 def _as_roman(style: str) -> str:

@@ -172,7 +172,7 @@ class Command(BaseCommand):
         if format == "json":
             self.stdout.write(_json_dumps(exports.version_to_dict(version)))
         else:
-            self.stdout.write(exports.version_to_markdown(version), ending="")
+            self.stdout.write(exports.version_to_export_markdown(version), ending="")
 
     def handle_diff(self, *, org: str, old: str, new: str, json: bool, **_: Any) -> None:
         organization = _organization(org)
