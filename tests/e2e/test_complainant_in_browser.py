@@ -4,6 +4,7 @@ follows the stepper while the Chair (through the services) takes the case to the
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -107,9 +108,12 @@ def test_a_named_complainant_sends_proof_and_follows_the_stepper_to_the_decision
     proof = page.get_by_role("region", name="Send your proof of efforts")
     expect(proof).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
-    page.screenshot(
-        path=str(SCREENSHOT), full_page=True, clip={"x": 0, "y": 0, "width": 390, "height": 1700}
-    )
+    if os.environ.get("OMBUDS_SHOTS"):  # the docs' screenshot, taken on request like the others
+        page.screenshot(
+            path=str(SCREENSHOT),
+            full_page=True,
+            clip={"x": 0, "y": 0, "width": 390, "height": 1700},
+        )
 
     # A file that is not what it says is refused, with the summary focused.
     proof.get_by_label("Your proof of efforts").set_input_files(
