@@ -15,15 +15,13 @@ Every page is private: kept by no cache.
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterable, Iterator
 from functools import wraps
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -31,7 +29,7 @@ from django.views.decorators.http import require_POST
 from ombuds.bodies.access import body_staff_required
 from ombuds.bodies.models import Organization
 from ombuds.codes.selectors import provision_tree, published_versions
-from ombuds.core.http import private
+from ombuds.core.http import csv_download, private
 from ombuds.members import attestations as service
 from ombuds.members import selectors
 from ombuds.members.attest_forms import AgencyPersonForm, AttestForm, CampaignForm, ProxyForm
@@ -40,26 +38,6 @@ from ombuds.register.models import Agency
 
 PEOPLE_PAGE = 50
 CAMPAIGN_PAGE = 20
-
-
-class _Echo:
-    """A file-like object whose write returns the line, for streaming CSV."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def _csv_response(rows: Iterable[list[str]], filename: str) -> StreamingHttpResponse:
-    writer = csv.writer(_Echo())
-
-    def lines() -> Iterator[str]:
-        yield "\ufeff"  # spreadsheets read the file as UTF-8
-        for row in rows:
-            yield writer.writerow(row)
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return private(response)
 
 
 def _campaign(organization: Organization, pk: int) -> AttestationCampaign:
@@ -214,7 +192,7 @@ def coverage_csv(request: HttpRequest, organization: Organization, pk: int) -> H
             raise Http404("no such agency")
     report = service.coverage(campaign, agency=agency)
     suffix = f"-agency-{agency.pk}" if agency else ""
-    return _csv_response(
+    return csv_download(
         service.coverage_csv_rows(report),
         f"{organization.slug}-attestations-{campaign.pk}{suffix}.csv",
     )
@@ -418,4 +396,4 @@ def agency_invite(request: HttpRequest, agency: Agency, person: int) -> HttpResp
 @agency_admin_required
 def agency_csv(request: HttpRequest, agency: Agency) -> HttpResponse:
     overview = service.agency_overview(agency)
-    return _csv_response(service.agency_csv_rows(overview), f"agency-{agency.pk}-attestations.csv")
+    return csv_download(service.agency_csv_rows(overview), f"agency-{agency.pk}-attestations.csv")

@@ -8,8 +8,6 @@ through `disclosure_review.disclosure_review`. Every page is private: kept by no
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterator
 from functools import wraps
 from urllib.parse import urlencode
 
@@ -17,12 +15,12 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from ombuds.bodies.access import body_or_404
 from ombuds.core.changes import ChangedMeanwhile, version_of
-from ombuds.core.http import private
+from ombuds.core.http import csv_download, private
 from ombuds.members import disclosure_review as service
 from ombuds.members.review_forms import FilterForm, ReviewForm
 
@@ -75,27 +73,15 @@ def holder_disclosures(request: HttpRequest, organization) -> HttpResponse:
     )
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 @reviewer_required
 def holder_disclosures_csv(request: HttpRequest, organization) -> HttpResponse:
     form, filters, _query = _filters(request)
     if form.errors:
         problems = [e for errors in form.errors.values() for e in errors]
         return private(HttpResponse(" ".join(problems), status=400, content_type="text/plain"))
-    writer = csv.writer(_Echo())
-
-    def lines() -> Iterator[str]:
-        yield "\ufeff"  # spreadsheets read the file as UTF-8
-        for row in service.export_rows(organization, filters):
-            yield writer.writerow(row)
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{organization.slug}-disclosures.csv"'
-    return private(response)
+    return csv_download(
+        service.export_rows(organization, filters), f"{organization.slug}-disclosures.csv"
+    )
 
 
 @reviewer_required

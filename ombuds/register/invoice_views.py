@@ -8,18 +8,16 @@ page is private: kept by no cache.
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterator
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from ombuds.bodies.access import body_staff_required
 from ombuds.core.changes import ChangedMeanwhile, version_of
-from ombuds.core.http import private
+from ombuds.core.http import csv_download, private
 from ombuds.register import invoice_csv, invoices
 from ombuds.register.invoice_forms import FilterForm, ImportForm, IssueForm, PayForm, WaiveForm
 
@@ -56,27 +54,15 @@ def invoice_list(request: HttpRequest, organization) -> HttpResponse:
     )
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 @body_staff_required
 def invoice_export(request: HttpRequest, organization) -> HttpResponse:
     form, filters, _query = _filters(request)
     if form.errors:
         problems = [e for errors in form.errors.values() for e in errors]
         return private(HttpResponse(" ".join(problems), status=400, content_type="text/plain"))
-    writer = csv.writer(_Echo())
-
-    def lines() -> Iterator[str]:
-        yield "\ufeff"  # spreadsheets read the file as UTF-8
-        for row in invoice_csv.export_rows(organization, filters):
-            yield writer.writerow(row)
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{organization.slug}-invoices.csv"'
-    return private(response)
+    return csv_download(
+        invoice_csv.export_rows(organization, filters), f"{organization.slug}-invoices.csv"
+    )
 
 
 @body_staff_required
