@@ -16,6 +16,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from ombuds.core.table_reader import TableReader
+
 EVIDENCE_KINDS = ("education", "experience", "training")
 DOCUMENTS = ("required", "optional")
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
@@ -181,29 +183,8 @@ def citations_problems(requirements: Requirements, known: set[str] | None) -> li
     ]
 
 
-class _Reader:
+class _Reader(TableReader):
     """Turns the TOML tables into the dataclasses, noting every problem instead of stopping."""
-
-    def __init__(self, source: str):
-        self.source = source
-        self.problems: list[str] = []
-
-    def problem(self, where: str, message: str) -> None:
-        self.problems.append(f"{self.source}: {where}: {message}")
-
-    def keys(self, where: str, table: Mapping[str, Any], allowed: set[str], required=()) -> None:
-        for key in table:
-            if key not in allowed:
-                self.problem(where, f"unknown key {key!r} (allowed: {', '.join(sorted(allowed))})")
-        for key in required:
-            if key not in table:
-                self.problem(where, f"{key!r} is required")
-
-    def table(self, where: str, value: Any) -> Mapping[str, Any]:
-        if not isinstance(value, dict):
-            self.problem(where, "must be a table")
-            return {}
-        return value
 
     def tables(self, where: str, value: Any) -> list[Mapping[str, Any]]:
         if not isinstance(value, list):

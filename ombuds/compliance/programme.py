@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ombuds.core.table_reader import TableReader
+
 COLUMN_TYPES = ("date", "text", "money", "percent", "enum")
 # Returns are filed by member agencies (a register Agency with a membership in the body).
 FILERS = ("member_agencies",)
@@ -163,29 +165,8 @@ def load(text: str, *, source: str = "<programme>") -> Programme:
     return programme
 
 
-class _Reader:
+class _Reader(TableReader):
     """Turns the TOML tables into the dataclasses, noting every problem instead of stopping."""
-
-    def __init__(self, source: str):
-        self.source = source
-        self.problems: list[str] = []
-
-    def problem(self, where: str, message: str) -> None:
-        self.problems.append(f"{self.source}: {where}: {message}")
-
-    def keys(self, where: str, table: Mapping[str, Any], allowed: set[str], required=()) -> None:
-        for key in table:
-            if key not in allowed:
-                self.problem(where, f"unknown key {key!r} (allowed: {', '.join(sorted(allowed))})")
-        for key in required:
-            if key not in table:
-                self.problem(where, f"{key!r} is required")
-
-    def table(self, where: str, value: Any) -> Mapping[str, Any]:
-        if not isinstance(value, dict):
-            self.problem(where, "must be a table")
-            return {}
-        return value
 
     def text(self, where: str, table: Mapping[str, Any], key: str, default: str = "") -> str:
         value = table.get(key, default)

@@ -35,6 +35,7 @@ from ombuds.cases.procedure.model import (
     State,
     Transition,
 )
+from ombuds.core.table_reader import TableReader
 
 
 def load_file(path: str | Path) -> Procedure:
@@ -86,23 +87,8 @@ def text_sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-class _Reader:
+class _Reader(TableReader):
     """Turns the TOML tables into the dataclasses, noting every problem instead of stopping."""
-
-    def __init__(self, source: str):
-        self.source = source
-        self.problems: list[str] = []
-
-    def problem(self, where: str, message: str) -> None:
-        self.problems.append(f"{self.source}: {where}: {message}")
-
-    def keys(self, where: str, table: Mapping[str, Any], allowed: set[str], required=()) -> None:
-        for key in table:
-            if key not in allowed:
-                self.problem(where, f"unknown key {key!r} (allowed: {', '.join(sorted(allowed))})")
-        for key in required:
-            if key not in table:
-                self.problem(where, f"{key!r} is required")
 
     def text(self, where: str, table: Mapping[str, Any], key: str, default: str = "") -> str:
         value = table.get(key, default)
@@ -125,13 +111,6 @@ class _Reader:
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             self.problem(where, f"{key!r} must be a whole number of 0 or more")
             return 0
-        return value
-
-    def table(self, where: str, value: Any) -> Mapping[str, Any]:
-        """A TOML table, or a problem (and an empty table) when the file has something else."""
-        if not isinstance(value, dict):
-            self.problem(where, "must be a table")
-            return {}
         return value
 
     def tables(self, where: str, value: Any) -> list[Mapping[str, Any]]:
