@@ -4,10 +4,12 @@ from django.views.generic import RedirectView
 
 from ombuds import views as core_views
 from ombuds.api.urls import api, redoc
+from ombuds.bodies import views as body_views
 
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("mail/unsubscribe/<str:token>/", body_views.unsubscribe, name="unsubscribe"),
     path("", include("ombuds.operations.urls")),
     path("accounts/", include("ombuds.accounts.urls")),
     path("accounts/", include("django.contrib.auth.urls")),

@@ -22,7 +22,6 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -36,6 +35,7 @@ from ombuds.accounts.models import Invitation
 from ombuds.accounts.policy import needs_second_factor
 from ombuds.accounts.sessions import sessions_end
 from ombuds.audit import services as audit
+from ombuds.bodies.mail import body_mail
 from ombuds.register.models import Person
 
 
@@ -127,11 +127,11 @@ def _invitation_mail(
         "body, attest to its code of conduct, and declare conflicts of interest."
     )
     try:
-        send_mail(
+        body_mail(
+            body,
             f"Your {body.short_name} account on Ombuds",
             f"Dear {person.full_name},\n\n{lead}\n\nOpen this link to choose your password (it "
             f"works once, until {expires_at:%-d %B %Y %H:%M} UTC):\n{invitation_url(token)}\n",
-            None,
             [email],
         )
     except Exception as exc:  # any transport error: no invitation without its mail

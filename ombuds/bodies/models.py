@@ -16,7 +16,9 @@ slug_validator = RegexValidator(
 )
 
 # Top-level paths of the site: a body with one of these slugs could not have its own pages.
-RESERVED_SLUGS = frozenset({"admin", "api", "staff", "static", "media", "healthz", "accounts"})
+RESERVED_SLUGS = frozenset(
+    {"admin", "api", "staff", "static", "media", "healthz", "accounts", "mail"}
+)
 
 
 def validate_body_slug(value: str) -> None:
@@ -116,3 +118,23 @@ class FileKey(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class MailOptOut(models.Model):
+    """An address that stopped one kind of reminder from one body (`ombuds.bodies.mail`): the
+    address, the kind and when; nothing else is kept about who asked."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    email = models.EmailField()
+    kind = models.CharField(max_length=40)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "email", "kind"], name="bodies_mailoptout_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} stopped {self.kind}"

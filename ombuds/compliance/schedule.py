@@ -16,12 +16,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from ombuds.audit import services as audit
+from ombuds.bodies.mail import Stoppable, body_mail, stopped_addresses
 from ombuds.bodies.models import Organization
 from ombuds.compliance import findings
 from ombuds.compliance.models import Finding, Programme, Return, ReturnReminder
@@ -230,7 +230,8 @@ def _remind(
 ) -> bool:
     """Claim the reminder (its row is the guard), send it with no transaction open; a refusal by
     the mail server gives the claim back so the next run tries again."""
-    emails = _recipients(agency, today)
+    stopped = stopped_addresses(organization, Stoppable.COMPLIANCE)
+    emails = [e for e in _recipients(agency, today) if e.strip().lower() not in stopped]
     if not emails:
         return False
     threshold = min(d for d in due.spec.remind_days if left <= d)
@@ -248,16 +249,17 @@ def _remind(
         "compliance:agency", kwargs={"agency": agency.pk}
     )
     try:
-        send_mail(
-            subject=f"{organization.short_name}: {due.spec.label} due {due.due_on:%d %B %Y}",
-            message=(
+        body_mail(
+            organization,
+            f"{organization.short_name}: {due.spec.label} due {due.due_on:%d %B %Y}",
+            (
                 f"{agency.legal_name} files its return “{due.spec.label}” for "
                 f"{due.start:%d %B %Y} to {due.end:%d %B %Y} with {organization.name} by "
                 f"{due.due_on:%d %B %Y}, in {left} day{'s' if left != 1 else ''}.\n\n"
                 f"File it here (sign in first):\n{url}\n"
             ),
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            recipient_list=emails,
+            emails,
+            stoppable=Stoppable.COMPLIANCE,
         )
     except Exception as exc:  # any transport error: not sent, the next run tries again
         logger.warning("compliance reminder %s not sent: %s", claim.pk, exc)

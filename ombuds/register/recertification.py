@@ -17,13 +17,12 @@ from decimal import Decimal
 from pathlib import PurePath
 from typing import Any
 
-from django.conf import settings
 from django.core.files import File
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ombuds.audit import services as audit
+from ombuds.bodies.mail import Stoppable, body_mail
 from ombuds.bodies.models import Organization
 from ombuds.core import uploads
 from ombuds.core.changes import ChangedMeanwhile, version_of
@@ -497,13 +496,14 @@ def send_due_reminders(
 def _send_reminder(cycle: RecertificationCycle, holder, days_left: int) -> None:
     progress = cycle_progress(cycle)
     program = cycle.credential.program
-    send_mail(
-        subject=f"{program.abbreviation} recertification due in {days_left} days",
-        message=(
+    body_mail(
+        program.organization,
+        f"{program.abbreviation} recertification due in {days_left} days",
+        (
             f"Dear {holder.full_name},\n\nYour {program.name} credential {cycle.credential.number} is due for "
             f"recertification on {cycle.due_on:%d %B %Y}. You have {progress.earned} of {progress.required} "
             f"units approved ({progress.pending} awaiting review).\n"
         ),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        recipient_list=[holder.email],
+        [holder.email],
+        stoppable=Stoppable.RECERTIFICATION,
     )

@@ -24,12 +24,12 @@ import logging
 import time
 
 from django.conf import settings
-from django.core.mail import EmailMessage
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django_tasks import task
 
+from ombuds.bodies.mail import body_message
 from ombuds.cases.models import Notice
 from ombuds.cases.notices import link_filled
 from ombuds.cases.rules import PROCEDURE_LINK_TEMPLATES
@@ -131,11 +131,11 @@ def notice_send(notice_id: int) -> str:
     notice = claimed
     # The recipient's personal link (the respondent's or a named complainant's), email only.
     text = link_filled(notice)
-    message = EmailMessage(
-        subject=notice.subject,
-        body=text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[notice.recipient_email],
+    message = body_message(
+        notice.case.organization,
+        notice.subject,
+        text,
+        [notice.recipient_email],
         headers={"Message-ID": notice.message_id},
     )
     try:

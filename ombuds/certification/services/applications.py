@@ -12,12 +12,12 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ombuds.accounts.services import InvitationRefused, invitation_create
 from ombuds.audit import services as audit
+from ombuds.bodies.mail import body_mail
 from ombuds.certification import workflow
 from ombuds.certification.models import Application
 from ombuds.certification.requirements import Requirements as Spec
@@ -197,12 +197,12 @@ def application_request(*, program: CredentialProgram, values: dict[str, Any]) -
 
 def _sign_in_mail(program: CredentialProgram, email: str) -> None:
     try:
-        send_mail(
+        body_mail(
+            program.organization,
             f"{program.organization.short_name}: your application for {program.name}",
             f"Someone (we hope you) started an application for the {program.name} credential "
             f"with this email address. You already have an account: sign in, then apply from "
             "the programme's page. If it was not you, ignore this email.\n",
-            None,
             [email],
         )
     except Exception as exc:  # no silent failure: the visitor is told to try again

@@ -9,12 +9,12 @@ import logging
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from ombuds.audit import services as audit
+from ombuds.bodies.mail import body_mail
 from ombuds.bodies.models import Organization
 from ombuds.bodies.selectors import is_body_staff
 from ombuds.certification import workflow
@@ -203,7 +203,12 @@ def notice_send(pk: int) -> bool:
             return False
         notice.attempts += 1
         try:
-            send_mail(notice.subject, notice.body, None, [notice.email])
+            body_mail(
+                notice.application.program.organization,
+                notice.subject,
+                notice.body,
+                [notice.email],
+            )
         except Exception as exc:  # any transport error: kept and retried, never lost
             notice.last_error = (str(exc) or exc.__class__.__name__)[:300]
             notice.save(update_fields=["attempts", "last_error"])

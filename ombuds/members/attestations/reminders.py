@@ -12,12 +12,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from ombuds.audit import services as audit
+from ombuds.bodies.mail import Stoppable, body_mail, stopped_addresses
 from ombuds.members.attestations.campaigns import campaign_sync
 from ombuds.members.attestations.common import (
     OPEN_STATUSES,
@@ -45,16 +45,17 @@ def _send_reminder(
     """Send one reminder; a mail server's refusal is raised, never swallowed."""
     body = campaign.organization
     version = campaign.code_version
-    send_mail(
-        subject=f"{body.short_name}: attest to {version.title} by {date_text(due_on)}",
-        message=(
+    body_mail(
+        body,
+        f"{body.short_name}: attest to {version.title} by {date_text(due_on)}",
+        (
             f"Dear {person.full_name},\n\n{body.name} asks you to read version {version.label} of "
             f"{version.title} and confirm:\n\n“{campaign.statement}”\n\n"
             f"This is due on {date_text(due_on)}, in {days_left} day{'s' if days_left != 1 else ''}. "
             f"Read the code and attest here (sign in first):\n{attest_url(campaign)}\n"
         ),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        recipient_list=[email],
+        [email],
+        stoppable=Stoppable.ATTESTATION,
     )
 
 
@@ -80,12 +81,13 @@ class _Claimed:
     days_left: int
 
 
-def _remind(due: AttestationDue, threshold: int, left: int) -> _Claimed | None:
+def _remind(due: AttestationDue, threshold: int, left: int, stopped: set[str]) -> _Claimed | None:
     """Claim the duty's reminder for ``threshold`` days before, once (the `AttestationReminder` row
-    guards it): the claim to send, or None (no email address, or another run claimed it)."""
+    guards it): the claim to send, or None (no email address, the address stopped these reminders,
+    or another run claimed it)."""
     person = due.person
     email = (person.user.email if person.user_id else "") or person.email
-    if not email:
+    if not email or email.strip().lower() in stopped:
         return None
     try:
         with transaction.atomic():
@@ -125,6 +127,7 @@ def _campaign_reminders(campaign: AttestationCampaign, today: dt.date) -> int:
         return 0
     statuses = Statuses([campaign], [d.person_id for d in dues])
     already = _already_reminded(dues)
+    stopped = stopped_addresses(campaign.organization, Stoppable.ATTESTATION)
     claimed = []
     with transaction.atomic():
         for due in dues:
@@ -135,7 +138,7 @@ def _campaign_reminders(campaign: AttestationCampaign, today: dt.date) -> int:
             result = statuses.classify(campaign.pk, due.person_id, due.due_on, False, today)
             if result.status not in OPEN_STATUSES:
                 continue
-            if (claim := _remind(due, threshold, left)) is not None:
+            if (claim := _remind(due, threshold, left, stopped)) is not None:
                 claimed.append(claim)
     # Sent after the claims commit, none of them locked meanwhile; only what went out is counted.
     sent, failed = _send_claimed(campaign, claimed)

@@ -8,13 +8,13 @@ import hashlib
 import secrets
 from typing import Any
 
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from ombuds.bodies.mail import body_mail
 from ombuds.bodies.models import Organization
 from ombuds.cases.notices import base_url
 from ombuds.cases.services import LIVE_MEMBERSHIP
@@ -141,13 +141,15 @@ def inbox_url(complaint: ClientComplaint) -> str:
 # --- emails (after the commit) --------------------------------------------------------------------
 
 
-def mail_after_commit(subject: str, text: str, recipients: list[str]) -> None:
-    """Send each recipient their own copy once the transaction commits; a mail server that is
-    down is logged and does not undo the change."""
+def mail_after_commit(
+    subject: str, text: str, recipients: list[str], organization: Organization | None = None
+) -> None:
+    """Send each recipient their own copy once the transaction commits, as the body's email
+    (`ombuds.bodies.mail`); a mail server that is down is logged and does not undo the change."""
     for address in recipients:
         if address:
             transaction.on_commit(
-                lambda a=address: send_mail(subject, text, None, [a]), robust=True
+                lambda a=address: body_mail(organization, subject, text, [a]), robust=True
             )
 
 

@@ -94,6 +94,7 @@ def client_complaint_reply(
                 f"Dear {locked.client_name},\n\n{locked.agency.legal_name} wrote:\n\n{text}"
                 + sign_off(locked),
                 [locked.client_email],
+                locked.agency.organization,
             )
     _refresh(complaint, locked)
     return message
@@ -118,6 +119,7 @@ def client_complaint_client_reply(*, complaint: ClientComplaint, body: str) -> C
             f"has written again.\n\nRead and answer it in your agency's inbox:\n"
             f"{inbox_url(locked)}\n",
             admin_addresses(locked.agency),
+            locked.agency.organization,
         )
     _refresh(complaint, locked)
     return message
@@ -163,6 +165,7 @@ def _close(
                 f"Dear {locked.client_name},\n\n{lead.format(agency=locked.agency.legal_name)}"
                 f"\n\n{text}" + sign_off(locked),
                 [locked.client_email],
+                locked.agency.organization,
             )
     _refresh(complaint, locked)
     return complaint

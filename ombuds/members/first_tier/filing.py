@@ -195,6 +195,7 @@ def _mail_filed(complaint: ClientComplaint, token: str) -> None:
             f"\n\nIf the agency does not settle it, you can take it to {body.short_name} from "
             "that page: the exchange shows what you did to settle it first.\n",
             [complaint.client_email],
+            body,
         )
     mail_after_commit(
         f"New client complaint to {agency.legal_name} ({complaint.reference})",
@@ -202,4 +203,5 @@ def _mail_filed(complaint: ClientComplaint, token: str) -> None:
         f"(reference {complaint.reference}).\n\nRead and answer it in your agency's inbox:\n"
         f"{inbox_url(complaint)}\n",
         admin_addresses(agency),
+        body,
     )
