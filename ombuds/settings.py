@@ -65,8 +65,8 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "django_otp",
-    "django_otp.plugins.otp_totp",
-    "django_otp.plugins.otp_static",
+    "ombuds.accounts.otp_apps.AuthenticatorAppsConfig",  # django_otp.plugins.otp_totp, named
+    "ombuds.accounts.otp_apps.RecoveryCodesConfig",  # django_otp.plugins.otp_static, named
     "ombuds.core",
     "ombuds.bodies",
     "ombuds.accounts",

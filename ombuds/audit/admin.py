@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group
 
+from ombuds.audit.models import Event
 from ombuds.audit.privileges import acting
 
 
@@ -35,3 +36,34 @@ def _audited(model, default):
 
 _audited(get_user_model(), UserAdmin)
 _audited(Group, GroupAdmin)
+
+
+@admin.register(Event)
+class EventAdmin(admin.ModelAdmin):
+    """The audit log, looked up by body, action or subject; what each event holds is shown by
+    `ombuds audit` and the case and register pages, and no one changes or deletes an event."""
+
+    list_display = [
+        "occurred_at",
+        "organization",
+        "action",
+        "subject_type",
+        "subject_id",
+        "actor_label",
+    ]
+    list_filter = ["organization", "subject_type"]
+    search_fields = ["action", "subject_id"]
+    fields = list_display
+    readonly_fields = fields
+    list_select_related = ["organization"]
+    ordering = ["-occurred_at"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

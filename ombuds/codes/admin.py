@@ -11,6 +11,7 @@ from django.utils.html import format_html
 
 from ombuds.bodies.selectors import CODE_EDITOR_ROLES
 from ombuds.codes.models import Code, CodeVersion, Provision
+from ombuds.core.admin import ReadOnlyAdmin
 
 
 def _scoped(queryset, request, path: str):
@@ -20,17 +21,6 @@ def _scoped(queryset, request, path: str):
     return queryset.filter(
         **{f"{path}__roles__user": request.user, f"{path}__roles__role__in": CODE_EDITOR_ROLES}
     ).distinct()
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Code)

@@ -38,6 +38,7 @@ class Person(TimeStamped):
     )
 
     class Meta:
+        verbose_name_plural = "people"
         ordering = ["family_name", "given_name", "pk"]
         constraints = [
             models.UniqueConstraint(
