@@ -95,6 +95,9 @@ MIDDLEWARE = [
     "ombuds.core.http.ForwardedWithoutTrustedProxies",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    # Times on a body's pages in the body's time zone (Organization.time_zone), reset per request.
+    "ombuds.bodies.middleware.BodyTimeZoneMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -156,6 +159,13 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en"
+# The languages of the site's own words (docs/translating.md adds one); a body offers some of them
+# on its public pages (Organization.languages). The visitor's choice (the switch in the header, kept
+# in a cookie) or their browser's Accept-Language picks one.
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["ombuds.formats"]
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 # The body's time zone (deadlines, the daily work's hour). `check --deploy` warns while it is not set.
 TIME_ZONE = envstr("TIME_ZONE") or "UTC"
 OMBUDS_TIME_ZONE_SET = bool(envstr("TIME_ZONE"))
@@ -234,6 +244,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", False)
 SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0)
 if envbool("SECURE_PROXY_SSL", False):

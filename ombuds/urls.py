@@ -9,6 +9,7 @@ from ombuds.bodies import views as body_views
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("language/<str:code>/", core_views.language, name="language"),
     path("mail/unsubscribe/<str:token>/", body_views.unsubscribe, name="unsubscribe"),
     path("", include("ombuds.operations.urls")),
     path("accounts/", include("ombuds.accounts.urls")),

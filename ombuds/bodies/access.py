@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from functools import wraps
+from zoneinfo import ZoneInfo
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
+from django.utils import timezone
 
 from ombuds.bodies.models import Organization
 from ombuds.bodies.selectors import is_body_staff, organization_get
@@ -17,6 +19,9 @@ def body_or_404(slug: str) -> Organization:
     organization = organization_get(slug)
     if organization is None:
         raise Http404("No such body")
+    if organization.time_zone:
+        # The body's pages show its times in its zone (the middleware resets it per request).
+        timezone.activate(ZoneInfo(organization.time_zone))
     return organization
 
 

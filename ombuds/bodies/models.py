@@ -6,6 +6,9 @@ and written through `ombuds.bodies.services.profile_save`.
 
 from __future__ import annotations
 
+from zoneinfo import available_timezones
+
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
@@ -17,8 +20,27 @@ slug_validator = RegexValidator(
 
 # Top-level paths of the site: a body with one of these slugs could not have its own pages.
 RESERVED_SLUGS = frozenset(
-    {"admin", "api", "staff", "static", "media", "healthz", "accounts", "mail"}
+    {"admin", "api", "staff", "static", "media", "healthz", "accounts", "mail", "language"}
 )
+
+
+def validate_time_zone(value: str) -> None:
+    if value and value not in available_timezones():
+        raise ValidationError(
+            f"{value!r} is not a time zone: write it as in the tz database, such as "
+            "America/Chicago or Europe/Madrid."
+        )
+
+
+def validate_languages(value: str) -> None:
+    known = dict(settings.LANGUAGES)
+    codes = [code.strip() for code in value.split(",") if code.strip()]
+    unknown = [code for code in codes if code not in known]
+    if unknown:
+        offered = ", ".join(f"{code} ({name})" for code, name in settings.LANGUAGES)
+        raise ValidationError(
+            f"Ombuds is not translated into {', '.join(unknown)}; it offers {offered}."
+        )
 
 
 def validate_body_slug(value: str) -> None:
@@ -42,6 +64,22 @@ class Organization(models.Model):
     how_to_complain = models.TextField(blank=True)
     website = models.URLField(blank=True)
     contact_email = models.EmailField(blank=True)
+    # Where and in what the body's pages speak: times shown in its zone (blank: the deployment's),
+    # its public pages offered in these languages (codes from settings.LANGUAGES, the first the
+    # default). Codes stay in the language they were written in.
+    time_zone = models.CharField(
+        max_length=64,
+        blank=True,
+        validators=[validate_time_zone],
+        help_text="As in the tz database, such as America/Chicago; blank for the site's own.",
+    )
+    languages = models.CharField(
+        max_length=50,
+        default="en",
+        blank=True,
+        validators=[validate_languages],
+        help_text="Language codes, comma-separated, the default first (en, es); blank for English.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -54,6 +92,10 @@ class Organization(models.Model):
     @property
     def short_name(self) -> str:
         return self.acronym or self.name
+
+    @property
+    def language_codes(self) -> list[str]:
+        return [code.strip() for code in self.languages.split(",") if code.strip()] or ["en"]
 
 
 class BodyRole(models.Model):

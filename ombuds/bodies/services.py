@@ -30,14 +30,30 @@ __all__ = [
 ]
 
 # What staff write about their body, shown on its public pages (Markdown for the long texts).
-PROFILE_FIELDS = ("name", "acronym", "about", "how_to_complain", "faq", "website", "contact_email")
+PROFILE_FIELDS = (
+    "name",
+    "acronym",
+    "about",
+    "how_to_complain",
+    "faq",
+    "website",
+    "contact_email",
+    "time_zone",
+    "languages",
+)
 
-_RULES: dict[str, forms.Field] = {
-    name: forms.URLField(max_length=200, required=False, assume_scheme="https")
-    if name == "website"
-    else Organization._meta.get_field(name).formfield()
-    for name in PROFILE_FIELDS
-}
+def _rule(name: str) -> forms.Field:
+    if name == "website":
+        return forms.URLField(max_length=200, required=False, assume_scheme="https")
+    model_field = Organization._meta.get_field(name)
+    field = model_field.formfield()
+    if name in ("time_zone", "languages"):
+        # The model's own checks (a time zone that exists, languages Ombuds speaks) hold here too.
+        field.validators = [*field.validators, *model_field.validators]
+    return field
+
+
+_RULES: dict[str, forms.Field] = {name: _rule(name) for name in PROFILE_FIELDS}
 
 
 def profile_version(organization: Organization) -> str:

@@ -18,6 +18,8 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from ombuds.cases import documents, services
 from ombuds.cases.forms import MultipleFileField
@@ -25,29 +27,31 @@ from ombuds.cases.models import Case, Message, Notice
 from ombuds.cases.procedure import Procedure
 from ombuds.cases.services.complainant import COMPLAINANT_DOCUMENT
 
-FILES_HELP = (
-    f"Up to {documents.MAX_FILES} files of up to {documents.MAX_BYTES // (1024 * 1024)} MB each: "
-    f"{documents.ACCEPTED}."
+FILES_HELP = format_lazy(
+    _("Up to {files} files of up to {mb} MB each: {accepted}."),
+    files=documents.MAX_FILES,
+    mb=documents.MAX_BYTES // (1024 * 1024),
+    accepted=documents.ACCEPTED,
 )
 
 
 class MessageForm(forms.Form):
     body = forms.CharField(
-        label="Your message",
+        label=_("Your message"),
         widget=forms.Textarea(attrs={"rows": 5}),
         max_length=20000,
-        error_messages={"required": "Write your message."},
+        error_messages={"required": _("Write your message.")},
     )
 
 
 class DocumentsForm(forms.Form):
     files = MultipleFileField(
-        label="Documents",
+        label=_("Documents"),
         help_text=FILES_HELP,
-        error_messages={"required": "Choose the documents to send."},
+        error_messages={"required": _("Choose the documents to send.")},
     )
     note = forms.CharField(
-        label="A note with them",
+        label=_("A note with them"),
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=5000,
         required=False,
@@ -56,18 +60,20 @@ class DocumentsForm(forms.Form):
     def clean_files(self):
         files = self.cleaned_data.get("files") or []
         if not files:
-            raise forms.ValidationError("Choose the documents to send.")
+            raise forms.ValidationError(_("Choose the documents to send."))
         return files
 
 
 class ProofForm(forms.Form):
     proof = MultipleFileField(
-        label="Your proof of efforts",
-        help_text="Your letters or emails to them and their replies. " + FILES_HELP,
-        error_messages={"required": "Attach your proof."},
+        label=_("Your proof of efforts"),
+        help_text=format_lazy(
+            "{} {}", _("Your letters or emails to them and their replies."), FILES_HELP
+        ),
+        error_messages={"required": _("Attach your proof.")},
     )
     note = forms.CharField(
-        label="A note for the Chair",
+        label=_("A note for the Chair"),
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=5000,
         required=False,
@@ -77,17 +83,17 @@ class ProofForm(forms.Form):
     def clean_proof(self):
         files = self.cleaned_data.get("proof") or []
         if not files:
-            raise forms.ValidationError("Attach your proof.")
+            raise forms.ValidationError(_("Attach your proof."))
         return files
 
 
 class NewLinkForm(forms.Form):
     email = forms.EmailField(
-        label="Your email address",
-        help_text="The one you gave when you complained.",
+        label=_("Your email address"),
+        help_text=_("The one you gave when you complained."),
         error_messages={
-            "required": "Enter your email address.",
-            "invalid": "Enter an email address, like name@example.com.",
+            "required": _("Enter your email address."),
+            "invalid": _("Enter an email address, like name@example.com."),
         },
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
@@ -119,8 +125,8 @@ def handled_by(case: Case) -> str:
     if case.handler_id:
         handler = case.handler
         name = handler.get_full_name() or handler.get_username()
-        return f"{name}, for {case.organization.short_name}"
-    return f"the {case.organization.short_name} Ethics Committee Chair"
+        return _("%(name)s, for %(body)s") % {"name": name, "body": case.organization.short_name}
+    return _("the %(body)s Ethics Committee Chair") % {"body": case.organization.short_name}
 
 
 def complainant_progress(case: Case, procedure: Procedure | None = None) -> Progress:

@@ -11,6 +11,8 @@ import secrets
 
 from django import forms
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from ombuds.cases import documents
 from ombuds.cases.models import Case
@@ -38,14 +40,16 @@ class MultipleFileField(forms.FileField):
             uploaded = [single(data, initial)] if data else []
         if len(uploaded) > documents.MAX_FILES:
             raise forms.ValidationError(
-                f"Attach at most {documents.MAX_FILES} files (you chose {len(uploaded)})."
+                _("Attach at most %(max)d files (you chose %(count)d).")
+                % {"max": documents.MAX_FILES, "count": len(uploaded)}
             )
         files, problems = [], []
         for upload in uploaded:
             if upload.size > documents.MAX_BYTES:
                 # Not read into memory: its size is enough to refuse it.
                 problems.append(
-                    f"{upload.name} is larger than {documents.MAX_BYTES // (1024 * 1024)} MB."
+                    _("%(name)s is larger than %(mb)d MB.")
+                    % {"name": upload.name, "mb": documents.MAX_BYTES // (1024 * 1024)}
                 )
                 continue
             data = upload.read()
@@ -62,128 +66,142 @@ class MultipleFileField(forms.FileField):
 
 class ComplaintForm(forms.Form):
     who = forms.ChoiceField(
-        label="Who is complaining",
-        choices=[("named", "I give my name"), ("anonymous", "I want to stay anonymous")],
+        label=_("Who is complaining"),
+        choices=[("named", _("I give my name")), ("anonymous", _("I want to stay anonymous"))],
         widget=forms.RadioSelect,
         initial="named",
-        error_messages={"required": "Choose whether you give your name or stay anonymous."},
+        error_messages={"required": _("Choose whether you give your name or stay anonymous.")},
     )
     # Required or not by the choice of anonymity (see __init__).
     complainant_name = forms.CharField(
-        label="Your name",
+        label=_("Your name"),
         max_length=200,
-        error_messages={"required": "Give your name, or choose to stay anonymous."},
+        error_messages={"required": _("Give your name, or choose to stay anonymous.")},
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
     complainant_email = forms.EmailField(
-        label="Your email address",
+        label=_("Your email address"),
         required=False,
-        help_text="We send your acknowledgement and news of the complaint here.",
+        help_text=_("We send your acknowledgement and news of the complaint here."),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     complainant_phone = forms.CharField(
-        label="Your phone number",
+        label=_("Your phone number"),
         max_length=50,
         required=False,
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
     )
     consent_to_share = forms.BooleanField(
-        label="The person or agency I complain about may be told who I am",
+        label=_("The person or agency I complain about may be told who I am"),
         required=False,
-        help_text="Without this, we do not tell them your name.",
+        help_text=_("Without this, we do not tell them your name."),
     )
     passphrase = forms.CharField(
-        label="Choose a passphrase",
+        label=_("Choose a passphrase"),
         strip=False,
         error_messages={
-            "required": f"Choose a passphrase of at least {PASSPHRASE_MIN} characters."
+            "required": format_lazy(
+                _("Choose a passphrase of at least {n} characters."), n=PASSPHRASE_MIN
+            )
         },
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text=f"At least {PASSPHRASE_MIN} characters. With the receipt code we give you, it "
-        "lets you follow the complaint and write to us without giving your name. We cannot recover "
-        "it.",
+        help_text=format_lazy(
+            _(
+                "At least {n} characters. With the receipt code we give you, it lets you follow "
+                "the complaint and write to us without giving your name. We cannot recover it."
+            ),
+            n=PASSPHRASE_MIN,
+        ),
     )
     passphrase_again = forms.CharField(
-        label="The passphrase again",
+        label=_("The passphrase again"),
         strip=False,
-        error_messages={"required": "Type the passphrase again."},
+        error_messages={"required": _("Type the passphrase again.")},
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
     complainant_relation = forms.ChoiceField(
-        label="You are",
+        label=_("You are"),
         choices=Case.Relation.choices,
         widget=forms.RadioSelect,
         initial=Case.Relation.CLIENT,
-        error_messages={"required": "Say how you relate to them."},
+        error_messages={"required": _("Say how you relate to them.")},
     )
     respondent_kind = forms.ChoiceField(
-        label="The complaint is about",
-        choices=[("agency", "An agency or company"), ("person", "A person")],
+        label=_("The complaint is about"),
+        choices=[("agency", _("An agency or company")), ("person", _("A person"))],
         widget=forms.RadioSelect,
         initial="agency",
-        error_messages={"required": "Say whether it is about an agency or a person."},
+        error_messages={"required": _("Say whether it is about an agency or a person.")},
     )
     respondent_name = forms.CharField(
-        label="Their name",
+        label=_("Their name"),
         max_length=300,
-        help_text="As you know it: a trade name is fine.",
-        error_messages={"required": "Say who the complaint is about."},
+        help_text=_("As you know it: a trade name is fine."),
+        error_messages={"required": _("Say who the complaint is about.")},
     )
     respondent_number = forms.CharField(
-        label="Their credential or membership number",
+        label=_("Their credential or membership number"),
         max_length=50,
         required=False,
-        help_text="If you know it (it is on the public register).",
+        help_text=_("If you know it (it is on the public register)."),
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
     respondent_details = forms.CharField(
-        label="Anything else that identifies them",
+        label=_("Anything else that identifies them"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Address, website, email, where they work.",
+        help_text=_("Address, website, email, where they work."),
     )
     happened_on = forms.DateField(
-        label="When it happened (or began)",
+        label=_("When it happened (or began)"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     happened_until = forms.DateField(
-        label="When it ended", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("When it ended"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     what_happened = forms.CharField(
-        label="What happened",
+        label=_("What happened"),
         widget=forms.Textarea(attrs={"rows": 8}),
         max_length=20000,
-        help_text="In your own words: what was done or not done, by whom, and how it affected you.",
-        error_messages={"required": "Say what happened."},
+        help_text=_(
+            "In your own words: what was done or not done, by whom, and how it affected you."
+        ),
+        error_messages={"required": _("Say what happened.")},
     )
     provisions = RecordsField(
         queryset=None,
         required=False,
-        label="Which parts of the code you think were broken",
+        label=_("Which parts of the code you think were broken"),
         widget=forms.CheckboxSelectMultiple,
-        help_text="If you are not sure, leave this: we will work it out.",
+        help_text=_("If you are not sure, leave this: we will work it out."),
     )
     outcome_sought = forms.CharField(
-        label="What you would like to happen",
+        label=_("What you would like to happen"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=5000,
     )
     files = MultipleFileField(
-        label="Evidence",
+        label=_("Evidence"),
         required=False,
-        help_text=f"Up to {documents.MAX_FILES} files of up to "
-        f"{documents.MAX_BYTES // (1024 * 1024)} MB each: {documents.ACCEPTED}.",
+        help_text=format_lazy(
+            _("Up to {files} files of up to {mb} MB each: {accepted}."),
+            files=documents.MAX_FILES,
+            mb=documents.MAX_BYTES // (1024 * 1024),
+            accepted=documents.ACCEPTED,
+        ),
     )
     # The complaint made to a member agency first (`ombuds.members.first_tier`); the service checks
     # it. Filled in, and hidden, when the complainant comes from that complaint's page.
     first_tier_link = forms.CharField(
-        label="Your complaint to the agency first",
+        label=_("Your complaint to the agency first"),
         max_length=500,
         required=False,
-        help_text="If you complained to the agency through this site first, paste the personal "
-        "link you were given: the exchange shows what you did to settle it with them.",
+        help_text=_(
+            "If you complained to the agency through this site first, paste the personal "
+            "link you were given: the exchange shows what you did to settle it with them."
+        ),
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
     submission_key = forms.CharField(widget=forms.HiddenInput, required=False)
@@ -208,7 +226,7 @@ class ComplaintForm(forms.Form):
     def clean_happened_on(self):
         day = self.cleaned_data["happened_on"]
         if day and day > timezone.localdate():
-            raise forms.ValidationError("The date it happened cannot be in the future.")
+            raise forms.ValidationError(_("The date it happened cannot be in the future."))
         return day
 
     def clean(self):
@@ -221,60 +239,69 @@ class ComplaintForm(forms.Form):
             if passphrase and len(passphrase) < PASSPHRASE_MIN:
                 self.add_error(
                     "passphrase",
-                    f"Choose a passphrase of at least {PASSPHRASE_MIN} characters (this one has "
-                    f"{len(passphrase)}).",
+                    _(
+                        "Choose a passphrase of at least %(min)d characters (this one has "
+                        "%(length)d)."
+                    )
+                    % {"min": PASSPHRASE_MIN, "length": len(passphrase)},
                 )
             if passphrase and again and passphrase != again:
-                self.add_error("passphrase_again", "The two passphrases differ.")
+                self.add_error("passphrase_again", _("The two passphrases differ."))
         start, end = data.get("happened_on"), data.get("happened_until")
         if start and end and end < start:
-            self.add_error("happened_until", "The end of what happened cannot be before its start.")
+            self.add_error(
+                "happened_until", _("The end of what happened cannot be before its start.")
+            )
         return data
 
 
 class FollowupForm(forms.Form):
     receipt_code = forms.CharField(
-        label="Receipt code",
+        label=_("Receipt code"),
         max_length=20,
-        error_messages={"required": "Enter the receipt code."},
-        help_text="As it was shown when you complained, like ABCD-EFGH-JKMN.",
+        error_messages={"required": _("Enter the receipt code.")},
+        help_text=_("As it was shown when you complained, like ABCD-EFGH-JKMN."),
         widget=forms.TextInput(
             attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
         ),
     )
     passphrase = forms.CharField(
-        label="Passphrase",
+        label=_("Passphrase"),
         strip=False,
-        error_messages={"required": "Enter your passphrase."},
+        error_messages={"required": _("Enter your passphrase.")},
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
 
 class PartyMessageForm(forms.Form):
     body = forms.CharField(
-        label="Your message",
+        label=_("Your message"),
         widget=forms.Textarea(attrs={"rows": 5}),
         max_length=20000,
-        error_messages={"required": "Write your message."},
+        error_messages={"required": _("Write your message.")},
     )
 
 
 class AnswerForm(forms.Form):
     body = forms.CharField(
-        label="Your answer",
+        label=_("Your answer"),
         widget=forms.Textarea(attrs={"rows": 8}),
         max_length=50000,
         required=False,
     )
     files = MultipleFileField(
-        label="Documents",
+        label=_("Documents"),
         required=False,
-        help_text=f"Up to {documents.MAX_FILES} files of up to "
-        f"{documents.MAX_BYTES // (1024 * 1024)} MB each: {documents.ACCEPTED}.",
+        help_text=format_lazy(
+            _("Up to {files} files of up to {mb} MB each: {accepted}."),
+            files=documents.MAX_FILES,
+            mb=documents.MAX_BYTES // (1024 * 1024),
+            accepted=documents.ACCEPTED,
+        ),
     )
 
     def clean(self):
         data = super().clean()
         if not (data.get("body") or "").strip() and not data.get("files"):
-            raise forms.ValidationError("Write your answer or attach a document.")
+            raise forms.ValidationError(_("Write your answer or attach a document."))
         return data

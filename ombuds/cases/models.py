@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from ombuds.core.encrypted import EncryptedCharField, EncryptedEmailField, EncryptedTextField
 from ombuds.core.models import TimeStamped
@@ -78,12 +79,12 @@ class Case(TimeStamped):
         STAFF = "staff", "Opened by staff"
 
     class Relation(models.TextChoices):
-        CLIENT = "client", "Client of the respondent"
-        FAMILY = "family", "Family member of a client"
-        EMPLOYER = "employer", "Employer"
-        COLLEAGUE = "colleague", "Colleague"
-        PUBLIC = "public", "Member of the public"
-        OTHER = "other", "Other"
+        CLIENT = "client", _("Client of the respondent")
+        FAMILY = "family", _("Family member of a client")
+        EMPLOYER = "employer", _("Employer")
+        COLLEAGUE = "colleague", _("Colleague")
+        PUBLIC = "public", _("Member of the public")
+        OTHER = "other", _("Other")
 
     organization = models.ForeignKey(
         "bodies.Organization", on_delete=models.PROTECT, related_name="cases"

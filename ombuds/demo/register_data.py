@@ -482,6 +482,7 @@ PROFILES = {
         "faq": "## How do I check a credential?\n\nSearch the public register by name or credential number.\n\n"
         "## How long is a credential valid?\n\nThree years, renewed by recertification.",
         "contact_email": "ethics@espcc.example.org",
+        "languages": "en",
         "seats": [
             ("board", "Chair", "Priya Okafor"),
             ("board", "Member", "Teo Lindqvist"),
@@ -497,6 +498,8 @@ PROFILES = {
         "resolve it with the agency first.",
         "faq": "## Is my agency a member?\n\nSee *Our members*, or search the public register.",
         "contact_email": "ethics-chair@csec.example.org",
+        # CSEC's clients complain in English or Spanish; its pages offer both.
+        "languages": "en, es",
         "seats": [
             ("board", "President", "Rafael Brennan"),
             ("board", "Treasurer", "Mina Castillo"),
@@ -515,9 +518,10 @@ def load_profile(organization: Organization) -> None:
     profile = PROFILES.get(organization.slug)
     if profile is None or organization.about:
         return
-    for field in ("about", "how_to_complain", "faq", "contact_email"):
+    fields = ("about", "how_to_complain", "faq", "contact_email", "languages")
+    for field in fields:
         setattr(organization, field, profile[field])
-    organization.save(update_fields=["about", "how_to_complain", "faq", "contact_email"])
+    organization.save(update_fields=list(fields))
     if not organization.seats.exists():
         Seat.objects.bulk_create(
             Seat(organization=organization, group=g, title=t, name=n, position=i)

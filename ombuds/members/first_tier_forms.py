@@ -7,6 +7,7 @@ from __future__ import annotations
 import secrets
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from ombuds.members.first_tier import MAX_TEXT
 
@@ -17,48 +18,52 @@ class ClientComplaintForm(forms.Form):
     nobody sends a complaint the agency cannot answer without knowing it."""
 
     client_name = forms.CharField(
-        label="Your name",
+        label=_("Your name"),
         max_length=200,
-        error_messages={"required": "Give your name: the agency needs it to find your file."},
+        error_messages={"required": _("Give your name: the agency needs it to find your file.")},
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
     client_email = forms.EmailField(
-        label="Your email address",
+        label=_("Your email address"),
         required=False,
-        help_text="Your personal link to the complaint, and the agency's answers, are sent here.",
+        help_text=_(
+            "Your personal link to the complaint, and the agency's answers, are sent here."
+        ),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     client_phone = forms.CharField(
-        label="Your phone number",
+        label=_("Your phone number"),
         max_length=50,
         required=False,
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
     )
     link_only = forms.BooleanField(
-        label="I give no email address or phone number: I will follow the complaint through my "
-        "personal link only",
+        label=_(
+            "I give no email address or phone number: I will follow the complaint through my "
+            "personal link only"
+        ),
         required=False,
-        help_text="The link is shown once, when you send the complaint: keep it.",
+        help_text=_("The link is shown once, when you send the complaint: keep it."),
     )
     client_case_number = forms.CharField(
-        label="Your case number with the agency",
+        label=_("Your case number with the agency"),
         max_length=100,
         required=False,
-        help_text="If you have one: it helps them find your file.",
+        help_text=_("If you have one: it helps them find your file."),
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
     subject = forms.CharField(
-        label="What the complaint is about",
+        label=_("What the complaint is about"),
         max_length=200,
-        help_text="In a few words, for example: “Payment for March not passed on”.",
-        error_messages={"required": "Say in a few words what the complaint is about."},
+        help_text=_("In a few words, for example: “Payment for March not passed on”."),
+        error_messages={"required": _("Say in a few words what the complaint is about.")},
     )
     description = forms.CharField(
-        label="What happened",
+        label=_("What happened"),
         max_length=MAX_TEXT,
         widget=forms.Textarea(attrs={"rows": 8}),
-        help_text="What was done or not done, when, and what you would like the agency to do.",
-        error_messages={"required": "Say what happened."},
+        help_text=_("What was done or not done, when, and what you would like the agency to do."),
+        error_messages={"required": _("Say what happened.")},
     )
     submission_key = forms.CharField(widget=forms.HiddenInput, required=False)
 
@@ -73,8 +78,10 @@ class ClientComplaintForm(forms.Form):
         if not reachable and not data.get("link_only") and "client_email" not in self.errors:
             self.add_error(
                 "client_email",
-                "Give an email address or a phone number so that the agency can answer you, or "
-                "tick the box to follow the complaint through your personal link only.",
+                _(
+                    "Give an email address or a phone number so that the agency can answer you, "
+                    "or tick the box to follow the complaint through your personal link only."
+                ),
             )
         return data
 

@@ -467,7 +467,15 @@ class ProfileForm(_ParseOnly):
 
     class Meta:
         model = Organization
-        fields = ["about", "how_to_complain", "faq", "website", "contact_email"]
+        fields = [
+            "about",
+            "how_to_complain",
+            "faq",
+            "website",
+            "contact_email",
+            "time_zone",
+            "languages",
+        ]
         widgets = {
             name: forms.Textarea(attrs={"rows": 8}) for name in ("about", "how_to_complain", "faq")
         }

@@ -36,6 +36,7 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from ombuds.bodies.models import Organization
 from ombuds.core.throttle import (  # noqa: F401  re-exported while callers move to core.throttle
@@ -346,10 +347,10 @@ class RegisterSearch:
 
     @property
     def rule(self) -> str:
-        return (
-            f"Type at least {self.min_chars} characters of a name, agency or city, with at least "
-            f"{TERM_MIN_CHARS} in every word, or a whole credential or member number."
-        )
+        return gettext(
+            "Type at least %(min)d characters of a name, agency or city, with at least "
+            "%(term)d in every word, or a whole credential or member number."
+        ) % {"min": self.min_chars, "term": TERM_MIN_CHARS}
 
     @property
     def message(self) -> str:
@@ -357,15 +358,17 @@ class RegisterSearch:
         if self.outcome == "too_short":
             return self.rule
         if self.outcome == "none":
-            return f"Nobody in the register matches “{self.query}”."
+            return gettext("Nobody in the register matches “%(query)s”.") % {"query": self.query}
         if self.truncated:
-            return (
-                f"More than {self.limit} entries match “{self.query}”; the first {self.limit} "
-                "are shown. Add a given name, a city or the number to narrow the search."
-            )
+            return gettext(
+                "More than %(limit)d entries match “%(query)s”; the first %(limit)d are shown. "
+                "Add a given name, a city or the number to narrow the search."
+            ) % {"limit": self.limit, "query": self.query}
         if self.outcome == "found":
             n = len(self.results)
-            return f"{n} {'entry matches' if n == 1 else 'entries match'} “{self.query}”."
+            return ngettext(
+                "%(n)d entry matches “%(query)s”.", "%(n)d entries match “%(query)s”.", n
+            ) % {"n": n, "query": self.query}
         return ""
 
 

@@ -20,6 +20,8 @@ PROFILE = {
     "faq": "",
     "website": "example.org",
     "contact_email": "",
+    "time_zone": "",
+    "languages": "en",
 }
 
 
@@ -93,6 +95,8 @@ def test_the_admin_changes_the_profile_through_the_service(client, personas, bod
             "how_to_complain": "",
             "website": "",
             "contact_email": "chair@example.org",
+            "time_zone": "",
+            "languages": "en",
             "seats-TOTAL_FORMS": "0",
             "seats-INITIAL_FORMS": "0",
         },

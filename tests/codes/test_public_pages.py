@@ -111,7 +111,7 @@ def test_search_ranks_matching_provisions(client, body, published, django_assert
     with django_assert_max_num_queries(6):
         response = client.get("/guild/code/search/", {"q": "complaints"})
     html = response.content.decode()
-    assert "1 provision match “complaints”" in html
+    assert "1 provision matches “complaints”" in html
     assert "<mark>complaint </mark>" in html
     assert 'href="/guild/code/1.1(a)"' in html
 

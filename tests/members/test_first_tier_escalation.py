@@ -303,7 +303,7 @@ def test_the_client_takes_their_complaint_to_the_body_from_their_page(client, ft
     started = client.post(complain, {"start": "first_tier", "first_tier_link": token})
     assert started.status_code == 200
     form = text(started)
-    assert "Your complaint to Faithful Support Recovery LLC is attached" in form
+    assert "Your complaint to <bdi>Faithful Support Recovery LLC</bdi> is attached" in form
     assert f'type="hidden" name="first_tier_link" value="{token}"' in form
     assert 'value="Pat Client"' in form and 'value="Faithful Support Recovery LLC"' in form
     assert "There is a problem" not in form and "There are problems" not in form

@@ -239,7 +239,7 @@ def test_an_agency_is_found_by_legal_name_trade_name_or_city(client, agency_memb
         html = search(client, q).content.decode()
         assert "Lantern Recovery Services, LLC" in html, q
         assert 'href="/guild/register/members/GOE-2001/"' in html
-        assert "trading as Lantern Kids" in html
+        assert "trading as <bdi>Lantern Kids</bdi>" in html
 
 
 def test_credentials_and_people_and_agencies_memberships_come_together_by_name(
