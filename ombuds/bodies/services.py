@@ -42,6 +42,7 @@ PROFILE_FIELDS = (
     "languages",
 )
 
+
 def _rule(name: str) -> forms.Field:
     if name == "website":
         return forms.URLField(max_length=200, required=False, assume_scheme="https")

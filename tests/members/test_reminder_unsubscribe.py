@@ -85,7 +85,9 @@ def test_a_notice_that_cannot_be_stopped_carries_no_unsubscribe(world):
 
 
 def test_the_html_part_escapes_what_the_text_holds(world):
-    message = body_message(world.body, "S", "<script>x</script> see https://a.example/x.", ["r@e.org"])
+    message = body_message(
+        world.body, "S", "<script>x</script> see https://a.example/x.", ["r@e.org"]
+    )
     html = message.alternatives[0][0]
     assert "<script>x" not in html and "&lt;script&gt;" in html
     assert 'href="https://a.example/x"' in html
