@@ -144,8 +144,11 @@ def body_statistics(organization: Organization, *, year: int | None = None) -> S
         .values_list("state", "closed", "n")
     ):
         outcomes[_outcome_label(state, labels) if closed else STILL_OPEN] += n
-    ordered = sorted(outcomes.items(), key=lambda item: (item[0] == STILL_OPEN, -item[1], item[0]))
-    result.by_outcome = suppress(ordered, complementary=True)
+    # Sorted by what is shown, never by a hidden count (its place would tell its size).
+    result.by_outcome = sorted(
+        suppress(list(outcomes.items()), complementary=True),
+        key=lambda c: (c.label == STILL_OPEN, c.hidden, -(c.value or 0), c.label),
+    )
     provisions = (
         Allegation.provisions.through.objects.filter(allegation__case__in=cases)
         .exclude(provision__citation="")
@@ -154,8 +157,10 @@ def body_statistics(organization: Organization, *, year: int | None = None) -> S
         .annotate(n=Count("allegation__case", distinct=True))
         .values_list("provision__citation", "n")
     )
-    by_citation = sorted(provisions, key=lambda item: (-item[1], _citation_key(item[0])))
-    result.by_provision = suppress(by_citation, complementary=False)
+    result.by_provision = sorted(
+        suppress(list(provisions), complementary=False),
+        key=lambda c: (c.hidden, -(c.value or 0), _citation_key(c.label)),
+    )
     result.anonymity = suppress(
         [("Anonymous", head["anonymous"]), ("Named", head["total"] - head["anonymous"])],
         complementary=True,

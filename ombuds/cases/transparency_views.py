@@ -4,6 +4,9 @@ statistics (with a CSV of them). Public, no sign-in; nothing on them identifies 
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -35,12 +38,16 @@ def decisions_index(request: HttpRequest, org: str) -> HttpResponse:
         errors.append(f"Write the provision's citation in {MAX_PROVISION} characters or fewer.")
         provision = ""
     decisions = transparency.published_decisions(organization, provision=provision, year=year)
+    page = Paginator(decisions, transparency.DECISIONS_PAGE).get_page(request.GET.get("page"))
+    query = urlencode({k: v for k, v in (("provision", provision), ("year", year or "")) if v})
     return render(
         request,
         "cases/transparency/decisions.html",
         {
             "body": organization,
             "decisions": decisions,
+            "page": page,
+            "query": query,
             "years": transparency.decision_years(organization),
             "year": year,
             "provision": provision,
@@ -66,8 +73,10 @@ def statistics_page(request: HttpRequest, org: str) -> HttpResponse:
             "errors": errors,
             "small": transparency.SMALL,
             "hidden_text": transparency.HIDDEN_TEXT,
-            "outcome_chart": bar_chart_svg(stats.by_outcome),
-            "provision_chart": bar_chart_svg(stats.by_provision),
+            "outcome_chart": bar_chart_svg(stats.by_outcome, hidden_upto=transparency.SMALL - 1),
+            "provision_chart": bar_chart_svg(
+                stats.by_provision, hidden_upto=transparency.SMALL - 1
+            ),
         },
         status=400 if errors else 200,
     )

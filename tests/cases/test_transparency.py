@@ -100,6 +100,15 @@ def test_statistics_count_outcomes_provisions_time_to_close_and_anonymity(thirte
     assert stats.median_days_to_close == pytest.approx(10, abs=0.01)
 
 
+def test_hidden_counts_are_listed_in_the_codes_order_not_by_size(thirteen):
+    for case in Case.objects.filter(organization=thirteen.org).order_by("-pk")[:4]:
+        case.allegations.first().provisions.add(thirteen.provision("2.1"))
+    stats = transparency.body_statistics(thirteen.org)
+    # 2.1 (4 complaints) would come before 1.2 (3) if sorted by the hidden counts.
+    assert [c.label for c in stats.by_provision] == ["1.1(a)", "1.2", "2.1"]
+    assert [c.value for c in stats.by_provision] == [13, None, None]
+
+
 def test_a_body_with_fewer_than_five_complaints_shows_only_that(client, csec):
     file_case(csec)
     stats = transparency.body_statistics(csec.org)
