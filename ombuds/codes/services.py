@@ -13,8 +13,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from ombuds.audit import services as audit
 from ombuds.bodies.models import Organization
-from ombuds.codes import parser
+from ombuds.codes import hooks, parser
 from ombuds.codes.exceptions import CodeError, VersionFrozen
 from ombuds.codes.models import Code, CodeVersion, Provision, citation_anchor
 
@@ -249,6 +250,15 @@ def code_version_publish(*, version: CodeVersion, acting_user: Any = None) -> Co
     version.published_at = timezone.now()
     version.published_by = acting_user if getattr(acting_user, "pk", None) else None
     version.save(update_fields=["status", "published_at", "published_by"])
+    audit.record(
+        action="code.version_published",
+        subject_type="code_version",
+        subject_id=version.pk,
+        data={"code_id": version.code_id, "label": version.label, "title": version.title},
+        organization=version.code.organization,
+        actor=acting_user,
+    )
+    hooks.version_published(version=version, acting_user=acting_user)
     return version
 
 

@@ -31,7 +31,11 @@ class CampaignForm(forms.Form):
         empty_label=None,
         help_text="People attest to this exact version. Only the current version can be chosen "
         "for a new campaign.",
-        error_messages={"required": "Choose the code version to attest to."},
+        error_messages={
+            "required": "Choose the code version to attest to.",
+            "invalid_choice": "Choose the current version of the code: an earlier version was "
+            "superseded and can no longer be attested to.",
+        },
     )
     title = forms.CharField(
         label="Title",

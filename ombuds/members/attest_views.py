@@ -28,7 +28,7 @@ from django.views.decorators.http import require_POST
 
 from ombuds.bodies.access import body_staff_required
 from ombuds.bodies.models import Organization
-from ombuds.codes.selectors import provision_tree, published_versions
+from ombuds.codes.selectors import provision_tree, versions_diff
 from ombuds.core.http import csv_download, private
 from ombuds.members import attestations as service
 from ombuds.members import selectors
@@ -70,7 +70,8 @@ def campaigns(request: HttpRequest, organization: Organization) -> HttpResponse:
     for campaign in page.object_list:
         figures = counts[campaign.pk]
         total = sum(figures[s] for s in service.COUNTED)
-        rows.append((campaign, figures, total))
+        percent = round(100 * figures[service.ATTESTED] / total) if total else 0
+        rows.append((campaign, figures, total, percent))
     return private(
         render(
             request,
@@ -79,7 +80,7 @@ def campaigns(request: HttpRequest, organization: Organization) -> HttpResponse:
                 "body": organization,
                 "rows": rows,
                 "page": page,
-                "current": published_versions(organization).first(),
+                "current": selectors.current_campaign_versions(organization).first(),
             },
         )
     )
@@ -87,7 +88,7 @@ def campaigns(request: HttpRequest, organization: Organization) -> HttpResponse:
 
 @body_staff_required
 def campaign_new(request: HttpRequest, organization: Organization) -> HttpResponse:
-    versions = published_versions(organization)
+    versions = selectors.current_campaign_versions(organization)
     initial: dict[str, Any] = {}
     chosen = _int(request.GET.get("version"))
     if chosen is not None:
@@ -282,6 +283,8 @@ def attest_page(request: HttpRequest, campaign: int) -> HttpResponse:
             )
             return redirect("attest:attest", campaign=found.pk)
     own = selectors.own_attestation(due, version)
+    earlier = None if own else selectors.last_attested_earlier(due, version)
+    changes = versions_diff(earlier.code_version, version) if earlier else None
     return private(
         render(
             request,
@@ -294,6 +297,8 @@ def attest_page(request: HttpRequest, campaign: int) -> HttpResponse:
                 "status": service.due_status(due),
                 "own": own,
                 "newer": service.superseding_version(version),
+                "earlier": earlier,
+                "changes": changes,
                 "tree": provision_tree(version),
                 "form": form,
             },

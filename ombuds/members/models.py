@@ -141,6 +141,14 @@ class AttestationCampaign(models.Model):
     )
     started_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # Set when the campaign closed because a newer version of its code was published.
+    superseded_by = models.ForeignKey(
+        "codes.CodeVersion",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["-started_at"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import F, QuerySet
+from django.db.models import Exists, F, OuterRef, QuerySet
 
 from ombuds.bodies.models import Organization
 from ombuds.cases.models import Case, Notice
@@ -174,6 +174,40 @@ def own_due(campaign: AttestationCampaign, user: Any) -> AttestationDue | None:
 def own_attestation(due: AttestationDue, version: CodeVersion) -> Attestation | None:
     """The attestation of the duty's person to this version, or None."""
     return Attestation.objects.filter(person=due.person, code_version=version).first()
+
+
+def last_attested_earlier(due: AttestationDue, version: CodeVersion) -> Attestation | None:
+    """The duty's person's latest attestation to a version of the same code published before
+    ``version`` (with that version), or None: what to compare ``version`` with."""
+    return (
+        Attestation.objects.filter(
+            person=due.person,
+            code_version__code_id=version.code_id,
+            code_version__status=CodeVersion.Status.PUBLISHED,
+            code_version__published_at__lt=version.published_at,
+        )
+        .select_related("code_version")
+        .order_by("-code_version__published_at", "-attested_at")
+        .first()
+    )
+
+
+def current_campaign_versions(organization: Organization) -> QuerySet[CodeVersion]:
+    """The versions a new campaign may ask for: each of the body's codes' latest published
+    version (an earlier one is superseded, and a campaign for it would close at once)."""
+    newer = CodeVersion.objects.filter(
+        code_id=OuterRef("code_id"),
+        status=CodeVersion.Status.PUBLISHED,
+        published_at__gt=OuterRef("published_at"),
+    )
+    return (
+        CodeVersion.objects.filter(
+            code__organization=organization, status=CodeVersion.Status.PUBLISHED
+        )
+        .exclude(Exists(newer))
+        .select_related("code")
+        .order_by("-published_at")
+    )
 
 
 # --- agency administrators ------------------------------------------------------------------------

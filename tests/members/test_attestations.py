@@ -311,8 +311,10 @@ def test_attesting_to_a_superseded_version_is_refused(world):
     publish_v2(world)
     with pytest.raises(svc.AttestationRefused) as refused:
         own_attest(world, "ann", campaign)
+    # Publishing v2 closed the campaign too, and the refusal says both.
     assert refused.value.problems == [
-        "Version v1 was superseded by version v2: attest to the current version."
+        "Version v1 was superseded by version v2: attest to the current version.",
+        "The campaign “Code of Practice, version v1” is closed.",
     ]
     with pytest.raises(svc.AttestationRefused, match="superseded by version v2"):
         own_attest(world, "ben", version=world.v1)

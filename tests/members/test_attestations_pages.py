@@ -215,22 +215,28 @@ def test_start_a_campaign_from_the_page(client, world):
 
 
 def test_start_page_lists_every_problem(client, world):
-    publish_v2(world)
+    v2 = publish_v2(world)
     as_user(client, world.user("body_admin"))
+    form = {
+        "code_version": world.v1.pk,
+        "audience": "all_members",
+        "due_on": (TODAY - dt.timedelta(days=1)).isoformat(),
+        "reminder_days": "14, 3",
+        "new_joiner_days": "30",
+        "statement": STATEMENT,
+    }
+    # Only the current version is offered, as the form's help text says.
+    page = client.get(reverse("attest:new", kwargs={"org": "guild"})).content.decode()
+    assert f'value="{v2.pk}"' in page and f'value="{world.v1.pk}"' not in page
+    response = client.post(reverse("attest:new", kwargs={"org": "guild"}), form)
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert "Choose the current version of the code" in text
     response = client.post(
-        reverse("attest:new", kwargs={"org": "guild"}),
-        {
-            "code_version": world.v1.pk,
-            "audience": "all_members",
-            "due_on": (TODAY - dt.timedelta(days=1)).isoformat(),
-            "reminder_days": "14, 3",
-            "new_joiner_days": "30",
-            "statement": STATEMENT,
-        },
+        reverse("attest:new", kwargs={"org": "guild"}), {**form, "code_version": v2.pk}
     )
     assert response.status_code == 400
     text = response.content.decode()
-    assert "Version v1 was superseded by version v2" in text
     assert "The due date cannot be in the past." in text
     assert 'class="error-summary"' in text
     response = client.post(

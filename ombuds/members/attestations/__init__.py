@@ -25,7 +25,7 @@ Every change writes its audit event in the same transaction; refusals list every
 The package, cut at its seams (callers import from here):
   common      statuses, refusals, the version attested to, small helpers
   audiences   who a campaign asks
-  campaigns   starting, syncing and closing campaigns
+  campaigns   starting, syncing and closing campaigns (closed by a newer version's publication)
   recording   attesting, and attesting by proxy
   status      a duty's status (computed), the member's own open duties
   coverage    coverage reports and their CSV
@@ -55,6 +55,7 @@ from ombuds.members.attestations.campaigns import (
     campaign_close,
     campaign_start,
     campaign_sync,
+    campaigns_supersede,
 )
 from ombuds.members.attestations.common import (
     ATTESTED,
@@ -142,6 +143,7 @@ __all__ = [
     "campaign_counts",
     "campaign_start",
     "campaign_sync",
+    "campaigns_supersede",
     "coverage",
     "coverage_csv_rows",
     "date_text",

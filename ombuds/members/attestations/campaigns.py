@@ -359,3 +359,48 @@ def campaign_close(
         actor=acting_user,
     )
     return locked
+
+
+def campaigns_supersede(*, version: CodeVersion, acting_user: Any = None) -> list[int]:
+    """Close every open campaign asking people to attest to an earlier version of ``version``'s
+    code, just published (called inside the publication's transaction, through
+    `ombuds.codes.hooks`). Each closed campaign records ``superseded_by`` and writes
+    ``attestation.campaign_superseded``. Its duties end with it: nobody is reminded or listed as
+    pending any more, and nothing is lost: an attestation already given stays, and when the body
+    asks for the new version the material-change rule decides whether it carries over (a campaign
+    that is not material) or is outdated (a material one). The ids of the campaigns closed."""
+    if not version.is_published:
+        return []
+    with transaction.atomic():
+        stale = list(
+            AttestationCampaign.objects.select_for_update()
+            .filter(
+                code_version__code_id=version.code_id,
+                code_version__published_at__lt=version.published_at,
+                closed_at__isnull=True,
+            )
+            .select_related("organization", "code_version")
+            .order_by("pk")
+        )
+        now = timezone.now()
+        for campaign in stale:
+            campaign.closed_at = now
+            campaign.superseded_by = version
+            campaign.save(update_fields=["closed_at", "superseded_by"])
+            dues = campaign.dues.filter(excused_at__isnull=True)
+            audit.record(
+                action="attestation.campaign_superseded",
+                subject_type="attestation_campaign",
+                subject_id=campaign.pk,
+                data={
+                    "title": campaign.title,
+                    "version": campaign.code_version.label,
+                    "version_id": campaign.code_version_id,
+                    "superseded_by": version.label,
+                    "superseded_by_id": version.pk,
+                    "people": dues.count(),
+                },
+                organization=campaign.organization,
+                actor=acting_user,
+            )
+    return [campaign.pk for campaign in stale]

@@ -15,10 +15,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 
 from ombuds.bodies.models import Organization
+from ombuds.codes.models import CodeVersion
 from ombuds.members.attestations.common import (
     ATTESTED,
     EXCUSED,
@@ -155,10 +157,18 @@ def open_dues_for_user(user: Any, *, today: dt.date | None = None) -> list[OpenD
     if not getattr(user, "is_authenticated", False):
         return []
     today = today or timezone.localdate()
+    # A campaign whose version was superseded cannot be attested to any more: publishing the newer
+    # version closes it, and one left open from before that rule is not listed either.
+    newer = CodeVersion.objects.filter(
+        code_id=OuterRef("campaign__code_version__code_id"),
+        status=CodeVersion.Status.PUBLISHED,
+        published_at__gt=OuterRef("campaign__code_version__published_at"),
+    )
     dues = list(
         AttestationDue.objects.filter(
             person__user=user, campaign__closed_at__isnull=True, excused_at__isnull=True
         )
+        .exclude(Exists(newer))
         .select_related("campaign__organization", "campaign__code_version")
         .order_by("due_on", "pk")
     )
