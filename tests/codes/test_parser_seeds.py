@@ -173,7 +173,9 @@ def test_csec_5_1_lists_its_two_obligations_each_with_its_sentence():
     obligations = [d["sentence"] for d in duties if d["kind"] == "obligation"]
     assert len(obligations) == 2
     assert "who shall notify the PCSEA" in obligations[0]
-    assert obligations[1].startswith("If the complaint is against a member, the Chair shall require")
+    assert obligations[1].startswith(
+        "If the complaint is against a member, the Chair shall require"
+    )
     # "Complaints ... may be directed to the Chair" lets complainants choose that route.
     assert [d["kind"] for d in duties] == ["permission", "obligation", "obligation"]
 
