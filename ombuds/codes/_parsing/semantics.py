@@ -159,7 +159,7 @@ def duties(text: str) -> list[Duty]:
     subject to", "conduct that may harm"), "should"/"ought to" a recommendation. A bare "never"
     or "do not" counts only as the first modal of its sentence ("shall ensure they do not ..." is
     one obligation); "shall in no way be construed" is how to read the code, no duty; "may" or
-    "should" in a relative clause ("language that should permit") describes, it does not allow.
+    "should" in a relative clause ("a fee that should cover its costs") describes, it does not allow.
     """
     found: list[Duty] = []
     for sentence in sentences(text):
@@ -208,8 +208,8 @@ def modality(own: str, full_text: str | None = None) -> str | None:
 
     An imperative governs its provision ("Remember that venues may be shared" is an obligation);
     otherwise the duties of the full text decide (``modality_of_duties``): "Members shall:" +
-    "keep records" is an obligation, and "Complaints may be directed to the Chair, who shall
-    notify ..." too, because a binding duty outranks a permission.
+    "keep records" is an obligation, and "Complaints may be sent to the clerk, who shall
+    answer ..." too, because a binding duty outranks a permission.
     """
     if _PROHIBITIVE_START.match(own):
         return "prohibition"

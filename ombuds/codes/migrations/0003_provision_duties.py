@@ -5,7 +5,7 @@ every stored provision, published versions included, from words that do not chan
 a digest covers changes (the canonical Markdown of a version shows neither duties nor modality).
 
 A stored modality changes in the two cases the new rule reads differently, and only there: a
-"permission" whose text also binds ("may be directed to the Chair, who shall notify ...") becomes
+"permission" whose text also binds ("may be sent to the clerk, who shall answer ...") becomes
 the binding duty's modality, and a "permission" whose "may" speaks of a possibility ("may be
 subject to") becomes none. Every other modality stays as stored.
 """
