@@ -135,7 +135,7 @@ def parse(text: str, *, format: Format | None = None, filename: str | None = Non
         return ParsedCode.from_dict(exported.read(text, _derive))
     with pipeline.no_cyclic_gc():
         tree, metadata = pipeline.run(text, format, filename)
-        return ParsedCode(
+        parsed = ParsedCode(
             title=tree.title,
             issuer=metadata["issuer"],
             effective=metadata["effective"],
@@ -143,6 +143,8 @@ def parse(text: str, *, format: Format | None = None, filename: str | None = Non
             provisions=[_provision(node) for node in pipeline.provisions_of(tree.root)],
             warnings=list(tree.warnings),
         )
+    semantics.forget_duties()
+    return parsed
 
 
 def to_markdown(code: ParsedCode, *, version_label: str | None = None) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -11,7 +12,7 @@ from .patterns import vocabulary as _words
 # "may" that speaks of what is possible, not of what is allowed: "there may be", "may seem",
 # "may result in", "may be subject to", "anything that may impair", "as may be required".
 _EPISTEMIC_MAY = (
-    r"(?<!\bthere\s)(?<!\bit\s)may\b(?!\s+\d)"
+    r"may\b(?<!\bthere\smay)(?<!\bit\smay)(?!\s+\d)"
     r"(?!\s+(?:not\s+)?(?:seem|appear|differ|vary|occur|happen|result|lead|cause|affect|feel|"
     r"arise|exist|include|involve|well|also|even|sometimes|often|always|necessarily|"
     r"constitute|create|give\s+rise|compromise|impair|jeopardi[sz]e|harm|interfere|influence|"
@@ -21,12 +22,16 @@ _EPISTEMIC_MAY = (
     r"unaware|unable|the\s+case))\b)"
 )
 # A relative clause's "may" describes, it does not allow: "conduct that may harm", "as may be".
-_PERMISSIVE_MAY = r"(?<!\bthat\s)(?<!\bwhich\s)(?<!\bwhat\s)(?<!\bas\s)" + _EPISTEMIC_MAY
+# (Each lookbehind is tried only where "may" matched: the pattern stays fast.)
+_PERMISSIVE_MAY = (
+    _EPISTEMIC_MAY + r"(?<!\bthat\smay)(?<!\bwhich\smay)(?<!\bwhat\smay)(?<!\bas\smay)"
+)
 
 # Leftmost match wins; at one position the alternatives are tried in order, prohibitions first,
 # so "shall not" is never read as "shall".
+# The lookaheads first skip, cheaply, every word that can open no alternative (most words).
 _MODAL = re.compile(
-    r"\b(?:"
+    r"\b(?=[smdnoiaw])(?=(?:shall|must|may|should|ought|never|do|don|no|is|are|will)\b)(?:"
     rf"(?P<prohibition>(?:shall|must|{_EPISTEMIC_MAY})\s+(?:not|never)\b"
     r"|(?:shall|must|should)\s+(?:at\s+all\s+times\s+)?(?:refrain|abstain)\s+from\b"
     r"|never\b|do\s+not\b|don['’]t\b"
@@ -37,7 +42,7 @@ _MODAL = re.compile(
     r"|(?P<obligation>shall\b|must\b|(?:is|are)\s+(?:required|obliged|obligated)\s+to\b)"
     rf"|(?P<permission>{_PERMISSIVE_MAY}|(?:is|are)\s+(?:permitted|allowed|entitled)\s+to\b)"
     # Advice is neither: "should enter into an agreement ... the engineer may make" is no permission.
-    r"|(?P<advice>(?<!\bthat\s)(?<!\bwhich\s)should\b|ought\s+to\b)"
+    r"|(?P<advice>should\b(?<!\bthat\sshould)(?<!\bwhich\sshould)|ought\s+to\b)"
     r")",
     re.IGNORECASE,
 )
@@ -161,6 +166,13 @@ def duties(text: str) -> list[Duty]:
     one obligation); "shall in no way be construed" is how to read the code, no duty; "may" or
     "should" in a relative clause ("a fee that should cover its costs") describes, it does not allow.
     """
+    return list(_duties(text))
+
+
+# The parse asks twice for each provision (its modality, then its duties): worked out once. The
+# parser clears the cache after each parse (``forget_duties``), the bound keeps it small elsewhere.
+@functools.lru_cache(maxsize=1 << 16)
+def _duties(text: str) -> tuple[Duty, ...]:
     found: list[Duty] = []
     for sentence in sentences(text):
         order = _order_kind(sentence)
@@ -176,18 +188,24 @@ def duties(text: str) -> list[Duty]:
             duty = Duty(kind or "obligation", sentence)
             if duty not in found:  # "shall keep ... and shall file ...": one sentence, one duty
                 found.append(duty)
-    return found
+    return tuple(found)
+
+
+def forget_duties() -> None:
+    """Drop the duties worked out so far (the parser calls this when a parse is done)."""
+    _duties.cache_clear()
 
 
 def provision_duties(text: str, full_text: str) -> list[Duty]:
     """The duties a provision states, from what the database keeps of it (its text and full
-    text). A provision whose text is only a lead-in ("Members shall:") states the lead-in's duty,
-    not those of the clauses written after it (each clause states its own); one without text
-    states none."""
-    if not text.strip():
+    text). A provision whose text ends in a lead-in ("Members shall:") states the duties of its
+    own words, not those of the clauses written after it in its full text (each clause states its
+    own); one without text states none."""
+    stripped = text.strip()
+    if not stripped:
         return []
-    if lead_in_of(text) == text.strip():
-        return duties(text)
+    if stripped.endswith((":", "—", "–")) or _EXCEPT_END.search(stripped):
+        return duties(stripped)  # its clauses, in its full text, state their own
     return duties(full_text or text)
 
 
@@ -231,7 +249,15 @@ def modal_of(text: str) -> str | None:
     return match.lastgroup
 
 
+_FIRST_WORD = re.compile(r"\s*([A-Za-z][A-Za-z'’-]*)")
+
+
 def is_imperative(text: str) -> bool:
+    first = _FIRST_WORD.match(text)
+    if first is None or not first.group(1)[0].isupper():
+        return False
+    if first.group(1).lower() not in _LEADING_ADVERBS:  # the common case, without a word list
+        return first.group(1).lower() in _IMPERATIVE_VERBS
     words = re.findall(r"[A-Za-z][A-Za-z'’-]*", text[:80])
     if not words or not words[0][0].isupper() or not text.lstrip()[:1].isalpha():
         return False
