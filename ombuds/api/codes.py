@@ -35,13 +35,19 @@ class VersionOut(Schema):
     is_current: bool = False
 
 
+class DutyOut(Schema):
+    kind: str = Field(description='"obligation", "prohibition", "permission" or "recommendation"')
+    sentence: str = Field(description="The sentence of the full text that states it")
+
+
 class ProvisionOut(Schema):
     label: str | None
     citation: str | None
     heading: str | None
-    text: str
-    full_text: str
+    text: str = Field(description='The clause as written ("... to its clients; and")')
+    full_text: str = Field(description="The clause read on its own: lead-in plus clause")
     modality: str | None
+    duties: list[DutyOut] = Field(default_factory=list)
     subject: str | None
     children: list[ProvisionOut] = Field(default_factory=list)
 
@@ -55,9 +61,10 @@ class ProvisionDetailOut(Schema):
     citation: str
     anchor: str
     heading: str
-    text: str
-    full_text: str
+    text: str = Field(description='The clause as written ("... to its clients; and")')
+    full_text: str = Field(description="The clause read on its own: lead-in plus clause")
     modality: str | None
+    duties: list[DutyOut]
     subject: str | None
     version: str
     url: str
@@ -176,6 +183,7 @@ def provision_detail(
         "text": provision.text,
         "full_text": provision.full_text,
         "modality": provision.modality or None,
+        "duties": provision.duties or [],
         "subject": provision.subject or None,
         "version": found.label,
         "url": _provision_url(request, org, found, provision),

@@ -21,6 +21,7 @@ def _node_to_provision(node: Node) -> parser.Provision:
         modality=p.modality or None,  # type: ignore[arg-type]
         subject=p.subject or None,
         children=[_node_to_provision(child) for child in node.children],
+        duties=[dict(duty) for duty in p.duties or []],
     )
 
 

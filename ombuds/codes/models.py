@@ -113,7 +113,11 @@ class Provision(models.Model):
     heading = models.CharField(max_length=500, blank=True)
     text = models.TextField(blank=True)
     full_text = models.TextField(blank=True)
+    # The strongest of the duties (the first obligation or prohibition, else a permission).
     modality = models.CharField(max_length=12, choices=Modality.choices, blank=True)
+    # [{"kind": "obligation"|"prohibition"|"permission"|"recommendation", "sentence": "..."}]:
+    # computed from the text (parser.duties_of), never edited; not part of the canonical text.
+    duties = models.JSONField(default=list, blank=True)
     subject = models.CharField(max_length=200, blank=True)
 
     class Meta:
@@ -138,3 +142,19 @@ class Provision(models.Model):
     @property
     def is_leaf_text(self) -> bool:
         return bool(self.text)
+
+    @property
+    def duty_list(self) -> list[dict[str, str]]:
+        """The duties with a plain word for each kind ("must", "must not", "may", "should")."""
+        return [
+            {**duty, "word": DUTY_WORDS.get(duty.get("kind", ""), duty.get("kind", ""))}
+            for duty in self.duties or []
+        ]
+
+
+DUTY_WORDS = {
+    "obligation": "must",
+    "prohibition": "must not",
+    "permission": "may",
+    "recommendation": "should",
+}

@@ -12,6 +12,8 @@ from typing import Any, Literal
 from ombuds.codes._parsing import decoding, exported, pipeline, semantics
 
 Modality = Literal["obligation", "prohibition", "permission"]
+DutyKind = Literal["obligation", "prohibition", "permission", "recommendation"]
+DUTY_KINDS: tuple[str, ...] = semantics.DUTY_KINDS
 Format = Literal["text", "markdown", "rst"]
 
 
@@ -29,6 +31,9 @@ class Provision:
     modality: Modality | None = None
     subject: str | None = None
     children: list[Provision] = field(default_factory=list)
+    # What the text says must, must not, may or should be done: [{"kind": ..., "sentence": ...}].
+    # Derived from the text (``duties_of``), never edited; ``modality`` is the strongest of them.
+    duties: list[dict[str, str]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -38,21 +43,27 @@ class Provision:
             "text": self.text,
             "full_text": self.full_text,
             "modality": self.modality,
+            "duties": [dict(duty) for duty in self.duties],
             "subject": self.subject,
             "children": [child.to_dict() for child in self.children],
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Provision:
+        """A provision of the interchange format. Its ``duties`` are worked out from its text,
+        whatever the data says: they are derived, never edited."""
+        text = data.get("text") or ""
+        full_text = data.get("full_text") or ""
         return cls(
             label=data.get("label"),
             citation=data.get("citation"),
             heading=data.get("heading"),
-            text=data.get("text") or "",
-            full_text=data.get("full_text") or "",
+            text=text,
+            full_text=full_text,
             modality=data.get("modality"),
             subject=data.get("subject"),
             children=[cls.from_dict(child) for child in data.get("children") or []],
+            duties=duties_of(text, full_text),
         )
 
     def walk(self):
@@ -124,7 +135,7 @@ def parse(text: str, *, format: Format | None = None, filename: str | None = Non
         return ParsedCode.from_dict(exported.read(text, _derive))
     with pipeline.no_cyclic_gc():
         tree, metadata = pipeline.run(text, format, filename)
-        return ParsedCode(
+        parsed = ParsedCode(
             title=tree.title,
             issuer=metadata["issuer"],
             effective=metadata["effective"],
@@ -132,6 +143,8 @@ def parse(text: str, *, format: Format | None = None, filename: str | None = Non
             provisions=[_provision(node) for node in pipeline.provisions_of(tree.root)],
             warnings=list(tree.warnings),
         )
+    semantics.forget_duties()
+    return parsed
 
 
 def to_markdown(code: ParsedCode, *, version_label: str | None = None) -> str:
@@ -163,6 +176,17 @@ def modality_of(full_text: str) -> Modality | None:
     return semantics.modality(own, full_text)  # type: ignore[return-value]
 
 
+def duties_of(text: str, full_text: str) -> list[dict[str, str]]:
+    """The duties a provision states, in order: ``[{"kind": "obligation", "sentence": "..."}]``.
+
+    Kinds are "obligation" (shall, must, an order), "prohibition" (shall not, never, do not),
+    "permission" ("may", but not "may result in") and "recommendation" ("should"). A provision
+    whose text is only a lead-in ("Members shall:") states the lead-in's duty; its clauses state
+    theirs, each read with it.
+    """
+    return [duty.to_dict() for duty in semantics.provision_duties(text, full_text)]
+
+
 def _provision(node: pipeline.Node) -> Provision:
     return Provision(
         label=node.label,
@@ -173,4 +197,5 @@ def _provision(node: pipeline.Node) -> Provision:
         modality=node.modality,  # type: ignore[arg-type]
         subject=node.subject,
         children=[_provision(child) for child in pipeline.provisions_of(node)],
+        duties=duties_of(node.text, node.full_text),
     )

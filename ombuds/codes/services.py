@@ -206,6 +206,7 @@ def _store_tree(version: CodeVersion, provisions: list[parser.Provision]) -> Non
                 text=node.text or "",
                 full_text=node.full_text or node.text or "",
                 modality=node.modality or "",
+                duties=parser.duties_of(node.text or "", node.full_text or node.text or ""),
                 subject=(node.subject or "")[:200],
             )
         )
@@ -284,10 +285,11 @@ def _lock_provision(provision: Provision) -> tuple[CodeVersion, Provision]:
 
 def _refresh_full_text(provision: Provision) -> None:
     """Re-derive what the parser derives: the full text read on its own (the parent's lead-in, such
-    as "Members shall:", joined to the text) and its modality."""
+    as "Members shall:", joined to the text), its modality and its duties."""
     parent_text = provision.parent.text if provision.parent_id else ""
     provision.full_text = parser.full_text_of(parent_text, provision.text)
     provision.modality = (parser.modality_of(provision.full_text) or "") if provision.text else ""
+    provision.duties = parser.duties_of(provision.text, provision.full_text)
 
 
 def _refresh_children(provision: Provision) -> None:
@@ -295,7 +297,7 @@ def _refresh_children(provision: Provision) -> None:
     for child in children:
         child.parent = provision
         _refresh_full_text(child)
-    Provision.objects.bulk_update(children, ["full_text", "modality"])
+    Provision.objects.bulk_update(children, ["full_text", "modality", "duties"])
 
 
 def _check_citation(version: CodeVersion, citation: str, *, exclude: int | None = None) -> None:
@@ -326,7 +328,16 @@ def provision_update(
     )
     _refresh_full_text(provision)
     provision.save(
-        update_fields=["label", "citation", "heading", "text", "anchor", "full_text", "modality"]
+        update_fields=[
+            "label",
+            "citation",
+            "heading",
+            "text",
+            "anchor",
+            "full_text",
+            "modality",
+            "duties",
+        ]
     )
     _refresh_children(provision)
     return provision
@@ -392,7 +403,7 @@ def provision_split(
     _check_citation(version, citation)
     provision.text = first
     _refresh_full_text(provision)
-    provision.save(update_fields=["text", "full_text", "modality"])
+    provision.save(update_fields=["text", "full_text", "modality", "duties"])
     _refresh_children(provision)
     taken = set(version.provisions.values_list("anchor", flat=True))
     new = Provision(
@@ -462,7 +473,7 @@ def provision_merge_next(*, provision: Provision, acting_user: Any = None) -> Pr
         raise CodeError(f"{provision} has no next provision to merge with")
     provision.text = " ".join(filter(None, [provision.text, nxt.text]))
     _refresh_full_text(provision)
-    provision.save(update_fields=["text", "full_text", "modality"])
+    provision.save(update_fields=["text", "full_text", "modality", "duties"])
     nxt.children.update(parent=provision)
     nxt.delete()
     _renumber(version)

@@ -159,12 +159,33 @@ def test_csec_text_is_the_clause_as_written():
             "prohibition",
         ),  # "shall not publicly disparage"; "This shall in no way ..." follows
         ("4.3", "obligation"),
-        # "Complaints ... may be directed to the Chair ... who shall notify": the main verb is "may".
-        ("5.1", "permission"),
+        # "Complaints ... may be directed to the Chair ... who shall notify": a binding duty
+        # outranks the permission.
+        ("5.1", "obligation"),
     ],
 )
 def test_csec_modality(citation, modality):
     assert cited(csec(), citation).modality == modality
+
+
+def test_csec_5_1_lists_its_two_obligations_each_with_its_sentence():
+    duties = cited(csec(), "5.1").duties
+    obligations = [d["sentence"] for d in duties if d["kind"] == "obligation"]
+    assert len(obligations) == 2
+    assert "who shall notify the PCSEA" in obligations[0]
+    assert obligations[1].startswith(
+        "If the complaint is against a member, the Chair shall require"
+    )
+    # "Complaints ... may be directed to the Chair" lets complainants choose that route.
+    assert [d["kind"] for d in duties] == ["permission", "obligation", "obligation"]
+
+
+def test_csec_clause_duties_read_with_their_lead_in():
+    assert cited(csec(), "1.1(b)").duties == [
+        {"kind": "obligation", "sentence": cited(csec(), "1.1(b)").full_text}
+    ]
+    # "This shall in no way be construed ..." says how to read 4.1: no second duty.
+    assert [d["kind"] for d in cited(csec(), "4.1").duties] == ["prohibition"]
 
 
 def test_csec_subject_is_members_wherever_a_clause_binds_them():

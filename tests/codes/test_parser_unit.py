@@ -568,6 +568,72 @@ def test_modality(clause, modality):
 
 
 @pytest.mark.parametrize(
+    ("clause", "modality"),
+    [
+        # "may" of possibility is no permission.
+        ("Members who breach this code may be subject to discipline.", None),
+        ("A late payment may result in a fine.", None),
+        ("Anything that may harm a client is reported to the board.", None),
+        # A binding duty outranks a permission that comes first.
+        ("Members may appoint an agent, who shall keep records.", "obligation"),
+    ],
+)
+def test_modality_of_mixed_and_possible_duties(clause, modality):
+    parsed = parse(f"Guild Code\nSection 1: Duties\n- {clause}\n", format="text")
+    assert cited(parsed, "1.1").modality == modality
+
+
+@pytest.mark.parametrize(
+    ("clause", "kinds"),
+    [
+        ("Members shall keep records.", ["obligation"]),
+        ("Members shall not mislead a client.", ["prohibition"]),
+        ("Members may publish their fees.", ["permission"]),
+        ("Members should publish their fees.", ["recommendation"]),
+        ("Do not mislead a client. Members may publish fees.", ["prohibition", "permission"]),
+        ("Members shall keep records and shall file them yearly.", ["obligation"]),
+        ("Members shall ensure that staff do not mislead a client.", ["obligation"]),
+        ("Members shall pay fees. Members must not lend money.", ["obligation", "prohibition"]),
+        ("Breaches may lead to expulsion.", []),
+        ("Members value honesty.", []),
+    ],
+)
+def test_duties_list_each_duty_with_its_sentence(clause, kinds):
+    provision = cited(parse(f"Guild Code\nSection 1: Duties\n- {clause}\n", format="text"), "1.1")
+    assert [d["kind"] for d in provision.duties] == kinds
+    for duty in provision.duties:
+        assert duty["sentence"] in provision.full_text
+
+
+def test_a_lead_in_states_its_own_duty_and_each_clause_its_own():
+    parsed = parse(
+        "Guild Code\n1. Members shall:\n(a) keep records; and\n(b) never lend money.\n",
+        format="text",
+    )
+    assert cited(parsed, "1").duties == [{"kind": "obligation", "sentence": "Members shall:"}]
+    assert cited(parsed, "1(a)").duties == [
+        {"kind": "obligation", "sentence": "Members shall keep records"}
+    ]
+    assert [d["kind"] for d in cited(parsed, "1(b)").duties] == ["prohibition"]
+
+
+def test_duties_travel_in_the_interchange_format_and_are_worked_out_on_reading():
+    provision = Provision.from_dict(
+        {
+            "label": "1",
+            "citation": "1",
+            "text": "Members shall pay fees. They should vote.",
+            "duties": [{"kind": "permission", "sentence": "edited by hand"}],
+        }
+    )
+    assert provision.duties == [
+        {"kind": "obligation", "sentence": "Members shall pay fees."},
+        {"kind": "recommendation", "sentence": "They should vote."},
+    ]
+    assert provision.to_dict()["duties"] == provision.duties
+
+
+@pytest.mark.parametrize(
     ("clause", "subject"),
     [
         ("Members shall keep records.", "Members"),

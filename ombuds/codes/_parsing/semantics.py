@@ -2,23 +2,36 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
 from .patterns import roman_value
 from .patterns import vocabulary as _words
 
-# "may" that speaks of what is possible, not of what is allowed: "there may be", "may seem".
+# "may" that speaks of what is possible, not of what is allowed: "there may be", "may seem",
+# "may result in", "may be subject to", "anything that may impair", "as may be required".
 _EPISTEMIC_MAY = (
-    r"(?<!\bthere\s)(?<!\bit\s)may\b(?!\s+\d)"
+    r"may\b(?<!\bthere\smay)(?<!\bit\smay)(?!\s+\d)"
     r"(?!\s+(?:not\s+)?(?:seem|appear|differ|vary|occur|happen|result|lead|cause|affect|feel|"
-    r"arise|exist|include|involve|well|also|even|sometimes|often|always|necessarily)\b)"
+    r"arise|exist|include|involve|well|also|even|sometimes|often|always|necessarily|"
+    r"constitute|create|give\s+rise|compromise|impair|jeopardi[sz]e|harm|interfere|influence|"
+    r"reflect|raise|become|reasonably|"
+    r"be\s+(?:subject|liable|exposed|grounds|perceived|seen|viewed|considered|deemed|regarded|"
+    r"construed|interpreted|appropriate|necessary|needed|required|affected|harmed|"
+    r"unaware|unable|the\s+case))\b)"
+)
+# A relative clause's "may" describes, it does not allow: "conduct that may harm", "as may be".
+# (Each lookbehind is tried only where "may" matched: the pattern stays fast.)
+_PERMISSIVE_MAY = (
+    _EPISTEMIC_MAY + r"(?<!\bthat\smay)(?<!\bwhich\smay)(?<!\bwhat\smay)(?<!\bas\smay)"
 )
 
 # Leftmost match wins; at one position the alternatives are tried in order, prohibitions first,
 # so "shall not" is never read as "shall".
+# The lookaheads first skip, cheaply, every word that can open no alternative (most words).
 _MODAL = re.compile(
-    r"\b(?:"
+    r"\b(?=[smdnoiaw])(?=(?:shall|must|may|should|ought|never|do|don|no|is|are|will)\b)(?:"
     rf"(?P<prohibition>(?:shall|must|{_EPISTEMIC_MAY})\s+(?:not|never)\b"
     r"|(?:shall|must|should)\s+(?:at\s+all\s+times\s+)?(?:refrain|abstain)\s+from\b"
     r"|never\b|do\s+not\b|don['’]t\b"
@@ -27,9 +40,9 @@ _MODAL = re.compile(
     r"|(?:is|are)\s+not\s+(?:permitted|allowed|acceptable|tolerated)\b"
     r"|will\s+not\s+be\s+(?:tolerated|accepted|permitted|allowed)\b)"
     r"|(?P<obligation>shall\b|must\b|(?:is|are)\s+(?:required|obliged|obligated)\s+to\b)"
-    rf"|(?P<permission>{_EPISTEMIC_MAY}|(?:is|are)\s+(?:permitted|allowed|entitled)\s+to\b)"
+    rf"|(?P<permission>{_PERMISSIVE_MAY}|(?:is|are)\s+(?:permitted|allowed|entitled)\s+to\b)"
     # Advice is neither: "should enter into an agreement ... the engineer may make" is no permission.
-    r"|(?P<advice>should\b|ought\s+to\b)"
+    r"|(?P<advice>should\b(?<!\bthat\sshould)(?<!\bwhich\sshould)|ought\s+to\b)"
     r")",
     re.IGNORECASE,
 )
@@ -107,17 +120,120 @@ _PROHIBITIVE_START = re.compile(
 )
 
 
+DUTY_KINDS = ("obligation", "prohibition", "permission", "recommendation")
+
+
+@dataclass(frozen=True)
+class Duty:
+    """One thing a provision says must, must not, may or should be done, and the sentence saying it."""
+
+    kind: str  # one of DUTY_KINDS
+    sentence: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"kind": self.kind, "sentence": self.sentence}
+
+
+_BARE_NEGATION = re.compile(r"(?:never|do\s+not|don['’]t)$", re.IGNORECASE)
+# How to read the code, not what to do: "This shall in no way be construed to ...".
+_INTERPRETIVE = re.compile(
+    r"(?:shall|must|may|should)\s+(?:not\s+|in\s+no\s+way\s+)?be\s+"
+    r"(?:construed|interpreted|deemed|read|understood|taken)\b",
+    re.IGNORECASE,
+)
+
+
+def _order_kind(sentence: str) -> str | None:
+    """'Keep records.' -> obligation, 'Do not ...' -> prohibition, also after a lead-in's colon
+    ('It will: Acknowledge the report')."""
+    for part in dict.fromkeys((sentence, sentence.rpartition(": ")[2])):
+        if _PROHIBITIVE_START.match(part):
+            return "prohibition"
+        if is_imperative(part):
+            return "obligation"
+    return None
+
+
+def duties(text: str) -> list[Duty]:
+    """Every duty ``text`` states, in order, each with its sentence (once per kind and sentence).
+
+    A sentence that is an order ("Keep records", "Do not ...") states one duty, whatever modal
+    verbs it contains ("Remember that venues may be shared" is one obligation). Otherwise each
+    modal verb is one duty: "shall"/"must" an obligation, "shall not"/"must not"/"never" a
+    prohibition, "may" a permission (but not "may" of possibility: "may result in", "may be
+    subject to", "conduct that may harm"), "should"/"ought to" a recommendation. A bare "never"
+    or "do not" counts only as the first modal of its sentence ("shall ensure they do not ..." is
+    one obligation); "shall in no way be construed" is how to read the code, no duty; "may" or
+    "should" in a relative clause ("a fee that should cover its costs") describes, it does not allow.
+    """
+    return list(_duties(text))
+
+
+# The parse asks twice for each provision (its modality, then its duties): worked out once. The
+# parser clears the cache after each parse (``forget_duties``), the bound keeps it small elsewhere.
+@functools.lru_cache(maxsize=1 << 16)
+def _duties(text: str) -> tuple[Duty, ...]:
+    found: list[Duty] = []
+    for sentence in sentences(text):
+        order = _order_kind(sentence)
+        if order:
+            found.append(Duty(order, sentence))
+            continue
+        for index, match in enumerate(_MODAL.finditer(sentence)):
+            if index and _BARE_NEGATION.match(match.group(0)):
+                continue
+            if _INTERPRETIVE.match(sentence, match.start()):
+                continue
+            kind = "recommendation" if match.lastgroup == "advice" else match.lastgroup
+            duty = Duty(kind or "obligation", sentence)
+            if duty not in found:  # "shall keep ... and shall file ...": one sentence, one duty
+                found.append(duty)
+    return tuple(found)
+
+
+def forget_duties() -> None:
+    """Drop the duties worked out so far (the parser calls this when a parse is done)."""
+    _duties.cache_clear()
+
+
+def provision_duties(text: str, full_text: str) -> list[Duty]:
+    """The duties a provision states, from what the database keeps of it (its text and full
+    text). A provision whose text ends in a lead-in ("Members shall:") states the duties of its
+    own words, not those of the clauses written after it in its full text (each clause states its
+    own); one without text states none."""
+    stripped = text.strip()
+    if not stripped:
+        return []
+    if stripped.endswith((":", "—", "–")) or _EXCEPT_END.search(stripped):
+        return duties(stripped)  # its clauses, in its full text, state their own
+    return duties(full_text or text)
+
+
+def modality_of_duties(found: list[Duty]) -> str | None:
+    """A provision's single modality from its duties: the first binding duty (obligation or
+    prohibition); failing one, the first duty, where a recommendation gives none ("should
+    publish ..., which they may revise" prescribes nothing)."""
+    for duty in found:
+        if duty.kind in ("obligation", "prohibition"):
+            return duty.kind
+    if found and found[0].kind == "permission":
+        return "permission"
+    return None
+
+
 def modality(own: str, full_text: str | None = None) -> str | None:
     """A provision's modality from its own words and, failing an imperative, its full text.
 
     An imperative governs its provision ("Remember that venues may be shared" is an obligation);
-    otherwise the first modal verb of the full text decides ("Members shall:" + "keep records").
+    otherwise the duties of the full text decide (``modality_of_duties``): "Members shall:" +
+    "keep records" is an obligation, and "Complaints may be sent to the clerk, who shall
+    answer ..." too, because a binding duty outranks a permission.
     """
     if _PROHIBITIVE_START.match(own):
         return "prohibition"
     if is_imperative(own):
         return "obligation"
-    return modal_of(own if full_text is None else full_text)
+    return modality_of_duties(duties(own if full_text is None else full_text))
 
 
 def is_order(text: str) -> bool:
@@ -133,7 +249,15 @@ def modal_of(text: str) -> str | None:
     return match.lastgroup
 
 
+_FIRST_WORD = re.compile(r"\s*([A-Za-z][A-Za-z'’-]*)")
+
+
 def is_imperative(text: str) -> bool:
+    first = _FIRST_WORD.match(text)
+    if first is None or not first.group(1)[0].isupper():
+        return False
+    if first.group(1).lower() not in _LEADING_ADVERBS:  # the common case, without a word list
+        return first.group(1).lower() in _IMPERATIVE_VERBS
     words = re.findall(r"[A-Za-z][A-Za-z'’-]*", text[:80])
     if not words or not words[0][0].isupper() or not text.lstrip()[:1].isalpha():
         return False
