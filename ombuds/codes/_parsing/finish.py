@@ -15,6 +15,7 @@ from .semantics import (
     stated_subject,
     subject_of,
 )
+from .styles import BY_NAME
 from .tree import Node, Tree
 
 _PREAMBLE_HEADING = re.compile(r"^(?:preamble|foreword)$", re.IGNORECASE)
@@ -238,7 +239,9 @@ def _cite(node: Node, anchor: Node | None) -> None:
     )
     for position, child in enumerate(children, start=1):
         if child.label is not None:
-            child.citation = join_citation(anchor, child.label)
+            style = BY_NAME.get(child.keyword) if child.keyword else None
+            cited_as = style.cite(child.label) if style is not None else child.label
+            child.citation = join_citation(anchor, cited_as)
         elif unlabelled_level:
             # A level of unlabelled headings: each is cited by its position among its siblings.
             child.citation = join_citation(anchor, str(position))
