@@ -44,6 +44,7 @@ def finish(tree: Tree, fmt: str) -> None:
     _cite(tree.root, None)
     warnings = _contradictions(tree.root, None, fmt) + _make_unique(tree.root)
     warnings += _without_text(tree.root)
+    warnings += _unparsed_clauses(tree.root) + _made_provisions(tree.root)
     if len(warnings) > MAX_WARNINGS:
         more = len(warnings) - MAX_WARNINGS
         warnings = [*warnings[:MAX_WARNINGS], f"... and {more} more warnings like these"]
@@ -347,6 +348,58 @@ def _without_text(root: Node) -> list[str]:
         )
         warnings.append(f"line {node.line}: {what} has no text and no provisions under it")
     return warnings
+
+
+# "1 Members shall ...", "(a) ...", "a - ...": words that open as a numbered clause does.
+_LABEL_LIKE = re.compile(
+    r"^(?:\(?\d{1,3}(?:[.\-]\d{1,3})*\)?|\([a-z]{1,4}\)|[a-z][.)])[.:)]?\s+[A-Z(]"
+)
+
+
+def _unparsed_clauses(root: Node) -> list[str]:
+    """A heading whose text reads as clauses the parser did not take as clauses: paragraphs that
+    open with a number, or a run of inline (a), (b) in a heading's text (only items split)."""
+    warnings = []
+    for node in walk_provisions(root):
+        if node.kind != "heading" or not node.texts:
+            continue
+        lines = node.text_lines or [node.line] * len(node.texts)
+        numbered = [
+            (line, text)
+            for line, text in zip(lines, node.texts, strict=False)
+            if _LABEL_LIKE.match(text)
+        ]
+        inline = [
+            (line, text)
+            for line, text in zip(lines, node.texts, strict=False)
+            if split_inline(text) is not None
+        ]
+        found = numbered if len(numbered) >= 2 else inline
+        if (len(numbered) < 2 and not inline) or not found:
+            continue
+        what = "numbered paragraphs" if found is numbered else "inline clauses (a), (b)"
+        warnings.append(
+            f"line {found[0][0]}: the text under {_named(node)} reads as clauses ({what}) "
+            "but was kept as its text; check its numbering"
+        )
+    return warnings
+
+
+def _made_provisions(root: Node) -> list[str]:
+    """A paragraph with no number among the top provisions becomes one: said, not silent."""
+    return [
+        f"line {node.line}: a paragraph with no number among the provisions became provision "
+        f"{node.citation}"
+        for node in root.children
+        if node.kind == "item" and node.style == "prose" and node.list_id != -1
+    ]
+
+
+def _named(node: Node) -> str:
+    name = node.citation or node.label
+    if name and node.heading:
+        return f'{name} ("{node.heading}")'
+    return name or (f'"{node.heading}"' if node.heading else f"the provision at line {node.line}")
 
 
 def _make_unique(root: Node) -> list[str]:

@@ -25,6 +25,7 @@ class Node:
     label: str | None = None
     heading: str | None = None
     texts: list[str] = field(default_factory=list)
+    text_lines: list[int] = field(default_factory=list)  # the line each text starts on
     children: list[Node] = field(default_factory=list)
     level: int = 0
     indent: int = 0
@@ -195,6 +196,7 @@ class TreeBuilder:
             container.children.append(Node("prose", block.line, texts=texts))
         else:
             container.texts.extend(texts)
+            container.text_lines.extend([block.line] * len(texts))
         container.current_lead = lead_in_of(texts[-1])
         container.open_list = None
 
@@ -240,7 +242,8 @@ class TreeBuilder:
             return
         line, before, container = after
         if (
-            parent is container
+            container.kind != "root"  # at the top the paragraph becomes a provision, and is said
+            and parent is container
             and before.style == node.style
             and _numbered(before)
             and _numbered(node)
