@@ -444,3 +444,47 @@ def test_every_group_style_of_the_table_is_recognised():
         text = f"Code\n\n{style.words[0].capitalize()} 1: Scope\n\nMembers shall be fair.\n"
         code = parse(text, format="text")
         assert citations(code) == [BY_NAME[style.name].cite("1")], style.name
+
+
+def test_a_numbered_clause_with_a_title_on_its_own_line_takes_the_words_under_it():
+    text = """Code
+
+Standard 1: Disputes
+
+1.01 Misuse of Findings
+Examiners shall correct a misuse of their findings.
+
+1.02 Orders
+Examiners shall not follow an order that breaks this code.
+"""
+    code = parse(text, format="text")
+    assert outline(code) == [
+        ("1", "Disputes", "", None),
+        (
+            "1.01",
+            "Misuse of Findings",
+            "Examiners shall correct a misuse of their findings.",
+            "obligation",
+        ),
+        (
+            "1.02",
+            "Orders",
+            "Examiners shall not follow an order that breaks this code.",
+            "prohibition",
+        ),
+    ]
+
+
+def test_a_keyword_clause_wrapped_onto_the_next_line_is_not_a_title():
+    text = """Code
+
+Rule 1.1 Members shall
+keep records.
+Rule 1.2 Members may
+publish fees.
+"""
+    code = parse(text, format="text")
+    assert outline(code) == [
+        ("1.1", None, "Members shall keep records.", "obligation"),
+        ("1.2", None, "Members may publish fees.", "permission"),
+    ]

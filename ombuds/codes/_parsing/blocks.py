@@ -287,7 +287,11 @@ class _BlockParser:
     def _joins(self, line: str) -> bool:
         """Does a line with no blank line before it continue the current paragraph?"""
         assert self.current is not None
-        if self.current is self.titled and self.current.paragraphs == [[self.titled.first_line]]:
+        if (
+            self.current is self.titled
+            and self.current.paragraphs == [[self.titled.first_line]]
+            and line[:1].isupper()
+        ):
             return False  # the title of "Rule 1.01: Competence" stands alone
         if self.fmt != "text":
             return True

@@ -131,9 +131,9 @@ def parse_marker(line: str, kw: Keywords = KEYWORDS) -> Marker | None:
         if match:
             label = match.group("label")
             written = line[: match.start("text")].strip()
-            return Marker(
-                label, f"dotted{label.count('.') + 1}", written, match.group("text"), "clause"
-            )
+            text = match.group("text")
+            style = f"dotted{label.count('.') + 1}"
+            return Marker(label, style, written, text, "clause", None, clause_title(text))
         match = _NUMBER.match(line)
         if match:
             sep = match.group("sep")
@@ -234,6 +234,14 @@ def is_sentence(text: str) -> bool:
     )
 
 
+def clause_title(text: str) -> str | None:
+    """'Competence' in '1.01 Competence', when the clause's words follow on the next lines."""
+    text = text.strip()
+    if text.endswith(":") or len(text.split()) > 8 or not is_title_like(text):
+        return None
+    return text
+
+
 def keyword_clause(line: str, kw: Keywords = KEYWORDS) -> Marker | None:
     """A keyword line that is a provision in itself: 'Rule 1.01: Competence' (a clause keyword),
     or 'Standard 1.1 Members shall act honestly.' (a group keyword followed by a sentence)."""
@@ -245,7 +253,7 @@ def keyword_clause(line: str, kw: Keywords = KEYWORDS) -> Marker | None:
             assert style is not None
             written = line[: match.start("text")].strip()
             depth = label.count(".") + 1
-            title = text.strip() if is_title_like(text.strip()) else None
+            title = clause_title(text)
             return Marker(label, f"{style.name}{depth}", written, text, "clause", style.name, title)
     heading = keyword_heading(line, kw)
     if heading is None or heading.label is None or not is_sentence(heading.title):
