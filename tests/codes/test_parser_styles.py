@@ -491,3 +491,34 @@ publish fees.
         ("1.1", None, "Members shall keep records.", "obligation"),
         ("1.2", None, "Members may publish fees.", "permission"),
     ]
+
+
+def test_numbered_paragraphs_in_a_headings_text_are_a_warning():
+    text = "# Code\n\n## Duties\n\n1 Members shall act.\n\n2 Members shall not lie.\n"
+    code = parse(text, format="markdown")
+    assert code.warnings == [
+        'line 5: the text under 1 ("Duties") reads as clauses (numbered paragraphs) '
+        "but was kept as its text; check its numbering"
+    ]
+
+
+def test_lines_numbered_without_punctuation_take_their_numbers():
+    text = """Code
+
+Section 1: Duties
+
+1 Members shall act honestly.
+2 Members shall not deceive a client.
+3 Members may decline work.
+"""
+    code = parse(text, format="text")
+    assert outline(code) == [
+        ("1", "Duties", "", None),
+        ("1.1", None, "Members shall act honestly.", "obligation"),
+        ("1.2", None, "Members shall not deceive a client.", "prohibition"),
+        ("1.3", None, "Members may decline work.", "permission"),
+    ]
+    assert code.warnings == [
+        'line 5: 3 lines under "Section 1: Duties" are numbered 1 to 3 with no full stop '
+        "after the number; each became the provision its number says"
+    ]

@@ -367,7 +367,14 @@ def lines_as_items(
             continue
         title = clean(heading.first_line) if heading is not None else ""
         converted = _convert_run(run, bool(title) and is_labelled(title)) if run else []
-        if converted:
+        if converted and _bare_numbers(converted):
+            under = f' under "{title}"' if title else ""
+            warnings.append(
+                f"line {converted[0].line}: {len(converted)} lines{under} are numbered 1 to "
+                f"{len(converted)} with no full stop after the number; each became the provision "
+                "its number says"
+            )
+        elif converted:
             under = f' under "{title}"' if title else ""
             warnings.append(
                 f"line {converted[0].line}: {len(converted)} lines{under} carry no numbers; "
@@ -379,6 +386,26 @@ def lines_as_items(
         elif block is not None:
             heading = None  # prose after items stays prose
     return warnings
+
+
+_BARE_NUMBER = re.compile(r"^(\d{1,3})\s+(?=[A-Z(“\"])")
+
+
+def _bare_numbers(converted: list[Block]) -> bool:
+    """'1 Members shall ...', '2 Members shall not ...': lines that kept their numbers but lost
+    the full stop after them take those numbers, when they count up from 1 one by one."""
+    matches = [_BARE_NUMBER.match(block.first_line) for block in converted]
+    if len(converted) < 2 or not all(matches):
+        return False
+    numbers = [int(m.group(1)) for m in matches if m]
+    if numbers != list(range(1, len(numbers) + 1)):
+        return False
+    for block, match in zip(converted, matches, strict=True):
+        assert match is not None
+        number = match.group(1)
+        block.paragraphs[0][0] = block.first_line[match.end() :]
+        block.marker = Marker(number, "num", number, block.paragraphs[0][0], "ordered")
+    return True
 
 
 def _convert_run(run: list[Block], labelled: bool) -> list[Block]:
