@@ -257,11 +257,13 @@ class _BlockParser:
         )
         self.open_items = [b for b in self.open_items if b.indent < indent] + [block]
         self.current = block
-        self.titled = block if marker.title else None
+        self.titled = block if marker.kind == "clause" else None  # titled if marker.title
 
     def _text(self, no: int, indent: int, stripped: str) -> None:
         if self.blank:
-            owner = self._continued_item(indent) or self.titled
+            owner = self._continued_item(indent)
+            if owner is None and self.titled and self.titled.marker and self.titled.marker.title:
+                owner = self.titled
             if owner is not None:
                 owner.paragraphs.append([stripped])
                 self.current = owner
@@ -287,10 +289,14 @@ class _BlockParser:
     def _joins(self, line: str) -> bool:
         """Does a line with no blank line before it continue the current paragraph?"""
         assert self.current is not None
+        current = self.current
         if (
-            self.current is self.titled
-            and self.current.paragraphs == [[self.titled.first_line]]
+            current is self.titled
             and line[:1].isupper()
+            and len(current.paragraphs) == 1
+            and len(current.paragraphs[0]) == 1
+            and current.marker is not None
+            and current.marker.title
         ):
             return False  # the title of "Rule 1.01: Competence" stands alone
         if self.fmt != "text":

@@ -360,8 +360,8 @@ def _unparsed_clauses(root: Node) -> list[str]:
     """A heading whose text reads as clauses the parser did not take as clauses: paragraphs that
     open with a number, or a run of inline (a), (b) in a heading's text (only items split)."""
     warnings = []
-    for node in walk_provisions(root):
-        if node.kind != "heading" or not node.texts:
+    for node in _headings(root):
+        if not node.texts:
             continue
         lines = node.text_lines or [node.line] * len(node.texts)
         numbered = [
@@ -383,6 +383,15 @@ def _unparsed_clauses(root: Node) -> list[str]:
             "but was kept as its text; check its numbering"
         )
     return warnings
+
+
+def _headings(root: Node) -> Iterator[Node]:
+    """Every heading, in document order (headings stand only under the root and headings)."""
+    stack = [c for c in reversed(root.children) if c.kind == "heading"]
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(c for c in reversed(node.children) if c.kind == "heading")
 
 
 def _made_provisions(root: Node) -> list[str]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from .styles import Style, grammar_of, keyword_pattern, label_pattern, select, style_of
 
@@ -41,7 +41,11 @@ class Marker:
     text: str  # the rest of the line
     kind: str  # "bullet", "ordered" or "clause"
     keyword: str | None = None  # the style's name when a keyword carried the label ("rule")
-    title: str | None = None  # "Rule 1.01: Competence": the clause's title, its text follows
+
+    @cached_property
+    def title(self) -> str | None:
+        """'Competence' of 'Rule 1.01: Competence': a title, when the clause's words follow."""
+        return clause_title(self.text) if self.kind == "clause" and self.label else None
 
 
 @dataclass(frozen=True)
@@ -53,9 +57,10 @@ class Keywords:
     clause: re.Pattern[str]  # "Rule 1.01: ...": a keyword whose line is a provision
     heading: re.Pattern[str]  # "ARTICLE 1 - ...", "Principle A:", "§ 2": a keyword that groups
     starts: frozenset[str]  # the first characters of every keyword, for a cheap first test
+    names: frozenset[str]  # the names of the styles
 
     def allows(self, style: Style | None, label: str) -> bool:
-        return style is not None and style in self.styles and grammar_of(label) in style.labels
+        return style is not None and style.name in self.names and grammar_of(label) in style.labels
 
 
 @lru_cache(maxsize=16)
@@ -78,7 +83,7 @@ def keywords(names: tuple[str, ...] | None = None) -> Keywords:
     starts = frozenset(
         ch for style in styles for word in style.words for ch in (word[0].lower(), word[0].upper())
     )
-    return Keywords(styles, clause, heading, starts)
+    return Keywords(styles, clause, heading, starts, frozenset(s.name for s in styles))
 
 
 KEYWORDS = keywords()
@@ -133,7 +138,7 @@ def parse_marker(line: str, kw: Keywords = KEYWORDS) -> Marker | None:
             written = line[: match.start("text")].strip()
             text = match.group("text")
             style = f"dotted{label.count('.') + 1}"
-            return Marker(label, style, written, text, "clause", None, clause_title(text))
+            return Marker(label, style, written, text, "clause")
         match = _NUMBER.match(line)
         if match:
             sep = match.group("sep")
@@ -193,6 +198,7 @@ _LETTER_HEADING = re.compile(r"^(?P<label>[A-Z])[.)]\s+(?P<title>\S.*)$")
 _NUMBER_HEADING = re.compile(
     r"^(?P<label>\d{1,3}(?:\.\d{1,3})*)(?:[.):]\s*|\s+[-–—]\s+|\s+(?=\S))(?P<title>\S.*)$"
 )
+_SENTENCE_ENDS = frozenset(".;,!'\"”’)]")
 _TERMINAL = re.compile(r"[.;,!]['\"”’)\]]*$")
 _SMALL_WORDS = vocabulary(
     """
@@ -211,6 +217,8 @@ class HeadingLabel:
 
 def keyword_heading(text: str, kw: Keywords = KEYWORDS) -> HeadingLabel | None:
     """'ARTICLE 1 - RELATIONSHIP WITH CLIENTS', 'Section 2: ...', 'Canon III', 'Principle A:'."""
+    if text[:1] not in kw.starts:
+        return None
     match = kw.heading.match(text)
     if not match:
         return None
@@ -237,7 +245,7 @@ def is_sentence(text: str) -> bool:
 def clause_title(text: str) -> str | None:
     """'Competence' in '1.01 Competence', when the clause's words follow on the next lines."""
     text = text.strip()
-    if text.endswith(":") or len(text.split()) > 8 or not is_title_like(text):
+    if not text or len(text) > 80 or text[-1] in ".;:,!?" or not is_title_like(text, max_words=8):
         return None
     return text
 
@@ -253,8 +261,9 @@ def keyword_clause(line: str, kw: Keywords = KEYWORDS) -> Marker | None:
             assert style is not None
             written = line[: match.start("text")].strip()
             depth = label.count(".") + 1
-            title = clause_title(text)
-            return Marker(label, f"{style.name}{depth}", written, text, "clause", style.name, title)
+            return Marker(label, f"{style.name}{depth}", written, text, "clause", style.name)
+    if line[-1] not in _SENTENCE_ENDS or not _TERMINAL.search(line):
+        return None  # not a sentence
     heading = keyword_heading(line, kw)
     if heading is None or heading.label is None or not is_sentence(heading.title):
         return None

@@ -102,10 +102,13 @@ def style_of(word: str) -> Style | None:
     return style
 
 
+_COMPILED = [(name, re.compile(pattern)) for name, pattern in GRAMMARS.items()]
+
+
 def grammar_of(label: str) -> str | None:
     """Which grammar a label is written in: '4-1.1' dashed, '1.01' dotted, 'IV' roman, ..."""
-    for name, pattern in GRAMMARS.items():
-        if re.fullmatch(pattern, label):
+    for name, pattern in _COMPILED:
+        if pattern.fullmatch(label):
             return name
     return None
 

@@ -206,7 +206,7 @@ class TreeBuilder:
         assert marker is not None
         paragraphs = block.paragraphs
         title = None
-        if marker.title and len(paragraphs) > 1 and paragraphs[0] == [marker.text]:
+        if len(paragraphs) > 1 and paragraphs[0] == [marker.text] and marker.title:
             # "Rule 1.01: Competence", then its paragraphs: a titled clause.
             title, paragraphs = self.clean(marker.title), paragraphs[1:]
         node = Node(
