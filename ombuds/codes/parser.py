@@ -122,7 +122,13 @@ def decode(data: bytes, *, max_bytes: int | None = None) -> str:
     return decoding.decode(data, max_bytes=max_bytes, error=ParseError)
 
 
-def parse(text: str, *, format: Format | None = None, filename: str | None = None) -> ParsedCode:
+def parse(
+    text: str,
+    *,
+    format: Format | None = None,
+    filename: str | None = None,
+    styles: tuple[str, ...] | None = None,
+) -> ParsedCode:
     """Parse a code of conduct. ``format`` is guessed from ``filename`` and the text when not given.
 
     Never raises on a string: what cannot be read as structure becomes one provision per
@@ -130,11 +136,15 @@ def parse(text: str, *, format: Format | None = None, filename: str | None = Non
     reported in ``warnings`` with its line number.
     An Ombuds Markdown export (see ``to_markdown``) is read back exactly, to the tree it was
     written from.
+
+    ``styles`` names the numbering keywords to expect ("article", "rule", "§", ...: the names in
+    ``ombuds.codes._parsing.styles.STYLES``); a keyword not named is read as plain words. All the
+    styles of the table are expected when it is None. An unknown name raises ValueError.
     """
     if exported.is_export(text):
         return ParsedCode.from_dict(exported.read(text, _derive))
     with pipeline.no_cyclic_gc():
-        tree, metadata = pipeline.run(text, format, filename)
+        tree, metadata = pipeline.run(text, format, filename, styles)
         parsed = ParsedCode(
             title=tree.title,
             issuer=metadata["issuer"],

@@ -10,8 +10,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .patterns import (
+    KEYWORDS,
+    Keywords,
     Marker,
     is_all_caps,
+    is_sentence,
     is_title_like,
     keyword_heading,
     parse_marker,
@@ -45,9 +48,12 @@ class Block:
 
 
 class _BlockParser:
-    def __init__(self, lines: list[tuple[int, str]], fmt: str) -> None:
+    def __init__(self, lines: list[tuple[int, str]], fmt: str, kw: Keywords = KEYWORDS) -> None:
         self.lines = lines
         self.fmt = fmt
+        self.kw = kw
+        # "Rule 1.01: Competence" on a line of its own: the paragraphs after it are its text.
+        self.titled: Block | None = None
         self.blocks: list[Block] = []
         self.current: Block | None = None  # the block a lazy continuation line joins
         self.open_items: list[Block] = []  # items an indented paragraph may continue
@@ -74,6 +80,7 @@ class _BlockParser:
         self._emit(Block("heading", no, level=level, markup=markup, paragraphs=[[text]]))
         self.current = None
         self.open_items = []
+        self.titled = None
 
     def _rst_level(self, char: str, over: bool) -> int:
         key = (char, over)
@@ -110,7 +117,7 @@ class _BlockParser:
         indent = len(line) - len(line.lstrip(" "))
         if self._text_heading(i, no, stripped):
             return i + 1
-        marker = parse_marker(stripped)
+        marker = parse_marker(stripped, self.kw)
         if marker is not None and not self._is_lazy_continuation(marker, indent):
             self._item(no, indent, line, marker)
             return i + 1
@@ -131,7 +138,7 @@ class _BlockParser:
         under = RST_ADORNMENT.match(below)
         if not under or over or (self.current is not None and self.current.kind == "item"):
             return 0
-        if parse_marker(stripped) is not None:
+        if parse_marker(stripped, self.kw) is not None:
             return 0  # "- item" above a rule is a list item
         if self.fmt == "markdown" and below[0] not in "=-":
             return 0
@@ -149,7 +156,9 @@ class _BlockParser:
     def _text_heading(self, i: int, no: int, stripped: str) -> bool:
         """Headings that only their wording announces: keywords, roman numerals, capitals, titles."""
         starts_paragraph = self.blank or self.current is None or self._previous_ends_paragraph()
-        keyword = keyword_heading(stripped)
+        keyword = keyword_heading(stripped, self.kw)
+        if keyword and is_sentence(keyword.title):
+            keyword = None  # "Standard 1.1 Members shall act honestly.": a provision, not a heading
         if keyword and (
             starts_paragraph
             or not keyword.title
@@ -163,7 +172,7 @@ class _BlockParser:
         if roman_heading(stripped) and not self._same_series_follows(i, stripped):
             self._heading(no, stripped, 0, "roman")
             return True
-        if parse_marker(stripped) is not None:
+        if parse_marker(stripped, self.kw) is not None:
             return False
         if self.fmt == "markdown":
             return self._sandwiched_title(i, no, stripped)
@@ -196,7 +205,7 @@ class _BlockParser:
             and not stripped.endswith(":")
             and self._previous_ends_paragraph(strict=True)
             and nxt
-            and parse_marker(nxt) is None
+            and parse_marker(nxt, self.kw) is None
             and nxt[0].isupper()
         ):
             self._heading(no, stripped, 0, "bare")
@@ -213,8 +222,8 @@ class _BlockParser:
 
     def _same_series_follows(self, i: int, stripped: str) -> bool:
         """'A. Be kind' followed by 'B. Be fair' is a list, not two headings."""
-        this = parse_marker(stripped)
-        nxt = parse_marker(self._next_nonblank(i + 1).strip())
+        this = parse_marker(stripped, self.kw)
+        nxt = parse_marker(self._next_nonblank(i + 1).strip(), self.kw)
         return this is not None and nxt is not None and nxt.style == this.style
 
     def _is_lazy_continuation(self, marker: Marker, indent: int) -> bool:
@@ -248,10 +257,13 @@ class _BlockParser:
         )
         self.open_items = [b for b in self.open_items if b.indent < indent] + [block]
         self.current = block
+        self.titled = block if marker.kind == "clause" else None  # titled if marker.title
 
     def _text(self, no: int, indent: int, stripped: str) -> None:
         if self.blank:
             owner = self._continued_item(indent)
+            if owner is None and self.titled and self.titled.marker and self.titled.marker.title:
+                owner = self.titled
             if owner is not None:
                 owner.paragraphs.append([stripped])
                 self.current = owner
@@ -276,9 +288,19 @@ class _BlockParser:
 
     def _joins(self, line: str) -> bool:
         """Does a line with no blank line before it continue the current paragraph?"""
+        assert self.current is not None
+        current = self.current
+        if (
+            current is self.titled
+            and line[:1].isupper()
+            and len(current.paragraphs) == 1
+            and len(current.paragraphs[0]) == 1
+            and current.marker is not None
+            and current.marker.title
+        ):
+            return False  # the title of "Rule 1.01: Competence" stands alone
         if self.fmt != "text":
             return True
-        assert self.current is not None
         previous = self.current.paragraphs[-1][-1]
         if not _ENDS_PARAGRAPH.search(previous):
             if line[:1].islower() or _CONTINUES.search(previous):
@@ -299,8 +321,8 @@ def _wrap_width(lines: list[tuple[int, str]]) -> int | None:
     return int(high * 0.7)
 
 
-def parse_blocks(lines: list[tuple[int, str]], fmt: str) -> list[Block]:
-    return _BlockParser(lines, fmt).run()
+def parse_blocks(lines: list[tuple[int, str]], fmt: str, kw: Keywords = KEYWORDS) -> list[Block]:
+    return _BlockParser(lines, fmt, kw).run()
 
 
 # Plain text: lines whose numbering was lost --------------------------------------------------------
@@ -351,7 +373,14 @@ def lines_as_items(
             continue
         title = clean(heading.first_line) if heading is not None else ""
         converted = _convert_run(run, bool(title) and is_labelled(title)) if run else []
-        if converted:
+        if converted and _bare_numbers(converted):
+            under = f' under "{title}"' if title else ""
+            warnings.append(
+                f"line {converted[0].line}: {len(converted)} lines{under} are numbered 1 to "
+                f"{len(converted)} with no full stop after the number; each became the provision "
+                "its number says"
+            )
+        elif converted:
             under = f' under "{title}"' if title else ""
             warnings.append(
                 f"line {converted[0].line}: {len(converted)} lines{under} carry no numbers; "
@@ -363,6 +392,26 @@ def lines_as_items(
         elif block is not None:
             heading = None  # prose after items stays prose
     return warnings
+
+
+_BARE_NUMBER = re.compile(r"^(\d{1,3})\s+(?=[A-Z(“\"])")
+
+
+def _bare_numbers(converted: list[Block]) -> bool:
+    """'1 Members shall ...', '2 Members shall not ...': lines that kept their numbers but lost
+    the full stop after them take those numbers, when they count up from 1 one by one."""
+    matches = [_BARE_NUMBER.match(block.first_line) for block in converted]
+    if len(converted) < 2 or not all(matches):
+        return False
+    numbers = [int(m.group(1)) for m in matches if m]
+    if numbers != list(range(1, len(numbers) + 1)):
+        return False
+    for block, match in zip(converted, matches, strict=True):
+        assert match is not None
+        number = match.group(1)
+        block.paragraphs[0][0] = block.first_line[match.end() :]
+        block.marker = Marker(number, "num", number, block.paragraphs[0][0], "ordered")
+    return True
 
 
 def _convert_run(run: list[Block], labelled: bool) -> list[Block]:

@@ -15,6 +15,7 @@ from .semantics import (
     stated_subject,
     subject_of,
 )
+from .styles import BY_NAME
 from .tree import Node, Tree
 
 _PREAMBLE_HEADING = re.compile(r"^(?:preamble|foreword)$", re.IGNORECASE)
@@ -43,6 +44,7 @@ def finish(tree: Tree, fmt: str) -> None:
     _cite(tree.root, None)
     warnings = _contradictions(tree.root, None, fmt) + _make_unique(tree.root)
     warnings += _without_text(tree.root)
+    warnings += _unparsed_clauses(tree.root) + _made_provisions(tree.root)
     if len(warnings) > MAX_WARNINGS:
         more = len(warnings) - MAX_WARNINGS
         warnings = [*warnings[:MAX_WARNINGS], f"... and {more} more warnings like these"]
@@ -238,7 +240,9 @@ def _cite(node: Node, anchor: Node | None) -> None:
     )
     for position, child in enumerate(children, start=1):
         if child.label is not None:
-            child.citation = join_citation(anchor, child.label)
+            style = BY_NAME.get(child.keyword) if child.keyword else None
+            cited_as = style.cite(child.label) if style is not None else child.label
+            child.citation = join_citation(anchor, cited_as)
         elif unlabelled_level:
             # A level of unlabelled headings: each is cited by its position among its siblings.
             child.citation = join_citation(anchor, str(position))
@@ -344,6 +348,67 @@ def _without_text(root: Node) -> list[str]:
         )
         warnings.append(f"line {node.line}: {what} has no text and no provisions under it")
     return warnings
+
+
+# "1 Members shall ...", "(a) ...", "a - ...": words that open as a numbered clause does.
+_LABEL_LIKE = re.compile(
+    r"^(?:\(?\d{1,3}(?:[.\-]\d{1,3})*\)?|\([a-z]{1,4}\)|[a-z][.)])[.:)]?\s+[A-Z(]"
+)
+
+
+def _unparsed_clauses(root: Node) -> list[str]:
+    """A heading whose text reads as clauses the parser did not take as clauses: paragraphs that
+    open with a number, or a run of inline (a), (b) in a heading's text (only items split)."""
+    warnings = []
+    for node in _headings(root):
+        if not node.texts:
+            continue
+        lines = node.text_lines or [node.line] * len(node.texts)
+        numbered = [
+            (line, text)
+            for line, text in zip(lines, node.texts, strict=False)
+            if _LABEL_LIKE.match(text)
+        ]
+        inline = [
+            (line, text)
+            for line, text in zip(lines, node.texts, strict=False)
+            if split_inline(text) is not None
+        ]
+        found = numbered if len(numbered) >= 2 else inline
+        if (len(numbered) < 2 and not inline) or not found:
+            continue
+        what = "numbered paragraphs" if found is numbered else "inline clauses (a), (b)"
+        warnings.append(
+            f"line {found[0][0]}: the text under {_named(node)} reads as clauses ({what}) "
+            "but was kept as its text; check its numbering"
+        )
+    return warnings
+
+
+def _headings(root: Node) -> Iterator[Node]:
+    """Every heading, in document order (headings stand only under the root and headings)."""
+    stack = [c for c in reversed(root.children) if c.kind == "heading"]
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(c for c in reversed(node.children) if c.kind == "heading")
+
+
+def _made_provisions(root: Node) -> list[str]:
+    """A paragraph with no number among the top provisions becomes one: said, not silent."""
+    return [
+        f"line {node.line}: a paragraph with no number among the provisions became provision "
+        f"{node.citation}"
+        for node in root.children
+        if node.kind == "item" and node.style == "prose" and node.list_id != -1
+    ]
+
+
+def _named(node: Node) -> str:
+    name = node.citation or node.label
+    if name and node.heading:
+        return f'{name} ("{node.heading}")'
+    return name or (f'"{node.heading}"' if node.heading else f"the provision at line {node.line}")
 
 
 def _make_unique(root: Node) -> list[str]:

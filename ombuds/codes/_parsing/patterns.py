@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
+
+from .styles import Style, grammar_of, keyword_pattern, label_pattern, select, style_of
 
 
 def vocabulary(text: str) -> frozenset[str]:
@@ -37,14 +40,58 @@ class Marker:
     written: str  # the marker as the document writes it, for messages
     text: str  # the rest of the line
     kind: str  # "bullet", "ordered" or "clause"
+    keyword: str | None = None  # the style's name when a keyword carried the label ("rule")
+
+    @cached_property
+    def title(self) -> str | None:
+        """'Competence' of 'Rule 1.01: Competence': a title, when the clause's words follow."""
+        return clause_title(self.text) if self.kind == "clause" and self.label else None
 
 
-_CLAUSE_KEYWORD = re.compile(
-    r"^(?P<kw>(?i:rules?|clauses?|paragraphs?|regulations?|art\.))\s+"
-    r"(?P<label>\d{1,4}(?:\.\d{1,4})*)\.?\s*(?:[-–—:]\s*|\s|$)(?P<text>.*)$"
-)
+@dataclass(frozen=True)
+class Keywords:
+    """The keyword lines of the styles a document is expected to use, as regular expressions
+    generated from the style table (styles.py)."""
+
+    styles: tuple[Style, ...]
+    clause: re.Pattern[str]  # "Rule 1.01: ...": a keyword whose line is a provision
+    heading: re.Pattern[str]  # "ARTICLE 1 - ...", "Principle A:", "§ 2": a keyword that groups
+    starts: frozenset[str]  # the first characters of every keyword, for a cheap first test
+    names: frozenset[str]  # the names of the styles
+
+    def allows(self, style: Style | None, label: str) -> bool:
+        return style is not None and style.name in self.names and grammar_of(label) in style.labels
+
+
+@lru_cache(maxsize=16)
+def keywords(names: tuple[str, ...] | None = None) -> Keywords:
+    """The patterns for the styles named (by a profile), or for the whole table."""
+    styles = select(names)
+    clause_words = keyword_pattern(styles, "clause")
+    clause_labels = label_pattern(styles, "clause")
+    group_words = keyword_pattern(styles, "group")
+    group_labels = label_pattern(styles, "group")
+    clause = re.compile(
+        rf"^(?P<kw>(?i:{clause_words}))\s*(?<=[\s.§])"
+        rf"(?P<label>{clause_labels})(?![\w-])\.?\s*(?:[-–—:]\s*|\s|$)(?P<text>.*)$"
+    )
+    heading = re.compile(
+        rf"^(?P<kw>(?i:{group_words}))\.?\s*(?<=[\s.§])"
+        rf"(?P<label>{group_labels})(?![\w-])\.?"
+        r"(?:\s*[-–—:.]+\s*|\s+|$)(?P<title>.*)$"
+    )
+    starts = frozenset(
+        ch for style in styles for word in style.words for ch in (word[0].lower(), word[0].upper())
+    )
+    return Keywords(styles, clause, heading, starts, frozenset(s.name for s in styles))
+
+
+KEYWORDS = keywords()
 _DOTTED = re.compile(
     r"^(?P<label>\d{1,4}(?:\.\d{1,4})+)\.?\)?(?:\s*[-–—:]\s+|\s+|$|(?=[A-Z(\[“\"']))(?P<text>.*)$"
+)
+_DASHED = re.compile(
+    r"^(?P<label>\d{1,4}-\d{1,4}(?:\.\d{1,4})*)\.?(?:\s*[-–—:]\s+|\s+|$)(?=[A-Z(\[“\"']|$)(?P<text>.*)$"
 )
 _ALNUM = re.compile(r"^(?P<label>[A-Z]\d{1,3}(?:\.\d{1,3})*)[.)](?:\s+|$)(?P<text>.*)$")
 _PAREN = re.compile(r"^\((?P<label>[a-z]{1,5}|[A-Z]{1,5}|\d{1,3})\)(?:\s+|$)(?P<text>.*)$")
@@ -72,19 +119,26 @@ def _letters_style(label: str, *, paren: bool) -> str | None:
     return f"({style})" if paren else style
 
 
-def parse_marker(line: str) -> Marker | None:
+def parse_marker(line: str, kw: Keywords = KEYWORDS) -> Marker | None:
     """The list or clause marker that starts ``line`` (already stripped of indentation)."""
     first = line[:1]
     if not first:
         return None
     if first.isdigit():
-        match = _DOTTED.match(line)
+        match = _DASHED.match(line) if "-" in line[:6] else None
         if match:
             label = match.group("label")
             written = line[: match.start("text")].strip()
             return Marker(
-                label, f"dotted{label.count('.') + 1}", written, match.group("text"), "clause"
+                label, f"dashed{label.count('.') + 2}", written, match.group("text"), "clause"
             )
+        match = _DOTTED.match(line)
+        if match:
+            label = match.group("label")
+            written = line[: match.start("text")].strip()
+            text = match.group("text")
+            style = f"dotted{label.count('.') + 1}"
+            return Marker(label, style, written, text, "clause")
         match = _NUMBER.match(line)
         if match:
             sep = match.group("sep")
@@ -101,14 +155,10 @@ def parse_marker(line: str) -> Marker | None:
                 label = f"({match.group('label')})"
                 return Marker(label, style, label, match.group("text"), "ordered")
         return None
-    if first in "RrCcPpAa":
-        match = _CLAUSE_KEYWORD.match(line)
-        if match:
-            label = match.group("label")
-            written = line[: match.start("text")].strip()
-            return Marker(
-                label, f"rule{label.count('.') + 1}", written, match.group("text"), "clause"
-            )
+    if first in kw.starts:
+        marker = keyword_clause(line, kw)
+        if marker is not None:
+            return marker
     if first.isalpha():
         match = _ALNUM.match(line)
         if match:
@@ -132,7 +182,7 @@ def parse_marker(line: str) -> Marker | None:
         marker = match.group("m")
         text = match.group("text")
         # "- (a) Where there is ..." : a bullet that carries its own label takes it.
-        inner = parse_marker(text) if text[:1] == "(" else None
+        inner = parse_marker(text, kw) if text[:1] == "(" else None
         if inner is not None and inner.label is not None:
             return Marker(
                 inner.label, inner.style, f"{marker} {inner.written}", inner.text, "ordered"
@@ -143,19 +193,12 @@ def parse_marker(line: str) -> Marker | None:
 
 # Headings ----------------------------------------------------------------------------------------
 
-_HEADING_KEYWORDS = (
-    "article|section|part|chapter|canon|standard|principle|division|appendix|schedule|annex"
-)
-_KEYWORD_HEADING = re.compile(
-    rf"^(?P<kw>(?i:{_HEADING_KEYWORDS}))s?\.?\s+"
-    r"(?P<label>\d{1,4}(?:\.\d{1,4})*|[IVXLCDM]{1,7}|[A-Z]|[ivxlcdm]{1,7})(?![\w])\.?"
-    r"(?:\s*[-–—:.]+\s*|\s+|$)(?P<title>.*)$"
-)
 _ROMAN_HEADING = re.compile(r"^(?P<label>[IVXLCDM]{1,7})[.)]\s+(?P<title>\S.*)$")
 _LETTER_HEADING = re.compile(r"^(?P<label>[A-Z])[.)]\s+(?P<title>\S.*)$")
 _NUMBER_HEADING = re.compile(
     r"^(?P<label>\d{1,3}(?:\.\d{1,3})*)(?:[.):]\s*|\s+[-–—]\s+|\s+(?=\S))(?P<title>\S.*)$"
 )
+_SENTENCE_ENDS = frozenset(".;,!'\"”’)]")
 _TERMINAL = re.compile(r"[.;,!]['\"”’)\]]*$")
 _SMALL_WORDS = vocabulary(
     """
@@ -172,17 +215,62 @@ class HeadingLabel:
     keyword: str | None  # "article", "canon", ... when a keyword carried the label
 
 
-def keyword_heading(text: str) -> HeadingLabel | None:
+def keyword_heading(text: str, kw: Keywords = KEYWORDS) -> HeadingLabel | None:
     """'ARTICLE 1 - RELATIONSHIP WITH CLIENTS', 'Section 2: ...', 'Canon III', 'Principle A:'."""
-    match = _KEYWORD_HEADING.match(text)
+    if text[:1] not in kw.starts:
+        return None
+    match = kw.heading.match(text)
     if not match:
         return None
     label, title = match.group("label"), match.group("title").strip()
-    if label.islower() and not roman_value(label):
+    style = style_of(match.group("kw"))
+    if not kw.allows(style, label) or (label.islower() and not roman_value(label)):
         return None
     if title and title[:1].islower() and not is_title_like(title):
         return None  # "Section 2 applies to ..." is a sentence, not a heading
-    return HeadingLabel(label, title, match.group("kw").lower())
+    assert style is not None
+    return HeadingLabel(label, title, style.name)
+
+
+def is_sentence(text: str) -> bool:
+    """'Members shall act honestly.': words that end as a sentence does, not a title's."""
+    return (
+        len(text.split()) >= 3
+        and bool(_TERMINAL.search(text))
+        and not is_all_caps(text)
+        and not is_title_like(text)
+    )
+
+
+def clause_title(text: str) -> str | None:
+    """'Competence' in '1.01 Competence', when the clause's words follow on the next lines."""
+    text = text.strip()
+    if not text or len(text) > 80 or text[-1] in ".;:,!?" or not is_title_like(text, max_words=8):
+        return None
+    return text
+
+
+def keyword_clause(line: str, kw: Keywords = KEYWORDS) -> Marker | None:
+    """A keyword line that is a provision in itself: 'Rule 1.01: Competence' (a clause keyword),
+    or 'Standard 1.1 Members shall act honestly.' (a group keyword followed by a sentence)."""
+    match = kw.clause.match(line)
+    if match:
+        style = style_of(match.group("kw"))
+        label, text = match.group("label"), match.group("text")
+        if kw.allows(style, label):
+            assert style is not None
+            written = line[: match.start("text")].strip()
+            depth = label.count(".") + 1
+            return Marker(label, f"{style.name}{depth}", written, text, "clause", style.name)
+    if line[-1] not in _SENTENCE_ENDS or not _TERMINAL.search(line):
+        return None  # not a sentence
+    heading = keyword_heading(line, kw)
+    if heading is None or heading.label is None or not is_sentence(heading.title):
+        return None
+    label = heading.label
+    written = line[: len(line) - len(heading.title)].strip()
+    style_name = f"{heading.keyword}{label.count('.') + 1}"
+    return Marker(label, style_name, written, heading.title, "clause", heading.keyword)
 
 
 def is_title_like(text: str, *, max_words: int = 12) -> bool:
@@ -204,9 +292,9 @@ def is_all_caps(text: str) -> bool:
     return len(letters) >= 3 and all(ch.isupper() for ch in letters)
 
 
-def heading_label(text: str) -> HeadingLabel:
+def heading_label(text: str, kw: Keywords = KEYWORDS) -> HeadingLabel:
     """Split the label off a heading's text: '1. Purpose' -> ('1', 'Purpose'), 'CHAPTER I. X' -> ..."""
-    keyword = keyword_heading(text)
+    keyword = keyword_heading(text, kw)
     if keyword:
         return keyword
     for pattern in (_ROMAN_HEADING, _LETTER_HEADING):

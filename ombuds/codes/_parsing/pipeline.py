@@ -13,7 +13,7 @@ from .debris import drop_debris
 from .finish import finish
 from .inline import markdown_inline, plain_inline, rst_inline
 from .metadata import effective_date, is_placeholder_title, issuer, title_under_issuer
-from .patterns import heading_label
+from .patterns import heading_label, keywords
 from .source import prepare
 from .tree import Node, Tree, build_tree
 
@@ -51,16 +51,25 @@ def no_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
-def run(text: str, fmt: str | None, filename: str | None) -> tuple[Tree, dict[str, str | None]]:
+def run(
+    text: str,
+    fmt: str | None,
+    filename: str | None,
+    styles: tuple[str, ...] | None = None,
+) -> tuple[Tree, dict[str, str | None]]:
+    """``styles``: the keyword styles to expect (names from styles.STYLES); all when None."""
+    kw = keywords(tuple(name.lower() for name in styles) if styles is not None else None)
     source = prepare(text, format=fmt, filename=filename)
     clean = _cleaner(source.format, source.references)
     lines = drop_debris(source.lines)
-    blocks = parse_blocks(lines, source.format)
+    blocks = parse_blocks(lines, source.format, kw)
     notes: list[str] = []
     if source.format == "text":
         blocks = attach_footnotes(blocks)
-        notes = lines_as_items(blocks, clean, lambda title: heading_label(title).label is not None)
-    tree = build_tree(blocks, clean)
+        notes = lines_as_items(
+            blocks, clean, lambda title: heading_label(title, kw).label is not None
+        )
+    tree = build_tree(blocks, clean, kw)
     tree.warnings.extend(notes)
     meta_title = source.meta.get("title")
     if (tree.title is None or is_placeholder_title(tree.title)) and meta_title:

@@ -11,8 +11,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from .blocks import Block
-from .patterns import heading_label, roman_value
+from .patterns import KEYWORDS, Keywords, heading_label, roman_value
 from .semantics import lead_in_of
+from .styles import BY_NAME
 
 MAX_DEPTH = 24  # provisions nest no deeper than this, whatever the indentation says
 
@@ -24,6 +25,7 @@ class Node:
     label: str | None = None
     heading: str | None = None
     texts: list[str] = field(default_factory=list)
+    text_lines: list[int] = field(default_factory=list)  # the line each text starts on
     children: list[Node] = field(default_factory=list)
     level: int = 0
     indent: int = 0
@@ -60,9 +62,12 @@ class Tree:
 
 
 class TreeBuilder:
-    def __init__(self, blocks: list[Block], clean: Callable[[str], str]) -> None:
+    def __init__(
+        self, blocks: list[Block], clean: Callable[[str], str], kw: Keywords = KEYWORDS
+    ) -> None:
         self.blocks = blocks
         self.clean = clean
+        self.kw = kw
         self.root = Node("root", 0)
         self.stack: list[Node] = [self.root]
         self.kinds: list[str] = []  # kinds of labelled text headings, outermost first
@@ -72,6 +77,7 @@ class TreeBuilder:
         self.warnings: list[str] = []
         # A paragraph just after a numbered item: (its line, the item, where it was put).
         self.after_item: tuple[int, Node, Node] | None = None
+        self.depths = self._keyword_depths()
 
     def build(self) -> Tree:
         title, start = self._title()
@@ -91,7 +97,7 @@ class TreeBuilder:
             return None, 0
         first = self.blocks[0]
         text = self.clean(first.first_line)
-        if not text or heading_label(text).label is not None:
+        if not text or heading_label(text, self.kw).label is not None:
             return None, 0
         levels = [b.level for b in self.blocks if b.kind == "heading" and b.level]
         if first.level and first.level > min(levels):
@@ -101,6 +107,41 @@ class TreeBuilder:
         return text, 1
 
     # headings ----------------------------------------------------------------------------------
+    def _keyword_depths(self) -> dict[str, int]:
+        """How deep each keyword style met in the text stands, from the text itself: a style
+        encloses another when the other's headings come under two or more of its own (Chapter I,
+        Article 1, Chapter II, Article 5), or, met only one after the other, when the style table
+        ranks it further out (one Part, then its Sections). Otherwise they are siblings: lettered
+        Principles, then numbered Standards."""
+        order: list[str] = []  # keyword styles by first appearance
+        seen_after: dict[str, set[str]] = {}  # style -> the styles met after its first heading
+        interleaved: set[tuple[str, str]] = set()  # (outer, inner): outer came again after inner
+        for block in self.blocks:
+            if block.kind != "heading" or block.level:
+                continue
+            keyword = heading_label(self.clean(block.first_line), self.kw).keyword
+            if keyword is None:
+                continue
+            for earlier in order:
+                if earlier != keyword and earlier in seen_after.get(keyword, ()):
+                    interleaved.add((keyword, earlier))
+            for earlier in order:
+                if earlier != keyword:
+                    seen_after.setdefault(earlier, set()).add(keyword)
+            if keyword not in order:
+                order.append(keyword)
+        depths: dict[str, int] = {}
+        for i, inner in enumerate(order):
+            depth = 1
+            for outer in order[:i]:
+                encloses = (outer, inner) in interleaved or (
+                    (inner, outer) not in interleaved and BY_NAME[outer].rank < BY_NAME[inner].rank
+                )
+                if encloses:
+                    depth = max(depth, depths[outer] + 1)
+            depths[inner] = depth
+        return depths
+
     def _level(self, block: Block, label: str | None, keyword: str | None) -> int:
         if block.level:
             return block.level
@@ -108,6 +149,8 @@ class TreeBuilder:
             kind = keyword or block.markup
             if kind not in self.kinds:
                 self.kinds.append(kind)
+            if keyword in self.depths:
+                return self.base_level + self.depths[keyword]
             return self.base_level + self.kinds.index(kind) + 1
         # An unmarked title without a label sits beside the heading before it.
         return self.last_level or self.base_level + 1
@@ -115,7 +158,7 @@ class TreeBuilder:
     def _heading(self, block: Block) -> None:
         self.after_item = None
         text = self.clean(block.first_line)
-        parsed = heading_label(text)
+        parsed = heading_label(text, self.kw)
         level = self._level(block, parsed.label, parsed.keyword)
         self.last_level = level
         while len(self.stack) > 1 and (
@@ -153,6 +196,7 @@ class TreeBuilder:
             container.children.append(Node("prose", block.line, texts=texts))
         else:
             container.texts.extend(texts)
+            container.text_lines.extend([block.line] * len(texts))
         container.current_lead = lead_in_of(texts[-1])
         container.open_list = None
 
@@ -160,13 +204,20 @@ class TreeBuilder:
     def _item(self, block: Block) -> None:
         marker = block.marker
         assert marker is not None
+        paragraphs = block.paragraphs
+        title = None
+        if len(paragraphs) > 1 and paragraphs[0] == [marker.text] and marker.title:
+            # "Rule 1.01: Competence", then its paragraphs: a titled clause.
+            title, paragraphs = self.clean(marker.title), paragraphs[1:]
         node = Node(
             "item",
             block.line,
             label=marker.label,
-            texts=[t for t in (self.clean(" ".join(p)) for p in block.paragraphs) if t],
+            heading=title or None,
+            texts=[t for t in (self.clean(" ".join(p)) for p in paragraphs) if t],
             indent=block.indent,
             style=marker.style,
+            keyword=marker.keyword,
         )
         parent = self._parent_of(node)
         self._check_interrupted(node, parent)
@@ -191,7 +242,8 @@ class TreeBuilder:
             return
         line, before, container = after
         if (
-            parent is container
+            container.kind != "root"  # at the top the paragraph becomes a provision, and is said
+            and parent is container
             and before.style == node.style
             and _numbered(before)
             and _numbered(node)
@@ -290,5 +342,5 @@ def _settle_roman(node: Node, previous: Node) -> None:
         node.style = roman
 
 
-def build_tree(blocks: list[Block], clean: Callable[[str], str]) -> Tree:
-    return TreeBuilder(blocks, clean).build()
+def build_tree(blocks: list[Block], clean: Callable[[str], str], kw: Keywords = KEYWORDS) -> Tree:
+    return TreeBuilder(blocks, clean, kw).build()
