@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ombuds.codes._parsing import decoding, exported, pipeline, semantics
+from ombuds.codes._parsing.profile import Profile, ProfileError, load_profile
 
 Modality = Literal["obligation", "prohibition", "permission"]
 Format = Literal["text", "markdown", "rst"]
@@ -111,7 +112,30 @@ def decode(data: bytes, *, max_bytes: int | None = None) -> str:
     return decoding.decode(data, max_bytes=max_bytes, error=ParseError)
 
 
-def parse(text: str, *, format: Format | None = None, filename: str | None = None) -> ParsedCode:
+__all__ = [
+    "Format",
+    "Modality",
+    "ParseError",
+    "ParsedCode",
+    "Profile",
+    "ProfileError",
+    "Provision",
+    "decode",
+    "full_text_of",
+    "load_profile",
+    "modality_of",
+    "parse",
+    "to_markdown",
+]
+
+
+def parse(
+    text: str,
+    *,
+    format: Format | None = None,
+    filename: str | None = None,
+    profile: Profile | None = None,
+) -> ParsedCode:
     """Parse a code of conduct. ``format`` is guessed from ``filename`` and the text when not given.
 
     Never raises on a string: what cannot be read as structure becomes one provision per
@@ -119,11 +143,14 @@ def parse(text: str, *, format: Format | None = None, filename: str | None = Non
     reported in ``warnings`` with its line number.
     An Ombuds Markdown export (see ``to_markdown``) is read back exactly, to the tree it was
     written from.
+
+    ``profile`` is what a body tells the parser about its code (``load_profile``): lines that are
+    debris on its pages, the line that states the effective date, the numbering styles to expect.
     """
     if exported.is_export(text):
         return ParsedCode.from_dict(exported.read(text, _derive))
     with pipeline.no_cyclic_gc():
-        tree, metadata = pipeline.run(text, format, filename)
+        tree, metadata = pipeline.run(text, format, filename, profile)
         return ParsedCode(
             title=tree.title,
             issuer=metadata["issuer"],
