@@ -144,3 +144,13 @@ def test_a_profiles_prefix_becomes_the_codes_when_the_form_leaves_it_empty(body,
         revision=0,
     )
     assert (code.citation_prefix, code.settings_revision) == ("GCP", 1)
+
+
+def test_the_demo_cites_espccs_code_as_cesp_as_its_guides_do(demo, client):
+    from ombuds.bodies.models import Organization
+
+    espcc = Organization.objects.get(slug="espcc")
+    assert cite(espcc, "3.8") == "CESP 3.8"
+    assert client.get("/api/v1/bodies/espcc/code/provisions/3.8").json()["cite_as"] == "CESP 3.8"
+    csec = Organization.objects.get(slug="csec")
+    assert cite(csec, "1.2(c)") == "CSEC 1.2(c)"  # CSEC's members cite it by the body's name
