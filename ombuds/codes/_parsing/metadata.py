@@ -170,7 +170,8 @@ def effective_date(
     paragraphs: list[str], *, line: re.Pattern[str] | None = None, lines: list[str] | None = None
 ) -> str | None:
     """The date that a sentence says the code takes effect on, or else was adopted, promulgated,
-    revised ... on: the first of these in the text.
+    revised ... on: the first of these in the text (an effective date in the same paragraph or the
+    few after it wins over an adoption or revision date).
 
     The date must stand by the word that says so: "Adopted by the council on 21 June 1988",
     "As revised July 2019", "the 2019 revision", "Effective: 03/01/18", "Aprobado por el CJE el 16
@@ -192,16 +193,27 @@ def effective_date(
             )
             if found:
                 return found[0]
-    for keywords in (_EFFECTIVE_KEYWORD, _DATE_KEYWORD):
-        for paragraph in paragraphs:
-            if not keywords.search(paragraph):
-                continue
-            for sentence in _date_sentences(paragraph):
-                for keyword in keywords.finditer(sentence):
-                    found = _date_by(sentence, keyword.start(), keyword.end())
-                    if found:
-                        return found
-    return None
+    fallback: str | None = None
+    left = _LOOK_FOR_EFFECTIVE
+    for paragraph in paragraphs:
+        if fallback is not None:
+            left -= 1
+            if left < 0:
+                break
+        if not _DATE_KEYWORD.search(paragraph):
+            continue
+        for sentence in _date_sentences(paragraph):
+            for keyword in _DATE_KEYWORD.finditer(sentence):
+                found = _date_by(sentence, keyword.start(), keyword.end())
+                if found and _EFFECTIVE_KEYWORD.fullmatch(keyword.group()):
+                    return found
+                fallback = fallback or found
+    return fallback
+
+
+# After a line that dates the code ("Adopted 2019"), the paragraphs just after it may say when it
+# takes effect ("Effective 1 January 2020"), which wins; further on, a date is another matter.
+_LOOK_FOR_EFFECTIVE = 5
 
 
 _MAX_WORDS_TO_DATE = 10  # "adopted by the Board of Directors of the Guild on 1 May 2020"
