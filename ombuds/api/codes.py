@@ -11,6 +11,7 @@ from ombuds.api.limits import NO_NUL
 from ombuds.bodies.access import body_or_404
 from ombuds.bodies.selectors import organization_list
 from ombuds.codes import exports, selectors
+from ombuds.codes.citing import citation_prefix, cite
 from ombuds.codes.models import CodeVersion, Provision
 
 router = Router(tags=["codes"])
@@ -53,12 +54,14 @@ class ProvisionOut(Schema):
 
 
 class CodeOut(VersionOut):
+    citation_prefix: str = Field(description='How members cite a provision: "CESP" in "CESP 3.8".')
     preamble: list[str]
     provisions: list[ProvisionOut]
 
 
 class ProvisionDetailOut(Schema):
     citation: str
+    cite_as: str = Field(description='The citation as members write it: "CESP 3.8".')
     anchor: str
     heading: str
     text: str = Field(description='The clause as written ("... to its clients; and")')
@@ -72,6 +75,7 @@ class ProvisionDetailOut(Schema):
 
 class HitOut(Schema):
     citation: str
+    cite_as: str
     heading: str
     full_text: str
     score: float
@@ -139,6 +143,7 @@ def code_current(request: HttpRequest, org: str, version: str | None = VERSION_L
     parsed = exports.version_to_dict(found)
     return {
         **_version_out(found, current),
+        "citation_prefix": citation_prefix(found.code),
         "preamble": parsed["preamble"],
         "provisions": parsed["provisions"],
     }
@@ -178,6 +183,7 @@ def provision_detail(
         raise Http404(f"No provision {citation!r}")
     return {
         "citation": provision.citation,
+        "cite_as": cite(found.code, provision.citation),
         "anchor": provision.anchor,
         "heading": provision.heading,
         "text": provision.text,
@@ -206,6 +212,7 @@ def code_search(
     return [
         {
             "citation": h.provision.citation,
+            "cite_as": cite(organization, h.provision.citation),
             "heading": h.provision.heading,
             "full_text": h.provision.full_text,
             "score": round(h.score, 3),

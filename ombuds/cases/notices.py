@@ -17,6 +17,7 @@ from ombuds.cases.models import Case, Notice, NoticeTemplate, SanctionChoice
 from ombuds.cases.procedure import parse_date
 from ombuds.cases.rules import LINK_DAYS
 from ombuds.cases.selectors import procedure_of
+from ombuds.codes.citing import citation_prefix, cite
 from ombuds.register.models import Sanction
 
 SIGNATURE = "\n\n{{ body.name }}\n{% if body.contact_email %}{{ body.contact_email }}\n{% endif %}"
@@ -393,6 +394,7 @@ def _body_values(organization) -> dict:
     return {
         "name": organization.name,
         "short_name": organization.short_name,
+        "citation_prefix": citation_prefix(organization),
         "acronym": organization.acronym,
         "contact_email": organization.contact_email,
         "website": organization.website,
@@ -421,7 +423,13 @@ def _allegation_values(allegation) -> dict:
         "position": allegation.position,
         "summary": allegation.summary,
         "provisions": _Items(
-            {"citation": p.citation, "heading": p.heading, "text": p.text, "full_text": p.full_text}
+            {
+                "citation": p.citation,
+                "cite_as": cite(allegation.case.organization, p.citation),
+                "heading": p.heading,
+                "text": p.text,
+                "full_text": p.full_text,
+            }
             for p in allegation.provisions.all()
         ),
         "determination": allegation.determination,

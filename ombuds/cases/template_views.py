@@ -113,6 +113,10 @@ VARIABLES: tuple[tuple[str, str], ...] = (
     ("case.anonymous", "whether the complainant is anonymous"),
     ("case.filed_at, case.closed_at", "when the complaint was filed and the case closed (dates)"),
     ("body.name, body.short_name, body.contact_email", "the body's name and contact address"),
+    (
+        "body.citation_prefix",
+        "what members write before a citation of the code (“CESP” in “CESP 3.8”)",
+    ),
     ("procedure.description", "what the body's procedure says happens, in a few sentences"),
     ("state.label", "the stage the case has reached"),
     ("step.label", "the step that sends the notice"),
@@ -120,7 +124,7 @@ VARIABLES: tuple[tuple[str, str], ...] = (
     (
         "allegations",
         "the allegations, each with position, summary, get_determination_display, reasons and "
-        "provisions.all (each with citation and full_text)",
+        "provisions.all (each with citation, cite_as as members write it (“CESP 3.8”), and full_text)",
     ),
     (
         "deadlines.NAME",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ombuds.codes import parser
+from ombuds.codes.citing import citation_prefix
 from ombuds.codes.diff import CodeDiff
 from ombuds.codes.models import CodeVersion
 from ombuds.codes.selectors import Node, provision_tree
@@ -39,8 +40,12 @@ def version_to_parsed(version: CodeVersion) -> parser.ParsedCode:
 
 
 def version_to_dict(version: CodeVersion) -> dict[str, Any]:
-    """The interchange format (what `ombuds codes parse --json` prints), so an export imports back."""
-    return version_to_parsed(version).to_dict()
+    """The interchange format (what `ombuds codes parse --json` prints), so an export imports back,
+    with the prefix members put before a citation ("citation_prefix": "CESP")."""
+    return {
+        **version_to_parsed(version).to_dict(),
+        "citation_prefix": citation_prefix(version.code),
+    }
 
 
 def _md_escape(text: str) -> str:

@@ -12,11 +12,20 @@ from django.db.models import Q
 
 from ombuds.bodies.models import Organization, slug_validator
 
+# One code per body for now; the Code row exists so a body can later hold several (bylaws, …).
+DEFAULT_CODE_SLUG = "code"
+
 
 class Code(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="codes")
     slug = models.SlugField(max_length=50, validators=[slug_validator])
     title = models.CharField(max_length=300)
+    # How members cite the code's provisions: "CESP" in "CESP 3.8". Empty: the body's short name.
+    citation_prefix = models.CharField(max_length=30, blank=True)
+    # The body's parsing profile (TOML, see ombuds.codes.parser.load_profile), reused at each import.
+    parsing_profile = models.TextField(blank=True)
+    # Counts changes to the two settings above, so that a form sent from a stale page is refused.
+    settings_revision = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

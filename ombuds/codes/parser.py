@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ombuds.codes._parsing import decoding, exported, pipeline, semantics
+from ombuds.codes._parsing.profile import Profile, ProfileError, load_profile
 
 Modality = Literal["obligation", "prohibition", "permission"]
 DutyKind = Literal["obligation", "prohibition", "permission", "recommendation"]
@@ -122,11 +123,29 @@ def decode(data: bytes, *, max_bytes: int | None = None) -> str:
     return decoding.decode(data, max_bytes=max_bytes, error=ParseError)
 
 
+__all__ = [
+    "Format",
+    "Modality",
+    "ParseError",
+    "ParsedCode",
+    "Profile",
+    "ProfileError",
+    "Provision",
+    "decode",
+    "full_text_of",
+    "load_profile",
+    "modality_of",
+    "parse",
+    "to_markdown",
+]
+
+
 def parse(
     text: str,
     *,
     format: Format | None = None,
     filename: str | None = None,
+    profile: Profile | None = None,
     styles: tuple[str, ...] | None = None,
 ) -> ParsedCode:
     """Parse a code of conduct. ``format`` is guessed from ``filename`` and the text when not given.
@@ -137,6 +156,8 @@ def parse(
     An Ombuds Markdown export (see ``to_markdown``) is read back exactly, to the tree it was
     written from.
 
+    ``profile`` is what a body tells the parser about its code (``load_profile``): lines that are
+    debris on its pages, the line that states the effective date, the numbering styles to expect.
     ``styles`` names the numbering keywords to expect ("article", "rule", "§", ...: the names in
     ``ombuds.codes._parsing.styles.STYLES``); a keyword not named is read as plain words. All the
     styles of the table are expected when it is None. An unknown name raises ValueError.
@@ -144,7 +165,7 @@ def parse(
     if exported.is_export(text):
         return ParsedCode.from_dict(exported.read(text, _derive))
     with pipeline.no_cyclic_gc():
-        tree, metadata = pipeline.run(text, format, filename, styles)
+        tree, metadata = pipeline.run(text, format, filename, profile, styles)
         parsed = ParsedCode(
             title=tree.title,
             issuer=metadata["issuer"],

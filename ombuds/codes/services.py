@@ -16,12 +16,22 @@ from django.utils.text import slugify
 from ombuds.audit import services as audit
 from ombuds.bodies.models import Organization
 from ombuds.codes import hooks, parser
+from ombuds.codes.code_settings import store_import_profile
 from ombuds.codes.exceptions import CodeError, VersionFrozen
-from ombuds.codes.models import Code, CodeVersion, Provision, citation_anchor
+from ombuds.codes.models import (
+    DEFAULT_CODE_SLUG,
+    Code,
+    CodeVersion,
+    Provision,
+    citation_anchor,
+)
 
 
-def read_code_file(data: bytes, *, filename: str | None = None) -> parser.ParsedCode:
-    """Parse the bytes of a code file: our JSON interchange format, or text, Markdown or reST.
+def read_code_file(
+    data: bytes, *, filename: str | None = None, profile: parser.Profile | None = None
+) -> parser.ParsedCode:
+    """Parse the bytes of a code file: our JSON interchange format, or text, Markdown or reST,
+    with the body's parsing ``profile`` if it has one.
 
     Raises CodeError with a one-line reason when nothing useful can be read.
     """
@@ -31,7 +41,7 @@ def read_code_file(data: bytes, *, filename: str | None = None) -> parser.Parsed
         raise CodeError(str(exc)) from exc
     if (filename or "").lower().endswith(".json") or text.lstrip().startswith("{"):
         return _read_interchange(text)
-    parsed = parser.parse(text, filename=filename)
+    parsed = parser.parse(text, filename=filename, profile=profile)
     if not parsed.provisions:
         raise CodeError("no provisions found in the text")
     return parsed
@@ -74,7 +84,6 @@ def _check_interchange(parsed: parser.ParsedCode) -> None:
         raise CodeError("no provisions in the JSON")
 
 
-DEFAULT_CODE_SLUG = "code"
 _LABEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,49}$")
 
 
@@ -115,8 +124,12 @@ def code_version_import(
     effective_date: dt.date | None = None,
     publish: bool = False,
     acting_user: Any = None,
+    profile_text: str | None = None,
 ) -> tuple[CodeVersion, bool]:
     """Store a parsed code as a new draft version (published at once when ``publish``).
+
+    With ``profile_text``, the parsing profile the code was read with is kept for the next import
+    (and its citation prefix, if it gives one, becomes the code's).
 
     All or nothing: either the whole version with every provision is stored, or nothing is. Importing
     the same source under the same label again changes nothing and returns ``(version, False)``; the
@@ -130,6 +143,14 @@ def code_version_import(
     code, _ = Code.objects.select_for_update().get_or_create(
         organization=organization, slug=DEFAULT_CODE_SLUG, defaults={"title": title[:300]}
     )
+    if code.title != title[:300] and not code.versions.exists():
+        # Created by its settings before its first version: named after that version.
+        code.title = title[:300]
+        code.save(update_fields=["title"])
+    if profile_text is not None:
+        code = store_import_profile(
+            organization=organization, profile_text=profile_text, acting_user=acting_user
+        )
     label = (label or "").strip() or _next_label(code)
     check_version_label(label)
     existing = code.versions.filter(label=label).first()

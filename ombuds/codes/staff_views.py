@@ -1,8 +1,8 @@
-"""Staff pages for a body's codes: import, correct a draft, publish. Body administrators and staff."""
+"""Staff pages for a body's codes: correct a draft, publish (importing is in staff_import_views).
+Body administrators and staff."""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from ombuds.bodies.access import body_staff_required
 from ombuds.codes import selectors, services
 from ombuds.codes.exceptions import CodeError
-from ombuds.codes.forms import ImportForm, ProvisionForm, SplitForm
+from ombuds.codes.forms import ProvisionForm, SplitForm
 from ombuds.codes.models import CodeVersion, Provision
 
 # Body administrators and staff edit the body's codes.
@@ -26,45 +26,6 @@ def _version(organization, pk: int) -> CodeVersion:
 
 def _provision(version: CodeVersion, pk: int) -> Provision:
     return get_object_or_404(Provision.objects.select_related("version"), pk=pk, version=version)
-
-
-@code_editor_required
-def version_list(request: HttpRequest, organization) -> HttpResponse:
-    form = ImportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        try:
-            if upload.size > settings.OMBUDS_MAX_CODE_BYTES:
-                raise CodeError(
-                    f"too large: {upload.size:,} bytes, the limit is {settings.OMBUDS_MAX_CODE_BYTES:,}"
-                )
-            data = upload.read()
-            parsed = services.read_code_file(data, filename=upload.name)
-            version, created = services.code_version_import(
-                organization=organization,
-                parsed=parsed,
-                source=data,
-                source_name=upload.name,
-                label=form.cleaned_data["label"],
-                effective_date=form.cleaned_data["effective_date"],
-                publish=form.cleaned_data["publish"],
-                acting_user=request.user,
-            )
-        except CodeError as exc:
-            form.add_error("file", str(exc))
-        else:
-            if created:
-                messages.success(request, f"Imported version {version.label}.")
-            else:
-                messages.info(
-                    request, f"This file was already imported as version {version.label}."
-                )
-            return redirect("codes_staff:version", org=organization.slug, pk=version.pk)
-    return render(
-        request,
-        "codes/staff/version_list.html",
-        {"body": organization, "versions": selectors.all_versions(organization), "form": form},
-    )
 
 
 @code_editor_required

@@ -23,6 +23,7 @@ from ombuds.cases.complaint import Complaint
 from ombuds.cases.models import Case
 from ombuds.cases.rules import CaseRefused
 from ombuds.cases.services import case_file
+from ombuds.codes.citing import cite
 from ombuds.codes.selectors import current_version
 from ombuds.compliance.models import Finding, Return
 from ombuds.compliance.programme import Programme, load
@@ -52,8 +53,9 @@ def cure_days(programme: Programme) -> int:
 def cited(finding: Finding) -> str:
     """The provision as the code cites it: "CSEC 1.2(c)"."""
     programme = programme_current(finding.organization)
-    code = load(programme.text).code if programme else finding.organization.short_name
-    return f"{code} {finding.provision}".strip()
+    if programme is None:
+        return cite(finding.organization, finding.provision)
+    return f"{load(programme.text).code} {finding.provision}".strip()
 
 
 def _label(user: Any) -> str:

@@ -15,6 +15,7 @@ from django.views.decorators.cache import never_cache
 
 from ombuds.bodies.access import body_staff_required
 from ombuds.bodies.models import Organization
+from ombuds.codes.citing import citation_prefix
 from ombuds.compliance import council, display, findings, selectors
 from ombuds.compliance.agency_views import finding_context, return_context
 from ombuds.compliance.forms import CloseForm, ReferForm
@@ -46,7 +47,7 @@ def coverage(request: HttpRequest, organization: Organization) -> HttpResponse:
             "periods": council.coverage(organization, today=today),
             "counts": counts,
             "chart": council.bar_chart([(c.provision, c.total) for c in counts]),
-            "code": spec.code if spec else organization.short_name,
+            "code": spec.code if spec else citation_prefix(organization),
             "total_unresolved": sum(c.total for c in counts),
             "total_council": sum(c.with_council for c in counts),
         },

@@ -19,7 +19,9 @@ from django.db import transaction
 
 from ombuds.bodies.models import BodyRole, Organization
 from ombuds.cases.models import BodyProcedure
+from ombuds.codes import code_settings
 from ombuds.codes import services as code_services
+from ombuds.codes.citing import citation_prefix
 from ombuds.codes.exceptions import CodeError
 from ombuds.codes.models import CodeVersion
 from ombuds.demo import (
@@ -45,6 +47,8 @@ class SeedBody:
     acronym: str
     seed: str  # the code's file name, the same in the shared seeds folder and in DEMO_CODES_DIR
     version: str
+    # How members cite the code, when not by the body's acronym: ESPCC's code is the CESP code.
+    citation_prefix: str = ""
 
 
 SEED_BODIES = (
@@ -54,6 +58,7 @@ SEED_BODIES = (
         "ESPCC",
         "espcc-cesp-code-of-conduct.txt",
         "v1",
+        citation_prefix="CESP",
     ),
     SeedBody(
         "csec",
@@ -133,6 +138,14 @@ def _load_code(body: SeedBody, folder: Path) -> str:
     organization = organization_ensure(slug=body.slug, name=body.name, acronym=body.acronym)
     data = (folder / body.seed).read_bytes()
     loaded = CodeVersion.objects.filter(code__organization=organization, label=body.version).first()
+    if body.citation_prefix and citation_prefix(organization) != body.citation_prefix:
+        code = code_settings.body_code(organization)
+        code_settings.code_settings_update(
+            organization=organization,
+            citation_prefix=body.citation_prefix,
+            parsing_profile=code.parsing_profile if code else "",
+            revision=None,
+        )
     if loaded is not None and loaded.source_sha256 != hashlib.sha256(data).hexdigest():
         # Loaded earlier from the other texts (or an older copy): the demo's records cite it, so it
         # stays; the same citations hold in either.

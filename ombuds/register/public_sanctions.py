@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db.models import Prefetch, Q
 
+from ombuds.codes.citing import cite
 from ombuds.codes.models import Provision
 from ombuds.register.models import Sanction
 from ombuds.register.services.sanction_effects import CONDITION_SANCTIONS
@@ -91,7 +92,7 @@ def public_sanction(s: Sanction) -> PublicSanction:
     provisions = sorted(
         (
             PublicProvision(
-                label=f"{p.version.code.organization.short_name} {p.citation}",
+                label=cite(p.version.code, p.citation),
                 citation=p.citation,
                 body_slug=p.version.code.organization.slug,
                 version_label=p.version.label,

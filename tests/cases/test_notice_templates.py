@@ -481,3 +481,22 @@ def test_the_wording_services_refuse_a_stale_change(csec):
         )
     assert services.wording_current(csec.org, "referral") == ("Theirs", "Their text.")
     assert len(events()) == 1
+
+
+def test_a_bodys_wording_can_cite_provisions_with_the_prefix_it_chose(csec):
+    from ombuds.codes import code_settings
+
+    code_settings.code_settings_update(
+        organization=csec.org, citation_prefix="CEC", parsing_profile="", revision=None
+    )
+    case = file_case(csec)
+    NoticeTemplate.objects.create(
+        organization=csec.org,
+        name="allegations",
+        subject="{{ body.citation_prefix }}",
+        body="{% for a in allegations %}{% for p in a.provisions.all %}[{{ p.cite_as }}]"
+        "{% endfor %}{% endfor %}",
+    )
+    subject, body = notices.render(case, "allegations", "respondent")
+    assert subject == "CEC"
+    assert "[CEC 1.1(a)]" in body

@@ -184,3 +184,40 @@ def test_parse_json_lists_each_warning_with_its_line(tmp_path):
         "check whether it belongs to 1.1",
         "line 7: 1.3 follows 1.1 (line 3), so one provision is missing",
     ]
+
+
+def test_parse_with_a_profile_prints_the_tree_and_warnings_as_json(tmp_path, v1_file):
+    profile = tmp_path / "p.toml"
+    profile.write_text('citation_prefix = "GX"\ndebris = ["Rules of the Example Guild"]\n')
+    data = json.loads(run("parse", str(v1_file), "--profile", str(profile), "--json"))
+    assert data["citation_prefix"] == "GX"
+    assert data["title"] != "Rules of the Example Guild"  # the profile made that line debris
+    assert list(_leaf_citations(data["provisions"])) == ["1.1(a)", "1.1(b)", "1.2", "2.1"]
+    assert isinstance(data["warnings"], list)
+
+
+def test_a_bad_profile_exits_non_zero_with_one_line(tmp_path, v1_file):
+    profile = tmp_path / "p.toml"
+    profile.write_text('styles = ["verse"]\ncolour = "blue"\n')
+    result = subprocess.run(
+        [sys.executable, "-m", "ombuds", "codes", "parse", str(v1_file), "--profile", str(profile)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip().count("\n") == 0
+    assert "unknown style 'verse'" in result.stderr and "colour: unknown key" in result.stderr
+
+
+@pytest.mark.django_db
+def test_import_with_a_profile_keeps_it_for_the_next_import(body, tmp_path, v1_file):
+    from ombuds.codes import code_settings
+
+    profile = tmp_path / "p.toml"
+    profile.write_text('citation_prefix = "GX"\n')
+    run("import", str(v1_file), "--org", "guild", "--profile", str(profile))
+    code = code_settings.body_code(body)
+    assert (code.citation_prefix, code.parsing_profile) == ("GX", 'citation_prefix = "GX"\n')
+    exported = json.loads(run("export", "--org", "guild", "--version", "v1"))
+    assert exported["citation_prefix"] == "GX"

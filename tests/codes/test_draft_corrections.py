@@ -168,16 +168,27 @@ def test_staff_publish_and_then_nothing_changes(staff_client, draft):
     assert "is published and cannot be changed" in response.content.decode()
 
 
+def _import_after_preview(client, data: dict):
+    """Upload (the preview), then confirm with the fields the preview filled in."""
+    import re
+
+    preview = client.post(reverse("codes_staff:versions", kwargs={"org": "guild"}), data)
+    assert preview.status_code == 200, preview.content.decode()[:2000]
+    html = preview.content.decode()
+    hidden = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', html))
+    return client.post(
+        reverse("codes_staff:import_confirm", kwargs={"org": "guild"}),
+        {**hidden, "label": data.get("label", ""), "action": "import"},
+        follow=True,
+    )
+
+
 def test_staff_import_a_file_and_see_its_warnings(staff_client, body, draft):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     text = b"Be kind to one another.\n\nAsk before you share a photo of someone.\n"
     upload = SimpleUploadedFile("rules.txt", text, content_type="text/plain")
-    response = staff_client.post(
-        reverse("codes_staff:versions", kwargs={"org": "guild"}),
-        {"file": upload, "label": "plain"},
-        follow=True,
-    )
+    response = _import_after_preview(staff_client, {"file": upload, "label": "plain"})
     assert response.status_code == 200
     html = response.content.decode()
     assert "Imported version plain." in html
@@ -203,11 +214,7 @@ def test_staff_see_each_warning_with_its_line_after_an_import(staff_client, body
         b"1.2 Members shall not hide fees.\nARTICLE 2 - DUTIES\n"
     )
     upload = SimpleUploadedFile("gappy.txt", text, content_type="text/plain")
-    response = staff_client.post(
-        reverse("codes_staff:versions", kwargs={"org": "guild"}),
-        {"file": upload, "label": "gappy"},
-        follow=True,
-    )
+    response = _import_after_preview(staff_client, {"file": upload, "label": "gappy"})
     html = response.content.decode()
     assert "Imported version gappy." in html
     assert (

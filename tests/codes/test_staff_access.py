@@ -23,6 +23,10 @@ def _pages(draft):
     kw = {"org": "guild", "pk": draft.pk}
     return [
         ("get", reverse("codes_staff:versions", kwargs={"org": "guild"}), 200),
+        # No data: the forms say why, and nothing changes.
+        ("post", reverse("codes_staff:versions", kwargs={"org": "guild"}), 400),
+        ("post", reverse("codes_staff:settings", kwargs={"org": "guild"}), 400),
+        ("post", reverse("codes_staff:import_confirm", kwargs={"org": "guild"}), 302),
         ("get", reverse("codes_staff:version", kwargs=kw), 200),
         ("get", reverse("codes_staff:provision", kwargs={**kw, "ppk": p.pk}), 200),
         ("post", reverse("codes_staff:move", kwargs={**kw, "ppk": p.pk}), 302),

@@ -109,8 +109,37 @@ def _is_nav_entry(line: str) -> bool:
     return bool(body) and len(body.split()) <= 6 and not body.endswith((".", ";", ":", ","))
 
 
-def drop_debris(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
-    """Blank out debris lines (blank, so that the paragraphs around them stay apart)."""
+_MAX_WORDS_AROUND_BODY_DEBRIS = 12
+
+
+def body_debris(words: tuple[str, ...]) -> re.Pattern[str] | None:
+    """A pattern for the lines that a body's profile names as debris ("Members' area", "Log in"):
+    a short line (up to a dozen words) that contains one of them as whole words, any case."""
+    if not words:
+        return None
+    alternatives = "|".join(re.escape(" ".join(w.split())).replace(r"\ ", r"\s+") for w in words)
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
+
+
+def _is_body_debris(line: str, pattern: re.Pattern[str] | None) -> bool:
+    if pattern is None or len(line) > _LONGEST_DEBRIS:
+        return False
+    text = _bare(line)
+    return (
+        bool(text)
+        and len(text.split()) <= _MAX_WORDS_AROUND_BODY_DEBRIS
+        and bool(pattern.search(text))
+    )
+
+
+def drop_debris(
+    lines: list[tuple[int, str]], *, words: tuple[str, ...] = ()
+) -> list[tuple[int, str]]:
+    """Blank out debris lines (blank, so that the paragraphs around them stay apart).
+
+    ``words`` are the phrases a body's parsing profile names as debris: a short line that contains
+    one of them is debris too."""
+    own = body_debris(words)
     out = list(lines)
     i = 0
     while i < len(out):
@@ -122,7 +151,11 @@ def drop_debris(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
                     out[j] = (out[j][0], "")
                 i = end
                 continue
-        if is_debris_line(line) or (is_menu_line(line) and not _in_a_table(out, i)):
+        if (
+            is_debris_line(line)
+            or (is_menu_line(line) and not _in_a_table(out, i))
+            or _is_body_debris(line, own)
+        ):
             out[i] = (no, "")
         i += 1
     return out

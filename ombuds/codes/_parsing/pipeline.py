@@ -14,6 +14,7 @@ from .finish import finish
 from .inline import markdown_inline, plain_inline, rst_inline
 from .metadata import effective_date, is_placeholder_title, issuer, title_under_issuer
 from .patterns import heading_label, keywords
+from .profile import Profile
 from .source import prepare
 from .tree import Node, Tree, build_tree
 
@@ -55,13 +56,18 @@ def run(
     text: str,
     fmt: str | None,
     filename: str | None,
+    profile: Profile | None = None,
     styles: tuple[str, ...] | None = None,
 ) -> tuple[Tree, dict[str, str | None]]:
-    """``styles``: the keyword styles to expect (names from styles.STYLES); all when None."""
+    """``styles``: the keyword styles to expect (names from styles.STYLES); the profile's when
+    None, and all of them when the profile names none."""
+    profile = profile or Profile()
+    if styles is None and profile.styles:
+        styles = profile.styles
     kw = keywords(tuple(name.lower() for name in styles) if styles is not None else None)
     source = prepare(text, format=fmt, filename=filename)
     clean = _cleaner(source.format, source.references)
-    lines = drop_debris(source.lines)
+    lines = drop_debris(source.lines, words=profile.debris)
     blocks = parse_blocks(lines, source.format, kw)
     notes: list[str] = []
     if source.format == "text":
@@ -90,7 +96,14 @@ def run(
         del tree.preamble[0]
     else:
         found_issuer = issuer(tree.title, tree.preamble[:2], words)
-    return tree, {"issuer": found_issuer, "effective": effective_date(words)}
+    effective = effective_date(
+        words,
+        line=profile.effective_pattern,
+        lines=[clean(line) for _, line in lines if line.strip()]
+        if profile.effective_pattern
+        else None,
+    )
+    return tree, {"issuer": found_issuer, "effective": effective}
 
 
 _QUESTION_TITLE = re.compile(

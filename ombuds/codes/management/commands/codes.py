@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ombuds.bodies.models import Organization
-from ombuds.codes import exports, parser, selectors, services
+from ombuds.codes import code_settings, exports, parser, selectors, services
 from ombuds.codes.exceptions import CodeError
 
 
@@ -29,6 +29,21 @@ def _read(path: str) -> bytes:
         return file.read_bytes()
     except OSError as exc:
         raise CommandError(f"{path}: cannot read: {exc.strerror}") from exc
+
+
+def _profile(path: str) -> tuple[str, parser.Profile]:
+    """The TOML text of a profile file and the profile it reads as (CommandError: why not)."""
+    file = Path(path)
+    if not file.is_file():
+        raise CommandError(f"{path}: no such file")
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CommandError(f"{path}: cannot read the profile: {exc}") from exc
+    try:
+        return text, parser.load_profile(text)
+    except parser.ProfileError as exc:
+        raise CommandError(f"{path}: " + "; ".join(exc.messages)) from exc
 
 
 def _organization(slug: str) -> Organization:
@@ -56,6 +71,7 @@ class Command(BaseCommand):
         p = sub.add_parser("parse", help="parse a code file and print its structure (no database)")
         p.add_argument("path")
         p.add_argument("--json", action="store_true", help="print the interchange format as JSON")
+        p.add_argument("--profile", help="a body's parsing profile (TOML) to parse with")
 
         p = sub.add_parser("import", help="import a code file as a new version")
         p.add_argument("path")
@@ -63,6 +79,11 @@ class Command(BaseCommand):
         p.add_argument("--version", dest="label", help="version label (default: v1, v2, ...)")
         p.add_argument("--effective", help="effective date, YYYY-MM-DD")
         p.add_argument("--publish", action="store_true", help="publish at once")
+        p.add_argument(
+            "--profile",
+            help="parse with this profile (TOML) and keep it for the body's next imports "
+            "(default: the profile the body keeps)",
+        )
 
         p = sub.add_parser("publish", help="publish a draft version")
         p.add_argument("--org", required=True)
@@ -90,18 +111,22 @@ class Command(BaseCommand):
         except CodeError as exc:
             raise CommandError(str(exc)) from exc
 
-    def handle_parse(self, *, path: str, json: bool, **_: Any) -> None:
+    def handle_parse(self, *, path: str, json: bool, profile: str | None, **_: Any) -> None:
+        profile_ = _profile(profile)[1] if profile else None
         try:
             text = parser.decode(_read(path), max_bytes=settings.OMBUDS_MAX_CODE_BYTES)
         except parser.ParseError as exc:
             raise CommandError(f"{path}: {exc}") from exc
-        parsed = parser.parse(text, filename=path)
+        parsed = parser.parse(text, filename=path, profile=profile_)
         if not parsed.provisions and not parsed.preamble:
             raise CommandError(f"{path}: nothing could be read as a code of conduct")
         for warning in parsed.warnings:
             self.stderr.write(f"warning: {warning}")
         if json:
-            self.stdout.write(_json_dumps(parsed.to_dict()))
+            data = parsed.to_dict()
+            if profile_ is not None and profile_.citation_prefix:
+                data["citation_prefix"] = profile_.citation_prefix
+            self.stdout.write(_json_dumps(data))
         else:
             self.stdout.write(exports.outline(parsed))
 
@@ -113,12 +138,16 @@ class Command(BaseCommand):
         label: str | None,
         effective: str | None,
         publish: bool,
+        profile: str | None = None,
         **_: Any,
     ) -> None:
         organization = _organization(org)
+        profile_text, profile_ = _profile(profile) if profile else (None, None)
         data = _read(path)
         try:
-            parsed = services.read_code_file(data, filename=path)
+            if profile_ is None:
+                profile_ = code_settings.stored_profile(organization)
+            parsed = services.read_code_file(data, filename=path, profile=profile_)
         except CodeError as exc:
             raise CommandError(f"{path}: {exc}") from exc
         for warning in parsed.warnings:
@@ -131,6 +160,7 @@ class Command(BaseCommand):
             label=label,
             effective_date=_date(effective),
             publish=publish,
+            profile_text=profile_text,
         )
         count = version.provisions.count()
         state = "published" if version.is_published else "draft"
