@@ -431,7 +431,7 @@ class _Walk:
     prev: str = GENESIS
     seq: int = 1
     keyed: bool = False  # a scheme-2 event was seen: no scheme-1 event may follow
-    refs: dict[str, str] | None = None
+    refs: dict[tuple[bool, Any], str] | None = None
     mac: _Mac | None = None
     opened: Any = None  # the stored details' text -> their plaintext (`sealing.text_opener`)
 
@@ -444,10 +444,11 @@ class _Walk:
 
     def ref(self, *, user: Any = None, label: str = "") -> str:
         self.refs = self.refs if self.refs is not None else {}
-        name = f"user:{user}" if user is not None else f"label:{label}"
-        if name not in self.refs:
-            self.refs[name] = actor_ref(user=user, label=label, pseudonyms=self.pseudonyms)
-        return self.refs[name]
+        name = (True, user) if user is not None else (False, label)
+        known = self.refs.get(name)
+        if known is None:
+            known = self.refs[name] = actor_ref(user=user, label=label, pseudonyms=self.pseudonyms)
+        return known
 
 
 def _problem(row: tuple, walk: _Walk) -> str:
@@ -480,7 +481,7 @@ def _problem(row: tuple, walk: _Walk) -> str:
     if (walk.mac.hex(hashed) if scheme >= HMAC else hashlib.sha256(hashed).hexdigest()) != digest:
         return "it was altered"
     fields = (seq, scheme, occurred, org, actor_id, label, ref, action, stype, sid, data_hash, prev)
-    if link != _fast_link(*fields) and link != _stored_link(*fields):
+    if not _link_says(link, *fields) and link != _stored_link(*fields):
         return "it was altered"  # a field no longer says what its hashed text says
     return ""
 
@@ -504,27 +505,29 @@ _quote = encode_basestring  # JSON's string form, as `canonical` writes it
 
 
 def _stored_iso(moment: Any) -> str:
-    """An event's time as the link text has it, from what the driver returns: a datetime
-    (PostgreSQL) or the naive UTC text Django stores on SQLite."""
+    """An event's time as the link text has it, from what the driver returns: an aware datetime
+    (PostgreSQL), a naive UTC one or its text (SQLite, as Django stores it)."""
     if isinstance(moment, str):
         moment = dt.datetime.fromisoformat(moment)
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
+        return moment.isoformat(timespec="microseconds") + "+00:00"
     return _iso(moment)
 
 
-def _fast_link(
-    seq, scheme, occurred, org, actor_id, label, ref, action, stype, sid, data_hash, prev
-) -> str:
-    """`link_text` of a scheme-2 event written out directly ("" for scheme 1): the same text for
-    the same fields, without building and sorting a dictionary."""
-    if scheme != HMAC or not isinstance(org, int | None) or not isinstance(sid, str):
-        return ""
-    return (
+def _link_says(
+    link, seq, scheme, occurred, org, actor_id, label, ref, action, stype, sid, data_hash, prev
+) -> bool:
+    """Whether a scheme-2 event's link text is exactly `link_text` of these fields, compared piece
+    by piece in the order the canonical text has them (keys sorted), without building a dictionary
+    and serialising it. False also when it cannot tell (scheme 1, unusual types): the caller then
+    compares with `link_text` itself."""
+    if scheme != HMAC or not isinstance(sid, str) or not (org is None or type(org) is int):
+        return False
+    return link == (
         f'{{"action":{_quote(action)},"actor":{_quote(ref)},"data_hash":{_quote(data_hash)},'
         f'"occurred_at":"{_stored_iso(occurred)}","organization":'
-        f'{"null" if org is None else int(org)},"prev_hash":{_quote(prev)},"scheme":2,'
-        f'"seq":{int(seq)},"subject":[{_quote(stype)},{_quote(sid)}]}}'
+        f'{"null" if org is None else org},"prev_hash":{_quote(prev)},"scheme":2,'
+        f'"seq":{seq},"subject":[{_quote(stype)},{_quote(sid)}]}}'
     )
 
 

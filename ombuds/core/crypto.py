@@ -351,15 +351,21 @@ def seal_text(text: str, owner: int | None, context: str) -> str:
     return text_encode(seal(text.encode("utf-8"), key, key_id, context.encode("utf-8")))
 
 
+_URLSAFE = bytes.maketrans(b"-_", b"+/")
+
+
 def text_opener(context: str) -> Callable[[str], str]:
     """`open_text` for many values of one column: each data key's cipher is set up once, so a pass
     over a million values pays the decryption alone (the audit chain's `verify`)."""
     ring, aad, ciphers = keyring(), context.encode("utf-8"), {}
 
     def opened(text: str) -> str:
-        blob = text_decode(text)
-        if blob is None:
+        if not text.startswith(TEXT_PREFIX):
             return text
+        try:  # text_decode's reading, without its copies
+            blob = binascii.a2b_base64(text[len(TEXT_PREFIX) :].encode("ascii").translate(_URLSAFE))
+        except (binascii.Error, ValueError, UnicodeEncodeError):
+            raise DecryptionFailed("the value is not valid sealed text") from None
         key_id = sealed_key_id(blob)
         cipher = ciphers.get(key_id)
         if cipher is None:
