@@ -53,6 +53,9 @@ class Event(models.Model):
     purged_at = models.DateTimeField(null=True, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+    # The exact text ``hash`` was taken of (`services.link_text`): verify hashes it as stored and
+    # checks that it says what the row's fields say. Never changed once written.
+    link = models.TextField(blank=True, default="")
 
     class Meta:
         ordering = ["seq"]

@@ -11,6 +11,7 @@ and sealed by the audit migration.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from django.db import models
@@ -23,6 +24,8 @@ class Sealer(Protocol):
     def seal(self, text: str, owner: int | None, context: str) -> str: ...
 
     def open(self, text: str, context: str) -> str: ...
+
+    def opener(self, context: str) -> Callable[[str], str]: ...
 
 
 _sealer: Sealer | None = None
@@ -55,6 +58,21 @@ def open_details(text: str | None) -> Any:
             raise RuntimeError("no sealer is registered for the audit details (ombuds.bodies)")
         text = _sealer.open(text, CONTEXT)
     return json.loads(text)
+
+
+def text_opener() -> Callable[[str], str]:
+    """The stored details' text as it was sealed (the canonical JSON whose hash is ``data_hash``),
+    for a pass over many events: each data key set up once."""
+    if _sealer is None:
+        raise RuntimeError("no sealer is registered for the audit details (ombuds.bodies)")
+    opened = _sealer.opener(CONTEXT)
+
+    def text(value: str | None) -> str:
+        if not value:
+            return "{}"
+        return opened(value) if value.startswith(SEALED_PREFIX) else value
+
+    return text
 
 
 class SealedJSONField(models.TextField):

@@ -27,13 +27,14 @@ import hmac
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
-from ombuds.audit import keys
+from ombuds.audit import keys, sealing
 from ombuds.audit.models import ChainHead, Event
 
 GENESIS = "0" * 64
@@ -109,7 +110,12 @@ def _link(scheme: int, text: str, key: bytes) -> str:
 
 def event_hash(event: Event, *, key: bytes | None = None) -> str:
     """The hash an event must have: its fields, its details' hash and the previous event's hash."""
-    text = link_text(
+    return _link(event.scheme, link_of(event), key or keys.chain_key())
+
+
+def link_of(event: Event) -> str:
+    """The text an event's hash is taken of, from its fields (stored beside it as ``link``)."""
+    return link_text(
         scheme=event.scheme,
         seq=event.seq,
         occurred_at=event.occurred_at,
@@ -123,7 +129,6 @@ def event_hash(event: Event, *, key: bytes | None = None) -> str:
         data_hash=event.data_hash,
         prev_hash=event.prev_hash,
     )
-    return _link(event.scheme, text, key or keys.chain_key())
 
 
 def actor_ref(*, user: Any = None, label: str = "", pseudonyms: bytes | None = None) -> str:
@@ -228,7 +233,8 @@ def record(
             data_hash=details_hash(details, key=key),
             prev_hash=head.last_hash or GENESIS,
         )
-        event.hash = event_hash(event, key=key)
+        event.link = link_of(event)
+        event.hash = _link(HMAC, event.link, key)
         event.save(force_insert=True)
         head.last_seq, head.last_hash, head.count = event.seq, event.hash, head.count + 1
         head.key_id = head.key_id or keys.key_id(key)
@@ -376,6 +382,7 @@ class Verdict:
         return f"audit chain broken at event #{self.seq}: {self.problem}"
 
 
+# What verify reads of each event, as stored (the details sealed, the time as the driver gives it).
 _COLUMNS = (
     "seq",
     "scheme",
@@ -392,7 +399,26 @@ _COLUMNS = (
     "purged_at",
     "prev_hash",
     "hash",
+    "link",
 )
+_SCHEMES = frozenset(Event.Scheme.values)
+
+
+class _Mac:
+    """HMAC-SHA256 under one key with its two padded key blocks hashed once: the same digest as
+    `hmac.digest`, at about 1.4 SHA-256 passes per message instead of 3.5 (`verify`'s hot path)."""
+
+    def __init__(self, key: bytes) -> None:
+        block = (hashlib.sha256(key).digest() if len(key) > 64 else key).ljust(64, b"\0")
+        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in block))
+        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in block))
+
+    def hex(self, data: bytes) -> str:
+        inner = self._inner.copy()
+        inner.update(data)
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return outer.hexdigest()
 
 
 @dataclass
@@ -405,49 +431,132 @@ class _Walk:
     prev: str = GENESIS
     seq: int = 1
     keyed: bool = False  # a scheme-2 event was seen: no scheme-1 event may follow
-    refs: dict[str, str] | None = None
+    refs: dict[tuple[bool, Any], str] | None = None
+    mac: _Mac | None = None
+    opened: Any = None  # the stored details' text -> their plaintext (`sealing.text_opener`)
+
+    def __post_init__(self) -> None:
+        self.mac = _Mac(self.key)
+        self.opened = sealing.text_opener()
+
+    def rekey(self, key: bytes) -> None:
+        self.key, self.mac = key, _Mac(key)
 
     def ref(self, *, user: Any = None, label: str = "") -> str:
         self.refs = self.refs if self.refs is not None else {}
-        name = f"user:{user}" if user is not None else f"label:{label}"
-        if name not in self.refs:
-            self.refs[name] = actor_ref(user=user, label=label, pseudonyms=self.pseudonyms)
-        return self.refs[name]
+        name = (True, user) if user is not None else (False, label)
+        known = self.refs.get(name)
+        if known is None:
+            known = self.refs[name] = actor_ref(user=user, label=label, pseudonyms=self.pseudonyms)
+        return known
 
 
-def _problem(row: dict[str, Any], walk: _Walk) -> str:
-    """What is wrong with one event, given the one before it; "" when nothing is."""
-    scheme = row["scheme"]
-    if scheme not in Event.Scheme.values:
+def _problem(row: tuple, walk: _Walk) -> str:
+    """What is wrong with one stored event, given the one before it; "" when nothing is.
+
+    The chain is checked over the stored bytes: the link text's hash must be the event's hash and
+    the link text must say exactly what the row's fields say (so no field changes alone); the
+    details are opened and their hash compared with the one inside the link."""
+    (seq, scheme, occurred, org, actor_id, label, ref, action, stype, sid) = row[:10]
+    (data, data_hash, purged, prev, digest, link) = row[10:]
+    if scheme not in _SCHEMES:
         return f"its scheme {scheme} is unknown"
     if scheme < HMAC and walk.keyed:
         return "it claims the unkeyed scheme after the chain became keyed (a forgery)"
-    if row["prev_hash"] != walk.prev:
+    if prev != walk.prev:
         return (
             "it does not follow the event before it (that one was altered, or this one was "
             "inserted or moved)"
         )
-    if row["purged_at"] is not None and row["data"]:
-        return "it is marked purged but has details"
-    if row["purged_at"] is None and (
-        details_hash(row["data"], scheme=scheme, key=walk.key) != row["data_hash"]
-    ):
+    if purged is not None:
+        if sealing.open_details(data):
+            return "it is marked purged but has details"
+    elif not _details_match(walk.opened(data), data_hash, scheme, walk):
         return "its details were altered"
-    if scheme >= HMAC and (problem := _actor_problem(row, walk)):
+    if scheme >= HMAC and (problem := _actor_problem(actor_id, label, ref, walk)):
         return problem
-    fields = {k: v for k, v in row.items() if k not in ("data", "purged_at", "hash")}
-    if _link(scheme, link_text(**fields), walk.key) != row["hash"]:
+    if not link:
+        return "the text its hash was taken of is missing"
+    hashed = link.encode("utf-8")
+    if (walk.mac.hex(hashed) if scheme >= HMAC else hashlib.sha256(hashed).hexdigest()) != digest:
         return "it was altered"
+    fields = (seq, scheme, occurred, org, actor_id, label, ref, action, stype, sid, data_hash, prev)
+    if not _link_says(link, *fields) and link != _stored_link(*fields):
+        return "it was altered"  # a field no longer says what its hashed text says
     return ""
 
 
-def _actor_problem(row: dict[str, Any], walk: _Walk) -> str:
+def _details_match(text: str, data_hash: str, scheme: int, walk: _Walk) -> bool:
+    """The details' hash of their stored plaintext: it is the canonical text that was hashed, so it
+    is hashed as it is; text stored otherwise (before sealing) is read and made canonical first."""
+    if scheme >= HMAC:
+        if walk.mac.hex(b"details\n" + text.encode("utf-8")) == data_hash:
+            return True
+    elif _sha256(text) == data_hash:
+        return True
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return False
+    return details_hash(value, scheme=scheme, key=walk.key) == data_hash
+
+
+_quote = encode_basestring  # JSON's string form, as `canonical` writes it
+
+
+def _stored_iso(moment: Any) -> str:
+    """An event's time as the link text has it, from what the driver returns: an aware datetime
+    (PostgreSQL), a naive UTC one or its text (SQLite, as Django stores it)."""
+    if isinstance(moment, str):
+        moment = dt.datetime.fromisoformat(moment)
+    if moment.tzinfo is None:
+        return moment.isoformat(timespec="microseconds") + "+00:00"
+    return _iso(moment)
+
+
+def _link_says(
+    link, seq, scheme, occurred, org, actor_id, label, ref, action, stype, sid, data_hash, prev
+) -> bool:
+    """Whether a scheme-2 event's link text is exactly `link_text` of these fields, compared piece
+    by piece in the order the canonical text has them (keys sorted), without building a dictionary
+    and serialising it. False also when it cannot tell (scheme 1, unusual types): the caller then
+    compares with `link_text` itself."""
+    if scheme != HMAC or not isinstance(sid, str) or not (org is None or type(org) is int):
+        return False
+    return link == (
+        f'{{"action":{_quote(action)},"actor":{_quote(ref)},"data_hash":{_quote(data_hash)},'
+        f'"occurred_at":"{_stored_iso(occurred)}","organization":'
+        f'{"null" if org is None else org},"prev_hash":{_quote(prev)},"scheme":2,'
+        f'"seq":{seq},"subject":[{_quote(stype)},{_quote(sid)}]}}'
+    )
+
+
+def _stored_link(
+    seq, scheme, occurred, org, actor_id, label, ref, action, stype, sid, data_hash, prev
+) -> str:
+    return link_text(
+        scheme=scheme,
+        seq=seq,
+        occurred_at=dt.datetime.fromisoformat(_stored_iso(occurred)),
+        organization_id=org,
+        actor_id=actor_id,
+        actor_label=label,
+        actor_ref=ref,
+        action=action,
+        subject_type=stype,
+        subject_id=sid,
+        data_hash=data_hash,
+        prev_hash=prev,
+    )
+
+
+def _actor_problem(actor_id: Any, label: str, ref: str, walk: _Walk) -> str:
     # The account and the label are outside the hash (erasable) but must match the id inside it;
     # an erased event has neither, and says only which pseudonymous id acted.
-    if row["actor_id"] is not None:
-        if walk.ref(user=row["actor_id"]) != row["actor_ref"]:
+    if actor_id is not None:
+        if walk.ref(user=actor_id) != ref:
             return "who acted was altered (the account does not match its pseudonymous id)"
-    elif row["actor_label"] != ERASED and walk.ref(label=row["actor_label"]) != row["actor_ref"]:
+    elif label != ERASED and walk.ref(label=label) != ref:
         return "who acted was altered (the label does not match its pseudonymous id)"
     return ""
 
@@ -491,40 +600,43 @@ def _start(head: ChainHead | None) -> _Walk | Verdict:
     return _Walk(key=ring[fingerprint], pseudonyms=pseudonyms, ring=ring)
 
 
-def _rotate_walk(row: dict[str, Any], walk: _Walk) -> str:
+def _rotate_walk(subject_id: Any, walk: _Walk) -> str:
     """After a verified "key rotated" event: the walk goes on with the new key."""
-    old, _sep, new = str(row["subject_id"]).partition(">")
+    old, _sep, new = str(subject_id).partition(">")
     if old != keys.key_id(walk.key):
         return "it names a rotation from a key other than the one that links it"
-    walk.key = walk.ring[new]
+    walk.rekey(walk.ring[new])
     return ""
 
 
-def verify(*, chunk_size: int = 5000) -> Verdict:
+def verify(*, chunk_size: int = 10_000) -> Verdict:
     """Recompute the whole chain, in order, across its key rotations, and compare it with the head.
     Every key the chain was linked with must be in the keyring (`keys.keyring`). Memory stays
-    flat; each event's details are opened (they are sealed at rest) to check their hash."""
+    flat. Each event's stored link text is hashed as it is and must say what the row's fields say;
+    its details are opened (they are sealed at rest) to check their hash."""
     head = ChainHead.objects.filter(key=1).first()
     walk = _start(head)
     if isinstance(walk, Verdict):
         return walk
     checked = 0
     for row in _rows(chunk_size):
-        if row["seq"] != walk.seq:
-            if row["seq"] > walk.seq:
-                missing = f"events #{walk.seq} to #{row['seq'] - 1} are missing"
+        seq = row[0]
+        if seq != walk.seq:
+            if seq > walk.seq:
+                missing = f"events #{walk.seq} to #{seq - 1} are missing"
                 return Verdict(False, checked, missing, walk.seq)
-            return Verdict(False, checked, "its number is out of sequence", row["seq"])
+            return Verdict(False, checked, "its number is out of sequence", seq)
         problem = _problem(row, walk)
-        if not problem and row["scheme"] >= HMAC and row["action"] == ROTATED:
-            new = str(row["subject_id"]).partition(">")[2]
+        scheme, action, subject_id = row[1], row[7], row[9]
+        if not problem and scheme >= HMAC and action == ROTATED:
+            new = str(subject_id).partition(">")[2]
             if new not in walk.ring:
-                return Verdict(False, checked, _missing(new, row["seq"] + 1))
-            problem = _rotate_walk(row, walk)
+                return Verdict(False, checked, _missing(new, seq + 1))
+            problem = _rotate_walk(subject_id, walk)
         if problem:
-            return Verdict(False, checked, problem, row["seq"])
-        walk.prev, walk.seq, checked = row["hash"], walk.seq + 1, checked + 1
-        walk.keyed = walk.keyed or row["scheme"] >= HMAC
+            return Verdict(False, checked, problem, seq)
+        walk.prev, walk.seq, checked = row[14], walk.seq + 1, checked + 1
+        walk.keyed = walk.keyed or scheme >= HMAC
     last_seq = head.last_seq if head else 0
     if last_seq != checked or (head and checked and head.last_hash != walk.prev):
         return Verdict(
@@ -545,18 +657,23 @@ def verify(*, chunk_size: int = 5000) -> Verdict:
     return Verdict(True, checked)
 
 
-def _rows(chunk_size: int) -> Iterator[dict[str, Any]]:
-    # Keyset pages rather than one cursor: steady on SQLite and PostgreSQL alike. Plain rows, not
-    # model instances: a million events verify in seconds, not minutes.
+def _rows(chunk_size: int) -> Iterator[tuple]:
+    """The events as stored, in order, as plain tuples of `_COLUMNS`: keyset pages of raw rows,
+    steady on SQLite and PostgreSQL alike, with no model instance and no details opened here."""
+    quote = connection.ops.quote_name
+    sql = (
+        f"SELECT {', '.join(quote(c) for c in _COLUMNS)} FROM {quote(Event._meta.db_table)}"
+        f" WHERE {quote('seq')} > %s ORDER BY {quote('seq')} LIMIT %s"
+    )
     after = 0
     while True:
-        page = list(
-            Event.objects.filter(seq__gt=after).order_by("seq").values(*_COLUMNS)[:chunk_size]
-        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [after, chunk_size])
+            page = cursor.fetchall()
         if not page:
             return
         yield from page
-        after = page[-1]["seq"]
+        after = page[-1][0]
 
 
 def events_for(subject_type: str, subject_id: Any) -> list[Event]:

@@ -220,6 +220,9 @@ class AuditSealer:
     def open(self, text: str, context: str) -> str:
         return crypto.open_text(text, context)
 
+    def opener(self, context: str) -> Callable[[str], str]:
+        return crypto.text_opener(context)
+
 
 audit_sealing.register_sealer(AuditSealer())
 # A rotation re-seals the events' details too (their hash is of the plaintext: it still holds).

@@ -55,7 +55,8 @@ def rewrite_from(
     scheme: int = Event.Scheme.HMAC,
     start: int | None = None,
 ) -> None:
-    """Change event ``seq``'s action and recompute every later hash (and the head): with ``key``
+    """Change event ``seq``'s action and recompute every later hash and its hashed text (and the
+    head), as whoever holds the database rewrites it: with ``key``
     (the audit key when None, an attacker's guess otherwise) and ``scheme`` (1: plain SHA-256,
     the old unkeyed chain). ``start`` is where the rewrite begins (``seq`` unless earlier)."""
     events = list(Event.objects.filter(seq__gte=start or seq).order_by("seq"))
@@ -71,8 +72,16 @@ def rewrite_from(
             event.hash = services.event_hash(event, key=key)
             cursor.execute(
                 "UPDATE audit_event SET action = %s, scheme = %s, data_hash = %s, prev_hash = %s,"
-                " hash = %s WHERE seq = %s",
-                [event.action, scheme, event.data_hash, prev, event.hash, event.seq],
+                " hash = %s, link = %s WHERE seq = %s",
+                [
+                    event.action,
+                    scheme,
+                    event.data_hash,
+                    prev,
+                    event.hash,
+                    services.link_of(event),
+                    event.seq,
+                ],
             )
             prev = event.hash
         rewind_head(cursor, events[-1].seq)

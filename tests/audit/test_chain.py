@@ -114,8 +114,8 @@ def test_a_rehashed_event_breaks_the_link_to_the_next_one():
     new_hash = services.event_hash(event)  # recomputed with the audit key
     with tampering() as cursor:
         cursor.execute(
-            "UPDATE audit_event SET action = %s, hash = %s WHERE seq = 2",
-            ["case.dismissed", new_hash],
+            "UPDATE audit_event SET action = %s, hash = %s, link = %s WHERE seq = 2",
+            ["case.dismissed", new_hash, services.link_of(event)],
         )
     code, message = _verify()
     assert code == 1 and message.startswith("audit chain broken at event #3: it does not follow")
@@ -154,7 +154,7 @@ def test_an_inserted_event_is_found():
             data_hash=services.details_hash({}),
             prev_hash=events[0].hash,
         )
-        fake.hash = services.event_hash(fake)
+        fake.link, fake.hash = services.link_of(fake), services.event_hash(fake)
         fake.save(force_insert=True)
     code, message = _verify()
     assert code == 1 and message.startswith("audit chain broken at event #3")

@@ -122,7 +122,7 @@ def test_events_written_before_the_keyed_chain_still_verify_by_their_scheme():
         )
         event.data_hash = services._sha256(services.canonical(event.data))
         event.prev_hash, event.hash = prev, ""
-        event.hash = services.event_hash(event)
+        event.hash, event.link = services.event_hash(event), services.link_of(event)
         assert (
             event.hash == hashlib.sha256(services.link_text(**_fields(event)).encode()).hexdigest()
         )
