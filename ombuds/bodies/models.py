@@ -16,7 +16,9 @@ slug_validator = RegexValidator(
 )
 
 # Top-level paths of the site: a body with one of these slugs could not have its own pages.
-RESERVED_SLUGS = frozenset({"admin", "api", "staff", "static", "media", "healthz", "accounts"})
+RESERVED_SLUGS = frozenset(
+    {"admin", "api", "staff", "static", "media", "healthz", "accounts", "search"}
+)
 
 
 def validate_body_slug(value: str) -> None:
