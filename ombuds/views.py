@@ -7,12 +7,17 @@ from django.urls import reverse
 from django.views.decorators.csrf import requires_csrf_token
 
 from ombuds.bodies.models import Organization
+from ombuds.cases.selectors import bodies_taking_complaints
 from ombuds.codes.selectors import bodies_with_current_codes
 from ombuds.operations.health import health
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/home.html", {"bodies": bodies_with_current_codes()})
+    """Every body, each leading to its code, its register and its complaint form (or, where it
+    takes no complaints here, to how to complain to it)."""
+    taking = bodies_taking_complaints()
+    bodies = [(body, version, body.pk in taking) for body, version in bodies_with_current_codes()]
+    return render(request, "core/home.html", {"bodies": bodies})
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
