@@ -109,6 +109,8 @@ MIDDLEWARE = [
     "ombuds.cases.followup_session.FollowupSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A page showing an error summary has a title starting "Error: " (ombuds.core.http).
+    "ombuds.core.http.ErrorTitle",
     "django_htmx.middleware.HtmxMiddleware",
 ]
 

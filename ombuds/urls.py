@@ -11,6 +11,7 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("language/<str:code>/", core_views.language, name="language"),
     path("mail/unsubscribe/<str:token>/", body_views.unsubscribe, name="unsubscribe"),
+    path("search", core_views.search, name="search"),
     path("", include("ombuds.operations.urls")),
     path("accounts/", include("ombuds.accounts.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
@@ -36,3 +37,7 @@ urlpatterns = [
     path("<slug:org>/", include("ombuds.register.profile_urls")),
     path("<slug:org>/", include("ombuds.codes.urls")),
 ]
+
+# Our own pages for a missing address and for a failure (templates/404.html and 500.html).
+handler404 = "ombuds.views.page_not_found"
+handler500 = "ombuds.views.server_error"

@@ -308,6 +308,20 @@ def shared_document_path(instance: Document, filename: str) -> str:
     return f"{document_path(instance, filename)}-shared"
 
 
+# The kinds of document the shipped procedures and pages store, in words; any other kind (a body's
+# own procedure's input) shows its name with spaces.
+DOCUMENT_KINDS = {
+    "efforts_proof": "proof of efforts to resolve",
+    "waiver_reason": "reason to waive the efforts to resolve",
+}
+
+
+def actor_words(label: str) -> str:
+    """An audit label of who acted, for a page: "respondent (link)" → "respondent, through their
+    personal link"."""
+    return label.replace(" (link)", ", through their personal link")
+
+
 class Document(TimeStamped):
     class Visibility(models.TextChoices):
         INTERNAL = "internal", "Staff and committee only"
@@ -346,6 +360,15 @@ class Document(TimeStamped):
     def __str__(self) -> str:
         return f"{self.case}: {self.original_name}"
 
+    @property
+    def kind_label(self) -> str:
+        """The kind in words ("proof of efforts to resolve"), never its stored name ("efforts_proof")."""
+        return DOCUMENT_KINDS.get(self.kind, self.kind.replace("_", " "))
+
+    @property
+    def uploaded_by_display(self) -> str:
+        return actor_words(self.uploaded_by_label)
+
 
 class Message(TimeStamped):
     """A note inside the case (internal) or a message exchanged with one party."""
@@ -370,6 +393,15 @@ class Message(TimeStamped):
 
     def __str__(self) -> str:
         return f"{self.case}: {self.get_audience_display()} by {self.author_label}"
+
+    @property
+    def author_display(self) -> str:
+        """Who wrote it, in words: "respondent, through their personal link" rather than the audit
+        label "respondent (link)"; a party's message says so when the label does not."""
+        label = actor_words(self.author_label)
+        if self.from_party and not any(w in label for w in ("complainant", "respondent")):
+            label += " (for a party)"
+        return label
 
 
 class Notice(TimeStamped):

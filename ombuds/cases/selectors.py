@@ -134,6 +134,20 @@ def procedure_of(case_or_org: Case | Organization, *, public: bool = True) -> Pr
         raise CaseRefused(f"no procedure called {key!r} is installed") from None
 
 
+def takes_complaints(organization: Organization) -> bool:
+    """Whether the body's public complaint form is open (what ``procedure_of`` refuses otherwise)."""
+    return BodyProcedure.objects.filter(organization=organization, taking_complaints=True).exists()
+
+
+def bodies_taking_complaints() -> set[int]:
+    """The ids of the bodies whose public complaint form is open, in one query."""
+    return set(
+        BodyProcedure.objects.filter(taking_complaints=True).values_list(
+            "organization_id", flat=True
+        )
+    )
+
+
 def procedure_versions(organization: Organization) -> list[tuple[ProcedureVersion, int, bool]]:
     """The body's procedure versions, each with how many of its cases run under it and whether
     its new cases are filed under it."""

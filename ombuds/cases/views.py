@@ -3,6 +3,8 @@ the case with a receipt code and passphrase, and a respondent answers through a 
 
 from __future__ import annotations
 
+import time
+
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -105,7 +107,11 @@ def complaint_form(request: HttpRequest, org: str) -> HttpResponse:
                 return followup_session.write(
                     request,
                     redirect("cases:filed", org=case.organization.slug, reference=case.reference),
-                    {"filed": case.reference, "receipt": receipt},
+                    {
+                        "filed": case.reference,
+                        # Until when a reload of the receipt page shows the code again.
+                        "receipt_until": int(time.time()) + RECEIPT_SHOWN_FOR if receipt else 0,
+                    },
                 )
     return render(request, "cases/complain.html", context, status=400 if form.errors else 200)
 
@@ -151,27 +157,38 @@ def _file(organization, form: ComplaintForm, person, agency) -> services.Filed |
         return None
 
 
+# How long after filing the receipt page shows the code again (a reload, the back button), in the
+# browser that filed only: the code is already kept with the case; the complainant's short-lived
+# cookie holds only the reference and this time, nothing of who they are.
+RECEIPT_SHOWN_FOR = 10 * 60  # seconds
+
+
 @never_cache
 def complaint_filed(request: HttpRequest, org: str, reference: str) -> HttpResponse:
     """The acknowledgement page, for the browser that filed the complaint only; an anonymous
-    complainant's receipt code is shown here once."""
+    complainant's receipt code is shown here, again on a reload for RECEIPT_SHOWN_FOR. Anywhere
+    else (another browser, later, after signing in) a page that says it cannot be shown again and
+    how to follow the complaint up, without saying whether the reference exists."""
     organization = body_or_404(org)
     filed = followup_session.read(request)
     if filed.get("filed") != reference:
-        raise Http404("no complaint filed from this browser under that reference")
+        response = render(request, "cases/filed_gone.html", {"body": organization}, status=404)
+        return _private(response)
     case = get_object_or_404(Case, organization=organization, reference=reference)
+    until = filed.get("receipt_until")
+    showing = isinstance(until, int) and time.time() < until
     response = render(
         request,
         "cases/filed.html",
         {
             "body": organization,
             "case": case,
-            "receipt": case.receipt_code if filed.get("receipt") else "",
+            "receipt": case.receipt_code if showing else "",
+            "receipt_until": until if showing else None,
             "procedure": services.procedure_of(case),
         },
     )
-    # Shown once: the cookie this page answers with no longer asks for the receipt code.
-    return _private(followup_session.write(request, response, {"filed": reference}))
+    return _private(followup_session.write(request, response, filed))
 
 
 def _followup_sign_in(request: HttpRequest, organization) -> HttpResponse:

@@ -17,10 +17,15 @@ class ProvisionLike(Protocol):
 
 @dataclass(frozen=True)
 class Segment:
-    """A run of words: kind is "equal", "insert" or "delete"."""
+    """A run of words and punctuation: kind is "equal", "insert" or "delete".
+
+    ``spaced`` says whether a space comes before the run: a comma added after a word is a run of its
+    own, shown against the word ("respect{+, courtesy+}"), not with a space before it.
+    """
 
     kind: str
     text: str
+    spaced: bool = True
 
 
 @dataclass
@@ -36,13 +41,15 @@ class Change:
         """The new text with changed words marked as [-removed-]{+added+} (like `git diff --word-diff`)."""
         parts = []
         for seg in self.segments:
+            if parts and seg.spaced:
+                parts.append(" ")
             if seg.kind == "equal":
                 parts.append(seg.text)
             elif seg.kind == "delete":
                 parts.append(f"[-{seg.text}-]")
             else:
                 parts.append(f"{{+{seg.text}+}}")
-        return " ".join(parts)
+        return "".join(parts)
 
 
 @dataclass
@@ -72,21 +79,42 @@ class CodeDiff:
         return not (self.added or self.removed or self.changed or self.renumbered)
 
 
-_WORD = re.compile(r"\S+")
+# A word (with its inner apostrophes and hyphens: "member's", "non-profit") or one punctuation mark,
+# with the space before it: words and punctuation are compared apart, so a comma added after a word
+# is a change of its own rather than a change of the word.
+_TOKEN = re.compile(r"(\s*)(\w+(?:['’-]\w+)*|[^\w\s])")
+
+
+def _tokens(text: str) -> list[tuple[str, bool]]:
+    return [(m.group(2), bool(m.group(1))) for m in _TOKEN.finditer(text)]
+
+
+def _run(kind: str, tokens: list[tuple[str, bool]]) -> Segment:
+    text = "".join((" " if spaced and i else "") + word for i, (word, spaced) in enumerate(tokens))
+    return Segment(kind, text, spaced=tokens[0][1])
 
 
 def word_diff(old: str, new: str) -> list[Segment]:
-    old_words, new_words = _WORD.findall(old), _WORD.findall(new)
-    matcher = difflib.SequenceMatcher(a=old_words, b=new_words, autojunk=False)
+    """The changes from ``old`` to ``new`` as runs of words and punctuation, in the new text's order."""
+    old_tokens, new_tokens = _tokens(old), _tokens(new)
+    matcher = difflib.SequenceMatcher(
+        a=[w for w, _ in old_tokens], b=[w for w, _ in new_tokens], autojunk=False
+    )
     segments: list[Segment] = []
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
         if op == "equal":
-            segments.append(Segment("equal", " ".join(old_words[i1:i2])))
+            segments.append(_run("equal", new_tokens[j1:j2]))
             continue
         if op in ("delete", "replace"):
-            segments.append(Segment("delete", " ".join(old_words[i1:i2])))
+            segments.append(_run("delete", old_tokens[i1:i2]))
         if op in ("insert", "replace"):
-            segments.append(Segment("insert", " ".join(new_words[j1:j2])))
+            added = _run("insert", new_tokens[j1:j2])
+            if op == "replace" and added.text[:1].isalnum():  # words replacing words, set apart
+                added = Segment("insert", added.text, spaced=True)
+            segments.append(added)
+    if segments:  # the first run has nothing before it
+        first = segments[0]
+        segments[0] = Segment(first.kind, first.text, spaced=False)
     return segments
 
 

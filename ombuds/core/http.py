@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import logging
+import re
 from collections.abc import Iterable, Iterator
 
 from django.conf import settings
@@ -107,3 +108,37 @@ def csv_download(rows: Iterable[Iterable[object]], filename: str) -> StreamingHt
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return private(response)
+
+
+_ERROR_SUMMARY = re.compile(rb'class="[^"]*\berror-summary\b')
+_TITLE = re.compile(rb"<title>(\s*)")
+
+
+class ErrorTitle:
+    """A page sent back with an error summary has a title starting "Error: ", so that a screen reader
+    says so first, on every page of the site, whichever of its forms failed. A template that already
+    says so is left alone; fragments (no <title>) and downloads are untouched. The summary itself
+    takes the focus by the site's script (ombuds/static/ombuds/site.js), loaded by the base template.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            response.streaming
+            or not response.get("Content-Type", "").startswith("text/html")
+            or response.get("Content-Encoding")
+        ):
+            return response
+        content = response.content
+        if not _ERROR_SUMMARY.search(content):
+            return response
+        match = _TITLE.search(content)
+        if match is None or content[match.end() :].startswith(b"Error: "):
+            return response
+        response.content = content[: match.end()] + b"Error: " + content[match.end() :]
+        if response.has_header("Content-Length"):
+            response["Content-Length"] = str(len(response.content))
+        return response

@@ -6,13 +6,14 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import time
 import zipfile
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from ombuds.cases import services
+from ombuds.cases import services, views
 from ombuds.cases.models import (
     Allegation,
     BodyProcedure,
@@ -248,7 +249,9 @@ def test_a_named_complaint_makes_a_case_with_the_provisions_cited(
     assert "dana@example.org" in _text(filed)
 
 
-def test_an_anonymous_complaint_shows_its_receipt_code_once(client, body, procedure, published):
+def test_an_anonymous_complaint_shows_its_receipt_code_for_a_few_minutes(
+    client, body, procedure, published, monkeypatch
+):
     response = client.post(
         _complain_url(body),
         # What a named complainant would have typed is not kept once they choose anonymity.
@@ -268,13 +271,23 @@ def test_an_anonymous_complaint_shows_its_receipt_code_once(client, body, proced
     filed = client.get(response["Location"])
     assert filed.status_code == 200
     assert case.receipt_code in _text(filed)
-    assert "shown only once" in _text(filed)
+    assert "only for a few minutes" in _text(filed)
     assert filed["Referrer-Policy"] == "same-origin"
     assert "no-store" in filed["Cache-Control"]
+    # Copy and print, offered to scripts (the buttons are hidden without them).
+    assert 'data-copy="receipt-code"' in filed.content.decode()
+    assert "data-print" in filed.content.decode()
 
+    # A reload soon after shows it again, in this browser only...
     again = client.get(response["Location"])
     assert again.status_code == 200
-    assert case.receipt_code not in _text(again)
+    assert case.receipt_code in _text(again)
+    # ...and no longer once the few minutes are over.
+    later = time.time() + views.RECEIPT_SHOWN_FOR + 1
+    monkeypatch.setattr(views.time, "time", lambda: later)
+    gone = client.get(response["Location"])
+    assert gone.status_code == 200
+    assert case.receipt_code not in _text(gone)
     assert services.followup_case(case.receipt_code, PASSPHRASE) == case
 
 
@@ -284,7 +297,12 @@ def test_the_filed_page_is_only_for_the_browser_that_filed(client, body, procedu
     response = client.post(_complain_url(body), _anonymous())
     case = Case.objects.get()
     other = Client()
-    assert other.get(response["Location"]).status_code == 404
+    elsewhere = other.get(response["Location"])
+    assert elsewhere.status_code == 404
+    # A page that says so and how to follow the complaint up, without the code.
+    assert "cannot be shown again" in _text(elsewhere)
+    assert case.receipt_code not in _text(elsewhere)
+    assert _followup_url(body) in elsewhere.content.decode()
     # Nor does the reference of another case open it in the browser that filed.
     other_case = _file(body)
     url = reverse("cases:filed", kwargs={"org": body.slug, "reference": other_case.reference})

@@ -26,9 +26,9 @@ def test_added_removed_and_changed_are_reported_by_citation():
     assert [e.citation for e in result.removed] == ["1.2"]
     assert [c.citation for c in result.changed] == ["1.1"]
     assert result.unchanged == 1
-    # Words are compared as written, punctuation included, like `git diff --word-diff`.
+    # Words and punctuation are compared apart: the full stop stays where it was.
     marked = result.changed[0].marked()
-    assert marked == "Members shall answer [-complaints.-] {+all complaints promptly.+}"
+    assert marked == "Members shall answer {+all+} complaints {+promptly+}."
 
 
 def test_same_words_under_a_new_citation_is_a_renumbering():
@@ -57,3 +57,30 @@ def test_word_diff_marks_only_the_changed_words():
         ("insert", "a trust"),
         ("equal", "account"),
     ]
+
+
+def test_punctuation_added_after_a_word_leaves_the_word_unchanged():
+    segments = word_diff(
+        "treat others with respect and care", "treat others with respect, courtesy and care"
+    )
+    assert [(s.kind, s.text) for s in segments] == [
+        ("equal", "treat others with respect"),
+        ("insert", ", courtesy"),
+        ("equal", "and care"),
+    ]
+    # The comma is shown against the word, with no space before it.
+    assert [s.spaced for s in segments] == [False, False, True]
+
+
+def test_words_keep_their_inner_apostrophes_and_hyphens():
+    segments = word_diff("a member's non-profit work", "a member's for-profit work")
+    assert [(s.kind, s.text) for s in segments if s.kind != "equal"] == [
+        ("delete", "non-profit"),
+        ("insert", "for-profit"),
+    ]
+
+
+def test_a_changed_punctuation_mark_alone_is_marked():
+    old = [P("1", text="Members shall act fairly.")]
+    new = [P("1", text="Members shall act fairly;")]
+    assert diff_provisions(old, new).changed[0].marked() == "Members shall act fairly[-.-]{+;+}"

@@ -1,4 +1,4 @@
-// Scripts of the public case pages. Each part does nothing where its elements are absent; without
+// The provision picker of the case pages. It does nothing where its elements are absent; without
 // scripts the pages work the same, less conveniently.
 
 // Filter a long list of checkboxes as the user types (the provision picker of the complaint form).
@@ -26,24 +26,5 @@ document.querySelectorAll("[data-picker]").forEach(function (picker) {
     if (count) {
       count.textContent = words.length ? shown + " of " + rows.length + " provisions shown" : "";
     }
-  });
-});
-
-// A page sent back with problems: the list of them takes the focus, so that it is read first, and
-// each of its links puts the focus in its field (a link to an id alone only scrolls there), with the
-// field's label or legend in view.
-document.querySelectorAll(".error-summary").forEach(function (summary, index) {
-  if (index === 0) summary.focus();
-  summary.addEventListener("click", function (event) {
-    var link = event.target.closest("a[href^='#']");
-    if (!link) return;
-    var field = document.getElementById(decodeURIComponent(link.hash.slice(1)));
-    if (!field || typeof field.focus !== "function") return;
-    event.preventDefault();
-    var group = field.closest("fieldset");
-    var label = document.querySelector("label[for='" + field.id + "']");
-    var shown = (field.type === "radio" || field.type === "checkbox") && group ? group : label;
-    (shown || field).scrollIntoView();
-    field.focus({ preventScroll: true });
   });
 });
