@@ -60,7 +60,7 @@ def bar_chart(
     allows, leaving room after each bar for its figure (``texts``, else the value). With
     ``label_width=0`` each label is written above its bar, which suits long labels."""
     values = [max(0, int(v)) for _, v in rows]
-    room = width - label_width - (96 if texts else 48)
+    room = width - label_width - (130 if texts else 48)
     top = max(values, default=0) if maximum is None else maximum
     gap = bar_height // 2
     above = _LABEL_LINE if label_width == 0 else 0

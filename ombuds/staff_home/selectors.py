@@ -206,7 +206,7 @@ def _register_work(panels: dict[int, BodyPanel], keeping: list[Organization], to
         if periods:
             panels[body.pk].compliance = share_chart(
                 [
-                    (f"{p.label}, {p.start:%d %b %Y} to {p.end:%d %b %Y}", p.filed, p.agencies)
+                    (f"{p.start:%d %b} to {p.end:%d %b %Y}: {p.label}", p.filed, p.agencies)
                     for p in periods
                 ]
             )

@@ -82,11 +82,17 @@ def problems_with_links(forms, page_errors: list[str]) -> list[tuple[str, str]]:
             continue
         bound = form[name] if name in form.fields else None
         label = bound.label if bound is not None else name
-        target = f"#{bound.id_for_label or bound.auto_id}" if bound is not None else anchor
+        target = f"#{_field_id(bound)}" if bound is not None else anchor
         found.extend((f"{label}: {e}", target) for e in errors)
     seen: set[str] = set()
     # A form the page does not show has its problems in page_errors already.
     return [(p, href) for p, href in found if not (p in seen or seen.add(p))]
+
+
+def _field_id(bound) -> str:
+    # A group of radio buttons or checkboxes has no id of its own: its first choice has (as in
+    # includes/error_summary.html).
+    return bound.id_for_label or f"{bound.auto_id}_0"
 
 
 def _anchor(forms) -> str:
