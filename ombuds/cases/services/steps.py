@@ -95,14 +95,14 @@ def case_step(
                 },
                 **done,
                 **released,
+                # The first step a handler takes on an unhandled case makes it theirs.
+                **({"handler": acting_user.get_username()} if claims else {}),
             },
             user=acting_user,
             label=label,
         )
         if moved:
             record_event(case, "case.deadline_moved", moved, user=acting_user, label=label)
-        if claims:
-            _claimed(case, transition, acting_user, label)
     return case
 
 
@@ -111,16 +111,6 @@ def _claims(case: Case, user: Any, roles: set[str]) -> bool:
     an investigator, staff, an administrator) takes on a case nobody handles yet. Without it every
     case would stay unhandled until someone chose "Handle it myself"."""
     return case.handler_id is None and bool(getattr(user, "pk", None)) and bool(roles & HANDLERS)
-
-
-def _claimed(case: Case, transition: Transition, user: Any, label: str) -> None:
-    record_event(
-        case,
-        "case.handler",
-        {"handler": user.get_username(), "step": transition.name},
-        user=user,
-        label=label,
-    )
 
 
 def _acting_roles(case: Case, user: Any, roles: set[str] | None) -> set[str]:
