@@ -239,7 +239,8 @@ EMAIL_USE_TLS = envbool("OMBUDS_EMAIL_TLS", False)
 DEFAULT_FROM_EMAIL = envstr("OMBUDS_EMAIL_FROM", "ombuds@localhost")
 
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "home"
+# Staff land on their staff home, everyone else on the site's home page (ombuds.staff_home).
+LOGIN_REDIRECT_URL = "after_sign_in"
 LOGOUT_REDIRECT_URL = "home"
 
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -5,6 +5,7 @@ from django.views.generic import RedirectView
 from ombuds import views as core_views
 from ombuds.api.urls import api, redoc
 from ombuds.bodies import views as body_views
+from ombuds.staff_home import views as staff_home
 
 urlpatterns = [
     path("", core_views.home, name="home"),
@@ -22,6 +23,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/redoc", redoc, name="api_redoc"),
     path("api/v1/", api.urls),
+    path("signed-in", staff_home.after_sign_in, name="after_sign_in"),
+    path("staff/", staff_home.home, name="staff_home"),
     path("staff/", include("ombuds.codes.staff_urls")),
     path("staff/", include("ombuds.register.staff_urls")),
     path("staff/", include("ombuds.cases.staff_urls")),

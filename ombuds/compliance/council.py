@@ -109,45 +109,6 @@ def _citation_order(item: tuple[str, object]) -> list:
     return [(0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts]
 
 
-@dataclass(frozen=True)
-class Bar:
-    label: str
-    value: int
-    y: int
-    width: int
-    text_x: int
-
-
-@dataclass(frozen=True)
-class BarChart:
-    """A horizontal bar chart's geometry, in the SVG's own units (it scales to its box)."""
-
-    bars: list[Bar]
-    width: int
-    height: int
-    label_width: int
-    bar_height: int
-    maximum: int
-
-
-def bar_chart(
-    rows: list[tuple[str, int]], *, width: int = 480, label_width: int = 80, bar_height: int = 24
-) -> BarChart:
-    """Bars for ``rows`` (label, value), the longest as long as the room for bars allows, leaving
-    room after each bar for its figure."""
-    room = width - label_width - 48
-    maximum = max((v for _, v in rows), default=0)
-    gap = bar_height // 2
-    bars = []
-    for n, (label, value) in enumerate(rows):
-        length = round(room * value / maximum) if maximum else 0
-        bars.append(
-            Bar(label, value, gap + n * (bar_height + gap), length, label_width + length + 6)
-        )
-    height = gap + len(rows) * (bar_height + gap)
-    return BarChart(bars, width, height, label_width, bar_height, maximum)
-
-
 def findings_filtered(
     organization: Organization,
     *,

@@ -21,6 +21,7 @@ from ombuds.compliance.agency_views import finding_context, return_context
 from ombuds.compliance.forms import CloseForm, ReferForm
 from ombuds.compliance.models import Finding, Return
 from ombuds.core.changes import ChangedMeanwhile, version_of
+from ombuds.core.charts import bar_chart
 from ombuds.core.http import private
 
 FINDINGS_PAGE = 50
@@ -46,7 +47,7 @@ def coverage(request: HttpRequest, organization: Organization) -> HttpResponse:
             "today": today,
             "periods": council.coverage(organization, today=today),
             "counts": counts,
-            "chart": council.bar_chart([(c.provision, c.total) for c in counts]),
+            "chart": bar_chart([(c.provision, c.total) for c in counts]),
             "code": spec.code if spec else citation_prefix(organization),
             "total_unresolved": sum(c.total for c in counts),
             "total_council": sum(c.with_council for c in counts),

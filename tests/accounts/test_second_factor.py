@@ -200,13 +200,13 @@ def test_next_must_stay_on_the_site(client, personas):
     response = client.post(
         TWO_FACTOR, {"code": code_for(device, 1), "next": "https://evil.example/"}
     )
-    assert response.status_code == 302 and response["Location"] == "/"
+    assert response.status_code == 302 and response["Location"] == reverse("after_sign_in")
 
 
 def test_a_member_without_a_role_is_not_asked(client, personas):
     nora = personas["signed_in_no_role"]
     response = sign_in(client, nora)
-    assert response.status_code == 302 and response["Location"] == "/"
+    assert response.status_code == 302 and response["Location"] == reverse("after_sign_in")
     assert client.get(reverse("accounts:security")).status_code == 200
     assert client.get("/api/v1/bodies").status_code != 403
 

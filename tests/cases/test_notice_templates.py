@@ -364,8 +364,9 @@ def test_a_notice_made_after_the_change_uses_the_new_wording(client, csec):
     notice = Notice.objects.get(case=case, template="acknowledgement")
     assert notice.recipient_role == "complainant"
     assert notice.subject == f"CSEC is looking at {case.reference}"
+    # The Chair's acknowledgement made the case hers: the notice names her.
     assert notice.body.startswith(
-        "Hello Pat Complainant,\n\nthe CSEC ethics committee now looks after your complaint."
+        "Hello Pat Complainant,\n\nEthics Chair now looks after your complaint."
     )
     assert "Child Support Enforcement Council" in notice.body  # the signature is still added
     other = NoticeTemplate.objects.filter(organization__slug="espcc")

@@ -15,7 +15,7 @@ from django.utils import timezone
 from ombuds.cases.facts import facts
 from ombuds.cases.models import Allegation, Case, Document
 from ombuds.cases.procedure import Procedure, ProcedureRefused, Transition, parse_date
-from ombuds.cases.rules import CaseRefused
+from ombuds.cases.rules import HANDLERS, CaseRefused
 from ombuds.cases.selectors import is_recused, procedure_of, roles_on_case, running_deadlines
 from ombuds.cases.services.base import bump, label_for, lock_case, record_event
 from ombuds.cases.services.deadlines import deadline_start, deadlines_stop, more_time
@@ -74,7 +74,10 @@ def case_step(
         released = verbatim_release(case, transition, confirm_verbatim)
         label = label_for(acting_user, actor_label)
         source = case.state
-        moved = _move(case, procedure, transition, inputs, files, user=acting_user, label=label)
+        claims = _claims(case, acting_user, roles)
+        moved = _move(
+            case, procedure, transition, inputs, files, user=acting_user, label=label, claims=claims
+        )
         done = effects_run(case, transition, acting_user=acting_user, label=label, inputs=inputs)
         record_event(
             case,
@@ -92,6 +95,8 @@ def case_step(
                 },
                 **done,
                 **released,
+                # The first step a handler takes on an unhandled case makes it theirs.
+                **({"handler": acting_user.get_username()} if claims else {}),
             },
             user=acting_user,
             label=label,
@@ -99,6 +104,13 @@ def case_step(
         if moved:
             record_event(case, "case.deadline_moved", moved, user=acting_user, label=label)
     return case
+
+
+def _claims(case: Case, user: Any, roles: set[str]) -> bool:
+    """Whether the step makes its taker the case's handler: the first step a handler (the chair,
+    an investigator, staff, an administrator) takes on a case nobody handles yet. Without it every
+    case would stay unhandled until someone chose "Handle it myself"."""
+    return case.handler_id is None and bool(getattr(user, "pk", None)) and bool(roles & HANDLERS)
 
 
 def _acting_roles(case: Case, user: Any, roles: set[str] | None) -> set[str]:
@@ -294,10 +306,15 @@ def _move(
     *,
     user: Any,
     label: str,
+    claims: bool = False,
 ) -> dict[str, Any]:
-    """The case in the step's target state with its documents, dates and deadlines; the deadline
-    moved by more time granted, for the record ({} when none)."""
+    """The case in the step's target state with its documents, dates and deadlines (and its new
+    handler when the step ``claims`` it); the deadline moved by more time granted, for the record
+    ({} when none)."""
     changed = ["state"]
+    if claims:
+        case.handler = user
+        changed.append("handler")
     case.state = transition.target
     now = timezone.now()
     for name, (filename, data) in files.items():

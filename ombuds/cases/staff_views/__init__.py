@@ -19,7 +19,8 @@ A refused or invalid form answers 400 with every problem listed, next to the for
 at the top of the page when that form is not shown to the viewer).
 
 Modules: `common` (roles, the case for its viewer), `inbox`, `case_page` (the page and its forms),
-`case_views` (the page's GET view and one POST view per action), `intake`, `files`.
+`case_views` (the page's GET view and one POST view per action), `case_display` (the stepper and
+the page's words), `intake`, `files`.
 """
 
 from ombuds.cases.staff_views.case_page import STAFF_RECEIPT_SESSION

@@ -29,6 +29,13 @@ from ombuds.cases.staff_forms import (
     StaffMessageForm,
     StepForm,
 )
+from ombuds.cases.staff_views.case_display import (
+    author,
+    document_kind,
+    document_kinds,
+    problems_with_links,
+    stepper,
+)
 from ombuds.cases.staff_views.common import FINE_RECORDERS, RECUSAL_ROLES
 from ombuds.core.http import private
 from ombuds.register.models import Sanction
@@ -259,6 +266,14 @@ def case_page_response(request: HttpRequest, page: CasePage, forms: CaseForms) -
     publications = dict(Sanction.Publication.choices)
     secret = request.session.pop(STAFF_RECEIPT_SESSION.format(reference=case.reference), None)
     erasure = case_erasure(case)
+    doc_kinds = document_kinds(page.procedure)
+    documents = list(page.documents)
+    for d in documents:
+        d.kind_label = document_kind(doc_kinds, d.kind)
+        d.uploader = author(d.uploaded_by_label, False)
+    messages_list = list(page.messages)
+    for m in messages_list:
+        m.written_by = author(m.author_label, m.from_party)
     return private(
         render(
             request,
@@ -292,10 +307,13 @@ def case_page_response(request: HttpRequest, page: CasePage, forms: CaseForms) -
                 "document_form": forms.document,
                 "recusal_form": forms.recusal,
                 "page_errors": forms.page_errors,
+                "invalid": forms.invalid,
+                "problems": problems_with_links(forms, forms.page_errors) if forms.invalid else [],
+                "stepper": stepper(page.procedure, case.state),
                 "deadlines": page.deadlines,
                 "running_deadlines": page.running_deadlines,
-                "documents": page.documents,
-                "messages_list": page.messages,
+                "documents": documents,
+                "messages_list": messages_list,
                 "notices": page.notices,
                 "recusals": page.recusals,
                 "timeline": page.timeline,

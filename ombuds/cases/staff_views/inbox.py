@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from ombuds.cases import selectors
 from ombuds.cases.staff_views.common import INTAKE_ROLES, case_roles_required
+from ombuds.core.charts import bar_chart
 from ombuds.core.http import private
 
 
@@ -34,6 +35,15 @@ def inbox(request: HttpRequest, organization) -> HttpResponse:
                 "cases": found.cases,
                 "matching": found.matching,
                 "states": found.states,
+                "by_state": bar_chart(
+                    [(label, n) for _key, label, n in found.states if n],
+                    label_width=0,
+                    bar_height=16,
+                ),
+                "filtering": any(
+                    request.GET.get(k)
+                    for k in ("state", "overdue", "mine", "respondent", "provision")
+                ),
                 "total": found.total,
                 "open_total": found.open_total,
                 "overdue_total": found.overdue_total,

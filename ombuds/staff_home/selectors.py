@@ -1,0 +1,212 @@
+"""What the staff home shows a signed-in person, read in a fixed number of queries however many
+cases there are (a few per body they work for):
+
+- for every body they have a role on (its cases): their own open cases and the next deadline of
+  each, the body's cases by state and by provision cited, the overdue deadlines; never a case they
+  are recused from;
+- for the bodies whose register they keep (administrators, staff): the latest import jobs, the
+  coverage of the open attestation campaigns and of the latest compliance returns.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Exists, Min, OuterRef, Q
+from django.utils import timezone
+
+from ombuds.bodies.models import Organization
+from ombuds.bodies.selectors import bodies_of
+from ombuds.cases.models import Allegation, Case, CaseDeadline, Recusal
+from ombuds.cases.selectors import body_procedure
+from ombuds.compliance.coverage import periods_covered
+from ombuds.core.charts import BarChart, Timeline, bar_chart, share_chart, timeline
+from ombuds.members.attestations.common import ATTESTED, COUNTED
+from ombuds.members.attestations.coverage import campaign_counts
+from ombuds.members.models import AttestationCampaign
+from ombuds.register.models import ImportJob
+
+MY_CASES = 12  # the person's own cases on the timeline
+OVERDUE = 15  # overdue deadlines listed
+PROVISIONS = 8  # provisions in the chart, the most cited
+JOBS = 5  # import jobs listed per body
+COMPLIANCE_PERIODS = 4
+
+
+@dataclass
+class BodyPanel:
+    """One body on the staff home."""
+
+    body: Organization
+    keeps_register: bool  # administrator or staff: imports, attestations, compliance
+    has_procedure: bool = False
+    total: int = 0
+    open_total: int = 0
+    by_state: BarChart | None = None
+    by_provision: BarChart | None = None
+    overdue_total: int = 0
+    jobs: list[ImportJob] = field(default_factory=list)
+    attestation: BarChart | None = None
+    compliance: BarChart | None = None
+
+
+@dataclass
+class StaffHome:
+    panels: list[BodyPanel]
+    mine: list[Case]  # open cases the person handles, each with next_due and next_label
+    my_timeline: Timeline | None
+    overdue: list[CaseDeadline]  # running deadlines past their day, soonest first
+    today: dt.date
+
+
+def _visible(user: Any, bodies: list[Organization]):
+    recused = Recusal.objects.filter(case=OuterRef("pk"), user=user)
+    return Case.objects.filter(organization__in=bodies).exclude(Exists(recused))
+
+
+def _running() -> Q:
+    return Q(met_at__isnull=True, expired_at__isnull=True, waits_for_delivery=False)
+
+
+def staff_home(user: Any, *, today: dt.date | None = None) -> StaffHome | None:
+    """The staff home of ``user``; None when they have no role on any body (not staff)."""
+    today = today or timezone.localdate()
+    keeps, works = bodies_of(user)
+    if not works:
+        return None
+    keeping = {b.pk for b in keeps}
+    panels = {b.pk: BodyPanel(b, b.pk in keeping) for b in works}
+    visible = _visible(user, works)
+    _cases_by_state(panels, visible)
+    _cases_by_provision(panels, visible)
+    overdue = _overdue(panels, visible, today)
+    mine = _mine(user, visible)
+    _register_work(panels, [b for b in works if b.pk in keeping], today)
+    items = [(c.reference, c.next_due, c.next_label, "") for c in mine if c.next_due is not None]
+    return StaffHome(
+        panels=list(panels.values()),
+        mine=mine,
+        my_timeline=timeline(items, today=today) if items else None,
+        overdue=overdue,
+        today=today,
+    )
+
+
+def _cases_by_state(panels: dict[int, BodyPanel], visible) -> None:
+    """Open cases by state, in the order of each body's procedure (one query for every body)."""
+    counts: dict[int, dict[str, list[int]]] = {}
+    rows = (
+        visible.order_by()
+        .values("organization_id", "state")
+        .annotate(n=Count("pk"), open=Count("pk", filter=Q(closed_at__isnull=True)))
+    )
+    for row in rows:
+        counts.setdefault(row["organization_id"], {})[row["state"]] = [row["n"], row["open"]]
+    for pk, panel in panels.items():
+        found = counts.get(pk, {})
+        panel.total = sum(n for n, _ in found.values())
+        panel.open_total = sum(o for _, o in found.values())
+        procedure = body_procedure(panel.body)
+        panel.has_procedure = procedure is not None
+        if procedure is None:
+            continue
+        states = [(s.label, found.get(key, [0, 0])[1]) for key, s in procedure.states.items()]
+        states = [(label, n) for label, n in states if n]
+        if states:
+            panel.by_state = bar_chart(states, label_width=0, bar_height=18)
+
+
+def _cases_by_provision(panels: dict[int, BodyPanel], visible) -> None:
+    """Open cases by provision cited in their allegations, the most cited first (one query)."""
+    rows = (
+        Allegation.provisions.through.objects.filter(
+            allegation__case__in=visible.filter(closed_at__isnull=True)
+        )
+        .order_by()
+        .values("allegation__case__organization_id", "provision__citation")
+        .annotate(n=Count("allegation__case", distinct=True))
+    )
+    cited: dict[int, list[tuple[str, int]]] = {}
+    for row in rows:
+        org = row["allegation__case__organization_id"]
+        cited.setdefault(org, []).append((row["provision__citation"], row["n"]))
+    for pk, found in cited.items():
+        found.sort(key=lambda r: (-r[1], r[0]))
+        short = panels[pk].body.short_name
+        rows = [(f"{short} {citation}", n) for citation, n in found[:PROVISIONS]]
+        panels[pk].by_provision = bar_chart(rows, label_width=0, bar_height=18)
+
+
+def _overdue(panels: dict[int, BodyPanel], visible, today: dt.date) -> list[CaseDeadline]:
+    late = CaseDeadline.objects.filter(_running(), case__in=visible, due_on__lt=today)
+    for row in (
+        late.order_by().values("case__organization_id").annotate(n=Count("case", distinct=True))
+    ):
+        panels[row["case__organization_id"]].overdue_total = row["n"]
+    return list(
+        late.select_related("case", "case__organization").order_by("due_on", "pk")[:OVERDUE]
+    )
+
+
+def _mine(user: Any, visible) -> list[Case]:
+    """The open cases the person handles, the next deadline first (one query, and one for the
+    deadlines' names)."""
+    cases = list(
+        visible.filter(handler=user, closed_at__isnull=True)
+        .annotate(
+            next_due=Min(
+                "deadlines__due_on",
+                filter=Q(
+                    deadlines__met_at__isnull=True,
+                    deadlines__expired_at__isnull=True,
+                    deadlines__waits_for_delivery=False,
+                ),
+            )
+        )
+        .select_related("organization")
+        .order_by("next_due", "-filed_at")[:MY_CASES]
+    )
+    labels = {
+        (d.case_id, d.due_on): d.label
+        for d in CaseDeadline.objects.filter(_running(), case__in=[c.pk for c in cases])
+    }
+    for case in cases:
+        case.next_label = labels.get((case.pk, case.next_due), "")
+    cases.sort(key=lambda c: (c.next_due is None, c.next_due or dt.date.max))
+    return cases
+
+
+def _register_work(panels: dict[int, BodyPanel], keeping: list[Organization], today) -> None:
+    """Import jobs, attestation and compliance coverage of the bodies whose register the person
+    keeps."""
+    if not keeping:
+        return
+    for job in ImportJob.objects.filter(organization__in=keeping).order_by("-created_at")[:50]:
+        jobs = panels[job.organization_id].jobs
+        if len(jobs) < JOBS:
+            jobs.append(job)
+    campaigns = list(
+        AttestationCampaign.objects.filter(organization__in=keeping, closed_at__isnull=True)
+        .select_related("code_version")
+        .order_by("due_on", "pk")
+    )
+    counts = campaign_counts(campaigns, today=today)
+    by_body: dict[int, list[tuple[str, int, int]]] = {}
+    for c in campaigns:
+        n = counts[c.pk]
+        by_body.setdefault(c.organization_id, []).append(
+            (c.title, n[ATTESTED], sum(n[s] for s in COUNTED))
+        )
+    for pk, rows in by_body.items():
+        panels[pk].attestation = share_chart(rows)
+    for body in keeping:
+        periods = periods_covered(body, today=today, limit=COMPLIANCE_PERIODS)
+        if periods:
+            panels[body.pk].compliance = share_chart(
+                [
+                    (f"{p.start:%d %b} to {p.end:%d %b %Y}: {p.label}", p.filed, p.agencies)
+                    for p in periods
+                ]
+            )
