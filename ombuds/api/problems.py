@@ -112,6 +112,8 @@ def _ref(name: str) -> dict[str, Any]:
 
 
 _DOCUMENTED = {
+    400: "The request is refused: its body could not be read as JSON, or a rule refuses it (the "
+    "detail says why).",
     401: "No usable token: none, unknown, revoked or expired (the detail says which).",
     403: "The token lacks the scope this operation needs, or its user the role.",
     404: "No such record (or body) here, or not one the caller may know of.",
@@ -196,6 +198,8 @@ class ProblemAPI(NinjaAPI):
                     wanted.append(404)
                 if operation.get("security"):
                     wanted += [401, 403]
+                if operation.get("requestBody"):
+                    wanted.append(400)
                 if operation.get("parameters") or operation.get("requestBody"):
                     wanted.append(422)
                 for status in wanted:

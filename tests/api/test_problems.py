@@ -83,6 +83,13 @@ def test_a_public_post_of_another_content_type_is_a_415_problem(client, small):
     _problem(response, 415)
 
 
+def test_a_body_that_is_not_json_is_a_400_problem(client, small):
+    response = client.post(
+        f"{API}/bodies/{small.org}/complaints", b"{not json", content_type="application/json"
+    )
+    _problem(response, 400)
+
+
 def test_every_operation_documents_its_errors_as_problems():
     openapi = api.get_openapi_schema()
     missing = []
@@ -92,6 +99,8 @@ def test_every_operation_documents_its_errors_as_problems():
             wanted = set()
             if "{" in path:
                 wanted.add(404)
+            if operation.get("requestBody"):
+                wanted.add(400)  # a body that is not JSON at all
             if operation.get("parameters") or operation.get("requestBody"):
                 wanted.add(422)
             if operation.get("security"):
