@@ -53,10 +53,10 @@ def post(client, path: str, data: dict, **kwargs):
 
 
 def too_long(response, field: str) -> bool:
-    """Whether the 422 names `field` as too long, in Django Ninja's validation body."""
+    """Whether the 422 names `field` as too long, in the problem's `errors`."""
     return any(
         problem["type"] == "string_too_long" and problem["loc"][-1] == field
-        for problem in response.json()["detail"]
+        for problem in response.json()["errors"]
     )
 
 
