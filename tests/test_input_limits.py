@@ -53,10 +53,10 @@ def post(client, path: str, data: dict, **kwargs):
 
 
 def too_long(response, field: str) -> bool:
-    """Whether the 422 names `field` as too long, in Django Ninja's validation body."""
+    """Whether the 422 names `field` as too long, in the problem's `errors`."""
     return any(
         problem["type"] == "string_too_long" and problem["loc"][-1] == field
-        for problem in response.json()["detail"]
+        for problem in response.json()["errors"]
     )
 
 
@@ -128,7 +128,8 @@ def test_a_complaint_at_every_maximum_is_filed_whole(client, csec_guild):
 def test_a_nul_character_is_422_not_a_database_error(client, csec_guild):
     response = post(client, COMPLAINTS, {**NAMED, "respondent_name": "Acme\x00"})
     assert response.status_code == 422
-    assert response.json()["detail"][0]["loc"][-1] == "respondent_name"
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["errors"][0]["loc"][-1] == "respondent_name"
     assert not Case.objects.exists()
 
 
@@ -191,8 +192,8 @@ def test_every_api_input_is_bounded_and_documented_with_its_422(openapi):
                 if answer is None:
                     problems.append(f"{where}: 422 not documented")
                 else:
-                    ref = answer["content"]["application/json"]["schema"]["$ref"]
-                    assert ref.endswith("/ValidationErrorOut")
+                    ref = answer["content"]["application/problem+json"]["schema"]["$ref"]
+                    assert ref.endswith("/ValidationProblemOut")
     assert not problems, "\n".join(problems)
 
 

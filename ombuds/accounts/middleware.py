@@ -42,8 +42,17 @@ class SecondFactorMiddleware:
             and second_factor_required(user)
         ):
             if request.path.startswith("/api/"):
+                # The API's errors are RFC 9457 problems (ombuds.api.problems), this one too.
                 return JsonResponse(
-                    {"detail": "This account must pass its second factor first."}, status=403
+                    {
+                        "type": "about:blank",
+                        "title": "Forbidden",
+                        "status": 403,
+                        "detail": "This account must pass its second factor first.",
+                        "instance": request.path,
+                    },
+                    status=403,
+                    content_type="application/problem+json",
                 )
             name = "accounts:two_factor" if has_second_factor(user) else "accounts:two_factor_setup"
             if any(part in request.path for part in _SECRET_IN_PATH):

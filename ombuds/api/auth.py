@@ -4,7 +4,7 @@ Every staff endpoint declares the one scope it needs with `auth=`: `REGISTER_REA
 `REGISTER_WRITE`, `CASES_READ`, `CASES_WRITE`, `COMPLIANCE_READ`, `COMPLIANCE_WRITE`,
 `DISCLOSURES_READ`, `DISCLOSURES_WRITE`, `INVOICES_READ`, `INVOICES_WRITE` or `PAYMENTS_WRITE` (what
 each implies: `ombuds.register.tokens.IMPLIES`); the members' endpoints `MEMBER`. A refused token
-gets JSON `{"detail": "..."}`: 401 without a usable token (none, unknown, wrong secret: the same
+gets an RFC 9457 problem (`ombuds.api.problems`): 401 without a usable token (none, unknown, wrong secret: the same
 answer; revoked or expired: it says which), 403 naming the scope the token lacks.
 
 The OpenAPI schema documents the bearer schemes and, per operation, the scope needed: in the

@@ -10,13 +10,14 @@ import base64
 import binascii
 import datetime as dt
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 
 from ombuds.api.auth import CASES_READ, CASES_WRITE
-from ombuds.api.cases import ErrorOut, _staff_case
+from ombuds.api.cases import ProblemOut, _staff_case
 from ombuds.api.limits import column, text
+from ombuds.api.pages import CURSOR, LIMIT, page
 from ombuds.cases import services
 from ombuds.cases.models import Notice
 
@@ -68,12 +69,20 @@ def _notice_out(n: Notice) -> NoticeOut:
 @router.get(
     "/bodies/{org}/cases/{reference}/notices",
     auth=CASES_READ,
-    response={200: list[NoticeOut], 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    response={200: list[NoticeOut], 401: ProblemOut, 403: ProblemOut, 404: ProblemOut},
     summary="A case's notices and their delivery",
 )
-def notices_list(request: HttpRequest, org: str, reference: str):
+def notices_list(
+    request: HttpRequest,
+    org: str,
+    reference: str,
+    response: HttpResponse,
+    cursor: str | None = CURSOR,
+    limit: int = LIMIT,
+):
     case = _staff_case(request, org, reference)
-    return [_notice_out(n) for n in case.notices.select_related("delivery_proof")]
+    rows = case.notices.select_related("delivery_proof").order_by("pk")
+    return [_notice_out(n) for n in page(request, response, rows, cursor, limit)]
 
 
 @router.post(
@@ -81,11 +90,11 @@ def notices_list(request: HttpRequest, org: str, reference: str):
     auth=CASES_WRITE,
     response={
         200: NoticeOut,
-        400: ErrorOut,
-        401: ErrorOut,
-        403: ErrorOut,
-        404: ErrorOut,
-        409: ErrorOut,
+        400: ProblemOut,
+        401: ProblemOut,
+        403: ProblemOut,
+        404: ProblemOut,
+        409: ProblemOut,
     },
     summary="Record that a notice to the respondent was delivered by post, by hand or otherwise",
     description="The deadlines counting from the delivery start on `on`; the notices held until "

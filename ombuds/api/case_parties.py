@@ -2,7 +2,7 @@
 means (with the matches suggested on filing), and link, relink or unlink the respondent with a
 reason, through `services.respondent_link` as the case page does.
 
-Errors are JSON `{"detail": "..."}`: 400 when the change is refused (every reason at once: the case
+Errors are RFC 9457 problems (`ombuds.api.problems`, the reason in `detail`): 400 when the change is refused (every reason at once: the case
 is closed, an allegation was decided, a sanction was imposed on the register, no reason given, an
 entry of another body), 401 without a live token, 403 for a token of another body or without the
 scope, or when the token's user does not handle cases (`HANDLERS`: only they link), 404 when there
@@ -16,7 +16,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
 from ombuds.api.auth import CASES_READ, CASES_WRITE
-from ombuds.api.cases import ErrorOut, _staff_case
+from ombuds.api.cases import ProblemOut, _staff_case
 from ombuds.api.limits import NO_NUL, text
 from ombuds.cases import services
 from ombuds.cases.models import Case
@@ -93,7 +93,7 @@ def _handled_case(request, org: str, reference: str) -> Case:
 @router.get(
     "/bodies/{org}/cases/{reference}/respondent",
     auth=CASES_READ,
-    response={200: CandidatesOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    response={200: CandidatesOut, 401: ProblemOut, 403: ProblemOut, 404: ProblemOut},
     summary="The respondent in the register, the matches suggested on filing, and a search",
     description="`q`: a person's given or family name, an agency's legal or trade name, or a "
     "whole credential or membership number (at most 20 people and 20 agencies).",
@@ -116,11 +116,11 @@ def respondent_candidates(
     auth=CASES_WRITE,
     response={
         200: RelinkedOut,
-        400: ErrorOut,
-        401: ErrorOut,
-        403: ErrorOut,
-        404: ErrorOut,
-        409: ErrorOut,
+        400: ProblemOut,
+        401: ProblemOut,
+        403: ProblemOut,
+        404: ProblemOut,
+        409: ProblemOut,
     },
     summary="Link, relink or unlink the case's respondent",
     description="`person_id` or `agency_id` of the body's register, or neither to unlink, with "

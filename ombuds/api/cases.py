@@ -2,7 +2,7 @@
 passphrase), and, for staff with a token for the body, reading cases and taking procedure steps.
 Every endpoint calls the same services as the pages (`ombuds.cases.services`).
 
-Errors are JSON `{"detail": "..."}`: 400 when the request is refused (every reason at once), 404
+Errors are RFC 9457 problems (`ombuds.api.problems`, the reason in `detail`): 400 when the request is refused (every reason at once), 404
 when the body takes no complaints through Ombuds or has no such case (or the token's user is recused
 from it: a recused person is not told the case exists), 409 when the case changed since the caller
 read it (`expected_version`), 429 with Retry-After when rate-limited
@@ -23,7 +23,7 @@ import binascii
 import datetime as dt
 from typing import Annotated, Literal
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 from ninja.decorators import decorate_view
 from ninja.errors import HttpError
@@ -39,6 +39,8 @@ from ombuds.api.limits import (
     item,
     text,
 )
+from ombuds.api.pages import CURSOR, LIMIT, page
+from ombuds.api.problems import ProblemOut, problem_response
 from ombuds.api.register_staff import _body
 from ombuds.bodies.models import Organization
 from ombuds.cases import documents as uploads
@@ -58,10 +60,6 @@ from ombuds.register.models import Sanction
 router = Router(tags=["cases"])
 # Each endpoint declares its scope (`auth=`); one that did not would need the write scope.
 staff_router = Router(tags=["cases (staff)"], auth=CASES_WRITE)
-
-
-class ErrorOut(Schema):
-    detail: str
 
 
 StepInputName = item(100)
@@ -150,7 +148,7 @@ def json_only(run):
 
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if request.content_type != "application/json":
-            response = JsonResponse({"detail": NOT_JSON}, status=415)
+            response = problem_response(request, 415, NOT_JSON)
             response["Accept-Post"] = "application/json"
             return response
         return run(request, *args, **kwargs)
@@ -170,10 +168,10 @@ def _organization(org: str) -> Organization:
     response={
         201: FiledOut,
         200: FiledOut,
-        400: ErrorOut,
-        404: ErrorOut,
-        415: ErrorOut,
-        429: ErrorOut,
+        400: ProblemOut,
+        404: ProblemOut,
+        415: ProblemOut,
+        429: ProblemOut,
     },
     summary="File a complaint (anyone; rate-limited)",
     description="A named or anonymous complaint about a member or anyone else. The same "
@@ -241,7 +239,7 @@ def _followup_out(case: Case) -> FollowupOut:
 
 @router.post(
     "/bodies/{org}/complaints/follow-up",
-    response={200: FollowupOut, 404: ErrorOut, 415: ErrorOut, 429: ErrorOut},
+    response={200: FollowupOut, 404: ProblemOut, 415: ProblemOut, 429: ProblemOut},
     summary="Read a complaint's status with its receipt code and passphrase",
     description="Attempts are rate-limited per client. A wrong code and a wrong passphrase get "
     "the same answer.",
@@ -256,7 +254,7 @@ def followup_read(request: HttpRequest, response: HttpResponse, org: str, payloa
 
 @router.post(
     "/bodies/{org}/complaints/follow-up/messages",
-    response={201: FollowupOut, 400: ErrorOut, 404: ErrorOut, 415: ErrorOut, 429: ErrorOut},
+    response={201: FollowupOut, 400: ProblemOut, 404: ProblemOut, 415: ProblemOut, 429: ProblemOut},
     summary="Write to the body about a complaint, with its receipt code and passphrase",
 )
 @decorate_view(json_only)
@@ -292,7 +290,7 @@ def _decoded(documents: list[DocumentIn]) -> list[tuple[str, bytes]]:
 
 @router.post(
     "/bodies/{org}/complaints/follow-up/documents",
-    response={201: FollowupOut, 400: ErrorOut, 404: ErrorOut, 415: ErrorOut, 429: ErrorOut},
+    response={201: FollowupOut, 400: ProblemOut, 404: ProblemOut, 415: ProblemOut, 429: ProblemOut},
     summary="Send documents about a complaint (or the proof of efforts asked for), with its "
     "receipt code and passphrase",
     description="Each file is checked by its content (PDF, PNG, JPEG, plain text, Word, "
@@ -496,14 +494,17 @@ def _case_out(case: Case, user) -> CaseOut:
 @staff_router.get(
     "/bodies/{org}/cases",
     auth=CASES_READ,
-    response={200: list[CaseRowOut], 401: ErrorOut, 403: ErrorOut},
-    summary="List the body's cases (newest first, at most 200)",
+    response={200: list[CaseRowOut], 401: ProblemOut, 403: ProblemOut},
+    summary="List the body's cases (newest first, a page at a time)",
 )
 def cases_list(
     request: HttpRequest,
+    response: HttpResponse,
     org: str,
     state: str = Query("", max_length=50, pattern=NO_NUL),
     respondent: str = Query("", max_length=300, pattern=NO_NUL),
+    cursor: str | None = CURSOR,
+    limit: int = LIMIT,
 ):
     organization = _body(request, org)
     cases = Case.objects.filter(organization=organization).exclude(
@@ -517,14 +518,14 @@ def cases_list(
         CaseRowOut(
             reference=c.reference, state=c.state, filed_at=c.filed_at, respondent=c.respondent_name
         )
-        for c in cases.order_by("-filed_at")[:200]
+        for c in page(request, response, cases.order_by("-filed_at", "-pk"), cursor, limit)
     ]
 
 
 @staff_router.get(
     "/bodies/{org}/cases/{reference}",
     auth=CASES_READ,
-    response={200: CaseOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    response={200: CaseOut, 401: ProblemOut, 403: ProblemOut, 404: ProblemOut},
     summary="Read a case, with the steps open to the token's user",
 )
 def case_read(request: HttpRequest, org: str, reference: str):
@@ -536,11 +537,11 @@ def case_read(request: HttpRequest, org: str, reference: str):
     auth=CASES_WRITE,
     response={
         200: CaseOut,
-        400: ErrorOut,
-        401: ErrorOut,
-        403: ErrorOut,
-        404: ErrorOut,
-        409: ErrorOut,
+        400: ProblemOut,
+        401: ProblemOut,
+        403: ProblemOut,
+        404: ProblemOut,
+        409: ProblemOut,
     },
     summary="Take a step of the case's procedure",
     description="Text, choice, date, determinations, allegation and sanction inputs (documents "
@@ -583,11 +584,11 @@ def _input_value(value: object) -> object:
     auth=CASES_WRITE,
     response={
         200: CaseOut,
-        400: ErrorOut,
-        401: ErrorOut,
-        403: ErrorOut,
-        404: ErrorOut,
-        409: ErrorOut,
+        400: ProblemOut,
+        401: ProblemOut,
+        403: ProblemOut,
+        404: ProblemOut,
+        409: ProblemOut,
     },
     summary="Edit or redact an allegation before the respondent is notified",
     description="The text and the provisions it cites, replaced. 400 with the reason when refused "

@@ -15,12 +15,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from ombuds.api.auth import REGISTER_READ, REGISTER_WRITE
 from ombuds.api.limits import DETAILS, NO_NUL, text
+from ombuds.api.pages import CURSOR, LIMIT, page
+from ombuds.api.problems import ProblemOut
 from ombuds.bodies.models import Organization
 from ombuds.certification import selectors, services
 from ombuds.certification.models import Application
@@ -33,11 +35,7 @@ RESULTS_MAX_CHARS = 5 * 1024 * 1024
 SHOW = Query("to_review", max_length=20, pattern=NO_NUL)
 
 
-class ErrorOut(Schema):
-    detail: str
-
-
-_AUTH_ERRORS: dict[int, type[Schema]] = {401: ErrorOut, 403: ErrorOut}
+_AUTH_ERRORS: dict[int, type[Schema]] = {401: ProblemOut, 403: ProblemOut}
 
 
 def _body(request: HttpRequest, org: str) -> Organization:
@@ -164,19 +162,26 @@ def _application(organization: Organization, reference: str) -> Application:
     auth=REGISTER_READ,
     response={200: list[ApplicationOut], **_AUTH_ERRORS},
     summary="List the body's applications",
-    description="`show`: to_review (the default), waiting, eligible or closed; at most 500, the "
-    "oldest deadline first.",
+    description="`show`: to_review (the default), waiting, eligible or closed; the oldest "
+    "deadline first, a page at a time.",
 )
-def applications_list(request: HttpRequest, org: str, show: str = SHOW) -> list[dict[str, Any]]:
+def applications_list(
+    request: HttpRequest,
+    org: str,
+    response: HttpResponse,
+    cursor: str | None = CURSOR,
+    limit: int = LIMIT,
+    show: str = SHOW,
+) -> list[dict[str, Any]]:
     organization = _body(request, org)
     found = selectors.staff_applications(organization, show=show).select_related("credential")
-    return [_out(a) for a in found[:500]]
+    return [_out(a) for a in page(request, response, found, cursor, limit)]
 
 
 @router.get(
     "/bodies/{org}/certification/applications/{reference}",
     auth=REGISTER_READ,
-    response={200: ApplicationDetailOut, 404: ErrorOut, **_AUTH_ERRORS},
+    response={200: ApplicationDetailOut, 404: ProblemOut, **_AUTH_ERRORS},
     summary="One application, with its evidence and the code version attested to",
 )
 def application_get(request: HttpRequest, org: str, reference: str) -> dict[str, Any]:
@@ -186,7 +191,13 @@ def application_get(request: HttpRequest, org: str, reference: str) -> dict[str,
 @router.post(
     "/bodies/{org}/certification/applications/{reference}/review",
     auth=REGISTER_WRITE,
-    response={200: ApplicationOut, 400: ErrorOut, 404: ErrorOut, 409: ErrorOut, **_AUTH_ERRORS},
+    response={
+        200: ApplicationOut,
+        400: ProblemOut,
+        404: ProblemOut,
+        409: ProblemOut,
+        **_AUTH_ERRORS,
+    },
     summary="Decide on an application",
     description="The same decisions as the staff page; the candidate is told by email.",
 )
@@ -215,7 +226,14 @@ def application_review(
     response={200: list[WindowOut], **_AUTH_ERRORS},
     summary="The body's exam windows (their codes are what a results file names)",
 )
-def windows_list(request: HttpRequest, org: str) -> list[dict[str, Any]]:
+def windows_list(
+    request: HttpRequest,
+    org: str,
+    response: HttpResponse,
+    cursor: str | None = CURSOR,
+    limit: int = LIMIT,
+) -> list[dict[str, Any]]:
+    rows = page(request, response, list(selectors.windows(_body(request, org))), cursor, limit)
     return [
         {
             "code": w.code,
@@ -225,15 +243,15 @@ def windows_list(request: HttpRequest, org: str) -> list[dict[str, Any]]:
             "closes_on": w.closes_on,
             "vendor": w.vendor,
         }
-        for w in selectors.windows(_body(request, org))
+        for w in rows
     ]
 
 
 @router.post(
     "/bodies/{org}/certification/results",
     auth=REGISTER_WRITE,
-    # 400: the file's bad rows (ResultsOut), or a body that is not JSON at all (ErrorOut).
-    response={200: ResultsOut, 400: ResultsOut | ErrorOut, **_AUTH_ERRORS},
+    # 400: the file's bad rows (ResultsOut), or a body that is not JSON at all (ProblemOut).
+    response={200: ResultsOut, 400: ResultsOut | ProblemOut, **_AUTH_ERRORS},
     summary="Import a testing vendor's results file (CSV)",
     description="The file's text in `csv` (family_name, when given, is checked against the "
     "application's). Every row is checked first: with any bad row nothing is stored (400, every "

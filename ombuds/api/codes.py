@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema
 
+from ombuds.api.caching import public_cache
 from ombuds.api.limits import NO_NUL
+from ombuds.api.pages import CURSOR, LIMIT, cursor_decode, page
 from ombuds.bodies.access import body_or_404
 from ombuds.bodies.selectors import organization_list
 from ombuds.codes import exports, selectors
@@ -131,13 +133,17 @@ def _published(org: str, label: str | None) -> tuple[CodeVersion, CodeVersion | 
 
 
 @router.get("/bodies", response=list[BodyOut], summary="The governing bodies on this site")
-def list_bodies(request: HttpRequest):
-    return list(organization_list())
+@public_cache(300)
+def list_bodies(
+    request: HttpRequest, response: HttpResponse, cursor: str | None = CURSOR, limit: int = LIMIT
+):
+    return page(request, response, list(organization_list()), cursor, limit)
 
 
 @router.get(
     "/bodies/{org}/code", response=CodeOut, summary="The code in force, as a provision tree"
 )
+@public_cache(300)
 def code_current(request: HttpRequest, org: str, version: str | None = VERSION_LABEL):
     found, current = _published(org, version)
     parsed = exports.version_to_dict(found)
@@ -150,10 +156,20 @@ def code_current(request: HttpRequest, org: str, version: str | None = VERSION_L
 
 
 @router.get("/bodies/{org}/code/versions", response=list[VersionOut], summary="Published versions")
-def code_versions(request: HttpRequest, org: str):
+@public_cache(300)
+def code_versions(
+    request: HttpRequest,
+    org: str,
+    response: HttpResponse,
+    cursor: str | None = CURSOR,
+    limit: int = LIMIT,
+):
     organization = body_or_404(org)
     current = selectors.current_version(organization)
-    return [_version_out(v, current) for v in selectors.published_versions(organization)]
+    versions = page(
+        request, response, list(selectors.published_versions(organization)), cursor, limit
+    )
+    return [_version_out(v, current) for v in versions]
 
 
 def _provision_url(
@@ -174,6 +190,7 @@ def _provision_url(
     response=ProvisionDetailOut,
     summary="One provision by citation (in force, or in ?version=)",
 )
+@public_cache(300)
 def provision_detail(
     request: HttpRequest, org: str, citation: str, version: str | None = VERSION_LABEL
 ):
@@ -201,14 +218,21 @@ def provision_detail(
     response=list[HitOut],
     summary="Provisions of the codes in force matching every word, best first",
 )
+@public_cache(60)
 def code_search(
     request: HttpRequest,
+    response: HttpResponse,
     org: str,
     q: str = Query(..., max_length=200, pattern=NO_NUL),
-    limit: int = Query(20, ge=1, le=50, description="How many results, at most."),
+    limit: int = Query(20, ge=1, le=50, description="How many results a page holds, at most."),
+    cursor: str | None = CURSOR,
 ):
     organization = body_or_404(org)
-    hits = selectors.provision_search(organization, q, limit=limit)
+    # Ranked, so the page after `cursor` is read from the best `offset + limit + 1`.
+    upto = min(cursor_decode(cursor), 10_000) + limit + 1
+    hits = page(
+        request, response, selectors.provision_search(organization, q, limit=upto), cursor, limit
+    )
     return [
         {
             "citation": h.provision.citation,
@@ -223,6 +247,7 @@ def code_search(
 
 
 @router.get("/bodies/{org}/code/diff", response=DiffOut, summary="Differences between two versions")
+@public_cache(300)
 def code_diff(
     request: HttpRequest,
     org: str,

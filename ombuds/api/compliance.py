@@ -13,7 +13,7 @@ it replaces a return filed for the period), and one file per file of the return 
 `contracts` for CSEC's trust ledger). The files stream to disk (`ombuds.api.multipart`), at most
 ``OMBUDS_COMPLIANCE_UPLOAD_MAX_BYTES`` in all (413 past it).
 
-Errors are JSON `{"detail": "..."}`: 400 when the request or a service refuses (with every reason;
+Errors are RFC 9457 problems (`ombuds.api.problems`, the reason in `detail`): 400 when the request or a service refuses (with every reason;
 a return's files whose shape is wrong list each problem in `problems`, and nothing is stored), 401
 without a live member token, 404 for an agency, a return or a finding that is not the owner's to
 see, 409 when a finding changed since its `version` was read, or a return was filed for the period
@@ -28,7 +28,7 @@ from typing import Any, Literal
 
 from django.conf import settings
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
@@ -37,6 +37,8 @@ from ombuds.api import multipart
 from ombuds.api.auth import MEMBER
 from ombuds.api.limits import ID_MAX, NO_NUL
 from ombuds.api.limits import text as bounded
+from ombuds.api.pages import CURSOR, LIMIT, page
+from ombuds.api.problems import ProblemOut
 from ombuds.compliance import display, engine, findings, periods, schedule, selectors, services
 from ombuds.compliance.documents import DocumentGiven
 from ombuds.compliance.models import Finding, Return
@@ -53,11 +55,7 @@ StatusFilter = Literal.__getitem__((selectors.UNRESOLVED_FILTER, *Finding.Status
 # --- what the endpoints answer ------------------------------------------------------------------
 
 
-class ErrorOut(Schema):
-    detail: str
-
-
-class ProblemOut(Schema):
+class ReturnProblemOut(Schema):
     file: str | None = Field(
         ..., description="The file it is in (ledger, bank...); null for a problem of the request"
     )
@@ -69,7 +67,7 @@ class ProblemOut(Schema):
 
 class RefusedOut(Schema):
     detail: str = Field(..., description="Every problem, on one line")
-    problems: list[ProblemOut] = Field(
+    problems: list[ReturnProblemOut] = Field(
         default_factory=list,
         description="Each problem apart: every problem of the files' shape when that is why",
     )
@@ -94,7 +92,7 @@ class CheckOut(Schema):
         description="Whether the return would be accepted: false when its files' shape has "
         "problems (listed in `problems`; the rules were then not run)",
     )
-    problems: list[ProblemOut]
+    problems: list[ReturnProblemOut]
     findings: list[CheckedFindingOut]
     truncated: list[str] = Field(
         ..., description="The checks that found more than 500 rows: the first 500 are listed"
@@ -192,7 +190,7 @@ class FindingAnswerIn(Schema):
     version: str = bounded(64, description="The finding's `version` when it was read")
 
 
-_AUTH: dict[int, type[Schema]] = {401: ErrorOut}
+_AUTH: dict[int, type[Schema]] = {401: ProblemOut}
 _NOT_YOURS = "no agency of yours with this number in the token's body"
 
 
@@ -455,9 +453,9 @@ def _parts(got) -> dict[str, Any]:
     response={
         201: ReturnOut,
         400: RefusedOut,
-        404: ErrorOut,
-        409: ErrorOut,
-        413: ErrorOut,
+        404: ProblemOut,
+        409: ProblemOut,
+        413: ProblemOut,
         **_AUTH,
     },
     openapi_extra=_multipart(amends=True),
@@ -492,7 +490,7 @@ def return_file(request: HttpRequest, agency_id: int):
 
 @router.post(
     "/me/agencies/{agency_id}/compliance/check",
-    response={200: CheckOut, 400: RefusedOut, 404: ErrorOut, 413: ErrorOut, **_AUTH},
+    response={200: CheckOut, 400: RefusedOut, 404: ProblemOut, 413: ProblemOut, **_AUTH},
     openapi_extra=_multipart(amends=False),
     summary="Check a return's files without filing them",
     description="The same checks as filing, and nothing is kept: the shape's problems (then "
@@ -537,13 +535,20 @@ def return_check(request: HttpRequest, agency_id: int):
 
 @router.get(
     "/me/agencies/{agency_id}/compliance/returns",
-    response={200: list[ReturnSummaryOut], 404: ErrorOut, **_AUTH},
+    response={200: list[ReturnSummaryOut], 404: ProblemOut, **_AUTH},
     summary="The returns an agency you administer filed",
     description="The latest period first, superseded ones included, each with its number of "
     "findings.",
 )
-def returns_list(request: HttpRequest, agency_id: int):
+def returns_list(
+    request: HttpRequest,
+    agency_id: int,
+    response: HttpResponse,
+    cursor: str | None = CURSOR,
+    limit: int = LIMIT,
+):
     agency = _agency(request, agency_id)
+    rows = page(request, response, list(selectors.agency_returns(agency)), cursor, limit)
     return [
         {
             "id": r.pk,
@@ -556,13 +561,13 @@ def returns_list(request: HttpRequest, agency_id: int):
             "amends": r.amends_id,
             "finding_count": r.finding_count,
         }
-        for r in selectors.agency_returns(agency)
+        for r in rows
     ]
 
 
 @router.get(
     "/me/agencies/{agency_id}/compliance/returns/{return_id}",
-    response={200: ReturnOut, 404: ErrorOut, **_AUTH},
+    response={200: ReturnOut, 404: ProblemOut, **_AUTH},
     summary="A return with its files and findings",
 )
 def return_get(request: HttpRequest, agency_id: int, return_id: int):
@@ -576,12 +581,18 @@ def return_get(request: HttpRequest, agency_id: int, return_id: int):
 
 @router.get(
     "/me/agencies/{agency_id}/compliance/due",
-    response={200: list[DueOut], 404: ErrorOut, **_AUTH},
+    response={200: list[DueOut], 404: ProblemOut, **_AUTH},
     summary="The returns due from an agency you administer",
     description="From when the programme applies to two months ahead, the latest due first, "
     "each with whether it was filed.",
 )
-def due(request: HttpRequest, agency_id: int):
+def due(
+    request: HttpRequest,
+    agency_id: int,
+    response: HttpResponse,
+    cursor: str | None = CURSOR,
+    limit: int = LIMIT,
+):
     agency = _agency(request, agency_id)
     today = timezone.localdate()
     return [
@@ -594,7 +605,9 @@ def due(request: HttpRequest, agency_id: int):
             "filed": filed,
             "overdue": not filed and d.due_on < today,
         }
-        for d, filed in schedule.agency_calendar(agency, today=today)
+        for d, filed in page(
+            request, response, list(schedule.agency_calendar(agency, today=today)), cursor, limit
+        )
     ]
 
 
@@ -603,7 +616,7 @@ def due(request: HttpRequest, agency_id: int):
 
 @router.get(
     "/me/agencies/{agency_id}/compliance/findings",
-    response={200: FindingsPageOut, 404: ErrorOut, **_AUTH},
+    response={200: FindingsPageOut, 404: ProblemOut, **_AUTH},
     summary="The findings of an agency you administer",
     description="The latest period first. `status`: one status, or `unresolved` (open, answered "
     "or escalated); without it, all but those superseded by an amended return.",
@@ -622,7 +635,7 @@ def agency_findings(
 
 @router.post(
     "/me/agencies/{agency_id}/compliance/findings/{finding_id}/answer",
-    response={200: FindingOut, 400: ErrorOut, 404: ErrorOut, 409: ErrorOut, **_AUTH},
+    response={200: FindingOut, 400: ProblemOut, 404: ProblemOut, 409: ProblemOut, **_AUTH},
     summary="Answer a finding of an agency you administer",
     description="Within its cure period (`cure_by`), while it is open: the finding then goes to "
     "the council to review with the answer. 400 when it takes no answer (answered, closed, past "

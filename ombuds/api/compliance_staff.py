@@ -5,7 +5,7 @@ the evidence attached), through the same services as the council's pages
 (`ombuds.compliance.findings`).
 
 A staff token of the body: `compliance:read` to read, `compliance:write` to close and open cases
-(`ombuds.api.auth`). Errors are JSON `{"detail": "..."}`: 400 when the service refuses (the
+(`ombuds.api.auth`). Errors are RFC 9457 problems (`ombuds.api.problems`, the reason in `detail`): 400 when the service refuses (the
 finding is not the council's to decide now, no reason given, its provision not in the code in
 force...), 401 without a live token, 403 for a token of another body or without the scope, 404 for
 a finding the body does not have, 409 when the finding changed since its `version` was read.
@@ -22,9 +22,9 @@ from ninja.errors import HttpError
 from ombuds.api.auth import COMPLIANCE_READ, COMPLIANCE_WRITE
 from ombuds.api.compliance import (
     PER_PAGE,
-    ErrorOut,
     FindingOut,
     FindingsPageOut,
+    ProblemOut,
     StatusFilter,
     finding_out,
     findings_page,
@@ -38,7 +38,7 @@ from ombuds.core.changes import ChangedMeanwhile
 
 router = Router(tags=["compliance (staff)"], auth=COMPLIANCE_WRITE)
 
-_AUTH: dict[int, type[Schema]] = {401: ErrorOut, 403: ErrorOut}
+_AUTH: dict[int, type[Schema]] = {401: ProblemOut, 403: ProblemOut}
 
 
 class FindingCloseIn(Schema):
@@ -131,7 +131,7 @@ def findings_list(
 @router.get(
     "/bodies/{org}/compliance/findings/{finding_id}",
     auth=COMPLIANCE_READ,
-    response={200: FindingOut, 404: ErrorOut, **_AUTH},
+    response={200: FindingOut, 404: ProblemOut, **_AUTH},
     summary="One compliance finding",
 )
 def finding_get(request: HttpRequest, org: str, finding_id: int):
@@ -187,7 +187,7 @@ def coverage_get(
 @router.post(
     "/bodies/{org}/compliance/findings/{finding_id}/close",
     auth=COMPLIANCE_WRITE,
-    response={200: FindingOut, 400: ErrorOut, 404: ErrorOut, 409: ErrorOut, **_AUTH},
+    response={200: FindingOut, 400: ProblemOut, 404: ProblemOut, 409: ProblemOut, **_AUTH},
     summary="Close a finding, with the council's reason",
     description="An unresolved finding (open, answered or escalated). 400 when it is resolved "
     "already or no reason is given; 409 when it changed since `version` was read.",
@@ -213,7 +213,7 @@ def finding_close(request: HttpRequest, org: str, finding_id: int, payload: Find
 @router.post(
     "/bodies/{org}/compliance/findings/{finding_id}/case",
     auth=COMPLIANCE_WRITE,
-    response={201: CaseOpenedOut, 400: ErrorOut, 404: ErrorOut, 409: ErrorOut, **_AUTH},
+    response={201: CaseOpenedOut, 400: ProblemOut, 404: ProblemOut, 409: ProblemOut, **_AUTH},
     summary="Open a case against the agency from a finding",
     description="A finding the agency answered or did not answer in time: the case's allegation "
     "is drafted citing the finding's provision, the finding and its evidence rows are attached, "

@@ -4,7 +4,7 @@ the staff page's filters, read one, review one. Over the same selectors and serv
 
 A staff token of the body in the path, with `disclosures:read` to read and `disclosures:write` to
 review (which implies reading); the token's owner must review the body's disclosures (its
-administrators and staff do). Errors are JSON `{"detail": "..."}`: 401 without a usable token, 403
+administrators and staff do). Errors are RFC 9457 problems (`ombuds.api.problems`, the reason in `detail`): 401 without a usable token, 403
 for another body's path or a scope missing, 404 for a disclosure that is not one of the body's
 holders', 400 when the review is refused (every reason), 409 when the disclosure changed since the
 `expected_version` sent.
@@ -15,12 +15,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
 from ombuds.api.auth import DISCLOSURES_READ, DISCLOSURES_WRITE
 from ombuds.api.limits import DETAILS, LIST_ITEMS, NO_NUL, column, column_item, text
+from ombuds.api.pages import CURSOR, page
+from ombuds.api.problems import ProblemOut
 from ombuds.bodies.models import Organization
 from ombuds.codes.models import Provision
 from ombuds.core.changes import ChangedMeanwhile, version_of
@@ -32,11 +34,7 @@ router = Router(tags=["disclosures (staff)"], auth=DISCLOSURES_WRITE)
 MAX_ROWS = 200
 
 
-class ErrorOut(Schema):
-    detail: str
-
-
-_AUTH_ERRORS: dict[int, type[Schema]] = {401: ErrorOut, 403: ErrorOut}
+_AUTH_ERRORS: dict[int, type[Schema]] = {401: ProblemOut, 403: ProblemOut}
 
 
 def _body(request: HttpRequest, org: str) -> Organization:
@@ -107,7 +105,7 @@ class DisclosureFilters(Schema):
 @router.get(
     "/bodies/{org}/disclosures",
     auth=DISCLOSURES_READ,
-    response={200: list[DisclosureOut], 400: ErrorOut, **_AUTH_ERRORS},
+    response={200: list[DisclosureOut], 400: ProblemOut, **_AUTH_ERRORS},
     summary="List the body's holders' conflict-of-interest disclosures",
     description="Newest first, narrowed as on the staff page: the holder (words of their name, "
     "their e-mail or identifier), the kind of relationship, the review (or `changed` since "
@@ -115,7 +113,11 @@ class DisclosureFilters(Schema):
     "value.",
 )
 def disclosures_list(
-    request: HttpRequest, org: str, filters: Query[DisclosureFilters]
+    request: HttpRequest,
+    response: HttpResponse,
+    org: str,
+    filters: Query[DisclosureFilters],
+    cursor: str | None = CURSOR,
 ) -> list[dict[str, Any]]:
     organization = _body(request, org)
     chosen = service.ReviewFilters(
@@ -129,7 +131,8 @@ def disclosures_list(
     if problems:
         raise HttpError(400, "; ".join(problems))
     rows = service.disclosures_for_review(organization, chosen)
-    return [_out(d) for d in rows[filters.offset : filters.offset + filters.limit]]
+    chosen_rows = page(request, response, rows[filters.offset :], cursor, filters.limit)
+    return [_out(d) for d in chosen_rows]
 
 
 def _disclosure(organization: Organization, disclosure_id: int) -> Disclosure:
@@ -142,7 +145,7 @@ def _disclosure(organization: Organization, disclosure_id: int) -> Disclosure:
 @router.get(
     "/bodies/{org}/disclosures/{disclosure_id}",
     auth=DISCLOSURES_READ,
-    response={200: DisclosureOut, 404: ErrorOut, **_AUTH_ERRORS},
+    response={200: DisclosureOut, 404: ProblemOut, **_AUTH_ERRORS},
     summary="Read one of the body's holders' disclosures",
 )
 def disclosure_read(request: HttpRequest, org: str, disclosure_id: int) -> dict[str, Any]:
@@ -171,7 +174,13 @@ class DisclosureReviewIn(Schema):
 @router.post(
     "/bodies/{org}/disclosures/{disclosure_id}/review",
     auth=DISCLOSURES_WRITE,
-    response={200: DisclosureOut, 400: ErrorOut, 404: ErrorOut, 409: ErrorOut, **_AUTH_ERRORS},
+    response={
+        200: DisclosureOut,
+        400: ProblemOut,
+        404: ProblemOut,
+        409: ProblemOut,
+        **_AUTH_ERRORS,
+    },
     summary="Review a disclosure: acknowledge it, set conditions, or refer it to a case",
     description="As on the staff page. A referral opens a case about the holder through the "
     "ordinary filing service, citing the provisions given; a disclosure already referred is not "

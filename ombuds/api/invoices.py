@@ -4,7 +4,7 @@ pages (`ombuds.register.invoices`, `ombuds.register.invoice_csv`). Ombuds takes 
 
 A staff token of the body in the path: `invoices:read` to read, `payments:write` to record payments
 (what a payment system's token needs: it implies `invoices:read`), `invoices:write` to issue and
-waive (it implies both). Errors are JSON `{"detail": "..."}`: 401 without a usable token, 403 for
+waive (it implies both). Errors are RFC 9457 problems (`ombuds.api.problems`, the reason in `detail`): 401 without a usable token, 403 for
 another body's path or a scope missing, 404 for an invoice number the body does not have, 400 when
 the service refuses (every reason; for a file, every bad row), 409 when the invoice changed since
 the `expected_version` sent.
@@ -16,12 +16,14 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from ombuds.api.auth import INVOICES_READ, INVOICES_WRITE, PAYMENTS_WRITE
 from ombuds.api.limits import DETAILS, NO_NUL, column, text
+from ombuds.api.pages import CURSOR, page
+from ombuds.api.problems import ProblemOut
 from ombuds.bodies.models import Organization
 from ombuds.core.changes import ChangedMeanwhile, version_of
 from ombuds.register import invoice_csv, invoices
@@ -34,11 +36,7 @@ AMOUNT = r"^[0-9]{1,10}(\.[0-9]{1,2})?$"
 FILE_MAX = 5 * 1024 * 1024
 
 
-class ErrorOut(Schema):
-    detail: str
-
-
-_AUTH_ERRORS: dict[int, type[Schema]] = {401: ErrorOut, 403: ErrorOut}
+_AUTH_ERRORS: dict[int, type[Schema]] = {401: ProblemOut, 403: ProblemOut}
 
 
 def _body(request: HttpRequest, org: str) -> Organization:
@@ -116,14 +114,18 @@ class InvoiceFilters(Schema):
 @router.get(
     "/bodies/{org}/invoices",
     auth=INVOICES_READ,
-    response={200: list[InvoiceOut], 400: ErrorOut, **_AUTH_ERRORS},
+    response={200: list[InvoiceOut], 400: ProblemOut, **_AUTH_ERRORS},
     summary="List the body's invoices",
     description="Newest first, narrowed as on the staff page: the state (or `overdue`), what for, "
     "the payer (words of their name, an identifier, an invoice or credential number) and the "
     f"days issued. At most {MAX_ROWS} from `offset`. 400 for an unknown filter value.",
 )
 def invoice_list(
-    request: HttpRequest, org: str, filters: Query[InvoiceFilters]
+    request: HttpRequest,
+    response: HttpResponse,
+    org: str,
+    filters: Query[InvoiceFilters],
+    cursor: str | None = CURSOR,
 ) -> list[dict[str, Any]]:
     organization = _body(request, org)
     chosen = invoices.InvoiceFilters(
@@ -136,13 +138,13 @@ def invoice_list(
     if chosen.problems():
         raise HttpError(400, "; ".join(chosen.problems()))
     rows = invoices.invoices_listed(organization, chosen)
-    return [_out(i) for i in rows[filters.offset : filters.offset + filters.limit]]
+    return [_out(i) for i in page(request, response, rows[filters.offset :], cursor, filters.limit)]
 
 
 @router.get(
     "/bodies/{org}/invoices/{number}",
     auth=INVOICES_READ,
-    response={200: InvoiceOut, 404: ErrorOut, **_AUTH_ERRORS},
+    response={200: InvoiceOut, 404: ProblemOut, **_AUTH_ERRORS},
     summary="Read one invoice, by its number",
 )
 def invoice_read(request: HttpRequest, org: str, number: str) -> dict[str, Any]:
@@ -166,7 +168,7 @@ class InvoiceIn(Schema):
 @router.post(
     "/bodies/{org}/invoices",
     auth=INVOICES_WRITE,
-    response={201: InvoiceOut, 400: ErrorOut, **_AUTH_ERRORS},
+    response={201: InvoiceOut, 400: ProblemOut, **_AUTH_ERRORS},
     summary="Issue a fee's invoice",
     description="An application, exam, certification or renewal fee, owed by a person or an "
     "agency of the body (a credential's holder when only the credential is named). A fine's "
@@ -218,7 +220,7 @@ class PaymentIn(Schema):
 @router.post(
     "/bodies/{org}/invoices/{number}/payment",
     auth=PAYMENTS_WRITE,
-    response={200: InvoiceOut, 400: ErrorOut, 404: ErrorOut, 409: ErrorOut, **_AUTH_ERRORS},
+    response={200: InvoiceOut, 400: ProblemOut, 404: ProblemOut, 409: ProblemOut, **_AUTH_ERRORS},
     summary="Record that an invoice was paid",
     description="By staff or a payment system. A fine's sanction is recorded as paid with it. "
     "The same payment sent again (same `payment_reference` and `paid_on`) answers 200 and changes "
@@ -259,7 +261,7 @@ class WaiverIn(Schema):
 @router.post(
     "/bodies/{org}/invoices/{number}/waiver",
     auth=INVOICES_WRITE,
-    response={200: InvoiceOut, 400: ErrorOut, 404: ErrorOut, 409: ErrorOut, **_AUTH_ERRORS},
+    response={200: InvoiceOut, 400: ProblemOut, 404: ProblemOut, 409: ProblemOut, **_AUTH_ERRORS},
     summary="Waive an outstanding invoice",
 )
 def invoice_waiver(

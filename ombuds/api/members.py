@@ -7,7 +7,7 @@ agency or a body from the request. A staff token is refused here (401), as a mem
 the staff endpoints. Every change goes through the same services as the pages
 (`ombuds.members.services`, `ombuds.members.attestations`).
 
-Errors are JSON `{"detail": "..."}`: 401 without a live member token (or when its owner no longer
+Errors are RFC 9457 problems (`ombuds.api.problems`, the reason in `detail`): 401 without a live member token (or when its owner no longer
 has a record in the body's register), 404 for a record that is not the owner's in the token's body,
 400 when a service refuses, with every reason.
 """
@@ -18,12 +18,14 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
 from ombuds.api.auth import MEMBER
 from ombuds.api.limits import DETAILS, column, row_id, text
+from ombuds.api.pages import CURSOR, LIMIT, page
+from ombuds.api.problems import ProblemOut
 from ombuds.members import attestations, selectors, services
 from ombuds.members.home import BodyHome, member_body
 from ombuds.members.models import Disclosure
@@ -32,11 +34,7 @@ from ombuds.register.models import Person
 router = Router(tags=["members (own records)"], auth=MEMBER)
 
 
-class ErrorOut(Schema):
-    detail: str
-
-
-_AUTH_ERRORS: dict[int, type[Schema]] = {401: ErrorOut}
+_AUTH_ERRORS: dict[int, type[Schema]] = {401: ProblemOut}
 
 
 # --- status -------------------------------------------------------------------------------------
@@ -229,8 +227,15 @@ class MemberAttestationOut(Schema):
     summary="The attestations still due from you to the token's body",
     description="Pending, outdated or overdue; soonest due first.",
 )
-def attestations_due(request: HttpRequest) -> list[dict[str, Any]]:
+def attestations_due(
+    request: HttpRequest, response: HttpResponse, cursor: str | None = CURSOR, limit: int = LIMIT
+) -> list[dict[str, Any]]:
     token = request.api_token
+    dues = [
+        due
+        for due in attestations.open_dues_for_user(token.user)
+        if due.organization.pk == token.organization_id
+    ]
     return [
         {
             "campaign": due.campaign.pk,
@@ -241,14 +246,13 @@ def attestations_due(request: HttpRequest) -> list[dict[str, Any]]:
             "status_label": due.status_label,
             "url": due.url,
         }
-        for due in attestations.open_dues_for_user(token.user)
-        if due.organization.pk == token.organization_id
+        for due in page(request, response, dues, cursor, limit)
     ]
 
 
 @router.post(
     "/me/attestations",
-    response={201: MemberAttestationOut, 400: ErrorOut, 404: ErrorOut, **_AUTH_ERRORS},
+    response={201: MemberAttestationOut, 400: ProblemOut, 404: ProblemOut, **_AUTH_ERRORS},
     summary="Attest to the code version of one of the body's campaigns",
     description="As on the attestation page: you must be asked to attest in the campaign, it must "
     "be open, its version the code's current one, and you must not have attested to it already; "
@@ -342,15 +346,17 @@ def _disclosure_out(d: Disclosure) -> dict[str, Any]:
     summary="Your conflict-of-interest disclosures to the token's body",
     description="Current ones first.",
 )
-def disclosures(request: HttpRequest) -> list[dict[str, Any]]:
+def disclosures(
+    request: HttpRequest, response: HttpResponse, cursor: str | None = CURSOR, limit: int = LIMIT
+) -> list[dict[str, Any]]:
     token = request.api_token
     own = selectors.disclosures_of(token.user, token.organization)
-    return [_disclosure_out(d) for d in own]
+    return [_disclosure_out(d) for d in page(request, response, list(own), cursor, limit)]
 
 
 @router.post(
     "/me/disclosures",
-    response={201: MemberDisclosureOut, 400: ErrorOut, **_AUTH_ERRORS},
+    response={201: MemberDisclosureOut, 400: ProblemOut, **_AUTH_ERRORS},
     summary="Disclose a conflict of interest",
     description="The party is linked to the register when exactly one record there has its "
     "name. 400 with every reason when refused.",
@@ -368,7 +374,7 @@ def disclosure_create(request: HttpRequest, payload: MemberDisclosureIn) -> Stat
 
 @router.post(
     "/me/disclosures/{disclosure_id}/end",
-    response={200: MemberDisclosureOut, 400: ErrorOut, 404: ErrorOut, **_AUTH_ERRORS},
+    response={200: MemberDisclosureOut, 400: ProblemOut, 404: ProblemOut, **_AUTH_ERRORS},
     summary="End one of your current disclosures",
     description="404 when it is not one of yours to the token's body; 400 when it has ended "
     "already or the date is wrong.",

@@ -4,7 +4,7 @@ submits a cycle. The same services as the holder's pages (`ombuds.register.recer
 holder), with the same rules.
 
 A member token (scope `member`) only: a cycle that is not one of its owner's own in the token's
-body is 404, as if it did not exist. Errors are JSON `{"detail": "..."}`: 401 without a live member
+body is 404, as if it did not exist. Errors are RFC 9457 problems (`ombuds.api.problems`, the reason in `detail`): 401 without a live member
 token, 404 for a cycle or activity that is not the owner's, 400 when the service refuses (with
 every reason), 409 when a submission names a version of the cycle that is no longer current.
 """
@@ -18,12 +18,14 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.files.base import ContentFile
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
 from ombuds.api.auth import MEMBER
 from ombuds.api.limits import column, text
+from ombuds.api.pages import CURSOR, LIMIT, page
+from ombuds.api.problems import ProblemOut
 from ombuds.core import uploads
 from ombuds.core.changes import ChangedMeanwhile, version_of
 from ombuds.register import recert_selectors as selectors
@@ -34,10 +36,6 @@ router = Router(tags=["members (own records)"], auth=MEMBER)
 
 # A file's bytes as base64: at most the upload limit once decoded.
 BASE64_MAX = (uploads.MAX_BYTES + 2) // 3 * 4
-
-
-class ErrorOut(Schema):
-    detail: str
 
 
 class CategoryOut(Schema):
@@ -174,23 +172,26 @@ def _evidence(given: EvidenceIn | None) -> ContentFile | None:
     return ContentFile(data, name=given.name)
 
 
-_ERRORS: dict[int, type[Schema]] = {400: ErrorOut, 401: ErrorOut, 404: ErrorOut}
+_ERRORS: dict[int, type[Schema]] = {400: ProblemOut, 401: ProblemOut, 404: ProblemOut}
 
 
 @router.get(
     "/me/recertification",
-    response={200: list[CycleOut], 401: ErrorOut},
+    response={200: list[CycleOut], 401: ProblemOut},
     summary="Your recertification cycles with the token's body",
     description="Newest first, each with the progress by category.",
 )
-def cycles(request: HttpRequest) -> list[dict[str, Any]]:
+def cycles(
+    request: HttpRequest, response: HttpResponse, cursor: str | None = CURSOR, limit: int = LIMIT
+) -> list[dict[str, Any]]:
     token = request.api_token
-    return [_cycle_out(c) for c in selectors.holder_cycles(token.user, token.organization)]
+    rows = list(selectors.holder_cycles(token.user, token.organization))
+    return [_cycle_out(c) for c in page(request, response, rows, cursor, limit)]
 
 
 @router.get(
     "/me/recertification/{cycle_id}",
-    response={200: CycleDetailOut, 401: ErrorOut, 404: ErrorOut},
+    response={200: CycleDetailOut, 401: ProblemOut, 404: ProblemOut},
     summary="One of your cycles, with its activities",
 )
 def cycle(request: HttpRequest, cycle_id: int) -> dict[str, Any]:
@@ -246,7 +247,7 @@ def evidence_add(request: HttpRequest, activity_id: int, payload: EvidenceIn) ->
 
 @router.post(
     "/me/recertification/{cycle_id}/submit",
-    response={200: CycleOut, 409: ErrorOut, **_ERRORS},
+    response={200: CycleOut, 409: ProblemOut, **_ERRORS},
     summary="Submit one of your cycles for the body's decision",
     description="Once the approved and awaiting units cover the requirements (400 says what is "
     "missing). 409 when `version` is not the cycle's current one: read it again first.",

@@ -12,15 +12,13 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from ninja import Field, Query, Router, Schema, Status
 
+from ombuds.api.caching import public_cache
 from ombuds.api.limits import NO_NUL
+from ombuds.api.problems import ProblemOut
 from ombuds.bodies.access import body_or_404
 from ombuds.register import public
 
 router = Router(tags=["register"])
-
-
-class ErrorOut(Schema):
-    detail: str
 
 
 class ProvisionRefOut(Schema):
@@ -165,7 +163,7 @@ def _throttled(response: HttpResponse, throttled: public.Throttled) -> Status:
 
 @router.get(
     "/bodies/{org}/register/credentials/{number}",
-    response={200: CredentialOut, 404: ErrorOut, 429: ErrorOut},
+    response={200: CredentialOut, 404: ProblemOut, 429: ProblemOut},
     summary="Verify a credential by its number",
     description=(
         "What the public register shows for the body's credential with this number (case ignored; "
@@ -175,6 +173,7 @@ def _throttled(response: HttpResponse, throttled: public.Throttled) -> Status:
         "look-ups."
     ),
 )
+@public_cache()
 def credential_verify(request: HttpRequest, org: str, number: str, response: HttpResponse):
     organization = body_or_404(org)
     throttled = public.throttle_hit(request, "lookup")
@@ -205,13 +204,14 @@ def credential_verify(request: HttpRequest, org: str, number: str, response: Htt
 
 @router.get(
     "/bodies/{org}/register/memberships/{number}",
-    response={200: MembershipOut, 404: ErrorOut, 429: ErrorOut},
+    response={200: MembershipOut, 404: ProblemOut, 429: ProblemOut},
     summary="Verify a membership by its number",
     description=(
         "As for credentials: a member person's or agency's standing and public sanctions. `place` "
         "is an agency's city and region; it is empty for a person."
     ),
 )
+@public_cache()
 def membership_verify(request: HttpRequest, org: str, number: str, response: HttpResponse):
     organization = body_or_404(org)
     throttled = public.throttle_hit(request, "lookup")
@@ -234,7 +234,7 @@ def membership_verify(request: HttpRequest, org: str, number: str, response: Htt
 
 @router.get(
     "/bodies/{org}/register/search",
-    response={200: SearchOut, 400: ErrorOut, 429: ErrorOut},
+    response={200: SearchOut, 400: ProblemOut, 429: ProblemOut},
     summary="Search the public register",
     description=(
         "Credentials and memberships whose holder's name, agency name or city matches `q`, or whose "
@@ -245,6 +245,7 @@ def membership_verify(request: HttpRequest, org: str, number: str, response: Htt
         "Retry-After beyond it."
     ),
 )
+@public_cache()
 def register_search(
     request: HttpRequest,
     org: str,

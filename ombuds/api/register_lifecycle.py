@@ -20,7 +20,7 @@ from ombuds.api.auth import REGISTER_READ, REGISTER_WRITE
 from ombuds.api.limits import DETAILS, LIST_ITEMS, column, column_item, text
 from ombuds.api.register_staff import (
     _AUTH_ERRORS,
-    ErrorOut,
+    ProblemOut,
     _agency_get,
     _body,
     _form_errors,
@@ -276,7 +276,13 @@ def _event_out(e: StatusEvent) -> dict[str, Any]:
 @router.post(
     "/bodies/{org}/register/credentials",
     auth=REGISTER_WRITE,
-    response={201: StaffCredentialOut, 400: ErrorOut, 404: ErrorOut, 409: ErrorOut, **_AUTH_ERRORS},
+    response={
+        201: StaffCredentialOut,
+        400: ProblemOut,
+        404: ProblemOut,
+        409: ProblemOut,
+        **_AUTH_ERRORS,
+    },
     summary="Issue a credential to a person, as a candidate",
 )
 def credential_create(request: HttpRequest, org: str, payload: CredentialIn) -> Status:
@@ -304,7 +310,13 @@ def credential_create(request: HttpRequest, org: str, payload: CredentialIn) -> 
 @router.post(
     "/bodies/{org}/register/credentials/{number}/status",
     auth=REGISTER_WRITE,
-    response={200: StaffCredentialOut, 400: ErrorOut, 404: ErrorOut, 409: ErrorOut, **_AUTH_ERRORS},
+    response={
+        200: StaffCredentialOut,
+        400: ProblemOut,
+        404: ProblemOut,
+        409: ProblemOut,
+        **_AUTH_ERRORS,
+    },
     summary="Change a credential's status as the lifecycle allows",
     description=(
         "The moves staff may take by hand (the daily task takes the automatic ones). 400 with the "
@@ -319,7 +331,13 @@ def credential_status(request: HttpRequest, org: str, number: str, payload: Tran
 @router.post(
     "/bodies/{org}/register/credentials/{number}/corrections",
     auth=REGISTER_WRITE,
-    response={200: StaffCredentialOut, 400: ErrorOut, 404: ErrorOut, 409: ErrorOut, **_AUTH_ERRORS},
+    response={
+        200: StaffCredentialOut,
+        400: ProblemOut,
+        404: ProblemOut,
+        409: ProblemOut,
+        **_AUTH_ERRORS,
+    },
     summary="Set a credential's conditions or correct its dates, keeping its status",
     description=(
         "Only the fields sent change; the correction goes on the record as an event from the status "
@@ -351,7 +369,13 @@ def credential_corrections(
 @router.post(
     "/bodies/{org}/register/memberships",
     auth=REGISTER_WRITE,
-    response={201: StaffMembershipOut, 400: ErrorOut, 404: ErrorOut, 409: ErrorOut, **_AUTH_ERRORS},
+    response={
+        201: StaffMembershipOut,
+        400: ProblemOut,
+        404: ProblemOut,
+        409: ProblemOut,
+        **_AUTH_ERRORS,
+    },
     summary="Add a membership, as an applicant",
     description=(
         "An individual or board membership is held by a person (`person_external_id`), an "
@@ -394,7 +418,7 @@ def membership_create(request: HttpRequest, org: str, payload: MembershipIn) -> 
     # Not /memberships/{number}: that is the public verification endpoint, without a token.
     "/bodies/{org}/register/memberships/{number}/record",
     auth=REGISTER_READ,
-    response={200: StaffMembershipRecordOut, 404: ErrorOut, **_AUTH_ERRORS},
+    response={200: StaffMembershipRecordOut, 404: ProblemOut, **_AUTH_ERRORS},
     summary="Read a membership's record, with its status history",
     description=(
         "What staff see, whatever the publication policy: holder and its external id, status, dates "
@@ -412,7 +436,13 @@ def membership_record(request: HttpRequest, org: str, number: str) -> dict[str, 
 @router.post(
     "/bodies/{org}/register/memberships/{number}/status",
     auth=REGISTER_WRITE,
-    response={200: StaffMembershipOut, 400: ErrorOut, 404: ErrorOut, 409: ErrorOut, **_AUTH_ERRORS},
+    response={
+        200: StaffMembershipOut,
+        400: ProblemOut,
+        404: ProblemOut,
+        409: ProblemOut,
+        **_AUTH_ERRORS,
+    },
     summary="Change a membership's status as the lifecycle allows",
     description=(
         "As for credentials. Renewing (from grace) or reinstating (from lapsed) needs the next "
@@ -467,7 +497,7 @@ _LIFECYCLE_API = {
 @router.post(
     "/bodies/{org}/register/sanctions",
     auth=REGISTER_WRITE,
-    response={201: StaffSanctionOut, 400: ErrorOut, 404: ErrorOut, **_AUTH_ERRORS},
+    response={201: StaffSanctionOut, 400: ProblemOut, 404: ProblemOut, **_AUTH_ERRORS},
     summary="Record a sanction decided outside Ombuds",
     description=(
         "On a credential (`credential_number`) or a membership (`membership_number`): give exactly "
@@ -568,7 +598,7 @@ class FinePaidOut(Schema):
 @router.post(
     "/bodies/{org}/register/sanctions/{sanction_id}/payment",
     auth=REGISTER_WRITE,
-    response={200: FinePaidOut, 400: ErrorOut, 404: ErrorOut, **_AUTH_ERRORS},
+    response={200: FinePaidOut, 400: ProblemOut, 404: ProblemOut, **_AUTH_ERRORS},
     summary="Record a fine as paid",
     description=(
         "The fine `sanction_id` of the body's register (404 for another body's, or none) was paid "

@@ -25,12 +25,14 @@ import datetime as dt
 from typing import Any
 
 from django import forms
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
 from ombuds.api.auth import REGISTER_READ, REGISTER_WRITE
 from ombuds.api.limits import LIST_ITEMS, column, column_item, text
+from ombuds.api.pages import CURSOR, LIMIT, page
+from ombuds.api.problems import ProblemOut
 from ombuds.bodies.models import Organization
 from ombuds.register import records, services
 from ombuds.register.lifecycle import TransitionRefused
@@ -54,12 +56,8 @@ def _body(request: HttpRequest, org: str) -> Organization:
 # --- schemas ------------------------------------------------------------------------------------
 
 
-class ErrorOut(Schema):
-    detail: str
-
-
 # Every endpoint can answer these: no live token, or a token for another body than the path's.
-_AUTH_ERRORS: dict[int, type[Schema]] = {401: ErrorOut, 403: ErrorOut}
+_AUTH_ERRORS: dict[int, type[Schema]] = {401: ProblemOut, 403: ProblemOut}
 
 
 def _expected_version() -> Any:
@@ -265,7 +263,7 @@ def _affiliation_out(a: Affiliation) -> dict[str, Any]:
 @router.put(
     "/bodies/{org}/register/people/{external_id}",
     auth=REGISTER_WRITE,
-    response={200: PersonOut, 201: PersonOut, 400: ErrorOut, 409: ErrorOut, **_AUTH_ERRORS},
+    response={200: PersonOut, 201: PersonOut, 400: ProblemOut, 409: ProblemOut, **_AUTH_ERRORS},
     summary="Create or update a person, matched on your external id",
 )
 def person_put(request: HttpRequest, org: str, external_id: str, payload: PersonIn) -> Status:
@@ -296,7 +294,7 @@ def person_put(request: HttpRequest, org: str, external_id: str, payload: Person
 @router.put(
     "/bodies/{org}/register/agencies/{external_id}",
     auth=REGISTER_WRITE,
-    response={200: AgencyOut, 201: AgencyOut, 400: ErrorOut, 409: ErrorOut, **_AUTH_ERRORS},
+    response={200: AgencyOut, 201: AgencyOut, 400: ProblemOut, 409: ProblemOut, **_AUTH_ERRORS},
     summary="Create or update an agency, matched on your external id",
     description=(
         "The same checks as the staff page's agency form; `trade_names` is a list. 201 when the "
@@ -336,7 +334,7 @@ def agency_put(request: HttpRequest, org: str, external_id: str, payload: Agency
 @router.post(
     "/bodies/{org}/register/affiliations",
     auth=REGISTER_WRITE,
-    response={201: AffiliationOut, 400: ErrorOut, 404: ErrorOut, **_AUTH_ERRORS},
+    response={201: AffiliationOut, 400: ProblemOut, 404: ProblemOut, **_AUTH_ERRORS},
     summary="Add a person's affiliation with an agency",
     description=(
         "A person is an employee, agent or principal of an agency, from `start_date` to `end_date` "
@@ -366,7 +364,13 @@ def affiliation_create(request: HttpRequest, org: str, payload: AffiliationIn) -
 @router.patch(
     "/bodies/{org}/register/affiliations/{affiliation_id}",
     auth=REGISTER_WRITE,
-    response={200: AffiliationOut, 400: ErrorOut, 404: ErrorOut, 409: ErrorOut, **_AUTH_ERRORS},
+    response={
+        200: AffiliationOut,
+        400: ProblemOut,
+        404: ProblemOut,
+        409: ProblemOut,
+        **_AUTH_ERRORS,
+    },
     summary="Change an affiliation's role or dates; end it",
     description=(
         "Only the fields sent change: `end_date` ends the affiliation, `null` clears a date. The "
@@ -416,11 +420,18 @@ def affiliation_patch(
 @router.get(
     "/bodies/{org}/register/agencies/{external_id}/affiliations",
     auth=REGISTER_READ,
-    response={200: list[AffiliationOut], 404: ErrorOut, **_AUTH_ERRORS},
+    response={200: list[AffiliationOut], 404: ProblemOut, **_AUTH_ERRORS},
     summary="List an agency's affiliations, past and present",
     description="By person (family name, given name), then start date. 404 when there is no agency.",
 )
-def agency_affiliations(request: HttpRequest, org: str, external_id: str) -> list[dict[str, Any]]:
+def agency_affiliations(
+    request: HttpRequest,
+    org: str,
+    external_id: str,
+    response: HttpResponse,
+    cursor: str | None = CURSOR,
+    limit: int = LIMIT,
+) -> list[dict[str, Any]]:
     organization = _body(request, org)
     agency = _agency_get(organization, external_id, "external_id")
     rows = (
@@ -428,4 +439,4 @@ def agency_affiliations(request: HttpRequest, org: str, external_id: str) -> lis
         .select_related("agency", "person")
         .order_by("person__family_name", "person__given_name", "person__pk", "start_date", "pk")
     )
-    return [_affiliation_out(a) for a in rows]
+    return [_affiliation_out(a) for a in page(request, response, rows, cursor, limit)]

@@ -1,3 +1,5 @@
+from typing import Any
+
 from csp.decorators import csp_update
 from django.views.decorators.http import require_GET
 from ninja import Redoc, Swagger
@@ -13,9 +15,10 @@ from ombuds.api.compliance import router as compliance_router
 from ombuds.api.compliance_staff import router as compliance_staff_router
 from ombuds.api.disclosures import router as disclosures_router
 from ombuds.api.invoices import router as invoices_router
-from ombuds.api.limits import LimitedAPI
 from ombuds.api.members import router as members_router
 from ombuds.api.members_recert import router as members_recert_router
+from ombuds.api.pages import PAGE_HEADERS
+from ombuds.api.problems import ProblemAPI
 from ombuds.api.register import router as register_router
 from ombuds.api.register_lifecycle import router as register_lifecycle_router
 from ombuds.api.register_staff import router as register_staff_router
@@ -27,8 +30,19 @@ class OwnRedoc(Redoc):
     template = "api/redoc.html"
 
 
-class OmbudsAPI(LimitedAPI, ScopedAPI):
-    """Each operation's schema says the token scope it needs (auth) and its 422 answer (limits)."""
+class OmbudsAPI(ProblemAPI, ScopedAPI):
+    """Every error an RFC 9457 problem, documented on each operation (problems); each operation's
+    schema says the token scope it needs (auth); every list says where its next page is (pages)."""
+
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
+        schema = super().get_openapi_schema(*args, **kwargs)
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                names = {parameter["name"] for parameter in operation.get("parameters", [])}
+                if "cursor" in names:
+                    answer = operation["responses"][200]
+                    answer.setdefault("headers", {}).update(PAGE_HEADERS)
+        return schema
 
 
 # The reference pages load only our own static files (django-ninja ships Swagger UI and ReDoc, and

@@ -190,7 +190,8 @@ def test_the_api_answers_403_until_the_factor_is_passed(client, personas):
     sign_in(client, alice)
     response = client.get("/api/v1/bodies")
     assert response.status_code == 403
-    assert response.json() == {"detail": "This account must pass its second factor first."}
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["detail"] == "This account must pass its second factor first."
 
 
 def test_next_must_stay_on_the_site(client, personas):

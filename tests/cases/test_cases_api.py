@@ -219,7 +219,12 @@ def test_a_wrong_code_and_a_wrong_passphrase_get_the_same_answer(client, anonymo
         {"receipt_code": code, "passphrase": PASSPHRASE},
     )
     assert wrong_code.status_code == wrong_pass.status_code == other_body.status_code == 404
-    assert wrong_code.json() == wrong_pass.json() == other_body.json()
+
+    # The same problem, but for `instance`: the path each request itself named.
+    def said(response) -> dict:
+        return {k: v for k, v in response.json().items() if k != "instance"}
+
+    assert said(wrong_code) == said(wrong_pass) == said(other_body)
 
 
 def test_the_follow_up_is_rate_limited(client, anonymous_case, settings):

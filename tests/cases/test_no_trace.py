@@ -332,9 +332,9 @@ def test_a_cross_site_post_is_refused_and_files_nothing(client, body, procedure,
         **CLIENT,
     )
     assert response.status_code == 415
-    assert response.json() == {
-        "detail": "Send the request body as JSON, with Content-Type: application/json."
-    }
+    assert response.json()["detail"] == (
+        "Send the request body as JSON, with Content-Type: application/json."
+    )
     assert not any(h.lower().startswith("access-control-") for h in response.headers)
     assert not Case.objects.exists()
     assert not RateCount.objects.exists()  # not even counted

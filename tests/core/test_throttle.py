@@ -164,7 +164,7 @@ def test_a_request_over_the_limit_gets_429_with_retry_after(
         assert response.status_code == 429, url
         assert response["Retry-After"] == "16", url
     assert "Try again in 16 seconds" in client.get(pages[0]).content.decode()
-    assert client.get(api).json() == {"detail": "Too many requests; try again in 16 seconds."}
+    assert client.get(api).json()["detail"] == "Too many requests; try again in 16 seconds."
     # Searches have their own count; the count is per window.
     assert client.get("/guild/register/", {"q": "Smith"}).status_code == 200
     key = throttle.client_key("lookup", "127.0.0.1", WINDOW)
