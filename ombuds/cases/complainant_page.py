@@ -243,9 +243,9 @@ def complainant_page(
 
 
 SENT = {
-    "message": "Your message was sent.",
-    "documents": "Your documents were sent.",
-    "proof": "Your proof was sent. The Chair has been told.",
+    "message": _("Your message was sent."),
+    "documents": _("Your documents were sent."),
+    "proof": _("Your proof was sent. The Chair has been told."),
 }
 
 

@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 
@@ -303,8 +304,10 @@ def complainant_new_link(request: HttpRequest, org: str) -> HttpResponse:
             )
             messages.success(
                 request,
-                "If that address made a complaint to us, a new link to follow it is on its way "
-                "there. It can take a few minutes.",
+                gettext(
+                    "If that address made a complaint to us, a new link to follow it is on its "
+                    "way there. It can take a few minutes."
+                ),
             )
             return redirect("cases:complainant_new_link", org=organization.slug)
     return _private(

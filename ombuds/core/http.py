@@ -13,6 +13,7 @@ from django.core.cache import cache
 from django.http import HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext
 
 logger = logging.getLogger(__name__)
 
@@ -136,9 +137,10 @@ class ErrorTitle:
         if not _ERROR_SUMMARY.search(content):
             return response
         match = _TITLE.search(content)
-        if match is None or content[match.end() :].startswith(b"Error: "):
+        prefix = (gettext("Error:") + " ").encode()
+        if match is None or content[match.end() :].startswith(prefix):
             return response
-        response.content = content[: match.end()] + b"Error: " + content[match.end() :]
+        response.content = content[: match.end()] + prefix + content[match.end() :]
         if response.has_header("Content-Length"):
             response["Content-Length"] = str(len(response.content))
         return response

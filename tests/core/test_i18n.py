@@ -41,6 +41,12 @@ PUBLIC_TEMPLATES = [
     "register/_search_form.html",
     "credentials/verify.html",
     "members/first_tier/complain.html",
+    "404.html",
+    "500.html",
+    "includes/site_search.html",
+    "cases/filed.html",
+    "core/home.html",
+    "core/search.html",
 ]
 
 _MARKED = re.compile(

@@ -46,8 +46,9 @@
     copy.addEventListener("click", function () {
       var code = document.getElementById(copy.getAttribute("data-copy")).textContent.trim();
       navigator.clipboard.writeText(code).then(
-        function () { keep("Copied. Paste it somewhere safe."); },
-        function () { if (status) status.textContent = "Could not copy: select the code and copy it."; }
+        // The page's own words, in its language (data-copied, data-copy-failed).
+        function () { keep(receipt.getAttribute("data-copied")); },
+        function () { if (status) status.textContent = receipt.getAttribute("data-copy-failed"); }
       );
     });
   } else if (copy) {
