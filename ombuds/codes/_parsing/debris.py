@@ -40,7 +40,9 @@ _COOKIE = re.compile(
 _COPYRIGHT = re.compile(
     r"^(?:copyright\b|©)|^\(c\)\s*(?:19|20)\d\d\b|\ball rights reserved\b", re.IGNORECASE
 )
+_COPYRIGHT_STARTS = frozenset("cC©(")  # the first characters of _COPYRIGHT's anchored forms
 _BREADCRUMB = re.compile(r"\S\s+[>»›]\s+\S.*\s[>»›]\s+\S")
+_BREADCRUMB_ARROWS = ">»›"
 _ANCHOR_LINK_ITEM = re.compile(r"^[-*+]\s+\[.*\]\(#[^)]*\)\s*$")
 # "Home | About us | Members | Contact": a menu of links separated by bars (or middle dots), not a
 # table row, which starts or ends with a bar.
@@ -69,11 +71,19 @@ def is_debris_line(line: str) -> bool:
     words = len(text.split())
     if _NAV_ITEM.match(text) and words <= 8:
         return True
-    if words <= 40 and _COOKIE.search(text):
+    # Each search below runs only where the words it looks for are there: searching every line of
+    # a long code was most of the time spent on debris.
+    if words <= 40 and "cook" in lowered and _COOKIE.search(text):
         return True
-    if words <= 20 and _COPYRIGHT.search(text):
+    copyright_words = text[0] in _COPYRIGHT_STARTS or "all r" in lowered
+    if words <= 20 and copyright_words and _COPYRIGHT.search(text):
         return True
-    return words <= 12 and bool(_BREADCRUMB.search(text)) and not text.endswith(".")
+    return (
+        words <= 12
+        and not text.endswith(".")
+        and any(arrow in text for arrow in _BREADCRUMB_ARROWS)
+        and bool(_BREADCRUMB.search(text))
+    )
 
 
 def is_menu_line(line: str) -> bool:

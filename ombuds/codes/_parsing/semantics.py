@@ -91,7 +91,9 @@ _PRONOUNS = _words(
 )
 _MARKS = re.compile(r"[™®©℠]")
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])['\"”’)]*\s+(?=[\"“(\[]?[A-Z0-9])")
+# The full stop is matched, not looked behind for: a pattern that opens with a set of characters
+# lets the engine skip to the next candidate at once (sentences() splits after the stop).
+_SENTENCE_END = re.compile(r"[.!?]['\"”’)]*\s+(?=[\"“(\[]?[A-Z0-9])")
 _ABBREVIATIONS = re.compile(
     r"(?:^|\W)(?:e\.g|i\.e|etc|vs|cf|no|mr|mrs|ms|dr|st|inc|ltd|u\.s|art|sec)\.$", re.I
 )
@@ -102,7 +104,7 @@ def sentences(text: str) -> list[str]:
     parts: list[str] = []
     start = 0
     for match in _SENTENCE_END.finditer(text):
-        end = match.start()
+        end = match.start() + 1  # after the stop
         if _ABBREVIATIONS.search(text[max(start, end - 12) : end].strip()):
             continue  # "e.g. Name" does not end a sentence
         candidate = text[start:end].strip()
@@ -204,7 +206,7 @@ def provision_duties(text: str, full_text: str) -> list[Duty]:
     stripped = text.strip()
     if not stripped:
         return []
-    if stripped.endswith((":", "—", "–")) or _EXCEPT_END.search(stripped):
+    if stripped.endswith((":", "—", "–")) or ends_in_except(stripped):
         return duties(stripped)  # its clauses, in its full text, state their own
     return duties(full_text or text)
 
@@ -269,8 +271,8 @@ def is_imperative(text: str) -> bool:
 
 
 def clean_subject(text: str) -> str | None:
-    text = _MARKS.sub("", text)
-    text = re.sub(r"\s+", " ", text).strip(" ,;:-–—")
+    # Runs of white space become one space (the ends are stripped: so are the spaces).
+    text = " ".join(_MARKS.sub("", text).split()).strip(" ,;:-–—")
     if not text or text.lower() in _PRONOUNS or text.split()[0].lower() in _PRONOUNS:
         return None
     if len(text.split()) > 8 or not text[0].isalpha():
@@ -379,19 +381,35 @@ def split_inline(text: str) -> InlineSplit | None:
 
 
 _EXCEPT_END = re.compile(r"\bexcept\s*[;,]?$", re.IGNORECASE)
+
+
+def ends_in_except(stripped: str) -> bool:
+    """'... except;': ``stripped`` (no white space at its end) ends on the word 'except'."""
+    return stripped[-1:] in "tT;," and bool(_EXCEPT_END.search(stripped))
+
+
 _TRAILING_JOINER = re.compile(r"(?:[;,.]\s*(?:and|or|and/or)?|\s+(?:and|or))\s*$", re.IGNORECASE)
+
+
+_JOINER_WINDOW = 48  # characters: a joiner has at most 7 that are not white space (",and/or")
 
 
 def strip_joiner(text: str) -> str:
     """'... to its clients; and' -> '... to its clients'."""
-    return _TRAILING_JOINER.sub("", text).rstrip()
+    # The joiner ends the text: searched for in its last characters only, unless they are so
+    # blank that it could start further back (then the whole text is searched).
+    start = len(text) - _JOINER_WINDOW
+    if start <= 0 or len("".join(text[start:].split())) < 8:
+        start = 0
+    match = _TRAILING_JOINER.search(text, start)
+    return (text[: match.start()] if match else text).rstrip()
 
 
 def lead_in_of(text: str) -> str | None:
     """The sentence that ends a paragraph and introduces what follows: 'Members shall:', or the
     PH code's '... except;' (sic). None when the paragraph introduces nothing."""
     stripped = text.rstrip()
-    if not stripped.endswith((":", "—", "–")) and not _EXCEPT_END.search(stripped):
+    if not stripped.endswith((":", "—", "–")) and not ends_in_except(stripped):
         return None
     parts = sentences(stripped)
     return parts[-1] if parts else None
