@@ -25,6 +25,7 @@ from .source import RST_ADORNMENT
 _ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
 _HR = re.compile(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
 _ENDS_PARAGRAPH = re.compile(r"[.!?:;]['\"”’)\]*_]*$")
+_ENDS_SENTENCE = re.compile(r"[.!?]['\"”’)\]*_]*$")
 _FIRST_TOKEN = re.compile(r" *\S+ +")
 _CONTINUES = re.compile(r"(?:[,(\-–—/]|\b(?:and|or|nor|of|the|a|an|to|in|for|with|by|that))$", re.I)
 
@@ -60,8 +61,18 @@ class _BlockParser:
         self.blank = True
         self.rst_styles: list[tuple[str, bool]] = []
         self.wrap_width = _wrap_width(lines) if fmt == "text" else None
+        self._markers: dict[str, Marker | None] = {}  # parse_marker's answer for each line
 
     # helpers ------------------------------------------------------------------------------
+    def _marker(self, stripped: str) -> Marker | None:
+        """parse_marker, once per line: a line is asked about again as the next line, and by
+        the heading tests before the loop reads it as an item."""
+        try:
+            return self._markers[stripped]
+        except KeyError:
+            marker = self._markers[stripped] = parse_marker(stripped, self.kw)
+            return marker
+
     def _line(self, i: int) -> str:
         return self.lines[i][1] if 0 <= i < len(self.lines) else ""
 
@@ -117,7 +128,7 @@ class _BlockParser:
         indent = len(line) - len(line.lstrip(" "))
         if self._text_heading(i, no, stripped):
             return i + 1
-        marker = parse_marker(stripped, self.kw)
+        marker = self._marker(stripped)
         if marker is not None and not self._is_lazy_continuation(marker, indent):
             self._item(no, indent, line, marker)
             return i + 1
@@ -138,7 +149,7 @@ class _BlockParser:
         under = RST_ADORNMENT.match(below)
         if not under or over or (self.current is not None and self.current.kind == "item"):
             return 0
-        if parse_marker(stripped, self.kw) is not None:
+        if self._marker(stripped) is not None:
             return 0  # "- item" above a rule is a list item
         if self.fmt == "markdown" and below[0] not in "=-":
             return 0
@@ -172,7 +183,7 @@ class _BlockParser:
         if roman_heading(stripped) and not self._same_series_follows(i, stripped):
             self._heading(no, stripped, 0, "roman")
             return True
-        if parse_marker(stripped, self.kw) is not None:
+        if self._marker(stripped) is not None:
             return False
         if self.fmt == "markdown":
             return self._sandwiched_title(i, no, stripped)
@@ -205,7 +216,7 @@ class _BlockParser:
             and not stripped.endswith(":")
             and self._previous_ends_paragraph(strict=True)
             and nxt
-            and parse_marker(nxt, self.kw) is None
+            and self._marker(nxt) is None
             and nxt[0].isupper()
         ):
             self._heading(no, stripped, 0, "bare")
@@ -217,13 +228,13 @@ class _BlockParser:
             return True
         last = self.current.paragraphs[-1][-1]
         if strict:
-            return bool(re.search(r"[.!?]['\"”’)\]*_]*$", last))
+            return bool(_ENDS_SENTENCE.search(last))
         return bool(_ENDS_PARAGRAPH.search(last))
 
     def _same_series_follows(self, i: int, stripped: str) -> bool:
         """'A. Be kind' followed by 'B. Be fair' is a list, not two headings."""
-        this = parse_marker(stripped, self.kw)
-        nxt = parse_marker(self._next_nonblank(i + 1).strip(), self.kw)
+        this = self._marker(stripped)
+        nxt = self._marker(self._next_nonblank(i + 1).strip())
         return this is not None and nxt is not None and nxt.style == this.style
 
     def _is_lazy_continuation(self, marker: Marker, indent: int) -> bool:

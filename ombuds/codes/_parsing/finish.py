@@ -8,9 +8,8 @@ from collections.abc import Iterator
 
 from .patterns import roman_value
 from .semantics import (
-    is_order,
     join_lead,
-    modality,
+    modality_and_order,
     split_inline,
     stated_subject,
     subject_of,
@@ -255,6 +254,10 @@ def _cite(node: Node, anchor: Node | None) -> None:
 # Warnings -------------------------------------------------------------------------------------------
 
 
+_TRAILING_NUMBER = re.compile(r"(.*?)(\d+)")
+_DOTTED_NUMBER = re.compile(r"[\d.]+")
+
+
 def _sequence_values(label: str) -> list[tuple[str, int]]:
     """What a label counts as: '1.3' -> ('1.', 3); '(c)' -> ('', 3); 'I' -> letter 9 or roman 1."""
     bare = label.strip("()")
@@ -264,7 +267,7 @@ def _sequence_values(label: str) -> list[tuple[str, int]]:
     roman = roman_value(bare)
     if roman:
         values.append(("", roman))
-    match = re.fullmatch(r"(.*?)(\d+)", bare)
+    match = _TRAILING_NUMBER.fullmatch(bare)
     if match:
         values.append((match.group(1), int(match.group(2))))
     return values
@@ -304,7 +307,7 @@ def _check_sequence(node: Node, before: Node | None, anchor: Node | None) -> lis
         anchor is not None
         and anchor.label
         and "." in label
-        and re.fullmatch(r"[\d.]+", anchor.label)
+        and _DOTTED_NUMBER.fullmatch(anchor.label)
     ):
         prefix = label.rsplit(".", 1)[0]
         if not (label.startswith(anchor.label + ".") or prefix == anchor.label):
@@ -456,10 +459,11 @@ def _annotate(node: Node, document_subject: str | None) -> None:
         child.lead_context = lead
         own = child.inline_source or child.text
         child.full_text = join_lead(lead, own) if lead and own else own
-        child.modality = modality(own, child.full_text) if own else None  # type: ignore[assignment]
-        if child.modality is None:
+        modality, order = modality_and_order(own, child.full_text) if own else (None, False)
+        child.modality = modality
+        if modality is None:
             child.subject = None
-        elif is_order(own):
+        elif order:
             # An order has no subject of its own: it binds whom its lead-in or the code names.
             child.subject = (subject_of(lead) if lead else None) or document_subject
         else:

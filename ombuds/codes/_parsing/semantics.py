@@ -231,16 +231,29 @@ def modality(own: str, full_text: str | None = None) -> str | None:
     "keep records" is an obligation, and "Complaints may be sent to the clerk, who shall
     answer ..." too, because a binding duty outranks a permission.
     """
-    if _PROHIBITIVE_START.match(own):
+    return _own_order(own) or modality_of_duties(duties(own if full_text is None else full_text))
+
+
+def modality_and_order(own: str, full_text: str) -> tuple[str | None, bool]:
+    """``modality(own, full_text)``, and whether ``own`` is an order (``is_order``): both at once."""
+    order = _own_order(own)
+    if order:
+        return order, True
+    return modality_of_duties(duties(full_text)), False
+
+
+def _own_order(text: str) -> str | None:
+    """'prohibition' for 'Do not ...', 'Refrain from ...'; 'obligation' for 'Keep records'."""
+    if _PROHIBITIVE_START.match(text):
         return "prohibition"
-    if is_imperative(own):
+    if is_imperative(text):
         return "obligation"
-    return modality_of_duties(duties(own if full_text is None else full_text))
+    return None
 
 
 def is_order(text: str) -> bool:
     """An imperative, positive ('Keep records') or negative ('Do not ...', 'Refrain from ...')."""
-    return bool(_PROHIBITIVE_START.match(text)) or is_imperative(text)
+    return _own_order(text) is not None
 
 
 def modal_of(text: str) -> str | None:
@@ -271,8 +284,10 @@ def is_imperative(text: str) -> bool:
 
 
 def clean_subject(text: str) -> str | None:
+    if not text.isascii():  # the marks are not
+        text = _MARKS.sub("", text)
     # Runs of white space become one space (the ends are stripped: so are the spaces).
-    text = " ".join(_MARKS.sub("", text).split()).strip(" ,;:-–—")
+    text = " ".join(text.split()).strip(" ,;:-–—")
     if not text or text.lower() in _PRONOUNS or text.split()[0].lower() in _PRONOUNS:
         return None
     if len(text.split()) > 8 or not text[0].isalpha():
@@ -280,6 +295,7 @@ def clean_subject(text: str) -> str | None:
     return text[0].upper() + text[1:]
 
 
+_NEGATION_END = re.compile(r"\b(?:do|don['’]t|never)\s*$", re.IGNORECASE)
 _CLAUSE_BREAK = re.compile(r".*(?:[.!?:;]\s|\n)", re.DOTALL)
 
 
@@ -292,8 +308,8 @@ def subject_of(text: str) -> str | None:
     sentence_start = _CLAUSE_BREAK.match(before)
     if sentence_start:
         before = before[sentence_start.end() :]
-    if re.search(r"\b(?:do|don['’]t|never)\s*$", before, re.I):
-        return None
+    if before.rstrip()[-1:] in "otrOTR" and _NEGATION_END.search(before):
+        return None  # ("do", "don't", "never": the last letters the search can end on)
     segments = before.split(",")
     first_word = segments[0].strip().split(" ", 1)[0].lower() if segments[0].strip() else ""
     phrase = segments[-1] if first_word in _SUBORDINATORS else segments[0]
@@ -424,6 +440,9 @@ _OPEN_END = re.compile(
 )
 
 
+_LEAD_END = re.compile(r"[\s:;,—–-]+$")
+
+
 def join_lead(lead: str, text: str) -> str:
     """A clause read on its own: its lead-in, then its words without the trailing '; and'.
 
@@ -431,7 +450,7 @@ def join_lead(lead: str, text: str) -> str:
     'It will:' + 'Acknowledge the report.' -> 'It will: Acknowledge the report'.
     """
     body = strip_joiner(text)
-    bare = re.sub(r"[\s:;,—–-]+$", "", lead.rstrip())
+    bare = _LEAD_END.sub("", lead.rstrip())
     if not bare:
         return body
     if body[:1].islower() and _OPEN_END.search(bare):
