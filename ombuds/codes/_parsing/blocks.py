@@ -25,6 +25,8 @@ from .source import RST_ADORNMENT
 _ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
 _HR = re.compile(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
 _ENDS_PARAGRAPH = re.compile(r"[.!?:;]['\"”’)\]*_]*$")
+# The characters that RST_ADORNMENT lines and _HR rules are made of.
+_ADORNMENT_CHARS = frozenset("=-~+^*#\"'`:._")
 _ENDS_SENTENCE = re.compile(r"[.!?]['\"”’)\]*_]*$")
 _FIRST_TOKEN = re.compile(r" *\S+ +")
 _CONTINUES = re.compile(r"(?:[,(\-–—/]|\b(?:and|or|nor|of|the|a|an|to|in|for|with|by|that))$", re.I)
@@ -116,11 +118,14 @@ class _BlockParser:
         consumed = self._underlined_heading(i, stripped)
         if consumed:
             return i + consumed
-        atx = _ATX.match(line) if self.fmt != "rst" else None
+        first = stripped[0]  # each pattern below needs its own first character
+        atx = _ATX.match(line) if first == "#" and self.fmt != "rst" else None
         if atx:
             self._heading(no, atx.group(2) or "", len(atx.group(1)), "atx")
             return i + 1
-        if _HR.match(line) or (RST_ADORNMENT.match(stripped) and len(stripped) >= 4):
+        if first in _ADORNMENT_CHARS and (
+            _HR.match(line) or (RST_ADORNMENT.match(stripped) and len(stripped) >= 4)
+        ):
             self.blank = True
             self.current = None
             self.open_items = []
@@ -138,7 +143,7 @@ class _BlockParser:
     def _underlined_heading(self, i: int, stripped: str) -> int:
         """A title under (or between) a line of = - ~ ...: rst sections, setext and plain text."""
         no = self.lines[i][0]
-        over = RST_ADORNMENT.match(stripped)
+        over = RST_ADORNMENT.match(stripped) if stripped[0] in _ADORNMENT_CHARS else None
         if over and i + 2 < len(self.lines):
             title = self._line(i + 1).strip()
             under = self._line(i + 2).strip()
@@ -146,7 +151,7 @@ class _BlockParser:
                 self._heading(no + 1, title, self._rst_level(stripped[0], True), "underline")
                 return 3
         below = self._line(i + 1).strip()
-        under = RST_ADORNMENT.match(below)
+        under = RST_ADORNMENT.match(below) if below[:1] in _ADORNMENT_CHARS else None
         if not under or over or (self.current is not None and self.current.kind == "item"):
             return 0
         if self._marker(stripped) is not None:

@@ -26,9 +26,12 @@ def provisions(node: Node) -> list[Node]:
 
 
 def walk_provisions(node: Node) -> Iterator[Node]:
-    for child in node.children:
+    """Every node under ``node``, depth first, in document order (without a generator per node)."""
+    stack = node.children[::-1]
+    while stack:
+        child = stack.pop()
         yield child
-        yield from walk_provisions(child)
+        stack.extend(reversed(child.children))
 
 
 def finish(tree: Tree, fmt: str) -> None:

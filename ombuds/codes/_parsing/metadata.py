@@ -64,6 +64,9 @@ _ACRONYM_SUBJECT = re.compile(
     r"(?:^|[.!?]\s+)(?:The\s+)?(?P<org>[A-Z]{3,8})\s+(?:supports|believes|requires|expects|"
     r"establishes|adopted|maintains|publishes|promotes)\b"
 )
+# Each with a word it cannot match without, looked for first: searching every paragraph of a long
+# code with each pattern was slow.
+_ISSUER_PATTERNS = ((_BY_ISSUER, "by"), (_THE_ACRONYM_CODE, "Code"), (_ACRONYM_SUBJECT, ""))
 _ABOUT_THE_CODE = re.compile(
     r"\b(?:code|guidelines|policy|policies|standards|rules|document|revision|version|edition)\b",
     re.I,
@@ -187,9 +190,10 @@ def issuer(title: str | None, subtitles: list[str], paragraphs: list[str]) -> st
         match = _TITLE_ISSUER.match(title)
         if match:
             return _clean_org(match.group("org"))
-    for pattern in (_BY_ISSUER, _THE_ACRONYM_CODE, _ACRONYM_SUBJECT):
+    for pattern, needs in _ISSUER_PATTERNS:
         for paragraph in paragraphs:
-            for sentence in sentences(paragraph) if pattern.search(paragraph) else ():
+            found_in = needs in paragraph and pattern.search(paragraph)
+            for sentence in sentences(paragraph) if found_in else ():
                 match = pattern.search(sentence)
                 # "measures approved by the board" names no issuer; "this code, adopted by ..." does.
                 if match and (pattern is not _BY_ISSUER or _ABOUT_THE_CODE.search(sentence)):
