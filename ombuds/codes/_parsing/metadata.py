@@ -60,13 +60,27 @@ _TITLE_ISSUER = re.compile(
 _THE_ACRONYM_CODE = re.compile(
     r"\bthe\s+(?P<org>[A-Z]{2,8})\s+Code\s+of\s+(?:Ethics|Conduct|Ethical|Professional)\b"
 )
+_ACRONYM_VERBS = [
+    "supports",
+    "believes",
+    "requires",
+    "expects",
+    "establishes",
+    "adopted",
+    "maintains",
+    "publishes",
+    "promotes",
+]
 _ACRONYM_SUBJECT = re.compile(
-    r"(?:^|[.!?]\s+)(?:The\s+)?(?P<org>[A-Z]{3,8})\s+(?:supports|believes|requires|expects|"
-    r"establishes|adopted|maintains|publishes|promotes)\b"
+    rf"(?:^|[.!?]\s+)(?:The\s+)?(?P<org>[A-Z]{{3,8}})\s+(?:{'|'.join(_ACRONYM_VERBS)})\b"
 )
-# Each with a word it cannot match without, looked for first: searching every paragraph of a long
-# code with each pattern was slow.
-_ISSUER_PATTERNS = ((_BY_ISSUER, "by"), (_THE_ACRONYM_CODE, "Code"), (_ACRONYM_SUBJECT, ""))
+# Each with the words it cannot match without (one of them), looked for first: searching every
+# paragraph of a long code with each pattern was slow.
+_ISSUER_PATTERNS = (
+    (_BY_ISSUER, ("by",)),
+    (_THE_ACRONYM_CODE, ("Code",)),
+    (_ACRONYM_SUBJECT, _ACRONYM_VERBS),
+)
 _ABOUT_THE_CODE = re.compile(
     r"\b(?:code|guidelines|policy|policies|standards|rules|document|revision|version|edition)\b",
     re.I,
@@ -192,7 +206,7 @@ def issuer(title: str | None, subtitles: list[str], paragraphs: list[str]) -> st
             return _clean_org(match.group("org"))
     for pattern, needs in _ISSUER_PATTERNS:
         for paragraph in paragraphs:
-            found_in = needs in paragraph and pattern.search(paragraph)
+            found_in = any(word in paragraph for word in needs) and pattern.search(paragraph)
             for sentence in sentences(paragraph) if found_in else ():
                 match = pattern.search(sentence)
                 # "measures approved by the board" names no issuer; "this code, adopted by ..." does.
