@@ -129,6 +129,9 @@ def drop_debris(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
     i = 0
     while i < len(out):
         no, line = out[i]
+        if not line:  # blank: neither a header nor debris
+            i += 1
+            continue
         if _NAV_HEADERS.match(_bare(line)):
             end = _nav_list_end(out, i + 1)
             if end:

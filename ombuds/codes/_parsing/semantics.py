@@ -148,7 +148,8 @@ _INTERPRETIVE = re.compile(
 def _order_kind(sentence: str) -> str | None:
     """'Keep records.' -> obligation, 'Do not ...' -> prohibition, also after a lead-in's colon
     ('It will: Acknowledge the report')."""
-    for part in dict.fromkeys((sentence, sentence.rpartition(": ")[2])):
+    tail = sentence.rpartition(": ")[2]
+    for part in (sentence,) if tail == sentence else (sentence, tail):
         if _PROHIBITIVE_START.match(part):
             return "prohibition"
         if is_imperative(part):
@@ -269,10 +270,13 @@ _FIRST_WORD = re.compile(r"\s*([A-Za-z][A-Za-z'’-]*)")
 
 def is_imperative(text: str) -> bool:
     first = _FIRST_WORD.match(text)
-    if first is None or not first.group(1)[0].isupper():
+    if first is None:
         return False
-    if first.group(1).lower() not in _LEADING_ADVERBS:  # the common case, without a word list
-        return first.group(1).lower() in _IMPERATIVE_VERBS
+    word = first.group(1)
+    if not word[0].isupper():
+        return False
+    if word.lower() not in _LEADING_ADVERBS:  # the common case, without a word list
+        return word.lower() in _IMPERATIVE_VERBS
     words = re.findall(r"[A-Za-z][A-Za-z'’-]*", text[:80])
     if not words or not words[0][0].isupper() or not text.lstrip()[:1].isalpha():
         return False
@@ -288,9 +292,12 @@ def clean_subject(text: str) -> str | None:
         text = _MARKS.sub("", text)
     # Runs of white space become one space (the ends are stripped: so are the spaces).
     text = " ".join(text.split()).strip(" ,;:-–—")
-    if not text or text.lower() in _PRONOUNS or text.split()[0].lower() in _PRONOUNS:
+    if not text:
         return None
-    if len(text.split()) > 8 or not text[0].isalpha():
+    words = text.split()
+    if text.lower() in _PRONOUNS or words[0].lower() in _PRONOUNS:
+        return None
+    if len(words) > 8 or not text[0].isalpha():
         return None
     return text[0].upper() + text[1:]
 
@@ -315,9 +322,10 @@ def subject_of(text: str) -> str | None:
     phrase = segments[-1] if first_word in _SUBORDINATORS else segments[0]
     if not phrase.strip() and len(segments) > 1:
         phrase = segments[0]
-    stop = _NP_STOPS.search(" " + phrase.strip() + " ")
+    padded = " " + phrase.strip() + " "
+    stop = _NP_STOPS.search(padded)
     if stop:
-        phrase = (" " + phrase.strip() + " ")[: stop.start()]
+        phrase = padded[: stop.start()]
     return clean_subject(phrase)
 
 
