@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections.abc import Iterator
@@ -261,7 +262,8 @@ _TRAILING_NUMBER = re.compile(r"(.*?)(\d+)")
 _DOTTED_NUMBER = re.compile(r"[\d.]+")
 
 
-def _sequence_values(label: str) -> list[tuple[str, int]]:
+@functools.lru_cache(maxsize=4096)  # labels repeat: (a), (b), 1.1 ...
+def _sequence_values(label: str) -> tuple[tuple[str, int], ...]:
     """What a label counts as: '1.3' -> ('1.', 3); '(c)' -> ('', 3); 'I' -> letter 9 or roman 1."""
     bare = label.strip("()")
     values = []
@@ -273,7 +275,7 @@ def _sequence_values(label: str) -> list[tuple[str, int]]:
     match = _TRAILING_NUMBER.fullmatch(bare)
     if match:
         values.append((match.group(1), int(match.group(2))))
-    return values
+    return tuple(values)
 
 
 def _counts(node: Node) -> bool:
