@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from .patterns import roman_value
@@ -169,13 +172,40 @@ def duties(text: str) -> list[Duty]:
     one obligation); "shall in no way be construed" is how to read the code, no duty; "may" or
     "should" in a relative clause ("a fee that should cover its costs") describes, it does not allow.
     """
-    return list(_duties(text))
+    memo = getattr(_parsing, "duties", None)
+    if memo is None:
+        return list(_duties(text))
+    found = memo.get(text)
+    if found is None:
+        found = memo[text] = _work_out_duties(text)
+    return list(found)
 
 
-# The parse asks twice for each provision (its modality, then its duties): worked out once. The
-# parser clears the cache after each parse (``forget_duties``), the bound keeps it small elsewhere.
+# The parse asks twice for each provision (its modality, then its duties): worked out once, in a
+# memo that lasts as long as the parse (``duties_remembered``). A bounded cache would not do: the
+# parse asks for every provision's duties in one pass, then again in a second, and a code with
+# more provisions than the bound would find none of them still there. Elsewhere the bounded
+# cache keeps repeated questions cheap and memory small.
+_parsing = threading.local()
+
+
+@contextlib.contextmanager
+def duties_remembered() -> Iterator[None]:
+    """Remember the duties worked out (in this thread) until the block ends: around a parse."""
+    outer = getattr(_parsing, "duties", None)
+    _parsing.duties = {}
+    try:
+        yield
+    finally:
+        _parsing.duties = outer
+
+
 @functools.lru_cache(maxsize=1 << 16)
 def _duties(text: str) -> tuple[Duty, ...]:
+    return _work_out_duties(text)
+
+
+def _work_out_duties(text: str) -> tuple[Duty, ...]:
     found: list[Duty] = []
     for sentence in sentences(text):
         order = _order_kind(sentence)
@@ -195,7 +225,7 @@ def _duties(text: str) -> tuple[Duty, ...]:
 
 
 def forget_duties() -> None:
-    """Drop the duties worked out so far (the parser calls this when a parse is done)."""
+    """Drop the duties worked out so far outside a parse (the bounded cache)."""
     _duties.cache_clear()
 
 
