@@ -60,7 +60,7 @@ _TITLE_ISSUER = re.compile(
 _THE_ACRONYM_CODE = re.compile(
     r"\bthe\s+(?P<org>[A-Z]{2,8})\s+Code\s+of\s+(?:Ethics|Conduct|Ethical|Professional)\b"
 )
-_ACRONYM_VERBS = [
+_ACRONYM_VERBS = (
     "supports",
     "believes",
     "requires",
@@ -70,7 +70,7 @@ _ACRONYM_VERBS = [
     "maintains",
     "publishes",
     "promotes",
-]
+)
 _ACRONYM_SUBJECT = re.compile(
     rf"(?:^|[.!?]\s+)(?:The\s+)?(?P<org>[A-Z]{{3,8}})\s+(?:{'|'.join(_ACRONYM_VERBS)})\b"
 )
