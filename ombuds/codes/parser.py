@@ -164,7 +164,7 @@ def parse(
     """
     if exported.is_export(text):
         return ParsedCode.from_dict(exported.read(text, _derive))
-    with pipeline.no_cyclic_gc():
+    with pipeline.no_cyclic_gc(), semantics.duties_remembered():
         tree, metadata = pipeline.run(text, format, filename, profile, styles)
         parsed = ParsedCode(
             title=tree.title,
@@ -174,7 +174,6 @@ def parse(
             provisions=[_provision(node) for node in pipeline.provisions_of(tree.root)],
             warnings=list(tree.warnings),
         )
-    semantics.forget_duties()
     return parsed
 
 

@@ -25,6 +25,9 @@ from .source import RST_ADORNMENT
 _ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
 _HR = re.compile(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
 _ENDS_PARAGRAPH = re.compile(r"[.!?:;]['\"”’)\]*_]*$")
+# The characters that RST_ADORNMENT lines and _HR rules are made of.
+_ADORNMENT_CHARS = frozenset("=-~+^*#\"'`:._")
+_ENDS_SENTENCE = re.compile(r"[.!?]['\"”’)\]*_]*$")
 _FIRST_TOKEN = re.compile(r" *\S+ +")
 _CONTINUES = re.compile(r"(?:[,(\-–—/]|\b(?:and|or|nor|of|the|a|an|to|in|for|with|by|that))$", re.I)
 
@@ -60,8 +63,18 @@ class _BlockParser:
         self.blank = True
         self.rst_styles: list[tuple[str, bool]] = []
         self.wrap_width = _wrap_width(lines) if fmt == "text" else None
+        self._markers: dict[str, Marker | None] = {}  # parse_marker's answer for each line
 
     # helpers ------------------------------------------------------------------------------
+    def _marker(self, stripped: str) -> Marker | None:
+        """parse_marker, once per line: a line is asked about again as the next line, and by
+        the heading tests before the loop reads it as an item."""
+        try:
+            return self._markers[stripped]
+        except KeyError:
+            marker = self._markers[stripped] = parse_marker(stripped, self.kw)
+            return marker
+
     def _line(self, i: int) -> str:
         return self.lines[i][1] if 0 <= i < len(self.lines) else ""
 
@@ -105,11 +118,14 @@ class _BlockParser:
         consumed = self._underlined_heading(i, stripped)
         if consumed:
             return i + consumed
-        atx = _ATX.match(line) if self.fmt != "rst" else None
+        first = stripped[0]  # each pattern below needs its own first character
+        atx = _ATX.match(line) if first == "#" and self.fmt != "rst" else None
         if atx:
             self._heading(no, atx.group(2) or "", len(atx.group(1)), "atx")
             return i + 1
-        if _HR.match(line) or (RST_ADORNMENT.match(stripped) and len(stripped) >= 4):
+        if first in _ADORNMENT_CHARS and (
+            _HR.match(line) or (RST_ADORNMENT.match(stripped) and len(stripped) >= 4)
+        ):
             self.blank = True
             self.current = None
             self.open_items = []
@@ -117,7 +133,7 @@ class _BlockParser:
         indent = len(line) - len(line.lstrip(" "))
         if self._text_heading(i, no, stripped):
             return i + 1
-        marker = parse_marker(stripped, self.kw)
+        marker = self._marker(stripped)
         if marker is not None and not self._is_lazy_continuation(marker, indent):
             self._item(no, indent, line, marker)
             return i + 1
@@ -127,7 +143,7 @@ class _BlockParser:
     def _underlined_heading(self, i: int, stripped: str) -> int:
         """A title under (or between) a line of = - ~ ...: rst sections, setext and plain text."""
         no = self.lines[i][0]
-        over = RST_ADORNMENT.match(stripped)
+        over = RST_ADORNMENT.match(stripped) if stripped[0] in _ADORNMENT_CHARS else None
         if over and i + 2 < len(self.lines):
             title = self._line(i + 1).strip()
             under = self._line(i + 2).strip()
@@ -135,10 +151,10 @@ class _BlockParser:
                 self._heading(no + 1, title, self._rst_level(stripped[0], True), "underline")
                 return 3
         below = self._line(i + 1).strip()
-        under = RST_ADORNMENT.match(below)
+        under = RST_ADORNMENT.match(below) if below[:1] in _ADORNMENT_CHARS else None
         if not under or over or (self.current is not None and self.current.kind == "item"):
             return 0
-        if parse_marker(stripped, self.kw) is not None:
+        if self._marker(stripped) is not None:
             return 0  # "- item" above a rule is a list item
         if self.fmt == "markdown" and below[0] not in "=-":
             return 0
@@ -172,7 +188,7 @@ class _BlockParser:
         if roman_heading(stripped) and not self._same_series_follows(i, stripped):
             self._heading(no, stripped, 0, "roman")
             return True
-        if parse_marker(stripped, self.kw) is not None:
+        if self._marker(stripped) is not None:
             return False
         if self.fmt == "markdown":
             return self._sandwiched_title(i, no, stripped)
@@ -205,7 +221,7 @@ class _BlockParser:
             and not stripped.endswith(":")
             and self._previous_ends_paragraph(strict=True)
             and nxt
-            and parse_marker(nxt, self.kw) is None
+            and self._marker(nxt) is None
             and nxt[0].isupper()
         ):
             self._heading(no, stripped, 0, "bare")
@@ -217,13 +233,13 @@ class _BlockParser:
             return True
         last = self.current.paragraphs[-1][-1]
         if strict:
-            return bool(re.search(r"[.!?]['\"”’)\]*_]*$", last))
+            return bool(_ENDS_SENTENCE.search(last))
         return bool(_ENDS_PARAGRAPH.search(last))
 
     def _same_series_follows(self, i: int, stripped: str) -> bool:
         """'A. Be kind' followed by 'B. Be fair' is a list, not two headings."""
-        this = parse_marker(stripped, self.kw)
-        nxt = parse_marker(self._next_nonblank(i + 1).strip(), self.kw)
+        this = self._marker(stripped)
+        nxt = self._marker(self._next_nonblank(i + 1).strip())
         return this is not None and nxt is not None and nxt.style == this.style
 
     def _is_lazy_continuation(self, marker: Marker, indent: int) -> bool:

@@ -40,6 +40,7 @@ _COOKIE = re.compile(
 _COPYRIGHT = re.compile(
     r"^(?:copyright\b|©)|^\(c\)\s*(?:19|20)\d\d\b|\ball rights reserved\b", re.IGNORECASE
 )
+_COPYRIGHT_STARTS = ("copyr", "©", "(c)")  # how _COPYRIGHT's anchored forms start, lower case
 _BREADCRUMB = re.compile(r"\S\s+[>»›]\s+\S.*\s[>»›]\s+\S")
 _ANCHOR_LINK_ITEM = re.compile(r"^[-*+]\s+\[.*\]\(#[^)]*\)\s*$")
 # "Home | About us | Members | Contact": a menu of links separated by bars (or middle dots), not a
@@ -66,14 +67,27 @@ def is_debris_line(line: str) -> bool:
     lowered = text.lower().rstrip(".:!")
     if lowered in _CHROME:
         return True
-    words = len(text.split())
-    if _NAV_ITEM.match(text) and words <= 8:
+    # Each pattern below is tried only where the characters it needs are there, and the words
+    # counted only then: a code's lines are rarely debris, and searching each of them with every
+    # pattern was most of the time spent here.
+    arrows = "»" in text or "›" in text
+    if arrows and _NAV_ITEM.match(text) and _words(text) <= 8:
         return True
-    if words <= 40 and _COOKIE.search(text):
+    if "cook" in lowered and _words(text) <= 40 and _COOKIE.search(text):
         return True
-    if words <= 20 and _COPYRIGHT.search(text):
+    copyright_words = lowered.startswith(_COPYRIGHT_STARTS) or "all r" in lowered
+    if copyright_words and _words(text) <= 20 and _COPYRIGHT.search(text):
         return True
-    return words <= 12 and bool(_BREADCRUMB.search(text)) and not text.endswith(".")
+    return (
+        (arrows or ">" in text)
+        and not text.endswith(".")
+        and _words(text) <= 12
+        and bool(_BREADCRUMB.search(text))
+    )
+
+
+def _words(text: str) -> int:
+    return len(text.split())
 
 
 def is_menu_line(line: str) -> bool:
@@ -144,6 +158,9 @@ def drop_debris(
     i = 0
     while i < len(out):
         no, line = out[i]
+        if not line:  # blank: neither a header nor debris
+            i += 1
+            continue
         if _NAV_HEADERS.match(_bare(line)):
             end = _nav_list_end(out, i + 1)
             if end:

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections.abc import Iterator
 
 from .patterns import roman_value
 from .semantics import (
-    is_order,
     join_lead,
-    modality,
+    modality_and_order,
     split_inline,
     stated_subject,
     subject_of,
@@ -27,9 +27,12 @@ def provisions(node: Node) -> list[Node]:
 
 
 def walk_provisions(node: Node) -> Iterator[Node]:
-    for child in node.children:
+    """Every node under ``node``, depth first, in document order (without a generator per node)."""
+    stack = node.children[::-1]
+    while stack:
+        child = stack.pop()
         yield child
-        yield from walk_provisions(child)
+        stack.extend(reversed(child.children))
 
 
 def finish(tree: Tree, fmt: str) -> None:
@@ -255,7 +258,12 @@ def _cite(node: Node, anchor: Node | None) -> None:
 # Warnings -------------------------------------------------------------------------------------------
 
 
-def _sequence_values(label: str) -> list[tuple[str, int]]:
+_TRAILING_NUMBER = re.compile(r"(.*?)(\d+)")
+_DOTTED_NUMBER = re.compile(r"[\d.]+")
+
+
+@functools.lru_cache(maxsize=4096)  # labels repeat: (a), (b), 1.1 ...
+def _sequence_values(label: str) -> tuple[tuple[str, int], ...]:
     """What a label counts as: '1.3' -> ('1.', 3); '(c)' -> ('', 3); 'I' -> letter 9 or roman 1."""
     bare = label.strip("()")
     values = []
@@ -264,10 +272,10 @@ def _sequence_values(label: str) -> list[tuple[str, int]]:
     roman = roman_value(bare)
     if roman:
         values.append(("", roman))
-    match = re.fullmatch(r"(.*?)(\d+)", bare)
+    match = _TRAILING_NUMBER.fullmatch(bare)
     if match:
         values.append((match.group(1), int(match.group(2))))
-    return values
+    return tuple(values)
 
 
 def _counts(node: Node) -> bool:
@@ -304,7 +312,7 @@ def _check_sequence(node: Node, before: Node | None, anchor: Node | None) -> lis
         anchor is not None
         and anchor.label
         and "." in label
-        and re.fullmatch(r"[\d.]+", anchor.label)
+        and _DOTTED_NUMBER.fullmatch(anchor.label)
     ):
         prefix = label.rsplit(".", 1)[0]
         if not (label.startswith(anchor.label + ".") or prefix == anchor.label):
@@ -456,10 +464,11 @@ def _annotate(node: Node, document_subject: str | None) -> None:
         child.lead_context = lead
         own = child.inline_source or child.text
         child.full_text = join_lead(lead, own) if lead and own else own
-        child.modality = modality(own, child.full_text) if own else None  # type: ignore[assignment]
-        if child.modality is None:
+        modality, order = modality_and_order(own, child.full_text) if own else (None, False)
+        child.modality = modality
+        if modality is None:
             child.subject = None
-        elif is_order(own):
+        elif order:
             # An order has no subject of its own: it binds whom its lead-in or the code names.
             child.subject = (subject_of(lead) if lead else None) or document_subject
         else:

@@ -77,9 +77,26 @@ _TITLE_ISSUER = re.compile(
 _THE_ACRONYM_CODE = re.compile(
     r"\bthe\s+(?P<org>[A-Z]{2,8})\s+Code\s+of\s+(?:Ethics|Conduct|Ethical|Professional)\b"
 )
+_ACRONYM_VERBS = (
+    "supports",
+    "believes",
+    "requires",
+    "expects",
+    "establishes",
+    "adopted",
+    "maintains",
+    "publishes",
+    "promotes",
+)
 _ACRONYM_SUBJECT = re.compile(
-    r"(?:^|[.!?]\s+)(?:The\s+)?(?P<org>[A-Z]{3,8})\s+(?:supports|believes|requires|expects|"
-    r"establishes|adopted|maintains|publishes|promotes)\b"
+    rf"(?:^|[.!?]\s+)(?:The\s+)?(?P<org>[A-Z]{{3,8}})\s+(?:{'|'.join(_ACRONYM_VERBS)})\b"
+)
+# Each with the words it cannot match without (one of them), looked for first: searching every
+# paragraph of a long code with each pattern was slow.
+_ISSUER_PATTERNS = (
+    (_BY_ISSUER, ("by",)),
+    (_THE_ACRONYM_CODE, ("Code",)),
+    (_ACRONYM_SUBJECT, _ACRONYM_VERBS),
 )
 _ABOUT_THE_CODE = re.compile(
     r"\b(?:code|guidelines|policy|policies|standards|rules|document|revision|version|edition)\b",
@@ -281,9 +298,10 @@ def issuer(title: str | None, subtitles: list[str], paragraphs: list[str]) -> st
         match = _TITLE_ISSUER.match(title)
         if match:
             return _clean_org(match.group("org"))
-    for pattern in (_BY_ISSUER, _THE_ACRONYM_CODE, _ACRONYM_SUBJECT):
+    for pattern, needs in _ISSUER_PATTERNS:
         for paragraph in paragraphs:
-            for sentence in sentences(paragraph) if pattern.search(paragraph) else ():
+            found_in = any(word in paragraph for word in needs) and pattern.search(paragraph)
+            for sentence in sentences(paragraph) if found_in else ():
                 match = pattern.search(sentence)
                 # "measures approved by the board" names no issuer; "this code, adopted by ..." does.
                 if match and (pattern is not _BY_ISSUER or _ABOUT_THE_CODE.search(sentence)):

@@ -22,6 +22,7 @@ _ROMAN_VALUES = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100, "d": 500, "m": 1000
 _ROMAN_RE = re.compile(r"^m{0,3}(cm|cd|d?c{0,3})(xc|xl|l?x{0,3})(ix|iv|v?i{0,3})$", re.I)
 
 
+@lru_cache(maxsize=4096)  # asked about the same few labels again and again
 def roman_value(text: str) -> int | None:
     """The value of a well-formed roman numeral, or None."""
     if not text or not _ROMAN_RE.match(text):

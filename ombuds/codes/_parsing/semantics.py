@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from .patterns import roman_value
@@ -91,7 +94,9 @@ _PRONOUNS = _words(
 )
 _MARKS = re.compile(r"[™®©℠]")
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])['\"”’)]*\s+(?=[\"“(\[]?[A-Z0-9])")
+# The full stop is matched, not looked behind for: a pattern that opens with a set of characters
+# lets the engine skip to the next candidate at once (sentences() splits after the stop).
+_SENTENCE_END = re.compile(r"[.!?]['\"”’)]*\s+(?=[\"“(\[]?[A-Z0-9])")
 _ABBREVIATIONS = re.compile(
     r"(?:^|\W)(?:e\.g|i\.e|etc|vs|cf|no|mr|mrs|ms|dr|st|inc|ltd|u\.s|art|sec)\.$", re.I
 )
@@ -102,7 +107,7 @@ def sentences(text: str) -> list[str]:
     parts: list[str] = []
     start = 0
     for match in _SENTENCE_END.finditer(text):
-        end = match.start()
+        end = match.start() + 1  # after the stop
         if _ABBREVIATIONS.search(text[max(start, end - 12) : end].strip()):
             continue  # "e.g. Name" does not end a sentence
         candidate = text[start:end].strip()
@@ -146,7 +151,8 @@ _INTERPRETIVE = re.compile(
 def _order_kind(sentence: str) -> str | None:
     """'Keep records.' -> obligation, 'Do not ...' -> prohibition, also after a lead-in's colon
     ('It will: Acknowledge the report')."""
-    for part in dict.fromkeys((sentence, sentence.rpartition(": ")[2])):
+    tail = sentence.rpartition(": ")[2]
+    for part in (sentence,) if tail == sentence else (sentence, tail):
         if _PROHIBITIVE_START.match(part):
             return "prohibition"
         if is_imperative(part):
@@ -166,13 +172,40 @@ def duties(text: str) -> list[Duty]:
     one obligation); "shall in no way be construed" is how to read the code, no duty; "may" or
     "should" in a relative clause ("a fee that should cover its costs") describes, it does not allow.
     """
-    return list(_duties(text))
+    memo = getattr(_parsing, "duties", None)
+    if memo is None:
+        return list(_duties(text))
+    found = memo.get(text)
+    if found is None:
+        found = memo[text] = _work_out_duties(text)
+    return list(found)
 
 
-# The parse asks twice for each provision (its modality, then its duties): worked out once. The
-# parser clears the cache after each parse (``forget_duties``), the bound keeps it small elsewhere.
+# The parse asks twice for each provision (its modality, then its duties): worked out once, in a
+# memo that lasts as long as the parse (``duties_remembered``). A bounded cache would not do: the
+# parse asks for every provision's duties in one pass, then again in a second, and a code with
+# more provisions than the bound would find none of them still there. Elsewhere the bounded
+# cache keeps repeated questions cheap and memory small.
+_parsing = threading.local()
+
+
+@contextlib.contextmanager
+def duties_remembered() -> Iterator[None]:
+    """Remember the duties worked out (in this thread) until the block ends: around a parse."""
+    outer = getattr(_parsing, "duties", None)
+    _parsing.duties = {}
+    try:
+        yield
+    finally:
+        _parsing.duties = outer
+
+
 @functools.lru_cache(maxsize=1 << 16)
 def _duties(text: str) -> tuple[Duty, ...]:
+    return _work_out_duties(text)
+
+
+def _work_out_duties(text: str) -> tuple[Duty, ...]:
     found: list[Duty] = []
     for sentence in sentences(text):
         order = _order_kind(sentence)
@@ -192,7 +225,7 @@ def _duties(text: str) -> tuple[Duty, ...]:
 
 
 def forget_duties() -> None:
-    """Drop the duties worked out so far (the parser calls this when a parse is done)."""
+    """Drop the duties worked out so far outside a parse (the bounded cache)."""
     _duties.cache_clear()
 
 
@@ -204,7 +237,7 @@ def provision_duties(text: str, full_text: str) -> list[Duty]:
     stripped = text.strip()
     if not stripped:
         return []
-    if stripped.endswith((":", "—", "–")) or _EXCEPT_END.search(stripped):
+    if stripped.endswith((":", "—", "–")) or ends_in_except(stripped):
         return duties(stripped)  # its clauses, in its full text, state their own
     return duties(full_text or text)
 
@@ -229,16 +262,29 @@ def modality(own: str, full_text: str | None = None) -> str | None:
     "keep records" is an obligation, and "Complaints may be sent to the clerk, who shall
     answer ..." too, because a binding duty outranks a permission.
     """
-    if _PROHIBITIVE_START.match(own):
+    return _own_order(own) or modality_of_duties(duties(own if full_text is None else full_text))
+
+
+def modality_and_order(own: str, full_text: str) -> tuple[str | None, bool]:
+    """``modality(own, full_text)``, and whether ``own`` is an order (``is_order``): both at once."""
+    order = _own_order(own)
+    if order:
+        return order, True
+    return modality_of_duties(duties(full_text)), False
+
+
+def _own_order(text: str) -> str | None:
+    """'prohibition' for 'Do not ...', 'Refrain from ...'; 'obligation' for 'Keep records'."""
+    if _PROHIBITIVE_START.match(text):
         return "prohibition"
-    if is_imperative(own):
+    if is_imperative(text):
         return "obligation"
-    return modality_of_duties(duties(own if full_text is None else full_text))
+    return None
 
 
 def is_order(text: str) -> bool:
     """An imperative, positive ('Keep records') or negative ('Do not ...', 'Refrain from ...')."""
-    return bool(_PROHIBITIVE_START.match(text)) or is_imperative(text)
+    return _own_order(text) is not None
 
 
 def modal_of(text: str) -> str | None:
@@ -254,10 +300,13 @@ _FIRST_WORD = re.compile(r"\s*([A-Za-z][A-Za-z'’-]*)")
 
 def is_imperative(text: str) -> bool:
     first = _FIRST_WORD.match(text)
-    if first is None or not first.group(1)[0].isupper():
+    if first is None:
         return False
-    if first.group(1).lower() not in _LEADING_ADVERBS:  # the common case, without a word list
-        return first.group(1).lower() in _IMPERATIVE_VERBS
+    word = first.group(1)
+    if not word[0].isupper():
+        return False
+    if word.lower() not in _LEADING_ADVERBS:  # the common case, without a word list
+        return word.lower() in _IMPERATIVE_VERBS
     words = re.findall(r"[A-Za-z][A-Za-z'’-]*", text[:80])
     if not words or not words[0][0].isupper() or not text.lstrip()[:1].isalpha():
         return False
@@ -269,15 +318,21 @@ def is_imperative(text: str) -> bool:
 
 
 def clean_subject(text: str) -> str | None:
-    text = _MARKS.sub("", text)
-    text = re.sub(r"\s+", " ", text).strip(" ,;:-–—")
-    if not text or text.lower() in _PRONOUNS or text.split()[0].lower() in _PRONOUNS:
+    if not text.isascii():  # the marks are not
+        text = _MARKS.sub("", text)
+    # Runs of white space become one space (the ends are stripped: so are the spaces).
+    text = " ".join(text.split()).strip(" ,;:-–—")
+    if not text:
         return None
-    if len(text.split()) > 8 or not text[0].isalpha():
+    words = text.split()
+    if text.lower() in _PRONOUNS or words[0].lower() in _PRONOUNS:
+        return None
+    if len(words) > 8 or not text[0].isalpha():
         return None
     return text[0].upper() + text[1:]
 
 
+_NEGATION_END = re.compile(r"\b(?:do|don['’]t|never)\s*$", re.IGNORECASE)
 _CLAUSE_BREAK = re.compile(r".*(?:[.!?:;]\s|\n)", re.DOTALL)
 
 
@@ -290,16 +345,17 @@ def subject_of(text: str) -> str | None:
     sentence_start = _CLAUSE_BREAK.match(before)
     if sentence_start:
         before = before[sentence_start.end() :]
-    if re.search(r"\b(?:do|don['’]t|never)\s*$", before, re.I):
-        return None
+    if before.rstrip()[-1:] in "otrOTR" and _NEGATION_END.search(before):
+        return None  # ("do", "don't", "never": the last letters the search can end on)
     segments = before.split(",")
     first_word = segments[0].strip().split(" ", 1)[0].lower() if segments[0].strip() else ""
     phrase = segments[-1] if first_word in _SUBORDINATORS else segments[0]
     if not phrase.strip() and len(segments) > 1:
         phrase = segments[0]
-    stop = _NP_STOPS.search(" " + phrase.strip() + " ")
+    padded = " " + phrase.strip() + " "
+    stop = _NP_STOPS.search(padded)
     if stop:
-        phrase = (" " + phrase.strip() + " ")[: stop.start()]
+        phrase = padded[: stop.start()]
     return clean_subject(phrase)
 
 
@@ -379,19 +435,35 @@ def split_inline(text: str) -> InlineSplit | None:
 
 
 _EXCEPT_END = re.compile(r"\bexcept\s*[;,]?$", re.IGNORECASE)
+
+
+def ends_in_except(stripped: str) -> bool:
+    """'... except;': ``stripped`` (no white space at its end) ends on the word 'except'."""
+    return stripped[-1:] in "tT;," and bool(_EXCEPT_END.search(stripped))
+
+
 _TRAILING_JOINER = re.compile(r"(?:[;,.]\s*(?:and|or|and/or)?|\s+(?:and|or))\s*$", re.IGNORECASE)
+
+
+_JOINER_WINDOW = 48  # characters: a joiner has at most 7 that are not white space (",and/or")
 
 
 def strip_joiner(text: str) -> str:
     """'... to its clients; and' -> '... to its clients'."""
-    return _TRAILING_JOINER.sub("", text).rstrip()
+    # The joiner ends the text: searched for in its last characters only, unless they are so
+    # blank that it could start further back (then the whole text is searched).
+    start = len(text) - _JOINER_WINDOW
+    if start <= 0 or len("".join(text[start:].split())) < 8:
+        start = 0
+    match = _TRAILING_JOINER.search(text, start)
+    return (text[: match.start()] if match else text).rstrip()
 
 
 def lead_in_of(text: str) -> str | None:
     """The sentence that ends a paragraph and introduces what follows: 'Members shall:', or the
     PH code's '... except;' (sic). None when the paragraph introduces nothing."""
     stripped = text.rstrip()
-    if not stripped.endswith((":", "—", "–")) and not _EXCEPT_END.search(stripped):
+    if not stripped.endswith((":", "—", "–")) and not ends_in_except(stripped):
         return None
     parts = sentences(stripped)
     return parts[-1] if parts else None
@@ -406,6 +478,9 @@ _OPEN_END = re.compile(
 )
 
 
+_LEAD_END = re.compile(r"[\s:;,—–-]+$")
+
+
 def join_lead(lead: str, text: str) -> str:
     """A clause read on its own: its lead-in, then its words without the trailing '; and'.
 
@@ -413,7 +488,7 @@ def join_lead(lead: str, text: str) -> str:
     'It will:' + 'Acknowledge the report.' -> 'It will: Acknowledge the report'.
     """
     body = strip_joiner(text)
-    bare = re.sub(r"[\s:;,—–-]+$", "", lead.rstrip())
+    bare = _LEAD_END.sub("", lead.rstrip())
     if not bare:
         return body
     if body[:1].islower() and _OPEN_END.search(bare):

@@ -45,7 +45,7 @@ class Node:
 
     @property
     def text(self) -> str:
-        return "\n\n".join(t for t in self.texts if t)
+        return "\n\n".join(filter(None, self.texts))
 
     def walk(self) -> Iterator[Node]:
         yield self
