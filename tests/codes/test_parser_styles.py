@@ -347,9 +347,9 @@ def groups(draw, style, count: int, grammar: str, outer: str | None):
         if grammar != "arabic" and clauses in ("dotted", "rule"):
             clauses = "lettered"
         if clauses == "paragraph":
-            text, written, _ = draw(sentences())
+            text, written, modality = draw(sentences())
             lines += [written, ""]
-            expected.append((citation, label, title, text, None))
+            expected.append((citation, label, title, text, modality))  # a heading's own words
             continue
         expected.append((citation, label, title, "", None))
         for k in range(1, draw(st.integers(1, 3)) + 1):
@@ -522,3 +522,48 @@ Section 1: Duties
         'line 5: 3 lines under "Section 1: Duties" are numbered 1 to 3 with no full stop '
         "after the number; each became the provision its number says"
     ]
+
+
+def test_a_group_keyword_sentence_wrapped_before_its_full_stop_is_one_provision():
+    """'Standard' heads groups, but followed by a sentence it is a provision: wrapped or not."""
+    one_line = "Code\n\nStandard 1.1 Auditors shall sign every report.\n\nStandard 1.2 Auditors shall not backdate a report.\n"
+    wrapped = (
+        "Code\n\nStandard 1.1 Auditors shall sign\nevery report.\n\n"
+        "Standard 1.2 Auditors shall not backdate\na report written\nlast year.\n"
+    )
+    assert outline(parse(one_line, format="text"))[0] == (
+        "1.1",
+        None,
+        "Auditors shall sign every report.",
+        "obligation",
+    )
+    code = parse(wrapped, format="text")
+    assert outline(code) == [
+        ("1.1", None, "Auditors shall sign every report.", "obligation"),
+        ("1.2", None, "Auditors shall not backdate a report written last year.", "prohibition"),
+    ]
+    assert code.warnings == []
+
+
+def test_a_keyword_heading_over_lower_case_prose_stays_a_heading():
+    """A title ('Standard 2: Fees') is no sentence, whatever follows it."""
+    text = "Code\n\nStandard 1: Records\nkept for ten years.\n\nStandard 2: Fees\n\nAuditors may publish fees.\n"
+    code = parse(text, format="text")
+    assert [(p.citation, p.heading) for p in code.walk()] == [("1", "Records"), ("2", "Fees")]
+
+
+def test_a_headings_own_words_state_its_duties():
+    text = (
+        "Code\n\nSection 1: Records\n\n1.1 Auditors shall keep records.\n\n"
+        "Section 2: Conduct\n\nAuditors shall be courteous. They should answer within a week.\n\n"
+        "Section 3: Scope\n\nThis code covers every auditor.\n"
+    )
+    code = parse(text, format="text")
+    rows = [(p.citation, p.heading, p.modality, [d["kind"] for d in p.duties]) for p in code.walk()]
+    assert rows == [
+        ("1", "Records", None, []),
+        ("1.1", None, "obligation", ["obligation"]),
+        ("2", "Conduct", "obligation", ["obligation", "recommendation"]),
+        ("3", "Scope", None, []),
+    ]
+    assert next(p for p in code.walk() if p.citation == "2").subject == "Auditors"

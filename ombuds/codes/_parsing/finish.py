@@ -447,6 +447,14 @@ def _annotate(node: Node, document_subject: str | None) -> None:
     for child in node.children:
         if child.kind == "heading":
             child.full_text = child.text or child.heading or ""
+            # A heading's own words ("Section 2: Other" / "Members shall be kind.") state duties
+            # as a clause's do; its title alone states none.
+            own = child.text
+            child.modality = modality(own, own) if own else None  # type: ignore[assignment]
+            if child.modality is None:
+                child.subject = None
+            else:
+                child.subject = document_subject if is_order(own) else subject_of(own)
             _annotate(child, document_subject)
             continue
         lead = child.lead_in

@@ -273,6 +273,21 @@ def keyword_clause(line: str, kw: Keywords = KEYWORDS) -> Marker | None:
     return Marker(label, style_name, written, heading.title, "clause", heading.keyword)
 
 
+def wrapped_keyword_clause(line: str, next_line: str, kw: Keywords = KEYWORDS) -> Marker | None:
+    """'Standard 1.1 Members shall act' wrapped before 'honestly.': the keyword line of a provision
+    in itself whose sentence runs on in lower case on the next line (never a heading's title)."""
+    if not next_line[:1].islower() or line[-1:] in _SENTENCE_ENDS:
+        return None
+    heading = keyword_heading(line, kw)
+    if heading is None or heading.label is None or len(heading.title.split()) < 2:
+        return None
+    if is_title_like(heading.title) or is_all_caps(heading.title):
+        return None
+    written = line[: len(line) - len(heading.title)].strip()
+    style_name = f"{heading.keyword}{heading.label.count('.') + 1}"
+    return Marker(heading.label, style_name, written, heading.title, "clause", heading.keyword)
+
+
 def is_title_like(text: str, *, max_words: int = 12) -> bool:
     """Short, no sentence punctuation at the end, and its words capitalised as in a title."""
     words = text.split()
