@@ -567,3 +567,101 @@ def test_a_headings_own_words_state_its_duties():
         ("3", "Scope", None, []),
     ]
     assert next(p for p in code.walk() if p.citation == "2").subject == "Auditors"
+
+
+# Numberings met in the corpus, in words written here -----------------------------------------------
+
+
+def test_a_statutes_sections_cite_their_subsections_in_parentheses():
+    text = """# 7.10 - Conduct of inspectors
+
+## 7.10.010 - Purpose.
+
+This chapter sets out how inspectors behave.
+
+## 7.10.020 - Duties.
+
+Inspectors shall:
+
+1. Keep a log of visits;
+
+2. Report in writing:
+    a. every defect;
+    b. every refusal of entry, except:
+        i. a refusal by a tenant;
+        ii. a refusal by a court order.
+"""
+    code = parse(text, format="markdown")
+    assert [p.citation for p in code.walk()] == [
+        "7.10.010",
+        "7.10.020",
+        "7.10.020(1)",
+        "7.10.020(2)",
+        "7.10.020(2)(a)",
+        "7.10.020(2)(b)",
+        "7.10.020(2)(b)(i)",
+        "7.10.020(2)(b)(ii)",
+    ]
+    assert code.warnings == []
+
+
+def test_clause_ids_with_a_letter_number_their_headings_and_the_groups_add_nothing():
+    text = """# Lab Code
+
+## Table of contents
+
+1. [Records](#records)
+2. [Samples](#samples)
+
+## Records
+
+### 1a. Keeping records
+
+We keep every record for five years.
+
+### 1b. Sharing records
+
+We share records only with consent.
+
+## Samples
+
+### 2a. Labelling
+
+We label every sample.
+
+## Credits
+
+Adapted from another lab's code.
+"""
+    code = parse(text, format="markdown")
+    assert [(p.citation, p.heading) for p in code.walk()] == [
+        (None, "Records"),
+        ("1a", "Keeping records"),
+        ("1b", "Sharing records"),
+        (None, "Samples"),
+        ("2a", "Labelling"),
+        (None, "Credits"),
+    ]
+
+
+def test_an_unlabelled_heading_of_notes_after_lettered_clauses_adds_no_citation():
+    text = """# Bench Code
+
+A. Members shall be fair.
+
+B. Members shall be prompt.
+
+## Notes
+
+### On Canon 2A.
+
+Fairness includes patience.
+
+### On Canon 2B.
+
+Promptness is no haste.
+"""
+    code = parse(text, format="markdown")
+    assert [p.citation for p in code.walk() if p.citation] == ["A", "B"]
+    notes = [p for p in code.walk() if p.heading == "Notes"]
+    assert len(notes) == 1 and [c.citation for c in notes[0].children] == [None, None]

@@ -144,7 +144,7 @@ def drop_debris(
     i = 0
     while i < len(out):
         no, line = out[i]
-        if _NAV_HEADERS.match(_bare(line)):
+        if _NAV_HEADERS.match(_bare(line).lstrip("#").strip()):  # "## Table of contents" too
             end = _nav_list_end(out, i + 1)
             if end:
                 for j in range(i, end):
