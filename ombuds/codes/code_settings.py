@@ -138,3 +138,35 @@ def store_import_profile(
     text = (profile_text or "").strip()
     forget_prefix(organization)
     return _store(code, prefix, text + "\n" if text else "", acting_user)
+
+
+def keep_file_prefix(
+    *, code: Code, prefix: str, acting_user: Any = None
+) -> tuple[Code, str | None]:
+    """Keep the prefix an imported file gives (in the import's transaction, ``code`` locked).
+
+    It becomes the code's when the body has chosen none (nothing changes when it is the body's short
+    name, the prefix until it chooses); a prefix the body chose is kept, and the returned note says
+    the file's differs."""
+    prefix = check_prefix(prefix)
+    chosen = code.citation_prefix
+    if not prefix or prefix == (chosen or code.organization.short_name):
+        return code, None
+    if chosen:
+        return code, (
+            f"the file cites its provisions as “{prefix} 1.1”; the code keeps the "
+            f"prefix the body chose, “{chosen}” (change it in the code's settings)"
+        )
+    return _store(code, prefix, code.parsing_profile, acting_user), None
+
+
+def prefix_after_import(
+    organization: Organization, profile: parser.Profile | None, file_prefix: str | None
+) -> str:
+    """The prefix the body's provisions will have once a file is imported with ``profile``: the
+    profile's, else the one the body chose, else the file's, else the body's short name."""
+    if profile is not None and profile.citation_prefix:
+        return check_prefix(profile.citation_prefix)
+    code = body_code(organization)
+    chosen = code.citation_prefix if code is not None else ""
+    return chosen or file_prefix or organization.short_name

@@ -81,9 +81,12 @@ class ParsedCode:
     preamble: list[str] = field(default_factory=list)
     provisions: list[Provision] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # What members write before a citation ("CESP" in "CESP 3.8"), when the file says so: an
+    # interchange export carries it; a text never does (the body chooses it in its settings).
+    citation_prefix: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data = {
             "title": self.title,
             "issuer": self.issuer,
             "effective": self.effective,
@@ -91,6 +94,9 @@ class ParsedCode:
             "provisions": [p.to_dict() for p in self.provisions],
             "warnings": list(self.warnings),
         }
+        if self.citation_prefix is not None:
+            data["citation_prefix"] = self.citation_prefix
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ParsedCode:
@@ -101,6 +107,7 @@ class ParsedCode:
             preamble=list(data.get("preamble") or []),
             provisions=[Provision.from_dict(p) for p in data.get("provisions") or []],
             warnings=list(data.get("warnings") or []),
+            citation_prefix=data.get("citation_prefix"),
         )
 
     def walk(self):

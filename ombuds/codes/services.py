@@ -16,7 +16,7 @@ from django.utils.text import slugify
 from ombuds.audit import services as audit
 from ombuds.bodies.models import Organization
 from ombuds.codes import hooks, parser
-from ombuds.codes.code_settings import store_import_profile
+from ombuds.codes.code_settings import check_prefix, keep_file_prefix, store_import_profile
 from ombuds.codes.exceptions import CodeError, VersionFrozen
 from ombuds.codes.models import (
     DEFAULT_CODE_SLUG,
@@ -63,6 +63,10 @@ def _read_interchange(text: str) -> parser.ParsedCode:
     except (AttributeError, TypeError) as exc:
         raise CodeError(f"JSON does not follow the interchange format: {exc}") from exc
     _check_interchange(parsed)
+    prefix = parsed.citation_prefix
+    if prefix is not None and not isinstance(prefix, str):
+        raise CodeError('"citation_prefix" must be a string, like "CESP"')
+    parsed.citation_prefix = check_prefix(prefix) or None if prefix is not None else None
     return parsed
 
 
@@ -129,7 +133,9 @@ def code_version_import(
     """Store a parsed code as a new draft version (published at once when ``publish``).
 
     With ``profile_text``, the parsing profile the code was read with is kept for the next import
-    (and its citation prefix, if it gives one, becomes the code's).
+    (and its citation prefix, if it gives one, becomes the code's). A file's own prefix (an
+    interchange export's ``citation_prefix``) becomes the code's unless the body chose one already;
+    a different choice is kept and said in the version's warnings.
 
     All or nothing: either the whole version with every provision is stored, or nothing is. Importing
     the same source under the same label again changes nothing and returns ``(version, False)``; the
@@ -151,6 +157,12 @@ def code_version_import(
         code = store_import_profile(
             organization=organization, profile_text=profile_text, acting_user=acting_user
         )
+    warnings = list(parsed.warnings)
+    if parsed.citation_prefix:
+        code, note = keep_file_prefix(
+            code=code, prefix=parsed.citation_prefix, acting_user=acting_user
+        )
+        warnings += [note] if note else []
     label = (label or "").strip() or _next_label(code)
     check_version_label(label)
     existing = code.versions.filter(label=label).first()
@@ -171,7 +183,7 @@ def code_version_import(
         stated_effective=(parsed.effective or "")[:10],
         effective_date=effective_date or _parse_effective(parsed.effective),
         preamble=list(parsed.preamble),
-        warnings=list(parsed.warnings),
+        warnings=warnings,
         source_name=source_name[:255],
         source_sha256=digest,
         created_by=acting_user if getattr(acting_user, "pk", None) else None,

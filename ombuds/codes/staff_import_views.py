@@ -78,7 +78,7 @@ def _preview(request: HttpRequest, organization, data: bytes, name: str, options
             "previewed": _profile_digest(profile_text),
         }
     )
-    prefix = (profile.citation_prefix if profile else None) or citation_prefix(organization)
+    prefix = code_settings.prefix_after_import(organization, profile, parsed.citation_prefix)
     return render(
         request,
         "codes/staff/import_preview.html",

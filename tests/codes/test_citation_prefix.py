@@ -154,3 +154,88 @@ def test_the_demo_cites_espccs_code_as_cesp_as_its_guides_do(demo, client):
     assert client.get("/api/v1/bodies/espcc/code/provisions/3.8").json()["cite_as"] == "CESP 3.8"
     csec = Organization.objects.get(slug="csec")
     assert cite(csec, "1.2(c)") == "CSEC 1.2(c)"  # CSEC's members cite it by the body's name
+
+
+# A file's own prefix (the interchange export's "citation_prefix") on import ------------------------
+
+
+def _exported(version, prefix: str | None) -> bytes:
+    from ombuds.codes import exports
+
+    data = exports.version_to_dict(version)
+    if prefix is None:
+        data.pop("citation_prefix")
+    else:
+        data["citation_prefix"] = prefix
+    return json.dumps(data).encode()
+
+
+def _import(organization, data: bytes, label: str = "copy"):
+    from ombuds.codes import services
+
+    parsed = services.read_code_file(data, filename="export.json")
+    version, _ = services.code_version_import(
+        organization=organization, parsed=parsed, source=data, label=label
+    )
+    return version
+
+
+def test_a_json_export_brings_its_prefix_to_a_body_that_chose_none(cesp, published, other_body):
+    version = _import(other_body, _exported(published, "CESP"))
+    assert cite(other_body, "1.2") == "CESP 1.2"
+    assert version.warnings == []
+    event = Event.objects.filter(action="code.settings_changed", organization=other_body).get()
+    assert event.subject_id == str(version.code_id)
+
+
+def test_the_json_of_a_body_that_never_chose_changes_nothing_back_home(body, published):
+    data = _exported(published, None)
+    assert json.loads(_exported(published, "GOE"))["citation_prefix"] == "GOE"
+    _import(body, _exported(published, "GOE"))
+    _import(body, data, label="again")
+    assert code_settings.body_code(body).citation_prefix == ""  # still the short name, not pinned
+    assert not Event.objects.filter(action="code.settings_changed").exists()
+
+
+def test_a_prefix_the_body_chose_is_kept_and_the_files_is_said(cesp, published):
+    version = _import(cesp, _exported(published, "GUILD"))
+    assert cite(code_settings.body_code(cesp), "1.2") == "CESP 1.2"
+    assert version.warnings == [
+        "the file cites its provisions as “GUILD 1.1”; the code keeps the prefix the body "
+        "chose, “CESP” (change it in the code's settings)"
+    ]
+
+
+def test_a_profile_given_with_the_import_wins_over_the_files_prefix(body, published):
+    from ombuds.codes import services
+
+    data = _exported(published, "GUILD")
+    services.code_version_import(
+        organization=body,
+        parsed=services.read_code_file(data, filename="export.json"),
+        source=data,
+        label="copy",
+        profile_text='citation_prefix = "GCP"',
+    )
+    assert citation_prefix(code_settings.body_code(body)) == "GCP"
+
+
+@pytest.mark.parametrize("prefix", ["x" * 31, "CE\x07SP", 12])
+def test_a_file_with_an_unusable_prefix_is_refused_and_nothing_stored(body, published, prefix):
+    from ombuds.codes.models import CodeVersion
+
+    with pytest.raises(CodeError, match="prefix"):
+        _import(body, _exported(published, prefix))
+    assert CodeVersion.objects.count() == 1
+    assert code_settings.body_code(body).citation_prefix == ""
+
+
+def test_the_import_preview_cites_with_the_files_prefix(client, personas, other_body, published):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(personas["other_body_admin"])
+    upload = SimpleUploadedFile("export.json", _exported(published, "CESP"))
+    html = client.post(
+        reverse("codes_staff:versions", kwargs={"org": "other"}), {"file": upload, "profile": ""}
+    ).content.decode()
+    assert "CESP 1.1(a)" in html and "OC 1.1(a)" not in html

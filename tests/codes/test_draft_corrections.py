@@ -222,3 +222,25 @@ def test_staff_see_each_warning_with_its_line_after_an_import(staff_client, body
         "check whether it belongs to 1.1</li>"
     ) in html
     assert "<li>line 8: 2 (&quot;DUTIES&quot;) has no text and no provisions under it</li>" in html
+
+
+def test_the_draft_page_lists_each_provisions_duties(staff_client, draft):
+    """Staff check what each provision binds members to before publishing: every duty, in words."""
+    p = draft.provisions.get(citation="1.2")
+    staff_client.post(
+        _url("provision", draft, p),
+        {
+            "label": "1.2",
+            "citation": "1.2",
+            "heading": "",
+            "text": "Members shall keep records. Members should not shred them. Members may scan them.",
+        },
+    )
+    html = staff_client.get(_url("version", draft)).content.decode()
+    listed = html[html.index('aria-label="Duties stated by 1.2"') :]
+    listed = listed[: listed.index("</ul>")]
+    assert "<strong>must</strong>: Members shall keep records." in listed
+    assert "<strong>should</strong>: Members should not shred them." in listed
+    assert "<strong>may</strong>: Members may scan them." in listed
+    assert 'aria-label="Duties stated by 1.1(a)"' in html  # a clause read with its lead-in
+    assert 'aria-label="Duties stated by 1"' not in html  # a title alone states none

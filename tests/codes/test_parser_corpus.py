@@ -201,7 +201,9 @@ CC21 = _expect(
     effective=None,
     outline=OUTLINE_CC21,
     labels={"6": None, "6.1": "1", "6.4": "4", "2.10": "10"},
-    modality={"6": None, "6.1": None},
+    # A heading's own words: "A public apology may be requested." ("Community Impact: Use of ..."
+    # is a caption and a noun, no order).
+    modality={"6": None, "6.1": PERMISSION},
     text={
         "2.4": {
             "equals": "Accepting responsibility and apologizing to those affected by our mistakes, "
@@ -588,7 +590,8 @@ PSF_ENFORCEMENT = _expect(
     outline=OUTLINE_PSF_ENFORCEMENT,
     preamble=("This document summarizes the procedures",),
     labels={"1": None, "1.0": "0", "1.10": "10", "15": None, "15.4": "4"},
-    modality={"1.0": OBLIGATION, "12.7.5": None},  # "(it will:) Acknowledge the receipt ..."
+    # "(it will:) Acknowledge the receipt ..."; a heading's own words: "... shall maintain a list"
+    modality={"1.0": OBLIGATION, "12.7.5": OBLIGATION},
     text={
         "1.0": {"equals": "Acknowledge the receipt of the report."},
         "1.10": {"equals": "Follow up with the reporter."},
@@ -640,7 +643,7 @@ LINUX = _expect(
     effective=None,
     outline=OUTLINE_LINUX,
     labels={"2": None, "2.6": "6", "7": None},
-    modality={"5": None},
+    modality={"5": OBLIGATION},  # a heading's own words: "... is obligated to maintain"
     text={
         "2.6": {
             "equals": "The use of sexualized language or imagery and unwelcome sexual attention "
@@ -756,7 +759,8 @@ MOZILLA = _expect(
         "Openness, collaboration and participation are core aspects of our work",
     ),
     labels={"2.3": None, "3.3.16": "16"},
-    modality={"2.1": None, "2.3": None},  # "Be Respectful" is a heading here (contrast Ubuntu 1.2)
+    # "Be Respectful" is a heading here (contrast Ubuntu 1.2); its words are orders ("Value ...")
+    modality={"2.1": OBLIGATION, "2.3": OBLIGATION},
     text={
         "1": {
             "starts": "These guidelines outline our behavior expectations as members of the Mozilla"
@@ -824,7 +828,7 @@ NUMFOCUS = _expect(
     effective=None,
     outline=OUTLINE_NUMFOCUS,
     labels={"2.4.2.1": "1", "2.4.2.1.2": "2", "2.5.4.22": "22", "2.5": None},
-    modality={"1": None},
+    modality={"1": OBLIGATION},  # a heading's own words: "Be kind to others. ..."
     text={
         "1": {"starts": "Be kind to others. Do not insult or put down others."},
         "2.3": {
@@ -1169,7 +1173,7 @@ NSPE = _expect(
     preamble=("Engineering is an important and learned profession.",),
     labels={"I": "I", "III": "III", "I.1": "1", "III.39": "39"},
     modality={
-        "I": None,
+        "I": OBLIGATION,  # its own words: the lead-in "Engineers, ..., shall:"
         "I.1": OBLIGATION,  # "(Engineers ... shall:) Hold paramount ..."
         "II.1": OBLIGATION,  # "Engineers shall hold paramount ..."
         "II.4": PROHIBITION,  # "Engineers shall not reveal ..."
@@ -1456,10 +1460,13 @@ def test_modality_and_subject(code):
     subjects = {c: _provision(parsed, c).subject for c in code["subject"]}
     assert subjects == code["subject"]
     if code["headings_without_modality"]:
+        # A heading's title states no duty; its own words (its text) state theirs, as a clause's.
         with_modality = [
-            (p.citation, p.heading, p.modality) for p in parsed.walk() if p.heading and p.modality
+            (p.citation, p.heading, p.modality)
+            for p in parsed.walk()
+            if p.heading and p.modality and not p.text
         ]
-        assert not with_modality, "headings carry no modality"
+        assert not with_modality, "a heading's title alone carries no modality"
 
 
 @corpus
@@ -1567,7 +1574,8 @@ def test_nspe_closing_statement():
     statements = [p for p in parsed.provisions if p.heading == NSPE_STATEMENT]
     assert len(statements) == 1, [p.heading for p in parsed.provisions]
     statement = statements[0]
-    assert (statement.label, statement.citation, statement.modality) == (None, None, None)
+    assert (statement.label, statement.citation) == (None, None)
+    assert statement.modality == OBLIGATION  # its words: "... must be performed by real persons"
     assert "It is further noted that as made clear in the Supreme Court decision" in statement.text
     assert [c.citation for c in statement.children] == ["1", "2", "3", "4", "5", "6"]
     assert [c.label for c in statement.children] == ["1", "2", "3", "4", "5", "6"]

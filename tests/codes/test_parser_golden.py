@@ -81,28 +81,12 @@ WRONG = {
         "whose items collide (F.1-2 .. F.2-6, 11 warnings); '* A.' definitions are cited "
         "II.1..II.3 instead of II.A..II.C; IV is lost; expected III.A..III.P"
     ),
-    "simpl-eeg-data-science-code-of-conduct.md": (
-        "the table of contents of in-page links is read as provision 1 with four items; the "
-        "clause ids '1a.'..'4d.' of the '### 1a. Title' headings are not read as labels, so "
-        "the clauses are cited by position (2.1..5.4) under invented groups 1..6; expected "
-        "1a, 1b, 1c, 2a, 2b, 3a, 4a..4d"
-    ),
-    "us-judges-code-of-conduct-canon-3.md": (
-        "the unlabelled '## Commentary' heading after the labelled subsections A..D is "
-        "cited by position ('5') and its entries '5.1'..'5.10': invented numbers (an "
-        "unlabelled heading among labelled siblings adds nothing)"
-    ),
     "w3c-cepc-editors-draft-2023.txt": (
         "bare-line headings are all read at one level: 'Expected Behavior', 'Unacceptable "
         "Behavior' and 'Safety versus Comfort' belong under 'Code' (which has nothing else), "
         "'Immediately' and 'After the Meeting' under 'Reporting Violations ...', the glossary "
         "terms under 'Glossary'; the headings 'Safety versus Comfort' and 'Unwelcome sexual "
         "advance' are lost (their items run on into 5.23..5.26 and 'Transphobia')"
-    ),
-    "wa-rcw-42-23-municipal-officers-code-of-ethics.md": (
-        "section numbers '## 42.23.010 - Title.' are not read as labels (sections cited by "
-        "position 1..8) and the statute's '1.'/'a.'/'i.' lists are joined with dots "
-        "('3.6.c.i') where the statute cites 42.23.030(6)(c)(i)"
     ),
 }
 

@@ -347,9 +347,9 @@ def groups(draw, style, count: int, grammar: str, outer: str | None):
         if grammar != "arabic" and clauses in ("dotted", "rule"):
             clauses = "lettered"
         if clauses == "paragraph":
-            text, written, _ = draw(sentences())
+            text, written, modality = draw(sentences())
             lines += [written, ""]
-            expected.append((citation, label, title, text, None))
+            expected.append((citation, label, title, text, modality))  # a heading's own words
             continue
         expected.append((citation, label, title, "", None))
         for k in range(1, draw(st.integers(1, 3)) + 1):
@@ -522,3 +522,146 @@ Section 1: Duties
         'line 5: 3 lines under "Section 1: Duties" are numbered 1 to 3 with no full stop '
         "after the number; each became the provision its number says"
     ]
+
+
+def test_a_group_keyword_sentence_wrapped_before_its_full_stop_is_one_provision():
+    """'Standard' heads groups, but followed by a sentence it is a provision: wrapped or not."""
+    one_line = "Code\n\nStandard 1.1 Auditors shall sign every report.\n\nStandard 1.2 Auditors shall not backdate a report.\n"
+    wrapped = (
+        "Code\n\nStandard 1.1 Auditors shall sign\nevery report.\n\n"
+        "Standard 1.2 Auditors shall not backdate\na report written\nlast year.\n"
+    )
+    assert outline(parse(one_line, format="text"))[0] == (
+        "1.1",
+        None,
+        "Auditors shall sign every report.",
+        "obligation",
+    )
+    code = parse(wrapped, format="text")
+    assert outline(code) == [
+        ("1.1", None, "Auditors shall sign every report.", "obligation"),
+        ("1.2", None, "Auditors shall not backdate a report written last year.", "prohibition"),
+    ]
+    assert code.warnings == []
+
+
+def test_a_keyword_heading_over_lower_case_prose_stays_a_heading():
+    """A title ('Standard 2: Fees') is no sentence, whatever follows it."""
+    text = "Code\n\nStandard 1: Records\nkept for ten years.\n\nStandard 2: Fees\n\nAuditors may publish fees.\n"
+    code = parse(text, format="text")
+    assert [(p.citation, p.heading) for p in code.walk()] == [("1", "Records"), ("2", "Fees")]
+
+
+def test_a_headings_own_words_state_its_duties():
+    text = (
+        "Code\n\nSection 1: Records\n\n1.1 Auditors shall keep records.\n\n"
+        "Section 2: Conduct\n\nAuditors shall be courteous. They should answer within a week.\n\n"
+        "Section 3: Scope\n\nThis code covers every auditor.\n"
+    )
+    code = parse(text, format="text")
+    rows = [(p.citation, p.heading, p.modality, [d["kind"] for d in p.duties]) for p in code.walk()]
+    assert rows == [
+        ("1", "Records", None, []),
+        ("1.1", None, "obligation", ["obligation"]),
+        ("2", "Conduct", "obligation", ["obligation", "recommendation"]),
+        ("3", "Scope", None, []),
+    ]
+    assert next(p for p in code.walk() if p.citation == "2").subject == "Auditors"
+
+
+# Numberings met in the corpus, in words written here -----------------------------------------------
+
+
+def test_a_statutes_sections_cite_their_subsections_in_parentheses():
+    text = """# 7.10 - Conduct of inspectors
+
+## 7.10.010 - Purpose.
+
+This chapter sets out how inspectors behave.
+
+## 7.10.020 - Duties.
+
+Inspectors shall:
+
+1. Keep a log of visits;
+
+2. Report in writing:
+    a. every defect;
+    b. every refusal of entry, except:
+        i. a refusal by a tenant;
+        ii. a refusal by a court order.
+"""
+    code = parse(text, format="markdown")
+    assert [p.citation for p in code.walk()] == [
+        "7.10.010",
+        "7.10.020",
+        "7.10.020(1)",
+        "7.10.020(2)",
+        "7.10.020(2)(a)",
+        "7.10.020(2)(b)",
+        "7.10.020(2)(b)(i)",
+        "7.10.020(2)(b)(ii)",
+    ]
+    assert code.warnings == []
+
+
+def test_clause_ids_with_a_letter_number_their_headings_and_the_groups_add_nothing():
+    text = """# Lab Code
+
+## Table of contents
+
+1. [Records](#records)
+2. [Samples](#samples)
+
+## Records
+
+### 1a. Keeping records
+
+We keep every record for five years.
+
+### 1b. Sharing records
+
+We share records only with consent.
+
+## Samples
+
+### 2a. Labelling
+
+We label every sample.
+
+## Credits
+
+Adapted from another lab's code.
+"""
+    code = parse(text, format="markdown")
+    assert [(p.citation, p.heading) for p in code.walk()] == [
+        (None, "Records"),
+        ("1a", "Keeping records"),
+        ("1b", "Sharing records"),
+        (None, "Samples"),
+        ("2a", "Labelling"),
+        (None, "Credits"),
+    ]
+
+
+def test_an_unlabelled_heading_of_notes_after_lettered_clauses_adds_no_citation():
+    text = """# Bench Code
+
+A. Members shall be fair.
+
+B. Members shall be prompt.
+
+## Notes
+
+### On Canon 2A.
+
+Fairness includes patience.
+
+### On Canon 2B.
+
+Promptness is no haste.
+"""
+    code = parse(text, format="markdown")
+    assert [p.citation for p in code.walk() if p.citation] == ["A", "B"]
+    notes = [p for p in code.walk() if p.heading == "Notes"]
+    assert len(notes) == 1 and [c.citation for c in notes[0].children] == [None, None]

@@ -660,11 +660,17 @@ def test_imperative_bullets_bind_the_subject_the_preamble_states():
     assert cited(parsed, "1.2").subject == "Members"
 
 
-def test_headings_and_prose_have_no_modality():
+def test_a_headings_title_has_no_modality_but_its_words_have():
     parsed = parse(
-        "# Code\n\n## Members shall be kind\n\nMembers shall be kind.\n", format="markdown"
+        "# Code\n\n## 1 Members shall be kind\n\n### 1.1 Fees\n\nFees are listed.\n\n"
+        "## 2 Records\n\nKeep them for ten years. Members may shred copies.\n",
+        format="markdown",
     )
-    assert cited(parsed, "1").modality is None
+    assert cited(parsed, "1").modality is None  # a title alone states no duty
+    assert cited(parsed, "1.1").modality is None  # prose states none either
+    records = cited(parsed, "2")
+    assert records.modality == "obligation"  # an order, then a permission: the stronger
+    assert [d["kind"] for d in records.duties] == ["obligation", "permission"]
 
 
 # Front matter, metadata, preamble --------------------------------------------------------------------

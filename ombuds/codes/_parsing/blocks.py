@@ -19,6 +19,7 @@ from .patterns import (
     keyword_heading,
     parse_marker,
     roman_heading,
+    wrapped_keyword_clause,
 )
 from .source import RST_ADORNMENT
 
@@ -175,6 +176,13 @@ class _BlockParser:
         keyword = keyword_heading(stripped, self.kw)
         if keyword and is_sentence(keyword.title):
             keyword = None  # "Standard 1.1 Members shall act honestly.": a provision, not a heading
+        elif keyword and keyword.label is not None:
+            nxt = self._line(i + 1).strip()
+            clause = wrapped_keyword_clause(stripped, nxt, self.kw) if nxt else None
+            if clause is not None and parse_marker(nxt, self.kw) is None:
+                line = self.lines[i][1]
+                self._item(no, len(line) - len(line.lstrip(" ")), line, clause)
+                return True
         if keyword and (
             starts_paragraph
             or not keyword.title

@@ -161,7 +161,7 @@ def drop_debris(
         if not line:  # blank: neither a header nor debris
             i += 1
             continue
-        if _NAV_HEADERS.match(_bare(line)):
+        if _NAV_HEADERS.match(_bare(line).lstrip("#").strip()):  # "## Table of contents" too
             end = _nav_list_end(out, i + 1)
             if end:
                 for j in range(i, end):

@@ -7,7 +7,7 @@ import itertools
 import re
 from collections.abc import Iterator
 
-from .patterns import roman_value
+from .patterns import STATUTE_SECTION, roman_value
 from .semantics import (
     join_lead,
     modality_and_order,
@@ -215,13 +215,18 @@ def join_citation(anchor: Node | None, label: str) -> str:
         return label
     if label.startswith("("):
         return anchor.citation + label
+    if label.isalnum() and (
+        (anchor.kind == "heading" and STATUTE_SECTION.match(anchor.label or ""))
+        or (anchor.citation.endswith(")") and STATUTE_SECTION.match(anchor.citation.split("(")[0]))
+    ):
+        return f"{anchor.citation}({label})"  # 42.23.030(6)(c)(i), as the statute cites itself
     if anchor.label and _extends(label, anchor.label) and anchor.citation.endswith(anchor.label):
         return anchor.citation[: len(anchor.citation) - len(anchor.label)] + label
     return f"{anchor.citation}.{label}"
 
 
-# "1.1", "1.01", "A1", "A1.2", "3-2": a label that says where it stands in the whole document.
-_SELF_STANDING = re.compile(r"^(?:[A-Za-z]+\d+|\d+[.\-]\d+)")
+# "1.1", "1.01", "A1", "A1.2", "3-2", "1a": a label that says where it stands in the whole document.
+_SELF_STANDING = re.compile(r"^(?:[A-Za-z]+\d+|\d+[.\-]\d+|\d+[a-z]$)")
 
 
 def _numbers_itself(heading: Node) -> bool:
@@ -230,29 +235,38 @@ def _numbers_itself(heading: Node) -> bool:
     return bool(labels) and all(label and _SELF_STANDING.match(label) for label in labels)
 
 
-def _cite(node: Node, anchor: Node | None) -> None:
+def _holds_items(node: Node) -> bool:
+    return any(d.kind == "item" for d in walk_provisions(node))
+
+
+def _cite(node: Node, anchor: Node | None, by_position: bool = True) -> None:
     children = provisions(node)
     headings = [c for c in children if c.kind == "heading"]
     # A level of headings none of which has a label is cited by position (Contributor Covenant's
     # "Our Standards" is 2, its bullets 2.1, 2.2, ...), unless the clauses under them number
     # themselves: then the headings only group, and add nothing, as the document cites itself.
     unlabelled_level = (
-        bool(headings)
+        by_position
+        and bool(headings)
         and all(h.label is None for h in headings)
         and not any(_numbers_itself(h) for h in headings)
     )
+    # Among clauses the document labels, a heading with no clauses under it (a judges' code's
+    # "Commentary" after its A to D) adds nothing, and neither do the unlabelled headings under it.
+    labelled_items = unlabelled_level and any(c.kind == "item" and _counts(c) for c in children)
     for position, child in enumerate(children, start=1):
         if child.label is not None:
             style = BY_NAME.get(child.keyword) if child.keyword else None
             cited_as = style.cite(child.label) if style is not None else child.label
             child.citation = join_citation(anchor, cited_as)
-        elif unlabelled_level:
+        elif unlabelled_level and not (labelled_items and not _holds_items(child)):
             # A level of unlabelled headings: each is cited by its position among its siblings.
             child.citation = join_citation(anchor, str(position))
         else:
             child.citation = None
         cited = child.citation is not None and not child.transparent
-        _cite(child, child if cited else anchor)
+        adds_nothing = child.kind == "heading" and child.citation is None
+        _cite(child, child if cited else anchor, by_position and not adds_nothing)
 
 
 # Warnings -------------------------------------------------------------------------------------------
@@ -322,6 +336,8 @@ def _check_sequence(node: Node, before: Node | None, anchor: Node | None) -> lis
             ]
     if before is None:
         return []
+    if STATUTE_SECTION.match(label) and STATUTE_SECTION.match(before.label or ""):
+        return []  # a statute numbers its sections with gaps: 42.23.010, .020, ..., .900
     pairs = [
         (now, then)
         for now in _sequence_values(label)
@@ -455,6 +471,14 @@ def _annotate(node: Node, document_subject: str | None) -> None:
     for child in node.children:
         if child.kind == "heading":
             child.full_text = child.text or child.heading or ""
+            # A heading's own words ("Section 2: Other" / "Members shall be kind.") state duties
+            # as a clause's do; its title alone states none.
+            own = child.text
+            child.modality = modality(own, own) if own else None  # type: ignore[assignment]
+            if child.modality is None:
+                child.subject = None
+            else:
+                child.subject = document_subject if is_order(own) else subject_of(own)
             _annotate(child, document_subject)
             continue
         lead = child.lead_in

@@ -196,6 +196,9 @@ def parse_marker(line: str, kw: Keywords = KEYWORDS) -> Marker | None:
 
 _ROMAN_HEADING = re.compile(r"^(?P<label>[IVXLCDM]{1,7})[.)]\s+(?P<title>\S.*)$")
 _LETTER_HEADING = re.compile(r"^(?P<label>[A-Z])[.)]\s+(?P<title>\S.*)$")
+_NUMBERED_LETTER_HEADING = re.compile(r"^(?P<label>\d{1,2}[a-z])[.)]\s+(?P<title>[A-Z]\S*.*)$")
+# "42.23.010": a statute's title, chapter and section; its subsections are cited "(6)(c)(i)".
+STATUTE_SECTION = re.compile(r"^\d{1,3}\.\d{1,3}\.\d{3}$")
 _NUMBER_HEADING = re.compile(
     r"^(?P<label>\d{1,3}(?:\.\d{1,3})*)(?:[.):]\s*|\s+[-–—]\s+|\s+(?=\S))(?P<title>\S.*)$"
 )
@@ -274,6 +277,21 @@ def keyword_clause(line: str, kw: Keywords = KEYWORDS) -> Marker | None:
     return Marker(label, style_name, written, heading.title, "clause", heading.keyword)
 
 
+def wrapped_keyword_clause(line: str, next_line: str, kw: Keywords = KEYWORDS) -> Marker | None:
+    """'Standard 1.1 Members shall act' wrapped before 'honestly.': the keyword line of a provision
+    in itself whose sentence runs on in lower case on the next line (never a heading's title)."""
+    if not next_line[:1].islower() or line[-1:] in _SENTENCE_ENDS:
+        return None
+    heading = keyword_heading(line, kw)
+    if heading is None or heading.label is None or len(heading.title.split()) < 2:
+        return None
+    if is_title_like(heading.title) or is_all_caps(heading.title):
+        return None
+    written = line[: len(line) - len(heading.title)].strip()
+    style_name = f"{heading.keyword}{heading.label.count('.') + 1}"
+    return Marker(heading.label, style_name, written, heading.title, "clause", heading.keyword)
+
+
 def is_title_like(text: str, *, max_words: int = 12) -> bool:
     """Short, no sentence punctuation at the end, and its words capitalised as in a title."""
     words = text.split()
@@ -302,11 +320,16 @@ def heading_label(text: str, kw: Keywords = KEYWORDS) -> HeadingLabel:
         match = pattern.match(text)
         if match and (pattern is _LETTER_HEADING or roman_value(match.group("label"))):
             return HeadingLabel(match.group("label"), match.group("title").strip(), None)
+    match = _NUMBERED_LETTER_HEADING.match(text)
+    if match:  # "1a. Lawful knowledge": clause a of group 1
+        return HeadingLabel(match.group("label"), match.group("title").strip(), None)
     match = _NUMBER_HEADING.match(text)
     if match and ("." in match.group("label") or text[len(match.group("label"))] in ".):-–— "):
         title = match.group("title").strip()
         # "2024 Transparency Report" is a title that starts with a year, not section 2024.
-        if len(match.group("label")) <= 3 and not title[:1].islower():
+        # A statute's "42.23.010 - Declaration of purpose." is a section number, dots and all.
+        label = match.group("label")
+        if (len(label) <= 3 or STATUTE_SECTION.match(label)) and not title[:1].islower():
             return HeadingLabel(match.group("label"), title, None)
     return HeadingLabel(None, text, None)
 

@@ -151,13 +151,21 @@ _INTERPRETIVE = re.compile(
 def _order_kind(sentence: str) -> str | None:
     """'Keep records.' -> obligation, 'Do not ...' -> prohibition, also after a lead-in's colon
     ('It will: Acknowledge the report')."""
-    tail = sentence.rpartition(": ")[2]
-    for part in (sentence,) if tail == sentence else (sentence, tail):
+    before, _, after = sentence.rpartition(": ")
+    if before and _is_caption(before):
+        after = ""  # "Community Impact: Use of ...": a caption, not a lead-in; "Use" is a noun
+    for part in (sentence,) if not after or after == sentence else (sentence, after):
         if _PROHIBITIVE_START.match(part):
             return "prohibition"
         if is_imperative(part):
             return "obligation"
     return None
+
+
+def _is_caption(words: str) -> bool:
+    """'Community Impact', 'Consequence': a few capitalised words before a colon (no lead-in)."""
+    split = words.split()
+    return len(split) <= 3 and all(w[:1].isupper() for w in split)
 
 
 def duties(text: str) -> list[Duty]:
