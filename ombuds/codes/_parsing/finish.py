@@ -474,11 +474,12 @@ def _annotate(node: Node, document_subject: str | None) -> None:
             # A heading's own words ("Section 2: Other" / "Members shall be kind.") state duties
             # as a clause's do; its title alone states none.
             own = child.text
-            child.modality = modality(own, own) if own else None  # type: ignore[assignment]
-            if child.modality is None:
+            heading_modality, order = modality_and_order(own, own) if own else (None, False)
+            child.modality = heading_modality
+            if heading_modality is None:
                 child.subject = None
             else:
-                child.subject = document_subject if is_order(own) else subject_of(own)
+                child.subject = document_subject if order else subject_of(own)
             _annotate(child, document_subject)
             continue
         lead = child.lead_in
