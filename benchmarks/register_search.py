@@ -189,7 +189,7 @@ def run_size(args, rows: int, note) -> dict:
         port = rs.free_port()
         log = work / "gunicorn.log"
         proc = rs.start_gunicorn(env, port, args.workers, log)
-        rs.wait_until_up(port, proc, log)
+        rs.wait_until_up(port, proc, log, seconds=180)
         for path in search_paths[:40] + bare_paths[:20]:
             status, body = rs.get(port, path)
             if status != 200:
