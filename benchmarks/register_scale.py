@@ -358,8 +358,11 @@ def percentile(sorted_values: list[float], p: float) -> float:
     return sorted_values[rank - 1]
 
 
-def load(port: int, paths: list[str], clients: int, seconds: float) -> dict:
-    """Send every path once (as far as the time allows) from `clients` threads; latencies in ms."""
+def load(
+    port: int, paths: list[str], clients: int, seconds: float, *, keep_latencies: bool = False
+) -> dict:
+    """Send every path once (as far as the time allows) from `clients` threads; latencies in ms
+    (each one under "latencies" with `keep_latencies`)."""
     lock = threading.Lock()
     next_index = [0]
     latencies: list[float] = []
@@ -395,6 +398,7 @@ def load(port: int, paths: list[str], clients: int, seconds: float) -> dict:
     wall = time.perf_counter() - start
     latencies.sort()
     return {
+        **({"latencies": latencies} if keep_latencies else {}),
         "ok": len(latencies),
         "failures": failures,
         "wall": wall,

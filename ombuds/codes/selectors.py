@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from ombuds.bodies.models import Organization
+from ombuds.codes import search
 from ombuds.codes.diff import CodeDiff, diff_provisions
 from ombuds.codes.models import CodeVersion, Provision
+from ombuds.codes.search import Hit
+
+__all__ = ["Hit"]
 
 
 def published_versions(organization: Organization) -> QuerySet[CodeVersion]:
@@ -98,105 +101,16 @@ def versions_diff(old: CodeVersion, new: CodeVersion) -> CodeDiff:
 
 # --- search -------------------------------------------------------------------------------------
 
-_TOKEN = re.compile(r"[\w’']+", re.UNICODE)
-_MAX_QUERY_TERMS = 12
-
-
-def _terms(query: str) -> list[str]:
-    terms = [t.lower().strip("'’") for t in _TOKEN.findall(query)]
-    return [t for t in terms if t][:_MAX_QUERY_TERMS]
-
-
-def _stem(word: str) -> str:
-    """A light English plural folding: "accounts" -> "account", "agencies" -> "agency"."""
-    if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if len(word) > 4 and word.endswith("es") and word[:-2].endswith(("s", "x", "z", "ch", "sh")):
-        return word[:-2]
-    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        return word[:-1]
-    return word
-
-
-@dataclass
-class Hit:
-    provision: Provision
-    score: float
-    snippet: list[tuple[str, bool]]  # (text, is_match) runs, for highlighting without |safe
-
-
-def _snippet(text: str, stems: set[str], width: int = 240) -> list[tuple[str, bool]]:
-    words = text.split()
-    first = next((i for i, w in enumerate(words) if _stem(_clean(w)) in stems), 0)
-    start = max(0, first - 12)
-    chosen = words[start:]
-    runs: list[tuple[str, bool]] = []
-    length = 0
-    if start:
-        runs.append(("… ", False))
-    for word in chosen:
-        if length > width:
-            runs.append((" …", False))
-            break
-        match = _stem(_clean(word)) in stems
-        runs.append((word + " ", match))
-        length += len(word) + 1
-    return runs
-
-
-def _clean(word: str) -> str:
-    word = word.lower().strip(".,;:()[]\"“”‘’'!?")
-    for possessive in ("'s", "’s"):
-        if word.endswith(possessive):
-            return word[: -len(possessive)]
-    return word
-
 
 def provision_search(organization: Organization, query: str, *, limit: int = 50) -> list[Hit]:
-    """Provisions of the body's codes in force that match every word of the query, best first.
-
-    A word matches its plural ("account" finds "accounts"). Matches in the heading weigh more than in
-    the text, and the whole phrase as written weighs most. Codes run to hundreds or a few thousand
-    provisions, so ranking happens here rather than in a database-specific full-text index.
-    """
-    terms = _terms(query)
-    if not terms:
-        return []
-    stems = {_stem(t) for t in terms}
-    phrase = " ".join(terms)
+    """Provisions of the body's code in force that match every word of the query, best first, by
+    the database engine's full-text search in the body's language (`ombuds.codes.search`): a word
+    finds its other forms ("account" finds "accounts"), a heading that matches and the whole
+    phrase as written weigh more, and on PostgreSQL a word typed with a slip still finds its
+    provision when nothing has every word as typed."""
     current = current_version(organization)
     version_ids = [current.pk] if current is not None else []
-    hits: list[Hit] = []
-    candidates = (
-        Provision.objects.filter(version_id__in=version_ids)
-        .select_related("version__code")
-        .order_by("version_id", "position")
-    )
-    candidates = list(candidates)
-    parents = {p.parent_id for p in candidates if p.parent_id}
-    for provision in candidates:
-        # A lead-in ("Members shall:") is searched on its own words: its clauses are found as themselves.
-        body = provision.text if provision.pk in parents else provision.full_text or provision.text
-        heading_words = {_stem(_clean(w)) for w in provision.heading.split()}
-        body_words = [_stem(_clean(w)) for w in body.split()]
-        body_set = set(body_words)
-        if not stems <= (heading_words | body_set):
-            continue
-        score = 0.0
-        for stem in stems:
-            score += 3.0 * (stem in heading_words) + min(body_words.count(stem), 3)
-        normalized = " ".join(_clean(w) for w in body.split())
-        if len(terms) > 1 and (
-            phrase in normalized or " ".join(_stem(t) for t in terms) in normalized
-        ):
-            score += 5.0
-        if provision.text:
-            score += 0.5  # a provision that says something beats a bare heading
-        # Shorter provisions that match are more to the point.
-        score += 1.0 / (1 + len(body_words) / 50)
-        hits.append(Hit(provision, score, _snippet(body or provision.heading, stems)))
-    hits.sort(key=lambda h: (-h.score, h.provision.version_id, h.provision.position))
-    return hits[:limit]
+    return search.search(version_ids, query, language=organization.language_codes[0], limit=limit)
 
 
 def all_versions(organization: Organization) -> QuerySet[CodeVersion]:

@@ -18,7 +18,7 @@ from django.db.models import Q
 
 from ombuds.bodies.models import Organization
 from ombuds.register.models import Agency, Credential, Membership, Person
-from ombuds.register.names import NameIndex, normalise_name, similarity
+from ombuds.register.names import LEGAL_FORM_WORDS, NameIndex, similarity
 from ombuds.register.public import number_variants
 
 # The most records sharing a word that one lookup reads: a common word ("child", "support") could
@@ -56,7 +56,9 @@ def _prefixes(words: list[str]) -> list[str]:
 def agency_matches(organization: Organization, name: str, *, limit: int = 5) -> list[Match]:
     """The body's agencies whose legal or trade name is, or is close to, ``name``, best first (one
     query)."""
-    prefixes = _prefixes(normalise_name(name).split())
+    # The database is asked by the name's words as stored (a skeleton's "rn" would not find an "m");
+    # the ranking compares skeletons.
+    prefixes = _prefixes([w for w in _words(name) if w not in LEGAL_FORM_WORDS])
     if not prefixes:
         return []
     q = Q()

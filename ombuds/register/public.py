@@ -45,6 +45,7 @@ from ombuds.core.throttle import (  # noqa: F401  re-exported while callers move
     client_address,
     throttle_hit,
 )
+from ombuds.register import fulltext
 from ombuds.register.models import (
     Credential,
     CredentialProgram,
@@ -376,23 +377,6 @@ def clean_query(query: str) -> str:
     return " ".join(query.split())[:MAX_QUERY_LENGTH]
 
 
-def _word_prefix(field_name: str, term: str) -> Q:
-    """The field has a word starting with the term: "Cruz" finds "de la Cruz" and "Ruiz-Cruz"."""
-    return (
-        Q(**{f"{field_name}__istartswith": term})
-        | Q(**{f"{field_name}__icontains": f" {term}"})
-        | Q(**{f"{field_name}__icontains": f"-{term}"})
-    )
-
-
-def _name_q(prefix: str, terms: list[str]) -> Q:
-    """Every term starts a word of the given or the family name."""
-    q = Q()
-    for term in terms:
-        q &= _word_prefix(f"{prefix}given_name", term) | _word_prefix(f"{prefix}family_name", term)
-    return q
-
-
 def _credential_entry(c: Credential, program: CredentialProgram) -> RegisterEntry:
     return RegisterEntry(
         kind="credential",
@@ -430,11 +414,11 @@ def register_search(
     space standing for nothing or a hyphen): only a whole number finds a record, so numbers cannot be
     listed by prefix. Otherwise, a query whose words (split at spaces, commas and semicolons) have at
     least two characters each and OMBUDS_REGISTER_SEARCH_MIN_CHARS the longest (`search_terms`)
-    matches people whose given or family names have words starting with every term, agencies whose
-    legal or trade names contain it, credential holders whose city starts with it when the program
-    publishes the city, and member agencies whose city starts with it (a member person's city is
-    never searched). At most `limit` results come back, sorted by name, with `truncated` set when
-    there were more. At most six queries, whatever the register's size.
+    matches, by the engine's full-text index (`fulltext`), people whose given or family names have
+    words starting with every word, agencies whose legal name, trade names or city have, and
+    credential holders whose city has when the program publishes the city (a member person's city
+    is never searched); accents are ignored. At most `limit` results come back, sorted by name,
+    with `truncated` set when there were more. At most six queries, whatever the register's size.
     """
     query = clean_query(query)
     limit = limit or _setting("OMBUDS_REGISTER_SEARCH_LIMIT", 20)
@@ -456,10 +440,11 @@ def register_search(
         if found:
             return outcome("found", found)
     terms = search_terms(query, min_chars)
-    if terms is None:
+    words = fulltext.tokens(terms) if terms is not None else []
+    if not words:
         return outcome("too_short")
-    credentials = _credentials_matching(programs, query, terms, limit)
-    memberships = _memberships_matching(organization, query, terms, limit)
+    credentials = _credentials_matching(programs, words, limit)
+    memberships = _memberships_matching(organization, words, limit)
     results = _merged_by_name(programs, credentials, memberships)
     if not results:
         return outcome("none")
@@ -482,40 +467,40 @@ def _by_number(organization: Organization, programs: dict, query: str) -> list[R
     ]
 
 
-def _credentials_matching(
-    programs: dict, query: str, terms: list[str], limit: int
-) -> list[Credential]:
-    """Credentials whose holder's names start with every term, or whose holder's city starts with
-    the query where the programme publishes the city; the first `limit` + 1 by name."""
+def _credentials_matching(programs: dict, words: list[str], limit: int) -> list[Credential]:
+    """Credentials whose holder has a name word starting with every word, or a city whose words
+    start with them where the programme publishes the city; the first `limit` + 1 by name. One
+    condition on the holder serves the engine's index; the programme's policy narrows it."""
     city_programs = [pk for pk, p in programs.items() if "city" in (p.public_fields or [])]
-    credential_q = _name_q("holder__", terms)
+    by_name = fulltext.person_match("holder__", words)
     if city_programs:
-        credential_q |= Q(holder__city__istartswith=query, program_id__in=city_programs)
+        match = fulltext.person_match("holder__", words, city=True) & (
+            by_name | Q(program_id__in=city_programs)
+        )
+    else:
+        match = by_name
     return list(
         Credential.objects.filter(program_id__in=list(programs))
-        .filter(credential_q)
+        .filter(match)
         .select_related("holder")
         .order_by(Lower("holder__family_name"), Lower("holder__given_name"), "number")[: limit + 1]
     )
 
 
 def _memberships_matching(
-    organization: Organization, query: str, terms: list[str], limit: int
+    organization: Organization, words: list[str], limit: int
 ) -> list[Membership]:
-    """People's memberships by name, and agencies' by name, trade name or city: asked apart, since a
-    condition on the person OR on the agency spans two joined tables, which no index serves, and
-    PostgreSQL would read every person. Each list comes sorted by name, `limit` + 1 long."""
+    """People's memberships by name, and agencies' by legal name, trade name or city: asked apart,
+    since a condition on the person OR on the agency spans two joined tables, which no index
+    serves. A member person's city is never searched: no policy publishes it through a
+    membership. Each list comes sorted by name, `limit` + 1 long."""
     public = _public_memberships(organization).select_related("person", "agency", "membership_type")
-    people = public.filter(_name_q("person__", terms)).order_by(
+    people = public.filter(fulltext.person_match("person__", words)).order_by(
         Lower("person__family_name"), Lower("person__given_name"), "number"
     )
-    agencies = public.filter(
-        Q(agency__legal_name__icontains=query)
-        | Q(agency__trade_names__icontains=query)
-        # An agency's city, never a member person's: no policy publishes a person's place through
-        # a membership.
-        | Q(agency__city__istartswith=query)
-    ).order_by(Lower("agency__legal_name"), "number")
+    agencies = public.filter(fulltext.agency_match("agency__", words)).order_by(
+        Lower("agency__legal_name"), "number"
+    )
     return list(people[: limit + 1]) + list(agencies[: limit + 1])
 
 

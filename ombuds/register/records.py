@@ -29,6 +29,7 @@ from ombuds.core.changes import (
 )
 from ombuds.register.lifecycle import TransitionRefused
 from ombuds.register.models import Affiliation, Agency, Person
+from ombuds.register.names import unsafe_character
 
 __all__ = [
     "AGENCY_FIELDS",
@@ -98,6 +99,23 @@ class _Names(forms.Field):
         return [name.strip() for name in value if name.strip()]
 
 
+# Fields shown as names, searched and compared (CSEC 4.2): no control characters, no direction
+# controls that would display one name as another.
+NAME_FIELDS = frozenset(["given_name", "family_name", "legal_name", "trade_names", "city"])
+
+
+def _unsafe_names(cleaned: Mapping[str, Any]) -> dict[str, list[str]]:
+    errors = {}
+    for name in NAME_FIELDS & set(cleaned):
+        value = cleaned[name]
+        for item in value if isinstance(value, list) else [value]:
+            reason = unsafe_character(item)
+            if reason:
+                errors[name] = [f"“{item}” {reason}."]
+                break
+    return errors
+
+
 def _rules(model: type[models.Model], names: tuple[str, ...], **own: forms.Field):
     """Each field's rule: the model field's own (required, length, format), or the one given."""
     return {name: own.get(name) or model._meta.get_field(name).formfield() for name in names}
@@ -127,6 +145,7 @@ def _clean(
     if instance is None:  # a new record: what is not given is empty, and checked as such
         values = {name: values.get(name, "") for name in rules}
     cleaned, errors = clean_values(rules, values)
+    errors = {**_unsafe_names(cleaned), **errors}
     external_id = cleaned.get("external_id")
     if external_id and (
         model.objects.filter(organization=organization, external_id=external_id)

@@ -1,4 +1,5 @@
 import pytest
+from django.db import connection
 
 from ombuds.codes import services
 from ombuds.codes.selectors import provision_search
@@ -38,3 +39,14 @@ def test_only_the_version_in_force_is_searched(body, published):
 def test_an_empty_or_punctuation_query_finds_nothing(body, published):
     assert provision_search(body, "") == []
     assert provision_search(body, "?!") == []
+
+
+def test_the_engine_marks_the_matching_words_of_the_snippet(body, published):
+    [hit] = provision_search(body, "complaints answer")
+    assert [text for text, match in hit.snippet if match] == ["answer ", "complaint "]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="trigram similarity: PostgreSQL")
+def test_a_word_typed_with_a_slip_still_finds_its_provision(body, published):
+    citations = [h.provision.citation for h in provision_search(body, "complants")]
+    assert citations == ["1.1(a)"]

@@ -150,6 +150,17 @@ def test_every_word_must_start_a_name(client, issue):
     assert "Nobody in the register matches" in search(client, "mith").content.decode()
 
 
+def test_accents_and_case_are_ignored_and_a_renamed_holder_is_found_by_the_new_name(client, issue):
+    credential = issue("Zoë", "Müller-Ortíz")
+    for q in ("muller", "Zoe Mül", "ORTIZ", "zoë müller"):
+        assert "Zoë Müller-Ortíz" in search(client, q).content.decode(), q
+    holder = credential.holder
+    holder.family_name = "Lindqvist"
+    holder.save()
+    assert "Zoë Lindqvist" in search(client, "Lindq").content.decode()
+    assert "Nobody in the register matches" in search(client, "Muller").content.decode()
+
+
 def test_a_search_that_finds_nobody_says_so_plainly(client, issue):
     issue("Ann", "Smith")
     html = search(client, "Zimmermann").content.decode()

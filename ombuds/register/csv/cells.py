@@ -13,6 +13,7 @@ from django.db import models
 
 from ombuds.register.csv.reading import Row, RowError
 from ombuds.register.lifecycle import TransitionRefused
+from ombuds.register.names import unsafe_character
 from ombuds.register.services.numbers import check_number
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -41,12 +42,23 @@ class Cells:
         self._errors.append(RowError(self.line, column, reason))
         self.ok = False
 
-    def text(self, column: str, *, max_length: int | None = None, required: bool = False) -> str:
+    def text(
+        self,
+        column: str,
+        *,
+        max_length: int | None = None,
+        required: bool = False,
+        name: bool = False,
+    ) -> str:
+        """The cell's text; a `name` (shown, searched, compared) may hold no control character."""
         value = self.cells.get(column, "")
+        reason = unsafe_character(value) if name else None
         if required and not value:
             self.error(column, "a value is required")
         elif max_length is not None and len(value) > max_length:
             self.error(column, f"{len(value)} characters; at most {max_length}")
+        elif reason:
+            self.error(column, reason)
         return value
 
     def external_id(self, column: str = "external_id") -> str:
@@ -149,13 +161,23 @@ def _read_json_list(cells: Cells, column: str) -> list | None:
 def trade_names(cells: Cells) -> list[str]:
     value = cells.cells.get("trade_names", "")
     if not value.startswith("["):
-        return split_plain(value)
+        return _safe_names(cells, split_plain(value))
     data = _read_json_list(cells, "trade_names")
     if data is None:
         return []
     if not all(isinstance(item, str) and item.strip() for item in data):
         cells.error("trade_names", "the JSON list must hold non-empty names")
-    return data
+        return data
+    return _safe_names(cells, data)
+
+
+def _safe_names(cells: Cells, names: list[str]) -> list[str]:
+    for item in names:
+        reason = unsafe_character(item)
+        if reason:
+            cells.error("trade_names", f"“{item}” {reason}")
+            break
+    return names
 
 
 def registration_numbers(cells: Cells) -> list[dict[str, str]]:

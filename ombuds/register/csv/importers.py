@@ -211,12 +211,14 @@ class PeopleImporter(SimpleImporter):
 
     def values(self, cells: Cells) -> dict[str, Any]:
         values: dict[str, Any] = {
-            "given_name": cells.text("given_name", max_length=150, required=True),
-            "family_name": cells.text("family_name", max_length=150, required=True),
+            "given_name": cells.text("given_name", max_length=150, required=True, name=True),
+            "family_name": cells.text("family_name", max_length=150, required=True, name=True),
         }
         for name in ("phone", "city", "region"):
             if cells.has(name):
-                values[name] = cells.text(name, max_length=field_max_length(Person, name))
+                values[name] = cells.text(
+                    name, max_length=field_max_length(Person, name), name=name == "city"
+                )
         if cells.has("email"):
             values["email"] = cells.email("email", Person)
         if cells.has("country"):
@@ -273,11 +275,15 @@ class AgencyImporter(SimpleImporter):
 
     def values(self, cells: Cells) -> dict[str, Any]:
         values: dict[str, Any] = {
-            "legal_name": cells.text("legal_name", max_length=300, required=True)
+            "legal_name": cells.text("legal_name", max_length=300, required=True, name=True)
         }
         for name in ("address", "city", "region", "postal_code", "phone"):
             if cells.has(name):
-                values[name] = cells.text(name, max_length=field_max_length(Agency, name))
+                values[name] = cells.text(
+                    name,
+                    max_length=field_max_length(Agency, name),
+                    name=name == "city",
+                )
         if cells.has("trade_names"):
             values["trade_names"] = trade_names(cells)
         if cells.has("registration_numbers"):

@@ -1,0 +1,284 @@
+"""The public register's search under load on PostgreSQL, beside a bare view, interleaved.
+
+Run: ``.venv/bin/python benchmarks/register_search.py [--rows 100000] [--rows 1000 ...]``
+
+For each size, against a fresh database it creates (and drops at the end unless --keep):
+
+1. Migrates, creates one body, one credential program that publishes its holders' cities, and a
+   membership type for agencies; writes N people with one credential each (names and cities drawn
+   with a fixed seed from `register_scale`'s lists) and N/100 member agencies, with `bulk_create`
+   (the search is measured here, not the import), then ANALYZE.
+2. Starts the site under gunicorn on 127.0.0.1 (2 workers, DEBUG off, rate limits off,
+   ``DB_CONN_MAX_AGE=60``) and sends, from 8 client threads, rounds of requests alternating
+   between ``/healthz`` (a Django view doing one ``SELECT 1``) and the public register search
+   ``/<org>/register/?q=...`` with queries people type: a family name or its first letters, a
+   given and a family name, a city. Each round is one endpoint; the rounds alternate so that both
+   see the same machine. Prints req/s and p50/p99 latency of each (all rounds pooled) and the
+   ratio search : bare view of requests per second.
+
+Goal (issue 18): search ≥ 0.3× the bare view's requests per second, p99 under 100 ms.
+Only 127.0.0.1 is ever sent traffic.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+import register_scale as rs  # noqa: E402  the shared generators and load tools
+
+ROOT = rs.ROOT
+ORG_SLUG = "bench"
+
+
+def queries(rng: random.Random, n: int) -> list[str]:
+    """What people type: a family name or its start, a given and a family name, a city."""
+    out = []
+    for _ in range(n):
+        kind = rng.random()
+        family = rng.choice(rs.FAMILY).split()[-1]
+        if kind < 0.35:
+            out.append(family)
+        elif kind < 0.55:
+            out.append(family[: rng.randint(3, max(3, len(family) - 1))])
+        elif kind < 0.85:
+            out.append(f"{rng.choice(rs.GIVEN)} {family}")
+        else:
+            out.append(rng.choice(rs.PLACES)[0])
+    return out
+
+
+def populate(rows: int, seed: int, note) -> None:
+    from django.db import connection, transaction
+
+    from ombuds.bodies.models import Organization
+    from ombuds.register.models import (
+        Agency,
+        Credential,
+        CredentialProgram,
+        Membership,
+        MembershipType,
+        Person,
+    )
+
+    rng = random.Random(seed)
+    organization = Organization.objects.create(
+        slug=ORG_SLUG, name="Benchmark Board of Practitioners", acronym="BBP"
+    )
+    program = CredentialProgram.objects.create(
+        organization=organization,
+        code="bcp",
+        name="Benchmark Certified Practitioner",
+        abbreviation="BCP",
+        public_fields=["city", "region"],
+    )
+    agency_type = MembershipType.objects.create(
+        organization=organization, code="agency", name="Member agency", kind="organization"
+    )
+    today = dt.date.today()
+    batch = 5000
+    start = time.perf_counter()
+    for first in range(1, rows + 1, batch):
+        last = min(rows, first + batch - 1)
+        with transaction.atomic():
+            people = []
+            for _i in range(first, last + 1):
+                city, region = rng.choice(rs.PLACES)
+                people.append(
+                    Person(
+                        organization=organization,
+                        given_name=rng.choice(rs.GIVEN),
+                        family_name=rng.choice(rs.FAMILY),
+                        city=city,
+                        region=region,
+                        country="US",
+                    )
+                )
+            Person.objects.bulk_create(people)
+            Credential.objects.bulk_create(
+                Credential(
+                    program=program,
+                    holder=p,
+                    number=rs.credential_number(i),
+                    status="active",
+                    issued_on=today - dt.timedelta(days=400),
+                    expires_on=today + dt.timedelta(days=700),
+                )
+                for i, p in zip(range(first, last + 1), people, strict=True)
+            )
+    agencies = []
+    for i in range(max(1, rows // 100)):
+        city, region = rng.choice(rs.PLACES)
+        family = rng.choice(rs.FAMILY)
+        agencies.append(
+            Agency(
+                organization=organization,
+                legal_name=f"{family} Recovery Services {i}, LLC",
+                trade_names=[f"{family} Kids {i}"],
+                city=city,
+                region=region,
+            )
+        )
+    Agency.objects.bulk_create(agencies)
+    Membership.objects.bulk_create(
+        Membership(
+            organization=organization,
+            membership_type=agency_type,
+            agency=a,
+            number=f"AG-{i:07d}",
+            status="active",
+        )
+        for i, a in enumerate(agencies)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    note(f"  {rows:,} people and credentials in {time.perf_counter() - start:.1f} s")
+
+
+def run_size(args, rows: int, note) -> dict:
+    url = f"postgres://postgres@127.0.0.1:5432/ombuds_search_bench_{os.getpid()}_{rows}"
+    work = Path(tempfile.mkdtemp(prefix="ombuds-search-bench-"))
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "ombuds.settings",
+        "DATABASE_URL": url,
+        "OMBUDS_DATA_DIR": str(work / "data"),
+        "DEBUG": "0",
+        "ALLOWED_HOSTS": rs.HOST,
+        "OMBUDS_REGISTER_LOOKUPS_PER_MINUTE": "0",
+        "OMBUDS_REGISTER_SEARCHES_PER_MINUTE": "0",
+        "LOG_LEVEL": "WARNING",
+        "DB_CONN_MAX_AGE": "60",
+    }
+    env.pop("OMBUDS_REDIS_URL", None)
+    os.environ.update(env)
+    proc = None
+    created = False
+    try:
+        note(f"{rows:,} people: creating {rs.dbname_of(url)}")
+        rs.create_database(url)
+        created = True
+        for command in (["migrate", "--verbosity", "0"], ["collectstatic", "--noinput", "-v", "0"]):
+            subprocess.run(
+                [sys.executable, "-m", "ombuds", *command], cwd=ROOT, env=env, check=True
+            )
+        from django.db import connections
+
+        # Settings were read once, at django.setup(): point the connection at this size's database.
+        connections.close_all()
+        connections["default"].settings_dict["NAME"] = rs.dbname_of(url)
+        populate(rows, args.seed, note)
+        connections.close_all()
+
+        rng = random.Random(args.seed + 3)
+        search_paths = [
+            f"/{ORG_SLUG}/register/?q={quote(q)}" for q in queries(rng, args.requests * args.rounds)
+        ]
+        bare_paths = ["/healthz"] * (args.requests * args.rounds)
+        port = rs.free_port()
+        log = work / "gunicorn.log"
+        proc = rs.start_gunicorn(env, port, args.workers, log)
+        rs.wait_until_up(port, proc, log, seconds=180)
+        for path in search_paths[:40] + bare_paths[:20]:
+            status, body = rs.get(port, path)
+            if status != 200:
+                raise SystemExit(f"GET {path}: {status}\n{body[:2000].decode(errors='replace')}")
+        pooled: dict[str, list] = {"search": [], "bare": []}
+        for r in range(args.rounds):
+            chunk = slice(r * args.requests, (r + 1) * args.requests)
+            for name, paths in (("bare", bare_paths[chunk]), ("search", search_paths[chunk])):
+                pooled[name].append(
+                    rs.load(port, paths, args.clients, args.seconds, keep_latencies=True)
+                )
+        result = {"rows": rows}
+        for name, rounds in pooled.items():
+            latencies = sorted(x for r in rounds for x in r["latencies"])
+            wall = sum(r["wall"] for r in rounds)
+            result[name] = {
+                "ok": len(latencies),
+                "failed": sum(sum(r["failures"].values()) for r in rounds),
+                "rps": len(latencies) / wall if wall else 0.0,
+                "p50": rs.percentile(latencies, 50) if latencies else float("nan"),
+                "p99": rs.percentile(latencies, 99) if latencies else float("nan"),
+            }
+        note(
+            f"  search {result['search']['rps']:.0f} req/s p99 {result['search']['p99']:.1f} ms; "
+            f"bare {result['bare']['rps']:.0f} req/s p99 {result['bare']['p99']:.1f} ms"
+        )
+        return result
+    finally:
+        rs.stop(proc)
+        if created and not args.keep:
+            from django.db import connections
+
+            connections.close_all()
+            rs.drop_database(url)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--rows", type=int, action="append", help="people (repeat for several sizes)"
+    )
+    parser.add_argument("--seed", type=int, default=20240601)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--requests", type=int, default=500, help="requests per round")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds per endpoint, alternating")
+    parser.add_argument("--seconds", type=float, default=60, help="time limit per round")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--quiet", action="store_true")
+    args = parser.parse_args()
+    sizes = args.rows or [1000, 100_000]
+
+    def note(message: str) -> None:
+        if not args.quiet:
+            print(message, file=sys.stderr, flush=True)
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ombuds.settings")
+    os.environ["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/postgres"
+    import django
+
+    django.setup()
+    load_before = os.getloadavg()[0]
+    results = [run_size(args, rows, note) for rows in sizes]
+    print()
+    print(
+        f"Public register search, PostgreSQL, {os.cpu_count()} cores, gunicorn {args.workers} "
+        f"workers, {args.clients} clients, {args.rounds} alternating rounds of {args.requests} "
+        f"requests per endpoint, {dt.date.today().isoformat()}; load average {load_before:.2f} "
+        f"at the start, {os.getloadavg()[0]:.2f} at the end"
+    )
+    print(
+        f"  {'people':>9}  {'endpoint':<20} {'ok':>6} {'failed':>6} {'req/s':>7} "
+        f"{'p50 ms':>7} {'p99 ms':>7}"
+    )
+    for r in results:
+        for name, label in (("search", "search ?q="), ("bare", "/healthz")):
+            x = r[name]
+            print(
+                f"  {r['rows']:>9,}  {label:<20} {x['ok']:>6,} {x['failed']:>6,} {x['rps']:>7.0f} "
+                f"{x['p50']:>7.1f} {x['p99']:>7.1f}"
+            )
+        ratio = r["search"]["rps"] / r["bare"]["rps"] if r["bare"]["rps"] else float("nan")
+        verdict = "met" if ratio >= 0.3 and r["search"]["p99"] < 100 else "not met"
+        print(
+            f"  {r['rows']:>9,}  ratio search : bare = {ratio:.2f}x req/s; "
+            f"goal (≥ 0.3x, p99 < 100 ms) {verdict}"
+        )
+
+
+if __name__ == "__main__":
+    main()
