@@ -322,7 +322,8 @@ class StagedCredentialImporter(LifecycleImporter):
             plan.changes.append(change)
         return True
 
-    # Phase 4: one live credential per holder and program, in the file and in the register.
+    # Phase 4: one live credential per holder and program, in the file and in the register; the
+    # groups are hash aggregates, and only the rows in breach come back.
     def one_live(self, errors: list[RowError]) -> None:
         live = sorted(frozenset(self.subject.statuses) - self.subject.ended)
         marks = ", ".join(["%s"] * len(live))
@@ -330,19 +331,20 @@ class StagedCredentialImporter(LifecycleImporter):
             f"r.read_ok AND r.status IN ({marks}) "
             f"AND NOT EXISTS (SELECT 1 FROM {BAD} b WHERE b.line = r.line)"
         )
-        grouped = f"""
-            SELECT r.line, r.program_id, r.holder_id,
-              MIN(r.line) OVER (PARTITION BY r.program_id, r.holder_id) AS first_line,
-              FIRST_VALUE(r.number) OVER (
-                PARTITION BY r.program_id, r.holder_id ORDER BY r.line) AS first_number
-            FROM {RESOLVED} r WHERE {kept}
-        """
         credential = Credential._meta.db_table
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT line, program_id, first_number, first_line FROM ({grouped}) g "
-                "WHERE line <> first_line ORDER BY line",
-                live,
+                f"""
+                SELECT r.line, r.program_id, f.number, g.first_line
+                FROM (SELECT r.program_id, r.holder_id, MIN(r.line) AS first_line
+                      FROM {RESOLVED} r WHERE {kept}
+                      GROUP BY r.program_id, r.holder_id HAVING COUNT(*) > 1) g
+                JOIN {RESOLVED} r ON r.program_id = g.program_id AND r.holder_id = g.holder_id
+                JOIN {RESOLVED} f ON f.line = g.first_line
+                WHERE {kept} AND r.line <> g.first_line
+                ORDER BY r.line
+                """,
+                [*live, *live],
             )
             for line, program_id, first_number, first_line in cursor.fetchall():
                 errors.append(
@@ -355,19 +357,21 @@ class StagedCredentialImporter(LifecycleImporter):
                 )
             cursor.execute(
                 f"""
-                SELECT line, program_id, other FROM (
-                  SELECT g.line, g.program_id, (
-                    SELECT c.number FROM {credential} c
-                    WHERE c.program_id = g.program_id AND c.holder_id = g.holder_id
-                      AND c.status IN ({marks})
-                      AND NOT EXISTS (SELECT 1 FROM {RESOLVED} n WHERE n.record_id = c.id)
-                    ORDER BY c.id LIMIT 1) AS other
-                  FROM ({grouped}) g WHERE g.line = g.first_line
-                ) f WHERE other IS NOT NULL ORDER BY line
+                SELECT g.first_line, g.program_id, c.number
+                FROM (SELECT r.program_id, r.holder_id, MIN(r.line) AS first_line
+                      FROM {RESOLVED} r WHERE {kept} GROUP BY r.program_id, r.holder_id) g
+                JOIN {credential} c ON c.program_id = g.program_id AND c.holder_id = g.holder_id
+                WHERE c.status IN ({marks})
+                  AND NOT EXISTS (SELECT 1 FROM {RESOLVED} n WHERE n.record_id = c.id)
+                ORDER BY g.first_line, c.id
                 """,
                 [*live, *live],
             )
+            reported: set[int] = set()
             for line, program_id, other in cursor.fetchall():
+                if line in reported:
+                    continue
+                reported.add(line)
                 errors.append(
                     RowError(
                         line,
