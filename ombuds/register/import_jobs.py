@@ -105,13 +105,14 @@ def job_run(job_id: int) -> str:
     dry_run = job.phase == ImportJob.Phase.CHECK
     name = job_file(job)
     try:
-        report = import_csv(
-            organization=job.organization,
-            data=_read(name),
-            dry_run=dry_run,
-            acting_user=job.created_by,
-            progress=lambda phase, done, total: _note_progress(job.pk, phase, done, total),
-        )
+        with _open(name) as data:  # read a block at a time: never the whole file in memory
+            report = import_csv(
+                organization=job.organization,
+                data=data,
+                dry_run=dry_run,
+                acting_user=job.created_by,
+                progress=lambda phase, done, total: _note_progress(job.pk, phase, done, total),
+            )
     except Exception as exc:  # the job must end, and say why, whatever stopped it
         logger.exception("import job %s stopped", job.pk)
         reason = str(exc) if isinstance(exc, ImportRefused) else f"an internal error ({exc!r})"
@@ -125,10 +126,9 @@ def job_run(job_id: int) -> str:
     return report.summary()
 
 
-def _read(name: str) -> bytes:
+def _open(name: str) -> Any:
     try:
-        with default_storage.open(name, "rb") as f:
-            return f.read()
+        return default_storage.open(name, "rb")
     except FileNotFoundError:
         raise ImportRefused("the uploaded file is gone (kept for a day): upload it again") from None
 

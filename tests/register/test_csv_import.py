@@ -17,6 +17,7 @@ from ombuds.register.csv import (
     importers,
     importing,
     lifecycle_import,
+    staged,
 )
 from ombuds.register.lifecycle import TransitionRefused
 from ombuds.register.models import (
@@ -369,17 +370,13 @@ def test_the_import_is_atomic_when_a_write_fails_midway(body, credentials, monke
     text += "".join(f"N-{n},CPX-N{n},cpx,P-{n},candidate,,,,,\n" for n in (4, 5, 6))
     run(body, "external_id,given_name,family_name\nP-4,Ana,Ek\nP-5,Bo,Ek\nP-6,Cy,Ek\n")
     before = (Credential.objects.count(), StatusEvent.objects.count())
-    monkeypatch.setattr(importers, "BATCH", 1)
-    real = StatusEvent.objects.bulk_create
-    calls = []
 
-    def failing(objs, **kwargs):
-        calls.append(objs)
-        if len(calls) == 2:
-            raise RuntimeError("disk full")
-        return real(objs, **kwargs)
+    # The status change of C-2 and the new credentials are written, then their status events fail.
+    def failing(self, cursor, stamp):
+        assert Credential.objects.filter(external_id__startswith="N-").count() == 3
+        raise RuntimeError("disk full")
 
-    monkeypatch.setattr(StatusEvent.objects, "bulk_create", failing)
+    monkeypatch.setattr(staged.StagedCredentialImporter, "insert_events", failing)
     with pytest.raises(RuntimeError, match="disk full"):
         run(body, text)
     assert (Credential.objects.count(), StatusEvent.objects.count()) == before

@@ -8,7 +8,8 @@ Status changes go through the lifecycle services and leave status events like an
 
 Modules: `reading` (decoding, the header, rows), `cells` (each value's parsing and check), `lookup`
 (the records rows name), `importers` (people, agencies, the plan and its writing),
-`lifecycle_import` (credentials and memberships), `importing` (the entry point), `export`.
+`lifecycle_import` (credentials and memberships), `staged` (credentials by sets: a temporary table,
+a few statements), `importing` (the entry point), `export`.
 The formats are documented in docs/register-csv.md; keep the two in step.
 """
 

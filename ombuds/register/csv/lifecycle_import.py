@@ -73,19 +73,21 @@ class LifecycleImporter(Importer):
     def read(self, rows: list[Row], errors: list[RowError], kinds: dict[str, Any]) -> list[Parsed]:
         parsed = []
         for n, row in enumerate(rows, start=1):
-            cells = Cells(row, errors)
-            ref = cells.external_id()
-            number, kind, holders = self.columns.read(cells, kinds)
-            status = cells.choice("status", self.subject.statuses, "status")
-            values: dict[str, Any] = {}
-            for name in self.date_fields:
-                if cells.has(name):
-                    values[name] = cells.date(name)
-            self.columns.extra(cells, values)
-            decision_ref = cells.text("decision_ref", max_length=200)
-            parsed.append(Parsed(cells, ref, number, kind, holders, status, values, decision_ref))
+            parsed.append(self.read_one(Cells(row, errors), kinds))
             self.tick("checking", n)
         return parsed
+
+    def read_one(self, cells: Cells, kinds: dict[str, Any]) -> Parsed:
+        ref = cells.external_id()
+        number, kind, holders = self.columns.read(cells, kinds)
+        status = cells.choice("status", self.subject.statuses, "status")
+        values: dict[str, Any] = {}
+        for name in self.date_fields:
+            if cells.has(name):
+                values[name] = cells.date(name)
+        self.columns.extra(cells, values)
+        decision_ref = cells.text("decision_ref", max_length=200)
+        return Parsed(cells, ref, number, kind, holders, status, values, decision_ref)
 
     # Phase 2: what the rows name, in a few queries whatever the file's length.
     def load(self, parsed: list[Parsed]) -> Existing:

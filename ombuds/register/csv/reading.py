@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import codecs
 import csv
+import hashlib
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import BinaryIO
 
 
 @dataclass(frozen=True)
@@ -183,6 +185,81 @@ def decode(data: bytes) -> str:
     return text
 
 
+CHUNK = 1 << 20  # bytes read at a time from a file being checked or read
+
+
+def check_source(source: BinaryIO) -> str:
+    """`decode`'s checks in one pass over a file's bytes, a block at a time (the file is never held
+    whole), refusing what `decode` refuses with the same message; returns the file's SHA-256.
+
+    Blocks are cut before the last character that may continue in the next block, so a UTF-8 error
+    is found at the byte `decode` names. A NUL byte is reported only if the whole file is UTF-8."""
+    sha = hashlib.sha256()
+    source.seek(0)
+    pending = source.read(max(CHUNK, 4))
+    sha.update(pending)
+    if pending.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise FileUnreadable(1, "the file is UTF-16; save it as CSV UTF-8")
+    start = 3 if pending.startswith(codecs.BOM_UTF8) else 0
+    offset = lines = 0  # the offset of pending[0] in the file, and the line breaks before it
+    nul: tuple[int, int] | None = None
+    content = eof = False
+    while True:
+        if not eof and len(pending) < CHUNK + 4:
+            more = source.read(CHUNK)
+            sha.update(more)
+            pending += more
+            eof = not more
+        cut = len(pending)
+        if not eof:
+            cut -= 1
+            while cut > max(0, len(pending) - 4) and pending[cut] & 0xC0 == 0x80:
+                cut -= 1
+        piece = pending[start:cut]
+        try:
+            text = piece.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            at = offset + start + exc.start
+            raise FileUnreadable(
+                lines + piece.count(b"\n", 0, exc.start) + 1,
+                f"not UTF-8: byte 0x{piece[exc.start]:02X} at offset {at} cannot be read; "
+                "save the file as CSV UTF-8",
+            ) from None
+        if nul is None and (found := piece.find(b"\x00")) >= 0:
+            nul = (lines + piece.count(b"\n", 0, found) + 1, offset + start + found)
+        content = content or bool(text.strip())
+        lines += piece.count(b"\n")
+        offset += cut
+        pending, start = pending[cut:], 0
+        if eof and not pending:
+            break
+    if nul is not None:
+        raise FileUnreadable(
+            nul[0],
+            f"a NUL byte at offset {nul[1]}: this is not a CSV text file (a spreadsheet or UTF-16?)",
+        )
+    if not content:
+        raise FileUnreadable(1, "the file is empty")
+    return sha.hexdigest()
+
+
+def text_lines(source: BinaryIO) -> Iterator[str]:
+    """A checked file's text, line by line as `io.StringIO(text, newline="")` splits it, read a
+    block at a time."""
+    source.seek(0)
+    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+    tail = ""
+    while True:
+        block = source.read(CHUNK)
+        text = tail + decoder.decode(block, final=not block)
+        lines = io.StringIO(text, newline="").readlines()
+        # The last line may go on in the next block (and a "\r" may be half of a "\r\n").
+        tail = lines.pop() if block and lines and not lines[-1].endswith("\n") else ""
+        yield from lines
+        if not block:
+            return
+
+
 _CSV_MESSAGES = {
     "unexpected end of data": "a quoted value opened here is never closed",
     "',' expected after '\"'": "a closing quote must be followed by a comma or the end of the line",
@@ -190,9 +267,9 @@ _CSV_MESSAGES = {
 }
 
 
-def _records(text: str) -> Iterator[tuple[int, list[str] | None, str]]:
+def _records(lines: Iterable[str]) -> Iterator[tuple[int, list[str] | None, str]]:
     """(line where the record starts, values or None, the reason it is malformed)."""
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    reader = csv.reader(lines, strict=True)
     start = 1
     while True:
         try:
@@ -262,8 +339,10 @@ def _header_ok(header: list[str], header_line: int, kind: str, report: ImportRep
     return not fatal
 
 
-def parse(text: str, report: ImportReport) -> list[Row] | None:
-    records = _records(text)
+def read_header(
+    records: Iterator[tuple[int, list[str] | None, str]], report: ImportReport
+) -> list[str] | None:
+    """The header row: sets the report's kind; None (and the errors reported) when it is wrong."""
     for line, values, problem in records:
         if values is None:
             raise FileUnreadable(line, f"the header row cannot be read: {problem}")
@@ -277,7 +356,13 @@ def parse(text: str, report: ImportReport) -> list[Row] | None:
     report.kind = kind
     if not _header_ok(header, header_line, kind, report):
         return None
-    rows = []
+    return header
+
+
+def data_rows(
+    records: Iterator[tuple[int, list[str] | None, str]], header: list[str], report: ImportReport
+) -> Iterator[Row]:
+    """The rows after the header, one at a time; a malformed one is reported, not yielded."""
     for line, values, problem in records:
         if values is None:
             report.errors.append(RowError(line, None, problem))
@@ -290,13 +375,20 @@ def parse(text: str, report: ImportReport) -> list[Row] | None:
                 )
             )
         else:
-            rows.append(
-                Row(
-                    line,
-                    {
-                        name: unescape_formula(v.strip())
-                        for name, v in zip(header, values, strict=True)
-                    },
-                )
+            yield Row(
+                line,
+                {name: unescape_formula(v.strip()) for name, v in zip(header, values, strict=True)},
             )
-    return rows
+
+
+def records_of(source: BinaryIO) -> Iterator[tuple[int, list[str] | None, str]]:
+    """The records of a file `check_source` passed, read a block at a time."""
+    return _records(text_lines(source))
+
+
+def parse(text: str, report: ImportReport) -> list[Row] | None:
+    records = _records(io.StringIO(text, newline=""))
+    header = read_header(records, report)
+    if header is None:
+        return None
+    return list(data_rows(records, header, report))

@@ -32,12 +32,13 @@ from ombuds.register.services import (
 FINE_RECORDERS = frozenset({"administrator", "ethics_chair", "staff"})
 
 
-def _read(path: str) -> bytes:
+def _read(path: str, size: int = -1) -> bytes:
     file = Path(path)
     if not file.is_file():
         raise CommandError(f"{path}: no such file")
     try:
-        return file.read_bytes()
+        with file.open("rb") as f:
+            return f.read(size)
     except OSError as exc:
         raise CommandError(f"{path}: cannot read: {exc.strerror}") from exc
 
@@ -139,7 +140,7 @@ class Command(BaseCommand):
 
     def handle_import(self, *, path: str, org: str, dry_run: bool, **_: Any) -> None:
         organization = _organization(org)
-        data = _read(path)
+        _read(path, 0)  # there and readable; the import reads it a block at a time
         show_progress = self.stderr.isatty()
 
         def progress(phase: str, done: int, total: int) -> None:
@@ -147,12 +148,13 @@ class Command(BaseCommand):
             if done == total:
                 self.stderr.write("")
 
-        report = import_csv(
-            organization=organization,
-            data=data,
-            dry_run=dry_run,
-            progress=progress if show_progress else None,
-        )
+        with Path(path).open("rb") as data:
+            report = import_csv(
+                organization=organization,
+                data=data,
+                dry_run=dry_run,
+                progress=progress if show_progress else None,
+            )
         if not report.ok:
             for error in report.errors:
                 self.stderr.write(str(error))
