@@ -90,7 +90,8 @@ def _catalogue() -> list[tuple[str, str]]:
     """(msgid, msgstr) of the singular entries of the Spanish catalogue's source."""
 
     def unquote(lines: str) -> str:
-        return "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', lines)).replace('\\"', '"')
+        text = "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', lines))
+        return text.replace('\\"', '"').replace("\\n", "\n").replace("\\\\", "\\")
 
     entries = []
     for block in CATALOGUE.read_text(encoding="utf-8").split("\n\n"):
