@@ -156,12 +156,38 @@ class Case(TimeStamped):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # The earliest due date among the case's running deadlines (None: none runs), stored so the
+    # inbox sorts and filters by it through an index. Kept by every service that starts, stops,
+    # expires or moves a deadline, in its transaction (`services.deadlines.next_due_refresh`).
+    next_due = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["-filed_at"]
+        # One per filter and sort of the inbox (`selectors.inbox`): each page of 50 is read from
+        # the index in order, whatever the number of the body's cases.
         indexes = [
-            models.Index(fields=["organization", "state"]),
-            models.Index(fields=["organization", "-filed_at"]),
+            models.Index(fields=["organization", "-filed_at", "-id"], name="case_org_filed"),
+            models.Index(
+                fields=["organization", "state", "-filed_at", "-id"], name="case_org_state_filed"
+            ),
+            models.Index(
+                fields=["organization", "next_due", "-filed_at", "-id"], name="case_org_due"
+            ),
+            models.Index(
+                fields=["organization", "state", "next_due", "-filed_at", "-id"],
+                name="case_org_state_due",
+            ),
+            models.Index(
+                fields=["organization", "-filed_at", "-id"],
+                condition=models.Q(closed_at__isnull=True),
+                name="case_org_open_filed",
+            ),
+            models.Index(
+                fields=["organization", "next_due", "-filed_at", "-id"],
+                condition=models.Q(closed_at__isnull=True),
+                name="case_org_open_due",
+            ),
+            models.Index(fields=["handler", "organization", "-filed_at"], name="case_handler"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -249,6 +275,27 @@ class AllegationRevision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.allegation}: revision of {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class CaseCount(models.Model):
+    """How many of a body's cases are in a state, and how many of those are open: kept by the
+    services that file a case and move it (`services.counts`), in their transactions, so the inbox
+    counts without reading every case."""
+
+    organization = models.ForeignKey(
+        "bodies.Organization", on_delete=models.CASCADE, related_name="+"
+    )
+    state = models.CharField(max_length=50)
+    cases = models.IntegerField(default=0)
+    open = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "state"], name="casecount_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} {self.state}: {self.cases} ({self.open} open)"
 
 
 class CaseDeadline(TimeStamped):
@@ -462,7 +509,16 @@ class Notice(TimeStamped):
 
     class Meta:
         ordering = ["case", "created_at", "pk"]
-        indexes = [models.Index(fields=["status"])]
+        indexes = [
+            models.Index(fields=["status"]),
+            # The notices to the respondent waiting to be delivered by post or by hand: few at any
+            # time, counted in the inbox without reading the others.
+            models.Index(
+                fields=["case"],
+                condition=models.Q(recipient_role="respondent", status="to_deliver"),
+                name="notice_to_deliver",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.case}: {self.template} to {self.recipient_role}"

@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, Func, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -25,6 +25,7 @@ from ombuds.cases.models import (
     Allegation,
     BodyProcedure,
     Case,
+    CaseCount,
     CaseDeadline,
     Notice,
     ProcedureVersion,
@@ -263,7 +264,7 @@ def visible_cases(user: Any, organization: Organization) -> QuerySet[Case]:
 class Inbox:
     procedure: Procedure | None
     cases: list[Case]  # this page's, each with state_label, next_due, is_overdue and to_deliver
-    matching: int
+    matching: int  # at most INBOX_COUNT_CAP + 1 when `matching_capped`
     states: list[tuple[str, str, int]]  # (key, label, how many cases)
     total: int
     open_total: int
@@ -271,7 +272,12 @@ class Inbox:
     to_deliver_total: int  # notices to the respondent waiting to be delivered by post or by hand
     state: str  # the state filter as understood ("" for none)
     sort: str
+    matching_capped: bool = False  # more than INBOX_COUNT_CAP match: `matching` is not exact
 
+
+# Filters other than the state are counted up to this many (a count that stops there costs the
+# same whatever the number of the body's cases); the state's counts are exact (`CaseCount`).
+INBOX_COUNT_CAP = 1000
 
 _TO_DELIVER = Q(recipient_role="respondent", status=Notice.Status.TO_DELIVER)
 
@@ -288,25 +294,50 @@ def _to_deliver_count() -> QuerySet[Notice]:
     )
 
 
-def _counts_by_state(visible: QuerySet[Case]) -> dict[str, dict[str, Any]]:
-    """The visible cases by state: how many, how many open, and their notices to deliver."""
-    return {
-        row["state"]: row
-        for row in visible.order_by()
+def _counts_by_state(organization: Organization, user: Any) -> dict[str, tuple[int, int]]:
+    """The cases the user may see by state: (how many, how many open). The body's counts are kept
+    by the services (`CaseCount`); those of the cases the user is recused from (few) are taken
+    away, in the same query."""
+    kept = CaseCount.objects.filter(organization=organization).values_list("state", "cases", "open")
+    recused = (
+        Case.objects.filter(organization=organization, recusals__user_id=getattr(user, "pk", None))
+        .order_by()
         .values("state")
         .annotate(
-            n=Count("pk", distinct=True),
-            open=Count("pk", filter=Q(closed_at__isnull=True), distinct=True),
-            to_deliver=Count(
-                "notices",
-                filter=Q(
-                    notices__recipient_role="respondent",
-                    notices__status=Notice.Status.TO_DELIVER,
-                ),
-                distinct=True,
-            ),
+            n=-Count("pk", distinct=True),
+            o=-Count("pk", distinct=True, filter=Q(closed_at__isnull=True)),
         )
-    }
+        .values_list("state", "n", "o")
+    )
+    counts: dict[str, tuple[int, int]] = {}
+    for state, n, o in kept.union(recused, all=True):
+        was_n, was_o = counts.get(state, (0, 0))
+        counts[state] = (was_n + n, was_o + o)
+    return counts
+
+
+def _count(rows: QuerySet[Any]) -> Subquery:
+    """How many rows, as a subquery of another query."""
+    return Subquery(rows.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n"))
+
+
+def _overdue_and_to_deliver(
+    organization: Organization, user: Any, visible: QuerySet[Case], today: dt.date
+) -> tuple[int, int]:
+    """The visible cases with an overdue deadline, and the notices to the respondent on them to
+    deliver by post or by hand, counted in one query (each through its index: both few)."""
+    recused = Recusal.objects.filter(case=OuterRef("case"), user_id=getattr(user, "pk", None))
+    to_deliver = Notice.objects.filter(_TO_DELIVER, case__organization=OuterRef("pk")).exclude(
+        Exists(recused)
+    )
+    overdue = visible.filter(next_due__lt=today)
+    found = (
+        Organization.objects.filter(pk=organization.pk)
+        .annotate(overdue=_count(overdue), to_deliver=_count(to_deliver))
+        .values_list("overdue", "to_deliver")
+        .first()
+    )
+    return found or (0, 0)
 
 
 def inbox(
@@ -321,16 +352,17 @@ def inbox(
     sort: str = "",
     limit: int = INBOX_PAGE,
 ) -> Inbox:
-    """The body's cases the user may see, filtered and sorted, with the counts by state."""
+    """The body's cases the user may see, filtered and sorted, with the counts by state.
+
+    The same few queries whatever the filters, each served by an index (`Case.Meta.indexes`), so
+    its cost does not grow with the body's cases: the page of cases read in index order (the due
+    date is the stored `Case.next_due`); the counts by state from `CaseCount`; the overdue cases
+    and notices to deliver counted by partial indexes (both few at any time); a match count
+    stopping at `INBOX_COUNT_CAP` for filters other than the state."""
     procedure = body_procedure(organization)
     states = dict(procedure.states) if procedure else {}
+    today = timezone.localdate()
     visible = visible_cases(user, organization)
-    late = CaseDeadline.objects.filter(
-        case=OuterRef("pk"),
-        met_at__isnull=True,
-        expired_at__isnull=True,
-        due_on__lt=timezone.localdate(),
-    )
     cases = visible
     if state == "open":
         cases = cases.filter(closed_at__isnull=True)
@@ -339,7 +371,7 @@ def inbox(
     else:
         state = ""
     if overdue:
-        cases = cases.filter(Exists(late))
+        cases = cases.filter(next_due__lt=today)
     if mine:
         cases = cases.filter(handler=user)
     if respondent:
@@ -350,34 +382,43 @@ def inbox(
         )
         cases = cases.filter(Exists(cited))
     sort = sort if sort in INBOX_SORTS else "newest"
-    matching = cases.count()
-    cases = cases.annotate(
-        next_due=Min(
-            "deadlines__due_on",
-            filter=Q(deadlines__met_at__isnull=True, deadlines__expired_at__isnull=True),
-        ),
-        is_overdue=Exists(late),
-        to_deliver=Coalesce(Subquery(_to_deliver_count()), 0),
-    ).select_related("handler")
+    counts = _counts_by_state(organization, user)
+    total = sum(n for n, _ in counts.values())
+    open_total = sum(o for _, o in counts.values())
+    capped = False
+    if overdue or mine or respondent or provision:
+        matching = cases.order_by().values("pk")[: INBOX_COUNT_CAP + 1].count()
+        capped = matching > INBOX_COUNT_CAP
+    elif state == "open":
+        matching = open_total
+    elif state:
+        matching = counts.get(state, (0, 0))[0]
+    else:
+        matching = total
+    cases = cases.annotate(to_deliver=Coalesce(Subquery(_to_deliver_count()), 0)).select_related(
+        "handler"
+    )
     if sort == "due":
         cases = cases.order_by(F("next_due").asc(nulls_last=True), "-filed_at", "-pk")
     else:
         cases = cases.order_by(INBOX_SORTS[sort], "-pk")
-    counts = _counts_by_state(visible)
     rows = list(cases[:limit])
     for case in rows:
         case.state_label = state_label(case)
+        case.is_overdue = case.next_due is not None and case.next_due < today
+    overdue_total, to_deliver_total = _overdue_and_to_deliver(organization, user, visible, today)
     return Inbox(
         procedure=procedure,
         cases=rows,
         matching=matching,
-        states=[(key, s.label, counts.get(key, {}).get("n", 0)) for key, s in states.items()],
-        total=sum(row["n"] for row in counts.values()),
-        open_total=sum(row["open"] for row in counts.values()),
-        overdue_total=visible.filter(Exists(late)).count(),
-        to_deliver_total=sum(row["to_deliver"] for row in counts.values()),
+        states=[(key, s.label, counts.get(key, (0, 0))[0]) for key, s in states.items()],
+        total=total,
+        open_total=open_total,
+        overdue_total=overdue_total,
+        to_deliver_total=to_deliver_total,
         state=state,
         sort=sort,
+        matching_capped=capped,
     )
 
 

@@ -25,6 +25,7 @@ from ombuds.cases.models import (
     RespondentLink,
     SanctionChoice,
 )
+from ombuds.cases.services.deadlines import next_due_refresh
 from ombuds.codes import services as code_services
 from ombuds.register.models import Credential, CredentialProgram, Person, Sanction
 from tests.cases.conftest import end_appeal_window
@@ -164,6 +165,8 @@ def three_cases(csec_guild, people, published):
     CaseDeadline.objects.filter(case=a, name="acknowledge").update(
         due_on=timezone.localdate() - dt.timedelta(days=1)
     )
+    # Moved behind the services' back: the stored next due date follows as a service would.
+    next_due_refresh(Case.objects.get(pk=a.pk))
     return fresh(a), fresh(b), fresh(c)
 
 

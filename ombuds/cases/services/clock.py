@@ -18,7 +18,7 @@ from ombuds.cases.rules import CaseRefused
 from ombuds.cases.selectors import installed_procedures, procedure_of
 from ombuds.cases.services import deliveries, erasure, steps
 from ombuds.cases.services.base import lock_case, record_event
-from ombuds.cases.services.deadlines import deadline_start
+from ombuds.cases.services.deadlines import deadline_start, next_due_refresh
 from ombuds.cases.services.notifications import notices_make
 
 logger = logging.getLogger(__name__)
@@ -77,8 +77,11 @@ def _pass_deadline(pk: int) -> int | None:
         step = definition.on_expiry.take if definition else ""
         if definition is not None:
             for name in definition.on_expiry.start:
-                deadline_start(case, procedure, name, current.due_on + dt.timedelta(days=1))
+                deadline_start(
+                    case, procedure, name, current.due_on + dt.timedelta(days=1), refresh=False
+                )
             data["started"] = list(definition.on_expiry.start)
+        next_due_refresh(case)
         if step and case.state not in procedure.transition(step).sources:
             data["step not taken"] = f"{step}: the case is {case.state}"
             step = ""

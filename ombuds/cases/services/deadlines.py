@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.db.models import Min
 from django.utils import timezone
 
 from ombuds.cases.facts import respondent_notified
@@ -23,17 +24,32 @@ from ombuds.cases.rules import CaseRefused
 ADDED = ".added-"
 
 
-def deadline_start(case: Case, procedure: Procedure, name: str, start: dt.date) -> CaseDeadline:
+def next_due_refresh(case: Case) -> None:
+    """Store the case's next due date (`Case.next_due`: its running deadlines' earliest) after
+    its deadlines changed, in the same transaction. Every change to a deadline's due date, or to
+    whether it runs, is followed by it (call it with the case locked)."""
+    due = CaseDeadline.objects.filter(
+        case=case, met_at__isnull=True, expired_at__isnull=True
+    ).aggregate(due=Min("due_on"))["due"]
+    if due != case.next_due:
+        Case.objects.filter(pk=case.pk).update(next_due=due)
+        case.next_due = due
+
+
+def deadline_start(
+    case: Case, procedure: Procedure, name: str, start: dt.date, *, refresh: bool = True
+) -> CaseDeadline:
     """Start a deadline on ``start``, unless it is already running: starting it again neither
     extends it nor marks the running one met (a late acknowledgement does not move the feedback date
-    the lapsed 7 days started). A step that stops and starts a deadline restarts it."""
+    the lapsed 7 days started). A step that stops and starts a deadline restarts it. ``refresh``
+    False: the caller stores the next due date (`next_due_refresh`) once it is done."""
     definition = procedure.deadlines[name]
     running = CaseDeadline.objects.filter(
         case=case, name=name, met_at__isnull=True, expired_at__isnull=True
     ).first()
     if running is not None:
         return running
-    return CaseDeadline.objects.create(
+    started = CaseDeadline.objects.create(
         case=case,
         name=name,
         label=definition.label,
@@ -42,6 +58,9 @@ def deadline_start(case: Case, procedure: Procedure, name: str, start: dt.date) 
         # Counting from a delivery not made yet: it waits (`delivery_settle` starts it).
         waits_for_delivery=definition.after_delivery and not respondent_notified(case),
     )
+    if refresh:
+        next_due_refresh(case)
+    return started
 
 
 def added_answer_deadline_start(
@@ -56,7 +75,7 @@ def added_answer_deadline_start(
         return None
     definition = procedure.deadlines[name]
     today = timezone.localdate()
-    return CaseDeadline.objects.create(
+    started = CaseDeadline.objects.create(
         case=case,
         name=f"{name}{ADDED}{positions[0]}"[:50],
         label=(
@@ -68,6 +87,8 @@ def added_answer_deadline_start(
         waits_for_delivery=definition.after_delivery,
         covers=positions,
     )
+    next_due_refresh(case)
+    return started
 
 
 def is_answer_deadline(procedure: Procedure, name: str) -> bool:
@@ -105,6 +126,7 @@ def delivery_settle(case: Case, procedure: Procedure, on: dt.date) -> list[int]:
             deadline.due_on = definition.due(on, procedure.holidays)
         deadline.waits_for_delivery = False
         deadline.save(update_fields=["starts_on", "due_on", "waits_for_delivery", "updated_at"])
+    next_due_refresh(case)
     held = list(case.notices.filter(status=Notice.Status.HELD))
     for notice in held:
         notice.status = (
@@ -114,24 +136,45 @@ def delivery_settle(case: Case, procedure: Procedure, on: dt.date) -> list[int]:
     return [n.pk for n in held if n.recipient_email]
 
 
-def deadlines_stop(case: Case, names: tuple[str, ...], *, met: bool) -> None:
+def deadlines_stop(case: Case, names: tuple[str, ...], *, met: bool, refresh: bool = True) -> None:
     """Stop the named deadlines (every one for "*"), and with each the request for more time on
-    it that waits for a decision: once the deadline is over, there is no due date to move."""
+    it that waits for a decision: once the deadline is over, there is no due date to move.
+    ``refresh`` False: the caller stores the next due date once it is done."""
+    if not names:
+        return
     running = CaseDeadline.objects.filter(case=case, met_at__isnull=True, expired_at__isnull=True)
     if "*" not in names:
         running = running.filter(name__in=[*names, *(more_time_key(n) for n in names)])
-    running.update(**({"met_at": timezone.now()} if met else {"expired_at": timezone.now()}))
+    stopped = running.update(
+        **({"met_at": timezone.now()} if met else {"expired_at": timezone.now()})
+    )
+    if stopped and refresh:
+        next_due_refresh(case)
 
 
 def more_time(
-    case: Case, procedure: Procedure, transition: Transition, inputs: dict[str, Any]
+    case: Case,
+    procedure: Procedure,
+    transition: Transition,
+    inputs: dict[str, Any],
+    *,
+    refresh: bool = True,
 ) -> dict[str, Any]:
     """A step about more time on a running deadline (the procedure has allowed it, as the case's
     deadlines stand). Asking keeps the request, waiting for a decision, as a deadline of the case
     next to the one it asks to move and due when that one is: the Chair sees it, and it ends with
     the decision, or when that deadline stops or passes. Granting moves the due date (reminders
     count again from the new one); granting and refusing end the request. The move, for the
-    record ({} when nothing moved)."""
+    record ({} when nothing moved). ``refresh`` False: the caller stores the next due date."""
+    moved = _more_time(case, procedure, transition, inputs)
+    if refresh:
+        next_due_refresh(case)
+    return moved
+
+
+def _more_time(
+    case: Case, procedure: Procedure, transition: Transition, inputs: dict[str, Any]
+) -> dict[str, Any]:
     mt = transition.more_time
     if mt is None:
         return {}

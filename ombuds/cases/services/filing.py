@@ -26,9 +26,10 @@ from ombuds.cases.complaint import Complaint
 from ombuds.cases.models import Allegation, Case, CaseCounter, Document
 from ombuds.cases.rules import CaseRefused
 from ombuds.cases.selectors import procedure_of
+from ombuds.cases.services import counts
 from ombuds.cases.services.access import recuse_new_case
 from ombuds.cases.services.base import account, label_for, record_event
-from ombuds.cases.services.deadlines import deadline_start
+from ombuds.cases.services.deadlines import deadline_start, next_due_refresh
 from ombuds.cases.services.documents import document_store, files_removed_on_failure
 from ombuds.cases.services.notifications import notices_make
 from ombuds.cases.services.parties import suggestions_store
@@ -273,7 +274,7 @@ def _case_create(
     now = timezone.now()
     respondent_email, respondent_details = _respondent_contact(c)
     respondent = c.respondent_person or c.respondent_agency
-    return Case.objects.create(
+    case = Case.objects.create(
         organization=organization,
         reference=_next_reference(organization, timezone.localdate().year),
         procedure_key=procedure_key,
@@ -303,6 +304,8 @@ def _case_create(
         created_by=created_by,
         efforts_proven_at=now if efforts_proven else None,
     )
+    counts.case_filed(organization.pk, state)
+    return case
 
 
 def _filer_label(case: Case, acting_user: Any, actor_label: str) -> str:
@@ -340,7 +343,8 @@ def _case_contents(
         for name, data in complaint.files
     ]
     for deadline in procedure.starts_on_filing:
-        deadline_start(case, procedure, deadline, timezone.localdate())
+        deadline_start(case, procedure, deadline, timezone.localdate(), refresh=False)
+    next_due_refresh(case)
     # People of the body who are the respondent never see the case, from the start.
     recused = recuse_new_case(case, acting_user=acting_user)
     record_event(

@@ -17,8 +17,14 @@ from ombuds.cases.models import Allegation, Case, Document
 from ombuds.cases.procedure import Procedure, ProcedureRefused, Transition, parse_date
 from ombuds.cases.rules import HANDLERS, CaseRefused
 from ombuds.cases.selectors import is_recused, procedure_of, roles_on_case, running_deadlines
+from ombuds.cases.services import counts
 from ombuds.cases.services.base import bump, label_for, lock_case, record_event
-from ombuds.cases.services.deadlines import deadline_start, deadlines_stop, more_time
+from ombuds.cases.services.deadlines import (
+    deadline_start,
+    deadlines_stop,
+    more_time,
+    next_due_refresh,
+)
 from ombuds.cases.services.decisions import (
     allegation_add,
     determination_record,
@@ -315,6 +321,7 @@ def _move(
     if claims:
         case.handler = user
         changed.append("handler")
+    source, was_open = case.state, case.closed_at is None
     case.state = transition.target
     now = timezone.now()
     for name, (filename, data) in files.items():
@@ -342,9 +349,13 @@ def _move(
     if procedure.state(transition.target).final:
         case.closed_at = now
         changed.append("closed_at")
-    deadlines_stop(case, transition.stops, met=True)
+    deadlines_stop(case, transition.stops, met=True, refresh=False)
     for deadline in transition.starts:
-        deadline_start(case, procedure, deadline, timezone.localdate())
-    moved = more_time(case, procedure, transition, inputs)
+        deadline_start(case, procedure, deadline, timezone.localdate(), refresh=False)
+    moved = more_time(case, procedure, transition, inputs, refresh=False)
+    next_due_refresh(case)
+    counts.case_moved(
+        case.organization_id, source, case.state, was_open=was_open, is_open=case.closed_at is None
+    )
     bump(case, *changed)
     return moved
