@@ -34,6 +34,7 @@ def inbox(request: HttpRequest, organization) -> HttpResponse:
                 "procedure": found.procedure,
                 "cases": found.cases,
                 "matching": found.matching,
+                "matching_capped": found.matching_capped,
                 "states": found.states,
                 "by_state": bar_chart(
                     [(label, n) for _key, label, n in found.states if n],
