@@ -269,7 +269,7 @@ def case_page_response(request: HttpRequest, page: CasePage, forms: CaseForms) -
     doc_kinds = document_kinds(page.procedure)
     documents = list(page.documents)
     for d in documents:
-        d.kind_label = document_kind(doc_kinds, d.kind)
+        d.kind_words = document_kind(doc_kinds, d.kind)
         d.uploader = author(d.uploaded_by_label, False)
     messages_list = list(page.messages)
     for m in messages_list:
