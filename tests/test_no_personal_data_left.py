@@ -156,7 +156,7 @@ def _file_through_the_form(browser, csec, data: dict, files: list) -> Case:
     assert filed.status_code == 200
     case = Case.objects.get(reference=response["Location"].rstrip("/").rsplit("/", 1)[-1])
     case.receipt_shown = re.search(
-        r'class="receipt-code"><strong>([^<]+)</strong>', filed.content.decode()
+        r'class="receipt-code"><strong[^>]*>([^<]+)</strong>', filed.content.decode()
     )
     return case
 

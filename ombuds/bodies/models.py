@@ -20,7 +20,18 @@ slug_validator = RegexValidator(
 
 # Top-level paths of the site: a body with one of these slugs could not have its own pages.
 RESERVED_SLUGS = frozenset(
-    {"admin", "api", "staff", "static", "media", "healthz", "accounts", "mail", "language", "search"}
+    {
+        "admin",
+        "api",
+        "staff",
+        "static",
+        "media",
+        "healthz",
+        "accounts",
+        "mail",
+        "language",
+        "search",
+    }
 )
 
 

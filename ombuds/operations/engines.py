@@ -5,6 +5,7 @@ never a copy of a live database file."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -73,11 +74,18 @@ def read_state(cursor: Any, engine: str) -> DatabaseState:
     return DatabaseState(head=head, tables=counts, migrations=migrations)
 
 
+_FTS_TABLE = re.compile(r"_fts(?:_(?:config|data|idx|docsize|content))?$")
+
+
 def holds_data(state: DatabaseState) -> list[str]:
     """The tables that hold rows a freshly migrated instance would not have."""
     found = []
     for table, rows in state.tables.items():
         if not rows or table in MIGRATION_ROWS:
+            continue
+        if _FTS_TABLE.search(table):
+            # SQLite's full-text indexes (and their shadow tables) hold their own bookkeeping rows
+            # from the migration on; what they index is in the tables checked here.
             continue
         if table == "audit_chainhead" and state.head.seq == 0 and rows == 1:
             continue

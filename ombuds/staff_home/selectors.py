@@ -55,7 +55,7 @@ class BodyPanel:
 @dataclass
 class StaffHome:
     panels: list[BodyPanel]
-    mine: list[Case]  # open cases the person handles, each with next_due and next_label
+    mine: list[Case]  # open cases the person handles, each with due_next and next_label
     my_timeline: Timeline | None
     overdue: list[CaseDeadline]  # running deadlines past their day, soonest first
     today: dt.date
@@ -84,7 +84,7 @@ def staff_home(user: Any, *, today: dt.date | None = None) -> StaffHome | None:
     overdue = _overdue(panels, visible, today)
     mine = _mine(user, visible)
     _register_work(panels, [b for b in works if b.pk in keeping], today)
-    items = [(c.reference, c.next_due, c.next_label, "") for c in mine if c.next_due is not None]
+    items = [(c.reference, c.due_next, c.next_label, "") for c in mine if c.due_next is not None]
     return StaffHome(
         panels=list(panels.values()),
         mine=mine,
@@ -156,7 +156,7 @@ def _mine(user: Any, visible) -> list[Case]:
     cases = list(
         visible.filter(handler=user, closed_at__isnull=True)
         .annotate(
-            next_due=Min(
+            due_next=Min(
                 "deadlines__due_on",
                 filter=Q(
                     deadlines__met_at__isnull=True,
@@ -166,15 +166,15 @@ def _mine(user: Any, visible) -> list[Case]:
             )
         )
         .select_related("organization")
-        .order_by("next_due", "-filed_at")[:MY_CASES]
+        .order_by("due_next", "-filed_at")[:MY_CASES]
     )
     labels = {
         (d.case_id, d.due_on): d.label
         for d in CaseDeadline.objects.filter(_running(), case__in=[c.pk for c in cases])
     }
     for case in cases:
-        case.next_label = labels.get((case.pk, case.next_due), "")
-    cases.sort(key=lambda c: (c.next_due is None, c.next_due or dt.date.max))
+        case.next_label = labels.get((case.pk, case.due_next), "")
+    cases.sort(key=lambda c: (c.due_next is None, c.due_next or dt.date.max))
     return cases
 
 

@@ -50,7 +50,7 @@ def test_a_failed_step_lists_its_problems_at_the_top_and_says_error(client, csec
     assert top < html.index('id="where-h"') < html.index('id="steps"')
     summary = html[top : html.index("</div>", top)]
     assert 'href="#id_step-dismiss-reasons"' in summary and "Reasons" in summary
-    assert "ombuds/picker.js" in html  # the script that gives the summary the focus
+    assert "ombuds/site.js" in html  # the script that gives the summary the focus
 
 
 def test_a_case_waiting_on_others_says_what_it_waits_for(client, csec):

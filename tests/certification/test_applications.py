@@ -271,7 +271,7 @@ def test_a_notice_the_mail_server_refuses_is_kept_and_sent_by_the_daily_work(
     def down(*args, **kwargs):
         raise ConnectionRefusedError("mail server down")
 
-    monkeypatch.setattr(common, "send_mail", down)
+    monkeypatch.setattr(common, "body_mail", down)
     with django_capture_on_commit_callbacks(execute=True):
         review(application, "complete", personas["body_staff"])
     waiting = CandidateNotice.objects.get(application=application, subject__contains="complete")

@@ -39,7 +39,7 @@ def test_reader_follows_a_permalink_and_searches_the_code(page, live_server, dem
     search = page.get_by_label("Search the CSEC code")
     search.fill("trust account")
     search.press("Enter")
-    expect(page.get_by_role("status")).to_contain_text("match “trust account”")
+    expect(page.get_by_role("status")).to_contain_text("matches “trust account”")
     results = page.locator("#search-results")
     first = results.locator("li.result").first
     expect(first.get_by_role("link")).to_have_text("CSEC 1.2(c)")

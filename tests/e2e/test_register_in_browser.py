@@ -39,7 +39,7 @@ def test_the_public_finds_a_suspended_credential_and_its_public_sanction(page, l
     expect(sanctions).to_contain_text("Suspension")
     expect(sanctions).to_contain_text("failing to cooperate")
     # The cited provision leads to its permalink in the code.
-    sanctions.get_by_role("link", name="ESPCC 2.4").click()
+    sanctions.get_by_role("link", name="CESP 2.4").click()
     expect(page).to_have_url(re.compile(r"/espcc/code/v/v1/2\.4$"))
     cited = sanction.provisions.get(citation="2.4")
     expect(page.locator("blockquote.full-text")).to_contain_text(cited.full_text)

@@ -223,7 +223,7 @@ def formula_register(body):
     agency = Agency.objects.create(
         organization=body,
         external_id="A-1",
-        legal_name="\tTab Partners",
+        legal_name="+Plus Partners",
         trade_names=["=cmd|' /C calc'!A0", "@Recovery"],
         registration_numbers=[{"authority": "", "number": "-7"}],
         address="\rReturn Street",
@@ -265,7 +265,7 @@ def test_values_a_spreadsheet_would_run_as_formulas_are_exported_as_text(formula
     }
     agency = rows(exports["agencies"])[0]
     assert (agency["legal_name"], agency["trade_names"], agency["registration_numbers"]) == (
-        "'\tTab Partners",
+        "'+Plus Partners",
         "'=cmd|' /C calc'!A0; @Recovery",
         "'-7",
     )
