@@ -1,6 +1,6 @@
 """A body's parsing profile: what the parser should expect of that body's code, written in TOML.
 
-    styles = ["principle", "standard"]   # the numbering styles the code uses, outermost first
+    styles = ["principle", "standard"]   # the numbering styles the code uses (styles.STYLES)
     citation_prefix = "CESP"             # how members cite it: "CESP 3.8"
     debris = ["Members' area", "Log in"] # lines (words) that mark page chrome to drop
     effective_line = "^Effective:"       # a regular expression; the first date on a line it matches
@@ -16,20 +16,10 @@ import tomllib
 from dataclasses import dataclass, field
 from typing import Any
 
-STYLE_KEYWORDS = (
-    "article",
-    "section",
-    "part",
-    "chapter",
-    "canon",
-    "principle",
-    "standard",
-    "rule",
-    "tenet",
-    "clause",
-    "§",
-    "none",
-)
+from .styles import STYLES
+
+# The styles a profile may name: those of the style table (styles.STYLES), never a list of its own.
+STYLE_KEYWORDS = tuple(style.name for style in STYLES)
 _MAX_PREFIX = 30
 _MAX_DEBRIS = 200
 
