@@ -46,7 +46,9 @@ def test_every_problem_is_reported_at_once():
     assert len(messages) == 5, messages
     text = "\n".join(messages)
     assert "colour: unknown key" in text
-    assert "unknown style 'verse'" in text and all(s in text for s in ("article", "standard", "§", "division"))
+    assert "unknown style 'verse'" in text and all(
+        s in text for s in ("article", "standard", "§", "division")
+    )
     assert "citation_prefix: must be a string" in text
     assert "debris: must be a list of strings" in text
     assert "effective_line: not a valid regular expression" in text
