@@ -36,17 +36,11 @@ from tests.cases.conftest import end_appeal_window, take
 from tests.cases.test_case_walkthrough import choose, decide_all
 from tests.certification.conftest import PDF, REQUIREMENTS
 from tests.conftest import small_code
+from tests.e2e.screen import fits_its_width
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "correct horse battery staple 7"
-
-
-def _fits_its_width(page: Page) -> None:
-    overflow = page.evaluate(
-        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    )
-    assert overflow <= 0, f"{page.url} is {overflow}px wider than the screen"
 
 
 def _code_with_exam_confidentiality() -> ParsedCode:
@@ -136,7 +130,7 @@ def test_a_candidate_applies_on_their_phone_is_certified_and_suspended_after_an_
     body, program, staff = guild
     base = live_server.url
     phone.goto(f"{base}/guild/certification/")
-    _fits_its_width(phone)
+    fits_its_width(phone)
     phone.get_by_role("link", name="Apply for CGP").click()
     phone.get_by_label("Given name").fill("Rosa")
     phone.get_by_label("Family name").fill("Parks-Diaz")
@@ -152,7 +146,7 @@ def test_a_candidate_applies_on_their_phone_is_certified_and_suspended_after_an_
     phone.get_by_role("link", name="Your applications for certification").click()
     phone.get_by_role("link", name=re.compile(r"CGP-A-")).click()
     expect(phone.get_by_role("heading", level=1)).to_contain_text("Certified Guild Practitioner")
-    _fits_its_width(phone)
+    fits_its_width(phone)
 
     phone.get_by_label("Degree").check()
     phone.get_by_label("Education: where and when").fill("BA, Guild College, 2019")
@@ -164,7 +158,8 @@ def test_a_candidate_applies_on_their_phone_is_certified_and_suspended_after_an_
     phone.get_by_role("button", name="Save").click()
     expect(phone.get_by_role("status")).to_contain_text("Saved")
     phone.get_by_role("link", name="Review the declarations and submit").click()
-    _fits_its_width(phone)
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Declarations and submission")
+    fits_its_width(phone)
     phone.get_by_role("button", name="Submit my application").click()
     expect(phone.locator(".error-summary")).to_be_focused()
     expect(phone.locator(".error-summary")).to_contain_text("Confirm the declaration")
@@ -204,11 +199,11 @@ def test_a_candidate_applies_on_their_phone_is_certified_and_suspended_after_an_
     expect(phone.locator(".status")).to_contain_text("Certified")
     phone.get_by_role("link", name=re.compile("CGP CGP-00001")).click()
     expect(phone.locator("main")).to_contain_text("Rosa Parks-Diaz")
-    _fits_its_width(phone)
+    fits_its_width(phone)
 
     # The holder downloads their verifiable credential from their account, and it verifies.
     phone.goto(f"{base}/me/")
-    _fits_its_width(phone)
+    fits_its_width(phone)
     with phone.expect_download() as downloading:
         phone.get_by_role("button", name="Download CGP-00001 (Open Badge)").click()
     download = downloading.value

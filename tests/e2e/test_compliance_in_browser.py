@@ -27,6 +27,7 @@ from ombuds.compliance import findings, periods, services, synthetic
 from ombuds.compliance.models import Finding, Programme
 from ombuds.register.models import Affiliation, Agency, Membership, MembershipType, Person
 from tests.compliance.conftest import PROGRAMME, numbered_code
+from tests.e2e.screen import fits_its_width
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -119,13 +120,6 @@ def _sign_in(page: Page, base: str, username: str, next_url: str) -> None:
     page.get_by_role("button", name="Sign in").click()
 
 
-def _fits_its_width(page: Page) -> None:
-    overflow = page.evaluate(
-        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    )
-    assert overflow <= 0, f"{page.url} is {overflow}px wider than the screen"
-
-
 def _shot(page: Page, name: str) -> None:
     """With OMBUDS_SHOTS=1, the page as docs/screenshots shows it."""
     if os.environ.get("OMBUDS_SHOTS"):
@@ -153,10 +147,10 @@ def test_an_agency_answers_a_finding_and_the_council_opens_a_case_from_another(
     expect(phone.get_by_role("heading", level=1)).to_have_text(
         "Faithful Support Recovery LLC: compliance returns"
     )
-    _fits_its_width(phone)
+    fits_its_width(phone)
     phone.get_by_role("link", name=re.compile("^File a return: Monthly trust ledger")).click()
     expect(phone.get_by_role("heading", level=1)).to_contain_text("File a return")
-    _fits_its_width(phone)
+    fits_its_width(phone)
 
     # Files with rows that cannot be right: every problem listed, the list read first.
     phone.get_by_label("Recent periods").select_option(f"{world.period[0]:%Y-%m}")
@@ -169,7 +163,7 @@ def test_an_agency_answers_a_finding_and_the_council_opens_a_case_from_another(
     expect(problems.get_by_role("row").filter(has_text="kind is not one of")).to_contain_text(
         "kind"
     )
-    _fits_its_width(phone)
+    fits_its_width(phone)
 
     # Corrected files with two problems the rules find: checked first, nothing filed...
     paths = _files(world, tmp_path / "return", {"no_contract", "fee_beyond_contract"})
@@ -184,14 +178,14 @@ def test_an_agency_answers_a_finding_and_the_council_opens_a_case_from_another(
     phone.get_by_role("button", name="File the return").click()
     expect(phone.get_by_role("status").first).to_contain_text("is filed. The checks found 2")
     expect(phone.get_by_role("heading", level=1)).to_contain_text("Return")
-    _fits_its_width(phone)
+    fits_its_width(phone)
 
     # (b) Its page lists the findings to answer, each with its provision.
     phone.get_by_role("link", name=re.compile("compliance returns")).click()
     to_answer = phone.get_by_role("region", name="Findings to answer")
     expect(to_answer.get_by_role("rowheader", name="CSEC 1.3(a)")).to_be_visible()
     expect(to_answer.get_by_role("rowheader", name="CSEC 1.3(d)")).to_be_visible()
-    _fits_its_width(phone)
+    fits_its_width(phone)
     _shot(phone, "compliance-agency-phone.png")
 
     # It reads the contract finding and answers it.
@@ -201,7 +195,7 @@ def test_an_agency_answers_a_finding_and_the_council_opens_a_case_from_another(
         f"Finding {no_contract.pk}: CSEC 1.3(a)"
     )
     expect(phone.get_by_text(no_contract.detail).first).to_be_visible()
-    _fits_its_width(phone)
+    fits_its_width(phone)
     phone.get_by_role("button", name="Send the answer to the council").click()  # empty: refused
     expect(phone.get_by_role("alert")).to_contain_text("Write the answer")
     phone.get_by_label("Your answer").fill(

@@ -25,6 +25,7 @@ from ombuds.members import attestations
 from ombuds.register import services as register
 from ombuds.register.models import Affiliation, Agency, MembershipType, Person
 from tests.conftest import small_code
+from tests.e2e.screen import fits_its_width
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -140,20 +141,12 @@ def _sign_out(page: Page) -> None:
     expect(page.get_by_role("banner").get_by_role("link", name="Sign in")).to_be_visible()
 
 
-def _fits_its_width(page: Page) -> None:
-    """Nothing on the page is wider than the screen (no sideways scrolling on a phone)."""
-    overflow = page.evaluate(
-        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    )
-    assert overflow <= 0, f"{page.url} is {overflow}px wider than the screen"
-
-
 def _set_up_second_factor(page: Page) -> Authenticator:
     """From the account page, set up an authenticator app by typing in the key the page shows."""
     page.get_by_role("link", name="Set up a second factor").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Set up your second factor")
     expect(page.get_by_role("img", name=re.compile("QR code"))).to_be_visible()
-    _fits_its_width(page)
+    fits_its_width(page)
     app = Authenticator(page.get_by_role("figure").locator("code").inner_text())
     page.get_by_label("Code from the app").fill(app.code())
     page.get_by_role("button", name="Confirm").click()
@@ -162,7 +155,7 @@ def _set_up_second_factor(page: Page) -> Authenticator:
     expect(page.get_by_role("list", name="Recovery codes").get_by_role("listitem")).to_have_count(
         10
     )
-    _fits_its_width(page)
+    fits_its_width(page)
     page.get_by_role("link", name="I have saved my codes: continue").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Your account")
     expect(page.get_by_text("Set up: you confirm each sign-in")).to_be_visible()
@@ -207,7 +200,7 @@ def test_a_member_attests_on_their_phone_and_their_agency_sees_coverage_rise(
     # lets them in.
     _sign_in(phone, base, world.member)
     expect(phone.get_by_role("heading", level=1)).to_have_text("Enter your second-factor code")
-    _fits_its_width(phone)
+    fits_its_width(phone)
     phone.get_by_label("Code", exact=True).fill(app.wrong_code())
     phone.get_by_role("button", name="Continue").click()
     expect(phone).to_have_title(re.compile("^Error: "))
@@ -222,7 +215,7 @@ def test_a_member_attests_on_their_phone_and_their_agency_sees_coverage_rise(
     phone.get_by_label("Code", exact=True).fill(app.code())
     phone.get_by_role("button", name="Continue").click()
     expect(phone.get_by_role("heading", level=1)).to_have_text("Your home")
-    _fits_its_width(phone)
+    fits_its_width(phone)
 
     # Their home says what is due; they follow it to the code's text and attest.
     due = phone.get_by_role("region", name="What is due")
@@ -234,7 +227,7 @@ def test_a_member_attests_on_their_phone_and_their_agency_sees_coverage_rise(
     expect(code).to_contain_text("keep every client's money in a separate trust account")
     expect(code).to_contain_text("Members may publish their fees.")
     expect(phone.get_by_role("group", name="The statement you confirm")).to_contain_text(STATEMENT)
-    _fits_its_width(phone)
+    fits_its_width(phone)
     phone.get_by_role("button", name="Attest").click()  # without ticking: refused, saying why
     expect(phone.get_by_role("alert")).to_contain_text("Tick “I confirm” to confirm the statement.")
     phone.get_by_label("I confirm").check()
@@ -283,11 +276,11 @@ def test_members_screens_for_the_docs(page, phone, live_server, world):
     phone.get_by_label("Code", exact=True).fill(app.code())
     phone.get_by_role("button", name="Continue").click()
     expect(phone.get_by_role("heading", level=1)).to_have_text("Your home")
-    _fits_its_width(phone)
+    fits_its_width(phone)
     phone.screenshot(path=SHOTS / "member-home-phone.png", full_page=True)
     phone.get_by_role("region", name="What is due").get_by_role("link", name=CAMPAIGN).click()
     expect(phone.get_by_role("heading", level=1)).to_have_text(CAMPAIGN)
-    _fits_its_width(phone)
+    fits_its_width(phone)
     phone.screenshot(path=SHOTS / "attest-phone.png", full_page=True)
     phone.get_by_label("I confirm").check()
     phone.get_by_role("button", name="Attest").click()
