@@ -11,7 +11,9 @@ the others as they pass) or none, handlers on one in ten, one respondent name in
 respondent filter; `next_due` and the counts by state filled as the migration does; ANALYZE.
 Then, per filter and sort, ``rounds`` times: the selector, and ``SELECT * FROM cases_case WHERE id
 = ANY(<the 50 ids shown>)``, alternately; prints p50/p95 of each, the ratio of the medians, and
-the selector's query count (which must not grow with N).
+the selector's query count (which must not grow with N). Then the staff home and the staff case
+page (a case filed through the services, a cloned one) beside ``/healthz`` through the same
+client, alternately, with their query counts.
 """
 
 from __future__ import annotations
@@ -138,7 +140,7 @@ def build(n: int) -> tuple:
         cur.execute("ANALYZE")
     built = time.perf_counter() - started
     del timezone
-    return org, chair, built
+    return org, chair, built, seed
 
 
 def measure(org, chair, rounds: int, page: bool) -> list[tuple]:
@@ -176,6 +178,41 @@ def measure(org, chair, rounds: int, page: bool) -> list[tuple]:
     return rows
 
 
+def measure_pages(org, chair, seed, rounds: int) -> list[tuple]:
+    """The staff home, and the staff case page of the case filed through the services and of a
+    cloned one, each beside ``/healthz`` through the same client (the same middleware, one
+    ``SELECT 1``), interleaved."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from ombuds.cases.models import Case
+
+    client = Client()
+    client.force_login(chair)
+    clone = Case.objects.filter(organization=org, closed_at=None).exclude(pk=seed.pk).order_by("pk")
+    pages = [
+        ("staff home", "/staff/"),
+        ("case page, filed", f"/staff/{org.slug}/cases/{seed.reference}/"),
+        ("case page, clone", f"/staff/{org.slug}/cases/{clone.first().reference}/"),
+    ]
+    rows = []
+    for name, url in pages:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        page_t, bare_t = [], []
+        for _ in range(rounds):
+            t = time.perf_counter()
+            response = client.get(url)
+            page_t.append(time.perf_counter() - t)
+            assert response.status_code == 200, response.status_code
+            t = time.perf_counter()
+            client.get("/healthz")
+            bare_t.append(time.perf_counter() - t)
+        rows.append((name, len(captured), page_t, bare_t))
+    return rows
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", default="1000,100000")
@@ -210,7 +247,7 @@ def main() -> int:
 
     try:
         call_command("migrate", verbosity=0)
-        org, chair, built = build(args.size)
+        org, chair, built, seed = build(args.size)
         print(f"\n{args.size:,} cases built in {built:.1f} s (set-based)")
         rows = measure(org, chair, args.rounds, not args.no_page)
         print(
@@ -227,6 +264,17 @@ def main() -> int:
                 f"{pct(inbox_t, 0.5) * 1e3:8.1f}/{pct(inbox_t, 0.95) * 1e3:<8.1f} "
                 f"{pct(sql_t, 0.5) * 1e3:6.2f}/{pct(sql_t, 0.95) * 1e3:<8.2f} {ratio:6.1f} {page:>16}"
             )
+        if not args.no_page:
+            print(
+                f"\n{'page':<20} {'q':>3} {'page p50/p95 ms':>17} {'/healthz p50/p95 ms':>20} ratio"
+            )
+            for label, queries, page_t, bare_t in measure_pages(org, chair, seed, args.rounds):
+                ratio = statistics.median(page_t) / statistics.median(bare_t)
+                print(
+                    f"{label:<20} {queries:>3} "
+                    f"{pct(page_t, 0.5) * 1e3:8.1f}/{pct(page_t, 0.95) * 1e3:<8.1f} "
+                    f"{pct(bare_t, 0.5) * 1e3:10.2f}/{pct(bare_t, 0.95) * 1e3:<9.2f} {ratio:5.1f}"
+                )
     finally:
         connections.close_all()
         subprocess.run(

@@ -156,8 +156,9 @@ class Case(TimeStamped):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    # The earliest due date among the case's running deadlines (None: none runs), stored so the
-    # inbox sorts and filters by it through an index. Kept by every service that starts, stops,
+    # The earliest due date among the case's counting deadlines (not met, not expired, not waiting
+    # for the delivery of the respondent's notice; None: none counts), stored so the inbox and the
+    # staff home sort and filter by it through an index. Kept by every service that starts, stops,
     # expires or moves a deadline, in its transaction (`services.deadlines.next_due_refresh`).
     next_due = models.DateField(null=True, blank=True)
 
@@ -188,6 +189,12 @@ class Case(TimeStamped):
                 name="case_org_open_due",
             ),
             models.Index(fields=["handler", "organization", "-filed_at"], name="case_handler"),
+            # The staff home's "your cases", the next deadline first.
+            models.Index(
+                fields=["handler", "next_due", "-filed_at"],
+                condition=models.Q(closed_at__isnull=True),
+                name="case_handler_open_due",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

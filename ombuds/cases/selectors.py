@@ -15,6 +15,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, F, Func, OuterRef, Q, QuerySet, Subquery
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -268,11 +269,16 @@ class Inbox:
     states: list[tuple[str, str, int]]  # (key, label, how many cases)
     total: int
     open_total: int
-    overdue_total: int
+    overdue_total: int  # at most INBOX_COUNT_CAP + 1: more than INBOX_COUNT_CAP is not exact
     to_deliver_total: int  # notices to the respondent waiting to be delivered by post or by hand
     state: str  # the state filter as understood ("" for none)
     sort: str
     matching_capped: bool = False  # more than INBOX_COUNT_CAP match: `matching` is not exact
+
+    @property
+    def overdue_capped(self) -> bool:
+        """More than INBOX_COUNT_CAP cases are overdue: `overdue_total` is not exact."""
+        return self.overdue_total > INBOX_COUNT_CAP
 
 
 # Filters other than the state are counted up to this many (a count that stops there costs the
@@ -294,26 +300,44 @@ def _to_deliver_count() -> QuerySet[Notice]:
     )
 
 
-def _counts_by_state(organization: Organization, user: Any) -> dict[str, tuple[int, int]]:
-    """The cases the user may see by state: (how many, how many open). The body's counts are kept
-    by the services (`CaseCount`); those of the cases the user is recused from (few) are taken
-    away, in the same query."""
-    kept = CaseCount.objects.filter(organization=organization).values_list("state", "cases", "open")
+def case_counts(
+    organizations: list[Organization], user: Any
+) -> dict[int, dict[str, tuple[int, int]]]:
+    """The cases the user may see, per body and state: (how many, how many open). The bodies'
+    counts are kept by the services (`CaseCount`); those of the cases the user is recused from
+    (few) are taken away, in the same query."""
+    kept = CaseCount.objects.filter(organization__in=organizations).values_list(
+        "organization_id", "state", "cases", "open"
+    )
     recused = (
-        Case.objects.filter(organization=organization, recusals__user_id=getattr(user, "pk", None))
+        Case.objects.filter(
+            organization__in=organizations, recusals__user_id=getattr(user, "pk", None)
+        )
         .order_by()
-        .values("state")
+        .values("organization_id", "state")
         .annotate(
             n=-Count("pk", distinct=True),
             o=-Count("pk", distinct=True, filter=Q(closed_at__isnull=True)),
         )
-        .values_list("state", "n", "o")
+        .values_list("organization_id", "state", "n", "o")
     )
-    counts: dict[str, tuple[int, int]] = {}
-    for state, n, o in kept.union(recused, all=True):
-        was_n, was_o = counts.get(state, (0, 0))
-        counts[state] = (was_n + n, was_o + o)
+    counts: dict[int, dict[str, tuple[int, int]]] = {}
+    for organization_id, state, n, o in kept.union(recused, all=True):
+        body = counts.setdefault(organization_id, {})
+        was_n, was_o = body.get(state, (0, 0))
+        body[state] = (was_n + n, was_o + o)
     return counts
+
+
+def _counts_by_state(organization: Organization, user: Any) -> dict[str, tuple[int, int]]:
+    return case_counts([organization], user).get(organization.pk, {})
+
+
+def overdue_count(organization: Organization, user: Any, today: dt.date) -> int:
+    """How many of the body's cases the user may see have an overdue deadline, counted up to
+    `INBOX_COUNT_CAP` + 1 (more than the cap is not exact), through the index on `next_due`."""
+    late = visible_cases(user, organization).filter(next_due__lt=today)
+    return late.order_by().values("pk")[: INBOX_COUNT_CAP + 1].count()
 
 
 def _count(rows: QuerySet[Any]) -> Subquery:
@@ -324,16 +348,21 @@ def _count(rows: QuerySet[Any]) -> Subquery:
 def _overdue_and_to_deliver(
     organization: Organization, user: Any, visible: QuerySet[Case], today: dt.date
 ) -> tuple[int, int]:
-    """The visible cases with an overdue deadline, and the notices to the respondent on them to
-    deliver by post or by hand, counted in one query (each through its index: both few)."""
+    """The visible cases with an overdue deadline (counted up to `INBOX_COUNT_CAP` + 1, through
+    the index on `next_due`), and the notices to the respondent on them to deliver by post or by
+    hand (few, through their partial index), counted in one query."""
     recused = Recusal.objects.filter(case=OuterRef("case"), user_id=getattr(user, "pk", None))
     to_deliver = Notice.objects.filter(_TO_DELIVER, case__organization=OuterRef("pk")).exclude(
         Exists(recused)
     )
-    overdue = visible.filter(next_due__lt=today)
+    overdue = visible.filter(next_due__lt=today).order_by().values("pk")[: INBOX_COUNT_CAP + 1]
+    sql, params = overdue.query.sql_with_params()
     found = (
         Organization.objects.filter(pk=organization.pk)
-        .annotate(overdue=_count(overdue), to_deliver=_count(to_deliver))
+        .annotate(
+            overdue=RawSQL(f"SELECT COUNT(*) FROM ({sql}) overdue", params),
+            to_deliver=_count(to_deliver),
+        )
         .values_list("overdue", "to_deliver")
         .first()
     )
@@ -357,8 +386,8 @@ def inbox(
     The same few queries whatever the filters, each served by an index (`Case.Meta.indexes`), so
     its cost does not grow with the body's cases: the page of cases read in index order (the due
     date is the stored `Case.next_due`); the counts by state from `CaseCount`; the overdue cases
-    and notices to deliver counted by partial indexes (both few at any time); a match count
-    stopping at `INBOX_COUNT_CAP` for filters other than the state."""
+    (counted up to `INBOX_COUNT_CAP`) and notices to deliver counted by their indexes; a match
+    count stopping at `INBOX_COUNT_CAP` for filters other than the state."""
     procedure = body_procedure(organization)
     states = dict(procedure.states) if procedure else {}
     today = timezone.localdate()

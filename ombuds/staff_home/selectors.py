@@ -14,13 +14,14 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Exists, Min, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from ombuds.bodies.models import Organization
 from ombuds.bodies.selectors import bodies_of
+from ombuds.cases import selectors as cases_selectors
 from ombuds.cases.models import Allegation, Case, CaseDeadline, Recusal
-from ombuds.cases.selectors import body_procedure
+from ombuds.cases.selectors import body_procedure, case_counts, overdue_count, visible_cases
 from ombuds.compliance.coverage import periods_covered
 from ombuds.core.charts import BarChart, Timeline, bar_chart, share_chart, timeline
 from ombuds.members.attestations.common import ATTESTED, COUNTED
@@ -46,10 +47,14 @@ class BodyPanel:
     open_total: int = 0
     by_state: BarChart | None = None
     by_provision: BarChart | None = None
-    overdue_total: int = 0
+    overdue_total: int = 0  # cases with an overdue deadline, up to the inbox's cap + 1
     jobs: list[ImportJob] = field(default_factory=list)
     attestation: BarChart | None = None
     compliance: BarChart | None = None
+
+    @property
+    def overdue_figure(self) -> str:
+        return counted(self.overdue_total)
 
 
 @dataclass
@@ -59,6 +64,25 @@ class StaffHome:
     my_timeline: Timeline | None
     overdue: list[CaseDeadline]  # running deadlines past their day, soonest first
     today: dt.date
+    mine_total: int = 0  # open cases the person handles, up to the inbox's cap + 1
+
+    @property
+    def mine_figure(self) -> str:
+        return counted(self.mine_total)
+
+    @property
+    def overdue_cases(self) -> int:
+        return sum(panel.overdue_total for panel in self.panels)
+
+    @property
+    def overdue_figure(self) -> str:
+        return counted(self.overdue_cases)
+
+
+def counted(n: int) -> str:
+    """A count taken up to the inbox's cap + 1, as a page says it: "More than 1,000" past it."""
+    cap = cases_selectors.INBOX_COUNT_CAP
+    return f"More than {cap:,}" if n > cap else str(n)
 
 
 def _visible(user: Any, bodies: list[Organization]):
@@ -79,9 +103,9 @@ def staff_home(user: Any, *, today: dt.date | None = None) -> StaffHome | None:
     keeping = {b.pk for b in keeps}
     panels = {b.pk: BodyPanel(b, b.pk in keeping) for b in works}
     visible = _visible(user, works)
-    _cases_by_state(panels, visible)
+    _cases_by_state(panels, user)
     _cases_by_provision(panels, visible)
-    overdue = _overdue(panels, visible, today)
+    overdue = _overdue(panels, user, today)
     mine = _mine(user, visible)
     _register_work(panels, [b for b in works if b.pk in keeping], today)
     items = [(c.reference, c.due_next, c.next_label, "") for c in mine if c.due_next is not None]
@@ -91,19 +115,14 @@ def staff_home(user: Any, *, today: dt.date | None = None) -> StaffHome | None:
         my_timeline=timeline(items, today=today) if items else None,
         overdue=overdue,
         today=today,
+        mine_total=_mine_total(user, visible),
     )
 
 
-def _cases_by_state(panels: dict[int, BodyPanel], visible) -> None:
-    """Open cases by state, in the order of each body's procedure (one query for every body)."""
-    counts: dict[int, dict[str, list[int]]] = {}
-    rows = (
-        visible.order_by()
-        .values("organization_id", "state")
-        .annotate(n=Count("pk"), open=Count("pk", filter=Q(closed_at__isnull=True)))
-    )
-    for row in rows:
-        counts.setdefault(row["organization_id"], {})[row["state"]] = [row["n"], row["open"]]
+def _cases_by_state(panels: dict[int, BodyPanel], user: Any) -> None:
+    """Open cases by state, in the order of each body's procedure, from the counts the services
+    keep (`CaseCount`, the user's recusals taken away): one query for every body."""
+    counts = case_counts([panel.body for panel in panels.values()], user)
     for pk, panel in panels.items():
         found = counts.get(pk, {})
         panel.total = sum(n for n, _ in found.values())
@@ -112,7 +131,7 @@ def _cases_by_state(panels: dict[int, BodyPanel], visible) -> None:
         panel.has_procedure = procedure is not None
         if procedure is None:
             continue
-        states = [(s.label, found.get(key, [0, 0])[1]) for key, s in procedure.states.items()]
+        states = [(s.label, found.get(key, (0, 0))[1]) for key, s in procedure.states.items()]
         states = [(label, n) for label, n in states if n]
         if states:
             panel.by_state = bar_chart(states, label_width=0, bar_height=18)
@@ -139,42 +158,47 @@ def _cases_by_provision(panels: dict[int, BodyPanel], visible) -> None:
         panels[pk].by_provision = bar_chart(rows, label_width=0, bar_height=18)
 
 
-def _overdue(panels: dict[int, BodyPanel], visible, today: dt.date) -> list[CaseDeadline]:
-    late = CaseDeadline.objects.filter(_running(), case__in=visible, due_on__lt=today)
-    for row in (
-        late.order_by().values("case__organization_id").annotate(n=Count("case", distinct=True))
-    ):
-        panels[row["case__organization_id"]].overdue_total = row["n"]
+def _overdue(panels: dict[int, BodyPanel], user: Any, today: dt.date) -> list[CaseDeadline]:
+    """The counting deadlines past their day, soonest first, of the cases the user may see, and
+    each body's number of cases with one (as the inbox's "overdue" filter counts them, up to its
+    cap). Read from the cases' stored next due date through its index: the cases due soonest in
+    each body, then their deadlines past their day (a query per body, and one)."""
+    soonest: list[Case] = []
+    for panel in panels.values():
+        panel.overdue_total = overdue_count(panel.body, user, today)
+        if panel.overdue_total:
+            late = visible_cases(user, panel.body).filter(next_due__lt=today)
+            soonest += late.order_by("next_due", "-filed_at", "-pk").only("pk")[:OVERDUE]
+    if not soonest:
+        return []
+    late = CaseDeadline.objects.filter(
+        _running(), case__in=[c.pk for c in soonest], due_on__lt=today
+    )
     return list(
         late.select_related("case", "case__organization").order_by("due_on", "pk")[:OVERDUE]
     )
 
 
+def _mine_total(user: Any, visible) -> int:
+    mine = visible.filter(handler=user, closed_at__isnull=True).order_by().values("pk")
+    return mine[: cases_selectors.INBOX_COUNT_CAP + 1].count()
+
+
 def _mine(user: Any, visible) -> list[Case]:
-    """The open cases the person handles, the next deadline first (one query, and one for the
-    deadlines' names)."""
+    """The open cases the person handles, the next deadline first (one query through the index
+    on the handler and the stored next due date, and one for the deadlines' names)."""
     cases = list(
         visible.filter(handler=user, closed_at__isnull=True)
-        .annotate(
-            due_next=Min(
-                "deadlines__due_on",
-                filter=Q(
-                    deadlines__met_at__isnull=True,
-                    deadlines__expired_at__isnull=True,
-                    deadlines__waits_for_delivery=False,
-                ),
-            )
-        )
         .select_related("organization")
-        .order_by("due_next", "-filed_at")[:MY_CASES]
+        .order_by(F("next_due").asc(nulls_last=True), "-filed_at")[:MY_CASES]
     )
     labels = {
         (d.case_id, d.due_on): d.label
         for d in CaseDeadline.objects.filter(_running(), case__in=[c.pk for c in cases])
     }
     for case in cases:
+        case.due_next = case.next_due
         case.next_label = labels.get((case.pk, case.due_next), "")
-    cases.sort(key=lambda c: (c.due_next is None, c.due_next or dt.date.max))
     return cases
 
 

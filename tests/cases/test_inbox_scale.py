@@ -53,10 +53,13 @@ def old_inbox(
     procedure = body_procedure(organization)
     states = dict(procedure.states) if procedure else {}
     visible = visible_cases(user, organization)
+    # A deadline waiting for the delivery of the respondent's notice does not count yet (its due
+    # date is not known): neither overdue nor the next one due, as the case page says.
     late = CaseDeadline.objects.filter(
         case=OuterRef("pk"),
         met_at__isnull=True,
         expired_at__isnull=True,
+        waits_for_delivery=False,
         due_on__lt=timezone.localdate(),
     )
     cases = visible
@@ -82,7 +85,11 @@ def old_inbox(
     cases = cases.annotate(
         computed_due=Min(
             "deadlines__due_on",
-            filter=Q(deadlines__met_at__isnull=True, deadlines__expired_at__isnull=True),
+            filter=Q(
+                deadlines__met_at__isnull=True,
+                deadlines__expired_at__isnull=True,
+                deadlines__waits_for_delivery=False,
+            ),
         ),
         is_late=Exists(late),
         to_deliver=Coalesce(Subquery(_to_deliver_count()), 0),
@@ -174,6 +181,16 @@ def varied(csec_guild, people, published):
         _move_deadline(made[i], "acknowledge", days)
     for i in (2, 7, 10):
         _to_deliver(made[i], 1 + i % 2)
+    # A deadline waiting for a delivery, with the provisional date it was created with long past.
+    CaseDeadline.objects.create(
+        case=made[1],
+        name="answer",
+        label="Answer",
+        starts_on=timezone.localdate() - dt.timedelta(days=40),
+        due_on=timezone.localdate() - dt.timedelta(days=10),
+        waits_for_delivery=True,
+    )
+    next_due_refresh(Case.objects.get(pk=made[1].pk))
     services.recusal_record(
         case=made[8],
         user=people["committee_member"],
@@ -227,10 +244,15 @@ def test_the_kept_counts_are_the_counted_ones(csec_guild, people, varied):
     assert kept == counted
 
 
-def test_the_stored_due_dates_are_the_running_deadlines_earliest(csec_guild, varied):
+def test_the_stored_due_dates_are_the_counting_deadlines_earliest(csec_guild, varied):
+    waiting = Case.objects.get(pk=varied[1].pk)
+    assert waiting.deadlines.filter(waits_for_delivery=True, due_on__lt=timezone.localdate())
+    assert waiting.next_due is None or waiting.next_due >= timezone.localdate()
     for case in Case.objects.filter(organization=csec_guild):
-        running = case.deadlines.filter(met_at__isnull=True, expired_at__isnull=True)
-        assert case.next_due == min((d.due_on for d in running), default=None), case.reference
+        counting = case.deadlines.filter(
+            met_at__isnull=True, expired_at__isnull=True, waits_for_delivery=False
+        )
+        assert case.next_due == min((d.due_on for d in counting), default=None), case.reference
 
 
 def _queries(organization, user, **filters) -> int:
@@ -264,3 +286,23 @@ def test_the_inbox_takes_as_many_queries_for_200_cases_as_for_10(
             services.case_handler_set(case=case, handler=chair, acting_user=chair)
     assert Case.objects.filter(organization=csec_guild).count() == 200
     assert [_queries(csec_guild, chair, **f) for f in FILTERS] == few
+
+
+def test_the_overdue_count_stops_at_the_cap_and_the_page_says_so(
+    csec_guild, people, varied, client, monkeypatch
+):
+    """Counting every overdue case would read them all (50,000 at a million cases): the count
+    stops one past the cap, and the page says "more than" instead of a figure."""
+    chair = people["chair"]
+    assert selectors.inbox(organization=csec_guild, user=chair).overdue_total == 3
+    monkeypatch.setattr(selectors, "INBOX_COUNT_CAP", 2)
+    found = selectors.inbox(organization=csec_guild, user=chair)
+    assert found.overdue_total == 3 and found.overdue_capped
+    client.force_login(chair)
+    page = client.get(f"/staff/{csec_guild.slug}/cases/").content.decode()
+    assert "<strong>More than 2</strong> with an overdue deadline" in page
+    assert "Overdue only (more than 2)" in page
+    monkeypatch.setattr(selectors, "INBOX_COUNT_CAP", 3)
+    assert not selectors.inbox(organization=csec_guild, user=chair).overdue_capped
+    page = client.get(f"/staff/{csec_guild.slug}/cases/").content.decode()
+    assert "<strong>3</strong> with an overdue deadline" in page

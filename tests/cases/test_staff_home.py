@@ -15,7 +15,8 @@ from django.utils import timezone
 
 from ombuds.audit.models import Event
 from ombuds.cases import services
-from ombuds.cases.models import CaseDeadline
+from ombuds.cases.models import Case, CaseDeadline
+from ombuds.cases.services.deadlines import next_due_refresh
 from ombuds.register.models import ImportJob
 from tests.cases.conftest import file_case, take
 
@@ -25,9 +26,12 @@ HOME = "/staff/"
 
 
 def _overdue(case) -> None:
+    """The case's deadlines past their day (moved behind the services' back, and the stored next
+    due date refreshed as the services do)."""
     CaseDeadline.objects.filter(case=case, met_at__isnull=True).update(
         due_on=timezone.localdate() - dt.timedelta(days=3)
     )
+    next_due_refresh(Case.objects.get(pk=case.pk))
 
 
 @pytest.fixture
@@ -136,3 +140,30 @@ def test_the_staff_home_reads_the_same_number_of_queries_however_many_cases(clie
     add(10)
     assert _queries(client) == few
     assert few <= 25
+
+
+def test_the_figures_count_every_case_and_say_more_than_past_the_cap(
+    client, csec, cases, monkeypatch
+):
+    """The figures at the top count the person's cases and the overdue ones (not the lists' rows,
+    which stop at a dozen), up to the inbox's cap; past it the page says "More than"."""
+    from ombuds.cases import selectors
+    from ombuds.staff_home import selectors as home_selectors
+
+    for _ in range(3):
+        case = take(file_case(csec), "acknowledge", csec.chair)
+        _overdue(case)
+    monkeypatch.setattr(home_selectors, "MY_CASES", 2)
+    monkeypatch.setattr(home_selectors, "OVERDUE", 2)
+    client.force_login(csec.chair)
+    response = client.get(HOME)
+    home, html = response.context["home"], response.content.decode()
+    assert len(home.mine) == 2 and home.mine_total == 4
+    assert len(home.overdue) == 2 and home.overdue_cases == 4
+    assert "<strong>4</strong> open cases you handle" in html
+    assert "<strong>4</strong> cases with an overdue deadline" in html
+    monkeypatch.setattr(selectors, "INBOX_COUNT_CAP", 3)
+    html = client.get(HOME).content.decode()
+    assert "<strong>More than 3</strong> open cases you handle" in html
+    assert "<strong>More than 3</strong> cases with an overdue deadline" in html
+    assert "more than 3 overdue</a>" in html

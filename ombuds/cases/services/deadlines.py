@@ -25,11 +25,13 @@ ADDED = ".added-"
 
 
 def next_due_refresh(case: Case) -> None:
-    """Store the case's next due date (`Case.next_due`: its running deadlines' earliest) after
-    its deadlines changed, in the same transaction. Every change to a deadline's due date, or to
-    whether it runs, is followed by it (call it with the case locked)."""
+    """Store the case's next due date (`Case.next_due`: the earliest of its deadlines that are
+    counting, neither met, expired nor waiting for the delivery of the respondent's notice, whose
+    due date is not known yet) after its deadlines changed, in the same transaction. Every change
+    to a deadline's due date, or to whether it runs, is followed by it (call it with the case
+    locked)."""
     due = CaseDeadline.objects.filter(
-        case=case, met_at__isnull=True, expired_at__isnull=True
+        case=case, met_at__isnull=True, expired_at__isnull=True, waits_for_delivery=False
     ).aggregate(due=Min("due_on"))["due"]
     if due != case.next_due:
         Case.objects.filter(pk=case.pk).update(next_due=due)
