@@ -285,6 +285,16 @@ class Inbox:
 # same whatever the number of the body's cases); the state's counts are exact (`CaseCount`).
 INBOX_COUNT_CAP = 1000
 
+# The sealed fields the inbox does not show: neither read nor opened for its rows.
+INBOX_UNSHOWN = (
+    "complainant_name",
+    "complainant_email",
+    "complainant_phone",
+    "respondent_details",
+    "what_happened",
+    "outcome_sought",
+)
+
 _TO_DELIVER = Q(recipient_role="respondent", status=Notice.Status.TO_DELIVER)
 
 
@@ -424,8 +434,10 @@ def inbox(
         matching = counts.get(state, (0, 0))[0]
     else:
         matching = total
-    cases = cases.annotate(to_deliver=Coalesce(Subquery(_to_deliver_count()), 0)).select_related(
-        "handler"
+    cases = (
+        cases.annotate(to_deliver=Coalesce(Subquery(_to_deliver_count()), 0))
+        .select_related("handler")
+        .defer(*INBOX_UNSHOWN)
     )
     if sort == "due":
         cases = cases.order_by(F("next_due").asc(nulls_last=True), "-filed_at", "-pk")

@@ -306,3 +306,18 @@ def test_the_overdue_count_stops_at_the_cap_and_the_page_says_so(
     assert not selectors.inbox(organization=csec_guild, user=chair).overdue_capped
     page = client.get(f"/staff/{csec_guild.slug}/cases/").content.decode()
     assert "<strong>3</strong> with an overdue deadline" in page
+
+
+def test_the_inbox_opens_none_of_the_sealed_fields_it_does_not_show(
+    csec_guild, people, varied, monkeypatch
+):
+    """Each page of the inbox would otherwise open six sealed fields per case (300 a page)."""
+    from ombuds.core import crypto
+
+    opened = []
+    real = crypto.open_text
+    monkeypatch.setattr(crypto, "open_text", lambda *a, **k: opened.append(1) or real(*a, **k))
+    found = selectors.inbox(organization=csec_guild, user=people["chair"])
+    assert len(found.cases) == 12 and not opened
+    assert found.cases[0].what_happened  # still there when asked for, read then
+    assert opened
