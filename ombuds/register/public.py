@@ -480,7 +480,8 @@ def _first_by_name(
     physical order in practice), and whether it found `scan` of them (there may be more, which were
     not read). When fewer than `scan` match, every match is sorted: the results are exactly those of
     sorting all the matches. One query: the count of the matches read is a window over them."""
-    first = queryset.filter(match).values("pk")[:scan]
+    # No order here (not even the model's default): the engine stops at the `scan`-th match.
+    first = queryset.filter(match).order_by().values("pk")[:scan]
     rows = list(
         queryset.filter(pk__in=first)
         .annotate(matches_read=Window(Count("pk")))
@@ -510,16 +511,12 @@ def _credentials_matching(
 ) -> tuple[list[Credential], bool]:
     """Credentials whose holder has a name word starting with every word, or a city whose words
     start with them where the programme publishes the city; the first `limit` + 1 by name of the
-    first `scan` found (`_first_by_name`). One condition on the holder serves the engine's index;
-    the programme's policy narrows it."""
+    first `scan` found (`_first_by_name`). The name and the city are each one condition the
+    engine's index serves; the programme's policy narrows the city's."""
     city_programs = [pk for pk, p in programs.items() if "city" in (p.public_fields or [])]
-    by_name = fulltext.person_match("holder__", words)
+    match = fulltext.person_match("holder__", words)
     if city_programs:
-        match = fulltext.person_match("holder__", words, city=True) & (
-            by_name | Q(program_id__in=city_programs)
-        )
-    else:
-        match = by_name
+        match |= fulltext.person_city_match("holder__", words) & Q(program_id__in=city_programs)
     return _first_by_name(
         Credential.objects.filter(program_id__in=list(programs)).select_related("holder"),
         match,
@@ -537,15 +534,17 @@ def _memberships_matching(
     serves. A member person's city is never searched: no policy publishes it through a
     membership. Each list comes sorted by name, `limit` + 1 long, of the first `scan` found."""
     public = _public_memberships(organization).select_related("person", "agency", "membership_type")
+    # "person is not null" and "agency is not null" are implied by the matches, but said so that
+    # the planner sees how few memberships of each kind there are, and starts from them when few.
     people, people_sampled = _first_by_name(
-        public,
+        public.filter(person__isnull=False),
         fulltext.person_match("person__", words),
         (Lower("person__family_name"), Lower("person__given_name"), "number"),
         limit,
         scan,
     )
     agencies, agencies_sampled = _first_by_name(
-        public,
+        public.filter(agency__isnull=False),
         fulltext.agency_match("agency__", words),
         (Lower("agency__legal_name"), "number"),
         limit,
