@@ -725,3 +725,5 @@ def test_each_search_query_reads_at_most_the_set_number_of_matches(body, issue, 
     ]
     assert len(searching) == 3  # credentials, people's memberships, agencies' memberships
     assert all("LIMIT 37)" in sql for sql in searching), searching
+    # Unordered, so that the engine stops at the 37th match: only the outer query sorts.
+    assert all(sql.count("ORDER BY") == 1 for sql in searching), searching
