@@ -12,6 +12,10 @@ Limits are settings read when used, each with a default:
   or city query, every word having at least two; a whole credential or member number is looked up
   whatever its length.
 - ``OMBUDS_REGISTER_SEARCH_LIMIT`` (20): most results a search returns.
+- ``OMBUDS_REGISTER_SEARCH_SCAN`` (500): most matching entries of each kind (credentials, people's
+  memberships, agencies' memberships) a search reads before sorting them by name, so that a common
+  name costs what a rare one does; when one kind has more, the page says the results shown are
+  some of the matches, by name, and asks to narrow the search.
 - ``OMBUDS_REGISTER_SEARCHES_PER_MINUTE`` (30), ``OMBUDS_REGISTER_LOOKUPS_PER_MINUTE`` (60, a
   credential's or membership's page, its certificate, the verify endpoint) and
   ``OMBUDS_REGISTER_BULK_UPLOADS_PER_HOUR`` (10): per client address; 0 turns a limit off.
@@ -33,7 +37,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Window
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
@@ -345,6 +349,9 @@ class RegisterSearch:
     truncated: bool
     limit: int
     min_chars: int
+    # More entries matched than a search reads (OMBUDS_REGISTER_SEARCH_SCAN): the results are some
+    # of the matches, sorted by name, not the first by name of all of them.
+    sampled: bool = False
 
     @property
     def rule(self) -> str:
@@ -360,6 +367,11 @@ class RegisterSearch:
             return self.rule
         if self.outcome == "none":
             return gettext("Nobody in the register matches “%(query)s”.") % {"query": self.query}
+        if self.sampled:
+            return gettext(
+                "Too many entries match “%(query)s” to sort them all; %(limit)d of them are shown, "
+                "by name. Add a given name, a city or the number to narrow the search."
+            ) % {"limit": self.limit, "query": self.query}
         if self.truncated:
             return gettext(
                 "More than %(limit)d entries match “%(query)s”; the first %(limit)d are shown. "
@@ -418,14 +430,17 @@ def register_search(
     words starting with every word, agencies whose legal name, trade names or city have, and
     credential holders whose city has when the program publishes the city (a member person's city
     is never searched); accents are ignored. At most `limit` results come back, sorted by name,
-    with `truncated` set when there were more. At most six queries, whatever the register's size.
+    with `truncated` set when there were more. Of each kind, at most OMBUDS_REGISTER_SEARCH_SCAN
+    matches are read and sorted (`_first_by_name`), with `sampled` set when one kind had that many:
+    then the results are some of the matches, by name, not the first of all of them. At most six
+    queries, whatever the register's size.
     """
     query = clean_query(query)
     limit = limit or _setting("OMBUDS_REGISTER_SEARCH_LIMIT", 20)
     min_chars = _setting("OMBUDS_REGISTER_SEARCH_MIN_CHARS", 3)
 
-    def outcome(kind: str, results=(), truncated=False) -> RegisterSearch:
-        return RegisterSearch(query, kind, list(results), truncated, limit, min_chars)
+    def outcome(kind: str, results=(), truncated=False, sampled=False) -> RegisterSearch:
+        return RegisterSearch(query, kind, list(results), truncated, limit, min_chars, sampled)
 
     if not query:
         return outcome("empty")
@@ -443,12 +458,36 @@ def register_search(
     words = fulltext.tokens(terms) if terms is not None else []
     if not words:
         return outcome("too_short")
-    credentials = _credentials_matching(programs, words, limit)
-    memberships = _memberships_matching(organization, words, limit)
+    scan = max(limit + 1, _setting("OMBUDS_REGISTER_SEARCH_SCAN", 500))
+    credentials, sampled = _credentials_matching(programs, words, limit, scan)
+    memberships, sampled_too = _memberships_matching(organization, words, limit, scan)
     results = _merged_by_name(programs, credentials, memberships)
     if not results:
         return outcome("none")
-    return outcome("found", results[:limit], truncated=len(results) > limit)
+    return outcome(
+        "found",
+        results[:limit],
+        truncated=len(results) > limit,
+        sampled=sampled or sampled_too,
+    )
+
+
+def _first_by_name(
+    queryset: QuerySet, match: Q, order: tuple, limit: int, scan: int
+) -> tuple[list, bool]:
+    """The first `limit` + 1 records of `queryset` matching `match` by `order`, among the first
+    `scan` matches the engine finds (in the order it finds them, which is its choice: the table's
+    physical order in practice), and whether it found `scan` of them (there may be more, which were
+    not read). When fewer than `scan` match, every match is sorted: the results are exactly those of
+    sorting all the matches. One query: the count of the matches read is a window over them."""
+    # No order here (not even the model's default): the engine stops at the `scan`-th match.
+    first = queryset.filter(match).order_by().values("pk")[:scan]
+    rows = list(
+        queryset.filter(pk__in=first)
+        .annotate(matches_read=Window(Count("pk")))
+        .order_by(*order)[: limit + 1]
+    )
+    return rows, bool(rows) and rows[0].matches_read >= scan
 
 
 def _by_number(organization: Organization, programs: dict, query: str) -> list[RegisterEntry]:
@@ -467,41 +506,51 @@ def _by_number(organization: Organization, programs: dict, query: str) -> list[R
     ]
 
 
-def _credentials_matching(programs: dict, words: list[str], limit: int) -> list[Credential]:
+def _credentials_matching(
+    programs: dict, words: list[str], limit: int, scan: int
+) -> tuple[list[Credential], bool]:
     """Credentials whose holder has a name word starting with every word, or a city whose words
-    start with them where the programme publishes the city; the first `limit` + 1 by name. One
-    condition on the holder serves the engine's index; the programme's policy narrows it."""
+    start with them where the programme publishes the city; the first `limit` + 1 by name of the
+    first `scan` found (`_first_by_name`). The name and the city are each one condition the
+    engine's index serves; the programme's policy narrows the city's."""
     city_programs = [pk for pk, p in programs.items() if "city" in (p.public_fields or [])]
-    by_name = fulltext.person_match("holder__", words)
+    match = fulltext.person_match("holder__", words)
     if city_programs:
-        match = fulltext.person_match("holder__", words, city=True) & (
-            by_name | Q(program_id__in=city_programs)
-        )
-    else:
-        match = by_name
-    return list(
-        Credential.objects.filter(program_id__in=list(programs))
-        .filter(match)
-        .select_related("holder")
-        .order_by(Lower("holder__family_name"), Lower("holder__given_name"), "number")[: limit + 1]
+        match |= fulltext.person_city_match("holder__", words) & Q(program_id__in=city_programs)
+    return _first_by_name(
+        Credential.objects.filter(program_id__in=list(programs)).select_related("holder"),
+        match,
+        (Lower("holder__family_name"), Lower("holder__given_name"), "number"),
+        limit,
+        scan,
     )
 
 
 def _memberships_matching(
-    organization: Organization, words: list[str], limit: int
-) -> list[Membership]:
+    organization: Organization, words: list[str], limit: int, scan: int
+) -> tuple[list[Membership], bool]:
     """People's memberships by name, and agencies' by legal name, trade name or city: asked apart,
     since a condition on the person OR on the agency spans two joined tables, which no index
     serves. A member person's city is never searched: no policy publishes it through a
-    membership. Each list comes sorted by name, `limit` + 1 long."""
+    membership. Each list comes sorted by name, `limit` + 1 long, of the first `scan` found."""
     public = _public_memberships(organization).select_related("person", "agency", "membership_type")
-    people = public.filter(fulltext.person_match("person__", words)).order_by(
-        Lower("person__family_name"), Lower("person__given_name"), "number"
+    # "person is not null" and "agency is not null" are implied by the matches, but said so that
+    # the planner sees how few memberships of each kind there are, and starts from them when few.
+    people, people_sampled = _first_by_name(
+        public.filter(person__isnull=False),
+        fulltext.person_match("person__", words),
+        (Lower("person__family_name"), Lower("person__given_name"), "number"),
+        limit,
+        scan,
     )
-    agencies = public.filter(fulltext.agency_match("agency__", words)).order_by(
-        Lower("agency__legal_name"), "number"
+    agencies, agencies_sampled = _first_by_name(
+        public.filter(agency__isnull=False),
+        fulltext.agency_match("agency__", words),
+        (Lower("agency__legal_name"), "number"),
+        limit,
+        scan,
     )
-    return list(people[: limit + 1]) + list(agencies[: limit + 1])
+    return people + agencies, people_sampled or agencies_sampled
 
 
 def _merged_by_name(

@@ -668,3 +668,62 @@ def test_search_engines_are_asked_not_to_index_or_keep_register_pages(client, is
         "/guild/register/NOPE-1/",
     ):
         assert client.get(url)["X-Robots-Tag"] == "noindex, noarchive", url
+
+
+# --- a search reads a bounded number of matches ---------------------------------------------------
+
+
+def test_a_search_matching_fewer_than_it_reads_sorts_them_all(client, issue, settings):
+    """Below OMBUDS_REGISTER_SEARCH_SCAN matches, the first by name of all of them, as always."""
+    settings.OMBUDS_REGISTER_SEARCH_LIMIT = 3
+    settings.OMBUDS_REGISTER_SEARCH_SCAN = 10
+    for given in ["Zoe", "Yan", "Xia", "Wim", "Val", "Uma", "Ted", "Sam"]:
+        issue(given, "Smith")
+    html = search(client, "Smith").content.decode()
+    assert "More than 3 entries match “Smith”; the first 3 are shown." in html
+    assert html.count("<tr>") == 1 + 3
+    shown = ["Sam Smith", "Ted Smith", "Uma Smith"]
+    assert [html.index(name) for name in shown] == sorted(html.index(name) for name in shown)
+    assert "Val Smith" not in html
+
+
+def test_a_search_matching_more_than_it_reads_says_it_shows_some_of_them(
+    client, body, issue, agency_member, membership_type, settings, django_assert_max_num_queries
+):
+    settings.OMBUDS_REGISTER_SEARCH_LIMIT = 3
+    settings.OMBUDS_REGISTER_SEARCH_SCAN = 5
+    settings.OMBUDS_REGISTER_SEARCHES_PER_MINUTE = 0
+    for n in range(12):
+        issue(f"Given{n:02d}", "Smith")
+    with django_assert_max_num_queries(5):
+        result = public.register_search(body, "Smith")
+    assert result.sampled and result.truncated and len(result.results) == 3
+    names = [r.holder for r in result.results]
+    assert names == sorted(names) and all(n.endswith(" Smith") for n in names)
+    html = search(client, "Smith").content.decode()
+    assert "Too many entries match “Smith” to sort them all; 3 of them are shown, by name." in html
+    assert "More than 3 entries" not in html
+    # The same kinds are bounded alike: people's and agencies' memberships.
+    for n in range(6):
+        agency_member(f"Jones Agency {n}", number=f"GOE-{4000 + n}")
+    assert public.register_search(body, "Jones").sampled
+    assert not public.register_search(body, "Given03").sampled
+
+
+def test_each_search_query_reads_at_most_the_set_number_of_matches(body, issue, settings):
+    """The bound is in the SQL: the matches are read through a subquery limited to the scan."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.OMBUDS_REGISTER_SEARCH_SCAN = 37
+    issue("Ann", "Smith")
+    with CaptureQueriesContext(connection) as ctx:
+        public.register_search(body, "Smith")
+    # The engine's full-text condition: "@@" on PostgreSQL, "MATCH" on SQLite.
+    searching = [
+        q["sql"] for q in ctx.captured_queries if " @@ " in q["sql"] or " MATCH " in q["sql"]
+    ]
+    assert len(searching) == 3  # credentials, people's memberships, agencies' memberships
+    assert all("LIMIT 37)" in sql for sql in searching), searching
+    # Unordered, so that the engine stops at the 37th match: only the outer query sorts.
+    assert all(sql.count("ORDER BY") == 1 for sql in searching), searching
