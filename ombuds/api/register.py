@@ -113,6 +113,12 @@ class SearchOut(Schema):
     query: str
     results: list[RegisterEntryOut]
     truncated: bool
+    sampled: bool = Field(
+        description=(
+            "More entries matched than a search reads: the results are some of the matches, "
+            "sorted by name, not the first by name of all of them. Narrow the search."
+        )
+    )
     limit: int
     message: str
 
@@ -240,7 +246,8 @@ def membership_verify(request: HttpRequest, org: str, number: str, response: Htt
         "Credentials and memberships whose holder's name, agency name or city matches `q`, or whose "
         "number is exactly `q` (case ignored; a space stands for nothing or a hyphen). Unless `q` is "
         "a whole number, its longest word needs at least 3 characters and every word at least 2; "
-        "400 otherwise. At most 20 results come back, with `truncated` set when there were more. "
+        "400 otherwise. At most 20 results come back, with `truncated` set when there were more, "
+        "and `sampled` when so many matched that only some of them were read and sorted. "
         "Shares its rate limit (30 searches a minute per client) with the search page; 429 with "
         "Retry-After beyond it."
     ),
@@ -264,6 +271,7 @@ def register_search(
     return {
         "query": found.query,
         "truncated": found.truncated,
+        "sampled": found.sampled,
         "limit": found.limit,
         "message": found.message,
         "results": [

@@ -274,5 +274,10 @@ def test_the_api_runs_a_bounded_number_of_queries(
     with django_assert_max_num_queries(5):
         data = client.get(f"{API}/guild/register/search", {"q": "Smith"}).json()
     assert len(data["results"]) == 20 and data["truncated"] is True
+    assert data["sampled"] is False  # 200 matches: every one read and sorted
+    settings.OMBUDS_REGISTER_SEARCH_SCAN = 50
+    data = client.get(f"{API}/guild/register/search", {"q": "Smith"}).json()
+    assert len(data["results"]) == 20 and data["sampled"] is True
+    assert data["message"].startswith("Too many entries match “Smith” to sort them all")
     with django_assert_max_num_queries(4):
         assert client.get(f"{API}/guild/register/credentials/CGP-0100").status_code == 200
