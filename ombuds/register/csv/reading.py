@@ -359,26 +359,38 @@ def read_header(
     return header
 
 
-def data_rows(
+def raw_rows(
     records: Iterator[tuple[int, list[str] | None, str]], header: list[str], report: ImportReport
-) -> Iterator[Row]:
-    """The rows after the header, one at a time; a malformed one is reported, not yielded."""
+) -> Iterator[tuple[int, list[str]]]:
+    """The rows after the header as read, one at a time: (line, values in the header's order); a
+    malformed one is reported, not yielded."""
+    width = len(header)
     for line, values, problem in records:
         if values is None:
             report.errors.append(RowError(line, None, problem))
         elif not any(v.strip() for v in values):
             continue  # blank lines, and the empty rows spreadsheets add at the end
-        elif len(values) != len(header):
+        elif len(values) != width:
             report.errors.append(
-                RowError(
-                    line, None, f"{len(values)} values where the header has {len(header)} columns"
-                )
+                RowError(line, None, f"{len(values)} values where the header has {width} columns")
             )
         else:
-            yield Row(
-                line,
-                {name: unescape_formula(v.strip()) for name, v in zip(header, values, strict=True)},
-            )
+            yield line, values
+
+
+def as_row(line: int, values: list[str], header: list[str]) -> Row:
+    """A row's cells by column: without surrounding spaces, a formula's escape removed."""
+    return Row(
+        line, {name: unescape_formula(v.strip()) for name, v in zip(header, values, strict=True)}
+    )
+
+
+def data_rows(
+    records: Iterator[tuple[int, list[str] | None, str]], header: list[str], report: ImportReport
+) -> Iterator[Row]:
+    """The rows after the header, one at a time; a malformed one is reported, not yielded."""
+    for line, values in raw_rows(records, header, report):
+        yield as_row(line, values, header)
 
 
 def records_of(source: BinaryIO) -> Iterator[tuple[int, list[str] | None, str]]:
