@@ -273,15 +273,13 @@ def _records(lines: Iterable[str]) -> Iterator[tuple[int, list[str] | None, str]
     start = 1
     while True:
         try:
-            values = next(reader)
-        except StopIteration:
+            for values in reader:
+                line, start = start, reader.line_num + 1
+                yield line, values, ""
             return
         except csv.Error as exc:
             yield start, None, _CSV_MESSAGES.get(str(exc), f"malformed CSV: {exc}")
             start = reader.line_num + 1
-            continue
-        line, start = start, reader.line_num + 1
-        yield line, values, ""
 
 
 def _kind_of(header: list[str], line: int) -> str:
@@ -368,7 +366,7 @@ def raw_rows(
     for line, values, problem in records:
         if values is None:
             report.errors.append(RowError(line, None, problem))
-        elif not any(v.strip() for v in values):
+        elif not ((values and values[0].strip()) or any(v.strip() for v in values)):
             continue  # blank lines, and the empty rows spreadsheets add at the end
         elif len(values) != width:
             report.errors.append(

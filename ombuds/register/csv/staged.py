@@ -21,8 +21,7 @@ The rules and their messages are `LifecycleImporter`'s, called from here, not co
 5. With no error, the status changes and updates are written as before, then the new credentials
    and their first status events by `INSERT … SELECT` in file order.
 
-On SQLite the same statements run; only the loading differs (as above), and the status events are
-a second statement.
+On SQLite the same statements run; only the loading differs (as above).
 """
 
 from __future__ import annotations
@@ -43,7 +42,7 @@ from ombuds.register.csv.lifecycle_columns import Parsed
 from ombuds.register.csv.lifecycle_import import IMPORT_REASON, LifecycleImporter
 from ombuds.register.csv.lookup import OMBUDS_ID_PREFIX, reference, unknown_reference
 from ombuds.register.csv.reading import Row, RowError, as_row
-from ombuds.register.models import Credential, CredentialProgram, Person, StatusEvent
+from ombuds.register.models import Credential, Person, StatusEvent
 
 STAGE_BATCH = 2000  # rows per insert into the staging table (SQLite) and per fetch back
 STAGED = "register_import_staged"
@@ -152,20 +151,24 @@ class StagedCredentialImporter(LifecycleImporter):
         cells = ", ".join(f"c_{name} text" for name in header)
         cursor.execute(f"CREATE TEMPORARY TABLE {RAW} (line integer, {cells}) ON COMMIT DROP")
         names = ", ".join(f"c_{name}" for name in header)
+        progress = self.progress is not None
         with cursor.cursor.copy(f"COPY {RAW} (line, {names}) FROM STDIN") as copy:
+            write = copy.write_row
             for line, values in rows:
                 self.rows += 1
-                self.tick("checking", self.rows)
-                copy.write_row((line, *values))
+                if progress:
+                    self.tick("checking", self.rows)
+                write((line, *values))
         sql = staged_cells.plain_rows_sql(
             raw=RAW,
             staged=STAGED,
-            program_table=CredentialProgram._meta.db_table,
             header=header,
             columns=_STAGED_COLUMNS,
         )
         params = staged_cells.parameters(
-            org=self.organization.pk, statuses=self.subject.statuses, today=self.today
+            programs=[(k.code, k.pk) for k in self.programs.values()],
+            statuses=self.subject.statuses,
+            today=self.today,
         )
         cursor.execute(sql, params)
         cursor.execute(f"CREATE INDEX {STAGED}_line ON {STAGED} (line)")
@@ -445,49 +448,44 @@ class StagedCredentialImporter(LifecycleImporter):
         self.write(plan)
         stamp = connection.ops.adapt_datetimefield_value(timezone.now())
         with connection.cursor() as cursor:
-            self.insert_new(cursor, stamp)
+            self.insert_credentials(cursor, stamp)
+            self.insert_events(cursor, stamp)
         total = len(plan.changes) + self.created
         if self.created:
             self.tick("writing", total, total)
 
-    _CREDENTIALS = f"""
-        INSERT INTO {Credential._meta.db_table} (created_at, updated_at, created_by_id,
-          program_id, holder_id, number, external_id, status, issued_on, expires_on,
-          suspended_until, conditions)
-        SELECT %(stamp)s, %(stamp)s, NULL, program_id, holder_id, number, ref, status, issued_on,
-          expires_on, suspended_until, COALESCE(conditions, '')
-        FROM {RESOLVED} WHERE record_id IS NULL ORDER BY line
-    """
-    _EVENTS = f"""
-        INSERT INTO {StatusEvent._meta.db_table} (credential_id, membership_id, from_status,
-          to_status, effective_date, reason, decision_ref, automatic, actor_id, recorded_at)
-        SELECT c.id, NULL, '', r.status, %(today)s, %(reason)s, r.decision_ref, %(automatic)s,
-          %(actor)s, %(stamp)s
-        FROM {RESOLVED} r JOIN {{credentials}} c
-          ON c.program_id = r.program_id AND c.number = r.number
-        WHERE r.record_id IS NULL ORDER BY c.id
-    """
+    def insert_credentials(self, cursor: Any, stamp: Any) -> None:
+        cursor.execute(
+            f"""
+            INSERT INTO {Credential._meta.db_table} (created_at, updated_at, created_by_id,
+              program_id, holder_id, number, external_id, status, issued_on, expires_on,
+              suspended_until, conditions)
+            SELECT %s, %s, NULL, program_id, holder_id, number, ref, status, issued_on,
+              expires_on, suspended_until, COALESCE(conditions, '')
+            FROM {RESOLVED} WHERE record_id IS NULL ORDER BY line
+            """,
+            [stamp, stamp],
+        )
 
-    def insert_new(self, cursor: Any, stamp: Any) -> None:
-        """The new credentials in file order, then each one's first status event ("Imported"),
-        with the row's decision, in the same order. On PostgreSQL in one statement: the events
-        join the rows the insert returns, not the whole register."""
-        params = {
-            "stamp": stamp,
-            "today": connection.ops.adapt_datefield_value(self.today),
-            "reason": IMPORT_REASON,
-            "automatic": False,
-            "actor": getattr(self.acting_user, "pk", None),
-        }
-        if self.postgres:
-            cursor.execute(
-                f"WITH new AS ({self._CREDENTIALS} RETURNING id, program_id, number) "
-                + self._EVENTS.format(credentials="new"),
-                params,
-            )
-        else:
-            cursor.execute(self._CREDENTIALS, params)
-            cursor.execute(self._EVENTS.format(credentials=Credential._meta.db_table), params)
+    def insert_events(self, cursor: Any, stamp: Any) -> None:
+        """Each new credential's first status event ("Imported"), with the row's decision."""
+        cursor.execute(
+            f"""
+            INSERT INTO {StatusEvent._meta.db_table} (credential_id, membership_id, from_status,
+              to_status, effective_date, reason, decision_ref, automatic, actor_id, recorded_at)
+            SELECT c.id, NULL, '', r.status, %s, %s, r.decision_ref, %s, %s, %s
+            FROM {RESOLVED} r JOIN {Credential._meta.db_table} c
+              ON c.program_id = r.program_id AND c.number = r.number
+            WHERE r.record_id IS NULL ORDER BY r.line
+            """,
+            [
+                connection.ops.adapt_datefield_value(self.today),
+                IMPORT_REASON,
+                False,
+                getattr(self.acting_user, "pk", None),
+                stamp,
+            ],
+        )
 
     def drop(self) -> None:
         """SQLite keeps temporary tables until the connection closes: drop them."""
