@@ -77,6 +77,17 @@ def _pk_form(ref: str) -> int | None:
     return None
 
 
+def _analyze(cursor: Any, table: str) -> None:
+    """ANALYZE one of the temporary tables (PostgreSQL). Their statistics serve this import's few
+    plans: a sample of 3,000 rows (not 30,000) says enough of their sizes and of how many rows are
+    bad. The setting is put back at once, so that no other ANALYZE of the transaction uses it."""
+    cursor.execute("SELECT current_setting('default_statistics_target')")
+    (before,) = cursor.fetchone()
+    cursor.execute("SELECT set_config('default_statistics_target', '10', true)")
+    cursor.execute(f"ANALYZE {table}")
+    cursor.execute("SELECT set_config('default_statistics_target', %s, true)", [before])
+
+
 def _date(value: Any) -> dt.date | None:
     return dt.date.fromisoformat(value) if isinstance(value, str) else value
 
@@ -114,11 +125,8 @@ class StagedCredentialImporter(LifecycleImporter):
             cursor.execute(f"CREATE TEMPORARY TABLE {BAD} (line integer PRIMARY KEY){drop}")
             if self.postgres:
                 cursor.execute("SET LOCAL work_mem = '64MB'")
-                # The temporary tables' statistics serve this import's few plans: a sample of
-                # 3,000 rows (not 30,000) says enough of their sizes and of how many rows are bad.
-                cursor.execute("SET LOCAL default_statistics_target = 10")
                 self._stage_raw(cursor, rows, errors)
-                cursor.execute(f"ANALYZE {STAGED}")
+                _analyze(cursor, STAGED)
             else:
                 self._insert_staged(cursor, self._staged(self._rows(rows), errors))
 
@@ -259,7 +267,7 @@ class StagedCredentialImporter(LifecycleImporter):
             )
             cursor.execute(f"CREATE INDEX {RESOLVED}_record ON {RESOLVED} (record_id)")
             if self.postgres:
-                cursor.execute(f"ANALYZE {RESOLVED}")
+                _analyze(cursor, RESOLVED)
 
     # Phase 3: the rows with something to say, one at a time.
     def judge(self, errors: list[RowError]) -> Plan:
