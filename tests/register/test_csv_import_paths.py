@@ -240,3 +240,60 @@ def test_a_second_import_of_the_same_file_changes_nothing_alike(body, register, 
     old, new = both(body, text, monkeypatch)
     assert new == old
     assert new["report"][2:5] == (0, 0, 11)
+
+
+# The cells PostgreSQL checks and converts itself (`staged_cells`) beside those it leaves to Python
+# (spaces around a value, a formula's escape, a date of another form, non-ASCII letters), and the
+# days on which a status and its dates stop agreeing: both importers must see them alike.
+YESTERDAY = (TODAY - dt.timedelta(days=1)).isoformat()
+
+
+def plain_and_not_file(p8: int) -> str:
+    rows = [
+        f"n-40,cpx-n40,CPX,P-9,Active,2024-02-29,{NEXT_YEAR},,Supervised (weekly).,",
+        " N-41 , CPX-N41 ,cpx , P-10 ,candidate ,,,,  spaced  ,",
+        "N-42,CPX-N42,cpx,P-11,revoked,,,,'=SUM(1),EC-42",
+        f"N-43,CPX-N43,cpx,P-12,inactive,{LONG_AGO},{NEXT_YEAR},,Bedingungen: Überwachung,EC/43",
+        f"N-44,CPX-N44,cpx,ombuds:{p8},revoked,,,,,EC-44",
+        f"N-45,CPX-N45,cpx,P-6,suspended,{LONG_AGO},{NEXT_YEAR},{SOON},ends with a space ,EC-45",
+        f"N-46,cpx_n.46-a,cpx,P-1,surrendered,{LONG_AGO},{PAST},,,",
+        f"N-47,CPX-N47,cpx,P-2,revoked,{LONG_AGO},{YESTERDAY},,,EC-47",
+    ]
+    return HEADER + "\n".join(rows) + "\n"
+
+
+def bad_cells_file() -> str:
+    rows = [
+        "N-50,CPX-N50,cpx,P-9,candidate,2023-02-29,,,,",  # no such day
+        "N-51,CPX-N51,cpx,P-9,candidate,0000-01-01,,,,",  # no year 0
+        "N-52,CPX-N52,cpx,P-9,candidate,2024-1-01,,,,",  # not of the form
+        "N-53,CPX-N53,cpx,P-9,candidate,２０２４-01-01,,,,",  # digits, not ASCII ones
+        "N-54,CPX-Ñ54,cpx,P-9,candidate,,,,,",  # a number that cannot be public
+        "N-55,CPX-N55,cpx,P-9,actıve,,,,,",  # not a status
+        "N-56,CPX-N56,cpx,P-9,candidate,2024-04-31,,,,",  # no such day
+        f"N-57,CPX-N57,cpx,P-9,active,{LONG_AGO},{YESTERDAY},,,",  # past its expiry yesterday
+        f"N-58,CPX-N58,cpx,P-9,expired,{LONG_AGO},{TODAY.isoformat()},,,",  # expires today
+        f"N-59,CPX-N59,cpx,P-10,active,{LONG_AGO},{TODAY.isoformat()},,,",  # good: expires today
+        f"N-60,CPX-N60,cpx,P-11,suspended,{LONG_AGO},{NEXT_YEAR},{TODAY.isoformat()},,EC",  # ends
+        "N-61,cpx-n61 ,cpx,P-12,candidate,,,,,",  # good once its space is gone
+        "N-62,CPX-N62,cpx,P-12,candidate,,,,,",  # P-12's second live credential
+        f"N-63,CPX-N63,CPX ,P-10,candidate,,,{TODAY.isoformat()},,",  # a suspension's end
+        f"N-64,{'N' * 50},cpx,P-10,candidate,,,,,",  # 50 characters: good, but P-10 again
+        "N-65,CPX-N65,cpx,P-10,Candidate,,,,Ends with Ω,",  # P-10 again
+    ]
+    return HEADER + "\n".join(rows) + "\n"
+
+
+def test_cells_checked_in_sql_or_in_python_write_alike(body, register, monkeypatch):
+    old, new = both(body, plain_and_not_file(register["p8"]), monkeypatch)
+    assert new == old
+    assert new["report"][5] == [] and new["report"][2] == 8
+
+
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_cells_checked_in_sql_or_in_python_are_reported_alike(body, register, monkeypatch, dry_run):
+    old, new = both(body, bad_cells_file(), monkeypatch, dry_run=dry_run)
+    assert new == old
+    bad = {line for line, _c, _r in new["report"][6]}
+    assert {2, 3, 4, 6, 7, 8, 9, 10, 12, 14, 15, 16, 17} <= bad
+    assert not {11, 13} & bad  # good rows: expiring today, a number with a space after it

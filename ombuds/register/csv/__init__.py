@@ -9,7 +9,7 @@ Status changes go through the lifecycle services and leave status events like an
 Modules: `reading` (decoding, the header, rows), `cells` (each value's parsing and check), `lookup`
 (the records rows name), `importers` (people, agencies, the plan and its writing),
 `lifecycle_import` (credentials and memberships), `staged` (credentials by sets: a temporary table,
-a few statements), `importing` (the entry point), `export`.
+a few statements; `staged_cells`, its cell checks in SQL), `importing` (the entry point), `export`.
 The formats are documented in docs/register-csv.md; keep the two in step.
 """
 

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any, BinaryIO
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Model
 
 from ombuds.audit import services as audit
 from ombuds.bodies.models import Organization
@@ -26,6 +27,7 @@ from ombuds.register.csv.reading import (
     RowError,
     check_source,
     data_rows,
+    raw_rows,
     read_header,
     records_of,
 )
@@ -36,6 +38,14 @@ from ombuds.register.services.events import audit_batched
 # After this many new rows PostgreSQL's planner statistics are stale enough to pick a bad plan for the
 # next import's look-ups (measured: a 1M-credential import after 1M people ran at half speed).
 ANALYZE_AFTER = 10_000
+
+# The tables each kind writes besides the status events, for `_refresh_statistics`.
+WRITTEN: dict[str, tuple[type[Model], ...]] = {
+    "people": (Person,),
+    "agencies": (Agency,),
+    "memberships": (Membership,),
+    "credentials": (Credential,),
+}
 
 # The kinds checked and written by sets (`staged`); the others by `importers` and `lifecycle_import`.
 STAGED_KINDS = frozenset({"credentials"})
@@ -89,10 +99,10 @@ def import_csv(
         importer = StagedCredentialImporter(
             organization, acting_user=acting_user, progress=progress, total=total
         )
-        importer.header = set(header)
+        importer.header, importer.header_order = set(header), header
         plan = _check_and_write_staged(
             importer,
-            data_rows(records, header, report),
+            raw_rows(records, header, report),
             report,
             sha256=sha256,
             acting_user=acting_user,
@@ -115,7 +125,7 @@ def import_csv(
         report.created, report.updated = created, len(plan.changes)
         report.unchanged = plan.unchanged
         if not dry_run and report.created >= ANALYZE_AFTER:
-            _refresh_statistics()
+            _refresh_statistics(WRITTEN[report.kind])
     report.errors.sort(key=lambda e: e.line or 0)
     return report
 
@@ -231,10 +241,10 @@ def _record_import(
     )
 
 
-def _refresh_statistics() -> None:
-
+def _refresh_statistics(written: tuple[type[Model], ...]) -> None:
+    """ANALYZE the tables an import of many new rows wrote, and the status events."""
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:
-        for model in (Person, Agency, Membership, Credential, StatusEvent):
+        for model in (*written, StatusEvent):
             cursor.execute(f'ANALYZE "{model._meta.db_table}"')

@@ -273,15 +273,13 @@ def _records(lines: Iterable[str]) -> Iterator[tuple[int, list[str] | None, str]
     start = 1
     while True:
         try:
-            values = next(reader)
-        except StopIteration:
+            for values in reader:
+                line, start = start, reader.line_num + 1
+                yield line, values, ""
             return
         except csv.Error as exc:
             yield start, None, _CSV_MESSAGES.get(str(exc), f"malformed CSV: {exc}")
             start = reader.line_num + 1
-            continue
-        line, start = start, reader.line_num + 1
-        yield line, values, ""
 
 
 def _kind_of(header: list[str], line: int) -> str:
@@ -359,26 +357,38 @@ def read_header(
     return header
 
 
+def raw_rows(
+    records: Iterator[tuple[int, list[str] | None, str]], header: list[str], report: ImportReport
+) -> Iterator[tuple[int, list[str]]]:
+    """The rows after the header as read, one at a time: (line, values in the header's order); a
+    malformed one is reported, not yielded."""
+    width = len(header)
+    for line, values, problem in records:
+        if values is None:
+            report.errors.append(RowError(line, None, problem))
+        elif not ((values and values[0].strip()) or any(v.strip() for v in values)):
+            continue  # blank lines, and the empty rows spreadsheets add at the end
+        elif len(values) != width:
+            report.errors.append(
+                RowError(line, None, f"{len(values)} values where the header has {width} columns")
+            )
+        else:
+            yield line, values
+
+
+def as_row(line: int, values: list[str], header: list[str]) -> Row:
+    """A row's cells by column: without surrounding spaces, a formula's escape removed."""
+    return Row(
+        line, {name: unescape_formula(v.strip()) for name, v in zip(header, values, strict=True)}
+    )
+
+
 def data_rows(
     records: Iterator[tuple[int, list[str] | None, str]], header: list[str], report: ImportReport
 ) -> Iterator[Row]:
     """The rows after the header, one at a time; a malformed one is reported, not yielded."""
-    for line, values, problem in records:
-        if values is None:
-            report.errors.append(RowError(line, None, problem))
-        elif not any(v.strip() for v in values):
-            continue  # blank lines, and the empty rows spreadsheets add at the end
-        elif len(values) != len(header):
-            report.errors.append(
-                RowError(
-                    line, None, f"{len(values)} values where the header has {len(header)} columns"
-                )
-            )
-        else:
-            yield Row(
-                line,
-                {name: unescape_formula(v.strip()) for name, v in zip(header, values, strict=True)},
-            )
+    for line, values in raw_rows(records, header, report):
+        yield as_row(line, values, header)
 
 
 def records_of(source: BinaryIO) -> Iterator[tuple[int, list[str] | None, str]]:

@@ -1,12 +1,16 @@
 """The credentials import by sets: the file's rows go, as read, into a staging table, and what the
 rows name is matched there in a few statements whatever the file's length.
 
-The rules and their messages are `LifecycleImporter`'s, called from here, not copies of them:
+The rules and their messages are `LifecycleImporter`'s, called from here, not copies of them
+(`staged_cells` restates the cell rules in SQL only to let through the rows that plainly pass):
 
-1. Each row's cells are read and checked as they stream from the file (`read_one`); what a row
-   would break if it were new (its number's form, its status against its dates) is judged then too,
-   since it needs nothing from the register. Rows whose program is known go into a temporary table,
-   in bounded batches (PostgreSQL: one `COPY`); nothing is held per row but what the report says.
+1. The rows go as read into a temporary table (PostgreSQL: one `COPY` of each cell's text); one
+   statement moves into the staging table the rows whose cells plainly pass, converted there
+   (`staged_cells`: its test is narrower than Python's, never wider), and every other row is read
+   and checked in Python as before (`read_one`), a batch at a time. What a row would break if it
+   were new (its number's form, its status against its dates) is judged then too, since it needs
+   nothing from the register. Rows whose program is known stay; nothing is held per row but what
+   the report says. On SQLite every row is checked in Python and inserted in batches.
 2. One statement joins the staging table to the register: each row's holder and record, and the
    first line of each external id and number (window functions), into a second temporary table.
 3. Only the rows with something to say come back to Python, in line order, through a server-side
@@ -17,7 +21,7 @@ The rules and their messages are `LifecycleImporter`'s, called from here, not co
 5. With no error, the status changes and updates are written as before, then the new credentials
    and their first status events by `INSERT … SELECT` in file order.
 
-On SQLite the same statements run; only the loading differs (batched inserts instead of `COPY`).
+On SQLite the same statements run; only the loading differs (as above).
 """
 
 from __future__ import annotations
@@ -31,18 +35,20 @@ from typing import Any
 from django.db import connection
 from django.utils import timezone
 
+from ombuds.register.csv import staged_cells
 from ombuds.register.csv.cells import Cells, check_new_number
 from ombuds.register.csv.importers import Plan
 from ombuds.register.csv.lifecycle_columns import Parsed
 from ombuds.register.csv.lifecycle_import import IMPORT_REASON, LifecycleImporter
 from ombuds.register.csv.lookup import OMBUDS_ID_PREFIX, reference, unknown_reference
-from ombuds.register.csv.reading import Row, RowError
+from ombuds.register.csv.reading import Row, RowError, as_row
 from ombuds.register.models import Credential, Person, StatusEvent
 
 STAGE_BATCH = 2000  # rows per insert into the staging table (SQLite) and per fetch back
 STAGED = "register_import_staged"
 RESOLVED = "register_import_resolved"
 BAD = "register_import_bad"
+RAW = "register_import_raw"
 
 _STAGED_COLUMNS = (
     "line",
@@ -71,6 +77,17 @@ def _pk_form(ref: str) -> int | None:
     return None
 
 
+def _analyze(cursor: Any, table: str) -> None:
+    """ANALYZE one of the temporary tables (PostgreSQL). Their statistics serve this import's few
+    plans: a sample of 3,000 rows (not 30,000) says enough of their sizes and of how many rows are
+    bad. The setting is put back at once, so that no other ANALYZE of the transaction uses it."""
+    cursor.execute("SELECT current_setting('default_statistics_target')")
+    (before,) = cursor.fetchone()
+    cursor.execute("SELECT set_config('default_statistics_target', '10', true)")
+    cursor.execute(f"ANALYZE {table}")
+    cursor.execute("SELECT set_config('default_statistics_target', %s, true)", [before])
+
+
 def _date(value: Any) -> dt.date | None:
     return dt.date.fromisoformat(value) if isinstance(value, str) else value
 
@@ -84,16 +101,18 @@ class StagedCredentialImporter(LifecycleImporter):
         self.rows = 0
         self.created = 0
         self.header: set[str] = set()
+        self.header_order: list[str] = []
 
-    # Phase 1: the rows, read and checked one at a time, into the staging table.
-    def stage(self, rows: Iterator[Row], errors: list[RowError]) -> None:
+    # Phase 1: the rows, read and checked, into the staging table.
+    def stage(self, rows: Iterator[tuple[int, list[str]]], errors: list[RowError]) -> None:
+        """`rows`: (line, values in the header's order), as `reading.raw_rows` yields them."""
         kinds = self.columns.kinds()
         self.programs = {k.pk: k for k in kinds.values()}
         self.columns.type_codes = {k.pk: k.code for k in kinds.values()}
         self.cycle_months = {k.pk: getattr(k, "cycle_months", None) for k in kinds.values()}
         self.bad_lines: list[int] = []
         with connection.cursor() as cursor:
-            for table in (STAGED, RESOLVED, BAD):
+            for table in (STAGED, RESOLVED, BAD, RAW):
                 cursor.execute(f"DROP TABLE IF EXISTS {table}")
             drop = " ON COMMIT DROP" if self.postgres else ""
             cursor.execute(
@@ -106,33 +125,77 @@ class StagedCredentialImporter(LifecycleImporter):
             cursor.execute(f"CREATE TEMPORARY TABLE {BAD} (line integer PRIMARY KEY){drop}")
             if self.postgres:
                 cursor.execute("SET LOCAL work_mem = '64MB'")
-                columns = ", ".join(_STAGED_COLUMNS)
-                with cursor.cursor.copy(f"COPY {STAGED} ({columns}) FROM STDIN") as copy:
-                    for record in self._staged(rows, errors):
-                        copy.write_row(record)
-                cursor.execute(f"ANALYZE {STAGED}")
+                self._stage_raw(cursor, rows, errors)
+                _analyze(cursor, STAGED)
             else:
-                sql = (
-                    f"INSERT INTO {STAGED} ({', '.join(_STAGED_COLUMNS)}) "
-                    f"VALUES ({', '.join(['%s'] * len(_STAGED_COLUMNS))})"
-                )
-                batch: list[tuple] = []
-                for record in self._staged(rows, errors):
-                    batch.append(record)
-                    if len(batch) >= STAGE_BATCH:
-                        cursor.executemany(sql, batch)
-                        batch.clear()
-                if batch:
-                    cursor.executemany(sql, batch)
+                self._insert_staged(cursor, self._staged(self._rows(rows), errors))
+
+    def _rows(self, rows: Iterator[tuple[int, list[str]]]) -> Iterator[Row]:
+        for line, values in rows:
+            self.rows += 1
+            self.tick("checking", self.rows)
+            yield as_row(line, values, self.header_order)
+
+    def _insert_staged(self, cursor: Any, records: Iterator[tuple]) -> None:
+        sql = (
+            f"INSERT INTO {STAGED} ({', '.join(_STAGED_COLUMNS)}) "
+            f"VALUES ({', '.join(['%s'] * len(_STAGED_COLUMNS))})"
+        )
+        batch: list[tuple] = []
+        for record in records:
+            batch.append(record)
+            if len(batch) >= STAGE_BATCH:
+                cursor.executemany(sql, batch)
+                batch.clear()
+        if batch:
+            cursor.executemany(sql, batch)
+
+    def _stage_raw(
+        self, cursor: Any, rows: Iterator[tuple[int, list[str]]], errors: list[RowError]
+    ) -> None:
+        """PostgreSQL: the cells as read by one `COPY`, the rows that plainly pass checked and
+        converted in SQL (`staged_cells`), the others one by one in Python."""
+        header = self.header_order
+        cells = ", ".join(f"c_{name} text" for name in header)
+        cursor.execute(f"CREATE TEMPORARY TABLE {RAW} (line integer, {cells}) ON COMMIT DROP")
+        names = ", ".join(f"c_{name}" for name in header)
+        progress = self.progress is not None
+        with cursor.cursor.copy(f"COPY {RAW} (line, {names}) FROM STDIN") as copy:
+            write = copy.write_row
+            for line, values in rows:
+                self.rows += 1
+                if progress:
+                    self.tick("checking", self.rows)
+                write((line, *values))
+        sql = staged_cells.plain_rows_sql(
+            raw=RAW,
+            staged=STAGED,
+            header=header,
+            columns=_STAGED_COLUMNS,
+        )
+        params = staged_cells.parameters(
+            programs=[(k.code, k.pk) for k in self.programs.values()],
+            statuses=self.subject.statuses,
+            today=self.today,
+        )
+        cursor.execute(sql, params)
+        cursor.execute(f"CREATE INDEX {STAGED}_line ON {STAGED} (line)")
+        rest = (
+            f"SELECT line, {names} FROM {RAW} r "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {STAGED} s WHERE s.line = r.line) ORDER BY line"
+        )
+        with connection.chunked_cursor() as others:
+            others.execute(rest)
+            while batch := others.fetchmany(STAGE_BATCH):
+                rows_ = (as_row(record[0], list(record[1:]), header) for record in batch)
+                self._insert_staged(cursor, self._staged(rows_, errors))
 
     def _staged(self, rows: Iterator[Row], errors: list[RowError]) -> Iterator[tuple]:
         kinds = {k.code: k for k in self.programs.values()}
         iso = not self.postgres  # SQLite stores dates as ISO text
         for row in rows:
-            self.rows += 1
             cells = Cells(row, errors)
             parsed = self.read_one(cells, kinds)
-            self.tick("checking", self.rows)
             if parsed.kind is None:
                 continue  # no program: the row cannot be matched to anything (reported already)
             number_error = plan_errors = None
@@ -204,7 +267,7 @@ class StagedCredentialImporter(LifecycleImporter):
             )
             cursor.execute(f"CREATE INDEX {RESOLVED}_record ON {RESOLVED} (record_id)")
             if self.postgres:
-                cursor.execute(f"ANALYZE {RESOLVED}")
+                _analyze(cursor, RESOLVED)
 
     # Phase 3: the rows with something to say, one at a time.
     def judge(self, errors: list[RowError]) -> Plan:
@@ -381,7 +444,7 @@ class StagedCredentialImporter(LifecycleImporter):
                     )
                 )
 
-    def check_staged(self, rows: Iterator[Row], errors: list[RowError]) -> Plan:
+    def check_staged(self, rows: Iterator[tuple[int, list[str]]], errors: list[RowError]) -> Plan:
         self.stage(rows, errors)
         self.resolve()
         plan = self.judge(errors)
@@ -436,5 +499,5 @@ class StagedCredentialImporter(LifecycleImporter):
         """SQLite keeps temporary tables until the connection closes: drop them."""
         if not self.postgres:
             with connection.cursor() as cursor:
-                for table in (STAGED, RESOLVED, BAD):
+                for table in (STAGED, RESOLVED, BAD, RAW):
                     cursor.execute(f"DROP TABLE IF EXISTS {table}")
