@@ -163,6 +163,31 @@ def test_anonymous_complainant_gets_a_receipt_code_and_an_argon2_passphrase(csec
     assert services.followup_case("", passphrase) is None
 
 
+def test_the_passphrase_is_hashed_before_the_filing_transaction_locks_the_case_counter(
+    csec, monkeypatch
+):
+    """Argon2 takes a fifth of a second: hashed while the body's case counter was locked, every
+    other filing at the body waited for it."""
+    from django.db import connection
+
+    from ombuds.cases.services import filing
+
+    depths, real = [], filing._passphrase_hash
+    monkeypatch.setattr(
+        filing,
+        "_passphrase_hash",
+        lambda p: depths.append(len(connection.atomic_blocks)) or real(p),
+    )
+    outside = len(connection.atomic_blocks)  # the test's own transaction
+    passphrase = "correct horse battery"
+    filed = services.case_file(
+        organization=csec.org, complaint=complaint(csec, anonymous=True, passphrase=passphrase)
+    )
+    assert depths == [outside]
+    assert filed.case.passphrase_hash.startswith("argon2$")
+    assert services.followup_case(filed.receipt_code, passphrase) == filed.case
+
+
 def test_every_problem_is_listed_at_once_and_nothing_is_written(csec, other_body):
     from ombuds.register.models import Agency
 
