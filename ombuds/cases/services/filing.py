@@ -245,10 +245,12 @@ def case_file(
                 efforts_proven=attached is not None,
             )
             procedure_version_record(case, procedure)
+            # Named without a number: who in the register it may be, for staff to link or not.
+            # Looked for before the filing's event: the audit chain's head stays locked from the
+            # event to the commit, and every other append waits for it.
+            suggestions_store(case, place=complaint.respondent_details)
             label = _filer_label(case, acting_user, actor_label)
             _case_contents(case, procedure, complaint, acting_user=acting_user, label=label)
-            # Named without a number: who in the register it may be, for staff to link or not.
-            suggestions_store(case, place=complaint.respondent_details)
             if attached is not None:
                 hooks.proof_of_efforts().attach(record=attached, case=case, actor_label=label)
             if case.complainant_email:
