@@ -379,6 +379,25 @@ def _overdue_and_to_deliver(
     return found or (0, 0)
 
 
+def _inbox_page(cases: QuerySet[Case], sort: str, limit: int, today: dt.date) -> list[Case]:
+    """The first `limit` cases in the order asked, each with what the inbox shows of it (and
+    nothing it does not: the sealed fields are neither read nor opened)."""
+    cases = (
+        cases.annotate(to_deliver=Coalesce(Subquery(_to_deliver_count()), 0))
+        .select_related("handler")
+        .defer(*INBOX_UNSHOWN)
+    )
+    if sort == "due":
+        cases = cases.order_by(F("next_due").asc(nulls_last=True), "-filed_at", "-pk")
+    else:
+        cases = cases.order_by(INBOX_SORTS[sort], "-pk")
+    rows = list(cases[:limit])
+    for case in rows:
+        case.state_label = state_label(case)
+        case.is_overdue = case.next_due is not None and case.next_due < today
+    return rows
+
+
 def inbox(
     *,
     organization: Organization,
@@ -434,19 +453,7 @@ def inbox(
         matching = counts.get(state, (0, 0))[0]
     else:
         matching = total
-    cases = (
-        cases.annotate(to_deliver=Coalesce(Subquery(_to_deliver_count()), 0))
-        .select_related("handler")
-        .defer(*INBOX_UNSHOWN)
-    )
-    if sort == "due":
-        cases = cases.order_by(F("next_due").asc(nulls_last=True), "-filed_at", "-pk")
-    else:
-        cases = cases.order_by(INBOX_SORTS[sort], "-pk")
-    rows = list(cases[:limit])
-    for case in rows:
-        case.state_label = state_label(case)
-        case.is_overdue = case.next_due is not None and case.next_due < today
+    rows = _inbox_page(cases, sort, limit, today)
     overdue_total, to_deliver_total = _overdue_and_to_deliver(organization, user, visible, today)
     return Inbox(
         procedure=procedure,
