@@ -276,14 +276,19 @@ class Inbox:
     matching_capped: bool = False  # more than INBOX_COUNT_CAP match: `matching` is not exact
 
     @property
-    def overdue_capped(self) -> bool:
-        """More than INBOX_COUNT_CAP cases are overdue: `overdue_total` is not exact."""
-        return self.overdue_total > INBOX_COUNT_CAP
+    def overdue_figure(self) -> str:
+        return capped_figure(self.overdue_total)
 
 
 # Filters other than the state are counted up to this many (a count that stops there costs the
 # same whatever the number of the body's cases); the state's counts are exact (`CaseCount`).
 INBOX_COUNT_CAP = 1000
+
+
+def capped_figure(n: int) -> str:
+    """A count taken up to `INBOX_COUNT_CAP` + 1, as a page says it: "More than 1,000" past it."""
+    return f"More than {INBOX_COUNT_CAP:,}" if n > INBOX_COUNT_CAP else str(n)
+
 
 # The sealed fields the inbox does not show: neither read nor opened for its rows.
 INBOX_UNSHOWN = (
@@ -346,8 +351,13 @@ def _counts_by_state(organization: Organization, user: Any) -> dict[str, tuple[i
 def overdue_count(organization: Organization, user: Any, today: dt.date) -> int:
     """How many of the body's cases the user may see have an overdue deadline, counted up to
     `INBOX_COUNT_CAP` + 1 (more than the cap is not exact), through the index on `next_due`."""
-    late = visible_cases(user, organization).filter(next_due__lt=today)
-    return late.order_by().values("pk")[: INBOX_COUNT_CAP + 1].count()
+    return _overdue_rows(visible_cases(user, organization), today).count()
+
+
+def _overdue_rows(visible: QuerySet[Case], today: dt.date) -> QuerySet[Case]:
+    """The visible cases with an overdue deadline, as many as a capped count reads (one past the
+    cap), through the index on `next_due`."""
+    return visible.filter(next_due__lt=today).order_by().values("pk")[: INBOX_COUNT_CAP + 1]
 
 
 def _count(rows: QuerySet[Any]) -> Subquery:
@@ -365,8 +375,7 @@ def _overdue_and_to_deliver(
     to_deliver = Notice.objects.filter(_TO_DELIVER, case__organization=OuterRef("pk")).exclude(
         Exists(recused)
     )
-    overdue = visible.filter(next_due__lt=today).order_by().values("pk")[: INBOX_COUNT_CAP + 1]
-    sql, params = overdue.query.sql_with_params()
+    sql, params = _overdue_rows(visible, today).query.sql_with_params()
     found = (
         Organization.objects.filter(pk=organization.pk)
         .annotate(

@@ -21,7 +21,13 @@ from ombuds.bodies.models import Organization
 from ombuds.bodies.selectors import bodies_of
 from ombuds.cases import selectors as cases_selectors
 from ombuds.cases.models import Allegation, Case, CaseDeadline, Recusal
-from ombuds.cases.selectors import body_procedure, case_counts, overdue_count, visible_cases
+from ombuds.cases.selectors import (
+    body_procedure,
+    capped_figure,
+    case_counts,
+    overdue_count,
+    visible_cases,
+)
 from ombuds.compliance.coverage import periods_covered
 from ombuds.core.charts import BarChart, Timeline, bar_chart, share_chart, timeline
 from ombuds.members.attestations.common import ATTESTED, COUNTED
@@ -54,13 +60,13 @@ class BodyPanel:
 
     @property
     def overdue_figure(self) -> str:
-        return counted(self.overdue_total)
+        return capped_figure(self.overdue_total)
 
 
 @dataclass
 class StaffHome:
     panels: list[BodyPanel]
-    mine: list[Case]  # open cases the person handles, each with due_next and next_label
+    mine: list[Case]  # open cases the person handles, each with next_label (of next_due)
     my_timeline: Timeline | None
     overdue: list[CaseDeadline]  # running deadlines past their day, soonest first
     today: dt.date
@@ -68,7 +74,7 @@ class StaffHome:
 
     @property
     def mine_figure(self) -> str:
-        return counted(self.mine_total)
+        return capped_figure(self.mine_total)
 
     @property
     def overdue_cases(self) -> int:
@@ -76,13 +82,7 @@ class StaffHome:
 
     @property
     def overdue_figure(self) -> str:
-        return counted(self.overdue_cases)
-
-
-def counted(n: int) -> str:
-    """A count taken up to the inbox's cap + 1, as a page says it: "More than 1,000" past it."""
-    cap = cases_selectors.INBOX_COUNT_CAP
-    return f"More than {cap:,}" if n > cap else str(n)
+        return capped_figure(self.overdue_cases)
 
 
 def _visible(user: Any, bodies: list[Organization]):
@@ -108,7 +108,7 @@ def staff_home(user: Any, *, today: dt.date | None = None) -> StaffHome | None:
     overdue = _overdue(panels, user, today)
     mine = _mine(user, visible)
     _register_work(panels, [b for b in works if b.pk in keeping], today)
-    items = [(c.reference, c.due_next, c.next_label, "") for c in mine if c.due_next is not None]
+    items = [(c.reference, c.next_due, c.next_label, "") for c in mine if c.next_due is not None]
     return StaffHome(
         panels=list(panels.values()),
         mine=mine,
@@ -197,8 +197,7 @@ def _mine(user: Any, visible) -> list[Case]:
         for d in CaseDeadline.objects.filter(_running(), case__in=[c.pk for c in cases])
     }
     for case in cases:
-        case.due_next = case.next_due
-        case.next_label = labels.get((case.pk, case.due_next), "")
+        case.next_label = labels.get((case.pk, case.next_due), "")
     return cases
 
 

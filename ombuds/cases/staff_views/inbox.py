@@ -48,7 +48,7 @@ def inbox(request: HttpRequest, organization) -> HttpResponse:
                 "total": found.total,
                 "open_total": found.open_total,
                 "overdue_total": found.overdue_total,
-                "overdue_capped": found.overdue_capped,
+                "overdue_figure": found.overdue_figure,
                 "to_deliver_total": found.to_deliver_total,
                 "filters": request.GET,
                 "state": found.state,
