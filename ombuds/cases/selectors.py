@@ -407,6 +407,24 @@ def _inbox_page(cases: QuerySet[Case], sort: str, limit: int, today: dt.date) ->
     return rows
 
 
+def _citing(cases: QuerySet[Case], organization: Organization, citation: str) -> QuerySet[Case]:
+    """The cases with an allegation citing a provision of that citation (in any version of the
+    body's code). The provisions are looked up first, so that the engine plans with their ids:
+    asked by citation inside the subquery, it cannot tell a provision nobody cites from one a
+    third of the cases cite, and at a million cases it read every case for the former (4 s)."""
+    ids = list(
+        Provision.objects.filter(
+            version__code__organization=organization, citation__iexact=citation
+        ).values_list("pk", flat=True)
+    )
+    if not ids:
+        return cases.none()
+    cited = Allegation.provisions.through.objects.filter(
+        allegation__case=OuterRef("pk"), provision_id__in=ids
+    )
+    return cases.filter(Exists(cited))
+
+
 def inbox(
     *,
     organization: Organization,
@@ -444,10 +462,7 @@ def inbox(
     if respondent:
         cases = cases.filter(respondent_name__icontains=respondent)
     if provision:
-        cited = Allegation.provisions.through.objects.filter(
-            allegation__case=OuterRef("pk"), provision__citation__iexact=provision
-        )
-        cases = cases.filter(Exists(cited))
+        cases = _citing(cases, organization, provision)
     sort = sort if sort in INBOX_SORTS else "newest"
     counts = _counts_by_state(organization, user)
     total = sum(n for n, _ in counts.values())

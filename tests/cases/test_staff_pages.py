@@ -307,7 +307,7 @@ def _inbox_queries(client, django_assert_max_num_queries, bound: int) -> None:
     assert response.status_code == 200
 
 
-INBOX_QUERIES = 10
+INBOX_QUERIES = 10  # one more with the provision filter: the provisions it names, looked up first
 
 
 @pytest.mark.parametrize("n", [3, 30])
@@ -324,7 +324,7 @@ def test_inbox_queries_do_not_grow_with_the_cases(
             )
     client.force_login(people["body_staff"])
     _inbox_queries(client, django_assert_max_num_queries, INBOX_QUERIES)
-    with django_assert_max_num_queries(INBOX_QUERIES):
+    with django_assert_max_num_queries(INBOX_QUERIES + 1):
         response = client.get("/staff/guild/cases/?state=open&provision=1.1(a)&mine=1")
     assert len(shown(response)) == n // 2
 
