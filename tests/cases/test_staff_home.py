@@ -167,3 +167,40 @@ def test_the_figures_count_every_case_and_say_more_than_past_the_cap(
     assert "<strong>More than 3</strong> open cases you handle" in html
     assert "<strong>More than 3</strong> cases with an overdue deadline" in html
     assert "more than 3 overdue</a>" in html
+
+
+def test_the_provisions_chart_reads_the_newest_open_cases_and_says_so_past_them(
+    client, csec, monkeypatch
+):
+    """The chart of provisions cited counts every open case the person may see; in a body with
+    more open cases than it reads (`CHART_CASES`), those of the newest only, and its caption says
+    so, so that the page costs the same at a million cases."""
+    from ombuds.staff_home import selectors as home_selectors
+
+    file_case(csec, citations=["1.1(a)"])
+    file_case(csec, citations=["1.1(a)", "2.1"])
+    file_case(csec, citations=["2.1"], recuse=True)
+    closed = take(
+        file_case(csec, citations=["2.1"]),
+        "dismiss",
+        csec.chair,
+        ground="withdrawn",
+        reasons="The complainant withdrew it.",
+    )
+    assert closed.closed_at is not None
+
+    def chart(user) -> tuple[dict[str, int], str]:
+        client.force_login(user)
+        panel = client.get(HOME).context["home"].panels[0]
+        return {b.label: b.value for b in panel.by_provision.bars}, panel.provision_caption
+
+    rows, caption = chart(csec.chair)
+    assert rows == {"CSEC 1.1(a)": 2, "CSEC 2.1": 2}
+    assert caption == "(the most cited; a case citing several counts under each)"
+    assert chart(csec.recused)[0] == {"CSEC 1.1(a)": 2, "CSEC 2.1": 1}
+    monkeypatch.setattr(home_selectors, "CHART_CASES", 2)
+    rows, caption = chart(csec.chair)
+    assert rows == {"CSEC 2.1": 2, "CSEC 1.1(a)": 1}  # the two newest open cases
+    assert "in the newest 2 open cases" in caption
+    html = client.get(HOME).content.decode()
+    assert "the most cited in the newest 2 open cases" in html
