@@ -63,7 +63,7 @@ def statistics_page(request: HttpRequest, org: str) -> HttpResponse:
     organization = body_or_404(org)
     errors: list[str] = []
     year = _year(request, errors)
-    stats = transparency.body_statistics(organization, year=year)
+    stats = transparency.cached_statistics(organization, year=year)
     return render(
         request,
         "cases/transparency/statistics.html",
@@ -73,6 +73,7 @@ def statistics_page(request: HttpRequest, org: str) -> HttpResponse:
             "errors": errors,
             "small": transparency.SMALL,
             "hidden_text": transparency.HIDDEN_TEXT,
+            "ttl_minutes": transparency.STATISTICS_TTL // 60,
             "outcome_chart": bar_chart_svg(stats.by_outcome, hidden_upto=transparency.SMALL - 1),
             "provision_chart": bar_chart_svg(
                 stats.by_provision, hidden_upto=transparency.SMALL - 1
@@ -89,7 +90,7 @@ def statistics_csv(request: HttpRequest, org: str) -> HttpResponse:
     year = _year(request, errors)
     if errors:
         return HttpResponse(errors[0], status=400, content_type="text/plain; charset=utf-8")
-    stats = transparency.body_statistics(organization, year=year)
+    stats = transparency.cached_statistics(organization, year=year)
     suffix = f"-{year}" if year else ""
     return csv_download(
         transparency.statistics_csv_rows(stats), f"{organization.slug}-complaints{suffix}.csv"

@@ -7,8 +7,10 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import statistics
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -180,7 +182,40 @@ def test_statistics_take_the_same_number_of_queries_however_many_cases(client, t
     before = count()
     first = Case.objects.filter(organization=thirteen.org).first()
     _clone(first, 20, **_closed("closed", 30))
+    cache.clear()  # the figures shown are kept for a while (below)
     assert count() == before
+
+
+def test_the_public_sees_the_same_figures_for_a_while_and_when_they_were_counted(
+    client, thirteen, monkeypatch
+):
+    """At a million cases the statistics take seconds: the pages count them at most once every
+    STATISTICS_TTL for a body and year, and say when they were counted."""
+    html = client.get(_stats_url()).content.decode()
+    assert "<strong>13</strong> complaints received" in html
+    assert "Figures as of " in html and "brought up to date every 10 minutes" in html
+    first = Case.objects.filter(organization=thirteen.org).first()
+    _clone(first, 2)
+    with CaptureQueriesContext(connection) as context:
+        html = client.get(_stats_url()).content.decode()
+    assert "<strong>13</strong> complaints received" in html
+    assert not [q for q in context.captured_queries if "cases_case" in q["sql"]]
+    assert transparency.body_statistics(thirteen.org).total.value == 15  # what is stored
+    monkeypatch.setattr(transparency, "STATISTICS_TTL", 0)
+    cache.clear()
+    assert "<strong>15</strong> complaints received" in client.get(_stats_url()).content.decode()
+
+
+def test_the_median_time_to_close_is_the_middle_of_the_closed_cases(thirteen):
+    stats = transparency.body_statistics(thirteen.org)
+    first = Case.objects.filter(organization=thirteen.org).first()
+    _clone(first, 3, **_closed("closed", 1000))  # an even number now: the two middle ones
+    closed = Case.objects.filter(organization=thirteen.org, closed_at__isnull=False)
+    spans = sorted((c.closed_at - c.filed_at).total_seconds() / 86400 for c in closed)
+    assert len(spans) % 2 == 0
+    again = transparency.body_statistics(thirteen.org)
+    assert again.median_days_to_close == pytest.approx(statistics.median(spans))
+    assert again.median_days_to_close != stats.median_days_to_close
 
 
 # --- published decisions -------------------------------------------------------------------------
