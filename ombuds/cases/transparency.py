@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 from collections import Counter
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
@@ -261,10 +262,10 @@ def decision_years(organization: Organization) -> list[int]:
 
 def published_decisions(
     organization: Organization, *, provision: str = "", year: int | None = None
-) -> list[PublishedDecision]:
+) -> PublishedDecisions:
     """The body's decisions published today (those `cases:decision` shows), newest first, those
-    citing ``provision`` (a citation, any version) and decided in ``year`` when given. Two
-    queries."""
+    citing ``provision`` (a citation, any version) and decided in ``year`` when given: read a page
+    at a time (`PublishedDecisions`)."""
     choices = SanctionChoice.objects.filter(
         case__organization=organization,
         sanction__isnull=False,
@@ -274,25 +275,53 @@ def published_decisions(
         choices = choices.filter(sanction__provisions__citation__iexact=provision.strip())
     if year is not None:
         choices = choices.filter(sanction__decided_on__year=year)
-    choices = (
+    return PublishedDecisions(
         choices.select_related("case", "sanction")
         .prefetch_related("sanction__provisions")
         .order_by("-sanction__decided_on", "-pk")
         .distinct()
     )
-    return [
-        PublishedDecision(
-            reference=choice.case.reference,
-            decided_on=choice.sanction.decided_on,
-            respondent_name=choice.case.respondent_name,
-            kind=choice.sanction.get_kind_display(),
-            citations=sorted(
-                {p.citation for p in choice.sanction.provisions.all() if p.citation},
-                key=_citation_key,
-            ),
-        )
-        for choice in choices
-    ]
+
+
+class PublishedDecisions(Sequence[PublishedDecision]):
+    """Published decisions as a paginator reads them: their number counted by the engine, a page
+    read as a slice (two queries, the sanctions' provisions prefetched), never every one of them."""
+
+    def __init__(self, choices: QuerySet[SanctionChoice]) -> None:
+        self._choices = choices
+        self._count: int | None = None
+
+    def count(self) -> int:
+        if self._count is None:
+            self._count = self._choices.count()
+        return self._count
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __bool__(self) -> bool:
+        return self.count() > 0
+
+    def __iter__(self) -> Iterator[PublishedDecision]:
+        return (_decision(choice) for choice in self._choices)
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if isinstance(index, slice):
+            return [_decision(choice) for choice in self._choices[index]]
+        return _decision(self._choices[index])
+
+
+def _decision(choice: SanctionChoice) -> PublishedDecision:
+    return PublishedDecision(
+        reference=choice.case.reference,
+        decided_on=choice.sanction.decided_on,
+        respondent_name=choice.case.respondent_name,
+        kind=choice.sanction.get_kind_display(),
+        citations=sorted(
+            {p.citation for p in choice.sanction.provisions.all() if p.citation},
+            key=_citation_key,
+        ),
+    )
 
 
 def _public_sanctions() -> QuerySet[Sanction]:

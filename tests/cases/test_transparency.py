@@ -238,6 +238,29 @@ def test_decisions_index_lists_public_decisions_only_and_never_the_complainant(c
     assert "Pat Complainant" not in html and "pat@example.org" not in html and SECRET not in html
 
 
+def test_decisions_are_read_a_page_at_a_time(client, csec, monkeypatch):
+    """The index counts the decisions in the engine and reads only the page shown, so that its
+    queries do not grow with the decisions published."""
+    monkeypatch.setattr(transparency, "DECISIONS_PAGE", 1)
+    older, _ = _sanctioned(csec, publication="public")
+    newer, _ = _sanctioned(csec, publication="public")
+
+    def page(number: int) -> tuple[str, int]:
+        with CaptureQueriesContext(connection) as context:
+            html = client.get(_decisions_url(page=number)).content.decode()
+        return html, len(context)
+
+    first, queries = page(1)
+    assert "2 decisions." in first and "Older decisions" in first
+    shown = [c.reference for c in (older, newer) if c.reference in first]
+    second, _ = page(2)
+    assert len(shown) == 1 and shown[0] not in second
+    (other,) = {older.reference, newer.reference} - set(shown)
+    assert other in second
+    _sanctioned(csec, publication="public")
+    assert page(1)[1] == queries
+
+
 def test_decisions_search_by_provision_and_year(client, csec):
     case, sanction = _sanctioned(csec, publication="public")
     cited = sanction.provisions.first().citation

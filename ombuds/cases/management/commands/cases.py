@@ -124,7 +124,7 @@ class Command(BaseCommand):
         if state == "open":
             cases = cases.filter(closed_at__isnull=True)
         elif state:
-            known = set(cases.values_list("state", flat=True).distinct())
+            known = set(cases.order_by().values_list("state", flat=True).distinct())
             procedure = selectors.body_procedure(organization)
             if procedure is not None:
                 known |= set(procedure.states)
