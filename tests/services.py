@@ -154,7 +154,12 @@ def seaweedfs(folder: Path) -> Iterator[ObjectStore]:
         "-master.volumeSizeLimitMB=64",
         f"-volume.port={volume}",
         f"-volume.port.grpc={volume_grpc}",
-        "-volume.max=4",
+        # Room for two collections' volumes: the first write to a collection grows up to 7 volumes
+        # for it, and SeaweedFS writes files of its own (the S3 gateway's metrics, about a minute
+        # after it starts) to the default collection. With room for 4, whichever came first took
+        # them all, and when it was SeaweedFS's own, every upload to the bucket failed ("no writable
+        # volumes"): the two-process test failed when its migrations took that minute.
+        "-volume.max=16",
         "-volume.preStopSeconds=0",
         "-filer",
         f"-filer.port={filer}",
