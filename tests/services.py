@@ -154,7 +154,12 @@ def seaweedfs(folder: Path) -> Iterator[ObjectStore]:
         "-master.volumeSizeLimitMB=64",
         f"-volume.port={volume}",
         f"-volume.port.grpc={volume_grpc}",
-        "-volume.max=4",
+        # Room for two collections' volumes: the first write to a collection grows up to 7 volumes
+        # for it, and SeaweedFS writes files of its own (the S3 gateway's metrics, about a minute
+        # after it starts) to the default collection. With room for 4, whichever came first took
+        # them all, and when it was SeaweedFS's own, every upload to the bucket failed ("no writable
+        # volumes"): the two-process test failed when its migrations took that minute.
+        "-volume.max=16",
         "-volume.preStopSeconds=0",
         "-filer",
         f"-filer.port={filer}",
@@ -173,12 +178,20 @@ def seaweedfs(folder: Path) -> Iterator[ObjectStore]:
     store = ObjectStore(endpoint_url=f"http://127.0.0.1:{s3}")
     try:
         client = store.client()
+        made = []
 
-        def bucket_made() -> bool:
-            client.create_bucket(Bucket=store.bucket)
+        def uploads_work() -> bool:
+            """The bucket made and an object written to it: the S3 gateway makes buckets as soon as
+            the filer answers, but takes uploads only once the volume server has joined the master
+            (seconds later on a busy machine), and a test's first upload came in between."""
+            if not made:
+                client.create_bucket(Bucket=store.bucket)
+                made.append(store.bucket)
+            client.put_object(Bucket=store.bucket, Key="ready", Body=b"ready")
+            client.delete_object(Bucket=store.bucket, Key="ready")
             return True
 
-        wait_until(bucket_made, what="SeaweedFS", process=process, log=log)
+        wait_until(uploads_work, what="SeaweedFS", process=process, log=log)
         yield store
     finally:
         stop(process, grace=1)  # its data is thrown away: no need to wait for a clean shutdown

@@ -150,10 +150,16 @@ def test_statistics_csv_has_the_same_suppressed_figures(client, thirteen):
 
 
 def test_statistics_of_one_year(client, thirteen):
-    year = timezone.now().year
-    Case.objects.filter(organization=thirteen.org, state="referred").update(
-        filed_at=timezone.now().replace(year=year - 3)
+    # The fixture filed its complaints up to 20 days ago: in early January, last year's. Those it
+    # filed before this year are moved to the year's first moment, the referred ones three years
+    # back (to 1 January, a day every year has, unlike 29 February).
+    new_year = timezone.localtime().replace(
+        month=1, day=1, hour=0, minute=0, second=0, microsecond=0
     )
+    year = new_year.year
+    cases = Case.objects.filter(organization=thirteen.org)
+    cases.filter(filed_at__lt=new_year).update(filed_at=new_year)
+    cases.filter(state="referred").update(filed_at=new_year.replace(year=year - 3))
     stats = transparency.body_statistics(thirteen.org, year=year)
     assert stats.total.value == 8
     assert stats.years == [year, year - 3]

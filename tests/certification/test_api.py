@@ -3,9 +3,8 @@ imports a vendor's results; every other token is refused, and bad input is a doc
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
+from django.utils import timezone
 
 from ombuds.certification import workflow
 from ombuds.register.models import Credential
@@ -15,7 +14,7 @@ from tests.certification.conftest import eligible, fresh, submitted, version
 pytestmark = pytest.mark.django_db
 
 API = "/api/v1/bodies/guild/certification"
-TODAY = dt.date.today()
+TODAY = timezone.localdate  # called when a test runs, not when the module is collected
 
 
 def _token(user, body, scopes):
@@ -108,7 +107,7 @@ def test_a_vendor_imports_results_and_a_pass_is_certified(
     assert [w["code"] for w in client.get(f"{API}/windows", **_auth(reader)).json()] == [
         "2026-spring"
     ]
-    data = f"reference,window,sat_on,score\n{application.reference},2026-spring,{TODAY},75\n"
+    data = f"reference,window,sat_on,score\n{application.reference},2026-spring,{TODAY()},75\n"
     checked = client.post(
         f"{API}/results",
         {"csv": data, "dry_run": True},

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from ombuds.certification import services, workflow
 from ombuds.certification.models import Sitting
@@ -19,7 +20,7 @@ from tests.certification.conftest import eligible, fresh
 
 pytestmark = pytest.mark.django_db
 
-TODAY = dt.date.today()
+TODAY = timezone.localdate  # called when a test runs, not when the module is collected
 
 
 @pytest.fixture
@@ -30,16 +31,16 @@ def staff(personas):
 def _eligible(requirements, candidate, staff):
     """An eligible candidate whose eligibility started 60 days ago (the window opened 30 ago)."""
     application = eligible(requirements.program, candidate, staff)
-    application.eligible_from = TODAY - dt.timedelta(days=60)
+    application.eligible_from = TODAY() - dt.timedelta(days=60)
     application.save(update_fields=["eligible_from"])
     return application
 
 
-def _record(window, application, staff, result="", score=None, sat_on=TODAY):
+def _record(window, application, staff, result="", score=None, sat_on=None):
     return services.result_record(
         window=window,
         application=application,
-        given=services.ResultIn(sat_on, result, score),
+        given=services.ResultIn(sat_on or TODAY(), result, score),
         source="staff",
         acting_user=staff,
     )
@@ -56,8 +57,8 @@ def test_a_pass_issues_the_credential_with_its_dates_and_first_cycle(
     assert application.state == workflow.CERTIFIED
     assert credential.number == "CGP-00001"
     assert credential.status == "active" and credential.holder == application.person
-    assert credential.issued_on == TODAY
-    assert credential.expires_on == add_months(TODAY, 36)
+    assert credential.issued_on == TODAY()
+    assert credential.expires_on == add_months(TODAY(), 36)
     cycle = RecertificationCycle.objects.get(credential=credential)
     assert cycle.outcome == "open" and cycle.due_on == credential.expires_on
     assert list(
@@ -88,7 +89,7 @@ def test_a_fail_counts_and_the_last_attempt_ends_the_application(
     requirements, candidate, staff, window, django_capture_on_commit_callbacks
 ):
     application = _eligible(requirements, candidate, staff)
-    first = TODAY - dt.timedelta(days=31)
+    first = TODAY() - dt.timedelta(days=31)
     window.opens_on = first
     window.save()
     with django_capture_on_commit_callbacks(execute=True):
@@ -104,7 +105,7 @@ def test_a_fail_counts_and_the_last_attempt_ends_the_application(
 
 def test_a_retake_before_the_wait_is_refused(requirements, candidate, staff, window):
     application = _eligible(requirements, candidate, staff)
-    _record(window, application, staff, result="fail", sat_on=TODAY - dt.timedelta(days=1))
+    _record(window, application, staff, result="fail", sat_on=TODAY() - dt.timedelta(days=1))
     with pytest.raises(services.CertificationRefused, match="next attempt is possible from"):
         _record(window, application, staff, result="pass")
 
@@ -114,11 +115,11 @@ def test_results_outside_the_window_or_the_eligibility_are_refused(
 ):
     application = eligible(requirements.program, candidate, staff)
     with pytest.raises(services.CertificationRefused) as refused:
-        _record(window, application, staff, result="pass", sat_on=TODAY - dt.timedelta(days=40))
+        _record(window, application, staff, result="pass", sat_on=TODAY() - dt.timedelta(days=40))
     text = " ".join(refused.value.problems)
     assert "outside the window" in text and "outside" in text and "eligibility" in text
     with pytest.raises(services.CertificationRefused, match="in the future"):
-        _record(window, application, staff, result="pass", sat_on=TODAY + dt.timedelta(days=1))
+        _record(window, application, staff, result="pass", sat_on=TODAY() + dt.timedelta(days=1))
     assert not Sitting.objects.exists()
 
 
@@ -169,7 +170,7 @@ def test_a_suspended_candidate_books_nothing_and_gets_no_result(
     application = eligible(requirements.program, candidate, staff)
     services.eligibility_suspend(
         application=application,
-        until=TODAY + dt.timedelta(days=60),
+        until=TODAY() + dt.timedelta(days=60),
         reason="Case decided.",
         decision_ref="GOE-2026-BBBBB",
         expected_version=None,
@@ -179,5 +180,5 @@ def test_a_suspended_candidate_books_nothing_and_gets_no_result(
         services.sitting_book(window=window, application=application, acting_user=candidate)
     with pytest.raises(services.CertificationRefused, match="suspended until"):
         _record(window, application, staff, result="pass")
-    services.applications_tick(today=TODAY + dt.timedelta(days=60))
+    services.applications_tick(today=TODAY() + dt.timedelta(days=60))
     assert fresh(application).state == workflow.ELIGIBLE

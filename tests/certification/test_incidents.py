@@ -8,6 +8,7 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from ombuds.cases.models import BodyProcedure, Case
 from ombuds.certification import services, workflow
@@ -16,7 +17,7 @@ from tests.certification.conftest import eligible, fresh
 
 pytestmark = pytest.mark.django_db
 
-TODAY = dt.date.today()
+TODAY = timezone.localdate  # called when a test runs, not when the module is collected
 
 
 @pytest.fixture
@@ -103,7 +104,7 @@ def test_a_sanction_waits_for_an_upheld_allegation_then_suspends_eligibility(
 ):
     application = eligible(requirements.program, candidate, personas["body_staff"])
     incident, filed = services.incident_report(organization=body, report=_report(application))
-    until = TODAY + dt.timedelta(days=90)
+    until = TODAY() + dt.timedelta(days=90)
     with pytest.raises(services.CertificationRefused, match="upheld no allegation"):
         services.incident_sanction(
             incident=incident,
@@ -133,7 +134,7 @@ def test_the_case_voids_a_pass_and_its_credential(
     sitting = services.result_record(
         window=window,
         application=application,
-        given=services.ResultIn(TODAY, "pass"),
+        given=services.ResultIn(TODAY(), "pass"),
         source="staff",
         acting_user=staff,
     )
@@ -188,7 +189,7 @@ def test_the_sanction_page_is_staffs(
     client.force_login(personas[who])
     answer = client.post(
         reverse("certification_staff:sanction", kwargs={"org": body.slug, "pk": incident.pk}),
-        {"kind": "suspend_eligibility", "until": (TODAY + dt.timedelta(days=30)).isoformat()},
+        {"kind": "suspend_eligibility", "until": (TODAY() + dt.timedelta(days=30)).isoformat()},
     )
     assert answer.status_code == status
     expected = workflow.SUSPENDED if status == 302 else workflow.ELIGIBLE

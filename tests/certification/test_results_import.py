@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from ombuds.audit.models import Event
 from ombuds.certification import services, workflow
@@ -16,7 +17,7 @@ from tests.certification.conftest import eligible, fresh
 
 pytestmark = pytest.mark.django_db
 
-TODAY = dt.date.today()
+TODAY = timezone.localdate  # called when a test runs, not when the module is collected
 
 
 @pytest.fixture
@@ -34,7 +35,7 @@ def two(requirements, candidate, personas, django_user_model):
     first = eligible(requirements.program, candidate, staff)
     second = eligible(requirements.program, other, staff)
     for a in (first, second):
-        a.eligible_from = TODAY - dt.timedelta(days=20)
+        a.eligible_from = TODAY() - dt.timedelta(days=20)
         a.save(update_fields=["eligible_from"])
     return first, second
 
@@ -49,7 +50,7 @@ def _import(body, data, staff, *, dry_run=False):
 
 def test_a_good_file_records_every_result_and_certifies_the_passes(body, two, window, personas):
     first, second = two
-    day = (TODAY - dt.timedelta(days=2)).isoformat()
+    day = (TODAY() - dt.timedelta(days=2)).isoformat()
     data = _csv(
         f"{first.reference},2026-spring,{day},88,Ng", f"{second.reference},2026-spring,{day},41,Oh"
     )
@@ -67,7 +68,7 @@ def test_a_good_file_records_every_result_and_certifies_the_passes(body, two, wi
 
 def test_every_bad_row_is_reported_and_nothing_is_stored(body, two, window, personas):
     first, second = two
-    day = (TODAY - dt.timedelta(days=2)).isoformat()
+    day = (TODAY() - dt.timedelta(days=2)).isoformat()
     data = _csv(
         f"{first.reference},2026-spring,{day},88,Ng",
         f"{second.reference},2026-spring,2026-13-40,41,Oh",
@@ -87,8 +88,8 @@ def test_every_bad_row_is_reported_and_nothing_is_stored(body, two, window, pers
 def test_rows_refused_by_the_rules_are_reported_with_their_line(body, two, window, personas):
     first, second = two
     data = _csv(
-        f"{first.reference},2026-spring,{(TODAY - dt.timedelta(days=40)).isoformat()},88,Ng",
-        f"{second.reference},2026-spring,{TODAY.isoformat()},88,Smith",
+        f"{first.reference},2026-spring,{(TODAY() - dt.timedelta(days=40)).isoformat()},88,Ng",
+        f"{second.reference},2026-spring,{TODAY().isoformat()},88,Smith",
     )
     report = _import(body, data, personas["body_staff"])
     messages = [str(e) for e in report.errors]
@@ -99,7 +100,7 @@ def test_rows_refused_by_the_rules_are_reported_with_their_line(body, two, windo
 
 def test_a_check_stores_nothing_and_says_what_an_import_would_do(body, two, window, personas):
     first, _second = two
-    data = _csv(f"{first.reference},2026-spring,{TODAY.isoformat()},90,Ng")
+    data = _csv(f"{first.reference},2026-spring,{TODAY().isoformat()},90,Ng")
     report = _import(body, data, personas["body_staff"], dry_run=True)
     assert report.ok and report.certified == [f"{first.reference}: CGP-00001"]
     assert "nothing stored" in report.summary()
@@ -126,7 +127,7 @@ def test_the_window_page_checks_then_imports(client, body, two, window, personas
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     first, _second = two
-    data = _csv(f"{first.reference},2026-spring,{TODAY.isoformat()},90,Ng")
+    data = _csv(f"{first.reference},2026-spring,{TODAY().isoformat()},90,Ng")
     client.force_login(personas["body_staff"])
     url = reverse("certification_staff:import", kwargs={"org": body.slug, "pk": window.pk})
     checked = client.post(url, {"action": "check", "file": SimpleUploadedFile("r.csv", data)})

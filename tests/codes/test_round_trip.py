@@ -313,7 +313,7 @@ def test_any_tree_comes_back_from_its_markdown_export(title, issuer, preamble, p
     assert again.warnings == []
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(_PIECES | st.just("\n"), max_size=120).map("".join))
 def test_a_damaged_export_never_raises(tail):
     parsed = parse(f'<!-- ombuds-export {{"provisions": 2}} -->\n{tail}')

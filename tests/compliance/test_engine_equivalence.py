@@ -276,7 +276,7 @@ cells = st.one_of(
 )
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(values=st.lists(cells, min_size=1, max_size=30))
 def test_the_quick_conditions_hold_of_every_cell_the_exact_ones_find_wrong(values):
     """The single pass may doubt a right cell (the file is then read again) but never passes
@@ -299,7 +299,7 @@ def test_the_quick_conditions_hold_of_every_cell_the_exact_ones_find_wrong(value
         assert missed == [], column
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     month=months,
     days=st.integers(1, 12),

@@ -16,7 +16,7 @@ from ombuds.register.models import CredentialProgram
 from ombuds.register.services import credential_transition
 
 pytestmark = pytest.mark.django_db
-TODAY = timezone.localdate()
+TODAY = timezone.localdate  # called when a test runs, not when the module is collected
 
 
 @pytest.fixture(autouse=True)
@@ -33,7 +33,7 @@ def _move(credential, to_status, **extra):
     return credential_transition(
         credential=credential,
         to_status=to_status,
-        effective_date=TODAY,
+        effective_date=TODAY(),
         reason="Decided by the ethics committee",
         **extra,
     )

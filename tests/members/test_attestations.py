@@ -27,11 +27,11 @@ from tests.members.conftest import (
 
 pytestmark = pytest.mark.django_db
 
-TODAY = timezone.localdate()
+TODAY = timezone.localdate  # called when a test runs, not when the module is collected
 
 
 def day(n: int) -> dt.date:
-    return TODAY + dt.timedelta(days=n)
+    return TODAY() + dt.timedelta(days=n)
 
 
 def dues_of(campaign) -> dict[str, AttestationDue]:
@@ -41,8 +41,8 @@ def dues_of(campaign) -> dict[str, AttestationDue]:
     }
 
 
-def statuses(campaign, *, today=TODAY, agency=None) -> dict[str, str]:
-    report = svc.coverage(campaign, agency=agency, today=today)
+def statuses(campaign, *, today=None, agency=None) -> dict[str, str]:
+    report = svc.coverage(campaign, agency=agency, today=today or TODAY())
     return {row.name.split()[0].lower(): row.status for row in report.rows}
 
 
@@ -237,7 +237,7 @@ def test_new_joiner_gets_own_due_date_without_restarting_the_campaign(world):
 def test_leaver_is_excused_and_not_counted_and_a_returner_counts_again(world):
     campaign = start(world, audience="agency_staff")
     affiliation = Affiliation.objects.get(person=world.person("dan"))
-    affiliation.end_date = TODAY
+    affiliation.end_date = TODAY()
     affiliation.save()
     assert svc.campaign_sync(campaign=campaign, today=day(1)).left == 1
     report = svc.coverage(campaign, today=day(1))
@@ -252,7 +252,7 @@ def test_leaver_is_excused_and_not_counted_and_a_returner_counts_again(world):
 
 def test_agency_staff_who_moves_is_reported_under_the_new_agency(world):
     campaign = start(world, audience="agency_staff")
-    Affiliation.objects.filter(person=world.person("cara")).update(end_date=TODAY)
+    Affiliation.objects.filter(person=world.person("cara")).update(end_date=TODAY())
     Affiliation.objects.create(agency=world.agency_b, person=world.person("cara"), role="agent")
     assert svc.campaign_sync(campaign=campaign, today=day(1)).moved == 1
     assert dues_of(campaign)["cara"].agency_id == world.agency_b.pk
@@ -420,9 +420,9 @@ def test_no_reminders_to_excused_people_nor_in_closed_campaigns(world):
     AttestationDue.objects.filter(campaign=campaign).exclude(person=world.person("eve")).update(
         excused_at=timezone.now()
     )
-    assert svc.reminders_send(today=TODAY) == 1
+    assert svc.reminders_send(today=TODAY()) == 1
     svc.campaign_close(campaign=start(world, due_on=day(14), reminder_days=[14]))
-    assert svc.reminders_send(today=TODAY) == 0
+    assert svc.reminders_send(today=TODAY()) == 0
 
 
 # --- coverage -----------------------------------------------------------------------------------
@@ -465,7 +465,7 @@ def test_coverage_csv(world):
     assert dan["status"] == "attested" and dan["version"] == "v1" and dan["by_proxy"] == "yes"
     assert dan["agency"] == "Alpha Support LLC" and dan["email"] == "dan@register.example"
     assert dan["reference"] == f"ombuds:{world.person('dan').pk}"
-    assert dan["attested_at"].startswith(TODAY.isoformat())
+    assert dan["attested_at"].startswith(TODAY().isoformat())
     cara = by_name["Cara Example"]
     assert cara["status"] == "pending" and cara["attested_at"] == "" and cara["by_proxy"] == ""
     assert cara["due_on"] == day(30).isoformat()

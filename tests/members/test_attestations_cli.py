@@ -18,7 +18,7 @@ from tests.members.conftest import STATEMENT, make_member, publish_v2, start
 
 pytestmark = pytest.mark.django_db
 
-TODAY = timezone.localdate()
+TODAY = timezone.localdate  # called when a test runs, not when the module is collected
 
 
 def run(*args: str) -> str:
@@ -28,7 +28,7 @@ def run(*args: str) -> str:
 
 
 def due(days: int = 30) -> str:
-    return (TODAY + dt.timedelta(days=days)).isoformat()
+    return (TODAY() + dt.timedelta(days=days)).isoformat()
 
 
 def test_start_and_list_campaigns(world):
@@ -162,14 +162,14 @@ def test_proxy(world):
 
 
 def test_tick(world, django_capture_on_commit_callbacks):
-    start(world, due_on=TODAY + dt.timedelta(days=14), reminder_days=[14])
+    start(world, due_on=TODAY() + dt.timedelta(days=14), reminder_days=[14])
     make_member(world, "nia")
     with django_capture_on_commit_callbacks(execute=True):
-        out = run("tick", "--today", TODAY.isoformat())
+        out = run("tick", "--today", TODAY().isoformat())
     assert out == "campaigns: 1, joined: 1, left: 0, returned: 0, reminders sent: 2\n"
     # Nia joined late: due 30 days from today, so not reminded yet.
     assert len(mail.outbox) == 2
-    assert run("tick", "--today", TODAY.isoformat()).endswith("reminders sent: 0\n")
+    assert run("tick", "--today", TODAY().isoformat()).endswith("reminders sent: 0\n")
     assert AttestationReminder.objects.count() == 2
     with pytest.raises(CommandError, match="--today 'someday' is not a date"):
         run("tick", "--today", "someday")

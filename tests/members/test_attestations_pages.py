@@ -22,7 +22,7 @@ from tests.members.conftest import STATEMENT, make_member, make_staff, publish_v
 
 pytestmark = pytest.mark.django_db
 
-TODAY = timezone.localdate()
+TODAY = timezone.localdate  # called when a test runs, not when the module is collected
 
 
 def as_user(client, user):
@@ -190,7 +190,7 @@ def test_start_a_campaign_from_the_page(client, world):
     page = client.get(url, {"version": world.v1.pk})
     assert page.status_code == 200
     assert f'<option value="{world.v1.pk}" selected>' in page.content.decode()
-    due = TODAY + dt.timedelta(days=21)
+    due = TODAY() + dt.timedelta(days=21)
     response = client.post(
         url,
         {
@@ -220,7 +220,7 @@ def test_start_page_lists_every_problem(client, world):
     form = {
         "code_version": world.v1.pk,
         "audience": "all_members",
-        "due_on": (TODAY - dt.timedelta(days=1)).isoformat(),
+        "due_on": (TODAY() - dt.timedelta(days=1)).isoformat(),
         "reminder_days": "14, 3",
         "new_joiner_days": "30",
         "statement": STATEMENT,

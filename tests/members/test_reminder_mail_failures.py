@@ -17,7 +17,7 @@ from tests.members.conftest import start
 
 pytestmark = pytest.mark.django_db
 
-TODAY = timezone.localdate()
+TODAY = timezone.localdate  # called when a test runs, not when the module is collected
 
 
 class DownBackend(BaseEmailBackend):
@@ -26,15 +26,17 @@ class DownBackend(BaseEmailBackend):
 
 
 def test_reminders_the_mail_server_refuses_are_not_counted_and_go_out_next_time(world, settings):
-    start(world, audience="agency_staff", due_on=TODAY + dt.timedelta(days=14), reminder_days=[14])
+    start(
+        world, audience="agency_staff", due_on=TODAY() + dt.timedelta(days=14), reminder_days=[14]
+    )
     settings.EMAIL_BACKEND = f"{__name__}.DownBackend"
-    assert svc.reminders_send(today=TODAY) == 0
+    assert svc.reminders_send(today=TODAY()) == 0
     assert not AttestationReminder.objects.exists()
     (event,) = Event.objects.filter(action="attestation.reminders_sent")
     assert event.data["sent"] == 0 and event.data["failed"] > 0
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    sent = svc.reminders_send(today=TODAY)
+    sent = svc.reminders_send(today=TODAY())
     assert sent == event.data["failed"] == len(mail.outbox)
     assert AttestationReminder.objects.count() == sent
-    assert svc.reminders_send(today=TODAY) == 0
+    assert svc.reminders_send(today=TODAY()) == 0

@@ -18,14 +18,16 @@ from tests.members.conftest import start
 
 pytestmark = pytest.mark.django_db
 
-TODAY = timezone.localdate()
+TODAY = timezone.localdate  # called when a test runs, not when the module is collected
 
 
 def _reminders(world):
     world.body.contact_email = "ethics@guild.example"
     world.body.save()
-    start(world, audience="agency_staff", due_on=TODAY + dt.timedelta(days=14), reminder_days=[14])
-    svc.reminders_send(today=TODAY)
+    start(
+        world, audience="agency_staff", due_on=TODAY() + dt.timedelta(days=14), reminder_days=[14]
+    )
+    svc.reminders_send(today=TODAY())
     assert mail.outbox, "the campaign reminds someone"
     return mail.outbox
 
@@ -61,7 +63,7 @@ def test_the_link_asks_first_then_one_click_stops_only_that_address(world, clien
     # The next reminder day reaches the others, not the one who stopped them.
     mail.outbox.clear()
     AttestationReminder.objects.all().delete()
-    svc.reminders_send(today=TODAY)
+    svc.reminders_send(today=TODAY())
     sent_to = {m.to[0] for m in mail.outbox}
     assert first.to[0] not in sent_to
     assert sent_to == {m.to[0] for m in others}

@@ -118,6 +118,12 @@ def test_two_workers_run_the_daily_work_due_once(data):
     assert _query(data, "SELECT count(*) FROM operations_workerheartbeat")[0][0] == 0
 
 
+def _hour_come() -> bool:
+    """Whether it is 23:59 UTC or later, the hour the test below sets."""
+    now = time.gmtime()
+    return now.tm_hour == 23 and now.tm_min >= 59
+
+
 def test_the_daily_work_waits_for_its_hour(data):
     if time.gmtime().tm_hour == 23 and time.gmtime().tm_min >= 58:
         pytest.skip("too close to the hour to tell")
@@ -128,7 +134,10 @@ def test_the_daily_work_waits_for_its_hour(data):
             what="the worker's heartbeat",
         )
         time.sleep(2)
-        assert _query(data, "SELECT count(*) FROM operations_dailyrun")[0][0] == 0
+        runs = _query(data, "SELECT count(*) FROM operations_dailyrun")[0][0]
+        if _hour_come():  # a slow start (up to a minute on a busy machine) reached the hour
+            pytest.skip("the hour came while the worker started")
+        assert runs == 0
     finally:
         _stop(worker)
 

@@ -33,8 +33,13 @@ from ombuds.register.public import credential_verify
 
 pytestmark = pytest.mark.django_db
 
-TODAY = timezone.localdate()
-NEXT_YEAR = (TODAY + dt.timedelta(days=365)).isoformat()
+
+def day(offset: int = 0) -> str:
+    """The date `offset` days from the day the test runs, as a CSV cell. Not a date taken when the
+    module is collected: a run that passes midnight would hold yesterday's date against the
+    import's today."""
+    return (timezone.localdate() + dt.timedelta(days=offset)).isoformat()
+
 
 PEOPLE = """external_id,given_name,family_name,email,city,country
 P-1,Imre,Talbot,imre@example.org,Lakeside,us
@@ -42,10 +47,12 @@ P-2,Odile,Brandt,,Hillview,US
 P-3,Casimir,Yuen,casimir@example.org,Lakeside,US
 """
 
-CREDENTIALS = f"""external_id,number,program,holder,status,issued_on,expires_on,suspended_until,conditions,decision_ref
-C-1,cpx 0001,cpx,P-1,active,2023-01-10,{NEXT_YEAR},,,
+
+def credentials_csv() -> str:
+    return f"""external_id,number,program,holder,status,issued_on,expires_on,suspended_until,conditions,decision_ref
+C-1,cpx 0001,cpx,P-1,active,2023-01-10,{day(365)},,,
 C-2,CPX-0002,cpx,P-2,candidate,,,,,
-C-3,CPX-0003,cpx,P-3,active,2022-05-01,{NEXT_YEAR},,Works under supervision,
+C-3,CPX-0003,cpx,P-3,active,2022-05-01,{day(365)},,Works under supervision,
 """
 
 
@@ -82,7 +89,7 @@ def people(body):
 
 @pytest.fixture
 def credentials(body, program, people):
-    report = run(body, CREDENTIALS)
+    report = run(body, credentials_csv())
     assert report.ok, report.errors
     return {c.external_id: c for c in Credential.objects.filter(program=program)}
 
@@ -179,13 +186,13 @@ def test_each_new_record_gets_one_imported_status_event(body, credentials):
         ("", "active", "Imported"),
         ("", "candidate", "Imported"),
     ]
-    assert {e.effective_date for e in events} == {TODAY}
+    assert {e.effective_date for e in events} == {timezone.localdate()}
 
 
 def test_importing_the_same_file_twice_changes_nothing(body, credentials):
     events = StatusEvent.objects.count()
     stamps = dict(Credential.objects.values_list("pk", "updated_at"))
-    report = run(body, CREDENTIALS)
+    report = run(body, credentials_csv())
     assert report.ok
     assert (report.created, report.updated, report.unchanged) == (0, 0, 3)
     assert StatusEvent.objects.count() == events
@@ -195,7 +202,7 @@ def test_importing_the_same_file_twice_changes_nothing(body, credentials):
 def test_a_status_change_goes_through_the_lifecycle_and_records_an_event(
     body, credentials, staff_user
 ):
-    text = CREDENTIALS.replace("C-1,cpx 0001,cpx,P-1,active", "C-1,cpx 0001,cpx,P-1,inactive")
+    text = credentials_csv().replace("C-1,cpx 0001,cpx,P-1,active", "C-1,cpx 0001,cpx,P-1,inactive")
     report = run(body, text, acting_user=staff_user)
     assert (report.created, report.updated, report.unchanged) == (0, 1, 2)
     credential = Credential.objects.get(pk=credentials["C-1"].pk)
@@ -212,13 +219,15 @@ def test_a_status_change_goes_through_the_lifecycle_and_records_an_event(
 def test_certifying_a_candidate_sets_its_dates_as_the_lifecycle_does_and_stays_idempotent(
     body, credentials
 ):
-    text = CREDENTIALS.replace("C-2,CPX-0002,cpx,P-2,candidate", "C-2,CPX-0002,cpx,P-2,active")
+    text = credentials_csv().replace(
+        "C-2,CPX-0002,cpx,P-2,candidate", "C-2,CPX-0002,cpx,P-2,active"
+    )
     report = run(body, text)
     assert (report.updated, report.unchanged) == (1, 2)
     credential = Credential.objects.get(pk=credentials["C-2"].pk)
     assert credential.status == "active"
-    assert credential.issued_on == TODAY
-    assert credential.expires_on == add_months(TODAY, 36)  # one cycle of the program
+    assert credential.issued_on == timezone.localdate()
+    assert credential.expires_on == add_months(timezone.localdate(), 36)  # one cycle of the program
     events = StatusEvent.objects.count()
     report = run(body, text)  # its empty date cells leave the dates the certification set
     assert (report.updated, report.unchanged) == (0, 3)
@@ -229,9 +238,11 @@ def test_other_columns_of_an_existing_credential_are_updated_without_a_status_ev
     body, credentials
 ):
     events = StatusEvent.objects.count()
-    text = CREDENTIALS.replace(
-        "C-3,CPX-0003,cpx,P-3,active,2022-05-01", "C-3,CPX-0003,cpx,P-3,active,2022-06-01"
-    ).replace("Works under supervision", "")
+    text = (
+        credentials_csv()
+        .replace("C-3,CPX-0003,cpx,P-3,active,2022-05-01", "C-3,CPX-0003,cpx,P-3,active,2022-06-01")
+        .replace("Works under supervision", "")
+    )
     report = run(body, text)
     assert report.ok, report.errors
     assert (report.updated, report.unchanged) == (1, 2)
@@ -241,7 +252,7 @@ def test_other_columns_of_an_existing_credential_are_updated_without_a_status_ev
 
 
 def test_a_credential_never_passes_to_another_holder(body, credentials):
-    text = CREDENTIALS.replace("C-2,CPX-0002,cpx,P-2,", "C-2,CPX-0002,cpx,P-3,")
+    text = credentials_csv().replace("C-2,CPX-0002,cpx,P-2,", "C-2,CPX-0002,cpx,P-3,")
     report = run(body, text)
     assert [str(e) for e in report.errors] == [
         "line 3, column holder: the holder of an existing credential cannot change: it is P-2"
@@ -249,20 +260,20 @@ def test_a_credential_never_passes_to_another_holder(body, credentials):
 
 
 def test_a_suspension_needs_an_end_date_after_today_and_a_decision(body, credentials):
-    text = CREDENTIALS.replace(
-        f"C-1,cpx 0001,cpx,P-1,active,2023-01-10,{NEXT_YEAR},,,",
-        f"C-1,cpx 0001,cpx,P-1,suspended,2023-01-10,{NEXT_YEAR},{TODAY.isoformat()},,",
+    text = credentials_csv().replace(
+        f"C-1,cpx 0001,cpx,P-1,active,2023-01-10,{day(365)},,,",
+        f"C-1,cpx 0001,cpx,P-1,suspended,2023-01-10,{day(365)},{day()},,",
     )
     report = run(body, text)
     assert reasons(report) == [(2, "decision_ref"), (2, "suspended_until")]
     assert "needs decision_ref" in report.errors[0].reason
     assert "must end after today" in report.errors[1].reason
 
-    ok = text.replace(f"{TODAY.isoformat()},,", f"{NEXT_YEAR},,EC-2024-7")
+    ok = text.replace(f"{day()},,", f"{day(365)},,EC-2024-7")
     report = run(body, ok)
     assert report.ok, report.errors
     credential = Credential.objects.get(pk=credentials["C-1"].pk)
-    assert (credential.status, credential.suspended_until.isoformat()) == ("suspended", NEXT_YEAR)
+    assert (credential.status, credential.suspended_until.isoformat()) == ("suspended", day(365))
     assert credential.events.last().decision_ref == "EC-2024-7"
 
 
@@ -277,10 +288,10 @@ def test_a_suspension_needs_an_end_date_after_today_and_a_decision(body, credent
 def test_a_status_change_the_lifecycle_does_not_allow_is_a_row_error(
     body, credentials, before, after, reason
 ):
-    row = next(line for line in CREDENTIALS.splitlines() if f",{before}," in line)
-    text = CREDENTIALS.replace(row, row.replace(f",{before},", f",{after},"))
+    row = next(line for line in credentials_csv().splitlines() if f",{before}," in line)
+    text = credentials_csv().replace(row, row.replace(f",{before},", f",{after},"))
     report = run(body, text, dry_run=True)
-    line = CREDENTIALS.splitlines().index(row) + 1
+    line = credentials_csv().splitlines().index(row) + 1
     assert reasons(report) == [(line, "status")]
     assert reason in report.errors[0].reason
     report = run(body, text)
@@ -292,22 +303,23 @@ def test_a_status_change_the_lifecycle_does_not_allow_is_a_row_error(
 
 def test_a_revoked_credential_cannot_come_back_through_an_import(body, credentials):
     Credential.objects.filter(pk=credentials["C-3"].pk).update(status="revoked")
-    report = run(body, CREDENTIALS)
+    report = run(body, credentials_csv())
     assert reasons(report) == [(4, "status")]
     assert "takes a new application" in report.errors[0].reason
 
 
 def test_reinstating_an_expired_credential_needs_a_new_expiry_date(body, credentials):
-    old_expiry = (TODAY - dt.timedelta(days=10)).isoformat()
+    old_expiry = day(-10)
     Credential.objects.filter(pk=credentials["C-1"].pk).update(
         status="expired", expires_on=old_expiry
     )
     row = f"C-1,cpx 0001,cpx,P-1,active,2023-01-10,{old_expiry},,,"
     report = run(
-        body, CREDENTIALS.replace(f"C-1,cpx 0001,cpx,P-1,active,2023-01-10,{NEXT_YEAR},,,", row)
+        body,
+        credentials_csv().replace(f"C-1,cpx 0001,cpx,P-1,active,2023-01-10,{day(365)},,,", row),
     )
     assert reasons(report) == [(2, "expires_on")]
-    report = run(body, CREDENTIALS)
+    report = run(body, credentials_csv())
     assert report.ok, report.errors
     assert Credential.objects.get(pk=credentials["C-1"].pk).status == "active"
 
@@ -322,7 +334,7 @@ def test_dry_run_reports_every_bad_row_at_once_and_writes_nothing(body, program,
         "C-5,CPX-5,cpx,P-404,active,,,\n"  # 6: unknown holder
         "C-6,CPX-6,cpx,P-3,inactive,2024-05-01,2024-01-01,\n"  # 7: dates in the wrong order
         "C-7,CPX-6,cpx,P-2,candidate,,,\n"  # 8: number already on line 7
-        f"C-8,CPX-8,cpx,P-1,suspended,,{NEXT_YEAR},\n"  # 9: a suspension without its end
+        f"C-8,CPX-8,cpx,P-1,suspended,,{day(365)},\n"  # 9: a suspension without its end
     )
     report = run(body, text, dry_run=True)
     assert [str(e).split(":")[0] for e in report.errors] == [
@@ -347,7 +359,7 @@ def test_dry_run_reports_every_bad_row_at_once_and_writes_nothing(body, program,
 
 
 def test_a_dry_run_of_a_good_file_says_what_it_would_do_and_writes_nothing(body, program, people):
-    report = run(body, CREDENTIALS, dry_run=True)
+    report = run(body, credentials_csv(), dry_run=True)
     assert report.ok
     assert (report.created, report.updated, report.unchanged) == (3, 0, 0)
     assert report.summary().startswith("dry run, nothing written")
@@ -356,7 +368,7 @@ def test_a_dry_run_of_a_good_file_says_what_it_would_do_and_writes_nothing(body,
 
 
 def test_one_bad_row_among_good_ones_writes_nothing(body, program, people):
-    text = CREDENTIALS + "C-4,CPX-0004,cpx,P-404,active,,,,,\n"
+    text = credentials_csv() + "C-4,CPX-0004,cpx,P-404,active,,,,,\n"
     report = run(body, text)
     assert [str(e) for e in report.errors] == [
         "line 5, column holder: no person with external id 'P-404' in GOE: import the people first"
@@ -366,7 +378,9 @@ def test_one_bad_row_among_good_ones_writes_nothing(body, program, people):
 
 
 def test_the_import_is_atomic_when_a_write_fails_midway(body, credentials, monkeypatch):
-    text = CREDENTIALS.replace("C-2,CPX-0002,cpx,P-2,candidate", "C-2,CPX-0002,cpx,P-2,active")
+    text = credentials_csv().replace(
+        "C-2,CPX-0002,cpx,P-2,candidate", "C-2,CPX-0002,cpx,P-2,active"
+    )
     text += "".join(f"N-{n},CPX-N{n},cpx,P-{n},candidate,,,,,\n" for n in (4, 5, 6))
     run(body, "external_id,given_name,family_name\nP-4,Ana,Ek\nP-5,Bo,Ek\nP-6,Cy,Ek\n")
     before = (Credential.objects.count(), StatusEvent.objects.count())
@@ -390,7 +404,7 @@ def test_a_change_the_service_refuses_while_writing_is_reported_on_its_row(
         raise TransitionRefused("credential CPX0001 is now suspended, not active")
 
     monkeypatch.setattr(lifecycle_import, "lifecycle_transition", refuse)
-    text = CREDENTIALS.replace("C-1,cpx 0001,cpx,P-1,active", "C-1,cpx 0001,cpx,P-1,inactive")
+    text = credentials_csv().replace("C-1,cpx 0001,cpx,P-1,active", "C-1,cpx 0001,cpx,P-1,inactive")
     text += "C-4,CPX-0004,cpx,P-404,revoked,,,,,\n".replace("P-404", "P-2")
     report = run(body, text)
     assert [str(e) for e in report.errors] == [
@@ -451,7 +465,7 @@ def test_ombuds_ids_name_records_without_an_external_id(body, program, people):
 def test_progress_is_reported_while_checking_and_writing(body, program, people, monkeypatch):
     monkeypatch.setattr(importers, "PROGRESS_EVERY", 2)
     calls = []
-    run(body, CREDENTIALS, progress=lambda *args: calls.append(args))
+    run(body, credentials_csv(), progress=lambda *args: calls.append(args))
     assert calls == [("checking", 2, 3), ("checking", 3, 3), ("writing", 3, 3)]
 
 
@@ -490,22 +504,22 @@ def test_membership_status_changes_go_through_the_membership_lifecycle(body, peo
     report = run(body, header + "M-2,GOE-2,individual,P-1,active\n")
     assert (report.updated, report.unchanged) == (1, 0)
     membership = Membership.objects.get(external_id="M-2")
-    assert (membership.status, membership.start_date) == ("active", TODAY)
+    assert (membership.status, membership.start_date) == ("active", timezone.localdate())
     assert membership.events.last().reason == "CSV import"
 
 
 def test_renewing_a_membership_in_grace_needs_its_next_renewal_date(body, people, types):
     header = "external_id,number,membership_type,person,status,renewal_date\n"
-    past = (TODAY - dt.timedelta(days=10)).isoformat()
-    assert run(body, header + f"M-1,GOE-1,individual,P-1,active,{NEXT_YEAR}\n").ok
+    past = day(-10)
+    assert run(body, header + f"M-1,GOE-1,individual,P-1,active,{day(365)}\n").ok
     Membership.objects.filter(external_id="M-1").update(status="grace", renewal_date=past)
     report = run(body, header + f"M-1,GOE-1,individual,P-1,active,{past}\n")
     assert reasons(report) == [(2, "renewal_date")]
     assert "needs renewal_date" in report.errors[0].reason
-    report = run(body, header + f"M-1,GOE-1,individual,P-1,active,{NEXT_YEAR}\n")
+    report = run(body, header + f"M-1,GOE-1,individual,P-1,active,{day(365)}\n")
     assert report.ok, report.errors
     membership = Membership.objects.get(external_id="M-1")
-    assert (membership.status, membership.renewal_date.isoformat()) == ("active", NEXT_YEAR)
+    assert (membership.status, membership.renewal_date.isoformat()) == ("active", day(365))
     assert membership.events.last().from_status == "grace"
 
 
@@ -514,17 +528,17 @@ def test_an_existing_membership_keeps_its_member_and_its_type(body, people, type
     or turn it into another type of membership."""
     run(body, "external_id,legal_name\nA-1,Lantern Finders LLC\n")
     header = "external_id,number,membership_type,person,agency,status,renewal_date\n"
-    assert run(body, header + f"M-1,GOE-1,individual,P-1,,active,{NEXT_YEAR}\n").ok
+    assert run(body, header + f"M-1,GOE-1,individual,P-1,,active,{day(365)}\n").ok
     Person.objects.filter(pk=people["P-1"].pk).update(external_id="")
     walk_in = f"ombuds:{people['P-1'].pk}"
     events = StatusEvent.objects.count()
 
-    report = run(body, header + f"M-1,GOE-1,individual,P-2,,active,{NEXT_YEAR}\n")
+    report = run(body, header + f"M-1,GOE-1,individual,P-2,,active,{day(365)}\n")
     assert [str(e) for e in report.errors] == [
         "line 2, column person: the member of an existing membership cannot change: "
         f"it is the person {walk_in}"
     ]
-    report = run(body, header + f"M-1,GOE-1,agency,,A-1,active,{NEXT_YEAR}\n")
+    report = run(body, header + f"M-1,GOE-1,agency,,A-1,active,{day(365)}\n")
     assert [str(e) for e in report.errors] == [
         "line 2, column membership_type: the membership type of an existing membership cannot "
         "change: it is individual",
@@ -534,7 +548,7 @@ def test_an_existing_membership_keeps_its_member_and_its_type(body, people, type
     MembershipType.objects.create(
         organization=body, code="board", name="Board member", kind="board"
     )
-    report = run(body, header + f"M-1,GOE-1,board,{walk_in},,active,{NEXT_YEAR}\n")
+    report = run(body, header + f"M-1,GOE-1,board,{walk_in},,active,{day(365)}\n")
     assert reasons(report) == [(2, "membership_type")]
 
     membership = Membership.objects.get(external_id="M-1")
@@ -544,7 +558,7 @@ def test_an_existing_membership_keeps_its_member_and_its_type(body, people, type
         types["individual"],
     )
     assert StatusEvent.objects.count() == events
-    report = run(body, header + f"M-1,GOE-1,individual,{walk_in},,active,{NEXT_YEAR}\n")
+    report = run(body, header + f"M-1,GOE-1,individual,{walk_in},,active,{day(365)}\n")
     assert (report.ok, report.unchanged) == (True, 1)
 
 
@@ -649,38 +663,59 @@ def test_a_leading_quote_that_keeps_a_spreadsheet_from_reading_a_formula_is_remo
     )
 
 
-# Dates relative to the day of the import, for new records whose status must agree with them.
-YESTERDAY = (TODAY - dt.timedelta(days=1)).isoformat()
-TOMORROW = (TODAY + dt.timedelta(days=1)).isoformat()
-ISSUED = (TODAY - dt.timedelta(days=400)).isoformat()
+# Dates relative to the day of the import, for new records whose status must agree with them: days
+# from the day the test runs (see `day`), None for an empty cell.
+ISSUED, YESTERDAY, TODAY, TOMORROW, NEXT_YEAR = -400, -1, 0, 1, 365
+
+
+def cell(offset: int | None) -> str:
+    return "" if offset is None else day(offset)
 
 
 @pytest.mark.parametrize(
     ("status", "issued_on", "expires_on", "suspended_until", "errors"),
     [
-        ("active", ISSUED, "", "", [("expires_on", "a new active credential needs its expiry")]),
-        ("active", ISSUED, YESTERDAY, "", [("expires_on", "expired or lapsed, not active")]),
-        ("active", ISSUED, TODAY.isoformat(), "", []),  # valid through its expiry date
-        ("expired", ISSUED, "", "", [("expires_on", "a new expired credential needs its expiry")]),
-        ("expired", ISSUED, TODAY.isoformat(), "", [("expires_on", "is past its expiry date")]),
-        ("expired", ISSUED, YESTERDAY, "", []),
-        ("lapsed", ISSUED, "", "", [("expires_on", "a new lapsed credential needs its expiry")]),
-        ("lapsed", ISSUED, NEXT_YEAR, "", [("expires_on", "is past its expiry date")]),
-        ("lapsed", ISSUED, YESTERDAY, "", []),
-        ("suspended", ISSUED, NEXT_YEAR, TODAY.isoformat(), [("suspended_until", "has ended")]),
+        (
+            "active",
+            ISSUED,
+            None,
+            None,
+            [("expires_on", "a new active credential needs its expiry")],
+        ),
+        ("active", ISSUED, YESTERDAY, None, [("expires_on", "expired or lapsed, not active")]),
+        ("active", ISSUED, TODAY, None, []),  # valid through its expiry date
+        (
+            "expired",
+            ISSUED,
+            None,
+            None,
+            [("expires_on", "a new expired credential needs its expiry")],
+        ),
+        ("expired", ISSUED, TODAY, None, [("expires_on", "is past its expiry date")]),
+        ("expired", ISSUED, YESTERDAY, None, []),
+        (
+            "lapsed",
+            ISSUED,
+            None,
+            None,
+            [("expires_on", "a new lapsed credential needs its expiry")],
+        ),
+        ("lapsed", ISSUED, NEXT_YEAR, None, [("expires_on", "is past its expiry date")]),
+        ("lapsed", ISSUED, YESTERDAY, None, []),
+        ("suspended", ISSUED, NEXT_YEAR, TODAY, [("suspended_until", "has ended")]),
         ("suspended", ISSUED, YESTERDAY, TOMORROW, [("expires_on", "not suspended")]),
         (
             "suspended",
             ISSUED,
-            "",
+            None,
             TOMORROW,
             [("expires_on", "a new suspended credential needs its expiry")],
         ),
-        ("suspended", ISSUED, TODAY.isoformat(), TOMORROW, []),
-        ("candidate", TOMORROW, "", "", [("issued_on", "cannot be ahead")]),
-        ("candidate", TODAY.isoformat(), "", "", []),
-        ("candidate", "", "", "", []),
-        ("inactive", ISSUED, "", "", []),
+        ("suspended", ISSUED, TODAY, TOMORROW, []),
+        ("candidate", TOMORROW, None, None, [("issued_on", "cannot be ahead")]),
+        ("candidate", TODAY, None, None, []),
+        ("candidate", None, None, None, []),
+        ("inactive", ISSUED, None, None, []),
     ],
 )
 def test_a_new_credential_s_status_must_agree_with_its_dates(
@@ -688,7 +723,7 @@ def test_a_new_credential_s_status_must_agree_with_its_dates(
 ):
     text = (
         "external_id,number,program,holder,status,issued_on,expires_on,suspended_until\n"
-        f"C-1,CPX-1,cpx,P-1,{status},{issued_on},{expires_on},{suspended_until}\n"
+        f"C-1,CPX-1,cpx,P-1,{status},{cell(issued_on)},{cell(expires_on)},{cell(suspended_until)}\n"
     )
     report = run(body, text, dry_run=True)
     assert reasons(report) == [(2, column) for column, _ in errors]
@@ -699,8 +734,8 @@ def test_a_new_credential_s_status_must_agree_with_its_dates(
 def test_an_existing_credential_is_not_held_to_the_rules_for_new_ones(body, credentials):
     """An active credential whose expiry date has passed is the daily task's to expire, not a
     reason to refuse its row."""
-    Credential.objects.filter(pk=credentials["C-1"].pk).update(expires_on=YESTERDAY)
-    text = CREDENTIALS.replace(NEXT_YEAR, YESTERDAY, 1)
+    Credential.objects.filter(pk=credentials["C-1"].pk).update(expires_on=day(-1))
+    text = credentials_csv().replace(day(365), day(-1), 1)
     report = run(body, text)
     assert (report.ok, report.unchanged) == (True, 3), report.errors
 
@@ -708,15 +743,20 @@ def test_an_existing_credential_is_not_held_to_the_rules_for_new_ones(body, cred
 @pytest.mark.parametrize(
     ("status", "renewal_date", "suspended_until", "errors"),
     [
-        ("active", "", "", [("renewal_date", "a new active membership needs its renewal date")]),
-        ("active", YESTERDAY, "", [("renewal_date", "in grace or lapsed, not active")]),
-        ("active", TODAY.isoformat(), "", []),
-        ("grace", "", "", [("renewal_date", "a new grace membership needs its renewal date")]),
-        ("grace", TODAY.isoformat(), "", [("renewal_date", "is past its renewal date")]),
-        ("grace", YESTERDAY, "", []),
-        ("suspended", NEXT_YEAR, TODAY.isoformat(), [("suspended_until", "has ended")]),
+        (
+            "active",
+            None,
+            None,
+            [("renewal_date", "a new active membership needs its renewal date")],
+        ),
+        ("active", YESTERDAY, None, [("renewal_date", "in grace or lapsed, not active")]),
+        ("active", TODAY, None, []),
+        ("grace", None, None, [("renewal_date", "a new grace membership needs its renewal date")]),
+        ("grace", TODAY, None, [("renewal_date", "is past its renewal date")]),
+        ("grace", YESTERDAY, None, []),
+        ("suspended", NEXT_YEAR, TODAY, [("suspended_until", "has ended")]),
         ("suspended", NEXT_YEAR, TOMORROW, []),
-        ("applicant", "", "", []),
+        ("applicant", None, None, []),
     ],
 )
 def test_a_new_membership_s_status_must_agree_with_its_dates(
@@ -724,7 +764,7 @@ def test_a_new_membership_s_status_must_agree_with_its_dates(
 ):
     text = (
         "external_id,number,membership_type,person,status,start_date,renewal_date,suspended_until\n"
-        f"M-1,GOE-1,individual,P-1,{status},2020-01-01,{renewal_date},{suspended_until}\n"
+        f"M-1,GOE-1,individual,P-1,{status},2020-01-01,{cell(renewal_date)},{cell(suspended_until)}\n"
     )
     report = run(body, text, dry_run=True)
     assert reasons(report) == [(2, column) for column, _ in errors]

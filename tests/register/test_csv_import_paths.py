@@ -19,39 +19,46 @@ from ombuds.register.models import Credential, CredentialProgram, Person, Status
 
 pytestmark = pytest.mark.django_db
 
-TODAY = timezone.localdate()
-PAST = (TODAY - dt.timedelta(days=30)).isoformat()
-LONG_AGO = (TODAY - dt.timedelta(days=900)).isoformat()
-SOON = (TODAY + dt.timedelta(days=60)).isoformat()
-NEXT_YEAR = (TODAY + dt.timedelta(days=365)).isoformat()
+# Days from the day the test runs.
+LONG_AGO, PAST, YESTERDAY, SOON, NEXT_YEAR = -900, -30, -1, 60, 365
+
+
+def day(offset: int = 0) -> str:
+    """The date `offset` days from the day the test runs, as a CSV cell. Not a date taken when the
+    module is collected: a run that passes midnight would hold yesterday's date against the
+    import's today."""
+    return (timezone.localdate() + dt.timedelta(days=offset)).isoformat()
+
 
 HEADER = "external_id,number,program,holder,status,issued_on,expires_on,suspended_until,conditions,decision_ref\n"
 
-# The register before each file: people P-1..P-12, and credentials E-1..E-8.
-EXISTING = HEADER + "".join(
-    f"{ref},CPX-E{n},cpx,P-{n},{status},{LONG_AGO},{NEXT_YEAR},{until},,{decision}\n"
-    for n, (ref, status, until, decision) in enumerate(
-        [
-            ("E-1", "active", "", ""),
-            ("E-2", "active", "", ""),
-            ("E-3", "active", "", ""),
-            ("E-4", "active", "", ""),
-            ("E-5", "active", "", ""),
-            ("E-6", "revoked", "", "EC-6"),
-            ("E-7", "active", "", ""),
-            ("E-8", "active", "", ""),
-        ],
-        start=1,
+
+def existing_file() -> str:
+    """The register before each file: people P-1..P-12, and credentials E-1..E-8."""
+    return HEADER + "".join(
+        f"{ref},CPX-E{n},cpx,P-{n},{status},{day(LONG_AGO)},{day(NEXT_YEAR)},{until},,{decision}\n"
+        for n, (ref, status, until, decision) in enumerate(
+            [
+                ("E-1", "active", "", ""),
+                ("E-2", "active", "", ""),
+                ("E-3", "active", "", ""),
+                ("E-4", "active", "", ""),
+                ("E-5", "active", "", ""),
+                ("E-6", "revoked", "", "EC-6"),
+                ("E-7", "active", "", ""),
+                ("E-8", "active", "", ""),
+            ],
+            start=1,
+        )
     )
-)
 
 
 def bad_file(e8: int) -> str:
     """Every kind of bad row the import reports, between good ones."""
     rows = [
         "N-1,CPX-N1,cpx,P-9,candidate,,,,'=note,",  # good (a formula-escaped value)
-        f"E-2,CPX-E2,cpx,P-2,active,{LONG_AGO},{NEXT_YEAR},,,",  # unchanged
-        f"E-3,CPX-E3,cpx,P-3,active,{LONG_AGO},{NEXT_YEAR},,Supervised,",  # a field change
+        f"E-2,CPX-E2,cpx,P-2,active,{day(LONG_AGO)},{day(NEXT_YEAR)},,,",  # unchanged
+        f"E-3,CPX-E3,cpx,P-3,active,{day(LONG_AGO)},{day(NEXT_YEAR)},,Supervised,",  # a field change
         ",CPX-N2,cpx,P-10,candidate,,,,,",  # no external id
         f"{'X' * 101},CPX-N3,cpx,P-10,candidate,,,,,",  # external id too long
         "N-4,,cpx,P-10,candidate,,,,,",  # no number
@@ -68,19 +75,19 @@ def bad_file(e8: int) -> str:
         "ombuds:abc,CPX-N15,cpx,P-11,candidate,,,,,",  # unknown, not of the ombuds:N form
         "N-16,CPX-E1,cpx,P-11,candidate,,,,,",  # number of another credential
         "N-17,CPX/17,cpx,P-11,candidate,,,,,",  # a number that cannot be public
-        f"N-18,CPX-N18,cpx,P-11,suspended,{LONG_AGO},{NEXT_YEAR},,,EC-18",  # no end of suspension
-        f"N-19,CPX-N19,cpx,P-11,candidate,,,{SOON},,",  # an end of suspension, not suspended
-        f"N-20,CPX-N20,cpx,P-11,inactive,{NEXT_YEAR},{SOON},,,",  # expiry before issue
+        f"N-18,CPX-N18,cpx,P-11,suspended,{day(LONG_AGO)},{day(NEXT_YEAR)},,,EC-18",  # no end of suspension
+        f"N-19,CPX-N19,cpx,P-11,candidate,,,{day(SOON)},,",  # an end of suspension, not suspended
+        f"N-20,CPX-N20,cpx,P-11,inactive,{day(NEXT_YEAR)},{day(SOON)},,,",  # expiry before issue
         "N-21,CPX-N21,cpx,P-11,active,,,,,",  # active without expiry
-        f"N-22,CPX-N22,cpx,P-11,active,{LONG_AGO},{PAST},,,",  # active past its expiry
-        f"N-23,CPX-N23,cpx,P-11,expired,{LONG_AGO},{NEXT_YEAR},,,",  # expired before its expiry
-        f"N-24,CPX-N24,cpx,P-11,suspended,{LONG_AGO},{NEXT_YEAR},{PAST},,EC-24",  # ended
-        f"N-25,CPX-N25,cpx,P-11,candidate,{NEXT_YEAR},,,,",  # a candidate issued ahead
-        f"E-4,CPX-E44,cpx,P-4,active,{LONG_AGO},{NEXT_YEAR},,,",  # a number changed
-        f"E-5,CPX-E5,cpx,P-11,active,{LONG_AGO},{NEXT_YEAR},,,",  # a holder changed
-        f"E-6,CPX-E6,cpx,P-6,active,{LONG_AGO},{NEXT_YEAR},,,",  # revoked -> active
-        f"E-1,CPX-E1,cpx,P-1,suspended,{LONG_AGO},{NEXT_YEAR},{PAST},,EC-1",  # ends already
-        f"ombuds:{e8},CPX-E8,cpx,P-8,suspended,{LONG_AGO},{NEXT_YEAR},{SOON},,",  # no decision
+        f"N-22,CPX-N22,cpx,P-11,active,{day(LONG_AGO)},{day(PAST)},,,",  # active past its expiry
+        f"N-23,CPX-N23,cpx,P-11,expired,{day(LONG_AGO)},{day(NEXT_YEAR)},,,",  # expired before its expiry
+        f"N-24,CPX-N24,cpx,P-11,suspended,{day(LONG_AGO)},{day(NEXT_YEAR)},{day(PAST)},,EC-24",  # ended
+        f"N-25,CPX-N25,cpx,P-11,candidate,{day(NEXT_YEAR)},,,,",  # a candidate issued ahead
+        f"E-4,CPX-E44,cpx,P-4,active,{day(LONG_AGO)},{day(NEXT_YEAR)},,,",  # a number changed
+        f"E-5,CPX-E5,cpx,P-11,active,{day(LONG_AGO)},{day(NEXT_YEAR)},,,",  # a holder changed
+        f"E-6,CPX-E6,cpx,P-6,active,{day(LONG_AGO)},{day(NEXT_YEAR)},,,",  # revoked -> active
+        f"E-1,CPX-E1,cpx,P-1,suspended,{day(LONG_AGO)},{day(NEXT_YEAR)},{day(PAST)},,EC-1",  # ends already
+        f"ombuds:{e8},CPX-E8,cpx,P-8,suspended,{day(LONG_AGO)},{day(NEXT_YEAR)},{day(SOON)},,",  # no decision
         "N-33,CPX-N33,cpx,P-12,candidate,,,,,",  # two live credentials for P-12 ...
         "N-34,CPX-N34,cpx,P-12,candidate,,,,,",  # ... in the file
         "N-35,CPX-N35,cpx,P-7,candidate,,,,,",  # P-7 holds E-7, which the file does not name
@@ -94,16 +101,16 @@ def bad_file(e8: int) -> str:
 
 def good_file(e8: int, p8: int) -> str:
     rows = [
-        f"E-1,CPX-E1,cpx,P-1,suspended,{LONG_AGO},{NEXT_YEAR},{SOON},,EC-1",  # a status change
-        f"E-2,CPX-E2,cpx,P-2,active,{LONG_AGO},{NEXT_YEAR},,,",  # unchanged
-        f"E-3,CPX-E3,cpx,P-3,active,{LONG_AGO},{NEXT_YEAR},,Supervised,",  # a field change
-        f"E-4,CPX-E4,cpx,P-4,surrendered,{LONG_AGO},{NEXT_YEAR},,,EC-4",  # frees P-4 ...
-        f"N-4,CPX-N4,cpx,P-4,active,{PAST},{NEXT_YEAR},,,",  # ... for a new one
+        f"E-1,CPX-E1,cpx,P-1,suspended,{day(LONG_AGO)},{day(NEXT_YEAR)},{day(SOON)},,EC-1",  # a status change
+        f"E-2,CPX-E2,cpx,P-2,active,{day(LONG_AGO)},{day(NEXT_YEAR)},,,",  # unchanged
+        f"E-3,CPX-E3,cpx,P-3,active,{day(LONG_AGO)},{day(NEXT_YEAR)},,Supervised,",  # a field change
+        f"E-4,CPX-E4,cpx,P-4,surrendered,{day(LONG_AGO)},{day(NEXT_YEAR)},,,EC-4",  # frees P-4 ...
+        f"N-4,CPX-N4,cpx,P-4,active,{day(PAST)},{day(NEXT_YEAR)},,,",  # ... for a new one
         # By its id, and its holder by theirs: unchanged.
-        f"ombuds:{e8},cpx-e8,cpx,ombuds:{p8},active,{LONG_AGO},{NEXT_YEAR},,,",
+        f"ombuds:{e8},cpx-e8,cpx,ombuds:{p8},active,{day(LONG_AGO)},{day(NEXT_YEAR)},,,",
         "N-1,cpx n1,cpx,P-12,candidate,,,,'=note,",  # a formula-escaped value
-        f"N-2,CPX-N2,cpx,P-9,suspended,{LONG_AGO},{NEXT_YEAR},{SOON},,EC-N2",
-        f"N-3,CPX-N3,cpx,P-10,lapsed,{LONG_AGO},{PAST},,,",
+        f"N-2,CPX-N2,cpx,P-9,suspended,{day(LONG_AGO)},{day(NEXT_YEAR)},{day(SOON)},,EC-N2",
+        f"N-3,CPX-N3,cpx,P-10,lapsed,{day(LONG_AGO)},{day(PAST)},,,",
         "N-5,CPX-N5,cpx,P-11,revoked,,,,,EC-N5",
         "N-6,CPX-N6,cpx,P-11,candidate,,,,,",
     ]
@@ -125,7 +132,7 @@ def register(body, program):
         f"P-{n},Given{n},Family{n}\n" for n in range(1, 13)
     )
     assert run(body, people).ok
-    assert run(body, EXISTING).ok
+    assert run(body, existing_file()).ok
     p8 = Person.objects.get(organization=body, external_id="P-8")
     e8 = Credential.objects.get(program=program, external_id="E-8")
     Person.objects.filter(pk=p8.pk).update(external_id="")
@@ -228,8 +235,9 @@ def test_a_good_file_writes_the_same_records_events_and_audit(
     old, new = both(body, good_file(register["e8"], register["p8"]), monkeypatch, user=user)
     assert new == old
     assert new["report"][1:5] == (11, 6, 3, 2)
-    assert ("CPX-N2", "", "suspended", TODAY, "Imported", "EC-N2", False, user.pk) in new["events"]
-    assert ("CPX-E1", "active", "suspended", TODAY, "CSV import", "EC-1", False, user.pk) in new[
+    today = timezone.localdate()
+    assert ("CPX-N2", "", "suspended", today, "Imported", "EC-N2", False, user.pk) in new["events"]
+    assert ("CPX-E1", "active", "suspended", today, "CSV import", "EC-1", False, user.pk) in new[
         "events"
     ]
 
@@ -245,19 +253,16 @@ def test_a_second_import_of_the_same_file_changes_nothing_alike(body, register, 
 # The cells PostgreSQL checks and converts itself (`staged_cells`) beside those it leaves to Python
 # (spaces around a value, a formula's escape, a date of another form, non-ASCII letters), and the
 # days on which a status and its dates stop agreeing: both importers must see them alike.
-YESTERDAY = (TODAY - dt.timedelta(days=1)).isoformat()
-
-
 def plain_and_not_file(p8: int) -> str:
     rows = [
-        f"n-40,cpx-n40,CPX,P-9,Active,2024-02-29,{NEXT_YEAR},,Supervised (weekly).,",
+        f"n-40,cpx-n40,CPX,P-9,Active,2024-02-29,{day(NEXT_YEAR)},,Supervised (weekly).,",
         " N-41 , CPX-N41 ,cpx , P-10 ,candidate ,,,,  spaced  ,",
         "N-42,CPX-N42,cpx,P-11,revoked,,,,'=SUM(1),EC-42",
-        f"N-43,CPX-N43,cpx,P-12,inactive,{LONG_AGO},{NEXT_YEAR},,Bedingungen: Überwachung,EC/43",
+        f"N-43,CPX-N43,cpx,P-12,inactive,{day(LONG_AGO)},{day(NEXT_YEAR)},,Bedingungen: Überwachung,EC/43",
         f"N-44,CPX-N44,cpx,ombuds:{p8},revoked,,,,,EC-44",
-        f"N-45,CPX-N45,cpx,P-6,suspended,{LONG_AGO},{NEXT_YEAR},{SOON},ends with a space ,EC-45",
-        f"N-46,cpx_n.46-a,cpx,P-1,surrendered,{LONG_AGO},{PAST},,,",
-        f"N-47,CPX-N47,cpx,P-2,revoked,{LONG_AGO},{YESTERDAY},,,EC-47",
+        f"N-45,CPX-N45,cpx,P-6,suspended,{day(LONG_AGO)},{day(NEXT_YEAR)},{day(SOON)},ends with a space ,EC-45",
+        f"N-46,cpx_n.46-a,cpx,P-1,surrendered,{day(LONG_AGO)},{day(PAST)},,,",
+        f"N-47,CPX-N47,cpx,P-2,revoked,{day(LONG_AGO)},{day(YESTERDAY)},,,EC-47",
     ]
     return HEADER + "\n".join(rows) + "\n"
 
@@ -271,13 +276,13 @@ def bad_cells_file() -> str:
         "N-54,CPX-Ñ54,cpx,P-9,candidate,,,,,",  # a number that cannot be public
         "N-55,CPX-N55,cpx,P-9,actıve,,,,,",  # not a status
         "N-56,CPX-N56,cpx,P-9,candidate,2024-04-31,,,,",  # no such day
-        f"N-57,CPX-N57,cpx,P-9,active,{LONG_AGO},{YESTERDAY},,,",  # past its expiry yesterday
-        f"N-58,CPX-N58,cpx,P-9,expired,{LONG_AGO},{TODAY.isoformat()},,,",  # expires today
-        f"N-59,CPX-N59,cpx,P-10,active,{LONG_AGO},{TODAY.isoformat()},,,",  # good: expires today
-        f"N-60,CPX-N60,cpx,P-11,suspended,{LONG_AGO},{NEXT_YEAR},{TODAY.isoformat()},,EC",  # ends
+        f"N-57,CPX-N57,cpx,P-9,active,{day(LONG_AGO)},{day(YESTERDAY)},,,",  # past its expiry yesterday
+        f"N-58,CPX-N58,cpx,P-9,expired,{day(LONG_AGO)},{day()},,,",  # expires today
+        f"N-59,CPX-N59,cpx,P-10,active,{day(LONG_AGO)},{day()},,,",  # good: expires today
+        f"N-60,CPX-N60,cpx,P-11,suspended,{day(LONG_AGO)},{day(NEXT_YEAR)},{day()},,EC",  # ends
         "N-61,cpx-n61 ,cpx,P-12,candidate,,,,,",  # good once its space is gone
         "N-62,CPX-N62,cpx,P-12,candidate,,,,,",  # P-12's second live credential
-        f"N-63,CPX-N63,CPX ,P-10,candidate,,,{TODAY.isoformat()},,",  # a suspension's end
+        f"N-63,CPX-N63,CPX ,P-10,candidate,,,{day()},,",  # a suspension's end
         f"N-64,{'N' * 50},cpx,P-10,candidate,,,,,",  # 50 characters: good, but P-10 again
         "N-65,CPX-N65,cpx,P-10,Candidate,,,,Ends with Ω,",  # P-10 again
     ]

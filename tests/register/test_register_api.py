@@ -20,7 +20,7 @@ from ombuds.register.models import (
 pytestmark = pytest.mark.django_db
 
 API = "/api/v1/bodies"
-TODAY = timezone.localdate()
+TODAY = timezone.localdate  # called when a test runs, not when the module is collected
 
 
 @pytest.fixture
@@ -50,7 +50,7 @@ def holder_with(program, number, given="Ann", family="Smith", **fields) -> Crede
 @pytest.fixture
 def suspended(body, cgp, published) -> Credential:
     credential = holder_with(
-        cgp, "CGP-0001", status="suspended", suspended_until=TODAY + dt.timedelta(days=30)
+        cgp, "CGP-0001", status="suspended", suspended_until=TODAY() + dt.timedelta(days=30)
     )
 
     def decision(**values) -> services.SanctionDecision:
@@ -66,7 +66,7 @@ def suspended(body, cgp, published) -> Credential:
             decision_url="https://guild.example.org/decisions/2024-7",
             provisions=[published.provisions.get(citation="1.1(b)")],
         ),
-        publication=services.SanctionPublication("public_until", TODAY + dt.timedelta(days=365)),
+        publication=services.SanctionPublication("public_until", TODAY() + dt.timedelta(days=365)),
     )
     services.sanction_record(
         **common,
@@ -76,7 +76,7 @@ def suspended(body, cgp, published) -> Credential:
     services.sanction_record(
         **common,
         decision=decision(summary="An old reprimand, no longer published."),
-        publication=services.SanctionPublication("public_until", TODAY - dt.timedelta(days=1)),
+        publication=services.SanctionPublication("public_until", TODAY() - dt.timedelta(days=1)),
     )
     return credential
 

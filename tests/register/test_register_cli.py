@@ -19,14 +19,19 @@ from ombuds.register.models import Credential, CredentialProgram, Person, Status
 
 pytestmark = pytest.mark.django_db
 
-TODAY = timezone.localdate()
+TODAY = timezone.localdate  # called when a test runs, not when the module is collected
 
 PEOPLE = "external_id,given_name,family_name\nP-1,Imre,Talbot\nP-2,Odile,Brandt\n"
-CREDENTIALS = (
-    "external_id,number,program,holder,status,issued_on,expires_on\n"
-    f"C-1,CPX-1,cpx,P-1,active,2023-01-10,{TODAY + dt.timedelta(days=300)}\n"
-    "C-2,CPX-2,cpx,P-2,candidate,,\n"
-)
+
+
+def credentials_csv() -> str:
+    """Made when a test runs: a date written when the module was collected is yesterday's for a
+    test that runs after midnight."""
+    return (
+        "external_id,number,program,holder,status,issued_on,expires_on\n"
+        f"C-1,CPX-1,cpx,P-1,active,2023-01-10,{TODAY() + dt.timedelta(days=300)}\n"
+        "C-2,CPX-2,cpx,P-2,candidate,,\n"
+    )
 
 
 def run(*args: str) -> tuple[str, str]:
@@ -55,7 +60,7 @@ def files(tmp_path):
 @pytest.fixture
 def registered(body, program, files):
     run("import", files("people.csv", PEOPLE), "--org", "guild")
-    run("import", files("credentials.csv", CREDENTIALS), "--org", "guild")
+    run("import", files("credentials.csv", credentials_csv()), "--org", "guild")
     return body
 
 
@@ -92,7 +97,7 @@ def test_bad_rows_exit_1_with_a_summary_and_each_row_on_stderr(body, program, fi
     run("import", files("people.csv", PEOPLE), "--org", "guild")
     path = files(
         "credentials.csv",
-        CREDENTIALS + "C-3,CPX-3,cpx,P-9,active,,\nC-4,CPX-4,cpx,P-1,retired,,\n",
+        credentials_csv() + "C-3,CPX-3,cpx,P-9,active,,\nC-4,CPX-4,cpx,P-1,retired,,\n",
     )
     err = StringIO()
     with pytest.raises(CommandError) as excinfo:
@@ -208,7 +213,7 @@ def test_verify_json_includes_dates_and_public_sanctions(registered, published):
 
 
 def test_tick_applies_the_transitions_that_are_due_and_prints_the_counts(registered):
-    Credential.objects.filter(number="CPX-1").update(expires_on=TODAY - dt.timedelta(days=1))
+    Credential.objects.filter(number="CPX-1").update(expires_on=TODAY() - dt.timedelta(days=1))
     out, _ = run("tick")
     assert out.strip().startswith("expired: 1, lapsed: 0, reinstated: 0")
     assert Credential.objects.get(number="CPX-1").status == "expired"
