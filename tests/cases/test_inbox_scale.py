@@ -308,6 +308,25 @@ def test_the_overdue_count_stops_at_the_cap_and_the_page_says_so(
     assert "<strong>3</strong> with an overdue deadline" in page
 
 
+def test_a_filters_matches_are_counted_up_to_their_cap_and_the_page_says_more_than(
+    csec_guild, people, varied, client, monkeypatch
+):
+    """Counting a filter's matches means finding them, case by case: the count stops one past
+    FILTER_COUNT_CAP, whatever the body's size, and the page says "More than"."""
+    chair = people["chair"]
+    found = selectors.inbox(organization=csec_guild, user=chair, respondent="acme")
+    assert (found.matching, found.matching_capped) == (4, False)
+    monkeypatch.setattr(selectors, "FILTER_COUNT_CAP", 3)
+    found = selectors.inbox(organization=csec_guild, user=chair, respondent="acme")
+    assert (found.matching, found.matching_capped, len(found.cases)) == (4, True, 4)
+    client.force_login(chair)
+    page = client.get(f"/staff/{csec_guild.slug}/cases/?respondent=acme").content.decode()
+    assert "More than 3 cases match." in page
+    monkeypatch.setattr(selectors, "FILTER_COUNT_CAP", 4)
+    page = client.get(f"/staff/{csec_guild.slug}/cases/?respondent=acme").content.decode()
+    assert "4 cases match." in page
+
+
 def test_the_inbox_opens_none_of_the_sealed_fields_it_does_not_show(
     csec_guild, people, varied, monkeypatch
 ):

@@ -54,7 +54,7 @@ def inbox(request: HttpRequest, organization) -> HttpResponse:
                 "state": found.state,
                 "sort": found.sort,
                 "limit": selectors.INBOX_PAGE,
-                "count_cap": f"{selectors.INBOX_COUNT_CAP:,}",
+                "count_cap": f"{selectors.FILTER_COUNT_CAP:,}",
                 "today": timezone.localdate(),
                 "can_enter": bool(request.body_roles & INTAKE_ROLES),
             },
