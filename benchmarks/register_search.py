@@ -64,8 +64,9 @@ def queries(rng: random.Random, n: int) -> list[str]:
 # The people and credentials, set-based (the search is measured here, not the import): names and
 # places drawn from `register_scale`'s lists by a hash of the row's number and a seed, so a size
 # always gives the same register. PostgreSQL computes each person's stored search vector
-# (`search_tsv`, a generated column) as it does for every write of the app; its GIN index is
-# built again after the rows are in, as one bulk build.
+# (`search_tsv`, a generated column) and their rows of the word tables (by the triggers of
+# migration 0020) as it does for every write of the app; the GIN indexes and the word tables'
+# btrees are built again after the rows are in, as one bulk build each.
 PEOPLE_SQL = """
 INSERT INTO register_person (organization_id, external_id, given_name, family_name, email, phone,
     city, region, country, created_at, updated_at)
@@ -149,9 +150,12 @@ def populate(rows: int, seed: int, note) -> None:
         with transaction.atomic():
             cursor.execute('DROP INDEX IF EXISTS "person_search_tsv"')
             cursor.execute('DROP INDEX IF EXISTS "agency_search_tsv"')
+            for index in fulltext.WORD_INDEXES:
+                cursor.execute(f'DROP INDEX IF EXISTS "{index}"')
             for sql in (PEOPLE_SQL, CREDENTIALS_SQL, AGENCIES_SQL, MEMBERSHIPS_SQL):
                 cursor.execute(sql, params)
         fulltext.postgresql_create(cursor)  # the GIN indexes again, as migration 0019 makes them
+        fulltext.postgresql_create_word_indexes(cursor)  # and the word btrees, as 0020 does
         cursor.execute("VACUUM ANALYZE")
     note(f"  {rows:,} people and credentials in {time.perf_counter() - start:.1f} s")
 

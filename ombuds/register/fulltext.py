@@ -22,7 +22,7 @@ import re
 import unicodedata
 
 from django.db import DatabaseError, connection
-from django.db.models import BooleanField, F, Func, Q, TextField, Value
+from django.db.models import BooleanField, F, Func, Q, Subquery, TextField, Value
 from django.db.models.expressions import RawSQL
 
 # The letters and digits of a word; a word of one character ("O" of "O'Brien") is left out, as the
@@ -107,9 +107,32 @@ def agency_match(prefix: str, tokens_: list[str]) -> Q:
     """The agency (at ``prefix``) has words starting with every token in its legal name, trade
     names or city."""
     if connection.vendor == "postgresql":
-        vector = _StoredVector(f"{prefix}legal_name")
-        return _pg_match(vector, _tsquery(tokens_))
+        agencies = RawSQL(
+            "SELECT id FROM register_agency WHERE search_tsv @@ ombuds_tsquery(%s)",
+            [_tsquery(tokens_)],
+        )
+        return one_of(f"{prefix}id", agencies)
     return Q(**{f"{prefix}id__in": _fts_ids("register_agency_fts", _fts_phrase(tokens_))})
+
+
+class _AnyOf(Func):
+    """``column = ANY(ARRAY(subquery))`` on PostgreSQL: the subquery is run once, then the column
+    is looked up in its index for each value, where with ``IN (subquery)`` the planner reads a
+    whole table of a few thousand rows to join it with a few hundred."""
+
+    arg_joiner = " = ANY(ARRAY"
+    template = "(%(expressions)s))"
+    output_field = BooleanField()
+    conditional = True
+
+
+def one_of(field_path: str, subquery) -> Q:
+    """``field_path`` is one of the values of a subquery (a QuerySet of one column, or RawSQL)."""
+    if connection.vendor != "postgresql":
+        return Q(**{f"{field_path}__in": subquery})
+    if not isinstance(subquery, RawSQL):
+        subquery = Subquery(subquery)
+    return Q(_AnyOf(F(field_path), subquery))
 
 
 # --- the schema -----------------------------------------------------------------------------------
@@ -225,3 +248,239 @@ def postgresql_drop(cursor) -> None:
         "DROP FUNCTION IF EXISTS ombuds_fold(text)",
     ):
         cursor.execute(statement)
+
+
+# --- PostgreSQL: the word tables ------------------------------------------------------------------
+# A GIN index answers a prefix ('yuki':*) by reading the posting list of every word starting with it
+# into a bitmap: the cost follows the people having the word, not the rows a search reads. So the
+# database also keeps, for each person, the words of the same vector as rows (`register_person_word`:
+# the person, the kind "A" of a name's word or "B" of a city's, the word, and the person's previous
+# word of that kind in byte order) and every ordered pair of two different words of one kind
+# (`register_person_word_pair`), with btrees on (kind, word, …). A prefix is then a range of a btree
+# that the engine stops reading at the search's cap. A person is found once: by the first of their
+# words in the range (whose previous word is before the prefix), so a person having "Yuki" and
+# "Yukiko" is not counted twice. Two words are one range of the pairs for each word starting with
+# the longer (`_pg_words_sql`); a third is checked person by person.
+
+WORD_TABLE = "register_person_word"
+PAIR_TABLE = "register_person_word_pair"
+NAME, CITY = "A", "B"
+
+
+def pg_words_usable(tokens_: list[str]) -> bool:
+    """Whether the word tables answer these tokens exactly as the vector does: on PostgreSQL, when
+    each token is made of Latin letters (accents allowed) and digits, which `ombuds_fold` turns into
+    the one word that ``to_tsquery`` would make of it. Other scripts keep the GIN index."""
+    return connection.vendor == "postgresql" and all(
+        _plain(t).isascii() and _plain(t).isalnum() for t in tokens_
+    )
+
+
+def _plain(token: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", token)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+
+
+def _needed(tokens_: list[str]) -> list[str]:
+    """The tokens whose matches are not implied by another's, longest first: a word starting with
+    "smith" starts with "smi", so "smi smith" asks for "smith" only. What remains are tokens no
+    word starts with two of, so that two of them are two different words of a person. (Compared
+    folded as `pg_words_usable` allows, which is what `ombuds_fold` makes of such tokens.)"""
+    kept: dict[str, str] = {}
+    for token in sorted(tokens_, key=lambda t: len(_plain(t)), reverse=True):
+        plain = _plain(token)
+        if not any(other.startswith(plain) for other in kept):
+            kept[plain] = token
+    return list(kept.values())
+
+
+_FOLD = "ombuds_fold(%s)"
+_RANGE = f"LIKE {_FOLD} || '%%'"
+_FIRST = "({0}.prev IS NULL OR {0}.prev < " + _FOLD + ")"
+
+
+def _pg_words_sql(tokens_: list[str], kind: str) -> tuple[str, list]:
+    """``SELECT person_id`` of the people whose words of `kind` start with every token, each once,
+    in the order of the btree, so that a LIMIT stops the reading."""
+    first, *rest = _needed(tokens_)
+    if not rest:
+        sql = (
+            f"SELECT w.person_id FROM {WORD_TABLE} w WHERE w.kind = %s AND w.word {_RANGE} "
+            f"AND {_FIRST.format('w')}"
+        )
+        return sql, [kind, first, first]
+    second, *others = rest
+    # The words starting with `first`, one index look-up each (min() reads the btree's next entry).
+    words = (
+        f"WITH RECURSIVE f(word) AS ((SELECT min(w.word) FROM {WORD_TABLE} w WHERE w.kind = %s "
+        f"AND w.word {_RANGE}) UNION ALL SELECT (SELECT min(w.word) FROM {WORD_TABLE} w "
+        f"WHERE w.kind = %s AND w.word > f.word AND w.word {_RANGE}) FROM f "
+        "WHERE f.word IS NOT NULL) SELECT f.word FROM f WHERE f.word IS NOT NULL"
+    )
+    sql = (
+        f"SELECT p.person_id FROM ({words}) f JOIN {PAIR_TABLE} p ON p.kind = %s "
+        f"AND p.word = f.word AND p.other {_RANGE} AND {_FIRST.format('p')} "
+        f"AND (p.other_prev IS NULL OR p.other_prev < {_FOLD})"
+    )
+    params = [kind, first, kind, first, kind, second, first, second]
+    for token in others:
+        sql += f" AND {_pg_has_sql('p.person_id')}"
+        params += [kind, token]
+    return sql, params
+
+
+def _pg_has_sql(person: str) -> str:
+    """The person has a word of a kind (parameter) starting with a token (parameter)."""
+    return (
+        f"EXISTS (SELECT FROM {WORD_TABLE} x WHERE x.person_id = {person} AND x.kind = %s "
+        f"AND x.word {_RANGE})"
+    )
+
+
+def pg_person_ids(tokens_: list[str]) -> RawSQL:
+    """The people whose name words start with every token, for ``person_id__in``."""
+    return RawSQL(*_pg_words_sql(tokens_, NAME))
+
+
+def pg_credential_ids(
+    tokens_: list[str], programs: list[int], city_programs: list[int], scan: int
+) -> RawSQL:
+    """The first `scan` credentials found, of the `programs`, whose holder's name words start with
+    every token, or whose holder's city words do where the programme is one of `city_programs`:
+    first those found by name, then by city those whose holder is not found by name, so that each
+    credential comes once. Unordered: the engine stops at the `scan`-th."""
+    names, params = _pg_words_sql(tokens_, NAME)
+    found = f"SELECT n.person_id, true AS by_name FROM ({names}) n"
+    if city_programs:
+        cities, city_params = _pg_words_sql(tokens_, CITY)
+        needed = _needed(tokens_)
+        by_name = " AND ".join(_pg_has_sql("b.person_id") for _ in needed)
+        found += f" UNION ALL SELECT b.person_id, false FROM ({cities}) b WHERE NOT ({by_name})"
+        params += city_params + [v for token in needed for v in (NAME, token)]
+    sql = (
+        f"SELECT c.id FROM ({found}) m JOIN register_credential c ON c.holder_id = m.person_id "
+        "WHERE c.program_id = ANY(%s) AND (m.by_name OR c.program_id = ANY(%s)) LIMIT %s"
+    )
+    return RawSQL(sql, [*params, programs, city_programs, scan])
+
+
+# The rows of one person: their vector's words of each weight, with the previous one in byte order.
+_WORDS_FUNCTION = """
+CREATE OR REPLACE FUNCTION {q}ombuds_person_words(tsvector)
+RETURNS TABLE (kind "char", word text, prev text) LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+SELECT s.kind, s.word, lag(s.word) OVER (PARTITION BY s.kind ORDER BY s.word)
+FROM (SELECT DISTINCT w.weight::"char" AS kind, u.lexeme COLLATE "C" AS word
+      FROM unnest($1) AS u, unnest(u.weights) AS w(weight)) AS s $$
+"""
+# Both tables' rows for the people of a set (a trigger's transition table, or register_person).
+_ADD_WORDS = """
+INSERT INTO {q}{words} (person_id, kind, word, prev)
+SELECT n.id, w.kind, w.word, w.prev FROM {rows} AS n, {q}ombuds_person_words(n.search_tsv) AS w;
+INSERT INTO {q}{pairs} (person_id, kind, word, other, prev, other_prev)
+SELECT n.id, a.kind, a.word, b.word, a.prev, b.prev FROM {rows} AS n,
+    {q}ombuds_person_words(n.search_tsv) AS a, {q}ombuds_person_words(n.search_tsv) AS b
+WHERE b.kind = a.kind AND b.word <> a.word;
+"""
+_DROP_WORDS = """
+DELETE FROM {q}{words} WHERE person_id IN (SELECT r.id FROM {rows} AS r);
+DELETE FROM {q}{pairs} WHERE person_id IN (SELECT r.id FROM {rows} AS r);
+"""
+
+
+def _trigger_functions(q: str) -> dict[str, str]:
+    """The triggers' bodies, by event: statement triggers reading transition tables, so a bulk write
+    is one set-based pass; an update rewrites only the people whose vector changed. Each statement
+    is run by EXECUTE, so planned for the rows at hand: PL/pgSQL would otherwise keep the plan made
+    for the first write of the session (a bulk import's hash joins and JIT, 300 ms, for every later
+    one-person write)."""
+    names = {"q": q, "words": WORD_TABLE, "pairs": PAIR_TABLE}
+    changed_old = "(SELECT id, search_tsv FROM old_rows EXCEPT SELECT id, search_tsv FROM new_rows)"
+    changed_new = "(SELECT id, search_tsv FROM new_rows EXCEPT SELECT id, search_tsv FROM old_rows)"
+    bodies = {
+        "INSERT": _ADD_WORDS.format(rows="new_rows", **names),
+        "UPDATE": _DROP_WORDS.format(rows=changed_old, **names)
+        + _ADD_WORDS.format(rows=changed_new, **names),
+        "DELETE": _DROP_WORDS.format(rows="old_rows", **names),
+        "TRUNCATE": f"TRUNCATE {q}{WORD_TABLE}, {q}{PAIR_TABLE};",
+    }
+    return {
+        event: " ".join(
+            f"EXECUTE $sql${statement.strip()}$sql$;"
+            for statement in body.split(";")
+            if statement.strip()
+        )
+        for event, body in bodies.items()
+    }
+
+
+def _transition(event: str) -> str:
+    return {
+        "INSERT": "REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT",
+        "UPDATE": "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT",
+        "DELETE": "REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT",
+        "TRUNCATE": "FOR EACH STATEMENT",
+    }[event]
+
+
+WORD_INDEXES = {
+    "person_word_range": f"{WORD_TABLE} (kind, word, person_id) INCLUDE (prev)",
+    "person_word_person": f"{WORD_TABLE} (person_id, kind, word)",
+    "person_word_pair_range": f"{PAIR_TABLE} (kind, word, other, person_id) INCLUDE (prev, other_prev)",
+    "person_word_pair_person": f"{PAIR_TABLE} (person_id)",
+}
+
+
+def postgresql_create_words(conn) -> None:
+    """The word tables, their triggers on register_person, their rows for the people there already
+    (written while the people are locked against writes, so that none is missed or added twice),
+    then their indexes, built CONCURRENTLY outside the transaction (a large register stays
+    readable and writable). Needs `postgresql_create`'s functions and vector."""
+    from django.db import transaction
+
+    with conn.cursor() as cursor:
+        cursor.execute("SELECT current_schema()")
+        q = f'"{cursor.fetchone()[0]}".'
+        with transaction.atomic(using=conn.alias):
+            cursor.execute('LOCK TABLE "register_person" IN SHARE ROW EXCLUSIVE MODE')
+            cursor.execute(_WORDS_FUNCTION.format(q=q))
+            cursor.execute(
+                f'CREATE TABLE IF NOT EXISTS {q}{WORD_TABLE} (person_id bigint NOT NULL, kind "char" '
+                'NOT NULL, word text COLLATE "C" NOT NULL, prev text COLLATE "C")'
+            )
+            cursor.execute(
+                f'CREATE TABLE IF NOT EXISTS {q}{PAIR_TABLE} (person_id bigint NOT NULL, kind "char" '
+                'NOT NULL, word text COLLATE "C" NOT NULL, other text COLLATE "C" NOT NULL, '
+                'prev text COLLATE "C", other_prev text COLLATE "C")'
+            )
+            for event, body in _trigger_functions(q).items():
+                name = f"ombuds_person_words_{event.lower()}"
+                cursor.execute(
+                    f"CREATE OR REPLACE FUNCTION {q}{name}() RETURNS trigger LANGUAGE plpgsql "
+                    f"SET jit = off AS $$ BEGIN {body} RETURN NULL; END $$"
+                )
+                cursor.execute(f'DROP TRIGGER IF EXISTS {name} ON "register_person"')
+                cursor.execute(
+                    f'CREATE TRIGGER {name} AFTER {event} ON "register_person" '
+                    f"{_transition(event)} EXECUTE FUNCTION {q}{name}()"
+                )
+            cursor.execute(f"TRUNCATE {q}{WORD_TABLE}, {q}{PAIR_TABLE}")
+            names = {"q": q, "words": WORD_TABLE, "pairs": PAIR_TABLE}
+            cursor.execute(_ADD_WORDS.format(rows='"register_person"', **names))
+        postgresql_create_word_indexes(cursor)
+
+
+def postgresql_create_word_indexes(cursor) -> None:
+    """The word tables' btrees (outside a transaction), then VACUUM ANALYZE, so that the planner
+    knows them and reads the btrees alone (index-only scans need the visibility map)."""
+    for name, target in WORD_INDEXES.items():
+        cursor.execute(f'CREATE INDEX CONCURRENTLY IF NOT EXISTS "{name}" ON {target}')
+    cursor.execute(f"VACUUM ANALYZE {WORD_TABLE}, {PAIR_TABLE}")
+
+
+def postgresql_drop_words(cursor) -> None:
+    for event in ("INSERT", "UPDATE", "DELETE", "TRUNCATE"):
+        name = f"ombuds_person_words_{event.lower()}"
+        cursor.execute(f'DROP TRIGGER IF EXISTS {name} ON "register_person"')
+        cursor.execute(f"DROP FUNCTION IF EXISTS {name}()")
+    cursor.execute(f"DROP TABLE IF EXISTS {WORD_TABLE}, {PAIR_TABLE}")
+    cursor.execute("DROP FUNCTION IF EXISTS ombuds_person_words(tsvector)")

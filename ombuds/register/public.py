@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet, Window
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
@@ -473,7 +474,7 @@ def register_search(
 
 
 def _first_by_name(
-    queryset: QuerySet, match: Q, order: tuple, limit: int, scan: int
+    queryset: QuerySet, match: Q | RawSQL, order: tuple, limit: int, scan: int
 ) -> tuple[list, bool]:
     """The first `limit` + 1 records of `queryset` matching `match` by `order`, among the first
     `scan` matches the engine finds (in the order it finds them, which is its choice: the table's
@@ -481,9 +482,10 @@ def _first_by_name(
     not read). When fewer than `scan` match, every match is sorted: the results are exactly those of
     sorting all the matches. One query: the count of the matches read is a window over them."""
     # No order here (not even the model's default): the engine stops at the `scan`-th match.
-    first = queryset.filter(match).order_by().values("pk")[:scan]
+    # A RawSQL is the pks of the first `scan` matches already (`fulltext.pg_credential_ids`).
+    first = queryset.filter(match).order_by().values("pk")[:scan] if isinstance(match, Q) else match
     rows = list(
-        queryset.filter(pk__in=first)
+        queryset.filter(fulltext.one_of("pk", first))
         .annotate(matches_read=Window(Count("pk")))
         .order_by(*order)[: limit + 1]
     )
@@ -514,9 +516,12 @@ def _credentials_matching(
     first `scan` found (`_first_by_name`). The name and the city are each one condition the
     engine's index serves; the programme's policy narrows the city's."""
     city_programs = [pk for pk, p in programs.items() if "city" in (p.public_fields or [])]
-    match = fulltext.person_match("holder__", words)
-    if city_programs:
-        match |= fulltext.person_city_match("holder__", words) & Q(program_id__in=city_programs)
+    if fulltext.pg_words_usable(words):
+        match = fulltext.pg_credential_ids(words, list(programs), city_programs, scan)
+    else:
+        match = fulltext.person_match("holder__", words)
+        if city_programs:
+            match |= fulltext.person_city_match("holder__", words) & Q(program_id__in=city_programs)
     return _first_by_name(
         Credential.objects.filter(program_id__in=list(programs)).select_related("holder"),
         match,
@@ -538,7 +543,9 @@ def _memberships_matching(
     # the planner sees how few memberships of each kind there are, and starts from them when few.
     people, people_sampled = _first_by_name(
         public.filter(person__isnull=False),
-        fulltext.person_match("person__", words),
+        Q(person_id__in=fulltext.pg_person_ids(words))
+        if fulltext.pg_words_usable(words)
+        else fulltext.person_match("person__", words),
         (Lower("person__family_name"), Lower("person__given_name"), "number"),
         limit,
         scan,
