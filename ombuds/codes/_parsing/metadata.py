@@ -298,10 +298,10 @@ def issuer(title: str | None, subtitles: list[str], paragraphs: list[str]) -> st
         match = _TITLE_ISSUER.match(title)
         if match:
             return _clean_org(match.group("org"))
+    everything = "\n".join(paragraphs)  # no word looked for holds a line end
     for pattern, needs in _ISSUER_PATTERNS:
-        for paragraph in paragraphs:
-            found_in = any(word in paragraph for word in needs) and pattern.search(paragraph)
-            for sentence in sentences(paragraph) if found_in else ():
+        for paragraph in _holding(paragraphs, needs, everything):
+            for sentence in sentences(paragraph) if pattern.search(paragraph) else ():
                 match = pattern.search(sentence)
                 # "measures approved by the board" names no issuer; "this code, adopted by ..." does.
                 if match and (pattern is not _BY_ISSUER or _ABOUT_THE_CODE.search(sentence)):
@@ -309,6 +309,16 @@ def issuer(title: str | None, subtitles: list[str], paragraphs: list[str]) -> st
                     if found:
                         return found
     return None
+
+
+def _holding(paragraphs: list[str], words: tuple[str, ...], everything: str) -> list[str]:
+    """The paragraphs that hold one of ``words``, in order. ``everything`` is the paragraphs
+    joined: a word it does not hold is looked for in no paragraph (a large code has tens of
+    thousands of paragraphs, and most of these words are in none)."""
+    words = tuple(word for word in words if word in everything)
+    if len(words) == 1:
+        return [paragraph for paragraph in paragraphs if words[0] in paragraph]
+    return [p for p in paragraphs if any(word in p for word in words)] if words else []
 
 
 _ORGANISATION = re.compile(
