@@ -30,22 +30,32 @@ _PERMISSIVE_MAY = (
     _EPISTEMIC_MAY + r"(?<!\bthat\smay)(?<!\bwhich\smay)(?<!\bwhat\smay)(?<!\bas\smay)"
 )
 
+# Every character that a case-insensitive s, m, d, n, o, i, a or w matches: the first letters of
+# the modal words (tests/codes/test_modal_pattern.py checks the list against all of Unicode).
+_MODAL_FIRST = "ADIMNOSWadimnoswİıſ"
+_IS_ARE = r"(?:(?<=i)s|(?<=a)re)"
+
 # Leftmost match wins; at one position the alternatives are tried in order, prohibitions first,
 # so "shall not" is never read as "shall".
-# The lookaheads first skip, cheaply, every word that can open no alternative (most words).
+# The pattern opens with a set of characters (case-sensitive, so the engine may use it): the
+# engine then skips at C speed to the next letter that can open a modal word instead of trying
+# the whole pattern at every character. The letter is taken, the word boundary before it looked
+# behind for, and each alternative checks by a look-behind that it opened with its own letter
+# ("(?<=s)hall" is "shall"): the same matches, in the same order, as the words written whole.
+# A look-ahead then skips, cheaply, every word that can continue no alternative.
 _MODAL = re.compile(
-    r"\b(?=[smdnoiaw])(?=(?:shall|must|may|should|ought|never|do|don|no|is|are|will)\b)(?:"
-    rf"(?P<prohibition>(?:shall|must|{_EPISTEMIC_MAY})\s+(?:not|never)\b"
-    r"|(?:shall|must|should)\s+(?:at\s+all\s+times\s+)?(?:refrain|abstain)\s+from\b"
-    r"|never\b|do\s+not\b|don['’]t\b"
-    r"|no\s+(?:[\w'’-]+,?\s+){0,8}?(?:shall|must|may)\s+be\b"  # "no false name shall be used"
-    r"|(?:is|are)\s+(?:strictly\s+)?(?:prohibited|forbidden)\b"
-    r"|(?:is|are)\s+not\s+(?:permitted|allowed|acceptable|tolerated)\b"
-    r"|will\s+not\s+be\s+(?:tolerated|accepted|permitted|allowed)\b)"
-    r"|(?P<obligation>shall\b|must\b|(?:is|are)\s+(?:required|obliged|obligated)\s+to\b)"
-    rf"|(?P<permission>{_PERMISSIVE_MAY}|(?:is|are)\s+(?:permitted|allowed|entitled)\s+to\b)"
+    rf"(?-i:[{_MODAL_FIRST}])(?<!\w.)(?=(?:hall|ust|ay|hould|ught|ever|o|on|s|re|ill)\b)(?:"
+    rf"(?P<prohibition>(?:(?<=s)hall|(?<=m)ust|(?<=m){_EPISTEMIC_MAY[1:]})\s+(?:not|never)\b"
+    r"|(?:(?<=s)hall|(?<=m)ust|(?<=s)hould)\s+(?:at\s+all\s+times\s+)?(?:refrain|abstain)\s+from\b"
+    r"|(?<=n)ever\b|(?<=d)o\s+not\b|(?<=d)on['’]t\b"
+    r"|(?<=n)o\s+(?:[\w'’-]+,?\s+){0,8}?(?:shall|must|may)\s+be\b"  # "no false name shall be used"
+    rf"|{_IS_ARE}\s+(?:strictly\s+)?(?:prohibited|forbidden)\b"
+    rf"|{_IS_ARE}\s+not\s+(?:permitted|allowed|acceptable|tolerated)\b"
+    r"|(?<=w)ill\s+not\s+be\s+(?:tolerated|accepted|permitted|allowed)\b)"
+    rf"|(?P<obligation>(?<=s)hall\b|(?<=m)ust\b|{_IS_ARE}\s+(?:required|obliged|obligated)\s+to\b)"
+    rf"|(?P<permission>(?<=m){_PERMISSIVE_MAY[1:]}|{_IS_ARE}\s+(?:permitted|allowed|entitled)\s+to\b)"
     # Advice is neither: "should enter into an agreement ... the engineer may make" is no permission.
-    r"|(?P<advice>should\b(?<!\bthat\sshould)(?<!\bwhich\sshould)|ought\s+to\b)"
+    r"|(?P<advice>(?<=s)hould\b(?<!\bthat\sshould)(?<!\bwhich\sshould)|(?<=o)ught\s+to\b)"
     r")",
     re.IGNORECASE,
 )
