@@ -225,14 +225,18 @@ def duties_of(text: str, full_text: str) -> list[dict[str, str]]:
 
 
 def _provision(node: pipeline.Node) -> Provision:
+    text = node.text  # joined from the node's paragraphs at each reading: read once
     return Provision(
         label=node.label,
         citation=node.citation,
         heading=node.heading,
-        text=node.text,
+        text=text,
         full_text=node.full_text,
         modality=node.modality,  # type: ignore[arg-type]
         subject=node.subject,
         children=[_provision(child) for child in pipeline.provisions_of(node)],
-        duties=duties_of(node.text, node.full_text),
+        duties=[
+            {"kind": duty.kind, "sentence": duty.sentence}  # Duty.to_dict, without a call
+            for duty in semantics.provision_duties(text, node.full_text)
+        ],
     )

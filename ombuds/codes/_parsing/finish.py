@@ -468,6 +468,7 @@ def _make_unique(root: Node) -> list[str]:
 
 
 def _annotate(node: Node, document_subject: str | None) -> None:
+    node_text = node.text if node.kind == "item" and node.lead_context else None
     for child in node.children:
         if child.kind == "heading":
             child.full_text = child.text or child.heading or ""
@@ -483,7 +484,7 @@ def _annotate(node: Node, document_subject: str | None) -> None:
             _annotate(child, document_subject)
             continue
         lead = child.lead_in
-        if lead and node.kind == "item" and node.lead_context and node.text == lead:
+        if lead and node_text == lead:  # (node_text: None unless an item with a lead-in)
             # The parent is only a lead-in ("shall ensure that:"): it carries its own lead-in along.
             lead = join_lead(node.lead_context, lead)
         child.lead_context = lead

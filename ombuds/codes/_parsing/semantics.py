@@ -114,20 +114,28 @@ _ABBREVIATIONS = re.compile(
 
 def sentences(text: str) -> list[str]:
     """Split prose into sentences (good enough for lead-ins and subjects, not for linguistics)."""
-    parts: list[str] = []
+    return [sentence for _, sentence in sentence_spans(text)]
+
+
+def sentence_spans(text: str) -> list[tuple[int, str]]:
+    """``sentences(text)``, each with the offset in ``text`` where it starts."""
+    parts: list[tuple[int, str]] = []
     start = 0
     for match in _SENTENCE_END.finditer(text):
         end = match.start() + 1  # after the stop
         if _ABBREVIATIONS.search(text[max(start, end - 12) : end].strip()):
             continue  # "e.g. Name" does not end a sentence
-        candidate = text[start:end].strip()
-        if candidate:
-            parts.append(candidate)
+        _add_sentence(parts, text, start, end)
         start = match.end()
-    tail = text[start:].strip()
-    if tail:
-        parts.append(tail)
+    _add_sentence(parts, text, start, len(text))
     return parts
+
+
+def _add_sentence(parts: list[tuple[int, str]], text: str, start: int, end: int) -> None:
+    raw = text[start:end]
+    candidate = raw.strip()
+    if candidate:
+        parts.append((start + len(raw) - len(raw.lstrip()), candidate))
 
 
 _PROHIBITIVE_START = re.compile(
@@ -209,13 +217,14 @@ _parsing = threading.local()
 
 @contextlib.contextmanager
 def duties_remembered() -> Iterator[None]:
-    """Remember the duties worked out (in this thread) until the block ends: around a parse."""
-    outer = getattr(_parsing, "duties", None)
-    _parsing.duties = {}
+    """Remember the duties worked out (in this thread) until the block ends: around a parse. With
+    them, where each text's first modal verb starts, for its subject (``subject_of``)."""
+    outer = getattr(_parsing, "duties", None), getattr(_parsing, "first_modal", None)
+    _parsing.duties, _parsing.first_modal = {}, {}
     try:
         yield
     finally:
-        _parsing.duties = outer
+        _parsing.duties, _parsing.first_modal = outer
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -225,15 +234,29 @@ def _duties(text: str) -> tuple[Duty, ...]:
 
 def _work_out_duties(text: str) -> tuple[Duty, ...]:
     found: list[Duty] = []
-    for sentence in sentences(text):
-        order = _order_kind(sentence)
+    spans = sentence_spans(text)
+    orders = [_order_kind(sentence) for _, sentence in spans]
+    # The modal verbs of the whole text in one scan, each then read in its sentence: a match never
+    # crosses a sentence's end (a stop no alternative takes) and sees the same characters around
+    # it (white space before a sentence, its stop after), so it is the match the sentence alone
+    # gives. The first is the text's first modal verb, which its subject stands before.
+    matches = [] if all(orders) else list(_MODAL.finditer(text))
+    memo = getattr(_parsing, "first_modal", None)
+    if memo is not None and matches:
+        memo[text] = matches[0].start()
+    at = 0
+    for (offset, sentence), order in zip(spans, orders, strict=True):
+        end = offset + len(sentence)
+        first = at
+        while at < len(matches) and matches[at].start() < end:
+            at += 1
         if order:
             found.append(Duty(order, sentence))
             continue
-        for index, match in enumerate(_MODAL.finditer(sentence)):
+        for index, match in enumerate(matches[first:at]):
             if index and _BARE_NEGATION.match(match.group(0)):
                 continue
-            if _INTERPRETIVE.match(sentence, match.start()):
+            if _INTERPRETIVE.match(text, match.start()):
                 continue
             kind = "recommendation" if match.lastgroup == "advice" else match.lastgroup
             duty = Duty(kind or "obligation", sentence)
@@ -356,10 +379,21 @@ _CLAUSE_BREAK = re.compile(r".*(?:[.!?:;]\s|\n)", re.DOTALL)
 
 def subject_of(text: str) -> str | None:
     """The noun phrase before the first modal verb: 'A lawyer', 'Members', 'Engineers'."""
-    match = _MODAL.search(text)
-    if not match:
-        return None
-    before = text[: match.start()]
+    memo = getattr(_parsing, "first_modal", None)
+    start = memo.get(text) if memo is not None else None  # found with the text's duties
+    if start is None:
+        match = _MODAL.search(text)
+        if not match:
+            return None
+        start = match.start()
+    return _subject_before(text[:start])
+
+
+# Clauses under one lead-in share the words before their modal verb ("Members shall: (a) ...;
+# (b) ..." are each "Members shall ..."): their subject is read once.
+@functools.lru_cache(maxsize=4096)
+def _subject_before(before: str) -> str | None:
+    """The noun phrase that ends ``before``, the words of a text up to its first modal verb."""
     sentence_start = _CLAUSE_BREAK.match(before)
     if sentence_start:
         before = before[sentence_start.end() :]
@@ -506,9 +540,17 @@ def join_lead(lead: str, text: str) -> str:
     'It will:' + 'Acknowledge the report.' -> 'It will: Acknowledge the report'.
     """
     body = strip_joiner(text)
-    bare = _LEAD_END.sub("", lead.rstrip())
+    bare, open_end = _bare_lead(lead)
     if not bare:
         return body
-    if body[:1].islower() and _OPEN_END.search(bare):
+    if body[:1].islower() and open_end:
         return f"{bare} {body}"
     return f"{bare}: {body}"
+
+
+@functools.lru_cache(maxsize=1024)  # the clauses under one lead-in share it
+def _bare_lead(lead: str) -> tuple[str, bool]:
+    """A lead-in without its closing colon or dash, and whether it ends on a word that reads on
+    into a clause in lower case."""
+    bare = _LEAD_END.sub("", lead.rstrip())
+    return bare, bool(_OPEN_END.search(bare))
