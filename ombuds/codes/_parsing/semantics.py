@@ -340,6 +340,8 @@ _FIRST_WORD = re.compile(r"\s*([A-Za-z][A-Za-z'’-]*)")
 
 
 def is_imperative(text: str) -> bool:
+    if "a" <= text[:1] <= "z":
+        return False  # a first word in lower case (most clauses) is no order
     first = _FIRST_WORD.match(text)
     if first is None:
         return False

@@ -45,7 +45,10 @@ class Node:
 
     @property
     def text(self) -> str:
-        return "\n\n".join(filter(None, self.texts))
+        texts = self.texts
+        if len(texts) == 1:  # most provisions: their one paragraph, as the join would give it
+            return texts[0]
+        return "\n\n".join(filter(None, texts))
 
     def walk(self) -> Iterator[Node]:
         yield self
