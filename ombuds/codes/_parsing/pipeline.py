@@ -42,21 +42,12 @@ def _words(tree: Tree) -> list[str]:
 def no_cyclic_gc() -> Iterator[None]:
     """Pause the cyclic garbage collector: the parser makes many small objects and no cycles, and
     the collector's passes over them made parsing a large code slower than linear (a third of the
-    time of a 10 MB code). The objects made meanwhile end in the oldest generation."""
+    time of a 10 MB code)."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
-        if gc.get_freeze_count() == 0:
-            # What the parse made (a tree and its provisions, no cycles) would otherwise be
-            # traversed, all of it, by the first young collection after the collector is enabled
-            # again (a fifth of a second for a 10 MB code). Freezing and unfreezing moves the young
-            # objects to the oldest generation without traversing them: they are freed as usual
-            # when no longer referenced, and cycles among them by the next full collection. (Not
-            # where the process froze objects itself: unfreezing would undo that.)
-            gc.freeze()
-            gc.unfreeze()
         if was_enabled:
             gc.enable()
 
