@@ -134,6 +134,9 @@ TEMPLATES = [
     },
 ]
 
+# Django's form renderer, its simplest widgets written without their templates (the same HTML).
+FORM_RENDERER = "ombuds.core.form_renderer.FormRenderer"
+
 _database_url = envstr("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'ombuds.sqlite3'}"
 try:
     DATABASES = {

@@ -20,10 +20,18 @@ from ombuds.register.models import Credential, Membership
 
 
 class Asked:
-    """A case as the facts ask about it, once: what several facts read is read a single time."""
+    """A case as the facts ask about it, once: what several facts read is read a single time.
 
-    def __init__(self, case: Case):
+    ``known`` gives answers the caller has read already (the staff case page reads the case's
+    allegations, notices and sanction choice for itself), by the names of the properties below:
+    those are not read again."""
+
+    def __init__(self, case: Case, **known):
         self.case = case
+        unknown = set(known) - {"determinations", "records", "notified", "sanction_chosen"}
+        if unknown:
+            raise TypeError(f"Asked does not take {sorted(unknown)}")
+        self.__dict__.update(known)
 
     @cached_property
     def determinations(self) -> list[str]:
@@ -32,6 +40,15 @@ class Asked:
     @cached_property
     def records(self) -> tuple[list[Credential], list[Membership]]:
         return respondent_records(self.case)
+
+    @cached_property
+    def notified(self) -> bool:
+        return respondent_notified(self.case)
+
+    @cached_property
+    def sanction_chosen(self) -> bool:
+        # A choice already imposed (before an appeal sent the case back) is not one to impose.
+        return SanctionChoice.objects.filter(case=self.case, sanction__isnull=True).exists()
 
 
 Fact = Callable[[Asked], bool]
@@ -52,9 +69,10 @@ def fact(name: str) -> Callable[[Fact], Fact]:
     return register
 
 
-def facts(case: Case) -> dict[str, bool]:
-    """What the procedure's conditions ask about the case, as it stands."""
-    asked = Asked(case)
+def facts(case: Case, **known) -> dict[str, bool]:
+    """What the procedure's conditions ask about the case, as it stands (``known``: what the
+    caller has read already, as `Asked` takes it)."""
+    asked = Asked(case, **known)
     return {name: bool(answer(asked)) for name, answer in REGISTRY.items()}
 
 
@@ -120,6 +138,16 @@ def respondent_notified(case: Case) -> bool:
     ).exists()
 
 
+def respondent_notified_among(notices: list[Notice]) -> bool:
+    """`respondent_notified`, answered from the case's notices read already (all of them)."""
+    return any(
+        n.recipient_role == "respondent"
+        and n.template in PROCEDURE_LINK_TEMPLATES
+        and n.status in DELIVERED
+        for n in notices
+    )
+
+
 @fact("respondent_is_member")
 def _respondent_is_member(asked: Asked) -> bool:
     credentials, memberships = asked.records
@@ -128,7 +156,7 @@ def _respondent_is_member(asked: Asked) -> bool:
 
 @fact("respondent_notified")
 def _respondent_notified(asked: Asked) -> bool:
-    return respondent_notified(asked.case)
+    return asked.notified
 
 
 @fact("respondent_answered")
@@ -171,5 +199,4 @@ def _any_upheld(asked: Asked) -> bool:
 
 @fact("sanction_chosen")
 def _sanction_chosen(asked: Asked) -> bool:
-    # A choice already imposed (before an appeal sent the case back) is not one to impose.
-    return SanctionChoice.objects.filter(case=asked.case, sanction__isnull=True).exists()
+    return asked.sanction_chosen

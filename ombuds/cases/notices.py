@@ -8,6 +8,8 @@ unless the complainant consented, and no notice carries internal notes.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
+from functools import lru_cache
 
 from django.conf import settings
 from django.template import Context, Template
@@ -247,6 +249,22 @@ def base_url() -> str:
     return getattr(settings, "OMBUDS_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 
+@dataclass(frozen=True)
+class Read:
+    """What the caller has read of the case already (the staff case page, for its previews): a
+    notice takes these from here rather than reading them again."""
+
+    deadlines: list  # every deadline of the case, in their order
+    allegations: list  # every allegation, in their order, their provisions prefetched
+    sanction_choice: SanctionChoice | None
+
+
+@lru_cache(maxsize=256)
+def _compiled(text: str) -> Template:
+    """A wording compiled once per process (a body's own wording changed is another text)."""
+    return Template(text)
+
+
 def render(
     case: Case,
     template: str,
@@ -257,21 +275,29 @@ def render(
     step=None,
     deadlines: dict[str, dt.date] | None = None,
     complainant_token: str = "",
+    read: Read | None = None,
 ) -> tuple[str, str]:
     """(subject, body) of a notice about a case for one kind of recipient; ``deadlines`` (by name)
     in place of those running, for a preview of a step not yet taken; a named complainant's
-    personal link where the wording says {{ complainant_url }}, else after the text."""
+    personal link where the wording says {{ complainant_url }}, else after the text; ``read``:
+    what the caller has read of the case already."""
     custom = NoticeTemplate.objects.filter(
         organization_id=case.organization_id, name=template
     ).first()
     subject_text, body_text = (custom.subject, custom.body) if custom else DEFAULTS[template]
     procedure = procedure_of(case)
-    choice = SanctionChoice.objects.filter(case=case).first()
-    running = list(
-        case.deadlines.filter(
-            met_at__isnull=True, expired_at__isnull=True, waits_for_delivery=False
+    if read is None:
+        read = Read(
+            deadlines=list(case.deadlines.filter(met_at__isnull=True, expired_at__isnull=True)),
+            allegations=list(case.allegations.prefetch_related("provisions")),
+            sanction_choice=SanctionChoice.objects.filter(case=case).first(),
         )
-    )
+    choice = read.sanction_choice
+    running = [
+        d
+        for d in read.deadlines
+        if d.met_at is None and d.expired_at is None and not d.waits_for_delivery
+    ]
     added = {int(p) for p in str((inputs or {}).get("added", "")).split(",") if p.isdigit()}
     answer = procedure.deadlines.get(procedure.declared.answer_deadline)
     show_complainant = recipient_role != "respondent" or case.consent_to_share
@@ -289,19 +315,13 @@ def render(
             "state": _named(procedure.state(case.state)),
             "step": _named(step) if step is not None else None,
             "inputs": _input_values(inputs or {}, step),
-            "allegations": [
-                _allegation_values(a) for a in case.allegations.prefetch_related("provisions")
-            ],
+            "allegations": [_allegation_values(a) for a in read.allegations],
             "deadlines": {d.name: d.due_on for d in running} if deadlines is None else deadlines,
             # Deadlines counting from the notice's delivery: the period, as the notice says it.
             "after_delivery": {
                 d.name: period(d) for d in procedure.deadlines.values() if d.after_delivery
             },
-            "added": [
-                _allegation_values(a)
-                for a in case.allegations.prefetch_related("provisions")
-                if a.position in added
-            ],
+            "added": [_allegation_values(a) for a in read.allegations if a.position in added],
             "answer_period": period(answer) if answer is not None else "",
             "running": [
                 {"name": d.name, "label": d.label, "starts_on": d.starts_on, "due_on": d.due_on}
@@ -318,11 +338,11 @@ def render(
         },
         autoescape=False,
     )
-    subject = " ".join(Template(subject_text).render(context).split())[:300]
+    subject = " ".join(_compiled(subject_text).render(context).split())[:300]
     if mine and "complainant_url" not in body_text:
         # The wording does not place the link: it goes after the text, before the signature.
         body_text += COMPLAINANT_LINK_TEXT.format(days=LINK_DAYS, url="{{ complainant_url }}")
-    body = Template(body_text + SIGNATURE).render(context).strip() + "\n"
+    body = _compiled(body_text + SIGNATURE).render(context).strip() + "\n"
     return subject, body
 
 

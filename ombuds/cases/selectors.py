@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from ombuds.audit.services import events_for
 from ombuds.cases import hooks
-from ombuds.cases.facts import facts, respondent_records
+from ombuds.cases.facts import facts, respondent_notified_among, respondent_records
 from ombuds.cases.models import (
     Allegation,
     BodyProcedure,
@@ -193,13 +193,17 @@ def state_label(case: Case) -> str:
 # --- who may do what ------------------------------------------------------------------------------
 
 
-def roles_on_case(user: Any, case: Case) -> set[str]:
+def roles_on_case(user: Any, case: Case, body_roles: set[str] | None = None) -> set[str]:
     """The body roles a user acts with on this case: none when recused (a declared conflict of
-    interest, or being a party), so the case is hidden from them and they cannot act on it."""
+    interest, or being a party), so the case is hidden from them and they cannot act on it.
+    ``body_roles``: the user's case roles on the case's body when the caller has read them
+    (`roles_on_body`), not read again."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return set()
     if Recusal.objects.filter(case=case, user=user).exists():
         return set()
+    if body_roles is not None:
+        return set(body_roles) & BODY_ROLES
     roles = set(
         BodyRole.objects.filter(user=user, organization_id=case.organization_id).values_list(
             "role", flat=True
@@ -501,9 +505,12 @@ def inbox(
 # --- the case page --------------------------------------------------------------------------------
 
 
-def staff_case(*, organization: Organization, reference: str, user: Any) -> tuple[Case, set[str]]:
-    """The body's case and the user's roles on it. Raises CaseNotFound when there is none, or the
-    user is recused from it (as if it did not exist)."""
+def staff_case(
+    *, organization: Organization, reference: str, user: Any, body_roles: set[str] | None = None
+) -> tuple[Case, set[str]]:
+    """The body's case and the user's roles on it (``body_roles``: their roles on the body, when
+    read already). Raises CaseNotFound when there is none, or the user is recused from it (as if it
+    did not exist)."""
     case = (
         Case.objects.select_related(
             "organization", "handler", "respondent_person", "respondent_agency", "code_version"
@@ -511,7 +518,7 @@ def staff_case(*, organization: Organization, reference: str, user: Any) -> tupl
         .filter(organization=organization, reference=reference)
         .first()
     )
-    roles = roles_on_case(user, case) if case is not None else set()
+    roles = roles_on_case(user, case, body_roles) if case is not None else set()
     if not roles:
         raise CaseNotFound(reference)
     return case, roles
@@ -558,14 +565,22 @@ def case_page(case: Case, roles: set[str]) -> CasePage:
     """Everything the staff case page reads about a case, for a viewer with these roles (a fixed
     number of queries, whatever the case holds)."""
     procedure = procedure_of(case)
-    case_facts = facts(case)
     deadlines = list(case.deadlines.all())
-    running = {d.name: d.due_on for d in deadlines if d.running and not d.waits_for_delivery}
-    steps = procedure.available(case.state, roles, case_facts, running)
     notices = list(case.notices.all())
     allegations = list(
         case.allegations.prefetch_related("provisions").select_related("determined_by")
     )
+    choice = SanctionChoice.objects.select_related("sanction").filter(case=case).first()
+    records = respondent_records(case)
+    case_facts = facts(  # from what the page reads anyway, not read again
+        case,
+        determinations=[a.determination for a in allegations],
+        records=records,
+        notified=respondent_notified_among(notices),
+        sanction_chosen=choice is not None and choice.sanction_id is None,
+    )
+    running = {d.name: d.due_on for d in deadlines if d.running and not d.waits_for_delivery}
+    steps = procedure.available(case.state, roles, case_facts, running)
     provisions = (
         case.code_version.provisions.exclude(citation="").order_by("position")
         if case.code_version
@@ -574,7 +589,6 @@ def case_page(case: Case, roles: set[str]) -> CasePage:
     people = BodyRole.objects.filter(organization_id=case.organization_id).values_list(
         "user", flat=True
     )
-    choice = SanctionChoice.objects.select_related("sanction").filter(case=case).first()
     timeline = case_timeline(case)
     source = hooks.proof_of_efforts()
     return CasePage(
@@ -591,7 +605,7 @@ def case_page(case: Case, roles: set[str]) -> CasePage:
         sanction_choice=choice,
         timeline=timeline,
         more_time_requests=more_time_requests(procedure, deadlines, timeline),
-        credentials_memberships=respondent_records(case),
+        credentials_memberships=records,
         first_tier=source.for_case(case) if source is not None else [],
         documents=case.documents.all(),
         messages=case.messages.all(),

@@ -222,10 +222,12 @@ class AllegationForm(forms.Form):
     def __init__(self, *args, provisions, **kwargs):
         kwargs.setdefault("prefix", "allegation")
         super().__init__(*args, **kwargs)
-        self.fields["provisions"].queryset = provisions
-        self.fields["provisions"].label_from_instance = lambda p: (
-            f"{p.citation} {(p.full_text or p.text)[:100]}"
-        )
+        field = self.fields["provisions"]
+        field.queryset = provisions  # (a copy of it: what a choice sent is checked against)
+        field.label_from_instance = lambda p: f"{p.citation} {(p.full_text or p.text)[:100]}"
+        # The choices shown, from ``provisions`` itself when the form is rendered: the page's
+        # other forms list the same queryset, so it is read once for all of them.
+        field.choices = lambda: [(p.pk, field.label_from_instance(p)) for p in provisions]
 
 
 LADDER = [
@@ -399,7 +401,12 @@ class RecusalForm(forms.Form):
     def __init__(self, *args, users, **kwargs):
         kwargs.setdefault("prefix", "recusal")
         super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = users
+        field = self.fields["user"]
+        field.queryset = users  # (a copy of it: what a choice sent is checked against)
+        # The choices shown, read by one plain query when the form is rendered (Django's own
+        # iterator opens a server-side cursor: three round trips on PostgreSQL).
+        empty = [("", field.empty_label)] if field.empty_label is not None else []
+        field.choices = lambda: [*empty, *((u.pk, field.label_from_instance(u)) for u in users)]
 
 
 class StaffComplaintForm(forms.Form):

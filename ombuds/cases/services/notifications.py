@@ -18,6 +18,7 @@ from ombuds.cases.models import Case, ComplainantLink, Notice, Recusal, Responde
 from ombuds.cases.notices import (
     COMPLAINANT_LINK_PLACEHOLDER,
     LINK_PLACEHOLDER,
+    Read,
     complainant_url,
     render,
     respondent_url,
@@ -280,16 +281,25 @@ def notifies_respondent_first(case: Case, transition: Transition) -> bool:
 
 
 def respondent_notice_preview(
-    case: Case, transition: Transition, case_facts: dict[str, bool] | None = None
+    case: Case,
+    transition: Transition,
+    case_facts: dict[str, bool] | None = None,
+    read: Read | None = None,
 ) -> list[tuple[str, str]]:
     """(subject, text) of each notice the step would send the respondent if taken now, exactly as
     they would read it (the dates the step starts included), their personal link shown as the
-    notice kept on the case shows it; [] when the step sends them none."""
+    notice kept on the case shows it; [] when the step sends them none. ``read``: what the caller
+    has read of the case already (`ombuds.cases.notices.Read`)."""
     procedure = procedure_of(case)
     today = timezone.localdate()
+    current = (
+        [d for d in read.deadlines if d.met_at is None and d.expired_at is None]
+        if read is not None
+        else case.deadlines.filter(met_at__isnull=True, expired_at__isnull=True)
+    )
     due = {
         d.name: d.due_on
-        for d in case.deadlines.filter(met_at__isnull=True, expired_at__isnull=True)
+        for d in current
         if d.name not in transition.stops and "*" not in transition.stops
     }
     for name in transition.starts:
@@ -306,6 +316,7 @@ def respondent_notice_preview(
             respondent_token=preview_token,
             step=transition,
             deadlines=due,
+            read=read,
         )
         notices.append((subject, body.replace(respondent_url(preview_token), LINK_PLACEHOLDER)))
     return notices

@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from ombuds.cases.notices import Read
 from ombuds.cases.rules import DECIDERS, HANDLERS
 from ombuds.cases.selectors import CasePage
 from ombuds.cases.services import ERASERS, case_erasure
@@ -107,10 +108,15 @@ def _notice_forms(page: CasePage, steps: dict) -> None:
     if page.respondent_notified:
         return
     verbatim = [a.position for a in page.allegations if a.verbatim]
+    read = Read(
+        deadlines=page.deadlines,
+        allegations=page.allegations,
+        sanction_choice=page.sanction_choice,
+    )
     for form in steps.values():
         if not respondent_notice_templates(form.transition, page.facts):
             continue
-        form.preview = respondent_notice_preview(page.case, form.transition, page.facts)
+        form.preview = respondent_notice_preview(page.case, form.transition, page.facts, read)
         if verbatim and identity_withheld(page.case):
             form.verbatim = verbatim
             form.fields[CONFIRM_VERBATIM] = django_forms.CharField(

@@ -56,7 +56,10 @@ def case_or_404(request: HttpRequest, organization, reference: str) -> tuple[Cas
     it did not exist) or it is another body's."""
     try:
         return selectors.staff_case(
-            organization=organization, reference=reference, user=request.user
+            organization=organization,
+            reference=reference,
+            user=request.user,
+            body_roles=getattr(request, "body_roles", None),  # read by case_roles_required
         )
     except CaseNotFound:
         raise Http404("no such case") from None
