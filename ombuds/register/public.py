@@ -57,6 +57,18 @@ from ombuds.register.models import (
     Membership,
     MembershipType,
 )
+from ombuds.register.public_entries import (
+    AGENCY_MEMBERSHIP_ROW,
+    CREDENTIAL_ROW,
+    MEMBERSHIP_ROW,
+    PERSON_MEMBERSHIP_ROW,
+    PUBLISHABLE_HOLDER_FIELDS,
+    RegisterEntry,
+    credential_entry,
+    membership_entry,
+    merged_by_name,
+    status_tone,
+)
 from ombuds.register.public_sanctions import (  # noqa: F401  re-exported
     PublicProvision,
     PublicSanction,
@@ -72,10 +84,6 @@ from ombuds.register.public_sanctions import (  # noqa: F401  re-exported
 def _setting(name: str, default: int) -> int:
     return int(getattr(settings, name, default))
 
-
-# Of a holder's fields, those a program may publish (CredentialProgram.public_fields); contact details
-# are never shown, whatever the program says.
-PUBLISHABLE_HOLDER_FIELDS = ("city", "region", "country")
 
 # What each status means, in the words the public pages use.
 CREDENTIAL_STATUS_MEANING = {
@@ -97,17 +105,6 @@ MEMBERSHIP_STATUS_MEANING = {
     "expelled": "Expelled from membership.",
     "resigned": "Resigned from membership.",
 }
-# How a status is shown: "ok" in good standing, "bad" when a sanction or a lapse stands in the way.
-_GOOD = {"active", "grace"}
-_BAD = {"suspended", "revoked", "expelled", "lapsed"}
-
-
-def status_tone(status: str) -> str:
-    if status in _GOOD:
-        return "ok"
-    return "bad" if status in _BAD else "neutral"
-
-
 # --- what a credential or membership shows --------------------------------------------------------
 
 
@@ -323,25 +320,6 @@ def search_terms(query: str, min_chars: int) -> list[str] | None:
 
 
 @dataclass(frozen=True)
-class RegisterEntry:
-    """One line of a search result: a credential, or a membership."""
-
-    kind: str  # "credential" or "membership"
-    number: str
-    holder: str
-    place: str
-    entry: str  # the credential's or the membership type's name
-    status: str
-    status_display: str
-    expires_on: dt.date | None  # a credential's expiry, a membership's renewal date
-    also_known_as: list[str] = field(default_factory=list)
-
-    @property
-    def tone(self) -> str:
-        return status_tone(self.status)
-
-
-@dataclass(frozen=True)
 class RegisterSearch:
     query: str
     # "empty" (nothing asked), "too_short", "found" or "none"
@@ -390,34 +368,6 @@ def clean_query(query: str) -> str:
     return " ".join(query.split())[:MAX_QUERY_LENGTH]
 
 
-def _credential_entry(c: Credential, program: CredentialProgram) -> RegisterEntry:
-    return RegisterEntry(
-        kind="credential",
-        number=c.number,
-        holder=c.holder.full_name,
-        place=_place(c.holder, program.public_fields or []),
-        entry=program.name,
-        status=c.status,
-        status_display=c.get_status_display(),
-        expires_on=c.expires_on,
-    )
-
-
-def _membership_entry(m: Membership) -> RegisterEntry:
-    name, _kind, trade_names, place = _membership_holder(m)
-    return RegisterEntry(
-        kind="membership",
-        number=m.number,
-        holder=name,
-        place=place,
-        entry=m.membership_type.name,
-        status=m.status,
-        status_display=m.get_status_display(),
-        expires_on=m.renewal_date,
-        also_known_as=trade_names,
-    )
-
-
 def register_search(
     organization: Organization, query: str, *, limit: int | None = None
 ) -> RegisterSearch:
@@ -447,9 +397,10 @@ def register_search(
         return outcome("empty")
     programs = {
         p.pk: p
-        for p in CredentialProgram.objects.filter(organization=organization).only(
-            "pk", "name", "abbreviation", "public_fields"
-        )
+        # Unordered: the programmes' order (the model's, by body and name) matters to no result.
+        for p in CredentialProgram.objects.filter(organization=organization)
+        .order_by()
+        .only("pk", "name", "abbreviation", "public_fields")
     }
     if any(ch.isdigit() for ch in query):
         found = _by_number(organization, programs, query)
@@ -462,7 +413,7 @@ def register_search(
     scan = max(limit + 1, _setting("OMBUDS_REGISTER_SEARCH_SCAN", 500))
     credentials, sampled = _credentials_matching(programs, words, limit, scan)
     memberships, sampled_too = _memberships_matching(organization, words, limit, scan)
-    results = _merged_by_name(programs, credentials, memberships)
+    results = merged_by_name(programs, credentials, memberships)
     if not results:
         return outcome("none")
     return outcome(
@@ -474,22 +425,24 @@ def register_search(
 
 
 def _first_by_name(
-    queryset: QuerySet, match: Q | RawSQL, order: tuple, limit: int, scan: int
-) -> tuple[list, bool]:
+    queryset: QuerySet, match: Q | RawSQL, order: tuple, fields: tuple, limit: int, scan: int
+) -> tuple[list[dict], bool]:
     """The first `limit` + 1 records of `queryset` matching `match` by `order`, among the first
     `scan` matches the engine finds (in the order it finds them, which is its choice: the table's
     physical order in practice), and whether it found `scan` of them (there may be more, which were
     not read). When fewer than `scan` match, every match is sorted: the results are exactly those of
-    sorting all the matches. One query: the count of the matches read is a window over them."""
+    sorting all the matches. One query: the count of the matches read is a window over them. Each
+    record comes as a dict of `fields`."""
     # No order here (not even the model's default): the engine stops at the `scan`-th match.
     # A RawSQL is the pks of the first `scan` matches already (`fulltext.pg_credential_ids`).
     first = queryset.filter(match).order_by().values("pk")[:scan] if isinstance(match, Q) else match
     rows = list(
         queryset.filter(fulltext.one_of("pk", first))
         .annotate(matches_read=Window(Count("pk")))
-        .order_by(*order)[: limit + 1]
+        .order_by(*order)
+        .values(*fields, "matches_read")[: limit + 1]
     )
-    return rows, bool(rows) and rows[0].matches_read >= scan
+    return rows, bool(rows) and rows[0]["matches_read"] >= scan
 
 
 def _by_number(organization: Organization, programs: dict, query: str) -> list[RegisterEntry]:
@@ -497,20 +450,20 @@ def _by_number(organization: Organization, programs: dict, query: str) -> list[R
     numbers = number_variants(query)
     credentials = Credential.objects.filter(
         program_id__in=list(programs), number__in=numbers
-    ).select_related("holder")
+    ).values(*CREDENTIAL_ROW)
     memberships = (
         _public_memberships(organization)
         .filter(number__in=numbers)
-        .select_related("person", "agency", "membership_type")
+        .values(*PERSON_MEMBERSHIP_ROW, *AGENCY_MEMBERSHIP_ROW[len(MEMBERSHIP_ROW) :])
     )
-    return [_credential_entry(c, programs[c.program_id]) for c in credentials] + [
-        _membership_entry(m) for m in memberships
+    return [credential_entry(c, programs[c["program_id"]]) for c in credentials] + [
+        membership_entry(m) for m in memberships
     ]
 
 
 def _credentials_matching(
     programs: dict, words: list[str], limit: int, scan: int
-) -> tuple[list[Credential], bool]:
+) -> tuple[list[dict], bool]:
     """Credentials whose holder has a name word starting with every word, or a city whose words
     start with them where the programme publishes the city; the first `limit` + 1 by name of the
     first `scan` found (`_first_by_name`). The name and the city are each one condition the
@@ -523,9 +476,10 @@ def _credentials_matching(
         if city_programs:
             match |= fulltext.person_city_match("holder__", words) & Q(program_id__in=city_programs)
     return _first_by_name(
-        Credential.objects.filter(program_id__in=list(programs)).select_related("holder"),
+        Credential.objects.filter(program_id__in=list(programs)),
         match,
         (Lower("holder__family_name"), Lower("holder__given_name"), "number"),
+        CREDENTIAL_ROW,
         limit,
         scan,
     )
@@ -533,12 +487,12 @@ def _credentials_matching(
 
 def _memberships_matching(
     organization: Organization, words: list[str], limit: int, scan: int
-) -> tuple[list[Membership], bool]:
+) -> tuple[list[dict], bool]:
     """People's memberships by name, and agencies' by legal name, trade name or city: asked apart,
     since a condition on the person OR on the agency spans two joined tables, which no index
     serves. A member person's city is never searched: no policy publishes it through a
     membership. Each list comes sorted by name, `limit` + 1 long, of the first `scan` found."""
-    public = _public_memberships(organization).select_related("person", "agency", "membership_type")
+    public = _public_memberships(organization)
     # "person is not null" and "agency is not null" are implied by the matches, but said so that
     # the planner sees how few memberships of each kind there are, and starts from them when few.
     people, people_sampled = _first_by_name(
@@ -547,6 +501,7 @@ def _memberships_matching(
         if fulltext.pg_words_usable(words)
         else fulltext.person_match("person__", words),
         (Lower("person__family_name"), Lower("person__given_name"), "number"),
+        PERSON_MEMBERSHIP_ROW,
         limit,
         scan,
     )
@@ -554,33 +509,11 @@ def _memberships_matching(
         public.filter(agency__isnull=False),
         fulltext.agency_match("agency__", words),
         (Lower("agency__legal_name"), "number"),
+        AGENCY_MEMBERSHIP_ROW,
         limit,
         scan,
     )
     return people + agencies, people_sampled or agencies_sampled
-
-
-def _merged_by_name(
-    programs: dict, credentials: list[Credential], memberships: list[Membership]
-) -> list[RegisterEntry]:
-    """Each list comes sorted by name; merged, their first `limit` are the first `limit` of all."""
-    keyed = [
-        (
-            (c.holder.family_name.lower(), c.holder.given_name.lower(), c.number),
-            _credential_entry(c, programs[c.program_id]),
-        )
-        for c in credentials
-    ] + [
-        (
-            (m.agency.legal_name.lower(), "", m.number)
-            if m.agency_id
-            else (m.person.family_name.lower(), m.person.given_name.lower(), m.number),
-            _membership_entry(m),
-        )
-        for m in memberships
-    ]
-    keyed.sort(key=lambda row: row[0])
-    return [entry for _key, entry in keyed]
 
 
 # --- bulk verification ----------------------------------------------------------------------------
