@@ -75,12 +75,15 @@ def _cell(header: list[str], name: str) -> str | None:
 _DATES = ("issued_on", "expires_on", "suspended_until")
 
 
-def _converted(header: list[str]) -> str:
+def _converted(header: list[str], *, checked: bool = False) -> str:
     """The select list of a row of `raw` (alias r) converted as `read_one` converts it, in the
-    staging table's columns (`staged._STAGED_COLUMNS`). Every cast is guarded: safe on any text."""
+    staging table's columns (`staged._STAGED_COLUMNS`). Every cast is guarded: safe on any text,
+    but for `checked` rows (whose date cells are known to be empty or dates `_date` reads), whose
+    dates are read by a plain cast."""
     e, n, h, s = (f"r.c_{name}" for name in ("external_id", "number", "holder", "status"))
     dates = {name: _cell(header, name) for name in _DATES}
-    date = {name: _date(c) if c else "NULL::date" for name, c in dates.items()}
+    read = (lambda c: f"NULLIF({c}, '')::date") if checked else _date
+    date = {name: read(c) if c else "NULL::date" for name, c in dates.items()}
     conditions, decision = _cell(header, "conditions"), _cell(header, "decision_ref")
     return f"""r.line, true AS read_ok, {e} AS ref, {_pk(e)} AS ref_pk, upper({n}) AS number,
         {_PROGRAM} AS program_id, {h} AS holder, {_pk(h)} AS holder_pk, lower({s}) AS status,
@@ -157,9 +160,11 @@ def other_lines_sql(*, raw: str, others: str, header: list[str]) -> str:
 
 def plain_rows_sql(*, raw: str, others: str, header: list[str]) -> str:
     """SELECT every row of `raw` whose line is not in `others` (so it plainly passes), converted,
-    in the staging table's columns; parameters: `parameters`'s."""
+    in the staging table's columns; parameters: `parameters`'s. Its date cells passed `_date`
+    (empty or a date it reads, which `::date` reads alike: ISO YYYY-MM-DD), so they are cast
+    directly; the select list is computed only for the rows the anti-join keeps."""
     return f"""
-        SELECT {_converted(header)} FROM {raw} r
+        SELECT {_converted(header, checked=True)} FROM {raw} r
         WHERE NOT EXISTS (SELECT 1 FROM {others} o WHERE o.line = r.line)
     """
 
