@@ -5,14 +5,17 @@ The rules and their messages are `LifecycleImporter`'s, called from here, not co
 (`staged_cells` restates the cell rules in SQL only to let through the rows that plainly pass):
 
 1. The rows go as read into a temporary table (PostgreSQL: one `COPY` of each cell's text); one
-   statement moves into the staging table the rows whose cells plainly pass, converted there
-   (`staged_cells`: its test is narrower than Python's, never wider), and every other row is read
-   and checked in Python as before (`read_one`), a batch at a time. What a row would break if it
-   were new (its number's form, its status against its dates) is judged then too, since it needs
-   nothing from the register. Rows whose program is known stay; nothing is held per row but what
-   the report says. On SQLite every row is checked in Python and inserted in batches.
-2. One statement joins the staging table to the register: each row's holder and record, and the
-   first line of each external id and number (window functions), into a second temporary table.
+   statement notes the lines of the rows whose cells do not plainly pass (`staged_cells`: its test
+   is narrower than Python's, never wider), and those rows are read and checked in Python as
+   before (`read_one`), a batch at a time, into the staging table. The rows that plainly pass stay
+   in the raw table, and phase 2 reads them from there, converted: no second copy of them is
+   written. What a row would break if it were new (its number's form, its status against its
+   dates) is judged then too, since it needs nothing from the register. Rows whose program is
+   known stay; nothing is held per row but what the report says. On SQLite every row is checked
+   in Python and inserted in batches.
+2. One statement joins the staged rows (on PostgreSQL, and the plain rows of the raw table) to
+   the register: each row's holder and record, and the first line of each external id and number
+   (window functions), into a second temporary table.
 3. Only the rows with something to say come back to Python, in line order, through a server-side
    cursor: a bad row, a duplicate, an unknown holder, a number taken, or a record that exists (its
    change is planned by `plan_update`, so status changes still go through the lifecycle services).
@@ -49,6 +52,7 @@ STAGED = "register_import_staged"
 RESOLVED = "register_import_resolved"
 BAD = "register_import_bad"
 RAW = "register_import_raw"
+OTHERS = "register_import_others"  # the lines of `RAW` checked in Python
 
 _STAGED_COLUMNS = (
     "line",
@@ -112,7 +116,7 @@ class StagedCredentialImporter(LifecycleImporter):
         self.cycle_months = {k.pk: getattr(k, "cycle_months", None) for k in kinds.values()}
         self.bad_lines: list[int] = []
         with connection.cursor() as cursor:
-            for table in (STAGED, RESOLVED, BAD, RAW):
+            for table in (STAGED, RESOLVED, BAD, RAW, OTHERS):
                 cursor.execute(f"DROP TABLE IF EXISTS {table}")
             drop = " ON COMMIT DROP" if self.postgres else ""
             cursor.execute(
@@ -126,7 +130,6 @@ class StagedCredentialImporter(LifecycleImporter):
             if self.postgres:
                 cursor.execute("SET LOCAL work_mem = '64MB'")
                 self._stage_raw(cursor, rows, errors)
-                _analyze(cursor, STAGED)
             else:
                 self._insert_staged(cursor, self._staged(self._rows(rows), errors))
 
@@ -167,22 +170,20 @@ class StagedCredentialImporter(LifecycleImporter):
                 if progress:
                     self.tick("checking", self.rows)
                 write((line, *values))
-        sql = staged_cells.plain_rows_sql(
-            raw=RAW,
-            staged=STAGED,
-            header=header,
-            columns=_STAGED_COLUMNS,
-        )
-        params = staged_cells.parameters(
+        _analyze(cursor, RAW)
+        self.cell_params = staged_cells.parameters(
             programs=[(k.code, k.pk) for k in self.programs.values()],
             statuses=self.subject.statuses,
             today=self.today,
         )
-        cursor.execute(sql, params)
-        cursor.execute(f"CREATE INDEX {STAGED}_line ON {STAGED} (line)")
+        # The rows that plainly pass stay in `RAW`: `resolve` reads them from there, converted.
+        cursor.execute(f"CREATE TEMPORARY TABLE {OTHERS} (line integer PRIMARY KEY) ON COMMIT DROP")
+        cursor.execute(
+            staged_cells.other_lines_sql(raw=RAW, others=OTHERS, header=header), self.cell_params
+        )
         rest = (
-            f"SELECT line, {names} FROM {RAW} r "
-            f"WHERE NOT EXISTS (SELECT 1 FROM {STAGED} s WHERE s.line = r.line) ORDER BY line"
+            f"SELECT r.line, {names} FROM {RAW} r JOIN {OTHERS} o ON o.line = r.line "
+            "ORDER BY r.line"
         )
         with connection.chunked_cursor() as others:
             others.execute(rest)
@@ -242,8 +243,17 @@ class StagedCredentialImporter(LifecycleImporter):
     # Phase 2: what the rows name, in one statement.
     def resolve(self) -> None:
         person, credential = Person._meta.db_table, Credential._meta.db_table
-        org = self.organization.pk
-        drop = " ON COMMIT DROP" if self.postgres else ""
+        columns = ", ".join(_STAGED_COLUMNS)
+        params: dict[str, Any] = {"org": self.organization.pk}
+        if self.postgres:  # the rows that plainly pass, converted as read from `RAW`
+            source = (
+                f"({staged_cells.plain_rows_sql(raw=RAW, others=OTHERS, header=self.header_order)} "
+                f"UNION ALL SELECT {columns} FROM {STAGED})"
+            )
+            params.update(self.cell_params)
+            drop = " ON COMMIT DROP"
+        else:
+            source, drop = STAGED, ""
         with connection.cursor() as cursor:
             cursor.execute(
                 f"""
@@ -253,17 +263,17 @@ class StagedCredentialImporter(LifecycleImporter):
                     MIN(s.line) OVER (PARTITION BY s.program_id, s.ref) END AS first_ref_line,
                   CASE WHEN s.number <> '' THEN
                     MIN(s.line) OVER (PARTITION BY s.program_id, s.number) END AS first_number_line
-                FROM {STAGED} s
-                LEFT JOIN {person} hx ON s.holder_pk IS NULL AND hx.organization_id = %s
+                FROM {source} s
+                LEFT JOIN {person} hx ON s.holder_pk IS NULL AND hx.organization_id = %(org)s
                   AND hx.external_id = s.holder AND NOT (hx.external_id = '')
-                LEFT JOIN {person} hp ON hp.id = s.holder_pk AND hp.organization_id = %s
+                LEFT JOIN {person} hp ON hp.id = s.holder_pk AND hp.organization_id = %(org)s
                   AND hp.external_id = ''
                 LEFT JOIN {credential} cx ON s.ref_pk IS NULL AND cx.program_id = s.program_id
                   AND cx.external_id = s.ref AND NOT (cx.external_id = '')
                 LEFT JOIN {credential} cp ON cp.id = s.ref_pk AND cp.program_id = s.program_id
                   AND cp.external_id = ''
                 """,
-                [org, org],
+                params,
             )
             cursor.execute(f"CREATE INDEX {RESOLVED}_record ON {RESOLVED} (record_id)")
             if self.postgres:
@@ -499,5 +509,5 @@ class StagedCredentialImporter(LifecycleImporter):
         """SQLite keeps temporary tables until the connection closes: drop them."""
         if not self.postgres:
             with connection.cursor() as cursor:
-                for table in (STAGED, RESOLVED, BAD, RAW):
+                for table in (STAGED, RESOLVED, BAD, RAW, OTHERS):
                     cursor.execute(f"DROP TABLE IF EXISTS {table}")

@@ -1,10 +1,11 @@
 """The credentials import's cell checks in SQL (PostgreSQL), for the rows that plainly pass them.
 
 The file's rows are copied as read (each cell's text, untouched) into a temporary table; one
-statement then moves into the staging table every row whose cells pass, converted as
-`LifecycleImporter.read_one` converts them, and which as a new credential would pass
-`StagedCredentialImporter._if_new` too. Every other row is read and checked in Python as before,
-so each message of the report is the Python code's own.
+statement (`other_lines_sql`) notes the line of every row whose cells do not all pass or which as
+a new credential would not pass `StagedCredentialImporter._if_new`: those rows are read and
+checked in Python as before, so each message of the report is the Python code's own. The other
+rows are read, converted as `LifecycleImporter.read_one` converts them (`plain_rows_sql`), by the
+statement that matches them to the register: they are not written into a staging table first.
 
 The SQL test is deliberately narrower than the Python checks, never wider: a row passes here only
 if it would pass there with the same values. Its cells are plain (empty, or starting with an ASCII
@@ -51,34 +52,50 @@ def _pk(cell: str) -> str:
 def _date(cell: str) -> str:
     """The cell's date, NULL when it is not one: ASCII digits as YYYY-MM-DD (tested without a
     regular expression, several times cheaper here), a year from 1, a month of the year, a day of
-    the month. The nested CASEs keep each test from seeing a cell the one before refused."""
-    year, month, day = (
-        f"left({cell}, 4)::int",
-        f"substr({cell}, 6, 2)::int",
-        f"substr({cell}, 9, 2)::int",
-    )
-    last_day = f"extract(day from make_date({year}, {month}, 1) + interval '1 month - 1 day')"
+    the month, then read by one cast. The parts are compared as text in the "C" collation (two
+    digits each, so as numbers), which is cheaper than casting each to an integer; the nested CASEs
+    keep the cast from seeing a cell the tests refused."""
+    y, m, d = (f"left({cell}, 4)", f"substr({cell}, 6, 2)", f"substr({cell}, 9, 2)")
+    long_months = "('01', '03', '05', '07', '08', '10', '12')"
+    leap = f"(mod({y}::int, 4) = 0 AND (mod({y}::int, 100) <> 0 OR mod({y}::int, 400) = 0))"
     return (
         f"CASE WHEN length({cell}) = 10 AND substr({cell}, 5, 1) = '-' "
         f"AND substr({cell}, 8, 1) = '-' AND translate({cell}, '0123456789', '') = '--' THEN "
-        f"CASE WHEN {year} >= 1 AND {month} BETWEEN 1 AND 12 AND {day} BETWEEN 1 AND 31 THEN "
-        f"CASE WHEN {day} <= 28 OR {day} <= {last_day} THEN "
-        f"make_date({year}, {month}, {day}) END END END"
+        f"CASE WHEN {y} <> '0000' AND {m} COLLATE \"C\" BETWEEN '01' AND '12' "
+        f"AND {d} COLLATE \"C\" BETWEEN '01' AND '31' AND ({d} COLLATE \"C\" <= '28' "
+        f"OR ({d} COLLATE \"C\" <= '30' AND {m} <> '02') OR ({d} = '31' AND {m} IN {long_months}) "
+        f"OR ({d} = '29' AND {m} = '02' AND {leap})) THEN {cell}::date END END"
     )
 
 
-def plain_rows_sql(*, raw: str, staged: str, header: list[str], columns: tuple[str, ...]) -> str:
-    """INSERT INTO `staged` (`columns`) the rows of `raw` (line, c_<column>… in `header`) that
-    pass every cell check; parameters: `parameters`'s (the body's programs as (code, id))."""
+def _cell(header: list[str], name: str) -> str | None:
+    return f"r.c_{name}" if name in header else None
 
-    def cell(name: str) -> str | None:
-        return f"r.c_{name}" if name in header else None
 
-    dates = {name: cell(name) for name in ("issued_on", "expires_on", "suspended_until")}
-    converted = {name: _date(c) if c else "NULL::date" for name, c in dates.items()}
-    dates_ok = [f"(x.{name}_cell = '' OR x.{name} IS NOT NULL)" for name, c in dates.items() if c]
-    conditions, decision = cell("conditions"), cell("decision_ref")
-    program = "(%(programs)s::bigint[])[array_position(%(codes)s::text[], lower(r.c_program))]"
+_DATES = ("issued_on", "expires_on", "suspended_until")
+
+
+def _converted(header: list[str], *, checked: bool = False) -> str:
+    """The select list of a row of `raw` (alias r) converted as `read_one` converts it, in the
+    staging table's columns (`staged._STAGED_COLUMNS`). Every cast is guarded: safe on any text,
+    but for `checked` rows (whose date cells are known to be empty or dates `_date` reads), whose
+    dates are read by a plain cast."""
+    e, n, h, s = (f"r.c_{name}" for name in ("external_id", "number", "holder", "status"))
+    dates = {name: _cell(header, name) for name in _DATES}
+    read = (lambda c: f"NULLIF({c}, '')::date") if checked else _date
+    date = {name: read(c) if c else "NULL::date" for name, c in dates.items()}
+    conditions, decision = _cell(header, "conditions"), _cell(header, "decision_ref")
+    return f"""r.line, true AS read_ok, {e} AS ref, {_pk(e)} AS ref_pk, upper({n}) AS number,
+        {_PROGRAM} AS program_id, {h} AS holder, {_pk(h)} AS holder_pk, lower({s}) AS status,
+        {date["issued_on"]} AS issued_on, {date["expires_on"]} AS expires_on,
+        {date["suspended_until"]} AS suspended_until, {conditions or "NULL::text"} AS conditions,
+        {decision or "''"} AS decision_ref, NULL::text AS number_error, NULL::text AS plan_errors"""
+
+
+_PROGRAM = "(%(programs)s::bigint[])[array_position(%(codes)s::text[], lower(r.c_program))]"
+
+
+def _cell_checks(header: list[str]) -> list[str]:
     e, n, g, h, s = (
         f"r.c_{name}" for name in ("external_id", "number", "program", "holder", "status")
     )
@@ -90,21 +107,29 @@ def plain_rows_sql(*, raw: str, staged: str, header: list[str], columns: tuple[s
         f"{n} ~ %(number)s",
         f"length({n}) <= 50",
         f"{g} ~ %(code)s",
-        f"{program} IS NOT NULL",
+        f"{_PROGRAM} IS NOT NULL",
         f"{h} <> ''",
         _plain(h),
         _no_pk_or_pk_form(h),
         f"{s} ~ %(word)s",
         f"lower({s}) = ANY(%(statuses)s)",
     ]
+    conditions, decision = _cell(header, "conditions"), _cell(header, "decision_ref")
     if conditions:
         checks.append(_plain(conditions))
     if decision:
         checks += [_plain(decision), f"length({decision}) <= 200"]
-    # What `_if_new` tells a new credential (`check_final`, `check_new`), as one condition each.
+    return checks
+
+
+def _plan_checks(header: list[str]) -> list[str]:
+    """What `_if_new` tells a new credential (`check_final`, `check_new`), as one condition each,
+    on the converted row (alias x), and each date cell empty or read."""
     status, today = "x.status", "%(today)s::date"
     i, x, u = "x.issued_on", "x.expires_on", "x.suspended_until"
-    plan = [
+    dates_ok = [f"(x.c_{name} = '' OR x.{name} IS NOT NULL)" for name in _DATES if name in header]
+    return [
+        *dates_ok,
         f"NOT ({status} = 'suspended' AND {u} IS NULL)",
         f"NOT ({status} <> 'suspended' AND {u} IS NOT NULL)",
         f"NOT ({i} IS NOT NULL AND {x} IS NOT NULL AND {x} <= {i})",
@@ -114,24 +139,33 @@ def plain_rows_sql(*, raw: str, staged: str, header: list[str], columns: tuple[s
         f"NOT ({status} = 'suspended' AND {u} IS NOT NULL AND {u} <= {today})",
         f"NOT ({status} = 'candidate' AND {i} IS NOT NULL AND {i} > {today})",
     ]
-    raw_dates = "".join(f"{c} AS {name}_cell, " for name, c in dates.items() if c)
+
+
+def other_lines_sql(*, raw: str, others: str, header: list[str]) -> str:
+    """INSERT INTO `others` (line) the line of every row of `raw` (line, c_<column>… in `header`)
+    that does not plainly pass, to be checked in Python; parameters: `parameters`'s. Only what
+    the test needs is converted (the outer query reads no other column)."""
+    cells = "".join(f"r.c_{name}, " for name in _DATES if name in header)
+    # OFFSET 0 keeps the subquery whole, so that each conversion is computed once per row.
     return f"""
-        INSERT INTO {staged} ({", ".join(columns)})
-        SELECT x.line, true, x.ref, x.ref_pk, x.number, x.program_id, x.holder, x.holder_pk,
-          x.status, x.issued_on, x.expires_on, x.suspended_until, x.conditions, x.decision_ref,
-          NULL, NULL
-        FROM (
-          SELECT r.line, {e} AS ref, {_pk(e)} AS ref_pk, upper({n}) AS number,
-            {program} AS program_id, {h} AS holder, {_pk(h)} AS holder_pk, lower({s}) AS status,
-            {raw_dates}{converted["issued_on"]} AS issued_on,
-            {converted["expires_on"]} AS expires_on,
-            {converted["suspended_until"]} AS suspended_until,
-            {conditions or "NULL::text"} AS conditions, {decision or "''"} AS decision_ref
+        INSERT INTO {others} (line)
+        SELECT x.line FROM (
+          SELECT {cells}{_converted(header)}, ({" AND ".join(_cell_checks(header))}) AS cells_ok
           FROM {raw} r
-          WHERE {" AND ".join(checks)}
           OFFSET 0
         ) x
-        WHERE COALESCE({" AND ".join([*dates_ok, *plan])}, false)
+        WHERE NOT COALESCE(x.cells_ok AND {" AND ".join(_plan_checks(header))}, false)
+    """
+
+
+def plain_rows_sql(*, raw: str, others: str, header: list[str]) -> str:
+    """SELECT every row of `raw` whose line is not in `others` (so it plainly passes), converted,
+    in the staging table's columns; parameters: `parameters`'s. Its date cells passed `_date`
+    (empty or a date it reads, which `::date` reads alike: ISO YYYY-MM-DD), so they are cast
+    directly; the select list is computed only for the rows the anti-join keeps."""
+    return f"""
+        SELECT {_converted(header, checked=True)} FROM {raw} r
+        WHERE NOT EXISTS (SELECT 1 FROM {others} o WHERE o.line = r.line)
     """
 
 
