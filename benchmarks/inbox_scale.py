@@ -13,7 +13,7 @@ ANALYZE (as autovacuum would, after an update of every row).
 Then, per filter and sort, ``rounds`` times: the selector, and ``SELECT * FROM cases_case WHERE id
 = ANY(<the 50 ids shown>)``, alternately; prints p50/p95 of each, the ratio of the medians, and
 the selector's query count (which must not grow with N). Then the staff home and the staff case
-page (a case filed through the services, a cloned one) beside ``/healthz`` through the same
+page (a case filed through the services, a cloned one) beside ``/livez`` through the same
 client, alternately, with their query counts.
 """
 
@@ -215,7 +215,7 @@ def measure(org, chair, rounds: int, page: bool) -> list[tuple]:
 
 def measure_pages(org, chair, seed, rounds: int) -> list[tuple]:
     """The staff home, and the staff case page of the case filed through the services and of a
-    cloned one, each beside ``/healthz`` through the same client (the same middleware, one
+    cloned one, each beside ``/livez`` through the same client (the same middleware, one
     ``SELECT 1``), interleaved."""
     from django.db import connection, reset_queries
     from django.test import Client
@@ -244,7 +244,7 @@ def measure_pages(org, chair, seed, rounds: int) -> list[tuple]:
             page_t.append(time.perf_counter() - t)
             assert response.status_code == 200, response.status_code
             t = time.perf_counter()
-            client.get("/healthz")
+            client.get("/livez")
             bare_t.append(time.perf_counter() - t)
         rows.append((name, queries, page_t, bare_t))
     return rows
@@ -307,7 +307,7 @@ def main() -> int:
             )
         if not args.no_page:
             print(
-                f"\n{'page':<20} {'q':>3} {'page p50/p95 ms':>17} {'/healthz p50/p95 ms':>20} ratio"
+                f"\n{'page':<20} {'q':>3} {'page p50/p95 ms':>17} {'/livez p50/p95 ms':>20} ratio"
             )
             for label, queries, page_t, bare_t in measure_pages(org, chair, seed, args.rounds):
                 ratio = statistics.median(page_t) / statistics.median(bare_t)

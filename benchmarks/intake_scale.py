@@ -1,5 +1,5 @@
 """Public complaint intake under concurrent load: the complaint form (GET for its CSRF token, then
-POST a complaint) beside a bare view (``/healthz``) at the same concurrency, through gunicorn on
+POST a complaint) beside a bare view (``/livez``) at the same concurrency, through gunicorn on
 PostgreSQL with ``DB_CONN_MAX_AGE=60``.
 
 Run: ``.venv/bin/python benchmarks/intake_scale.py [--clients 8,50,200] [--rounds 3]
@@ -11,7 +11,7 @@ with DEBUG off, the complaints' rate limit off (``OMBUDS_COMPLAINTS_PER_HOUR=0``
 scripts turn the register's limits off: every client here is 127.0.0.1) and the dummy email backend.
 
 For each number of clients C and each round, two loads alternate, each for ``seconds``:
-- bare: C threads sending ``GET /healthz`` (a Django view doing one ``SELECT 1``);
+- bare: C threads sending ``GET /livez`` (a Django view doing one ``SELECT 1``);
 - intake: C threads, each in a loop: ``GET /bench/complain/`` (its own connection, no cookies),
   read the ``csrftoken`` cookie and the form's ``csrfmiddlewaretoken``, then ``POST`` a named
   complaint (a fraction ``--anonymous`` of them anonymous, with a passphrase: Argon2) with a
@@ -380,12 +380,12 @@ def main() -> int:
         warm = intake(port, 8, 3, 1, args.anonymous, agency)  # every worker's first requests
         texts += warm["texts"]
         number = warm["next"]
-        rs.load(port, ["/healthz"] * 2000, 8, 3)
+        rs.load(port, ["/livez"] * 2000, 8, 3)
         summary = []
         for c in (int(x) for x in args.clients.split(",")):
             bare, filed = [], []
             for r in range(args.rounds):
-                b = rs.load(port, ["/healthz"] * 1_000_000, c, args.seconds)
+                b = rs.load(port, ["/livez"] * 1_000_000, c, args.seconds)
                 f = intake(port, c, args.seconds, number, args.anonymous, agency)
                 number = f["next"]
                 texts += f["texts"]

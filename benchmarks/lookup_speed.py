@@ -1,5 +1,5 @@
 """The public verification lookup (``/<body>/register/<number>/``) beside a bare view
-(``/healthz``), 8 concurrent clients, through gunicorn on PostgreSQL with ``DB_CONN_MAX_AGE=60``.
+(``/livez``), 8 concurrent clients, through gunicorn on PostgreSQL with ``DB_CONN_MAX_AGE=60``.
 
 Run: ``.venv/bin/python benchmarks/lookup_speed.py [--credentials 10000] [--rounds 3]
 [--seconds 8] [--workers 4]``
@@ -103,15 +103,15 @@ def main() -> int:
             f"/bench/register/BCP-{rng.randrange(args.credentials):07d}/" for _ in range(200_000)
         ]
         rs.load(port, lookups[:200], args.clients, 5)  # warm every worker
-        rs.load(port, ["/healthz"] * 200, args.clients, 5)
+        rs.load(port, ["/livez"] * 200, args.clients, 5)
         bare, looked = [], []
         for r in range(args.rounds):
-            b = rs.load(port, ["/healthz"] * 200_000, args.clients, args.seconds)
+            b = rs.load(port, ["/livez"] * 200_000, args.clients, args.seconds)
             paths = lookups[r * 50_000 : (r + 1) * 50_000]
             lk = rs.load(port, paths, args.clients, args.seconds)
             bare.append(b)
             looked.append(lk)
-            for label, x in (("bare /healthz", b), ("lookup", lk)):
+            for label, x in (("bare /livez", b), ("lookup", lk)):
                 print(
                     f"round {r + 1} {label:<14} {x['rps']:8.1f} req/s  p50 {x['p50']:6.1f} ms  "
                     f"p99 {x['p99']:6.1f} ms  failures {x['failures'] or 0}"

@@ -15,7 +15,7 @@ What it does, in one run, against a fresh database it creates (and drops at the 
    Ombuds import rows/s : COPY rows/s.
 3. Starts the site under gunicorn on 127.0.0.1 (a free port, 2 workers, DEBUG off, the register's
    rate limits off) and sends a bounded load (8 client threads, 2,000 requests, at most 60 seconds
-   each) at ``/healthz``, the bare baseline (a Django view doing one ``SELECT 1``), then the same
+   each) at ``/livez``, the bare baseline (a Django view doing one ``SELECT 1``), then the same
    load of public verification lookups of random existing credential numbers,
    ``/<org>/register/<number>/``. Prints median and 99th-percentile latency of each and their ratio.
    The site runs with ``DB_CONN_MAX_AGE=60`` (a worker keeps its database connection) unless
@@ -576,7 +576,7 @@ def main() -> None:
             f"/{ORG_SLUG}/register/{credential_number(rng.randint(1, args.rows))}/"
             for _ in range(args.requests)
         ]
-        bare_paths = ["/healthz"] * args.requests
+        bare_paths = ["/livez"] * args.requests
 
         loads = []  # (DB_CONN_MAX_AGE, lookup figures, bare figures)
         for age in conn_ages:
@@ -592,7 +592,7 @@ def main() -> None:
                         f"GET {path}: {status}\n{body[:2000].decode(errors='replace')}"
                     )
             bare = load(port, bare_paths, args.clients, args.seconds)
-            note(f"  /healthz: {bare['ok']:,} ok in {bare['wall']:.1f} s")
+            note(f"  /livez: {bare['ok']:,} ok in {bare['wall']:.1f} s")
             lookup = load(port, lookup_paths, args.clients, args.seconds)
             note(f"  lookups: {lookup['ok']:,} ok in {lookup['wall']:.1f} s")
             stop(proc)
@@ -654,7 +654,7 @@ def main() -> None:
     for age, lookup, bare in loads:
         for label, r in (
             (f"/{ORG_SLUG}/register/<number>/", lookup),
-            ("/healthz (bare view, SELECT 1)", bare),
+            ("/livez (bare view, SELECT 1)", bare),
         ):
             failed = sum(r["failures"].values())
             print(

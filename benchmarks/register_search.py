@@ -12,13 +12,13 @@ For each size, against a fresh database it creates (and drops at the end unless 
    ANALYZE.
 2. Starts the site under gunicorn on 127.0.0.1 (2 workers, DEBUG off, rate limits off,
    ``DB_CONN_MAX_AGE=60``) and sends, from 8 client threads, rounds of requests alternating
-   between ``/healthz`` (a Django view doing one ``SELECT 1``) and the public register search
+   between ``/livez`` (a Django view doing one ``SELECT 1``) and the public register search
    ``/<org>/register/?q=...`` with queries people type: a family name or its first letters, a
    given and a family name, a city. Each round is one endpoint; the rounds alternate so that both
    see the same machine. Prints req/s and p50/p99 latency of each (all rounds pooled) and the
    ratio search : bare view of requests per second.
 3. With ``--page-cpu``, before the server starts: the CPU time of this process for one search
-   page and for ``/healthz`` served in-process by Django's test client (median and p90 over the
+   page and for ``/livez`` served in-process by Django's test client (median and p90 over the
    first round's queries, ``--rounds`` times), the page's own cost, which neither the load
    generator nor the machine's other work shares.
 
@@ -166,7 +166,7 @@ def populate(rows: int, seed: int, note) -> None:
 
 def page_cpu(paths: list[str], rounds: int) -> dict:
     """The CPU time of this process for each page, in-process (Django's test client: the same
-    middleware and view, no server, no network), search pages and `/healthz` alternating by round:
+    middleware and view, no server, no network), search pages and `/livez` alternating by round:
     the page's own cost, which the load generator's threads do not share."""
     import statistics
 
@@ -181,10 +181,10 @@ def page_cpu(paths: list[str], rounds: int) -> dict:
     times: dict[str, list[float]] = {"search": [], "bare": []}
     with limits_off:
         client = Client()
-        for path in paths[:20] + ["/healthz"] * 20:
+        for path in paths[:20] + ["/livez"] * 20:
             client.get(path)  # warm: templates, URL resolvers, the connection
         for _ in range(rounds):
-            for name, round_paths in (("search", paths), ("bare", ["/healthz"] * len(paths))):
+            for name, round_paths in (("search", paths), ("bare", ["/livez"] * len(paths))):
                 for path in round_paths:
                     start = time.process_time()
                     response = client.get(path)
@@ -242,7 +242,7 @@ def run_size(args, rows: int, note) -> dict:
         ]
         cpu = page_cpu(search_paths[: args.requests], args.rounds) if args.page_cpu else None
         connections.close_all()
-        bare_paths = ["/healthz"] * (args.requests * args.rounds)
+        bare_paths = ["/livez"] * (args.requests * args.rounds)
         port = rs.free_port()
         log = work / "gunicorn.log"
         proc = rs.start_gunicorn(env, port, args.workers, log)
@@ -301,7 +301,7 @@ def main() -> None:
     parser.add_argument(
         "--page-cpu",
         action="store_true",
-        help="first, in-process: the CPU time of a search page and of /healthz (ms, median, p90)",
+        help="first, in-process: the CPU time of a search page and of /livez (ms, median, p90)",
     )
     args = parser.parse_args()
     sizes = args.rows or [1000, 100_000]
@@ -329,7 +329,7 @@ def main() -> None:
         f"{'p50 ms':>7} {'p99 ms':>7}"
     )
     for r in results:
-        for name, label in (("search", "search ?q="), ("bare", "/healthz")):
+        for name, label in (("search", "search ?q="), ("bare", "/livez")):
             x = r[name]
             print(
                 f"  {r['rows']:>9,}  {label:<20} {x['ok']:>6,} {x['failed']:>6,} {x['rps']:>7.0f} "
@@ -339,7 +339,7 @@ def main() -> None:
             c = r["cpu"]
             print(
                 f"  {r['rows']:>9,}  in-process CPU a page, ms (median / p90): search "
-                f"{c['search']['median']:.2f} / {c['search']['p90']:.2f}, /healthz "
+                f"{c['search']['median']:.2f} / {c['search']['p90']:.2f}, /livez "
                 f"{c['bare']['median']:.2f} / {c['bare']['p90']:.2f}"
             )
         ratio = r["search"]["rps"] / r["bare"]["rps"] if r["bare"]["rps"] else float("nan")

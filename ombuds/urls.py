@@ -10,6 +10,7 @@ from ombuds.staff_home import views as staff_home
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("livez", core_views.livez, name="livez"),
     path("language/<str:code>/", core_views.language, name="language"),
     path("mail/unsubscribe/<str:token>/", body_views.unsubscribe, name="unsubscribe"),
     path("search", core_views.search, name="search"),

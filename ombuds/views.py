@@ -1,6 +1,7 @@
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.db import DatabaseError, connection
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.template import loader
@@ -26,6 +27,18 @@ def healthz(request: HttpRequest) -> JsonResponse:
     """The database, the worker's last heartbeat and the last daily runs; 503 when it is unwell."""
     status, report = health()
     return JsonResponse(report, status=status)
+
+
+def livez(request: HttpRequest) -> HttpResponse:
+    """The process answers and its database connection works (one `SELECT 1`), nothing more: a
+    load balancer's probe, cheaper than /healthz's report; 503 when the database does not answer.
+    The benchmarks' bare view."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        return HttpResponse("database unreachable\n", status=503, content_type="text/plain")
+    return HttpResponse("ok\n", content_type="text/plain")
 
 
 def language(request: HttpRequest, code: str) -> HttpResponse:

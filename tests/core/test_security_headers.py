@@ -38,6 +38,7 @@ def pages(body) -> list[str]:
         "/api/v1/docs",
         "/api/v1/bodies",
         "/healthz",
+        "/livez",
         "/no-such-page/",
     ]
 

@@ -11,7 +11,7 @@ from django.db import OperationalError
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult, get_date_max
 
-from ombuds.operations import health
+from ombuds.operations import daily, health
 from ombuds.operations.models import DailyRun, WorkerHeartbeat
 from ombuds.operations.static import ManifestOrPlainStorage
 
@@ -69,6 +69,38 @@ def test_healthz_answers_503_when_the_database_is_down(client, monkeypatch):
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json() == {"status": "error", "database": "unreachable"}
+
+
+def test_healthz_reports_each_jobs_latest_run_in_one_query(client, django_assert_num_queries):
+    today = timezone.localdate()
+    for job, days_ago in [("register", 0), ("register", 3), ("cases", 1), ("cases", 2)]:
+        DailyRun.objects.create(
+            job=job, day=today - timezone.timedelta(days=days_ago), started_at=timezone.now()
+        )
+    with django_assert_num_queries(1):
+        runs = daily.last_runs()
+    latest = {"register": today, "cases": today - timezone.timedelta(days=1)}
+    assert [(run.job, run.day) for run in runs] == [
+        (job, latest[job]) for job in daily.JOBS if job in latest
+    ]
+
+
+def test_livez_answers_with_one_query_and_no_report(client, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        response = client.get("/livez")
+    assert response.status_code == 200
+    assert response.content == b"ok\n"
+    assert response["Content-Type"].startswith("text/plain")
+
+
+def test_livez_answers_503_when_the_database_is_down(client, monkeypatch):
+    from ombuds import views
+
+    def down():
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(views.connection, "cursor", down)
+    assert client.get("/livez").status_code == 503
 
 
 def test_metrics_are_off_by_default(client):
