@@ -68,6 +68,18 @@ def _data_dir(tmp_path, settings):
 
 
 @pytest.fixture(autouse=True)
+def _no_language_left_active():
+    """Django's LocaleMiddleware activates a request's language in the thread and leaves it there:
+    a test rendering outside a request after one whose request was in Spanish rendered in Spanish
+    ("30 junio 2026"), depending on which tests shared its worker."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _throttle_clock_stands_still(request, monkeypatch):
     """The rate limits count requests in fixed windows of the clock (a minute, an hour). A test that
     makes a limit's worth of requests and one more, expecting that one refused, had it answered
