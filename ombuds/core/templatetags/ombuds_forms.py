@@ -1,8 +1,9 @@
 from django import template
 from django.forms import BoundField
 from django.forms.boundfield import BoundWidget
-from django.utils.html import format_html
+from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 
 register = template.Library()
 
@@ -61,3 +62,77 @@ def option_tag(option: BoundWidget) -> SafeString:
             parts.append(format_html(' {}="{}"', name, value))
     parts.append(">")
     return mark_safe("".join(parts))
+
+
+def _p(css: str, field: BoundField, suffix: str, text) -> str:
+    return format_html('<p class="{}" id="{}_{}">{}</p>', css, field.auto_id, suffix, text)
+
+
+@register.filter
+def field_block(field: BoundField) -> SafeString:
+    """A field with its label, hint and error, as ``includes/field.html`` shows it: a label above
+    an input, a checkbox before its label, radio buttons and checkbox lists in a fieldset with a
+    legend. Written here rather than as a template: a staff case page shows some twenty fields,
+    and the template took a third of a millisecond for each. The HTML is that of the template it
+    replaced (tests/core/test_field_block.py renders both)."""
+    kind = widget_kind(field)
+    errors = field.errors
+    error = _p("error-text", field, "error", join_escaped(errors)) if errors else ""
+    hint = _p("hint", field, "helptext", field.help_text) if field.help_text else ""
+    label = conditional_escape(field.label)
+    if kind == "checkbox":
+        inner = format_html(
+            '\n  {}\n  <div class="checkbox">{} <label for="{}">{}</label></div>\n  {}\n  ',
+            error,
+            described(field),
+            field.id_for_label,
+            label,
+            hint,
+        )
+    elif kind == "choices":
+        described_by = ""
+        if field.help_text or errors:
+            ids = (f"{field.auto_id}_helptext " if field.help_text else "") + (
+                f"{field.auto_id}_error" if errors else ""
+            )
+            described_by = format_html(' aria-describedby="{}"', ids)
+        radios = "".join(
+            format_html(
+                '<div class="radio">{} <label for="{}">{}</label></div>',
+                option_tag(radio),
+                radio.id_for_label,
+                radio.choice_label,
+            )
+            for radio in field
+        )
+        inner = format_html(
+            '\n  <fieldset{}><legend>{}</legend>\n    {}\n    {}\n    <div class="choices">{}</div>'
+            "\n  </fieldset>\n  ",
+            described_by,
+            label,
+            hint,
+            error,
+            mark_safe(radios),
+        )
+    else:
+        optional = (
+            ""
+            if field.field.required
+            else format_html(' <span class="optional">{}</span>', gettext("(optional)"))
+        )
+        inner = format_html(
+            '\n  <label for="{}">{}{}</label>\n  {}\n  {}\n  {}\n  ',
+            field.id_for_label,
+            label,
+            optional,
+            hint,
+            error,
+            described(field),
+        )
+    css = "field field-error" if errors else "field"
+    return format_html('<div class="{}">\n  {}\n</div>', css, inner)
+
+
+def join_escaped(items) -> str:
+    """``items|join:" "`` with autoescape on: each item escaped unless marked safe."""
+    return mark_safe(" ".join(conditional_escape(item) for item in items))
