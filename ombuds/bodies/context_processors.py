@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
+from ombuds.bodies.access import request_roles
 from ombuds.bodies.selectors import bodies_of
 
 
@@ -10,7 +11,9 @@ def _bodies(request: HttpRequest) -> tuple[list, list]:
     """`bodies_of` the signed-in user, once per request."""
     cached = getattr(request, "_ombuds_bodies", None)
     if cached is None:
-        cached = request._ombuds_bodies = bodies_of(getattr(request, "user", None))
+        cached = request._ombuds_bodies = bodies_of(
+            getattr(request, "user", None), request_roles(request)
+        )
     return cached
 
 

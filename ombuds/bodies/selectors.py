@@ -38,20 +38,30 @@ def is_body_staff(user, organization: Organization) -> bool:
 can_edit_codes = is_body_staff
 
 
-def bodies_of(user) -> tuple[list[Organization], list[Organization]]:
+def roles_by_body(user) -> dict[int, tuple[Organization, set[str]]]:
+    """Each body the user holds a role on, by id, with the roles: one query, in the bodies' order
+    by name. Empty for anonymous visitors; a superuser's own roles only."""
+    if user is None or not user.is_authenticated:
+        return {}
+    by_body: dict[int, tuple[Organization, set[str]]] = {}
+    roles = BodyRole.objects.filter(user=user).select_related("organization")
+    for role in roles.order_by("organization__name"):
+        by_body.setdefault(role.organization_id, (role.organization, set()))[1].add(role.role)
+    return by_body
+
+
+def bodies_of(
+    user, roles: dict[int, tuple[Organization, set[str]]] | None = None
+) -> tuple[list[Organization], list[Organization]]:
     """(bodies whose register and code the user edits, bodies whose cases they work on: any role),
-    from one query. A superuser has both for every body."""
+    from one query (none when ``roles``, `roles_by_body` of the user, is given). A superuser has
+    both for every body."""
     if user is None or not user.is_authenticated:
         return [], []
     if user.is_superuser:
         every = list(Organization.objects.order_by("name"))
         return every, every
-    by_body: dict[int, tuple[Organization, set[str]]] = {}
-    roles = BodyRole.objects.filter(user=user).select_related("organization")
-    for role in roles.order_by("organization__name"):
-        org, kinds = by_body.get(role.organization_id, (role.organization, set()))
-        kinds.add(role.role)
-        by_body[role.organization_id] = (org, kinds)
+    by_body = roles_by_body(user) if roles is None else roles
     cases = [org for org, _kinds in by_body.values()]
     staff = [org for org, kinds in by_body.values() if kinds & STAFF_ROLES]
     return staff, cases

@@ -9,9 +9,8 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 
-from ombuds.bodies.access import body_or_404
+from ombuds.bodies.access import body_or_404, roles_on
 from ombuds.bodies.models import Organization
-from ombuds.bodies.selectors import user_roles
 from ombuds.cases import selectors
 from ombuds.cases.models import Case
 from ombuds.cases.procedure import BODY_ROLES
@@ -25,9 +24,10 @@ RECUSAL_ROLES = frozenset({"administrator", "ethics_chair", "staff"})
 FINE_RECORDERS = frozenset({"administrator", "ethics_chair", "staff"})
 
 
-def body_roles(user, organization: Organization) -> set[str]:
-    """The user's case roles on the body (a superuser acts as administrator)."""
-    roles = user_roles(user, organization) & BODY_ROLES
+def body_roles(request: HttpRequest, organization: Organization) -> set[str]:
+    """The signed-in user's case roles on the body (a superuser acts as administrator)."""
+    user = request.user
+    roles = roles_on(request, organization) & BODY_ROLES
     if user.is_superuser and user.is_active:
         roles |= {"administrator"}
     return roles
@@ -42,7 +42,7 @@ def case_roles_required(view):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         organization = body_or_404(org)
-        roles = body_roles(request.user, organization)
+        roles = body_roles(request, organization)
         if not roles:
             raise PermissionDenied("You have no role on this body's cases.")
         request.body_roles = roles
