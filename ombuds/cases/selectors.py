@@ -14,7 +14,18 @@ from functools import lru_cache
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Exists, F, Func, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    Func,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    prefetch_related_objects,
+)
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -193,14 +204,23 @@ def state_label(case: Case) -> str:
 # --- who may do what ------------------------------------------------------------------------------
 
 
-def roles_on_case(user: Any, case: Case, body_roles: set[str] | None = None) -> set[str]:
+def roles_on_case(
+    user: Any,
+    case: Case,
+    body_roles: set[str] | None = None,
+    recused: set[int] | None = None,
+) -> set[str]:
     """The body roles a user acts with on this case: none when recused (a declared conflict of
     interest, or being a party), so the case is hidden from them and they cannot act on it.
     ``body_roles``: the user's case roles on the case's body when the caller has read them
-    (`roles_on_body`), not read again."""
+    (`roles_on_body`), not read again; ``recused``: the ids of the users recused from the case,
+    likewise."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return set()
-    if Recusal.objects.filter(case=case, user=user).exists():
+    if recused is not None:
+        if user.pk in recused:
+            return set()
+    elif Recusal.objects.filter(case=case, user=user).exists():
         return set()
     if body_roles is not None:
         return set(body_roles) & BODY_ROLES
@@ -518,10 +538,19 @@ def staff_case(
         .filter(organization=organization, reference=reference)
         .first()
     )
-    roles = roles_on_case(user, case, body_roles) if case is not None else set()
+    roles = set()
+    if case is not None:
+        # The recusals, read once: who may see the case, and the list the case page shows.
+        prefetch_related_objects([case], _recusals())
+        recused = {r.user_id for r in case.recusals.all()}
+        roles = roles_on_case(user, case, body_roles, recused)
     if not roles:
         raise CaseNotFound(reference)
     return case, roles
+
+
+def _recusals() -> Prefetch:
+    return Prefetch("recusals", queryset=Recusal.objects.select_related("user"))
 
 
 @dataclass
@@ -591,6 +620,7 @@ def case_page(case: Case, roles: set[str]) -> CasePage:
     )
     timeline = case_timeline(case)
     source = hooks.proof_of_efforts()
+    prefetch_related_objects([case], _recusals())  # read already by `staff_case`
     return CasePage(
         case=case,
         roles=roles,
@@ -609,7 +639,7 @@ def case_page(case: Case, roles: set[str]) -> CasePage:
         first_tier=source.for_case(case) if source is not None else [],
         documents=case.documents.all(),
         messages=case.messages.all(),
-        recusals=case.recusals.select_related("user"),
+        recusals=case.recusals.all(),
     )
 
 
