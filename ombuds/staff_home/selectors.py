@@ -101,10 +101,13 @@ def _running() -> Q:
     return Q(met_at__isnull=True, expired_at__isnull=True, waits_for_delivery=False)
 
 
-def staff_home(user: Any, *, today: dt.date | None = None) -> StaffHome | None:
-    """The staff home of ``user``; None when they have no role on any body (not staff)."""
+def staff_home(
+    user: Any, *, today: dt.date | None = None, roles: dict | None = None
+) -> StaffHome | None:
+    """The staff home of ``user``; None when they have no role on any body (not staff).
+    ``roles``: `roles_by_body` of the user when the caller has read it."""
     today = today or timezone.localdate()
-    keeps, works = bodies_of(user)
+    keeps, works = bodies_of(user, roles)
     if not works:
         return None
     keeping = {b.pk for b in keeps}
