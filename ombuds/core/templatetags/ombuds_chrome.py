@@ -8,7 +8,7 @@ import functools
 from django import template
 from django.conf import settings
 from django.template.loader import get_template
-from django.urls import get_script_prefix, get_urlconf
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.translation import get_language
 
 register = template.Library()
@@ -39,3 +39,16 @@ def _body_nav(slug: str, short_name: str, language: str, prefix: str, urlconf: s
     return get_template("includes/body_nav.html").render(
         {"body": {"slug": slug, "short_name": short_name}}
     )
+
+
+@register.simple_tag
+def body_url(name: str, body) -> str:
+    """``{% url name org=body.slug %}``, reversed once per body and address (the prefix and URL
+    configuration) rather than once a page: a public page's links to its body's other pages."""
+    key = (name, body.slug, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
+    return _body_url.__wrapped__(*key) if settings.DEBUG else _body_url(*key)
+
+
+@functools.lru_cache(maxsize=4096)
+def _body_url(name: str, slug: str, prefix: str, urlconf: str) -> str:
+    return reverse(name, kwargs={"org": slug})
