@@ -34,13 +34,12 @@ import datetime as dt
 import io
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet, Window
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower
-from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
 from ombuds.bodies.models import Organization
@@ -62,22 +61,23 @@ from ombuds.register.public_entries import (
     CREDENTIAL_ROW,
     MEMBERSHIP_ROW,
     PERSON_MEMBERSHIP_ROW,
-    PUBLISHABLE_HOLDER_FIELDS,
     RegisterEntry,
     credential_entry,
     membership_entry,
     merged_by_name,
-    status_tone,
 )
 from ombuds.register.public_sanctions import (  # noqa: F401  re-exported
     PublicProvision,
     PublicSanction,
     Standing,
-    public_only,
-    public_sanction,
-    public_sanctions_prefetch,
     public_sanctions_q,
-    standing_of,
+)
+from ombuds.register.public_verify import (  # noqa: F401  re-exported
+    VerifiedCredential,
+    VerifiedMembership,
+    credential_verify,
+    membership_verify,
+    number_variants,
 )
 
 
@@ -85,213 +85,10 @@ def _setting(name: str, default: int) -> int:
     return int(getattr(settings, name, default))
 
 
-# What each status means, in the words the public pages use.
-CREDENTIAL_STATUS_MEANING = {
-    "candidate": "Has applied for this credential and does not hold it yet.",
-    "active": "Holds this credential in good standing.",
-    "expired": "The credential has passed its expiry date without renewal; it may still be renewed.",
-    "lapsed": "The credential lapsed after its grace period and is no longer held.",
-    "inactive": "The holder has made the credential inactive and may not practise under it.",
-    "suspended": "The credential is suspended and may not be used while the suspension lasts.",
-    "revoked": "The credential was revoked.",
-    "surrendered": "The holder surrendered the credential.",
-}
-MEMBERSHIP_STATUS_MEANING = {
-    "applicant": "Has applied for membership and is not a member yet.",
-    "active": "A member in good standing.",
-    "grace": "A member whose renewal is due; still a member during the grace period.",
-    "lapsed": "Membership lapsed without renewal.",
-    "suspended": "Membership is suspended while the suspension lasts.",
-    "expelled": "Expelled from membership.",
-    "resigned": "Resigned from membership.",
-}
-# --- what a credential or membership shows --------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class VerifiedCredential:
-    number: str
-    holder: str
-    body: str
-    body_slug: str
-    credential: str
-    status: str
-    status_display: str
-    issued_on: dt.date | None
-    expires_on: dt.date | None
-    suspended_until: dt.date | None
-    conditions: str
-    sanctions: list[PublicSanction] = field(default_factory=list)
-    credential_abbreviation: str = ""
-    # The holder's place, as far as the program publishes it ("Springfield, Illinois").
-    holder_place: str = ""
-    standing: Standing | None = None
-
-    @property
-    def tone(self) -> str:
-        return self.standing.tone if self.standing else status_tone(self.status)
-
-    @property
-    def meaning(self) -> str:
-        default = CREDENTIAL_STATUS_MEANING.get(self.status, "")
-        return self.standing.meaning_or(default, "credential") if self.standing else default
-
-
-@dataclass(frozen=True)
-class VerifiedMembership:
-    number: str
-    holder: str
-    holder_kind: str  # "person" or "agency"
-    also_known_as: list[str]  # an agency's trade names
-    place: str
-    body: str
-    body_slug: str
-    membership_type: str
-    status: str
-    status_display: str
-    start_date: dt.date | None
-    renewal_date: dt.date | None
-    suspended_until: dt.date | None
-    sanctions: list[PublicSanction] = field(default_factory=list)
-    # An agency's register id: its clients complain to it first through its own public form.
-    agency_id: int | None = None
-    conditions: str = ""
-    standing: Standing | None = None
-
-    @property
-    def tone(self) -> str:
-        return self.standing.tone if self.standing else status_tone(self.status)
-
-    @property
-    def meaning(self) -> str:
-        default = MEMBERSHIP_STATUS_MEANING.get(self.status, "")
-        return self.standing.meaning_or(default, "membership") if self.standing else default
-
-
-def _credentials_with_public_sanctions(today: dt.date):
-    return Credential.objects.select_related("program__organization", "holder").prefetch_related(
-        public_sanctions_prefetch(today)
-    )
-
-
-def _place(holder, fields) -> str:
-    return ", ".join(
-        getattr(holder, f) for f in PUBLISHABLE_HOLDER_FIELDS if f in fields and getattr(holder, f)
-    )
-
-
-def _verified(credential: Credential, today: dt.date) -> VerifiedCredential:
-    body = credential.program.organization
-    standing = standing_of(credential, credential.public_sanction_list, today)
-    return VerifiedCredential(
-        number=credential.number,
-        holder=credential.holder.full_name,
-        body=body.name,
-        body_slug=body.slug,
-        credential=credential.program.name,
-        status=credential.status,
-        status_display=credential.get_status_display(),
-        issued_on=credential.issued_on,
-        expires_on=credential.expires_on,
-        suspended_until=credential.suspended_until,
-        conditions=standing.conditions,
-        sanctions=[public_sanction(s) for s in public_only(credential.public_sanction_list, today)],
-        standing=standing,
-        credential_abbreviation=credential.program.abbreviation,
-        holder_place=_place(credential.holder, credential.program.public_fields or []),
-    )
-
-
-def number_variants(typed: str) -> list[str]:
-    """The stored forms a number typed by a person may have: "cgp 1234" is "CGP1234" or "CGP-1234"
-    as printed. A member number may have kept its case, so the form as typed is tried too."""
-    words = typed.split()
-    if not words:
-        return []
-    return list(dict.fromkeys(["".join(words).upper(), "-".join(words).upper(), "".join(words)]))
-
-
-def _first_by_variant(records, variants: list[str]):
-    """Of records found by `number__in=variants`, the one whose number is the earliest variant (the
-    form as typed, upper-cased, before the hyphenated one), then the oldest."""
-    rank = {v: i for i, v in enumerate(variants)}
-    return min(records, key=lambda r: (rank.get(r.number, len(rank)), r.pk), default=None)
-
-
-def credential_verify(
-    number: str, *, organization: Organization | None = None, today: dt.date | None = None
-) -> VerifiedCredential | None:
-    """The public facts of the credential with this number, or None. The number is read as search
-    and bulk verification read it (`number_variants`): case ignored, and a space standing for
-    nothing or a hyphen, so "cgp 1234" finds CGP1234 or CGP-1234."""
-    variants = number_variants(number)
-    if not variants:
-        return None
-    # An exact match on a few stored forms uses the index on number.
-    today = today or timezone.localdate()
-    credentials = _credentials_with_public_sanctions(today).filter(number__in=variants)
-    if organization is not None:
-        credentials = credentials.filter(program__organization=organization)
-    credential = _first_by_variant(credentials, variants)
-    return _verified(credential, today) if credential is not None else None
-
-
 def _public_memberships(organization: Organization) -> QuerySet[Membership]:
     # Board seats are listed on the body's home page, not in the register.
     return Membership.objects.filter(organization=organization).exclude(
         membership_type__kind=MembershipType.Kind.BOARD
-    )
-
-
-def _membership_holder(m: Membership) -> tuple[str, str, list[str], str]:
-    """(name, kind, trade names, place). An agency's place is public, as an organisation's address
-    is; a person's never is through a membership (a program's `public_fields` decide it for a
-    credential, and no such policy covers memberships)."""
-    if m.agency_id:
-        agency = m.agency
-        place = ", ".join(v for v in (agency.city, agency.region) if v)
-        return agency.legal_name, "agency", list(agency.trade_names or []), place
-    return m.person.full_name, "person", [], ""
-
-
-def membership_verify(
-    number: str, *, organization: Organization, today: dt.date | None = None
-) -> VerifiedMembership | None:
-    """The public facts of the body's membership with this number (read as `number_variants`
-    reads it), or None."""
-    variants = number_variants(number)
-    if not variants:
-        return None
-    today = today or timezone.localdate()
-    membership = _first_by_variant(
-        _public_memberships(organization)
-        .filter(number__in=variants)
-        .select_related("organization", "membership_type", "person", "agency")
-        .prefetch_related(public_sanctions_prefetch(today)),
-        variants,
-    )
-    if membership is None:
-        return None
-    name, kind, trade_names, place = _membership_holder(membership)
-    standing = standing_of(membership, membership.public_sanction_list, today)
-    return VerifiedMembership(
-        number=membership.number,
-        holder=name,
-        holder_kind=kind,
-        also_known_as=trade_names,
-        place=place,
-        body=membership.organization.name,
-        body_slug=membership.organization.slug,
-        membership_type=membership.membership_type.name,
-        status=membership.status,
-        status_display=membership.get_status_display(),
-        start_date=membership.start_date,
-        renewal_date=membership.renewal_date,
-        suspended_until=membership.suspended_until,
-        sanctions=[public_sanction(s) for s in public_only(membership.public_sanction_list, today)],
-        agency_id=membership.agency_id,
-        conditions=standing.conditions,
-        standing=standing,
     )
 
 

@@ -81,7 +81,7 @@ def credential_entry(c: dict, program: CredentialProgram) -> RegisterEntry:
             c[f"holder__{f}"]
             for f in PUBLISHABLE_HOLDER_FIELDS
             if f in fields and c[f"holder__{f}"]
-        ),  # as `public._place` makes a holder's place
+        ),  # as `public_verify` makes a holder's place
         entry=program.name,
         status=c["status"],
         status_display=_CREDENTIAL_STATUS.get(c["status"], c["status"]),
@@ -90,7 +90,7 @@ def credential_entry(c: dict, program: CredentialProgram) -> RegisterEntry:
 
 
 def membership_entry(m: dict) -> RegisterEntry:
-    # As `public._membership_holder` tells them: an agency's place is public, a member person's is not.
+    # As `public_verify` tells them: an agency's place is public, a member person's is not.
     if m["agency_id"]:
         name = m["agency__legal_name"]
         trade_names = list(m["agency__trade_names"] or [])

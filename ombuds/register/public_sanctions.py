@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
 
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch, Q, QuerySet
 
 from ombuds.codes.citing import cite
 from ombuds.codes.models import Provision
@@ -63,17 +62,16 @@ def is_public(s: Sanction, today: dt.date) -> bool:
 
 
 def public_only(loaded: list[Sanction], today: dt.date) -> list[Sanction]:
-    """Of the sanctions `public_sanctions_prefetch` loaded, those the public may see."""
+    """Of the sanctions `public_sanctions` read, those the public may see."""
     return [s for s in loaded if is_public(s, today)]
 
 
-def public_sanctions_prefetch(today: dt.date) -> Prefetch:
-    """A record's public sanctions, and its private conditions in force (which the standing needs
-    to keep the record's conditions private), in one query, as ``public_sanction_list``: read it
-    through `public_only`."""
-    return Prefetch(
-        "sanctions",
-        queryset=Sanction.objects.filter(
+def public_sanctions(today: dt.date) -> QuerySet[Sanction]:
+    """Sanctions a record shows (filter it by the record): those the public may see, and the
+    private conditions in force (which the standing needs to keep the record's conditions
+    private), newest first, with the provisions they cite. Read them through `public_only`."""
+    return (
+        Sanction.objects.filter(
             public_sanctions_q(today)
             | Q(kind__in=CONDITION_SANCTIONS, state=Sanction.State.IN_EFFECT)
         )
@@ -83,8 +81,7 @@ def public_sanctions_prefetch(today: dt.date) -> Prefetch:
                 queryset=Provision.objects.select_related("version__code__organization"),
             )
         )
-        .order_by("-decided_on", "pk"),
-        to_attr="public_sanction_list",
+        .order_by("-decided_on", "pk")
     )
 
 
@@ -152,8 +149,8 @@ def _in_force(s: Sanction, today: dt.date) -> bool:
     )
 
 
-def standing_of(record: Any, loaded: list[Sanction], today: dt.date) -> Standing:
-    """The standing the record's public sanctions give it (``loaded`` as the prefetch loaded
+def standing_of(record_conditions: str, loaded: list[Sanction], today: dt.date) -> Standing:
+    """The standing the record's public sanctions give it (``loaded`` as `public_sanctions` read
     them). The record's conditions are shown unless a sanction the public may not see put them
     there: a private probation stays private."""
     public = public_only(loaded, today)
@@ -165,7 +162,7 @@ def standing_of(record: Any, loaded: list[Sanction], today: dt.date) -> Standing
         and s.state == Sanction.State.IN_EFFECT
         and not is_public(s, today)
     }
-    conditions = record.conditions.strip()
+    conditions = record_conditions.strip()
     if conditions in hidden:
         conditions = ""
     upcoming = [

@@ -4,6 +4,7 @@ bulk verification for employers. No login; what each page shows is decided in `p
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import functools
 import io
 from urllib.parse import quote
@@ -156,9 +157,24 @@ def credential(request: HttpRequest, org: str, number: str) -> HttpResponse:
             "body": organization,
             "credential": found,
             "verification_url": _verification_url(request, organization, found.number),
-            "today": timezone.localdate(),
+            "dates": _shown_dates(
+                issued_on=found.issued_on,
+                expires_on=found.expires_on,
+                suspended_until=found.suspended_until,
+                today=timezone.localdate(),
+            ),
         },
     )
+
+
+def _shown_dates(**dates: dt.date | None) -> dict[str, dict[str, str] | None]:
+    """Each date as a record's page writes it, formatted once here rather than by two `date`
+    filters in the template: ISO for the `datetime` attribute, "2 May 2024" to read (the month in
+    the active language, as the filter writes it)."""
+    return {
+        name: {"iso": d.isoformat(), "text": dateformat.format(d, "j F Y")} if d else None
+        for name, d in dates.items()
+    }
 
 
 def _qr_svg(url: str) -> str:
@@ -226,7 +242,12 @@ def membership(request: HttpRequest, org: str, number: str) -> HttpResponse:
                     "register:membership", kwargs={"org": organization.slug, "number": found.number}
                 )
             ),
-            "today": timezone.localdate(),
+            "dates": _shown_dates(
+                start_date=found.start_date,
+                renewal_date=found.renewal_date,
+                suspended_until=found.suspended_until,
+                today=timezone.localdate(),
+            ),
         },
     )
 

@@ -649,12 +649,17 @@ def test_pages_run_a_bounded_number_of_queries_whatever_the_registers_size(
         assert search(client, "Springfield").status_code == 200
     with django_assert_max_num_queries(7):  # a number not found is then searched as a name
         assert search(client, "CGP-99999").status_code == 200
+    # The body, the credential (with whether it has sanctions), its sanctions, their provisions.
     with django_assert_max_num_queries(4):
         html = client.get("/guild/register/CGP-00000/").content.decode()
     assert html.count('class="sanction"') == 2 and "GOE 1.1(a)" in html
     with django_assert_max_num_queries(4):
         assert client.get("/guild/register/CGP-00000/certificate").status_code == 200
-    with django_assert_max_num_queries(4):
+    # A record without sanctions: the body and the record.
+    with django_assert_max_num_queries(2):
+        html = client.get("/guild/register/CGP-00001/").content.decode()
+    assert "has published no sanction against this credential" in html
+    with django_assert_max_num_queries(2):
         assert client.get("/guild/register/members/GOE-3000/").status_code == 200
 
 

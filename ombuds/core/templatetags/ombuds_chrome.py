@@ -1,0 +1,54 @@
+"""The site's frame (base.html) around each page, what of it is the same for every visitor worked out
+once rather than once a request."""
+
+from __future__ import annotations
+
+import functools
+
+from django import template
+from django.conf import settings
+from django.template.loader import get_template
+from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils.translation import get_language
+
+register = template.Library()
+
+
+@register.simple_tag
+def body_nav(body) -> str:
+    """The header's links to a body's pages (includes/body_nav.html), or nothing without a body.
+    They are the same for every visitor of the body's pages in a language, and reversing and
+    translating them cost a public page a fifth of its rendering: so each is rendered once per
+    body, language and address (the site's prefix and URL configuration), except in DEBUG, where
+    the template may be being edited."""
+    if not body:
+        return ""
+    key = (
+        body.slug,
+        body.short_name,
+        get_language(),
+        get_script_prefix(),
+        get_urlconf() or settings.ROOT_URLCONF,
+    )
+    return _body_nav.__wrapped__(*key) if settings.DEBUG else _body_nav(*key)
+
+
+@functools.lru_cache(maxsize=1024)
+def _body_nav(slug: str, short_name: str, language: str, prefix: str, urlconf: str) -> str:
+    # The language, prefix and URL configuration are those active now: the key names them.
+    return get_template("includes/body_nav.html").render(
+        {"body": {"slug": slug, "short_name": short_name}}
+    )
+
+
+@register.simple_tag
+def body_url(name: str, body) -> str:
+    """``{% url name org=body.slug %}``, reversed once per body and address (the prefix and URL
+    configuration) rather than once a page: a public page's links to its body's other pages."""
+    key = (name, body.slug, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
+    return _body_url.__wrapped__(*key) if settings.DEBUG else _body_url(*key)
+
+
+@functools.lru_cache(maxsize=4096)
+def _body_url(name: str, slug: str, prefix: str, urlconf: str) -> str:
+    return reverse(name, kwargs={"org": slug})
