@@ -20,7 +20,8 @@ def organization_list() -> QuerySet[Organization]:
 # compiler converts it for the engine (a date and time from SQLite, for one).
 _FIELDS = Organization._meta.concrete_fields
 _BY_SLUG = "SELECT {} FROM {} WHERE slug = %s".format(
-    ", ".join(f.column for f in _FIELDS), Organization._meta.db_table
+    ", ".join(connection.ops.quote_name(f.column) for f in _FIELDS),
+    connection.ops.quote_name(Organization._meta.db_table),
 )
 
 
