@@ -1,8 +1,9 @@
 from django import template
 from django.forms import BoundField
 from django.forms.boundfield import BoundWidget
-from django.utils.html import format_html
+from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 
 register = template.Library()
 
@@ -61,3 +62,62 @@ def option_tag(option: BoundWidget) -> SafeString:
             parts.append(format_html(' {}="{}"', name, value))
     parts.append(">")
     return mark_safe("".join(parts))
+
+
+def _errors_html(field: BoundField) -> str:
+    """As ``<p class="error-text" …>{{ field.errors|join:" " }}</p>`` with autoescape."""
+    text = " ".join(conditional_escape(error) for error in field.errors)
+    return format_html('<p class="error-text" id="{}_error">{}</p>', field.auto_id, mark_safe(text))
+
+
+def _hint_html(field: BoundField, help_text: str) -> str:
+    return format_html('<p class="hint" id="{}_helptext">{}</p>', field.auto_id, help_text)
+
+
+@register.filter
+def field_html(field: BoundField) -> SafeString:
+    """``{% include "includes/field.html" %}`` for ``field``, written out: the same HTML (its
+    label, hint, error and widget, radio buttons and checkbox lists in a fieldset), without an
+    include and a dozen tags for each field of a long form (the public complaint form has 19).
+    tests/core/test_field_html.py compares the two for every kind of field, bound and not."""
+    kind, errors = widget_kind(field), field.errors
+    help_text = str(field.help_text or "")
+    error = _errors_html(field) if errors else ""
+    hint = _hint_html(field, help_text) if help_text else ""
+    label = conditional_escape(str(field.label))
+    if kind == "checkbox":
+        inner = format_html(
+            '\n  {}\n  <div class="checkbox">{} <label for="{}">{}</label></div>\n  {}\n  ',
+            error, described(field), field.id_for_label, label, hint,
+        )  # fmt: skip
+    elif kind == "choices":
+        aria = ""
+        if help_text or errors:
+            ids = (f"{field.auto_id}_helptext " if help_text else "") + (
+                f"{field.auto_id}_error" if errors else ""
+            )
+            aria = format_html(' aria-describedby="{}"', ids)
+        options = "".join(
+            format_html(
+                '<div class="radio">{} <label for="{}">{}</label></div>',
+                option_tag(radio),
+                radio.id_for_label,
+                str(radio.choice_label),
+            )
+            for radio in field
+        )
+        inner = format_html(
+            '\n  <fieldset{}><legend>{}</legend>\n    {}\n    {}\n    <div class="choices">{}'
+            "</div>\n  </fieldset>\n  ",
+            aria, label, hint, error, mark_safe(options),
+        )  # fmt: skip
+    else:
+        optional = ""
+        if not field.field.required:
+            optional = format_html(' <span class="optional">{}</span>', gettext("(optional)"))
+        inner = format_html(
+            '\n  <label for="{}">{}{}</label>\n  {}\n  {}\n  {}\n  ',
+            field.id_for_label, label, optional, hint, error, described(field),
+        )  # fmt: skip
+    classes = "field field-error" if errors else "field"
+    return format_html('<div class="{}">\n  {}\n</div>\n', classes, inner)
