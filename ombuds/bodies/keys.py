@@ -67,11 +67,21 @@ class BodyKeyring:
         return key
 
     def current(self, owner: int | None) -> tuple[int, bytes]:
+        held = crypto.held_keys()
+        if held is not None and owner in held.current:
+            return held.current[owner]
         row = _current_row(owner)
-        if row is None:
+        made = row is None
+        if made:
             row = _key_create(owner)
         key_id, wrapped = row
-        return key_id, self._unwrapped(key_id, owner, bytes(wrapped))
+        found = key_id, self._unwrapped(key_id, owner, bytes(wrapped))
+        if held is not None:
+            if made:
+                held.made.add(key_id)
+            elif key_id not in held.made:
+                held.current[owner] = found
+        return found
 
     def key(self, key_id: int) -> bytes:
         cached = self._keys.get(key_id)

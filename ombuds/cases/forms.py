@@ -220,7 +220,9 @@ class ComplaintForm(forms.Form):
         self.fields["complainant_name"].required = anonymous is not True
         for name in ("passphrase", "passphrase_again"):
             self.fields[name].required = anonymous is not False
-        if not provisions.exists():
+        # Without a code in force there is nothing to cite. A code with no provision to cite: the
+        # page leaves the field out (`{% if form.provisions|length %}`, its choices read once).
+        if provisions.query.is_empty():
             del self.fields["provisions"]
 
     def clean_happened_on(self):

@@ -414,7 +414,8 @@ def _body_values(organization) -> dict:
     return {
         "name": organization.name,
         "short_name": organization.short_name,
-        "citation_prefix": citation_prefix(organization),
+        # Read when the wording shows it (a template calls it): Ombuds' own wordings do not.
+        "citation_prefix": lambda: citation_prefix(organization),
         "acronym": organization.acronym,
         "contact_email": organization.contact_email,
         "website": organization.website,

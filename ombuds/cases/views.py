@@ -29,7 +29,11 @@ from ombuds.register.public import public_sanctions_q
 
 def provisions_citable(organization):
     """The provisions a complaint may cite: the leaves of the code in force, in order."""
-    version = current_version(organization)
+    return provisions_of(current_version(organization))
+
+
+def provisions_of(version):
+    """The leaves of a version of the code (None: no code), in order."""
     if version is None:
         return Provision.objects.none()
     return (
@@ -62,9 +66,11 @@ def _rate_limited(request: HttpRequest, organization, throttled) -> HttpResponse
 def complaint_form(request: HttpRequest, org: str) -> HttpResponse:
     organization = body_or_404(org)
     try:
-        procedure = services.procedure_of(organization)
+        # Read once for the page and the filing: the procedure and the code in force.
+        read = services.in_force(organization)
     except services.CaseRefused:
         return render(request, "cases/closed.html", {"body": organization}, status=404)
+    procedure = read.procedure
     source = hooks.proof_of_efforts()
     posted = request.method == "POST"
     # Sent from a client's page at a member agency: a new form, with that record attached (the
@@ -76,7 +82,7 @@ def complaint_form(request: HttpRequest, org: str) -> HttpResponse:
     form = ComplaintForm(
         request.POST if posted else None,
         request.FILES if posted else None,
-        provisions=provisions_citable(organization),
+        provisions=provisions_of(read.version),
         initial=source.initial(attached, link) if starting and attached else None,
     )
     context = {"body": organization, "form": form, "procedure": procedure, "first_tier": attached}
@@ -97,7 +103,7 @@ def complaint_form(request: HttpRequest, org: str) -> HttpResponse:
         if link.strip() and attached is None:
             form.add_error("first_tier_link", _unknown_link(organization))
         if valid and not form.errors:
-            filed = _file(organization, form, person, agency)
+            filed = _file(organization, form, person, agency, read)
             if filed is not None:
                 case = filed.case
                 # Sent twice (a double tap): the second answer may be the one the browser shows,
@@ -124,7 +130,9 @@ def _unknown_link(organization) -> str:
     return source.unknown_link(organization)
 
 
-def _file(organization, form: ComplaintForm, person, agency) -> services.Filed | None:
+def _file(
+    organization, form: ComplaintForm, person, agency, read: services.InForce
+) -> services.Filed | None:
     """File the complaint the form holds; None, with the service's reasons on the form, if refused."""
     data = form.cleaned_data
     anonymous = data["who"] == "anonymous"
@@ -151,7 +159,7 @@ def _file(organization, form: ComplaintForm, person, agency) -> services.Filed |
         first_tier_link=data.get("first_tier_link", ""),
     )
     try:
-        return services.case_file(organization=organization, complaint=complaint)
+        return services.case_file(organization=organization, complaint=complaint, read=read)
     except services.CaseRefused as exc:
         for problem in exc.problems:
             form.add_error(None, problem)

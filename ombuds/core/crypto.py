@@ -21,7 +21,10 @@ import secrets
 import struct
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
@@ -344,6 +347,42 @@ def keyring() -> Keyring:
 def encryption_enabled() -> bool:
     """False only where a benchmark turns the fields' encryption off to measure what it costs."""
     return getattr(settings, "OMBUDS_ENCRYPT_FIELDS", True)
+
+
+@dataclass
+class HeldKeys:
+    """The current data keys read in one transaction (`current_keys_held`): by owner, and the ids
+    of those made inside it, which are never held."""
+
+    current: dict[int | None, tuple[int, bytes]] = field(default_factory=dict)
+    made: set[int] = field(default_factory=set)
+
+
+_held: ContextVar[HeldKeys | None] = ContextVar("ombuds_current_keys_held", default=None)
+
+
+@contextmanager
+def current_keys_held() -> Iterator[None]:
+    """Inside one transaction (entered inside its ``atomic`` block, left before it ends): each
+    body's current data key read from its row once, not once for each value sealed (a filing seals
+    eight). Nothing outlives the block, so nothing is held across transactions or requests. A key
+    made inside the block is not held (a savepoint rolled back could take its row away). A rotation
+    committed meanwhile is seen by the next transaction: the values sealed until then are under the
+    key that was current when the transaction read it, as those of a save that read it just before
+    the rotation (`ombuds.bodies.keys.GRACE` keeps it, and the rotation's next run re-seals them)."""
+    if _held.get() is not None:
+        yield
+        return
+    token = _held.set(HeldKeys())
+    try:
+        yield
+    finally:
+        _held.reset(token)
+
+
+def held_keys() -> HeldKeys | None:
+    """The current keys held by the enclosing `current_keys_held` block, if any."""
+    return _held.get()
 
 
 def seal_text(text: str, owner: int | None, context: str) -> str:

@@ -93,8 +93,10 @@ from ombuds.cases.services.filing import (
     RECEIPT_ALPHABET,
     Complaint,
     Filed,
+    InForce,
     case_file,
     followup_case,
+    in_force,
 )
 from ombuds.cases.services.notifications import (
     complainant_link_case,
@@ -152,6 +154,7 @@ __all__ = [
     "Complaint",
     "Erasure",
     "Filed",
+    "InForce",
     "ProcedureRefused",
     "Relinked",
     "WordingChanged",
@@ -180,6 +183,7 @@ __all__ = [
     "document_viewed",
     "facts",
     "followup_case",
+    "in_force",
     "is_answer_deadline",
     "message_post",
     "notice_delivery_record",

@@ -15,7 +15,6 @@ from typing import Any
 
 from django.contrib.auth.hashers import Argon2PasswordHasher, check_password
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
@@ -23,18 +22,19 @@ from ombuds.bodies.models import Organization
 from ombuds.cases import documents as uploads
 from ombuds.cases import hooks
 from ombuds.cases.complaint import Complaint
-from ombuds.cases.models import Allegation, Case, CaseCounter, Document
+from ombuds.cases.models import Allegation, Case, CaseCounter, CaseDeadline, Document
+from ombuds.cases.notices import Read
 from ombuds.cases.rules import CaseRefused
 from ombuds.cases.selectors import procedure_of
 from ombuds.cases.services import counts
 from ombuds.cases.services.access import recuse_new_case
 from ombuds.cases.services.base import account, label_for, record_event
-from ombuds.cases.services.deadlines import deadline_start, next_due_refresh
 from ombuds.cases.services.documents import document_store, files_removed_on_failure
 from ombuds.cases.services.notifications import notices_make
 from ombuds.cases.services.parties import suggestions_store
-from ombuds.cases.services.procedures import procedure_version_record
+from ombuds.cases.services.procedures import procedure_version_keep
 from ombuds.codes.selectors import current_version
+from ombuds.core import crypto
 
 RECEIPT_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L
 # A case reference's code: 5 of 30 signs (no 0/O, 1/I/L, nor U), 24 million codes per body and year.
@@ -52,6 +52,22 @@ class Filed:
     case: Case
     receipt_code: str = ""  # shown once to an anonymous complainant
     duplicate: bool = False  # the same form sent twice: the case it already made
+
+
+@dataclass(frozen=True)
+class InForce:
+    """What a complaint at a body is filed under, as read once in a request (`in_force`): the body's
+    procedure (for the public door or not) and the version of its code in force."""
+
+    procedure: Any
+    version: Any  # CodeVersion, or None
+    public: bool
+
+
+def in_force(organization: Organization, *, public: bool = True) -> InForce:
+    """The body's procedure (`procedure_of`: CaseRefused when there is none, or when ``public`` and
+    its form is closed) and the version of its code in force today."""
+    return InForce(procedure_of(organization, public=public), current_version(organization), public)
 
 
 def _problems(organization: Organization, c: Complaint) -> list[str]:
@@ -119,8 +135,7 @@ def _next_reference(organization: Organization, year: int) -> str:
     wait for each other while the code is drawn (the body's counter row is locked; two bodies may
     share an acronym, so the prefix is locked too), and a code any case already has is drawn
     again."""
-    counter, _ = CaseCounter.objects.get_or_create(organization=organization, year=year)
-    CaseCounter.objects.filter(pk=counter.pk).update(last=F("last") + 1)
+    _counter_bump(organization.pk, year)
     room = Case._meta.get_field("reference").max_length - len(f"-{year}-") - REFERENCE_CODE_LENGTH
     prefix = (organization.acronym or organization.slug).upper()[:room]
     _prefix_lock(prefix, year)
@@ -130,6 +145,19 @@ def _next_reference(organization: Organization, year: int) -> str:
         if not Case.objects.filter(reference=reference).exists():
             return reference
     raise CaseRefused(f"no free case reference for {prefix} in {year}; try again")
+
+
+def _counter_bump(organization_id: int, year: int) -> None:
+    """Count one more reference for the body and year, its counter row made when it has none, in
+    one `INSERT … ON CONFLICT DO UPDATE` (PostgreSQL and SQLite): the row stays locked until the
+    transaction ends."""
+    table = connection.ops.quote_name(CaseCounter._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (organization_id, year, last) VALUES (%s, %s, 1) "
+            f"ON CONFLICT (organization_id, year) DO UPDATE SET last = {table}.last + 1",
+            [organization_id, year],
+        )
 
 
 def _prefix_lock(prefix: str, year: int) -> None:
@@ -200,6 +228,7 @@ def case_file(
     acting_user: Any = None,
     actor_label: str = "",
     key_scope: str = PUBLIC_SCOPE,
+    read: InForce | None = None,
 ) -> Filed:
     """File a complaint: a case with its reference, the allegation as the complainant put it (citing
     provisions of the code in force today), the evidence, and the deadlines the procedure starts.
@@ -210,15 +239,18 @@ def case_file(
     files another.
     A complaint made to a member agency first (``first_tier_link``) settles the proof of efforts,
     and its agency is the respondent when the complaint named none in the register.
-    Raises CaseRefused listing every problem, writing nothing.
+    ``read``: the body's `in_force` as the caller read it in this request (the public form, for its
+    page), else read here. Raises CaseRefused listing every problem, writing nothing.
     """
     key = submission_key_hash(organization, key_scope, complaint.submission_key)
     if key and (repeated := _repeated(organization, key_scope, key, complaint)) is not None:
         return repeated
-    procedure = procedure_of(organization, public=complaint.channel == Case.Channel.WEB)
+    public = complaint.channel == Case.Channel.WEB
+    if read is None or read.public != public:
+        read = in_force(organization, public=public)
+    procedure, version = read.procedure, read.version
     attached, complaint, problems = _proof_of_efforts(organization, complaint)
     problems += _problems(organization, complaint)
-    version = current_version(organization)
     for provision in complaint.provisions:
         if version is None or provision.version_id != version.pk:
             problems.append(f"{provision.citation} is not in the code in force.")
@@ -230,12 +262,13 @@ def case_file(
     # case counter is locked (`_next_reference`), where every other filing at the body waited.
     passphrase_hash = _passphrase_hash(complaint.passphrase) if complaint.anonymous else ""
     try:
-        with files_removed_on_failure(), transaction.atomic():
+        # The body's current data key read once for the eight values the filing seals.
+        with files_removed_on_failure(), transaction.atomic(), crypto.current_keys_held():
             case = _case_create(
                 organization,
                 complaint,
-                procedure_key=procedure.key,
-                state=procedure.initial,
+                procedure=procedure,
+                deadlines=(deadlines := _filing_deadlines(procedure)),
                 version=version,
                 key=key,
                 key_scope=key_scope if key else "",
@@ -244,17 +277,18 @@ def case_file(
                 created_by=account(acting_user),
                 efforts_proven=attached is not None,
             )
-            procedure_version_record(case, procedure)
+            procedure_version_keep(case.organization_id, procedure)
             # Named without a number: who in the register it may be, for staff to link or not.
             # Looked for before the filing's event: the audit chain's head stays locked from the
             # event to the commit, and every other append waits for it.
             suggestions_store(case, place=complaint.respondent_details)
             label = _filer_label(case, acting_user, actor_label)
-            _case_contents(case, procedure, complaint, acting_user=acting_user, label=label)
+            read = _case_contents(case, complaint, deadlines, acting_user=acting_user, label=label)
             if attached is not None:
                 hooks.proof_of_efforts().attach(record=attached, case=case, actor_label=label)
+                read = None  # what the attachment changed is read again
             if case.complainant_email:
-                notices_make(case, "receipt", "complainant")
+                notices_make(case, "receipt", "complainant", read=read)
     except IntegrityError:
         # The same form, sent twice at once: the other request made the case.
         if key and (repeated := _repeated(organization, key_scope, key, complaint)) is not None:
@@ -267,8 +301,8 @@ def _case_create(
     organization: Organization,
     c: Complaint,
     *,
-    procedure_key: str,
-    state: str,
+    procedure: Any,
+    deadlines: list[CaseDeadline],
     version: Any,
     key: str | None,
     key_scope: str,
@@ -278,15 +312,16 @@ def _case_create(
     efforts_proven: bool,
 ) -> Case:
     """The case row for a complaint as filed (`_as_filed`), an anonymous one with its passphrase
-    already hashed."""
+    already hashed, with the version of its procedure and the next due date of ``deadlines``."""
     now = timezone.now()
     respondent_email, respondent_details = _respondent_contact(c)
     respondent = c.respondent_person or c.respondent_agency
     case = Case.objects.create(
         organization=organization,
         reference=_next_reference(organization, timezone.localdate().year),
-        procedure_key=procedure_key,
-        state=state,
+        procedure_key=procedure.key,
+        procedure_sha256=procedure.sha256,
+        state=procedure.initial,
         channel=c.channel,
         filed_at=now,
         code_version=version,
@@ -311,9 +346,33 @@ def _case_create(
         submission_scope=key_scope,
         created_by=created_by,
         efforts_proven_at=now if efforts_proven else None,
+        next_due=min(
+            (d.due_on for d in deadlines if not d.waits_for_delivery),
+            default=None,
+        ),
     )
-    counts.case_filed(organization.pk, state)
+    counts.case_filed(organization.pk, procedure.initial)
     return case
+
+
+def _filing_deadlines(procedure: Any) -> list[CaseDeadline]:
+    """The deadlines the procedure starts on filing, as `deadline_start` starts them on a new case
+    (none running, the respondent not notified: those counting from that delivery wait for it);
+    unsaved, without their case yet."""
+    today, started = timezone.localdate(), {}
+    for name in procedure.starts_on_filing:
+        definition = procedure.deadlines[name]
+        started.setdefault(
+            name,
+            CaseDeadline(
+                name=name,
+                label=definition.label,
+                starts_on=today,
+                due_on=definition.due(today, procedure.holidays),
+                waits_for_delivery=definition.after_delivery,
+            ),
+        )
+    return list(started.values())
 
 
 def _filer_label(case: Case, acting_user: Any, actor_label: str) -> str:
@@ -327,16 +386,29 @@ def _filer_label(case: Case, acting_user: Any, actor_label: str) -> str:
 
 
 def _case_contents(
-    case: Case, procedure: Any, complaint: Complaint, *, acting_user: Any, label: str
-) -> None:
+    case: Case,
+    complaint: Complaint,
+    deadlines: list[CaseDeadline],
+    *,
+    acting_user: Any,
+    label: str,
+) -> Read:
     """What a case is filed with: the complainant's allegation, the evidence, the deadlines the
-    procedure starts, the recusals from the start, and the filing's event."""
+    procedure starts (its next due date is stored with it already), the recusals from the start,
+    and the filing's event. Returns what the case now holds, for its receipt notice (`Read`)."""
     # A draft for the body's convenience: the narrative word for word, marked as such, which staff
     # edit before the respondent reads it (`allegation_edit`); the narrative itself stays the body's.
     allegation = Allegation.objects.create(
         case=case, position=1, summary=case.what_happened, source="complainant", verbatim=True
     )
-    allegation.provisions.set(complaint.provisions)
+    # All of the version in force (`case_file`), each once.
+    provisions = sorted({p.pk: p for p in complaint.provisions}.values(), key=lambda p: p.position)
+    if provisions:
+        allegation.provisions.add(*provisions)
+    # As `allegation.provisions.all()` would read them back (`Provision.Meta.ordering`).
+    cached = allegation.provisions.all()
+    cached._result_cache, cached._prefetch_done = provisions, True
+    allegation._prefetched_objects_cache = {"provisions": cached}
     documents = [
         document_store(
             case,
@@ -350,9 +422,9 @@ def _case_contents(
         ).token
         for name, data in complaint.files
     ]
-    for deadline in procedure.starts_on_filing:
-        deadline_start(case, procedure, deadline, timezone.localdate(), refresh=False)
-    next_due_refresh(case)
+    for deadline in deadlines:
+        deadline.case = case
+        deadline.save(force_insert=True)
     # People of the body who are the respondent never see the case, from the start.
     recused = recuse_new_case(case, acting_user=acting_user)
     record_event(
@@ -364,12 +436,15 @@ def _case_contents(
             "respondent": case.respondent_name,
             "provisions": [p.citation for p in complaint.provisions],
             "documents": documents,  # their tokens: a file's name is personal
-            "procedure": procedure.key,
+            "procedure": case.procedure_key,
             "recused": recused,
         },
         user=acting_user,
         label=label,
     )
+    # A new case: these are all its deadlines and allegations (in their order), and no sanction.
+    deadlines = sorted(deadlines, key=lambda d: (d.due_on, d.pk))
+    return Read(deadlines=deadlines, allegations=[allegation], sanction_choice=None)
 
 
 def submission_key_hash(organization: Organization, scope: str, raw: str) -> str | None:

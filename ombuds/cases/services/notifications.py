@@ -186,9 +186,11 @@ def notices_make(
     *,
     inputs: dict[str, Any] | None = None,
     step: Transition | None = None,
+    read: Read | None = None,
 ) -> list[Notice]:
     """Notices from the body's template (or Ombuds' own), kept on the case and sent after commit.
-    Call it inside the transaction of the change that sends them.
+    Call it inside the transaction of the change that sends them; ``read``: what the caller holds
+    of the case already, as it now stands (`ombuds.cases.notices.Read`).
 
     A respondent without an email address gets a notice *to deliver by other means* (its text,
     with their link written out, printed and posted or handed over; staff record the delivery).
@@ -208,6 +210,7 @@ def notices_make(
         inputs=inputs,
         step=step,
         complainant_token=mine,
+        read=read,
     )
     if link:
         # Kept on the case without the link; the link goes into the email only (`notice_send`).

@@ -1,7 +1,7 @@
 """A body's own procedure, installed without a code change: the file is checked (every problem at
 once), stored as a new version (`ProcedureVersion`) and becomes the procedure its cases are filed
 under from then on; the cases already running keep the version they were filed under
-(`Case.procedure_sha256`, recorded at filing by `procedure_version_record`)."""
+(`Case.procedure_sha256`, recorded at filing, `procedure_version_keep`)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from ombuds.audit import services as audit
 from ombuds.bodies.models import Organization
-from ombuds.cases.models import BodyProcedure, Case, ProcedureVersion
+from ombuds.cases.models import BodyProcedure, ProcedureVersion
 from ombuds.cases.notices import DEFAULTS
 from ombuds.cases.procedure import (
     Procedure,
@@ -97,33 +97,32 @@ def procedure_install(
     return version
 
 
-def procedure_version_record(case: Case, procedure: Procedure) -> None:
-    """At filing, inside its transaction: the case runs under this version of its procedure. A
-    shipped file is stored as the body's version the first time one of its cases runs under it, so
-    that a later release changing the file leaves the case's text as it was."""
+def procedure_version_keep(organization_id: int, procedure: Procedure) -> None:
+    """At filing, inside its transaction, for a case filed under this version of the procedure
+    (``Case.procedure_sha256``): a shipped file is stored as the body's version the first time one
+    of its cases runs under it, so that a later release changing the file leaves the case's text as
+    it was."""
     if (
         procedure.sha256
         and not ProcedureVersion.objects.filter(
-            organization_id=case.organization_id, sha256=procedure.sha256
+            organization_id=organization_id, sha256=procedure.sha256
         ).exists()
     ):
         BodyProcedure.objects.select_for_update().filter(
-            organization_id=case.organization_id
+            organization_id=organization_id
         ).first()  # one number at a time per body
         ProcedureVersion.objects.create(
-            organization_id=case.organization_id,
+            organization_id=organization_id,
             key=procedure.key,
-            number=_next_number(case.organization, procedure.key),
+            number=_next_number(organization_id, procedure.key),
             text=_shipped_text(procedure),
             sha256=procedure.sha256,
             shipped=True,
             installed_at=timezone.now(),
         )
-    case.procedure_sha256 = procedure.sha256
-    case.save(update_fields=["procedure_sha256"])
 
 
-def _next_number(organization: Organization, key: str) -> int:
+def _next_number(organization: Organization | int, key: str) -> int:
     last = ProcedureVersion.objects.filter(organization=organization, key=key).aggregate(
         n=Max("number")
     )["n"]
