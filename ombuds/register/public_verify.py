@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from django.db import connection
 from django.utils import timezone
@@ -59,8 +60,27 @@ MEMBERSHIP_STATUS_MEANING = {
 }
 
 
+class _Shown:
+    """The tone and the words a verification page gives a record's status: its standing's when it
+    has one (a suspension, conditions in force), else its status's."""
+
+    status: str
+    standing: Standing | None
+    _kind: ClassVar[str]
+    _meanings: ClassVar[dict[str, str]]
+
+    @property
+    def tone(self) -> str:
+        return self.standing.tone if self.standing else status_tone(self.status)
+
+    @property
+    def meaning(self) -> str:
+        default = self._meanings.get(self.status, "")
+        return self.standing.meaning_or(default, self._kind) if self.standing else default
+
+
 @dataclass(frozen=True)
-class VerifiedCredential:
+class VerifiedCredential(_Shown):
     number: str
     holder: str
     body: str
@@ -78,18 +98,12 @@ class VerifiedCredential:
     holder_place: str = ""
     standing: Standing | None = None
 
-    @property
-    def tone(self) -> str:
-        return self.standing.tone if self.standing else status_tone(self.status)
-
-    @property
-    def meaning(self) -> str:
-        default = CREDENTIAL_STATUS_MEANING.get(self.status, "")
-        return self.standing.meaning_or(default, "credential") if self.standing else default
+    _kind: ClassVar[str] = "credential"
+    _meanings: ClassVar[dict[str, str]] = CREDENTIAL_STATUS_MEANING
 
 
 @dataclass(frozen=True)
-class VerifiedMembership:
+class VerifiedMembership(_Shown):
     number: str
     holder: str
     holder_kind: str  # "person" or "agency"
@@ -109,14 +123,8 @@ class VerifiedMembership:
     conditions: str = ""
     standing: Standing | None = None
 
-    @property
-    def tone(self) -> str:
-        return self.standing.tone if self.standing else status_tone(self.status)
-
-    @property
-    def meaning(self) -> str:
-        default = MEMBERSHIP_STATUS_MEANING.get(self.status, "")
-        return self.standing.meaning_or(default, "membership") if self.standing else default
+    _kind: ClassVar[str] = "membership"
+    _meanings: ClassVar[dict[str, str]] = MEMBERSHIP_STATUS_MEANING
 
 
 def number_variants(typed: str) -> list[str]:
