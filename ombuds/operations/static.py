@@ -24,9 +24,33 @@ def manifest_present() -> bool:
 
 
 class ManifestOrPlainStorage(CompressedManifestStaticFilesStorage):
-    """The manifest's hashed names when collectstatic has run; the plain names when it has not."""
+    """The manifest's hashed names when collectstatic has run; the plain names when it has not.
+
+    With a manifest, a name's address is worked out once per process: the manifest is read when the
+    storage is made and does not change under a running server (a new collectstatic is a new
+    deployment), while working it out (normalising, looking up, quoting, joining) is a tenth of a
+    small page's rendering, twice on every page."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._urls: dict[str, str] = {}
 
     def stored_name(self, name: str) -> str:
         if not self.hashed_files and not manifest_present():
             return name
         return super().stored_name(name)
+
+    def url(self, name: str | None, force: bool = False) -> str:
+        if force or not self.hashed_files or name is None:
+            return super().url(name, force)
+        try:
+            return self._urls[name]
+        except KeyError:
+            self._urls[name] = url = super().url(name)
+            return url
+
+    def post_process(self, *args, **kwargs):
+        # collectstatic rewrites the manifest: no address worked out before it stands.
+        self._urls.clear()
+        yield from super().post_process(*args, **kwargs)
+        self._urls.clear()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from django.template import engines
+from django.urls import set_script_prefix
 from django.utils import translation
 
 from ombuds.bodies.models import Organization
@@ -51,3 +52,14 @@ def test_each_body_and_language_has_its_own_header_links():
         renamed = nav.render({"body": Organization.objects.get(pk=first.pk)})
     assert "FCX" in renamed  # a new short name is a new entry, never the old one
     assert nav.render({"body": None}) == ""
+
+
+def test_the_sites_own_links_follow_the_address_it_is_served_under():
+    link = engines["django"].from_string("{% load ombuds_chrome %}{% site_url 'login' %}")
+    assert link.render({}) == "/accounts/login/"
+    set_script_prefix("/ombuds/")  # served under a path of a larger site
+    try:
+        assert link.render({}) == "/ombuds/accounts/login/"
+    finally:
+        set_script_prefix("/")
+    assert link.render({}) == "/accounts/login/"

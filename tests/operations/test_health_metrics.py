@@ -200,3 +200,17 @@ def test_static_names_without_and_with_the_manifest(tmp_path, settings):
     (tmp_path / "staticfiles.json").write_text(json.dumps(manifest))
     storage = ManifestOrPlainStorage(location=tmp_path)
     assert storage.url("ombuds/ombuds.css") == "/static/ombuds/ombuds.0123abcd.css"
+
+
+def test_a_static_address_is_the_manifests_each_time_and_a_missing_name_still_fails(
+    tmp_path, settings
+):
+    settings.STATIC_ROOT = tmp_path
+    manifest = {"paths": {"ombuds/ombuds.css": "ombuds/ombuds.0123abcd.css"}, "version": "1.1"}
+    (tmp_path / "staticfiles.json").write_text(json.dumps(manifest))
+    storage = ManifestOrPlainStorage(location=tmp_path)
+    first = storage.url("ombuds/ombuds.css")
+    assert storage.url("ombuds/ombuds.css") == first == "/static/ombuds/ombuds.0123abcd.css"
+    for _ in range(2):  # a name the manifest lacks is an error every time, never remembered
+        with pytest.raises(ValueError, match="Missing staticfiles manifest entry"):
+            storage.url("ombuds/absent.js")

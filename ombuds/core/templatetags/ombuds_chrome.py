@@ -52,3 +52,16 @@ def body_url(name: str, body) -> str:
 @functools.lru_cache(maxsize=4096)
 def _body_url(name: str, slug: str, prefix: str, urlconf: str) -> str:
     return reverse(name, kwargs={"org": slug})
+
+
+@register.simple_tag
+def site_url(name: str) -> str:
+    """``{% url name %}`` for a page of the site's own without arguments (the home page, signing
+    in), reversed once per address (the prefix and URL configuration) rather than once a page."""
+    key = (name, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
+    return _site_url.__wrapped__(*key) if settings.DEBUG else _site_url(*key)
+
+
+@functools.lru_cache(maxsize=256)
+def _site_url(name: str, prefix: str, urlconf: str) -> str:
+    return reverse(name)
