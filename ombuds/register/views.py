@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import dateformat, formats, timezone
+from django.utils.dates import MONTHS
 from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods
@@ -172,9 +173,15 @@ def _shown_dates(**dates: dt.date | None) -> dict[str, dict[str, str] | None]:
     filters in the template: ISO for the `datetime` attribute, "2 May 2024" to read (the month in
     the active language, as the filter writes it)."""
     return {
-        name: {"iso": d.isoformat(), "text": dateformat.format(d, "j F Y")} if d else None
+        name: {"iso": d.isoformat(), "text": day_month_year(d)} if d else None
         for name, d in dates.items()
     }
+
+
+def day_month_year(d: dt.date) -> str:
+    """`dateformat.format(d, "j F Y")` ("2 May 2024", the month in the active language) without
+    parsing the format each time: a lookup page writes four dates."""
+    return f"{d.day} {MONTHS[d.month]} {d.year:04d}"
 
 
 def _qr_svg(url: str) -> str:
