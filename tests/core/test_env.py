@@ -63,3 +63,35 @@ def test_a_bad_database_url_stops_the_process_with_its_name(tmp_path):
     )
     assert result.returncode != 0
     assert "DATABASE_URL cannot be read" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("threshold", "options"),
+    [
+        (None, {"server_side_binding": True, "prepare_threshold": 5}),
+        ("2", {"server_side_binding": True, "prepare_threshold": 2}),
+        ("0", {}),  # behind a pooler that does not keep prepared statements
+    ],
+)
+def test_postgresql_statements_are_prepared_unless_turned_off(tmp_path, threshold, options):
+    import json
+    import subprocess
+    import sys
+
+    env = {
+        "DJANGO_SETTINGS_MODULE": "ombuds.settings",
+        "DATABASE_URL": "postgres://ombuds@db.invalid:5432/ombuds",
+        "OMBUDS_DATA_DIR": str(tmp_path),
+        "PATH": "/usr/bin:/bin",
+    }
+    if threshold is not None:
+        env["DB_PREPARE_THRESHOLD"] = threshold
+    code = (
+        "import json; from django.conf import settings; "
+        "print(json.dumps(settings.DATABASES['default'].get('OPTIONS', {})))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == options
