@@ -11,7 +11,9 @@ from ombuds.bodies.selectors import organization_get
 
 pytestmark = [
     pytest.mark.django_db,
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's prepared statements"),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="PostgreSQL's prepared statements"
+    ),
 ]
 
 
@@ -19,7 +21,7 @@ def _prepared_reads_of_bodies() -> int:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
-            ["%FROM \"register_organization\" WHERE slug = $1%"],
+            ['%FROM "register_organization" WHERE slug = $1%'],
         )
         return cursor.fetchone()[0]
 
