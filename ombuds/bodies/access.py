@@ -16,7 +16,11 @@ from ombuds.bodies.selectors import STAFF_ROLES, organization_get, roles_by_body
 
 def body_or_404(slug: str) -> Organization:
     """The body with this slug, or Http404 (for views and API endpoints)."""
-    organization = organization_get(slug)
+    return found_body_or_404(organization_get(slug))
+
+
+def found_body_or_404(organization: Organization | None) -> Organization:
+    """`body_or_404` of a body already read (with a record of its, as a register lookup reads it)."""
     if organization is None:
         raise Http404("No such body")
     if organization.time_zone:

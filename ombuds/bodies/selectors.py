@@ -19,19 +19,22 @@ def organization_list() -> QuerySet[Organization]:
 # what the database takes to answer it, so it is written here, each value converted as the ORM's
 # compiler converts it for the engine (a date and time from SQLite, for one).
 _FIELDS = Organization._meta.concrete_fields
-_BY_SLUG = "SELECT {} FROM {} WHERE slug = %s".format(
-    ", ".join(connection.ops.quote_name(f.column) for f in _FIELDS),
-    connection.ops.quote_name(Organization._meta.db_table),
-)
 
 
-def organization_get(slug: str) -> Organization | None:
-    """The body with this slug, or None."""
-    with connection.cursor() as cursor:
-        cursor.execute(_BY_SLUG, [slug])
-        row = cursor.fetchone()
-    if row is None:
-        return None
+def organization_columns(alias: str = "") -> str:
+    """The body's columns in the order `organization_from_row` reads them (``alias.``-qualified for
+    a query joining the body to its records, as the register lookup does)."""
+    prefix = f"{alias}." if alias else ""
+    return ", ".join(prefix + connection.ops.quote_name(f.column) for f in _FIELDS)
+
+
+ORGANIZATION_WIDTH = len(_FIELDS)
+_TABLE = connection.ops.quote_name(Organization._meta.db_table)
+_BY_SLUG = f"SELECT {organization_columns()} FROM {_TABLE} WHERE slug = %s"
+
+
+def organization_from_row(row) -> Organization:
+    """The body whose `organization_columns` a query read, as the ORM would have made it."""
     values = list(row)
     for i, field in enumerate(_FIELDS):
         column = field.get_col(Organization._meta.db_table)
@@ -40,6 +43,14 @@ def organization_get(slug: str) -> Organization | None:
         ):
             values[i] = convert(values[i], column, connection)
     return Organization.from_db(connection.alias, [f.attname for f in _FIELDS], values)
+
+
+def organization_get(slug: str) -> Organization | None:
+    """The body with this slug, or None."""
+    with connection.cursor() as cursor:
+        cursor.execute(_BY_SLUG, [slug])
+        row = cursor.fetchone()
+    return None if row is None else organization_from_row(row)
 
 
 def user_roles(user, organization: Organization) -> set[str]:

@@ -75,6 +75,7 @@ from ombuds.register.public_sanctions import (  # noqa: F401  re-exported
 from ombuds.register.public_verify import (  # noqa: F401  re-exported
     VerifiedCredential,
     VerifiedMembership,
+    credential_in_body,
     credential_verify,
     membership_verify,
     number_variants,

@@ -14,11 +14,18 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import ClassVar
+from zoneinfo import ZoneInfo
 
 from django.db import connection
 from django.utils import timezone
 
 from ombuds.bodies.models import Organization
+from ombuds.bodies.selectors import (
+    ORGANIZATION_WIDTH,
+    organization_columns,
+    organization_from_row,
+    organization_get,
+)
 from ombuds.register.models import (
     Agency,
     Credential,
@@ -162,17 +169,28 @@ def _in(values: list) -> str:
 _MODELS = (Agency, Credential, CredentialProgram, Membership, MembershipType, Organization, Person)
 _T = {m.__name__: m._meta.db_table for m in (*_MODELS, Sanction)}
 
-# A credential with its holder, programme and body, and whether any sanction names it.
+# A credential with its holder and programme, and whether any sanction names it.
+_CREDENTIAL_COLUMNS = f"""c.id, c.number, c.status, c.issued_on, c.expires_on, c.suspended_until,
+  c.conditions, h.given_name, h.family_name, h.city, h.region, h.country,
+  p.name AS program_name, p.abbreviation, p.public_fields,
+  EXISTS (SELECT 1 FROM {_T["Sanction"]} s WHERE s.credential_id = c.id) AS sanctioned"""
 _CREDENTIAL_SQL = f"""
-SELECT c.id, c.number, c.status, c.issued_on, c.expires_on, c.suspended_until, c.conditions,
-  h.given_name, h.family_name, h.city, h.region, h.country,
-  p.name AS program_name, p.abbreviation, p.public_fields, o.name AS body_name, o.slug,
-  EXISTS (SELECT 1 FROM {_T["Sanction"]} s WHERE s.credential_id = c.id) AS sanctioned
+SELECT {_CREDENTIAL_COLUMNS}, o.name AS body_name, o.slug
 FROM {_T["Credential"]} c
 JOIN {_T["CredentialProgram"]} p ON p.id = c.program_id
 JOIN {_T["Organization"]} o ON o.id = p.organization_id
 JOIN {_T["Person"]} h ON h.id = c.holder_id
 WHERE c.number IN ({{numbers}})"""
+# The body by its slug and, in the same query, its credential with this number if it has one: the
+# verification page's one query (a body without it is one row of nulls after the body's columns).
+_CREDENTIAL_IN_BODY_SQL = f"""
+SELECT {organization_columns("o")}, {_CREDENTIAL_COLUMNS}
+FROM {_T["Organization"]} o
+LEFT JOIN ({_T["Credential"]} c
+  JOIN {_T["CredentialProgram"]} p ON p.id = c.program_id
+  JOIN {_T["Person"]} h ON h.id = c.holder_id)
+ON p.organization_id = o.id AND c.number IN ({{numbers}})
+WHERE o.slug = %s"""
 
 _CREDENTIAL_STATUS = dict(Credential.Status.choices)
 _MEMBERSHIP_STATUS = dict(Membership.Status.choices)
@@ -192,9 +210,39 @@ def credential_verify(
     if organization is not None:
         sql, params = f"{sql} AND p.organization_id = %s", [*params, organization.pk]
     c = _first_by_variant(_rows(sql, params), variants)
+    return None if c is None else _verified_credential(c, today or timezone.localdate())
+
+
+def credential_in_body(
+    slug: str, number: str
+) -> tuple[Organization | None, VerifiedCredential | None]:
+    """(the body with this slug, its credential with this number as `credential_verify` finds it),
+    read by one query; None for either that is not there. The credential's standing is as of today
+    in the body's time zone, where its page shows it."""
+    variants = number_variants(number)
+    if not variants:
+        return organization_get(slug), None
+    with connection.cursor() as cursor:
+        cursor.execute(_CREDENTIAL_IN_BODY_SQL.format(numbers=_in(variants)), [*variants, slug])
+        names = [column[0] for column in cursor.description[ORGANIZATION_WIDTH:]]
+        rows = cursor.fetchall()
+    if not rows:
+        return None, None
+    organization = organization_from_row(rows[0][:ORGANIZATION_WIDTH])
+    found = [
+        dict(zip(names, row[ORGANIZATION_WIDTH:], strict=True))
+        for row in rows
+        if row[ORGANIZATION_WIDTH] is not None
+    ]
+    c = _first_by_variant(found, variants)
     if c is None:
-        return None
-    today = today or timezone.localdate()
+        return organization, None
+    zone = ZoneInfo(organization.time_zone) if organization.time_zone else None
+    c["body_name"], c["slug"] = organization.name, organization.slug
+    return organization, _verified_credential(c, timezone.localdate(timezone=zone))
+
+
+def _verified_credential(c: dict, today: dt.date) -> VerifiedCredential:
     loaded = list(public_sanctions(today).filter(credential_id=c["id"])) if c["sanctioned"] else []
     standing = standing_of(c["conditions"], loaded, today)
     fields = _json(CredentialProgram, "public_fields", c["public_fields"]) or []

@@ -21,7 +21,7 @@ from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods
 
-from ombuds.bodies.access import body_or_404
+from ombuds.bodies.access import body_or_404, found_body_or_404
 from ombuds.bodies.models import Organization
 from ombuds.register import public
 
@@ -127,12 +127,14 @@ def _verification_url(request: HttpRequest, organization: Organization, number: 
 
 
 def _lookup_credential(request: HttpRequest, org: str, number: str, view_name: str):
-    """(organization, credential, response): a response when the page cannot be shown as asked."""
-    organization = body_or_404(org)
+    """(organization, credential, response): a response when the page cannot be shown as asked.
+    The body and its credential are read together (one query: this is the register's busiest
+    page); a throttled visitor is then told only to wait."""
+    organization, credential = public.credential_in_body(org, number)
+    found_body_or_404(organization)
     throttled = public.throttle_hit(request, "lookup")
     if throttled:
         return organization, None, _too_many(request, organization, throttled)
-    credential = public.credential_verify(number, organization=organization)
     if credential is None:
         return organization, None, _not_found(request, organization, number, "credential")
     if credential.number != number:

@@ -10,6 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from ombuds.bodies.models import Organization
 from ombuds.register import public, services
 from ombuds.register.models import (
     Agency,
@@ -445,6 +446,36 @@ def test_an_unknown_number_is_not_found_plainly(client, body):
     assert client.get("/nobody/register/CGP-9999/").status_code == 404
 
 
+def test_two_bodies_credentials_of_one_number_each_show_on_their_own_bodys_page(
+    client, issue, other_body
+):
+    issue("Ann", "Smith", number="CGP-0001")
+    program = CredentialProgram.objects.create(
+        organization=other_body, code="cgp", name="Other Certified", abbreviation="CGP"
+    )
+    issue("Bo", "Jones", program=program, number="CGP-0001", status="revoked")
+    ours = client.get("/guild/register/CGP-0001/").content.decode()
+    theirs = client.get("/other/register/CGP-0001/").content.decode()
+    assert "Ann Smith" in ours and "Bo Jones" not in ours and "Guild" in ours
+    assert "Bo Jones" in theirs and "Ann Smith" not in theirs and "Revoked" in theirs
+    assert client.get("/other/register/CGP-0002/").status_code == 404
+    assert client.get("/other/register/cgp 0001/")["Location"] == "/other/register/CGP-0001/"
+
+
+def test_a_credentials_sanctions_are_as_of_today_where_its_body_is(client, issue, monkeypatch):
+    credential = issue("Ann", "Smith")
+    until = dt.date(2026, 3, 1)
+    sanction(credential, publication="public_until", public_until=until, summary="Shown a while.")
+    bodies = Organization.objects.filter(slug="guild")
+    # 12:00 on 1 March in London is already 2 March in Kiribati, where its publication has ended.
+    monkeypatch.setattr(timezone, "now", lambda: dt.datetime(2026, 3, 1, 12, tzinfo=dt.UTC))
+    bodies.update(time_zone="Europe/London")
+    assert "Shown a while." in client.get(f"/guild/register/{credential.number}/").content.decode()
+    bodies.update(time_zone="Pacific/Kiritimati")
+    html = client.get(f"/guild/register/{credential.number}/").content.decode()
+    assert "Shown a while." not in html and "has published no sanction" in html
+
+
 def test_a_number_as_typed_redirects_to_its_stable_address(client, issue):
     credential = issue("Ann", "Smith")
     response = client.get(f"/guild/register/{credential.number.lower()}/")
@@ -649,16 +680,19 @@ def test_pages_run_a_bounded_number_of_queries_whatever_the_registers_size(
         assert search(client, "Springfield").status_code == 200
     with django_assert_max_num_queries(7):  # a number not found is then searched as a name
         assert search(client, "CGP-99999").status_code == 200
-    # The body, the credential (with whether it has sanctions), its sanctions, their provisions.
-    with django_assert_max_num_queries(4):
+    # The body with the credential (and whether it has sanctions), its sanctions, their provisions.
+    with django_assert_max_num_queries(3):
         html = client.get("/guild/register/CGP-00000/").content.decode()
     assert html.count('class="sanction"') == 2 and "GOE 1.1(a)" in html
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(3):
         assert client.get("/guild/register/CGP-00000/certificate").status_code == 200
-    # A record without sanctions: the body and the record.
-    with django_assert_max_num_queries(2):
+    # A credential without sanctions: one query, the body with it.
+    with django_assert_max_num_queries(1):
         html = client.get("/guild/register/CGP-00001/").content.decode()
     assert "has published no sanction against this credential" in html
+    with django_assert_max_num_queries(1):
+        assert client.get("/guild/register/cgp 00001/").status_code == 301
+    # A membership: the body, then the record.
     with django_assert_max_num_queries(2):
         assert client.get("/guild/register/members/GOE-3000/").status_code == 200
 
