@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.db import connection
+import weakref
+
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import QuerySet
 
 from ombuds.bodies.models import BodyRole, Organization
@@ -33,16 +35,33 @@ _TABLE = connection.ops.quote_name(Organization._meta.db_table)
 _BY_SLUG = f"SELECT {organization_columns()} FROM {_TABLE} WHERE slug = %s"
 
 
+_ATTNAMES = [f.attname for f in _FIELDS]
+# The converters of each column that has any, per connection (each thread has its own): working
+# them out is most of making a body from its row.
+_CONVERTERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _converters(conn) -> list[tuple[int, object, list]]:
+    found = _CONVERTERS.get(conn)
+    if found is None:
+        found = []
+        for i, field in enumerate(_FIELDS):
+            column = field.get_col(Organization._meta.db_table)
+            converters = conn.ops.get_db_converters(column) + field.get_db_converters(conn)
+            if converters:
+                found.append((i, column, converters))
+        _CONVERTERS[conn] = found
+    return found
+
+
 def organization_from_row(row) -> Organization:
     """The body whose `organization_columns` a query read, as the ORM would have made it."""
+    conn = connections[DEFAULT_DB_ALIAS]
     values = list(row)
-    for i, field in enumerate(_FIELDS):
-        column = field.get_col(Organization._meta.db_table)
-        for convert in connection.ops.get_db_converters(column) + field.get_db_converters(
-            connection
-        ):
-            values[i] = convert(values[i], column, connection)
-    return Organization.from_db(connection.alias, [f.attname for f in _FIELDS], values)
+    for i, column, converters in _converters(conn):
+        for convert in converters:
+            values[i] = convert(values[i], column, conn)
+    return Organization.from_db(conn.alias, _ATTNAMES, values)
 
 
 def organization_get(slug: str) -> Organization | None:

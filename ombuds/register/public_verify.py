@@ -150,10 +150,23 @@ def _first_by_variant(rows: list[dict], variants: list[str]) -> dict | None:
     return min(rows, key=lambda r: (rank.get(r["number"], len(rank)), r["id"]), default=None)
 
 
+# The column names of each statement text, read from the first answer's description: describing
+# a result makes an object per column each time, a sixth of a lookup's own work. A text's names
+# never change, and there are a few texts (a query by the number of forms a number may take).
+_NAMES: dict[str, list[str]] = {}
+
+
+def _names(cursor, sql: str) -> list[str]:
+    names = _NAMES.get(sql)
+    if names is None:
+        names = _NAMES[sql] = [column[0] for column in cursor.description]
+    return names
+
+
 def _rows(sql: str, params: list) -> list[dict]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        names = [column[0] for column in cursor.description]
+        names = _names(cursor, sql)
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
@@ -222,9 +235,10 @@ def credential_in_body(
     variants = number_variants(number)
     if not variants:
         return organization_get(slug), None
+    sql = _CREDENTIAL_IN_BODY_SQL.format(numbers=_in(variants))
     with connection.cursor() as cursor:
-        cursor.execute(_CREDENTIAL_IN_BODY_SQL.format(numbers=_in(variants)), [*variants, slug])
-        names = [column[0] for column in cursor.description[ORGANIZATION_WIDTH:]]
+        cursor.execute(sql, [*variants, slug])
+        names = _names(cursor, sql)[ORGANIZATION_WIDTH:]
         rows = cursor.fetchall()
     if not rows:
         return None, None
