@@ -63,3 +63,16 @@ def test_the_sites_own_links_follow_the_address_it_is_served_under():
     finally:
         set_script_prefix("/")
     assert link.render({}) == "/accounts/login/"
+
+
+def test_signing_in_comes_back_to_the_page_unless_its_address_is_a_personal_link(rf):
+    link = engines["django"].from_string("{% load ombuds_chrome %}{% sign_in_url %}")
+    page = rf.get("/guild/register/", {"q": "Ann Smith", "page": "2"})
+    assert link.render({"request": page}) == (
+        "/accounts/login/?next=/guild/register/%3Fq%3DAnn%2BSmith%26page%3D2"
+    )
+    for secret in ("/respond/t0k3n/", "/guild/client-complaints/7/", "/invitation/abc/"):
+        assert link.render({"request": rf.get(secret)}) == "/accounts/login/"
+    assert link.render({"request": rf.get("/accounts/reset/MQ/set-password/")}) == (
+        "/accounts/login/"
+    )

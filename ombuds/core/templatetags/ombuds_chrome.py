@@ -4,6 +4,7 @@ once rather than once a request."""
 from __future__ import annotations
 
 import functools
+from urllib.parse import quote
 
 from django import template
 from django.conf import settings
@@ -65,3 +66,20 @@ def site_url(name: str) -> str:
 @functools.lru_cache(maxsize=256)
 def _site_url(name: str, prefix: str, urlconf: str) -> str:
     return reverse(name)
+
+
+# A personal link (a respondent's, a client's, an invitation, a password reset) is a secret: it
+# never travels in a sign-in address.
+_PERSONAL_PATHS = ("/respond/", "/client-complaints/", "/invitation/", "/reset/")
+
+
+@register.simple_tag(takes_context=True)
+def sign_in_url(context) -> str:
+    """The header's sign-in address, back to this page afterwards (``?next=``) unless this page's
+    address is a personal link."""
+    request = context.get("request")
+    path = request.path if request is not None else ""
+    login = site_url("login")
+    if any(personal in path for personal in _PERSONAL_PATHS):
+        return login
+    return f"{login}?next={quote(request.get_full_path() if request is not None else '')}"
