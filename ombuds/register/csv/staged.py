@@ -14,8 +14,9 @@ The rules and their messages are `LifecycleImporter`'s, called from here, not co
    known stay; nothing is held per row but what the report says. On SQLite every row is checked
    in Python and inserted in batches.
 2. One statement joins the staged rows (on PostgreSQL, and the plain rows of the raw table) to
-   the register: each row's holder and record, and the first line of each external id and number
-   (window functions), into a second temporary table.
+   the register: each row's holder and record, into a second temporary table; a second one finds
+   the first line of each external id and number that is on more than one line (hash aggregates,
+   no sort of the rows), into a third.
 3. Only the rows with something to say come back to Python, in line order, through a server-side
    cursor: a bad row, a duplicate, an unknown holder, a number taken, or a record that exists (its
    change is planned by `plan_update`, so status changes still go through the lifecycle services).
@@ -53,6 +54,7 @@ RESOLVED = "register_import_resolved"
 BAD = "register_import_bad"
 RAW = "register_import_raw"
 OTHERS = "register_import_others"  # the lines of `RAW` checked in Python
+REPEATED = "register_import_repeated"  # external ids and numbers on more than one line
 
 _STAGED_COLUMNS = (
     "line",
@@ -116,7 +118,7 @@ class StagedCredentialImporter(LifecycleImporter):
         self.cycle_months = {k.pk: getattr(k, "cycle_months", None) for k in kinds.values()}
         self.bad_lines: list[int] = []
         with connection.cursor() as cursor:
-            for table in (STAGED, RESOLVED, BAD, RAW, OTHERS):
+            for table in (STAGED, RESOLVED, BAD, RAW, OTHERS, REPEATED):
                 cursor.execute(f"DROP TABLE IF EXISTS {table}")
             drop = " ON COMMIT DROP" if self.postgres else ""
             cursor.execute(
@@ -128,7 +130,9 @@ class StagedCredentialImporter(LifecycleImporter):
             )
             cursor.execute(f"CREATE TEMPORARY TABLE {BAD} (line integer PRIMARY KEY){drop}")
             if self.postgres:
-                cursor.execute("SET LOCAL work_mem = '64MB'")
+                # For this transaction only: the hash aggregates of a million rows (first lines,
+                # one live credential per holder) and the sorts of the inserts stay in memory.
+                cursor.execute("SET LOCAL work_mem = '256MB'")
                 self._stage_raw(cursor, rows, errors)
             else:
                 self._insert_staged(cursor, self._staged(self._rows(rows), errors))
@@ -258,11 +262,7 @@ class StagedCredentialImporter(LifecycleImporter):
             cursor.execute(
                 f"""
                 CREATE TEMPORARY TABLE {RESOLVED}{drop} AS
-                SELECT s.*, COALESCE(hx.id, hp.id) AS holder_id, COALESCE(cx.id, cp.id) AS record_id,
-                  CASE WHEN s.ref <> '' THEN
-                    MIN(s.line) OVER (PARTITION BY s.program_id, s.ref) END AS first_ref_line,
-                  CASE WHEN s.number <> '' THEN
-                    MIN(s.line) OVER (PARTITION BY s.program_id, s.number) END AS first_number_line
+                SELECT s.*, COALESCE(hx.id, hp.id) AS holder_id, COALESCE(cx.id, cp.id) AS record_id
                 FROM {source} s
                 LEFT JOIN {person} hx ON s.holder_pk IS NULL AND hx.organization_id = %(org)s
                   AND hx.external_id = s.holder AND NOT (hx.external_id = '')
@@ -278,6 +278,18 @@ class StagedCredentialImporter(LifecycleImporter):
             cursor.execute(f"CREATE INDEX {RESOLVED}_record ON {RESOLVED} (record_id)")
             if self.postgres:
                 _analyze(cursor, RESOLVED)
+            # The first line of each external id and number on more than one line: hash
+            # aggregates of the matched rows (no sort of them), nothing kept of the other values.
+            cursor.execute(
+                f"""
+                CREATE TEMPORARY TABLE {REPEATED}{drop} AS
+                SELECT 'ref' AS kind, program_id, ref AS value, MIN(line) AS first_line
+                FROM {RESOLVED} WHERE ref <> '' GROUP BY program_id, ref HAVING COUNT(*) > 1
+                UNION ALL
+                SELECT 'number', program_id, number, MIN(line)
+                FROM {RESOLVED} WHERE number <> '' GROUP BY program_id, number HAVING COUNT(*) > 1
+                """
+            )
 
     # Phase 3: the rows with something to say, one at a time.
     def judge(self, errors: list[RowError]) -> Plan:
@@ -286,16 +298,21 @@ class StagedCredentialImporter(LifecycleImporter):
         sql = f"""
             SELECT r.line, r.read_ok, r.ref, r.number, r.program_id, r.holder, r.holder_id,
               r.status, r.issued_on, r.expires_on, r.suspended_until, r.conditions,
-              r.decision_ref, r.number_error, r.plan_errors, r.first_ref_line,
-              r.first_number_line,
+              r.decision_ref, r.number_error, r.plan_errors,
+              CASE WHEN r.ref <> '' THEN COALESCE(fr.first_line, r.line) END,
+              CASE WHEN r.number <> '' THEN COALESCE(fn.first_line, r.line) END,
               c.id, c.number, c.status, c.holder_id, ch.external_id, c.conditions, c.issued_on,
               c.expires_on, c.suspended_until, c.external_id, t.id, t.external_id
             FROM {RESOLVED} r
+            LEFT JOIN {REPEATED} fr ON fr.kind = 'ref' AND fr.program_id = r.program_id
+              AND fr.value = r.ref
+            LEFT JOIN {REPEATED} fn ON fn.kind = 'number' AND fn.program_id = r.program_id
+              AND fn.value = r.number
             LEFT JOIN {credential} c ON c.id = r.record_id
             LEFT JOIN {person} ch ON ch.id = c.holder_id
             LEFT JOIN {credential} t ON r.record_id IS NULL AND r.number <> ''
               AND t.program_id = r.program_id AND t.number = r.number
-            WHERE NOT r.read_ok OR r.first_ref_line <> r.line OR r.first_number_line <> r.line
+            WHERE NOT r.read_ok OR fr.first_line <> r.line OR fn.first_line <> r.line
               OR (r.holder <> '' AND r.holder_id IS NULL) OR r.record_id IS NOT NULL
               OR (r.record_id IS NULL AND substr(r.ref, 1, {len(OMBUDS_ID_PREFIX)}) = %s)
               OR t.id IS NOT NULL OR r.number_error IS NOT NULL OR r.plan_errors IS NOT NULL
@@ -509,5 +526,5 @@ class StagedCredentialImporter(LifecycleImporter):
         """SQLite keeps temporary tables until the connection closes: drop them."""
         if not self.postgres:
             with connection.cursor() as cursor:
-                for table in (STAGED, RESOLVED, BAD, RAW, OTHERS):
+                for table in (STAGED, RESOLVED, BAD, RAW, OTHERS, REPEATED):
                     cursor.execute(f"DROP TABLE IF EXISTS {table}")
