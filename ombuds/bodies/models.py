@@ -31,6 +31,11 @@ RESERVED_SLUGS = frozenset(
         "mail",
         "language",
         "search",
+        "me",
+        "respond",
+        "metrics",
+        "livez",
+        "signed-in",
     }
 )
 
