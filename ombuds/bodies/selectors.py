@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import weakref
-
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import QuerySet
 
@@ -36,13 +34,13 @@ _BY_SLUG = f"SELECT {organization_columns()} FROM {_TABLE} WHERE slug = %s"
 
 
 _ATTNAMES = [f.attname for f in _FIELDS]
-# The converters of each column that has any, per connection (each thread has its own): working
-# them out is most of making a body from its row.
-_CONVERTERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _converters(conn) -> list[tuple[int, object, list]]:
-    found = _CONVERTERS.get(conn)
+    """The converters of each column that has any, worked out once per connection (each thread
+    has its own) and kept on it, so that they go with it: working them out is most of making a
+    body from its row."""
+    found = getattr(conn, "_ombuds_organization_converters", None)
     if found is None:
         found = []
         for i, field in enumerate(_FIELDS):
@@ -50,7 +48,7 @@ def _converters(conn) -> list[tuple[int, object, list]]:
             converters = conn.ops.get_db_converters(column) + field.get_db_converters(conn)
             if converters:
                 found.append((i, column, converters))
-        _CONVERTERS[conn] = found
+        conn._ombuds_organization_converters = found
     return found
 
 

@@ -41,7 +41,7 @@ class ManifestOrPlainStorage(CompressedManifestStaticFilesStorage):
         return super().stored_name(name)
 
     def url(self, name: str | None, force: bool = False) -> str:
-        if force or not self.hashed_files or name is None:
+        if force or settings.DEBUG or not self.hashed_files or name is None:
             return super().url(name, force)
         try:
             return self._urls[name]

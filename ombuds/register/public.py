@@ -76,6 +76,7 @@ from ombuds.register.public_verify import (  # noqa: F401  re-exported
     VerifiedCredential,
     VerifiedMembership,
     credential_in_body,
+    credential_shown,
     credential_verify,
     membership_verify,
     number_variants,

@@ -226,12 +226,11 @@ def credential_verify(
     return None if c is None else _verified_credential(c, today or timezone.localdate())
 
 
-def credential_in_body(
-    slug: str, number: str
-) -> tuple[Organization | None, VerifiedCredential | None]:
-    """(the body with this slug, its credential with this number as `credential_verify` finds it),
-    read by one query; None for either that is not there. The credential's standing is as of today
-    in the body's time zone, where its page shows it."""
+def credential_in_body(slug: str, number: str) -> tuple[Organization | None, dict | None]:
+    """(the body with this slug, the row of its credential with this number as `credential_verify`
+    finds it), read by one query; None for either that is not there. The row is made into what
+    the page shows by `credential_shown`, after the caller's rate limit: a refused visitor costs
+    one query, whatever the record."""
     variants = number_variants(number)
     if not variants:
         return organization_get(slug), None
@@ -242,18 +241,20 @@ def credential_in_body(
         rows = cursor.fetchall()
     if not rows:
         return None, None
-    organization = organization_from_row(rows[0][:ORGANIZATION_WIDTH])
     found = [
         dict(zip(names, row[ORGANIZATION_WIDTH:], strict=True))
         for row in rows
         if row[ORGANIZATION_WIDTH] is not None
     ]
-    c = _first_by_variant(found, variants)
-    if c is None:
-        return organization, None
+    return organization_from_row(rows[0][:ORGANIZATION_WIDTH]), _first_by_variant(found, variants)
+
+
+def credential_shown(organization: Organization, row: dict) -> VerifiedCredential:
+    """The public facts of a credential `credential_in_body` read, its standing as of today in
+    the body's time zone, where its page shows it."""
     zone = ZoneInfo(organization.time_zone) if organization.time_zone else None
-    c["body_name"], c["slug"] = organization.name, organization.slug
-    return organization, _verified_credential(c, timezone.localdate(timezone=zone))
+    row = {**row, "body_name": organization.name, "slug": organization.slug}
+    return _verified_credential(row, timezone.localdate(timezone=zone))
 
 
 def _verified_credential(c: dict, today: dt.date) -> VerifiedCredential:

@@ -129,12 +129,13 @@ def _verification_url(request: HttpRequest, organization: Organization, number: 
 def _lookup_credential(request: HttpRequest, org: str, number: str, view_name: str):
     """(organization, credential, response): a response when the page cannot be shown as asked.
     The body and its credential are read together (one query: this is the register's busiest
-    page); a throttled visitor is then told only to wait."""
-    organization, credential = public.credential_in_body(org, number)
+    page); a throttled visitor is then told only to wait, before anything else is read."""
+    organization, row = public.credential_in_body(org, number)
     found_body_or_404(organization)
     throttled = public.throttle_hit(request, "lookup")
     if throttled:
         return organization, None, _too_many(request, organization, throttled)
+    credential = public.credential_shown(organization, row) if row is not None else None
     if credential is None:
         return organization, None, _not_found(request, organization, number, "credential")
     if credential.number != number:

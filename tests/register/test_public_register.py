@@ -8,6 +8,8 @@ import itertools
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from ombuds.bodies.models import Organization
@@ -347,6 +349,23 @@ def test_credential_pages_are_rate_limited(client, issue, settings):
     response = client.get(f"/guild/register/{credential.number}/certificate")
     assert response.status_code == 429
     assert "look-ups" in response.content.decode()
+
+
+def test_a_refused_look_up_reads_nothing_of_the_record_beyond_its_one_query(
+    client, issue, settings
+):
+    settings.OMBUDS_REGISTER_LOOKUPS_PER_MINUTE = 1
+    credential = issue("Ann", "Smith")
+    sanction(credential, summary="Public one.")
+    assert client.get(f"/guild/register/{credential.number}/").status_code == 200
+    with CaptureQueriesContext(connection) as read:
+        assert client.get(f"/guild/register/{credential.number}/").status_code == 429
+    sanctions_read = [q for q in read.captured_queries if 'FROM "register_sanction"' in q["sql"]]
+    assert sanctions_read == []  # only what finds the record, never its sanctions
+    with CaptureQueriesContext(connection) as shown:
+        settings.OMBUDS_REGISTER_LOOKUPS_PER_MINUTE = 0
+        assert client.get(f"/guild/register/{credential.number}/").status_code == 200
+    assert [q for q in shown.captured_queries if 'FROM "register_sanction"' in q["sql"]]
 
 
 def test_a_limit_of_zero_turns_rate_limiting_off(client, issue, settings):
