@@ -1,12 +1,14 @@
 """A credential's or a membership's public facts, by its number: what its verification page, the
-API and `ombuds register verify` show (`credential_verify`, `membership_verify`).
+API and `ombuds register verify` show (`credential_verify`, `membership_verify`; the credential's
+page reads its body with it, `credential_in_body` then `credential_shown`).
 
 A lookup is the register's busiest page, and the database answers it in well under a millisecond:
 building the query is what costs. So each record is read by one hand-written query of portable SQL
 (SQLite and PostgreSQL alike) that reads the few columns shown, with its holder, programme or
 membership type, and whether it has any sanction at all. Only a record with sanctions then has them
 read by the ORM, as the publication policy selects them (`public_sanctions`): most records have
-none, and pay for two queries where three or four were built before.
+none. A credential's page then costs one query with its body, a membership's two (the body, then
+the record), where three or four were built before.
 """
 
 from __future__ import annotations
