@@ -31,13 +31,16 @@ urlpatterns = [
     path("staff/", include("ombuds.cases.staff_urls")),
     path("staff/", include("ombuds.accounts.staff_urls")),
     path("staff/", include("ombuds.certification.staff_urls")),
+    # The register's pages are the busiest (employers verifying credentials): resolved before the
+    # site's other body pages that follow, which only a slug the site reserves ("register", "respond",
+    # "staff", "me") could share an address with (tests/core/test_url_order.py).
+    path("<slug:org>/register/", include("ombuds.register.urls")),
     path("", include("ombuds.credentials.urls")),
     path("", include("ombuds.cases.urls")),
     path("", include("ombuds.members.urls")),
     path("", include("ombuds.members.attest_urls")),
     path("", include("ombuds.members.first_tier_urls")),
     path("", include("ombuds.compliance.urls")),
-    path("<slug:org>/register/", include("ombuds.register.urls")),
     path("<slug:org>/", include("ombuds.register.profile_urls")),
     path("<slug:org>/", include("ombuds.codes.urls")),
 ]

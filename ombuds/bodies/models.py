@@ -36,6 +36,8 @@ RESERVED_SLUGS = frozenset(
         "metrics",
         "livez",
         "signed-in",
+        # The register's addresses come before some of a body's staff pages (ombuds/urls.py).
+        "register",
     }
 )
 

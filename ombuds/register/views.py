@@ -14,7 +14,7 @@ from django import forms
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import dateformat, formats, timezone
 from django.utils.dates import MONTHS
 from django.utils.http import RFC3986_SUBDELIMS
@@ -120,10 +120,29 @@ def _not_found(request: HttpRequest, organization: Organization, number: str, wh
     )
 
 
-def _verification_url(request: HttpRequest, organization: Organization, number: str) -> str:
-    return request.build_absolute_uri(
-        reverse("register:credential", kwargs={"org": organization.slug, "number": number})
+def record_path(name: str, organization: Organization, number: str) -> str:
+    """``reverse(name, kwargs={"org": …, "number": number})`` for a record's page: the URL reversed
+    once per body and address (the prefix and URL configuration) with a placeholder, the number
+    quoted into it as `reverse()` quotes it. A number `reverse()` would refuse (empty, or holding a
+    "/") still goes through `reverse()`, which raises as it always did."""
+    if not number or "/" in number:
+        return reverse(name, kwargs={"org": organization.slug, "number": number})
+    key = (name, organization.slug, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
+    head, tail = (
+        _record_path_parts.__wrapped__(*key) if settings.DEBUG else _record_path_parts(*key)
     )
+    return head + quote(number, safe=_URL_SAFE) + tail
+
+
+@functools.lru_cache(maxsize=4096)
+def _record_path_parts(name: str, slug: str, prefix: str, urlconf: str) -> tuple[str, str]:
+    # The prefix and URL configuration are those active now: the key names them.
+    head, _number, tail = reverse(name, kwargs={"org": slug, "number": _NUMBER}).rpartition(_NUMBER)
+    return head, tail
+
+
+def _verification_url(request: HttpRequest, organization: Organization, number: str) -> str:
+    return request.build_absolute_uri(record_path("register:credential", organization, number))
 
 
 def _lookup_credential(request: HttpRequest, org: str, number: str, view_name: str):
@@ -161,6 +180,7 @@ def credential(request: HttpRequest, org: str, number: str) -> HttpResponse:
             "body": organization,
             "credential": found,
             "verification_url": _verification_url(request, organization, found.number),
+            "certificate_url": record_path("register:certificate", organization, found.number),
             "dates": _shown_dates(
                 issued_on=found.issued_on,
                 expires_on=found.expires_on,
@@ -248,9 +268,7 @@ def membership(request: HttpRequest, org: str, number: str) -> HttpResponse:
             "body": organization,
             "membership": found,
             "verification_url": request.build_absolute_uri(
-                reverse(
-                    "register:membership", kwargs={"org": organization.slug, "number": found.number}
-                )
+                record_path("register:membership", organization, found.number)
             ),
             "dates": _shown_dates(
                 start_date=found.start_date,
