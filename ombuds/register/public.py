@@ -78,6 +78,8 @@ from ombuds.register.public_verify import (  # noqa: F401  re-exported
     credential_in_body,
     credential_shown,
     credential_verify,
+    membership_in_body,
+    membership_shown,
     membership_verify,
     number_variants,
 )

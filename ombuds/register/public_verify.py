@@ -237,8 +237,16 @@ def credential_in_body(slug: str, number: str) -> tuple[Organization | None, dic
     if not variants:
         return organization_get(slug), None
     sql = _CREDENTIAL_IN_BODY_SQL.format(numbers=_in(variants))
+    return _body_and_record(sql, [*variants, slug], variants)
+
+
+def _body_and_record(
+    sql: str, params: list, variants: list[str]
+) -> tuple[Organization | None, dict | None]:
+    # The body's columns, then the record's: a body without the record is one row of nulls after
+    # its own columns; several rows are the record's stored forms of the number.
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*variants, slug])
+        cursor.execute(sql, params)
         names = _names(cursor, sql)[ORGANIZATION_WIDTH:]
         rows = cursor.fetchall()
     if not rows:
@@ -251,12 +259,16 @@ def credential_in_body(slug: str, number: str) -> tuple[Organization | None, dic
     return organization_from_row(rows[0][:ORGANIZATION_WIDTH]), _first_by_variant(found, variants)
 
 
+def _body_today(organization: Organization) -> dt.date:
+    zone = ZoneInfo(organization.time_zone) if organization.time_zone else None
+    return timezone.localdate(timezone=zone)
+
+
 def credential_shown(organization: Organization, row: dict) -> VerifiedCredential:
     """The public facts of a credential `credential_in_body` read, its standing as of today in
     the body's time zone, where its page shows it."""
-    zone = ZoneInfo(organization.time_zone) if organization.time_zone else None
     row = {**row, "body_name": organization.name, "slug": organization.slug}
-    return _verified_credential(row, timezone.localdate(timezone=zone))
+    return _verified_credential(row, _body_today(organization))
 
 
 def _verified_credential(c: dict, today: dt.date) -> VerifiedCredential:
@@ -286,16 +298,29 @@ def _verified_credential(c: dict, today: dt.date) -> VerifiedCredential:
 
 # A body's membership with its type and holder (a person or an agency), and whether any sanction
 # names it. Board seats are listed on the body's home page, not in the register.
+# (An agency's place named: SQLite names a nested join's "city" "city:1".)
+_MEMBERSHIP_COLUMNS = f"""m.id, m.number, m.status, m.start_date, m.renewal_date,
+  m.suspended_until, m.conditions, m.agency_id, t.name AS type_name, h.given_name, h.family_name,
+  a.legal_name, a.trade_names, a.city AS city, a.region AS region,
+  EXISTS (SELECT 1 FROM {_T["Sanction"]} s WHERE s.membership_id = m.id) AS sanctioned"""
 _MEMBERSHIP_SQL = f"""
-SELECT m.id, m.number, m.status, m.start_date, m.renewal_date, m.suspended_until, m.conditions,
-  m.agency_id, t.name AS type_name, h.given_name, h.family_name,
-  a.legal_name, a.trade_names, a.city, a.region,
-  EXISTS (SELECT 1 FROM {_T["Sanction"]} s WHERE s.membership_id = m.id) AS sanctioned
+SELECT {_MEMBERSHIP_COLUMNS}
 FROM {_T["Membership"]} m
 JOIN {_T["MembershipType"]} t ON t.id = m.membership_type_id
 LEFT JOIN {_T["Person"]} h ON h.id = m.person_id
 LEFT JOIN {_T["Agency"]} a ON a.id = m.agency_id
 WHERE m.organization_id = %s AND t.kind <> %s AND m.number IN ({{numbers}})"""
+# The body by its slug and its membership with this number, as `_CREDENTIAL_IN_BODY_SQL` reads a
+# credential: the membership's verification page in one query.
+_MEMBERSHIP_IN_BODY_SQL = f"""
+SELECT {organization_columns("o")}, {_MEMBERSHIP_COLUMNS}
+FROM {_T["Organization"]} o
+LEFT JOIN ({_T["Membership"]} m
+  JOIN {_T["MembershipType"]} t ON t.id = m.membership_type_id
+  LEFT JOIN {_T["Person"]} h ON h.id = m.person_id
+  LEFT JOIN {_T["Agency"]} a ON a.id = m.agency_id)
+ON m.organization_id = o.id AND t.kind <> %s AND m.number IN ({{numbers}})
+WHERE o.slug = %s"""
 
 
 def _membership_holder(m: dict) -> tuple[str, str, list[str], str]:
@@ -324,8 +349,29 @@ def membership_verify(
         ),
         variants,
     )
-    if m is None:
-        return None
+    return None if m is None else _verified_membership(m, organization, today)
+
+
+def membership_in_body(slug: str, number: str) -> tuple[Organization | None, dict | None]:
+    """(the body with this slug, the row of its membership with this number as
+    `membership_verify` finds it), read by one query, as `credential_in_body` reads a credential;
+    the row is made into what the page shows by `membership_shown`, after the rate limit."""
+    variants = number_variants(number)
+    if not variants:
+        return organization_get(slug), None
+    sql = _MEMBERSHIP_IN_BODY_SQL.format(numbers=_in(variants))
+    return _body_and_record(sql, [MembershipType.Kind.BOARD.value, *variants, slug], variants)
+
+
+def membership_shown(organization: Organization, row: dict) -> VerifiedMembership:
+    """The public facts of a membership `membership_in_body` read, its standing as of today in
+    the body's time zone."""
+    return _verified_membership(row, organization, _body_today(organization))
+
+
+def _verified_membership(
+    m: dict, organization: Organization, today: dt.date | None
+) -> VerifiedMembership:
     today = today or timezone.localdate()
     loaded = list(public_sanctions(today).filter(membership_id=m["id"])) if m["sanctioned"] else []
     name, kind, trade_names, place = _membership_holder(m)

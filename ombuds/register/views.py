@@ -250,11 +250,14 @@ def certificate(request: HttpRequest, org: str, number: str) -> HttpResponse:
 
 @_not_indexed
 def membership(request: HttpRequest, org: str, number: str) -> HttpResponse:
-    organization = body_or_404(org)
+    """A membership's verification page: the body and the record read together, as a
+    credential's are (`_lookup_credential`)."""
+    organization, row = public.membership_in_body(org, number)
+    found_body_or_404(organization)
     throttled = public.throttle_hit(request, "lookup")
     if throttled:
         return _too_many(request, organization, throttled)
-    found = public.membership_verify(number, organization=organization)
+    found = public.membership_shown(organization, row) if row is not None else None
     if found is None:
         return _not_found(request, organization, number, "membership")
     if found.number != number:

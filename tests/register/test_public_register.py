@@ -495,6 +495,53 @@ def test_a_credentials_sanctions_are_as_of_today_where_its_body_is(client, issue
     assert "Shown a while." not in html and "has published no sanction" in html
 
 
+def test_two_bodies_memberships_of_one_number_each_show_on_their_own_bodys_page(
+    client, agency_member, other_body
+):
+    agency_member("Lantern Recovery, LLC", city="Dayton", number="GOE-0001")
+    kind = MembershipType.objects.create(
+        organization=other_body, code="agency", name="Agency", kind="organization"
+    )
+    Membership.objects.create(
+        organization=other_body,
+        membership_type=kind,
+        agency=Agency.objects.create(organization=other_body, legal_name="Harbor Support, Inc."),
+        number="GOE-0001",
+        status="expelled",
+    )
+    ours = client.get("/guild/register/members/GOE-0001/").content.decode()
+    theirs = client.get("/other/register/members/GOE-0001/").content.decode()
+    assert "Lantern Recovery" in ours and "Harbor" not in ours and "Dayton" in ours
+    assert "Harbor Support" in theirs and "Lantern" not in theirs and "Expelled" in theirs
+    assert client.get("/other/register/members/GOE-0002/").status_code == 404
+    assert client.get("/nobody/register/members/GOE-0001/").status_code == 404
+    assert (
+        client.get("/other/register/members/goe 0001/")["Location"]
+        == "/other/register/members/GOE-0001/"
+    )
+
+
+def test_a_memberships_sanctions_are_as_of_today_where_its_body_is(
+    client, agency_member, monkeypatch
+):
+    membership = agency_member("Lantern Recovery, LLC")
+    until = dt.date(2026, 3, 1)
+    sanction(
+        membership=membership,
+        publication="public_until",
+        public_until=until,
+        summary="Shown a while.",
+    )
+    bodies = Organization.objects.filter(slug="guild")
+    monkeypatch.setattr(timezone, "now", lambda: dt.datetime(2026, 3, 1, 12, tzinfo=dt.UTC))
+    bodies.update(time_zone="Europe/London")
+    page = f"/guild/register/members/{membership.number}/"
+    assert "Shown a while." in client.get(page).content.decode()
+    bodies.update(time_zone="Pacific/Kiritimati")
+    html = client.get(page).content.decode()
+    assert "Shown a while." not in html and "has published no sanction" in html
+
+
 def test_a_number_as_typed_redirects_to_its_stable_address(client, issue):
     credential = issue("Ann", "Smith")
     response = client.get(f"/guild/register/{credential.number.lower()}/")
@@ -711,9 +758,11 @@ def test_pages_run_a_bounded_number_of_queries_whatever_the_registers_size(
     assert "has published no sanction against this credential" in html
     with django_assert_max_num_queries(1):
         assert client.get("/guild/register/cgp 00001/").status_code == 301
-    # A membership: the body, then the record.
-    with django_assert_max_num_queries(2):
+    # A membership without sanctions: one query, the body with it.
+    with django_assert_max_num_queries(1):
         assert client.get("/guild/register/members/GOE-3000/").status_code == 200
+    with django_assert_max_num_queries(1):
+        assert client.get("/guild/register/members/goe 3000/").status_code == 301
 
 
 def test_search_engines_are_asked_not_to_index_or_keep_register_pages(client, issue):
