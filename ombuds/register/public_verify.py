@@ -1,14 +1,13 @@
 """A credential's or a membership's public facts, by its number: what its verification page, the
-API and `ombuds register verify` show (`credential_verify`, `membership_verify`; the credential's
-page reads its body with it, `credential_in_body` then `credential_shown`).
+API and `ombuds register verify` show (`credential_verify`, `membership_verify`; a record's page
+reads its body with it, `credential_in_body` then `credential_shown`, and likewise for a membership).
 
 A lookup is the register's busiest page, and the database answers it in well under a millisecond:
 building the query is what costs. So each record is read by one hand-written query of portable SQL
 (SQLite and PostgreSQL alike) that reads the few columns shown, with its holder, programme or
 membership type, and whether it has any sanction at all. Only a record with sanctions then has them
 read by the ORM, as the publication policy selects them (`public_sanctions`): most records have
-none. A credential's page then costs one query with its body, a membership's two (the body, then
-the record), where three or four were built before.
+none. A record's page then costs one query with its body, where three or four were built before.
 """
 
 from __future__ import annotations
