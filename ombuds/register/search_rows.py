@@ -1,7 +1,7 @@
 """The rows of the register search's results table, written in Python rather than by a template
-loop: twenty rows of a dozen variables each took the template engine about as long as the search's
-statement took the database. The HTML is that of the loop it replaced, byte for byte
-(tests/register/test_search_rows.py renders both, kept beside it as a template)."""
+loop: twenty rows of a dozen variables each were half of the page's template time. The HTML is
+that of the loop it replaced, byte for byte (tests/register/test_search_rows.py renders both, the
+loop kept beside it as a template)."""
 
 from __future__ import annotations
 
