@@ -11,8 +11,8 @@ computing it again (15 µs a row with unaccent). On SQLite, FTS5 tables (`regist
 ``names : ("smi" *)``. Either way a word of the query matches a word of the name that starts with
 it: "Cruz" finds "de la Cruz" and "Ruiz-Cruz", "mith" finds nobody.
 
-The functions here return conditions (`Q`) on a person or agency reached through ``prefix``, so the
-callers keep their own joins, order and limits.
+The functions here return SQL conditions and subqueries, so that the search's statements
+(`public_search`) keep their own joins, order and limits.
 """
 
 from __future__ import annotations
@@ -22,8 +22,6 @@ import re
 import unicodedata
 
 from django.db import DatabaseError, connection
-from django.db.models import BooleanField, F, Func, Q, Subquery, TextField, Value
-from django.db.models.expressions import RawSQL
 
 # The letters and digits of a word; a word of one character ("O" of "O'Brien") is left out, as the
 # engines' parsers split at the apostrophe and a one-letter prefix would find everyone.
@@ -42,97 +40,30 @@ def tokens(terms: list[str]) -> list[str]:
     return found
 
 
-class _Matches(Func):
-    """``vector @@ query``."""
-
-    arg_joiner = " @@ "
-    template = "(%(expressions)s)"
-    output_field = BooleanField()
-    conditional = True
-
-
-class _StoredVector(Func):
-    """The `search_tsv` column of the table a field is reached in ("holder__given_name" gives the
-    holder's): a column PostgreSQL computes on every write (not in the models, which SQLite shares)."""
-
-    output_field = TextField()
-
-    def __init__(self, field_path: str) -> None:
-        super().__init__(F(field_path))
-
-    def as_sql(self, compiler, connection, **extra):
-        sql, params = compiler.compile(self.source_expressions[0])
-        table = sql.rsplit(".", 1)[0]  # '"T4"."given_name"' -> '"T4"'
-        return f'{table}."search_tsv"', params
-
-
-def _tsquery(tokens_: list[str], weight: str = "") -> str:
+def tsquery(tokens_: list[str], weight: str = "") -> str:
+    """The text `ombuds_tsquery` makes a query of: every token as a prefix, of a weight if given
+    ("A" a person's names, "B" their city)."""
     return " & ".join(f"{t}:*{weight}" for t in tokens_)
 
 
-def _pg_match(vector: Func, query: str) -> Q:
-    return Q(
-        _Matches(vector, Func(Value(query), function="ombuds_tsquery", output_field=TextField()))
-    )
-
-
-def _fts_phrase(tokens_: list[str]) -> str:
+def fts_phrase(tokens_: list[str]) -> str:
+    """An FTS5 query: every token as a prefix."""
     return " AND ".join('"{}" *'.format(t.replace('"', '""')) for t in tokens_)
 
 
-def _fts_ids(table: str, match: str) -> RawSQL:
-    return RawSQL(f"SELECT rowid FROM {table} WHERE {table} MATCH %s", [match])
+def fts_ids(table: str, match: str) -> tuple[str, list]:
+    """``SELECT rowid`` of the rows of an FTS5 table matching a query, with its parameters."""
+    return f"SELECT rowid FROM {table} WHERE {table} MATCH %s", [match]
 
 
-def person_match(prefix: str, tokens_: list[str]) -> Q:
-    """The person (at ``prefix``, e.g. "holder__") has a given or family name word starting with
-    every token."""
+def any_of(column: str, subquery: str) -> str:
+    """``column`` is one of the values of a subquery. On PostgreSQL ``column = ANY(ARRAY(…))``:
+    the subquery is run once, then the column is looked up in its index for each value, where
+    with ``IN (subquery)`` the planner reads a whole table of a few thousand rows to join it with
+    a few hundred."""
     if connection.vendor == "postgresql":
-        return _pg_match(_StoredVector(f"{prefix}given_name"), _tsquery(tokens_, "A"))
-    match = f"names : ({_fts_phrase(tokens_)})"
-    return Q(**{f"{prefix}id__in": _fts_ids("register_person_fts", match)})
-
-
-def person_city_match(prefix: str, tokens_: list[str]) -> Q:
-    """The person (at ``prefix``) has a city whose words start with every token. Asked apart from
-    the names (not as one query "names | city"): the index then finds the rows having every token,
-    where a query with an "or" of its own makes it read every row having any of them."""
-    if connection.vendor == "postgresql":
-        return _pg_match(_StoredVector(f"{prefix}given_name"), _tsquery(tokens_, "B"))
-    match = f"city : ({_fts_phrase(tokens_)})"
-    return Q(**{f"{prefix}id__in": _fts_ids("register_person_fts", match)})
-
-
-def agency_match(prefix: str, tokens_: list[str]) -> Q:
-    """The agency (at ``prefix``) has words starting with every token in its legal name, trade
-    names or city."""
-    if connection.vendor == "postgresql":
-        agencies = RawSQL(
-            "SELECT id FROM register_agency WHERE search_tsv @@ ombuds_tsquery(%s)",
-            [_tsquery(tokens_)],
-        )
-        return one_of(f"{prefix}id", agencies)
-    return Q(**{f"{prefix}id__in": _fts_ids("register_agency_fts", _fts_phrase(tokens_))})
-
-
-class _AnyOf(Func):
-    """``column = ANY(ARRAY(subquery))`` on PostgreSQL: the subquery is run once, then the column
-    is looked up in its index for each value, where with ``IN (subquery)`` the planner reads a
-    whole table of a few thousand rows to join it with a few hundred."""
-
-    arg_joiner = " = ANY(ARRAY"
-    template = "(%(expressions)s))"
-    output_field = BooleanField()
-    conditional = True
-
-
-def one_of(field_path: str, subquery) -> Q:
-    """``field_path`` is one of the values of a subquery (a QuerySet of one column, or RawSQL)."""
-    if connection.vendor != "postgresql":
-        return Q(**{f"{field_path}__in": subquery})
-    if not isinstance(subquery, RawSQL):
-        subquery = Subquery(subquery)
-    return Q(_AnyOf(F(field_path), subquery))
+        return f"({column} = ANY(ARRAY({subquery})))"
+    return f"{column} IN ({subquery})"
 
 
 # --- the schema -----------------------------------------------------------------------------------
@@ -337,15 +268,16 @@ def _pg_has_sql(person: str) -> str:
     )
 
 
-def pg_person_ids(tokens_: list[str]) -> RawSQL:
-    """The people whose name words start with every token, for ``person_id__in``."""
-    return RawSQL(*_pg_words_sql(tokens_, NAME))
+def pg_person_ids(tokens_: list[str]) -> tuple[str, list]:
+    """``SELECT person_id`` of the people whose name words start with every token, with its
+    parameters."""
+    return _pg_words_sql(tokens_, NAME)
 
 
 def pg_credential_ids(
     tokens_: list[str], programs: list[int], city_programs: list[int], scan: int
-) -> RawSQL:
-    """The first `scan` credentials found, of the `programs`, whose holder's name words start with
+) -> tuple[str, list]:
+    """``SELECT id`` of the first `scan` credentials found, of the `programs`, whose holder's name words start with
     every token, or whose holder's city words do where the programme is one of `city_programs`:
     first those found by name, then by city those whose holder is not found by name, so that each
     credential comes once. Unordered: the engine stops at the `scan`-th."""
@@ -361,7 +293,7 @@ def pg_credential_ids(
         f"SELECT c.id FROM ({found}) m JOIN register_credential c ON c.holder_id = m.person_id "
         "WHERE c.program_id = ANY(%s) AND (m.by_name OR c.program_id = ANY(%s)) LIMIT %s"
     )
-    return RawSQL(sql, [*params, programs, city_programs, scan])
+    return sql, [*params, programs, city_programs, scan]
 
 
 # The rows of one person: their vector's words of each weight, with the previous one in byte order.

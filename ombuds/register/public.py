@@ -37,9 +37,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet, Window
-from django.db.models.expressions import RawSQL
-from django.db.models.functions import Lower
+from django.db.models import QuerySet
 from django.utils.translation import gettext, ngettext
 
 from ombuds.bodies.models import Organization
@@ -49,7 +47,7 @@ from ombuds.core.throttle import (  # noqa: F401  re-exported while callers move
     client_address,
     throttle_hit,
 )
-from ombuds.register import fulltext
+from ombuds.register import fulltext, public_search
 from ombuds.register.models import (
     Credential,
     CredentialProgram,
@@ -183,9 +181,10 @@ def register_search(
     credential holders whose city has when the program publishes the city (a member person's city
     is never searched); accents are ignored. At most `limit` results come back, sorted by name,
     with `truncated` set when there were more. Of each kind, at most OMBUDS_REGISTER_SEARCH_SCAN
-    matches are read and sorted (`_first_by_name`), with `sampled` set when one kind had that many:
-    then the results are some of the matches, by name, not the first of all of them. At most six
-    queries, whatever the register's size.
+    matches are read and sorted (`public_search.search_rows`, one statement for the three kinds),
+    with `sampled` set when one kind had that many: then the results are some of the matches, by
+    name, not the first of all of them. At most four queries (the programmes, a number's two,
+    the search's one), whatever the register's size.
     """
     query = clean_query(query)
     limit = limit or _setting("OMBUDS_REGISTER_SEARCH_LIMIT", 20)
@@ -196,13 +195,7 @@ def register_search(
 
     if not query:
         return outcome("empty")
-    programs = {
-        p.pk: p
-        # Unordered: the programmes' order (the model's, by body and name) matters to no result.
-        for p in CredentialProgram.objects.filter(organization=organization)
-        .order_by()
-        .only("pk", "name", "abbreviation", "public_fields")
-    }
+    programs = public_search.programs_of(organization.pk)
     if any(ch.isdigit() for ch in query):
         found = _by_number(organization, programs, query)
         if found:
@@ -212,38 +205,14 @@ def register_search(
     if not words:
         return outcome("too_short")
     scan = max(limit + 1, _setting("OMBUDS_REGISTER_SEARCH_SCAN", 500))
-    credentials, sampled = _credentials_matching(programs, words, limit, scan)
-    memberships, sampled_too = _memberships_matching(organization, words, limit, scan)
+    city_programs = [pk for pk, p in programs.items() if "city" in (p.public_fields or [])]
+    credentials, memberships, sampled = public_search.search_rows(
+        organization.pk, list(programs), city_programs, words, limit, scan
+    )
     results = merged_by_name(programs, credentials, memberships)
     if not results:
         return outcome("none")
-    return outcome(
-        "found",
-        results[:limit],
-        truncated=len(results) > limit,
-        sampled=sampled or sampled_too,
-    )
-
-
-def _first_by_name(
-    queryset: QuerySet, match: Q | RawSQL, order: tuple, fields: tuple, limit: int, scan: int
-) -> tuple[list[dict], bool]:
-    """The first `limit` + 1 records of `queryset` matching `match` by `order`, among the first
-    `scan` matches the engine finds (in the order it finds them, which is its choice: the table's
-    physical order in practice), and whether it found `scan` of them (there may be more, which were
-    not read). When fewer than `scan` match, every match is sorted: the results are exactly those of
-    sorting all the matches. One query: the count of the matches read is a window over them. Each
-    record comes as a dict of `fields`."""
-    # No order here (not even the model's default): the engine stops at the `scan`-th match.
-    # A RawSQL is the pks of the first `scan` matches already (`fulltext.pg_credential_ids`).
-    first = queryset.filter(match).order_by().values("pk")[:scan] if isinstance(match, Q) else match
-    rows = list(
-        queryset.filter(fulltext.one_of("pk", first))
-        .annotate(matches_read=Window(Count("pk")))
-        .order_by(*order)
-        .values(*fields, "matches_read")[: limit + 1]
-    )
-    return rows, bool(rows) and rows[0]["matches_read"] >= scan
+    return outcome("found", results[:limit], truncated=len(results) > limit, sampled=sampled)
 
 
 def _by_number(organization: Organization, programs: dict, query: str) -> list[RegisterEntry]:
@@ -260,61 +229,6 @@ def _by_number(organization: Organization, programs: dict, query: str) -> list[R
     return [credential_entry(c, programs[c["program_id"]]) for c in credentials] + [
         membership_entry(m) for m in memberships
     ]
-
-
-def _credentials_matching(
-    programs: dict, words: list[str], limit: int, scan: int
-) -> tuple[list[dict], bool]:
-    """Credentials whose holder has a name word starting with every word, or a city whose words
-    start with them where the programme publishes the city; the first `limit` + 1 by name of the
-    first `scan` found (`_first_by_name`). The name and the city are each one condition the
-    engine's index serves; the programme's policy narrows the city's."""
-    city_programs = [pk for pk, p in programs.items() if "city" in (p.public_fields or [])]
-    if fulltext.pg_words_usable(words):
-        match = fulltext.pg_credential_ids(words, list(programs), city_programs, scan)
-    else:
-        match = fulltext.person_match("holder__", words)
-        if city_programs:
-            match |= fulltext.person_city_match("holder__", words) & Q(program_id__in=city_programs)
-    return _first_by_name(
-        Credential.objects.filter(program_id__in=list(programs)),
-        match,
-        (Lower("holder__family_name"), Lower("holder__given_name"), "number"),
-        CREDENTIAL_ROW,
-        limit,
-        scan,
-    )
-
-
-def _memberships_matching(
-    organization: Organization, words: list[str], limit: int, scan: int
-) -> tuple[list[dict], bool]:
-    """People's memberships by name, and agencies' by legal name, trade name or city: asked apart,
-    since a condition on the person OR on the agency spans two joined tables, which no index
-    serves. A member person's city is never searched: no policy publishes it through a
-    membership. Each list comes sorted by name, `limit` + 1 long, of the first `scan` found."""
-    public = _public_memberships(organization)
-    # "person is not null" and "agency is not null" are implied by the matches, but said so that
-    # the planner sees how few memberships of each kind there are, and starts from them when few.
-    people, people_sampled = _first_by_name(
-        public.filter(person__isnull=False),
-        Q(person_id__in=fulltext.pg_person_ids(words))
-        if fulltext.pg_words_usable(words)
-        else fulltext.person_match("person__", words),
-        (Lower("person__family_name"), Lower("person__given_name"), "number"),
-        PERSON_MEMBERSHIP_ROW,
-        limit,
-        scan,
-    )
-    agencies, agencies_sampled = _first_by_name(
-        public.filter(agency__isnull=False),
-        fulltext.agency_match("agency__", words),
-        (Lower("agency__legal_name"), "number"),
-        AGENCY_MEMBERSHIP_ROW,
-        limit,
-        scan,
-    )
-    return people + agencies, people_sampled or agencies_sampled
 
 
 # --- bulk verification ----------------------------------------------------------------------------

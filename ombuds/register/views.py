@@ -7,23 +7,23 @@ import csv
 import datetime as dt
 import functools
 import io
-from urllib.parse import quote
 
 import segno
 from django import forms
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import get_script_prefix, get_urlconf, reverse
-from django.utils import dateformat, formats, timezone
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.dates import MONTHS
-from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods
 
 from ombuds.bodies.access import body_or_404, found_body_or_404
 from ombuds.bodies.models import Organization
 from ombuds.register import public
+from ombuds.register.addresses import record_path
+from ombuds.register.search_rows import search_rows_html
 
 
 def _not_indexed(view):
@@ -62,53 +62,12 @@ def search(request: HttpRequest, org: str) -> HttpResponse:
     return render(
         request,
         "register/search.html",
-        {"body": organization, "search": result, "rows": _search_rows(organization, result)},
+        {
+            "body": organization,
+            "search": result,
+            "rows_html": search_rows_html(organization, result.results),
+        },
     )
-
-
-# In place of `reverse()` for each row's number: the number is quoted as `reverse()` quotes it.
-_NUMBER = "NUMBER"
-_URL_SAFE = RFC3986_SUBDELIMS + "/~:@"
-
-
-def _search_rows(organization: Organization, result: public.RegisterSearch) -> list[dict]:
-    """What the search page's table shows of each result, worked out once a page rather than by
-    template tags once a row: the link (the URL reversed once a kind, the number quoted into it as
-    `reverse()` quotes it), the dates formatted as the `date` filter formats them."""
-    if not result.results:
-        return []
-    links = {
-        kind: reverse(
-            f"register:{kind}", kwargs={"org": organization.slug, "number": _NUMBER}
-        ).rpartition(_NUMBER)
-        for kind in ("credential", "membership")
-    }
-    short_date = formats.get_format("SHORT_DATE_FORMAT")
-    rows = []
-    for r in result.results:
-        if "/" in r.number or not r.number:
-            href = reverse(
-                f"register:{r.kind}", kwargs={"org": organization.slug, "number": r.number}
-            )
-        else:
-            head, _number, tail = links[r.kind]
-            href = head + quote(r.number, safe=_URL_SAFE) + tail
-        rows.append(
-            {
-                "href": href,
-                "holder": r.holder,
-                "also_known_as": r.also_known_as,
-                "place": r.place,
-                "entry": r.entry,
-                "number": r.number,
-                "status": r.status_display,
-                "tone": r.tone,
-                "renewal": r.kind != "credential",
-                "expires_iso": r.expires_on.isoformat() if r.expires_on else "",
-                "expires_text": dateformat.format(r.expires_on, short_date) if r.expires_on else "",
-            }
-        )
-    return rows
 
 
 def _not_found(request: HttpRequest, organization: Organization, number: str, what: str):
@@ -118,27 +77,6 @@ def _not_found(request: HttpRequest, organization: Organization, number: str, wh
         {"body": organization, "number": number, "what": what},
         status=404,
     )
-
-
-def record_path(name: str, organization: Organization, number: str) -> str:
-    """``reverse(name, kwargs={"org": …, "number": number})`` for a record's page: the URL reversed
-    once per body and address (the prefix and URL configuration) with a placeholder, the number
-    quoted into it as `reverse()` quotes it. A number `reverse()` would refuse (empty, or holding a
-    "/") still goes through `reverse()`, which raises as it always did."""
-    if not number or "/" in number:
-        return reverse(name, kwargs={"org": organization.slug, "number": number})
-    key = (name, organization.slug, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
-    head, tail = (
-        _record_path_parts.__wrapped__(*key) if settings.DEBUG else _record_path_parts(*key)
-    )
-    return head + quote(number, safe=_URL_SAFE) + tail
-
-
-@functools.lru_cache(maxsize=4096)
-def _record_path_parts(name: str, slug: str, prefix: str, urlconf: str) -> tuple[str, str]:
-    # The prefix and URL configuration are those active now: the key names them.
-    head, _number, tail = reverse(name, kwargs={"org": slug, "number": _NUMBER}).rpartition(_NUMBER)
-    return head, tail
 
 
 def _verification_url(request: HttpRequest, organization: Organization, number: str) -> str:

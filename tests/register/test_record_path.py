@@ -1,5 +1,5 @@
 """A record's address is reversed once per body with a placeholder and the number quoted into it
-(`register.views.record_path`): it must be the address `reverse()` gives, for every number."""
+(`register.addresses.record_path`): it must be the address `reverse()` gives, for every number."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 from django.urls import NoReverseMatch, clear_script_prefix, reverse, set_script_prefix
 
 from ombuds.bodies.models import Organization
-from ombuds.register.views import record_path
+from ombuds.register.addresses import record_path
 
 NUMBERS = [
     "CGP-0001",

@@ -1,0 +1,248 @@
+"""The register search's statements, written by hand: the body's programmes, then one statement
+reading the first by name of each kind's matches (credentials, people's memberships, agencies'
+memberships), where the ORM compiled four queries with subqueries and windows on every search.
+
+The SQL is the ORM's of before, table for table and condition for condition, so the engines plan
+it as they did and read the same rows: of each kind, the first `scan` matches the engine finds
+(unordered, in a subquery with that LIMIT, so that it stops there), then the first `limit` + 1 of
+them by name, with a window count of the matches read (`scan` read: the results are a sample).
+The three kinds are three branches of one ``UNION ALL``, each with its own order and limit.
+PostgreSQL finds the matches by the word tables or the GIN index (`fulltext`), SQLite by FTS5.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import connection
+
+from ombuds.register import fulltext
+from ombuds.register.models import (
+    Agency,
+    Credential,
+    CredentialProgram,
+    Membership,
+    MembershipType,
+    Person,
+)
+
+_T = {
+    m.__name__: m._meta.db_table
+    for m in (Agency, Credential, CredentialProgram, Membership, MembershipType, Person)
+}
+_PROGRAMS_SQL = (
+    f"SELECT id, name, abbreviation, public_fields FROM {_T['CredentialProgram']} "
+    "WHERE organization_id = %s"
+)
+
+
+def _json(model, name: str, value):
+    """A JSON column's value as the ORM reads it (the engines hand back its text)."""
+    return model._meta.get_field(name).from_db_value(value, None, connection)
+
+
+def programs_of(organization_id: int) -> dict[int, CredentialProgram]:
+    """The body's credential programmes by id, with the columns a search reads (unordered: their
+    order matters to no result)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_PROGRAMS_SQL, [organization_id])
+        rows = cursor.fetchall()
+    return {
+        pk: CredentialProgram(
+            pk=pk,
+            name=name,
+            abbreviation=abbreviation,
+            public_fields=_json(CredentialProgram, "public_fields", public_fields),
+        )
+        for pk, name, abbreviation, public_fields in rows
+    }
+
+
+# Every branch has the same columns in one order; a column a kind has not is a typed null.
+_NULL_INT, _NULL_TEXT = "CAST(NULL AS bigint)", "CAST(NULL AS text)"
+_CREDENTIALS = (
+    f"SELECT 0 AS kind, c.number, c.status, c.expires_on AS shown_date, c.program_id, "
+    f"{_NULL_INT} AS agency_id, {_NULL_TEXT} AS type_name, h.given_name, h.family_name, "
+    f"{_NULL_TEXT} AS legal_name, {_NULL_TEXT} AS trade_names, h.city, h.region, h.country, "
+    f"COUNT(c.id) OVER () AS matches_read FROM {_T['Credential']} c "
+    f"INNER JOIN {_T['Person']} h ON (c.holder_id = h.id) "
+    "WHERE (c.program_id IN ({programs}) AND {match}) "
+    "ORDER BY LOWER(h.family_name) ASC, LOWER(h.given_name) ASC, c.number ASC LIMIT %s"
+)
+_MEMBERSHIP_COLUMNS = (
+    f"m.number, m.status, m.renewal_date AS shown_date, {_NULL_INT} AS program_id, m.agency_id, "
+    "t.name AS type_name"
+)
+_PUBLIC = "m.organization_id = %s AND NOT (t.kind = %s)"
+_PEOPLE = (
+    f"SELECT 1 AS kind, {_MEMBERSHIP_COLUMNS}, h.given_name, h.family_name, "
+    f"{_NULL_TEXT} AS legal_name, {_NULL_TEXT} AS trade_names, {_NULL_TEXT} AS city, "
+    f"{_NULL_TEXT} AS region, {_NULL_TEXT} AS country, COUNT(m.id) OVER () AS matches_read "
+    f"FROM {_T['Membership']} m "
+    f"INNER JOIN {_T['MembershipType']} t ON (m.membership_type_id = t.id) "
+    f"INNER JOIN {_T['Person']} h ON (m.person_id = h.id) "
+    f"WHERE ({_PUBLIC} AND m.person_id IS NOT NULL AND {{match}}) "
+    "ORDER BY LOWER(h.family_name) ASC, LOWER(h.given_name) ASC, m.number ASC LIMIT %s"
+)
+_AGENCIES = (
+    f"SELECT 2 AS kind, {_MEMBERSHIP_COLUMNS}, {_NULL_TEXT} AS given_name, "
+    f"{_NULL_TEXT} AS family_name, a.legal_name, CAST(a.trade_names AS text) AS trade_names, a.city, a.region, "
+    f"{_NULL_TEXT} AS country, COUNT(m.id) OVER () AS matches_read "
+    f"FROM {_T['Membership']} m "
+    f"INNER JOIN {_T['MembershipType']} t ON (m.membership_type_id = t.id) "
+    f"INNER JOIN {_T['Agency']} a ON (m.agency_id = a.id) "
+    f"WHERE ({_PUBLIC} AND m.agency_id IS NOT NULL AND {{match}}) "
+    "ORDER BY LOWER(a.legal_name) ASC, m.number ASC LIMIT %s"
+)
+# The first `scan` matches of a kind, unordered; u and t2 are the kind's rows and their type.
+_FIRST_CREDENTIALS = (
+    f"SELECT u.id FROM {_T['Credential']} u {{join}}"
+    "WHERE (u.program_id IN ({programs}) AND ({found})) LIMIT %s"
+)
+_FIRST_MEMBERSHIPS = (
+    f"SELECT u.id FROM {_T['Membership']} u "
+    f"INNER JOIN {_T['MembershipType']} t2 ON (u.membership_type_id = t2.id) {{join}}"
+    "WHERE (u.organization_id = %s AND NOT (t2.kind = %s) AND u.{holder} IS NOT NULL "
+    "AND {found}) LIMIT %s"
+)
+
+
+def _in(values: list) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+def _credentials_found(
+    words: list[str], programs: list[int], city_programs: list[int], scan: int
+) -> tuple[str, list]:
+    """The first `scan` credentials found whose holder's name, or city where the programme
+    publishes it, has words starting with every word."""
+    if fulltext.pg_words_usable(words):
+        return fulltext.pg_credential_ids(words, programs, city_programs, scan)
+    params: list = [*programs]
+    if connection.vendor == "postgresql":
+        join = f"INNER JOIN {_T['Person']} u2 ON (u.holder_id = u2.id) "
+        found = 'u2."search_tsv" @@ ombuds_tsquery(%s)'
+        params.append(fulltext.tsquery(words, fulltext.NAME))
+        if city_programs:
+            found = f'({found}) OR ((u2."search_tsv" @@ ombuds_tsquery(%s)) AND u.program_id IN ({_in(city_programs)}))'
+            params += [fulltext.tsquery(words, fulltext.CITY), *city_programs]
+    else:
+        join = ""
+        found, found_params = fulltext.fts_ids(
+            "register_person_fts", f"names : ({fulltext.fts_phrase(words)})"
+        )
+        found = f"u.holder_id IN ({found})"
+        params += found_params
+        if city_programs:
+            city, city_params = fulltext.fts_ids(
+                "register_person_fts", f"city : ({fulltext.fts_phrase(words)})"
+            )
+            found = (
+                f"{found} OR (u.holder_id IN ({city}) AND u.program_id IN ({_in(city_programs)}))"
+            )
+            params += [*city_params, *city_programs]
+    sql = _FIRST_CREDENTIALS.format(join=join, programs=_in(programs), found=found)
+    return sql, [*params, scan]
+
+
+def _people_found(words: list[str]) -> tuple[str, str, list]:
+    """(join, condition, parameters): the membership's person has every word in their names."""
+    if fulltext.pg_words_usable(words):
+        sql, params = fulltext.pg_person_ids(words)
+        return "", f"u.person_id IN ({sql})", params
+    if connection.vendor == "postgresql":
+        join = f"INNER JOIN {_T['Person']} u3 ON (u.person_id = u3.id) "
+        return (
+            join,
+            '(u3."search_tsv" @@ ombuds_tsquery(%s))',
+            [fulltext.tsquery(words, fulltext.NAME)],
+        )
+    sql, params = fulltext.fts_ids("register_person_fts", f"names : ({fulltext.fts_phrase(words)})")
+    return "", f"u.person_id IN ({sql})", params
+
+
+def _agencies_found(words: list[str]) -> tuple[str, list]:
+    """The membership's agency has every word in its legal name, trade names or city."""
+    if connection.vendor == "postgresql":
+        sql = "SELECT id FROM register_agency WHERE search_tsv @@ ombuds_tsquery(%s)"
+        return fulltext.any_of("u.agency_id", sql), [fulltext.tsquery(words)]
+    sql, params = fulltext.fts_ids("register_agency_fts", fulltext.fts_phrase(words))
+    return f"u.agency_id IN ({sql})", params
+
+
+def search_rows(
+    organization_id: int,
+    programs: list[int],
+    city_programs: list[int],
+    words: list[str],
+    limit: int,
+    scan: int,
+) -> tuple[list[dict], list[dict], bool]:
+    """(credentials, memberships, sampled): of each kind, the first `limit` + 1 by name of the
+    first `scan` matches found, each a dict of the columns `public_entries` reads, and whether a
+    kind had `scan` matches. One statement."""
+    board = MembershipType.Kind.BOARD.value
+    branches: list[str] = []
+    params: list = []
+    if programs:
+        found, found_params = _credentials_found(words, programs, city_programs, scan)
+        branches.append(
+            _CREDENTIALS.format(programs=_in(programs), match=fulltext.any_of("c.id", found))
+        )
+        params += [*programs, *found_params, limit + 1]
+    join, found, found_params = _people_found(words)
+    first = _FIRST_MEMBERSHIPS.format(join=join, holder="person_id", found=found)
+    branches.append(_PEOPLE.format(match=fulltext.any_of("m.id", first)))
+    params += [organization_id, board, organization_id, board, *found_params, scan, limit + 1]
+    found, found_params = _agencies_found(words)
+    first = _FIRST_MEMBERSHIPS.format(join="", holder="agency_id", found=found)
+    branches.append(_AGENCIES.format(match=fulltext.any_of("m.id", first)))
+    params += [organization_id, board, organization_id, board, *found_params, scan, limit + 1]
+    sql = " UNION ALL ".join(f"SELECT * FROM ({b}) k{n}" for n, b in enumerate(branches))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    # The engine hands each branch's rows in its order; kept within a kind (a stable sort).
+    rows.sort(key=lambda row: row[0])
+    credentials: list[dict] = []
+    memberships: list[dict] = []
+    sampled = False
+    for row in rows:
+        sampled = sampled or row[-1] >= scan
+        (credentials if row[0] == 0 else memberships).append(_entry_row(row))
+    return credentials, memberships, sampled
+
+
+def _entry_row(row: tuple) -> dict:
+    """A row of the statement as the dict of its kind's columns that `public_entries` reads."""
+    (kind, number, status, shown, program_id, agency_id, type_name, given, family) = row[:9]
+    legal_name, trade_names, city, region, country, _read = row[9:]
+    shown = dt.date.fromisoformat(shown) if isinstance(shown, str) else shown
+    if kind == 0:
+        return {
+            "number": number,
+            "status": status,
+            "expires_on": shown,
+            "program_id": program_id,
+            "holder__given_name": given,
+            "holder__family_name": family,
+            "holder__city": city,
+            "holder__region": region,
+            "holder__country": country,
+        }
+    found = {
+        "number": number,
+        "status": status,
+        "renewal_date": shown,
+        "membership_type__name": type_name,
+        "agency_id": agency_id,
+    }
+    if kind == 1:
+        return {**found, "person__given_name": given, "person__family_name": family}
+    return {
+        **found,
+        "agency__legal_name": legal_name,
+        "agency__trade_names": _json(Agency, "trade_names", trade_names),
+        "agency__city": city,
+        "agency__region": region,
+    }
