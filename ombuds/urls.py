@@ -32,8 +32,8 @@ urlpatterns = [
     path("staff/", include("ombuds.accounts.staff_urls")),
     path("staff/", include("ombuds.certification.staff_urls")),
     # The register's pages are the busiest (employers verifying credentials): resolved before the
-    # site's other body pages that follow, which only a slug the site reserves ("register", "respond",
-    # "staff", "me") could share an address with (tests/core/test_url_order.py).
+    # site's other body pages that follow, which could share an address with them only for a body
+    # slugged "register" (reserved) or a respondent's token "register" (tests/core/test_url_order.py).
     path("<slug:org>/register/", include("ombuds.register.urls")),
     path("", include("ombuds.credentials.urls")),
     path("", include("ombuds.cases.urls")),
