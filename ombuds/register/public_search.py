@@ -25,6 +25,7 @@ from ombuds.register.models import (
     MembershipType,
     Person,
 )
+from ombuds.register.raw_sql import json_value, placeholders
 
 _T = {
     m.__name__: m._meta.db_table
@@ -34,11 +35,6 @@ _PROGRAMS_SQL = (
     f"SELECT id, name, abbreviation, public_fields FROM {_T['CredentialProgram']} "
     "WHERE organization_id = %s"
 )
-
-
-def _json(model, name: str, value):
-    """A JSON column's value as the ORM reads it (the engines hand back its text)."""
-    return model._meta.get_field(name).from_db_value(value, None, connection)
 
 
 def programs_of(organization_id: int) -> dict[int, CredentialProgram]:
@@ -52,7 +48,7 @@ def programs_of(organization_id: int) -> dict[int, CredentialProgram]:
             pk=pk,
             name=name,
             abbreviation=abbreviation,
-            public_fields=_json(CredentialProgram, "public_fields", public_fields),
+            public_fields=json_value(CredentialProgram, "public_fields", public_fields),
         )
         for pk, name, abbreviation, public_fields in rows
     }
@@ -107,10 +103,6 @@ _FIRST_MEMBERSHIPS = (
 )
 
 
-def _in(values: list) -> str:
-    return ", ".join(["%s"] * len(values))
-
-
 def _credentials_found(
     words: list[str], programs: list[int], city_programs: list[int], scan: int
 ) -> tuple[str, list]:
@@ -124,7 +116,7 @@ def _credentials_found(
         found = 'u2."search_tsv" @@ ombuds_tsquery(%s)'
         params.append(fulltext.tsquery(words, fulltext.NAME))
         if city_programs:
-            found = f'({found}) OR ((u2."search_tsv" @@ ombuds_tsquery(%s)) AND u.program_id IN ({_in(city_programs)}))'
+            found = f'({found}) OR ((u2."search_tsv" @@ ombuds_tsquery(%s)) AND u.program_id IN ({placeholders(city_programs)}))'
             params += [fulltext.tsquery(words, fulltext.CITY), *city_programs]
     else:
         join = ""
@@ -137,11 +129,9 @@ def _credentials_found(
             city, city_params = fulltext.fts_ids(
                 "register_person_fts", f"city : ({fulltext.fts_phrase(words)})"
             )
-            found = (
-                f"{found} OR (u.holder_id IN ({city}) AND u.program_id IN ({_in(city_programs)}))"
-            )
+            found = f"{found} OR (u.holder_id IN ({city}) AND u.program_id IN ({placeholders(city_programs)}))"
             params += [*city_params, *city_programs]
-    sql = _FIRST_CREDENTIALS.format(join=join, programs=_in(programs), found=found)
+    sql = _FIRST_CREDENTIALS.format(join=join, programs=placeholders(programs), found=found)
     return sql, [*params, scan]
 
 
@@ -187,7 +177,9 @@ def search_rows(
     if programs:
         found, found_params = _credentials_found(words, programs, city_programs, scan)
         branches.append(
-            _CREDENTIALS.format(programs=_in(programs), match=fulltext.any_of("c.id", found))
+            _CREDENTIALS.format(
+                programs=placeholders(programs), match=fulltext.any_of("c.id", found)
+            )
         )
         params += [*programs, *found_params, limit + 1]
     join, found, found_params = _people_found(words)
@@ -242,7 +234,7 @@ def _entry_row(row: tuple) -> dict:
     return {
         **found,
         "agency__legal_name": legal_name,
-        "agency__trade_names": _json(Agency, "trade_names", trade_names),
+        "agency__trade_names": json_value(Agency, "trade_names", trade_names),
         "agency__city": city,
         "agency__region": region,
     }

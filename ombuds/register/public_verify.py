@@ -45,6 +45,7 @@ from ombuds.register.public_sanctions import (
     public_sanctions,
     standing_of,
 )
+from ombuds.register.raw_sql import json_value, placeholders
 
 # What each status means, in the words the public pages use.
 CREDENTIAL_STATUS_MEANING = {
@@ -171,15 +172,6 @@ def _rows(sql: str, params: list) -> list[dict]:
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
-def _json(model, name: str, value):
-    """A JSON column's value as the ORM reads it (the engines hand back its text)."""
-    return model._meta.get_field(name).from_db_value(value, None, connection)
-
-
-def _in(values: list) -> str:
-    return ", ".join(["%s"] * len(values))
-
-
 _MODELS = (Agency, Credential, CredentialProgram, Membership, MembershipType, Organization, Person)
 _T = {m.__name__: m._meta.db_table for m in (*_MODELS, Sanction)}
 
@@ -220,7 +212,7 @@ def credential_verify(
     if not variants:
         return None
     # An exact match on a few stored forms uses the index on number.
-    sql, params = _CREDENTIAL_SQL.format(numbers=_in(variants)), list(variants)
+    sql, params = _CREDENTIAL_SQL.format(numbers=placeholders(variants)), list(variants)
     if organization is not None:
         sql, params = f"{sql} AND p.organization_id = %s", [*params, organization.pk]
     c = _first_by_variant(_rows(sql, params), variants)
@@ -235,7 +227,7 @@ def credential_in_body(slug: str, number: str) -> tuple[Organization | None, dic
     variants = number_variants(number)
     if not variants:
         return organization_get(slug), None
-    sql = _CREDENTIAL_IN_BODY_SQL.format(numbers=_in(variants))
+    sql = _CREDENTIAL_IN_BODY_SQL.format(numbers=placeholders(variants))
     return _body_and_record(sql, [*variants, slug], variants)
 
 
@@ -273,7 +265,7 @@ def credential_shown(organization: Organization, row: dict) -> VerifiedCredentia
 def _verified_credential(c: dict, today: dt.date) -> VerifiedCredential:
     loaded = list(public_sanctions(today).filter(credential_id=c["id"])) if c["sanctioned"] else []
     standing = standing_of(c["conditions"], loaded, today)
-    fields = _json(CredentialProgram, "public_fields", c["public_fields"]) or []
+    fields = json_value(CredentialProgram, "public_fields", c["public_fields"]) or []
     return VerifiedCredential(
         number=c["number"],
         holder=f"{c['given_name']} {c['family_name']}".strip(),  # Person.full_name
@@ -328,7 +320,7 @@ def _membership_holder(m: dict) -> tuple[str, str, list[str], str]:
     credential, and no such policy covers memberships)."""
     if m["agency_id"]:
         place = ", ".join(v for v in (m["city"], m["region"]) if v)
-        trade_names = list(_json(Agency, "trade_names", m["trade_names"]) or [])
+        trade_names = list(json_value(Agency, "trade_names", m["trade_names"]) or [])
         return m["legal_name"], "agency", trade_names, place
     return f"{m['given_name']} {m['family_name']}".strip(), "person", [], ""
 
@@ -343,7 +335,7 @@ def membership_verify(
         return None
     m = _first_by_variant(
         _rows(
-            _MEMBERSHIP_SQL.format(numbers=_in(variants)),
+            _MEMBERSHIP_SQL.format(numbers=placeholders(variants)),
             [organization.pk, MembershipType.Kind.BOARD.value, *variants],
         ),
         variants,
@@ -358,7 +350,7 @@ def membership_in_body(slug: str, number: str) -> tuple[Organization | None, dic
     variants = number_variants(number)
     if not variants:
         return organization_get(slug), None
-    sql = _MEMBERSHIP_IN_BODY_SQL.format(numbers=_in(variants))
+    sql = _MEMBERSHIP_IN_BODY_SQL.format(numbers=placeholders(variants))
     return _body_and_record(sql, [MembershipType.Kind.BOARD.value, *variants, slug], variants)
 
 
