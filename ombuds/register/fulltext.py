@@ -225,46 +225,65 @@ def _needed(tokens_: list[str]) -> list[str]:
     return list(kept.values())
 
 
-_FOLD = "ombuds_fold(%s)"
-_RANGE = f"LIKE {_FOLD} || '%%'"
+# A folded token (parameter), computed once a statement (an InitPlan): as a function of the
+# parameter in a row's condition it would be computed again for every row read.
+_FOLD = "(SELECT ombuds_search_fold(%s))"
+
+
+def _range(column: str) -> str:
+    """`column` starts with the folded token (parameter, twice): a range of the btree that a plan
+    made without the token can read (``LIKE`` needs the token when planning)."""
+    return f"{column} >= {_FOLD} AND {column} < (SELECT ombuds_search_fold_next(%s))"
+
+
 _FIRST = "({0}.prev IS NULL OR {0}.prev < " + _FOLD + ")"
 
 
-def _pg_words_sql(tokens_: list[str], kind: str) -> tuple[str, list]:
+def _pg_words_sql(tokens_: list[str], kind: str, *, keys: bool = False) -> tuple[str, list]:
     """``SELECT person_id`` of the people whose words of `kind` start with every token, each once,
-    in the order of the btree, so that a LIMIT stops the reading."""
+    in the order of the btree, so that a LIMIT stops the reading; with `keys`, also their names'
+    sort keys (``family``, ``given``) carried by the rows read."""
+    assert kind in (NAME, CITY)  # written into the statement
     first, *rest = _needed(tokens_)
     if not rest:
         sql = (
-            f"SELECT w.person_id FROM {WORD_TABLE} w WHERE w.kind = %s AND w.word {_RANGE} "
+            f"SELECT w.person_id{_KEYS.format('w') if keys else ''} FROM {WORD_TABLE} w "
+            f"WHERE w.kind = '{kind}' AND {_range('w.word')} "
             f"AND {_FIRST.format('w')}"
         )
-        return sql, [kind, first, first]
+        return sql, [first, first, first]
     second, *others = rest
     # The words starting with `first`, one index look-up each (min() reads the btree's next entry).
     words = (
-        f"WITH RECURSIVE f(word) AS ((SELECT min(w.word) FROM {WORD_TABLE} w WHERE w.kind = %s "
-        f"AND w.word {_RANGE}) UNION ALL SELECT (SELECT min(w.word) FROM {WORD_TABLE} w "
-        f"WHERE w.kind = %s AND w.word > f.word AND w.word {_RANGE}) FROM f "
+        f"WITH RECURSIVE f(word) AS ((SELECT min(w.word) FROM {WORD_TABLE} w WHERE w.kind = '{kind}' "
+        f"AND {_range('w.word')}) UNION ALL SELECT (SELECT min(w.word) FROM {WORD_TABLE} w "
+        f"WHERE w.kind = '{kind}' AND w.word > f.word AND {_range('w.word')}) FROM f "
         "WHERE f.word IS NOT NULL) SELECT f.word FROM f WHERE f.word IS NOT NULL"
     )
     sql = (
-        f"SELECT p.person_id FROM ({words}) f JOIN {PAIR_TABLE} p ON p.kind = %s "
-        f"AND p.word = f.word AND p.other {_RANGE} AND {_FIRST.format('p')} "
+        f"SELECT p.person_id{_KEYS.format('p') if keys else ''} FROM ({words}) f JOIN {PAIR_TABLE} p "
+        f"ON p.kind = '{kind}' "
+        f"AND p.word = f.word AND {_range('p.other')} AND {_FIRST.format('p')} "
         f"AND (p.other_prev IS NULL OR p.other_prev < {_FOLD})"
     )
-    params = [kind, first, kind, first, kind, second, first, second]
+    params = [first, first, first, first, second, second, first, second]
     for token in others:
-        sql += f" AND {_pg_has_sql('p.person_id')}"
-        params += [kind, token]
+        sql += f" AND {_pg_has_sql('p.person_id', kind)}"
+        params += [token, token]
     return sql, params
 
 
-def _pg_has_sql(person: str) -> str:
-    """The person has a word of a kind (parameter) starting with a token (parameter)."""
+_KEYS = ", {0}.family, {0}.given"
+
+
+def _pg_has_sql(person: str, kind: str, *, row_by_row: bool = False) -> str:
+    """The person has a word of `kind` starting with a token (parameter). With
+    `row_by_row`, asked of each row as it comes (``OFFSET 0`` keeps it a correlated subplan rather
+    than a join), which also keeps the statement out of parallel workers (see
+    `pg_credential_ids`)."""
     return (
-        f"EXISTS (SELECT FROM {WORD_TABLE} x WHERE x.person_id = {person} AND x.kind = %s "
-        f"AND x.word {_RANGE})"
+        f"EXISTS (SELECT FROM {WORD_TABLE} x WHERE x.person_id = {person} AND x.kind = '{kind}' "
+        f"AND {_range('x.word')}{' OFFSET 0' if row_by_row else ''})"
     )
 
 
@@ -277,23 +296,43 @@ def pg_person_ids(tokens_: list[str]) -> tuple[str, list]:
 def pg_credential_ids(
     tokens_: list[str], programs: list[int], city_programs: list[int], scan: int
 ) -> tuple[str, list]:
-    """``SELECT id`` of the first `scan` credentials found, of the `programs`, whose holder's name words start with
-    every token, or whose holder's city words do where the programme is one of `city_programs`:
-    first those found by name, then by city those whose holder is not found by name, so that each
-    credential comes once. Unordered: the engine stops at the `scan`-th."""
-    names, params = _pg_words_sql(tokens_, NAME)
-    found = f"SELECT n.person_id, true AS by_name FROM ({names}) n"
+    """``SELECT id, number, family, given`` of the first `scan` credentials found, of the
+    `programs`, whose holder's name words start with every token, or whose holder's city words do
+    where the programme is one of `city_programs`: first those found by name, then by city those
+    whose holder is not found by name, so that each credential comes once. Unordered: the engine
+    stops at the `scan`-th. ``family`` and ``given`` are the holder's sort keys, read from the word
+    rows, so that the first by name come without reading the people.
+
+    Which `scan` come first is the plan's order: the names' range then the cities', each in the
+    btree's order. PostgreSQL would otherwise read the two in parallel workers at a million people
+    (a Parallel Append, cities' range first, rows in whichever order the workers hand them): a
+    different sample from one run to the next, and slower. The word tables are never scanned in
+    parallel (``parallel_workers = 0``) and the cities' check of each row is a correlated subplan,
+    which keeps the union out of parallel plans."""
+    names, params = _pg_words_sql(tokens_, NAME, keys=True)
+    found = f"SELECT n.person_id, n.family, n.given, true AS by_name FROM ({names}) n"
     if city_programs:
-        cities, city_params = _pg_words_sql(tokens_, CITY)
+        cities, city_params = _pg_words_sql(tokens_, CITY, keys=True)
         needed = _needed(tokens_)
-        by_name = " AND ".join(_pg_has_sql("b.person_id") for _ in needed)
-        found += f" UNION ALL SELECT b.person_id, false FROM ({cities}) b WHERE NOT ({by_name})"
-        params += city_params + [v for token in needed for v in (NAME, token)]
+        by_name = " AND ".join(_pg_has_sql("b.person_id", NAME, row_by_row=True) for _ in needed)
+        found += (
+            f" UNION ALL SELECT b.person_id, b.family, b.given, false FROM ({cities}) b "
+            f"WHERE NOT ({by_name})"
+        )
+        params += city_params + [v for token in needed for v in (token, token)]
     sql = (
-        f"SELECT c.id FROM ({found}) m JOIN register_credential c ON c.holder_id = m.person_id "
-        "WHERE c.program_id = ANY(%s) AND (m.by_name OR c.program_id = ANY(%s)) LIMIT %s"
+        f"SELECT c.id, c.number, m.family, m.given FROM ({found}) m "
+        "JOIN register_credential c ON c.holder_id = m.person_id "
+        f"WHERE c.program_id = ANY({_ints(programs)}) "
+        f"AND (m.by_name OR c.program_id = ANY({_ints(city_programs)})) LIMIT {int(scan)}"
     )
-    return sql, [*params, programs, city_programs, scan]
+    return sql, params
+
+
+def _ints(values: list[int]) -> str:
+    """An array of whole numbers written into the statement (the body's programmes: known when
+    planning, as the words are not, so a plan for one search serves every search of the body)."""
+    return f"ARRAY[{', '.join(str(int(v)) for v in values)}]::bigint[]"
 
 
 # The rows of one person: their vector's words of each weight, with the previous one in byte order.
@@ -304,12 +343,34 @@ SELECT s.kind, s.word, lag(s.word) OVER (PARTITION BY s.kind ORDER BY s.word)
 FROM (SELECT DISTINCT w.weight::"char" AS kind, u.lexeme COLLATE "C" AS word
       FROM unnest($1) AS u, unnest(u.weights) AS w(weight)) AS s $$
 """
-# Both tables' rows for the people of a set (a trigger's transition table, or register_person).
+# A token folded as `ombuds_fold` folds it, and the end of the range of the words starting with it:
+# its last character's successor (in byte order, "C", which is the code points' order): "smi" ->
+# "smj", so that ``word >= 'smi' AND word < 'smj'`` is exactly the words starting with "smi".
+# PL/pgSQL and STABLE, so that the planner never folds them into constants: a plan made for one
+# search's words is then costed as the plan made for every search of the shape (a generic plan),
+# which PostgreSQL therefore keeps after five runs of a prepared statement, and the words do not
+# change the plan (nor which matches a capped search reads first). Each is run once a statement.
+_SEARCH_FOLD_FUNCTIONS = (
+    """
+CREATE OR REPLACE FUNCTION {q}ombuds_search_fold(text) RETURNS text LANGUAGE plpgsql STABLE
+PARALLEL SAFE STRICT AS $$ BEGIN RETURN {q}ombuds_fold($1); END $$
+""",
+    """
+CREATE OR REPLACE FUNCTION {q}ombuds_search_fold_next(text) RETURNS text LANGUAGE plpgsql STABLE
+PARALLEL SAFE STRICT AS $$ DECLARE folded text := {q}ombuds_fold($1);
+BEGIN RETURN left(folded, -1) || chr(ascii(right(folded, 1)) + 1); END $$
+""",
+)
+# Both tables' rows for the people of a set (a trigger's transition table, or register_person),
+# each with the person's sort keys as the search orders by them (lower case, the database's
+# collation): what `public_search` sorts the matches by without reading the people.
 _ADD_WORDS = """
-INSERT INTO {q}{words} (person_id, kind, word, prev)
-SELECT n.id, w.kind, w.word, w.prev FROM {rows} AS n, {q}ombuds_person_words(n.search_tsv) AS w;
-INSERT INTO {q}{pairs} (person_id, kind, word, other, prev, other_prev)
-SELECT n.id, a.kind, a.word, b.word, a.prev, b.prev FROM {rows} AS n,
+INSERT INTO {q}{words} (person_id, kind, word, prev, family, given)
+SELECT n.id, w.kind, w.word, w.prev, lower(n.family_name), lower(n.given_name)
+FROM {rows} AS n, {q}ombuds_person_words(n.search_tsv) AS w;
+INSERT INTO {q}{pairs} (person_id, kind, word, other, prev, other_prev, family, given)
+SELECT n.id, a.kind, a.word, b.word, a.prev, b.prev, lower(n.family_name), lower(n.given_name)
+FROM {rows} AS n,
     {q}ombuds_person_words(n.search_tsv) AS a, {q}ombuds_person_words(n.search_tsv) AS b
 WHERE b.kind = a.kind AND b.word <> a.word;
 """
@@ -321,13 +382,14 @@ DELETE FROM {q}{pairs} WHERE person_id IN (SELECT r.id FROM {rows} AS r);
 
 def _trigger_functions(q: str) -> dict[str, str]:
     """The triggers' bodies, by event: statement triggers reading transition tables, so a bulk write
-    is one set-based pass; an update rewrites only the people whose vector changed. Each statement
-    is run by EXECUTE, so planned for the rows at hand: PL/pgSQL would otherwise keep the plan made
-    for the first write of the session (a bulk import's hash joins and JIT, 300 ms, for every later
-    one-person write)."""
+    is one set-based pass; an update rewrites only the people whose vector or names changed (the
+    rows carry the names' sort keys). Each statement is run by EXECUTE, so planned for the rows at
+    hand: PL/pgSQL would otherwise keep the plan made for the first write of the session (a bulk
+    import's hash joins and JIT, 300 ms, for every later one-person write)."""
     names = {"q": q, "words": WORD_TABLE, "pairs": PAIR_TABLE}
-    changed_old = "(SELECT id, search_tsv FROM old_rows EXCEPT SELECT id, search_tsv FROM new_rows)"
-    changed_new = "(SELECT id, search_tsv FROM new_rows EXCEPT SELECT id, search_tsv FROM old_rows)"
+    columns = "id, search_tsv, family_name, given_name"
+    changed_old = f"(SELECT {columns} FROM old_rows EXCEPT SELECT {columns} FROM new_rows)"
+    changed_new = f"(SELECT {columns} FROM new_rows EXCEPT SELECT {columns} FROM old_rows)"
     bodies = {
         "INSERT": _ADD_WORDS.format(rows="new_rows", **names),
         "UPDATE": _DROP_WORDS.format(rows=changed_old, **names)
@@ -355,9 +417,11 @@ def _transition(event: str) -> str:
 
 
 WORD_INDEXES = {
-    "person_word_range": f"{WORD_TABLE} (kind, word, person_id) INCLUDE (prev)",
+    "person_word_range": f"{WORD_TABLE} (kind, word, person_id) INCLUDE (prev, family, given)",
     "person_word_person": f"{WORD_TABLE} (person_id, kind, word)",
-    "person_word_pair_range": f"{PAIR_TABLE} (kind, word, other, person_id) INCLUDE (prev, other_prev)",
+    "person_word_pair_range": (
+        f"{PAIR_TABLE} (kind, word, other, person_id) INCLUDE (prev, other_prev, family, given)"
+    ),
     "person_word_pair_person": f"{PAIR_TABLE} (person_id)",
 }
 
@@ -366,7 +430,8 @@ def postgresql_create_words(conn) -> None:
     """The word tables, their triggers on register_person, their rows for the people there already
     (written while the people are locked against writes, so that none is missed or added twice),
     then their indexes, built CONCURRENTLY outside the transaction (a large register stays
-    readable and writable). Needs `postgresql_create`'s functions and vector."""
+    readable and writable). Needs `postgresql_create`'s functions and vector. Tables of an older
+    shape are replaced (migration 0021: the sort keys), in the same transaction."""
     from django.db import transaction
 
     with conn.cursor() as cursor:
@@ -375,14 +440,23 @@ def postgresql_create_words(conn) -> None:
         with transaction.atomic(using=conn.alias):
             cursor.execute('LOCK TABLE "register_person" IN SHARE ROW EXCLUSIVE MODE')
             cursor.execute(_WORDS_FUNCTION.format(q=q))
+            for function in _SEARCH_FOLD_FUNCTIONS:
+                cursor.execute(function.format(q=q))
+            # Dropped and made again rather than truncated: the rows are all written again below.
+            # Never scanned in parallel: a search reads a few hundred rows of a range in the
+            # btree's order, and workers would both cost more than that and make which rows come
+            # first (the `sampled` results) differ from one run to the next.
+            cursor.execute(f"DROP TABLE IF EXISTS {q}{WORD_TABLE}, {q}{PAIR_TABLE}")
             cursor.execute(
-                f'CREATE TABLE IF NOT EXISTS {q}{WORD_TABLE} (person_id bigint NOT NULL, kind "char" '
-                'NOT NULL, word text COLLATE "C" NOT NULL, prev text COLLATE "C")'
+                f'CREATE TABLE {q}{WORD_TABLE} (person_id bigint NOT NULL, kind "char" '
+                'NOT NULL, word text COLLATE "C" NOT NULL, prev text COLLATE "C", '
+                "family text NOT NULL, given text NOT NULL) WITH (parallel_workers = 0)"
             )
             cursor.execute(
-                f'CREATE TABLE IF NOT EXISTS {q}{PAIR_TABLE} (person_id bigint NOT NULL, kind "char" '
+                f'CREATE TABLE {q}{PAIR_TABLE} (person_id bigint NOT NULL, kind "char" '
                 'NOT NULL, word text COLLATE "C" NOT NULL, other text COLLATE "C" NOT NULL, '
-                'prev text COLLATE "C", other_prev text COLLATE "C")'
+                'prev text COLLATE "C", other_prev text COLLATE "C", '
+                "family text NOT NULL, given text NOT NULL) WITH (parallel_workers = 0)"
             )
             for event, body in _trigger_functions(q).items():
                 name = f"ombuds_person_words_{event.lower()}"
@@ -395,7 +469,6 @@ def postgresql_create_words(conn) -> None:
                     f'CREATE TRIGGER {name} AFTER {event} ON "register_person" '
                     f"{_transition(event)} EXECUTE FUNCTION {q}{name}()"
                 )
-            cursor.execute(f"TRUNCATE {q}{WORD_TABLE}, {q}{PAIR_TABLE}")
             names = {"q": q, "words": WORD_TABLE, "pairs": PAIR_TABLE}
             cursor.execute(_ADD_WORDS.format(rows='"register_person"', **names))
         postgresql_create_word_indexes(cursor)
@@ -416,3 +489,5 @@ def postgresql_drop_words(cursor) -> None:
         cursor.execute(f"DROP FUNCTION IF EXISTS {name}()")
     cursor.execute(f"DROP TABLE IF EXISTS {WORD_TABLE}, {PAIR_TABLE}")
     cursor.execute("DROP FUNCTION IF EXISTS ombuds_person_words(tsvector)")
+    cursor.execute("DROP FUNCTION IF EXISTS ombuds_search_fold(text)")
+    cursor.execute("DROP FUNCTION IF EXISTS ombuds_search_fold_next(text)")

@@ -2,12 +2,14 @@
 reading the first by name of each kind's matches (credentials, people's memberships, agencies'
 memberships), where the ORM compiled four queries with subqueries and windows on every search.
 
-The SQL is the ORM's of before, table for table and condition for condition, so the engines plan
-it as they did and read the same rows: of each kind, the first `scan` matches the engine finds
-(unordered, in a subquery with that LIMIT, so that it stops there), then the first `limit` + 1 of
-them by name, with a window count of the matches read (`scan` read: the results are a sample).
-The three kinds are three branches of one ``UNION ALL``, each with its own order and limit.
-PostgreSQL finds the matches by the word tables or the GIN index (`fulltext`), SQLite by FTS5.
+Of each kind, the first `scan` matches the engine finds (unordered, in a subquery with that
+LIMIT, so that it stops there), then the first `limit` + 1 of them by name, with a window count of
+the matches read (`scan` read: the results are a sample). The three kinds are three branches of
+one ``UNION ALL``, each with its own order and limit. PostgreSQL finds the matches by the word
+tables or the GIN index (`fulltext`), SQLite by FTS5. Through the word tables, the credentials
+found carry their holder's sort keys from the rows that found them, and agencies' memberships are
+read once with their agency's name: the first by name are chosen from those keys, and only they
+are then read with the columns shown (the same rows and order as reading every match again).
 """
 
 from __future__ import annotations
@@ -63,13 +65,26 @@ _CREDENTIALS = (
     f"COUNT(c.id) OVER () AS matches_read FROM {_T['Credential']} c "
     f"INNER JOIN {_T['Person']} h ON (c.holder_id = h.id) "
     "WHERE (c.program_id IN ({programs}) AND {match}) "
-    "ORDER BY LOWER(h.family_name) ASC, LOWER(h.given_name) ASC, c.number ASC LIMIT %s"
+    "ORDER BY LOWER(h.family_name) ASC, LOWER(h.given_name) ASC, c.number ASC LIMIT {limit}"
+)
+# The same rows and order from the word tables (PostgreSQL, `fulltext.pg_words_usable`): the first
+# `scan` found carry their holder's sort keys, so the first `limit` + 1 by name are taken from them
+# (with the count of those read) before the credentials and people shown are read, by key.
+_CREDENTIALS_BY_KEYS = (
+    f"SELECT 0 AS kind, c.number, c.status, c.expires_on AS shown_date, c.program_id, "
+    f"{_NULL_INT} AS agency_id, {_NULL_TEXT} AS type_name, h.given_name, h.family_name, "
+    f"{_NULL_TEXT} AS legal_name, {_NULL_TEXT} AS trade_names, h.city, h.region, h.country, "
+    "s.matches_read FROM (SELECT f.id, f.number, f.family, f.given, COUNT(*) OVER () AS "
+    "matches_read FROM ({found}) f ORDER BY f.family, f.given, f.number LIMIT {limit}) s "
+    f"INNER JOIN {_T['Credential']} c ON (c.id = s.id) "
+    f"INNER JOIN {_T['Person']} h ON (c.holder_id = h.id) "
+    "ORDER BY s.family, s.given, s.number"
 )
 _MEMBERSHIP_COLUMNS = (
     f"m.number, m.status, m.renewal_date AS shown_date, {_NULL_INT} AS program_id, m.agency_id, "
     "t.name AS type_name"
 )
-_PUBLIC = "m.organization_id = %s AND NOT (t.kind = %s)"
+_PUBLIC = "m.organization_id = {organization} AND NOT (t.kind = {board})"
 _PEOPLE = (
     f"SELECT 1 AS kind, {_MEMBERSHIP_COLUMNS}, h.given_name, h.family_name, "
     f"{_NULL_TEXT} AS legal_name, {_NULL_TEXT} AS trade_names, {_NULL_TEXT} AS city, "
@@ -78,28 +93,33 @@ _PEOPLE = (
     f"INNER JOIN {_T['MembershipType']} t ON (m.membership_type_id = t.id) "
     f"INNER JOIN {_T['Person']} h ON (m.person_id = h.id) "
     f"WHERE ({_PUBLIC} AND m.person_id IS NOT NULL AND {{match}}) "
-    "ORDER BY LOWER(h.family_name) ASC, LOWER(h.given_name) ASC, m.number ASC LIMIT %s"
+    "ORDER BY LOWER(h.family_name) ASC, LOWER(h.given_name) ASC, m.number ASC LIMIT {limit}"
 )
+# Agencies' memberships: the first `limit` + 1 by name are taken from the `scan` found, read once
+# with their agency's name (the key), before the rows shown are read with every column.
 _AGENCIES = (
     f"SELECT 2 AS kind, {_MEMBERSHIP_COLUMNS}, {_NULL_TEXT} AS given_name, "
-    f"{_NULL_TEXT} AS family_name, a.legal_name, CAST(a.trade_names AS text) AS trade_names, a.city, a.region, "
-    f"{_NULL_TEXT} AS country, COUNT(m.id) OVER () AS matches_read "
-    f"FROM {_T['Membership']} m "
+    f"{_NULL_TEXT} AS family_name, a.legal_name, CAST(a.trade_names AS text) AS trade_names, "
+    f"a.city, a.region, {_NULL_TEXT} AS country, s.matches_read "
+    "FROM (SELECT f.id, f.number, LOWER(fa.legal_name) AS legal_key, COUNT(*) OVER () AS "
+    f"matches_read FROM ({{first}}) f INNER JOIN {_T['Agency']} fa ON (f.agency_id = fa.id) "
+    "ORDER BY legal_key ASC, f.number ASC LIMIT {limit}) s "
+    f"INNER JOIN {_T['Membership']} m ON (m.id = s.id) "
     f"INNER JOIN {_T['MembershipType']} t ON (m.membership_type_id = t.id) "
     f"INNER JOIN {_T['Agency']} a ON (m.agency_id = a.id) "
-    f"WHERE ({_PUBLIC} AND m.agency_id IS NOT NULL AND {{match}}) "
-    "ORDER BY LOWER(a.legal_name) ASC, m.number ASC LIMIT %s"
+    "ORDER BY s.legal_key ASC, s.number ASC"
 )
 # The first `scan` matches of a kind, unordered; u and t2 are the kind's rows and their type.
 _FIRST_CREDENTIALS = (
     f"SELECT u.id FROM {_T['Credential']} u {{join}}"
-    "WHERE (u.program_id IN ({programs}) AND ({found})) LIMIT %s"
+    "WHERE (u.program_id IN ({programs}) AND ({found})) LIMIT {scan}"
 )
 _FIRST_MEMBERSHIPS = (
-    f"SELECT u.id FROM {_T['Membership']} u "
+    f"SELECT {{columns}} FROM {_T['Membership']} u "
     f"INNER JOIN {_T['MembershipType']} t2 ON (u.membership_type_id = t2.id) {{join}}"
-    "WHERE (u.organization_id = %s AND NOT (t2.kind = %s) AND u.{holder} IS NOT NULL "
-    "AND {found}) LIMIT %s"
+    "WHERE (u.organization_id = {organization} AND NOT (t2.kind = {board}) "
+    "AND u.{holder} IS NOT NULL "
+    "AND {found}) LIMIT {scan}"
 )
 
 
@@ -107,9 +127,8 @@ def _credentials_found(
     words: list[str], programs: list[int], city_programs: list[int], scan: int
 ) -> tuple[str, list]:
     """The first `scan` credentials found whose holder's name, or city where the programme
-    publishes it, has words starting with every word."""
-    if fulltext.pg_words_usable(words):
-        return fulltext.pg_credential_ids(words, programs, city_programs, scan)
+    publishes it, has words starting with every word (by the GIN index or FTS5; the word tables'
+    branch is `_CREDENTIALS_BY_KEYS`)."""
     params: list = [*programs]
     if connection.vendor == "postgresql":
         join = f"INNER JOIN {_T['Person']} u2 ON (u.holder_id = u2.id) "
@@ -131,8 +150,10 @@ def _credentials_found(
             )
             found = f"{found} OR (u.holder_id IN ({city}) AND u.program_id IN ({placeholders(city_programs)}))"
             params += [*city_params, *city_programs]
-    sql = _FIRST_CREDENTIALS.format(join=join, programs=placeholders(programs), found=found)
-    return sql, [*params, scan]
+    sql = _FIRST_CREDENTIALS.format(
+        join=join, programs=placeholders(programs), found=found, scan=int(scan)
+    )
+    return sql, params
 
 
 def _people_found(words: list[str]) -> tuple[str, str, list]:
@@ -154,7 +175,8 @@ def _people_found(words: list[str]) -> tuple[str, str, list]:
 def _agencies_found(words: list[str]) -> tuple[str, list]:
     """The membership's agency has every word in its legal name, trade names or city."""
     if connection.vendor == "postgresql":
-        sql = "SELECT id FROM register_agency WHERE search_tsv @@ ombuds_tsquery(%s)"
+        # The query as an InitPlan's value, unknown when planning, as the words' are (`fulltext`).
+        sql = "SELECT id FROM register_agency WHERE search_tsv @@ (SELECT ombuds_tsquery(%s))"
         return fulltext.any_of("u.agency_id", sql), [fulltext.tsquery(words)]
     sql, params = fulltext.fts_ids("register_agency_fts", fulltext.fts_phrase(words))
     return f"u.agency_id IN ({sql})", params
@@ -171,25 +193,48 @@ def search_rows(
     """(credentials, memberships, sampled): of each kind, the first `limit` + 1 by name of the
     first `scan` matches found, each a dict of the columns `public_entries` reads, and whether a
     kind had `scan` matches. One statement."""
+    # The numbers, the body and the board kind are written into the statement, not sent as
+    # parameters, and the words are values the planner cannot see (`fulltext`): a plan made for
+    # one search is then the plan made for every search of the body and shape (a generic plan),
+    # which PostgreSQL keeps once the statement is prepared instead of planning each search, and
+    # which reads the same first matches as the plans before it on the connection.
+    scan, shown = int(scan), int(limit) + 1
     board = MembershipType.Kind.BOARD.value
+    assert board.isalnum()
+    public = {"organization": int(organization_id), "board": f"'{board}'"}
     branches: list[str] = []
     params: list = []
-    if programs:
+    if programs and fulltext.pg_words_usable(words):
+        found, found_params = fulltext.pg_credential_ids(words, programs, city_programs, scan)
+        branches.append(_CREDENTIALS_BY_KEYS.format(found=found, limit=shown))
+        params += found_params
+    elif programs:
         found, found_params = _credentials_found(words, programs, city_programs, scan)
         branches.append(
             _CREDENTIALS.format(
-                programs=placeholders(programs), match=fulltext.any_of("c.id", found)
+                programs=placeholders(programs),
+                match=fulltext.any_of("c.id", found),
+                limit=shown,
             )
         )
-        params += [*programs, *found_params, limit + 1]
+        params += [*programs, *found_params]
     join, found, found_params = _people_found(words)
-    first = _FIRST_MEMBERSHIPS.format(join=join, holder="person_id", found=found)
-    branches.append(_PEOPLE.format(match=fulltext.any_of("m.id", first)))
-    params += [organization_id, board, organization_id, board, *found_params, scan, limit + 1]
+    first = _FIRST_MEMBERSHIPS.format(
+        columns="u.id", join=join, holder="person_id", found=found, scan=scan, **public
+    )
+    branches.append(_PEOPLE.format(match=fulltext.any_of("m.id", first), limit=shown, **public))
+    params += found_params
     found, found_params = _agencies_found(words)
-    first = _FIRST_MEMBERSHIPS.format(join="", holder="agency_id", found=found)
-    branches.append(_AGENCIES.format(match=fulltext.any_of("m.id", first)))
-    params += [organization_id, board, organization_id, board, *found_params, scan, limit + 1]
+    first = _FIRST_MEMBERSHIPS.format(
+        columns="u.id, u.number, u.agency_id",
+        join="",
+        holder="agency_id",
+        found=found,
+        scan=scan,
+        **public,
+    )
+    branches.append(_AGENCIES.format(first=first, limit=shown))
+    params += found_params
     sql = " UNION ALL ".join(f"SELECT * FROM ({b}) k{n}" for n, b in enumerate(branches))
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

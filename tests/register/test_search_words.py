@@ -83,6 +83,34 @@ def test_the_word_tables_follow_a_persons_writes(body):
     assert words_of(kept) == {("A", "bo", None), ("A", "smythe", "bo")}
 
 
+def keys_of(person: Person) -> set[tuple[str, str]]:
+    """The sort keys the person's rows of both tables carry."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT family, given FROM register_person_word WHERE person_id = %s UNION "
+            "SELECT family, given FROM register_person_word_pair WHERE person_id = %s",
+            [person.pk, person.pk],
+        )
+        return set(cursor.fetchall())
+
+
+def test_the_word_rows_carry_the_persons_sort_keys_through_every_write(body):
+    """Each row carries the lower-case family and given names the search sorts by, also after a
+    change that leaves the words alone (accents and case: "José" and "Jose" are one word)."""
+    jose = Person.objects.create(organization=body, given_name="José", family_name="GARCÍA")
+    assert keys_of(jose) == {("garcía", "josé")}
+    words = words_of(jose)
+    jose.given_name, jose.family_name = "Jose", "Garcia"
+    jose.save()
+    assert words_of(jose) == words and keys_of(jose) == {("garcia", "jose")}
+    Person.objects.filter(pk=jose.pk).update(family_name="García-López")
+    assert keys_of(jose) == {("garcía-lópez", "jose")}
+    jose.refresh_from_db()
+    jose.email = "jose@example.org"
+    jose.save()
+    assert keys_of(jose) == {("garcía-lópez", "jose")}
+
+
 @pytest.fixture
 def register(body):
     """People whose names and cities make prefixes meet: shared beginnings, a word twice, a name
@@ -205,6 +233,67 @@ def test_the_word_tables_read_some_matches_when_more_match_than_a_search_reads(
             assert numbers == vector_numbers, query
         else:  # one of the matches
             assert set(numbers) <= set(all_matches[query]), query
+
+
+def test_a_generic_plan_finds_what_a_plan_for_the_words_finds(register, settings):
+    """The statement is prepared after a few runs and PostgreSQL may then keep one plan for every
+    search of its shape, made without the words: forced to, it gives the same entries, order and
+    `sampled`, at a scan that samples and at one that does not."""
+    for scan in (2, 500):
+        settings.OMBUDS_REGISTER_SEARCH_SCAN = scan
+        custom = {q: _everything(register, q, limit=1 if scan == 2 else 100) for q in QUERIES}
+        with connection.cursor() as cursor:
+            cursor.execute("SET plan_cache_mode = force_generic_plan")
+        try:
+            for _ in range(6):  # prepared from the fifth run (DB_PREPARE_THRESHOLD)
+                generic = {
+                    q: _everything(register, q, limit=1 if scan == 2 else 100) for q in QUERIES
+                }
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET plan_cache_mode")
+        assert generic == custom
+
+
+def test_the_search_is_never_read_by_parallel_workers(register):
+    """Which matches a capped search reads first is the plan's order (names, then cities, each in
+    the btree's order); parallel workers would hand them in any order (at a million people
+    PostgreSQL chose a Parallel Append of the two, cities first). Even where it is told that
+    workers cost nothing, the word tables are read by the statement's own process, in order."""
+    from django.db.backends import utils
+
+    captured = []
+    execute = utils.CursorWrapper.execute
+
+    def capture(self, sql, params=None):
+        captured.append((sql, params))
+        return execute(self, sql, params)
+
+    with connection.cursor() as cursor:
+        for setting in (
+            "parallel_setup_cost = 0",
+            "parallel_tuple_cost = 0",
+            "min_parallel_table_scan_size = 0",
+            "min_parallel_index_scan_size = 0",
+            "max_parallel_workers_per_gather = 2",
+        ):
+            cursor.execute(f"SET {setting}")
+        try:
+            for query in ("smith", "springfield", "yuki novak"):
+                captured.clear()
+                utils.CursorWrapper.execute = capture
+                try:
+                    public.register_search(register, query)
+                finally:
+                    utils.CursorWrapper.execute = execute
+                sql, params = captured[-1]
+                assert "register_person_word" in sql
+                cursor.execute(f"EXPLAIN {sql}", params)
+                plan = "\n".join(row[0] for row in cursor.fetchall())
+                parallel = [line for line in plan.splitlines() if "Parallel" in line]
+                assert not [line for line in parallel if "Append" in line or "_word" in line], plan
+        finally:
+            cursor.execute("RESET ALL")
 
 
 def test_tokens_the_word_tables_cannot_fold_as_the_vector_does_keep_the_vector():
