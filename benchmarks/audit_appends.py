@@ -16,6 +16,11 @@ of processes N, two loads run one after the other, interleaved:
   row locked, keys read, details hashed and sealed, the link computed, the event and the head
   written.
 
+With ``--work-ms M``, each transaction spends M ms more in the database after its append, before
+it commits (``SELECT pg_sleep``), on both sides: the rest of a change's transaction (a filing
+writes its case, allegations, documents and notices after its ``case.filed`` event). Where the
+chain head is held until commit, no two such transactions append at once.
+
 Prints events per second of each load, the medians per N, the ratio chain : plain, and the load
 average. Afterwards ``verify()`` must pass and the number of events must be exactly the number the
 processes said they appended (the plain table the same).
@@ -46,9 +51,9 @@ def _django() -> None:
     django.setup()
 
 
-def _plain_worker(seconds: float, start_at: float, row: tuple, queue) -> None:
+def _plain_worker(seconds: float, start_at: float, work: float, row: tuple, queue) -> None:
     _django()
-    from django.db import connection
+    from django.db import connection, transaction
 
     connection.ensure_connection()
     columns = (
@@ -59,17 +64,20 @@ def _plain_worker(seconds: float, start_at: float, row: tuple, queue) -> None:
     done = 0
     time.sleep(max(0.0, start_at - time.time()))
     end = time.monotonic() + seconds
-    with connection.cursor() as cur:  # autocommit: each INSERT is its own transaction
+    with connection.cursor() as cur:  # each INSERT its own transaction
         while time.monotonic() < end:
-            cur.execute(sql, (*row[:-1], secrets.token_hex(32), row[-1]))
+            with transaction.atomic():
+                cur.execute(sql, (*row[:-1], secrets.token_hex(32), row[-1]))
+                if work:
+                    cur.execute("SELECT pg_sleep(%s)", [work])
             done += 1
     connection.close()
     queue.put(done)
 
 
-def _chain_worker(seconds: float, start_at: float, org_id: int, queue) -> None:
+def _chain_worker(seconds: float, start_at: float, work: float, org_id: int, queue) -> None:
     _django()
-    from django.db import connection
+    from django.db import connection, transaction
 
     from ombuds.audit.services import record
     from ombuds.bodies.models import Organization
@@ -79,14 +87,18 @@ def _chain_worker(seconds: float, start_at: float, org_id: int, queue) -> None:
     time.sleep(max(0.0, start_at - time.time()))
     end = time.monotonic() + seconds
     while time.monotonic() < end:
-        record(
-            action="bench.appended",
-            subject_type="case",
-            subject_id=f"{os.getpid()}-{done}",
-            data={"note": "an event of the benchmark", "n": done, "pid": os.getpid()},
-            organization=organization,
-            actor_label="anonymous complainant",
-        )
+        with transaction.atomic():  # the event's own transaction, as `record` opens when alone
+            record(
+                action="bench.appended",
+                subject_type="case",
+                subject_id=f"{os.getpid()}-{done}",
+                data={"note": "an event of the benchmark", "n": done, "pid": os.getpid()},
+                organization=organization,
+                actor_label="anonymous complainant",
+            )
+            if work:
+                with connection.cursor() as cur:
+                    cur.execute("SELECT pg_sleep(%s)", [work])
         done += 1
     connection.close()
     queue.put(done)
@@ -138,6 +150,7 @@ def main() -> int:
     parser.add_argument("--processes", default="1,2,4", help="comma-separated process counts")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=5)
+    parser.add_argument("--work-ms", type=float, default=0, help="more time in each transaction")
     args = parser.parse_args()
     counts = [int(n) for n in args.processes.split(",")]
     name = f"ombuds_bench_h3_audit_{os.getpid()}"
@@ -177,8 +190,8 @@ def main() -> int:
         for r in range(args.rounds):
             for n in counts:
                 for side, target, extra in (
-                    ("plain", _plain_worker, (row,)),
-                    ("chain", _chain_worker, (org.pk,)),
+                    ("plain", _plain_worker, (args.work_ms / 1000, row)),
+                    ("chain", _chain_worker, (args.work_ms / 1000, org.pk)),
                 ):
                     total, rate = _run(target, n, args.seconds, extra)
                     appended[side] += total
@@ -189,6 +202,7 @@ def main() -> int:
                         flush=True,
                     )
         print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        print(f"each transaction {args.work_ms:g} ms more in the database after its append")
         print(f"{'processes':>9}  {'plain/s':>9}  {'chain/s':>9}  chain : plain")
         for n in counts:
             plain = statistics.median(results[("plain", n)])
