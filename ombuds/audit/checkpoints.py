@@ -57,7 +57,6 @@ def write(directory: str | Path, *, key: Ed25519PrivateKey | None = None) -> Pat
             subject_type="audit_chain",
             subject_id=1,
             data={"after": verdict.checked},
-            linked=True,
         )
         head = ChainHead.objects.get(key=1)
         first_keyed = Event.objects.filter(scheme__gte=HMAC).order_by("seq").values("seq").first()

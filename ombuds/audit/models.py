@@ -82,35 +82,3 @@ class ChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"audit chain at #{self.last_seq} ({self.count} events)"
-
-
-class WaitingEvent(models.Model):
-    """An event written with its change while another transaction held the chain head: its fields
-    are final (the details sealed and hashed, who acted as a pseudonymous id), only its place in the
-    chain is not. Right after its transaction commits it is linked, oldest first, by whichever
-    process next holds the head (`ombuds.audit.services.settle`), and deleted from here in the same
-    transaction. So appends wait on each other for the linking of a batch, not for each other's
-    whole transactions. It lives for milliseconds; `ombuds audit verify` links any left first."""
-
-    id = models.BigAutoField(primary_key=True)
-    occurred_at = models.DateTimeField()
-    organization = models.ForeignKey(
-        "bodies.Organization", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    actor = models.ForeignKey(
-        "auth.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    actor_label = models.CharField(max_length=200)
-    actor_ref = models.CharField(max_length=64)
-    action = models.CharField(max_length=100)
-    subject_type = models.CharField(max_length=50)
-    subject_id = models.CharField(max_length=64)
-    # Sealed as an event's details are, and copied into the event as stored.
-    data = SealedJSONField(default=dict, blank=True)
-    # Keyed by the chain key named `key_id`: linked under another (a rotation in between), the
-    # details' hash is taken again under that one.
-    data_hash = models.CharField(max_length=64)
-    key_id = models.CharField(max_length=16)
-
-    def __str__(self) -> str:
-        return f"waiting {self.action} {self.subject_type}:{self.subject_id}"

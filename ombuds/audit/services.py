@@ -34,7 +34,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
 from django.utils import timezone
 
-from ombuds.audit import keys, sealing, waiting
+from ombuds.audit import keys, sealing
 from ombuds.audit.models import ChainHead, Event
 
 GENESIS = "0" * 64
@@ -204,149 +204,43 @@ def record(
     actor: Any = None,
     actor_label: str = "",
     occurred_at: dt.datetime | None = None,
-    linked: bool = False,
 ) -> Event:
     """Append one event. Call it inside the transaction of the change it records.
 
     ``actor`` is the signed-in user, if any; ``actor_label`` names whoever acted without an account
     ("anonymous complainant", "respondent (link)"); with neither, the system acted.
-
-    When another transaction holds the chain head (PostgreSQL, under load), the event is written to
-    wait (`WaitingEvent`) and linked right after this transaction commits (`settle`); the event
-    returned then has no ``seq`` yet. ``linked=True`` waits for the head instead (a checkpoint names
-    its event's place in the chain).
     """
     if not action or not subject_type:
         raise ValueError("an audit event needs an action and a subject")
     details = json.loads(canonical(data or {}))
     user = actor if getattr(actor, "pk", None) else None
     label = _label(actor, actor_label)[:200]
-    event = Event(
-        scheme=HMAC,
-        occurred_at=(occurred_at or timezone.now()).astimezone(dt.UTC),
-        organization=organization if getattr(organization, "pk", None) else None,
-        actor=user,
-        actor_label=label,
-        action=action,
-        subject_type=subject_type,
-        subject_id=str(subject_id),
-        data=details,
-    )
-    sealed = sealing.seal(details, event.organization_id)  # before the head: it waits on nothing
     with transaction.atomic():
-        found = waiting.lock_head(wait=linked)
-        head, (key, pseudonyms) = found.head, _head_keys(found.head)
-        if not found.locked:
-            return _wait_to_be_linked(event, sealed, key, pseudonyms)
-        if found.waiting:
-            _link_waiting(head, key)
-        event.seq, event.prev_hash = head.last_seq + 1, head.last_hash or GENESIS
-        event.actor_ref = actor_ref(user=user, label=label, pseudonyms=pseudonyms)
-        event.data_hash = details_hash(details, key=key)
-        event.link = link_of(event)
-        event.hash = _link(HMAC, event.link, key)
-        waiting.write_linked([_stored(event, sealed)], [])
-        head.last_seq, head.last_hash, head.count = event.seq, event.hash, head.count + 1
-        _save_head(head, key, pseudonyms)
-        _settle_after_commit()  # what found the head held while this held it, this links after
-    event._state.adding, event._state.db = False, connection.alias
-    return event
-
-
-def _stored(event: Event, sealed: str) -> list[Any]:
-    """The event's values as `waiting.write_linked` inserts them: its details as sealed."""
-    row = [getattr(event, column) for column in waiting.EVENT_COLUMNS]
-    row[waiting.EVENT_COLUMNS.index("data")] = sealed
-    row[waiting.EVENT_COLUMNS.index("scheme")] = int(event.scheme)
-    return row
-
-
-def _save_head(head: ChainHead, key: bytes, pseudonyms: bytes) -> None:
-    head.key_id = head.key_id or keys.key_id(key)
-    head.pseudonyms = head.pseudonyms or keys.wrap_pseudonyms(pseudonyms, key)
-    head.save(update_fields=["last_seq", "last_hash", "count", "key_id", "pseudonyms"])
-
-
-def _wait_to_be_linked(event: Event, sealed: str, key: bytes, pseudonyms: bytes) -> Event:
-    """Write the event to wait for the head, hashed under the keys the head names now, and link it
-    once this transaction has committed."""
-    event.actor_ref = actor_ref(user=event.actor, label=event.actor_label, pseudonyms=pseudonyms)
-    event.data_hash = details_hash(event.data, key=key)
-    waiting.write_waiting(event, sealed, keys.key_id(key))
-    _settle_after_commit()
-    return event
-
-
-def _link_waiting(head: ChainHead, key: bytes) -> int:
-    """Link every waiting event this transaction sees after the locked head, oldest first, and
-    move the head past them; how many. The details are copied as stored (sealed); their hash is
-    taken again only if the chain key changed since it was."""
-    rows = waiting.read_waiting()
-    if not rows:
-        return 0
-    key_id, opened, linked = keys.key_id(key), None, []
-    for _id, occurred, org, actor_id, label, ref, action, stype, sid, data, data_hash, kid in rows:
-        if kid != key_id:
-            opened = opened or sealing.text_opener()
-            data_hash = _mac(key, "details\n" + opened(data))
+        head, _ = ChainHead.objects.select_for_update().get_or_create(key=1)
+        key, pseudonyms = _head_keys(head)
         event = Event(
             scheme=HMAC,
             seq=head.last_seq + 1,
-            occurred_at=occurred,
-            organization_id=org,
-            actor_id=actor_id,
+            occurred_at=(occurred_at or timezone.now()).astimezone(dt.UTC),
+            organization=organization if getattr(organization, "pk", None) else None,
+            actor=user,
             actor_label=label,
-            actor_ref=ref,
+            actor_ref=actor_ref(user=user, label=label, pseudonyms=pseudonyms),
             action=action,
-            subject_type=stype,
-            subject_id=sid,
-            data_hash=data_hash,
+            subject_type=subject_type,
+            subject_id=str(subject_id),
+            data=details,
+            data_hash=details_hash(details, key=key),
             prev_hash=head.last_hash or GENESIS,
         )
         event.link = link_of(event)
         event.hash = _link(HMAC, event.link, key)
-        linked.append(_stored(event, data))
+        event.save(force_insert=True)
         head.last_seq, head.last_hash, head.count = event.seq, event.hash, head.count + 1
-    waiting.write_linked(linked, [row[0] for row in rows])
-    return len(rows)
-
-
-# How many batches one commit's `settle` links at most while events keep arriving (each append's
-# own commit settles too, so a busy chain never waits on one request for long).
-SETTLE_ROUNDS = 20
-
-
-def settle(*, wait: bool = False) -> int:
-    """Link the events waiting for the chain head; how many this call linked.
-
-    Run after each commit of an append on PostgreSQL: it takes the head only if it is free, links
-    every event waiting, then looks again, until none waits or another transaction holds the head,
-    which then does the same once it has committed (so an event is never left waiting behind a
-    head that was held: its writer found the head held after its commit, and the holder looks after
-    its own). ``wait=True`` waits for the head and links what is waiting once: `verify` and the
-    purges do, to see every event committed, and the worker's recovery, for the events of a
-    process that stopped between its commit and this."""
-    linked = 0
-    for _ in range(1 if wait else SETTLE_ROUNDS):
-        if not waiting.any_waiting():
-            break  # linked already, by whoever held the head (committed: this saw it go)
-        with transaction.atomic():
-            found = waiting.lock_head(wait=wait)
-            if not found.locked:
-                break  # the holder looks again after its commit
-            head = found.head
-            key, pseudonyms = _head_keys(head)
-            count = _link_waiting(head, key)
-            if count:
-                _save_head(head, key, pseudonyms)
-        linked += count
-    return linked
-
-
-def _settle_after_commit() -> None:
-    """Have this transaction's commit `settle` (once, however many events it appended)."""
-    if waiting.can_wait() and not any(f is settle for _s, f, _r in connection.run_on_commit):
-        transaction.on_commit(settle, robust=True)
+        head.key_id = head.key_id or keys.key_id(key)
+        head.pseudonyms = head.pseudonyms or keys.wrap_pseudonyms(pseudonyms, key)
+        head.save(update_fields=["last_seq", "last_hash", "count", "key_id", "pseudonyms"])
+    return event
 
 
 ROTATED = "audit.key_rotated"
@@ -401,7 +295,6 @@ def labels_purge(
     refs = sorted({ref for ref in refs if ref})
     if not refs:
         return 0
-    settle(wait=True)  # the events still waiting to be linked are forgotten too
     count = (
         Event.objects.filter(scheme__gte=HMAC, actor_ref__in=refs)
         .exclude(actor_label=ERASED, actor__isnull=True)
@@ -458,7 +351,6 @@ def purge_subject(
     the purge once; how many events were purged. The chain still verifies."""
     if not reason.strip():
         raise ValueError("a purge needs a reason")
-    settle(wait=True)  # the events still waiting to be linked are purged too
     events = Event.objects.select_for_update().filter(
         subject_type=subject_type, subject_id=str(subject_id), purged_at__isnull=True
     )
@@ -721,9 +613,7 @@ def verify(*, chunk_size: int = 10_000) -> Verdict:
     """Recompute the whole chain, in order, across its key rotations, and compare it with the head.
     Every key the chain was linked with must be in the keyring (`keys.keyring`). Memory stays
     flat. Each event's stored link text is hashed as it is and must say what the row's fields say;
-    its details are opened (they are sealed at rest) to check their hash. The events waiting to
-    be linked (`settle`) are linked first."""
-    settle(wait=True)
+    its details are opened (they are sealed at rest) to check their hash."""
     head = ChainHead.objects.filter(key=1).first()
     walk = _start(head)
     if isinstance(walk, Verdict):

@@ -237,7 +237,6 @@ class AuditSealer:
 audit_sealing.register_sealer(AuditSealer())
 # A rotation re-seals the events' details too (their hash is of the plaintext: it still holds).
 register_sealed_column(SealedColumn("audit_event", "seq", "data", audit_sealing.CONTEXT))
-register_sealed_column(SealedColumn("audit_waitingevent", "id", "data", audit_sealing.CONTEXT))
 
 
 # -- rotation -------------------------------------------------------------------------------------
