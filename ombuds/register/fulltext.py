@@ -350,14 +350,16 @@ FROM (SELECT DISTINCT w.weight::"char" AS kind, u.lexeme COLLATE "C" AS word
 # search's words is then costed as the plan made for every search of the shape (a generic plan),
 # which PostgreSQL therefore keeps after five runs of a prepared statement, and the words do not
 # change the plan (nor which matches a capped search reads first). Each is run once a statement.
+# PARALLEL UNSAFE: a statement using them is planned without workers, whatever its tables, so the
+# first matches a search reads (its `sampled` results) are the same from one run to the next.
 _SEARCH_FOLD_FUNCTIONS = (
     """
 CREATE OR REPLACE FUNCTION {q}ombuds_search_fold(text) RETURNS text LANGUAGE plpgsql STABLE
-PARALLEL SAFE STRICT AS $$ BEGIN RETURN {q}ombuds_fold($1); END $$
+PARALLEL UNSAFE STRICT AS $$ BEGIN RETURN {q}ombuds_fold($1); END $$
 """,
     """
 CREATE OR REPLACE FUNCTION {q}ombuds_search_fold_next(text) RETURNS text LANGUAGE plpgsql STABLE
-PARALLEL SAFE STRICT AS $$ DECLARE folded text := {q}ombuds_fold($1);
+PARALLEL UNSAFE STRICT AS $$ DECLARE folded text := {q}ombuds_fold($1);
 BEGIN RETURN left(folded, -1) || chr(ascii(right(folded, 1)) + 1); END $$
 """,
 )
@@ -426,12 +428,28 @@ WORD_INDEXES = {
 }
 
 
+_WORD_COLUMNS = (
+    'person_id bigint NOT NULL, kind "char" NOT NULL, word text COLLATE "C" NOT NULL, '
+    'prev text COLLATE "C", family text NOT NULL, given text NOT NULL'
+)
+_PAIR_COLUMNS = (
+    'person_id bigint NOT NULL, kind "char" NOT NULL, word text COLLATE "C" NOT NULL, '
+    'other text COLLATE "C" NOT NULL, prev text COLLATE "C", other_prev text COLLATE "C", '
+    "family text NOT NULL, given text NOT NULL"
+)
+
+
 def postgresql_create_words(conn) -> None:
-    """The word tables, their triggers on register_person, their rows for the people there already
-    (written while the people are locked against writes, so that none is missed or added twice),
-    then their indexes, built CONCURRENTLY outside the transaction (a large register stays
-    readable and writable). Needs `postgresql_create`'s functions and vector. Tables of an older
-    shape are replaced (migration 0021: the sort keys), in the same transaction."""
+    """The word tables, their triggers on register_person and their rows for the people there
+    already, written while the people are locked against writes (so that none is missed or added
+    twice), with their btrees, in one transaction; then VACUUM ANALYZE. Needs
+    `postgresql_create`'s functions and vector.
+
+    Tables of the older shape (migration 0020 before the sort keys) are kept, given the keys'
+    columns, emptied and filled again, rather than dropped: the grants an operator gave the
+    application's role on them stay (docs/deployment.md, "Database roles"). The btrees are built
+    in the transaction, so no search ever reads the tables without them; searches wait for the
+    transaction instead (about two minutes at a million people)."""
     from django.db import transaction
 
     with conn.cursor() as cursor:
@@ -442,22 +460,22 @@ def postgresql_create_words(conn) -> None:
             cursor.execute(_WORDS_FUNCTION.format(q=q))
             for function in _SEARCH_FOLD_FUNCTIONS:
                 cursor.execute(function.format(q=q))
-            # Dropped and made again rather than truncated: the rows are all written again below.
             # Never scanned in parallel: a search reads a few hundred rows of a range in the
             # btree's order, and workers would both cost more than that and make which rows come
             # first (the `sampled` results) differ from one run to the next.
-            cursor.execute(f"DROP TABLE IF EXISTS {q}{WORD_TABLE}, {q}{PAIR_TABLE}")
-            cursor.execute(
-                f'CREATE TABLE {q}{WORD_TABLE} (person_id bigint NOT NULL, kind "char" '
-                'NOT NULL, word text COLLATE "C" NOT NULL, prev text COLLATE "C", '
-                "family text NOT NULL, given text NOT NULL) WITH (parallel_workers = 0)"
-            )
-            cursor.execute(
-                f'CREATE TABLE {q}{PAIR_TABLE} (person_id bigint NOT NULL, kind "char" '
-                'NOT NULL, word text COLLATE "C" NOT NULL, other text COLLATE "C" NOT NULL, '
-                'prev text COLLATE "C", other_prev text COLLATE "C", '
-                "family text NOT NULL, given text NOT NULL) WITH (parallel_workers = 0)"
-            )
+            for table, columns in ((WORD_TABLE, _WORD_COLUMNS), (PAIR_TABLE, _PAIR_COLUMNS)):
+                cursor.execute(f"CREATE TABLE IF NOT EXISTS {q}{table} ({columns})")
+                cursor.execute(
+                    f"ALTER TABLE {q}{table} ADD COLUMN IF NOT EXISTS family text NOT NULL "
+                    "DEFAULT '', ADD COLUMN IF NOT EXISTS given text NOT NULL DEFAULT '', "
+                    "SET (parallel_workers = 0)"
+                )
+                cursor.execute(
+                    f"ALTER TABLE {q}{table} ALTER family DROP DEFAULT, ALTER given DROP DEFAULT"
+                )
+            for name in WORD_INDEXES:  # an older INCLUDE list: made again below
+                cursor.execute(f'DROP INDEX IF EXISTS {q}"{name}"')
+            cursor.execute(f"TRUNCATE {q}{WORD_TABLE}, {q}{PAIR_TABLE}")
             for event, body in _trigger_functions(q).items():
                 name = f"ombuds_person_words_{event.lower()}"
                 cursor.execute(
@@ -471,7 +489,22 @@ def postgresql_create_words(conn) -> None:
                 )
             names = {"q": q, "words": WORD_TABLE, "pairs": PAIR_TABLE}
             cursor.execute(_ADD_WORDS.format(rows='"register_person"', **names))
-        postgresql_create_word_indexes(cursor)
+            for name, target in WORD_INDEXES.items():
+                cursor.execute(f'CREATE INDEX "{name}" ON {q}{target}')
+            cursor.execute(f"ANALYZE {q}{WORD_TABLE}, {q}{PAIR_TABLE}")
+        # Outside the transaction: index-only scans need the visibility map.
+        cursor.execute(f"VACUUM {q}{WORD_TABLE}, {q}{PAIR_TABLE}")
+
+
+def words_have_sort_keys(conn) -> bool:
+    """Whether the word tables exist with the sort keys' columns (made by this code's 0020)."""
+    with conn.cursor() as cursor:
+        cursor.execute(
+            "SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() "
+            "AND table_name = %s AND column_name = 'family'",
+            [WORD_TABLE],
+        )
+        return cursor.fetchone() is not None
 
 
 def postgresql_create_word_indexes(cursor) -> None:

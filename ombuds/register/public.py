@@ -205,9 +205,10 @@ def register_search(
     if not words:
         return outcome("too_short")
     scan = max(limit + 1, _setting("OMBUDS_REGISTER_SEARCH_SCAN", 500))
-    city_programs = [pk for pk, p in programs.items() if "city" in (p.public_fields or [])]
+    # In one order: the ids are written into the statement, whose text then names one plan.
+    city_programs = sorted(pk for pk, p in programs.items() if "city" in (p.public_fields or []))
     credentials, memberships, sampled = public_search.search_rows(
-        organization.pk, list(programs), city_programs, words, limit, scan
+        organization.pk, sorted(programs), city_programs, words, limit, scan
     )
     results = merged_by_name(programs, credentials, memberships)
     if not results:

@@ -3,9 +3,10 @@ reading the first by name of each kind's matches (credentials, people's membersh
 memberships), where the ORM compiled four queries with subqueries and windows on every search.
 
 Of each kind, the first `scan` matches the engine finds (unordered, in a subquery with that
-LIMIT, so that it stops there), then the first `limit` + 1 of them by name, with a window count of
-the matches read (`scan` read: the results are a sample). The three kinds are three branches of
-one ``UNION ALL``, each with its own order and limit. PostgreSQL finds the matches by the word
+LIMIT, so that it stops there), then the first `limit` + 1 of them by name (then number, then the
+row's id: a number is unique in its programme only), with a window count of the matches read
+(`scan` read: the results are a sample). The three kinds are three branches of one
+``UNION ALL``, each with its own order and limit. PostgreSQL finds the matches by the word
 tables or the GIN index (`fulltext`), SQLite by FTS5. Through the word tables, the credentials
 found carry their holder's sort keys from the rows that found them, and agencies' memberships are
 read once with their agency's name: the first by name are chosen from those keys, and only they
@@ -65,7 +66,8 @@ _CREDENTIALS = (
     f"COUNT(c.id) OVER () AS matches_read FROM {_T['Credential']} c "
     f"INNER JOIN {_T['Person']} h ON (c.holder_id = h.id) "
     "WHERE (c.program_id IN ({programs}) AND {match}) "
-    "ORDER BY LOWER(h.family_name) ASC, LOWER(h.given_name) ASC, c.number ASC LIMIT {limit}"
+    "ORDER BY LOWER(h.family_name) ASC, LOWER(h.given_name) ASC, c.number ASC, c.id ASC "
+    "LIMIT {limit}"
 )
 # The same rows and order from the word tables (PostgreSQL, `fulltext.pg_words_usable`): the first
 # `scan` found carry their holder's sort keys, so the first `limit` + 1 by name are taken from them
@@ -75,10 +77,10 @@ _CREDENTIALS_BY_KEYS = (
     f"{_NULL_INT} AS agency_id, {_NULL_TEXT} AS type_name, h.given_name, h.family_name, "
     f"{_NULL_TEXT} AS legal_name, {_NULL_TEXT} AS trade_names, h.city, h.region, h.country, "
     "s.matches_read FROM (SELECT f.id, f.number, f.family, f.given, COUNT(*) OVER () AS "
-    "matches_read FROM ({found}) f ORDER BY f.family, f.given, f.number LIMIT {limit}) s "
+    "matches_read FROM ({found}) f ORDER BY f.family, f.given, f.number, f.id LIMIT {limit}) s "
     f"INNER JOIN {_T['Credential']} c ON (c.id = s.id) "
     f"INNER JOIN {_T['Person']} h ON (c.holder_id = h.id) "
-    "ORDER BY s.family, s.given, s.number"
+    "ORDER BY s.family, s.given, s.number, s.id"
 )
 _MEMBERSHIP_COLUMNS = (
     f"m.number, m.status, m.renewal_date AS shown_date, {_NULL_INT} AS program_id, m.agency_id, "
@@ -93,7 +95,8 @@ _PEOPLE = (
     f"INNER JOIN {_T['MembershipType']} t ON (m.membership_type_id = t.id) "
     f"INNER JOIN {_T['Person']} h ON (m.person_id = h.id) "
     f"WHERE ({_PUBLIC} AND m.person_id IS NOT NULL AND {{match}}) "
-    "ORDER BY LOWER(h.family_name) ASC, LOWER(h.given_name) ASC, m.number ASC LIMIT {limit}"
+    "ORDER BY LOWER(h.family_name) ASC, LOWER(h.given_name) ASC, m.number ASC, m.id ASC "
+    "LIMIT {limit}"
 )
 # Agencies' memberships: the first `limit` + 1 by name are taken from the `scan` found, read once
 # with their agency's name (the key), before the rows shown are read with every column.
@@ -103,11 +106,11 @@ _AGENCIES = (
     f"a.city, a.region, {_NULL_TEXT} AS country, s.matches_read "
     "FROM (SELECT f.id, f.number, LOWER(fa.legal_name) AS legal_key, COUNT(*) OVER () AS "
     f"matches_read FROM ({{first}}) f INNER JOIN {_T['Agency']} fa ON (f.agency_id = fa.id) "
-    "ORDER BY legal_key ASC, f.number ASC LIMIT {limit}) s "
+    "ORDER BY legal_key ASC, f.number ASC, f.id ASC LIMIT {limit}) s "
     f"INNER JOIN {_T['Membership']} m ON (m.id = s.id) "
     f"INNER JOIN {_T['MembershipType']} t ON (m.membership_type_id = t.id) "
     f"INNER JOIN {_T['Agency']} a ON (m.agency_id = a.id) "
-    "ORDER BY s.legal_key ASC, s.number ASC"
+    "ORDER BY s.legal_key ASC, s.number ASC, s.id ASC"
 )
 # The first `scan` matches of a kind, unordered; u and t2 are the kind's rows and their type.
 _FIRST_CREDENTIALS = (

@@ -21,7 +21,7 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    atomic = False  # CREATE INDEX CONCURRENTLY cannot run in a transaction
+    atomic = False  # VACUUM cannot run in a transaction
 
     dependencies = [("register", "0019_search_fulltext")]
 
