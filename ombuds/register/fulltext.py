@@ -449,7 +449,8 @@ def postgresql_create_words(conn) -> None:
     columns, emptied and filled again, rather than dropped: the grants an operator gave the
     application's role on them stay (docs/deployment.md, "Database roles"). The btrees are built
     in the transaction, so no search ever reads the tables without them; searches wait for the
-    transaction instead (about two minutes at a million people)."""
+    transaction instead (the refill took 59 s at a million people;
+    the btrees come on top)."""
     from django.db import transaction
 
     with conn.cursor() as cursor:
