@@ -94,21 +94,29 @@ def keys_of(person: Person) -> set[tuple[str, str]]:
         return set(cursor.fetchall())
 
 
+def lower(text: str) -> str:
+    """The database's lower case of a text (its LC_CTYPE decides what "Í" becomes, as it decides
+    the order the search sorts by)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT lower(%s)", [text])
+        return cursor.fetchone()[0]
+
+
 def test_the_word_rows_carry_the_persons_sort_keys_through_every_write(body):
     """Each row carries the lower-case family and given names the search sorts by, also after a
     change that leaves the words alone (accents and case: "José" and "Jose" are one word)."""
     jose = Person.objects.create(organization=body, given_name="José", family_name="GARCÍA")
-    assert keys_of(jose) == {("garcía", "josé")}
+    assert keys_of(jose) == {(lower("GARCÍA"), lower("José"))}
     words = words_of(jose)
     jose.given_name, jose.family_name = "Jose", "Garcia"
     jose.save()
     assert words_of(jose) == words and keys_of(jose) == {("garcia", "jose")}
     Person.objects.filter(pk=jose.pk).update(family_name="García-López")
-    assert keys_of(jose) == {("garcía-lópez", "jose")}
+    assert keys_of(jose) == {(lower("García-López"), "jose")}
     jose.refresh_from_db()
     jose.email = "jose@example.org"
     jose.save()
-    assert keys_of(jose) == {("garcía-lópez", "jose")}
+    assert keys_of(jose) == {(lower("García-López"), "jose")}
 
 
 @pytest.fixture
