@@ -82,3 +82,43 @@ class ChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"audit chain at #{self.last_seq} ({self.count} events)"
+
+
+class WaitingEvent(models.Model):
+    """An event written with its change while another transaction held the chain head (PostgreSQL):
+    every field is final (the details sealed and hashed, who acted as a pseudonymous id), only its
+    place in the chain is open. ``mac`` is an HMAC under the chain key ``key_id`` over every other
+    field, its own ``id`` included (`ombuds.audit.waiting.mac_text`): a row written by anyone
+    without the key, or copied from one already linked, is refused when linking and reported by
+    `ombuds audit verify`. It is linked, oldest first, by the function `audit_link_waiting`
+    (migration 0007: it inserts the event from this row's own fields, numbered after the head, and
+    deletes this row), right after its transaction commits (`ombuds.audit.services.settle`). The
+    database refuses every UPDATE of a row and every DELETE but that function's; the application
+    role has neither privilege (docs/deployment.md, "Database roles")."""
+
+    id = models.BigAutoField(primary_key=True)
+    occurred_at = models.DateTimeField()
+    organization = models.ForeignKey(
+        "bodies.Organization", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    actor = models.ForeignKey(
+        "auth.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    actor_label = models.CharField(max_length=200)
+    actor_ref = models.CharField(max_length=64)
+    action = models.CharField(max_length=100)
+    subject_type = models.CharField(max_length=50)
+    subject_id = models.CharField(max_length=64)
+    # Sealed as an event's details are, and copied into the event as stored.
+    data = SealedJSONField(default=dict, blank=True)
+    # Keyed by the chain key `key_id`: linked under another (a rotation in between), the details'
+    # hash is taken again under that one.
+    data_hash = models.CharField(max_length=64)
+    key_id = models.CharField(max_length=16)
+    mac = models.CharField(max_length=64)
+
+    class Meta:
+        indexes = [models.Index(fields=["subject_type", "subject_id"])]
+
+    def __str__(self) -> str:
+        return f"waiting #{self.pk} {self.action} {self.subject_type}:{self.subject_id}"
