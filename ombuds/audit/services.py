@@ -17,51 +17,173 @@ The chain key can rotate (`chain_key_rotate`): an "audit.key_rotated" event, lin
 names the old and the new key in its subject, and the events after it are linked with the new one;
 `verify` follows the rotations with the keyring of `ombuds.audit.keys`. The pseudonym key does not
 rotate. The details are sealed at rest (`ombuds.audit.sealing`); their hash is of the plaintext.
-
-On PostgreSQL an append that finds the chain head held by another transaction writes its event to
-wait (`ombuds.audit.waiting`, under a MAC), and its writer links it right after its commit
-(`settle`, in `ombuds.audit.chain` with the hashing): so transactions that append no longer wait
-for each other's whole length, only for the linking of a batch. `verify` only reads: it counts the
-events waiting and checks each one's MAC. `events_for` shows them, the purges link them first.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
 from django.utils import timezone
 
-from ombuds.audit import keys, sealing, waiting
-from ombuds.audit.chain import ERASED as ERASED
-from ombuds.audit.chain import GENESIS as GENESIS
-from ombuds.audit.chain import HMAC as HMAC
-from ombuds.audit.chain import SYSTEM as SYSTEM
-from ombuds.audit.chain import AuditKeyMissing as AuditKeyMissing
-from ombuds.audit.chain import _head_keys as _head_keys
-from ombuds.audit.chain import _iso as _iso
-from ombuds.audit.chain import _link as _link
-from ombuds.audit.chain import _link_waiting as _link_waiting
-from ombuds.audit.chain import _mac as _mac
-from ombuds.audit.chain import _save_head as _save_head
-from ombuds.audit.chain import _sha256 as _sha256
-from ombuds.audit.chain import _wait_to_be_linked as _wait_to_be_linked
-from ombuds.audit.chain import actor_ref as actor_ref
-from ombuds.audit.chain import canonical as canonical
-from ombuds.audit.chain import chain_key_problem as chain_key_problem
-from ombuds.audit.chain import chain_keys as chain_keys
-from ombuds.audit.chain import details_hash as details_hash
-from ombuds.audit.chain import event_hash as event_hash
-from ombuds.audit.chain import link_of as link_of
-from ombuds.audit.chain import link_text as link_text
-from ombuds.audit.chain import settle as settle
+from ombuds.audit import keys, sealing
 from ombuds.audit.models import ChainHead, Event
+
+GENESIS = "0" * 64
+SYSTEM = "system"
+# What an erased label reads (the event still says which pseudonymous id acted).
+ERASED = "(name erased)"
+HMAC = Event.Scheme.HMAC
+
+
+def canonical(value: Any) -> str:
+    """The one JSON text of a value that is hashed: keys sorted, no spaces, dates and decimals as
+    strings. The stored details are this text read back, so what is stored is what was hashed."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _mac(key: bytes, text: str) -> str:
+    return hmac.digest(key, text.encode("utf-8"), "sha256").hex()
+
+
+def _iso(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).isoformat(timespec="microseconds")
+
+
+def details_hash(details: Any, *, scheme: int = HMAC, key: bytes | None = None) -> str:
+    """The hash of an event's details: keyed since scheme 2, so purged details cannot be guessed
+    back from it."""
+    text = canonical(details)
+    if scheme < HMAC:
+        return _sha256(text)
+    return _mac(key or keys.chain_key(), "details\n" + text)
+
+
+def link_text(
+    *,
+    scheme: int,
+    seq: int,
+    occurred_at: dt.datetime,
+    organization_id: Any,
+    actor_id: Any,
+    actor_label: str,
+    actor_ref: str,
+    action: str,
+    subject_type: str,
+    subject_id: Any,
+    data_hash: str,
+    prev_hash: str,
+) -> str:
+    """The text an event's hash is taken of: scheme 1 names the account and the label, scheme 2
+    the pseudonymous id instead (the label stays outside, to be erasable)."""
+    fields = {
+        "seq": seq,
+        "occurred_at": _iso(occurred_at),
+        "organization": organization_id,
+        "action": action,
+        "subject": [subject_type, str(subject_id)],
+        "data_hash": data_hash,
+        "prev_hash": prev_hash,
+    }
+    if scheme < HMAC:
+        fields.update(actor=actor_id, actor_label=actor_label)
+    else:
+        fields.update(scheme=scheme, actor=actor_ref)
+    return canonical(fields)
+
+
+def _link(scheme: int, text: str, key: bytes) -> str:
+    return _sha256(text) if scheme < HMAC else _mac(key, text)
+
+
+def event_hash(event: Event, *, key: bytes | None = None) -> str:
+    """The hash an event must have: its fields, its details' hash and the previous event's hash."""
+    return _link(event.scheme, link_of(event), key or keys.chain_key())
+
+
+def link_of(event: Event) -> str:
+    """The text an event's hash is taken of, from its fields (stored beside it as ``link``)."""
+    return link_text(
+        scheme=event.scheme,
+        seq=event.seq,
+        occurred_at=event.occurred_at,
+        organization_id=event.organization_id,
+        actor_id=event.actor_id,
+        actor_label=event.actor_label,
+        actor_ref=event.actor_ref,
+        action=event.action,
+        subject_type=event.subject_type,
+        subject_id=event.subject_id,
+        data_hash=event.data_hash,
+        prev_hash=event.prev_hash,
+    )
+
+
+def actor_ref(*, user: Any = None, label: str = "", pseudonyms: bytes | None = None) -> str:
+    """The stable pseudonymous id of who acted: of the account when there is one, else of the label
+    ("anonymous complainant", "Pat Complainant (complainant)"). Erasure computes it to forget them.
+    The pseudonym key is the chain's (`chain_keys`): it does not change when the chain key rotates."""
+    pk = getattr(user, "pk", user)
+    subject = f"user:{pk}" if pk is not None else f"label:{label.strip()}"
+    return _mac(pseudonyms or chain_keys()[1], subject)[:32]
+
+
+class AuditKeyMissing(Exception):
+    """The chain is linked with a key this process does not hold."""
+
+
+def _head_keys(head: ChainHead | None, ring: dict[str, bytes] | None = None) -> tuple[bytes, bytes]:
+    """The key the chain head names (the configured one for a new chain) and the pseudonym key."""
+    ring = ring if ring is not None else keys.keyring()
+    current = keys.chain_key()
+    fingerprint = (head.key_id if head else "") or keys.key_id(current)
+    if fingerprint not in ring:
+        raise AuditKeyMissing(
+            f"the audit chain is linked with the audit key {fingerprint}, which this process does"
+            f" not hold (the key configured is {keys.key_id(current)}, from the"
+            f" {keys.key_source()})"
+        )
+    chain = ring[fingerprint]
+    if head and head.pseudonyms:
+        pseudonyms = keys.unwrap_pseudonyms(head.pseudonyms, chain)
+        if pseudonyms is None:
+            raise AuditKeyMissing(
+                f"the chain head's pseudonym key does not open under the audit key {fingerprint}"
+            )
+        return chain, pseudonyms
+    return chain, keys.pseudonym_key(chain)  # as it was derived before it was kept in the head
+
+
+def chain_keys() -> tuple[bytes, bytes]:
+    """The chain key the next event is linked with, and the pseudonym key."""
+    return _head_keys(ChainHead.objects.filter(key=1).first())
+
+
+def chain_key_problem() -> str | None:
+    """Why this process could not append to the chain (it lacks the key the head names), in one
+    line; None when it can."""
+    try:
+        chain_keys()
+    except ImproperlyConfigured as exc:  # a previous key's file that cannot be read
+        return f"ombuds: {exc}"
+    except AuditKeyMissing as exc:
+        return (
+            f"ombuds: {exc}: configure it (OMBUDS_AUDIT_KEY_FILE, or OMBUDS_AUDIT_KEY_PREVIOUS_FILES "
+            "while a rotation is under way)"
+        )
+    return None
 
 
 def _label(actor: Any, actor_label: str) -> str:
@@ -82,49 +204,42 @@ def record(
     actor: Any = None,
     actor_label: str = "",
     occurred_at: dt.datetime | None = None,
-    linked: bool = False,
 ) -> Event:
     """Append one event. Call it inside the transaction of the change it records.
 
     ``actor`` is the signed-in user, if any; ``actor_label`` names whoever acted without an account
     ("anonymous complainant", "respondent (link)"); with neither, the system acted.
-
-    When another transaction holds the chain head (PostgreSQL, under load), the event is written to
-    wait (`WaitingEvent`) and linked right after this transaction commits (`settle`): the event
-    returned then has no ``seq`` yet. ``linked=True`` waits for the head instead (a checkpoint names
-    its event's place in the chain).
     """
     if not action or not subject_type:
         raise ValueError("an audit event needs an action and a subject")
     details = json.loads(canonical(data or {}))
     user = actor if getattr(actor, "pk", None) else None
     label = _label(actor, actor_label)[:200]
-    event = Event(
-        scheme=HMAC,
-        occurred_at=(occurred_at or timezone.now()).astimezone(dt.UTC),
-        organization=organization if getattr(organization, "pk", None) else None,
-        actor=user,
-        actor_label=label,
-        action=action,
-        subject_type=subject_type,
-        subject_id=str(subject_id),
-        data=details,
-    )
     with transaction.atomic():
-        found = waiting.lock_head(wait=linked)
-        head, (key, pseudonyms) = found.head, _head_keys(found.head)
-        event.actor_ref = actor_ref(user=user, label=label, pseudonyms=pseudonyms)
-        event.data_hash = details_hash(details, key=key)
-        if not found.locked:
-            return _wait_to_be_linked(event, key)
-        if found.waiting:
-            _link_waiting(head, key)
-        event.seq, event.prev_hash = head.last_seq + 1, head.last_hash or GENESIS
+        head, _ = ChainHead.objects.select_for_update().get_or_create(key=1)
+        key, pseudonyms = _head_keys(head)
+        event = Event(
+            scheme=HMAC,
+            seq=head.last_seq + 1,
+            occurred_at=(occurred_at or timezone.now()).astimezone(dt.UTC),
+            organization=organization if getattr(organization, "pk", None) else None,
+            actor=user,
+            actor_label=label,
+            actor_ref=actor_ref(user=user, label=label, pseudonyms=pseudonyms),
+            action=action,
+            subject_type=subject_type,
+            subject_id=str(subject_id),
+            data=details,
+            data_hash=details_hash(details, key=key),
+            prev_hash=head.last_hash or GENESIS,
+        )
         event.link = link_of(event)
         event.hash = _link(HMAC, event.link, key)
         event.save(force_insert=True)
         head.last_seq, head.last_hash, head.count = event.seq, event.hash, head.count + 1
-        _save_head(head, key, pseudonyms)
+        head.key_id = head.key_id or keys.key_id(key)
+        head.pseudonyms = head.pseudonyms or keys.wrap_pseudonyms(pseudonyms, key)
+        head.save(update_fields=["last_seq", "last_hash", "count", "key_id", "pseudonyms"])
     return event
 
 
@@ -180,7 +295,6 @@ def labels_purge(
     refs = sorted({ref for ref in refs if ref})
     if not refs:
         return 0
-    settle()  # the events still waiting to be linked are forgotten too
     count = (
         Event.objects.filter(scheme__gte=HMAC, actor_ref__in=refs)
         .exclude(actor_label=ERASED, actor__isnull=True)
@@ -237,7 +351,6 @@ def purge_subject(
     the purge once; how many events were purged. The chain still verifies."""
     if not reason.strip():
         raise ValueError("a purge needs a reason")
-    settle()  # the events still waiting to be linked are purged too
     events = Event.objects.select_for_update().filter(
         subject_type=subject_type, subject_id=str(subject_id), purged_at__isnull=True
     )
@@ -254,21 +367,16 @@ def purge_subject(
     return count
 
 
-_settle = settle  # `verify`'s keyword hides the name
-
-
 @dataclass(frozen=True)
 class Verdict:
     ok: bool
     checked: int
     problem: str = ""
     seq: int | None = None  # the first event found wrong
-    waiting: int = 0  # events waiting to be linked (`settle`), each with its MAC checked
 
     def __str__(self) -> str:
         if self.ok:
-            more = f", {self.waiting} waiting to be linked" if self.waiting else ""
-            return f"audit chain intact: {self.checked} events{more}"
+            return f"audit chain intact: {self.checked} events"
         if self.seq is None:
             return f"audit chain not verified: {self.problem}"
         return f"audit chain broken at event #{self.seq}: {self.problem}"
@@ -501,17 +609,11 @@ def _rotate_walk(subject_id: Any, walk: _Walk) -> str:
     return ""
 
 
-def verify(*, chunk_size: int = 10_000, settle: bool = False) -> Verdict:
+def verify(*, chunk_size: int = 10_000) -> Verdict:
     """Recompute the whole chain, in order, across its key rotations, and compare it with the head.
     Every key the chain was linked with must be in the keyring (`keys.keyring`). Memory stays
     flat. Each event's stored link text is hashed as it is and must say what the row's fields say;
-    its details are opened (they are sealed at rest) to check their hash.
-
-    It writes nothing (a restore's check and an auditor's read-only connection rely on it): the
-    events waiting to be linked are counted, each one's MAC and details' hash checked, and one
-    that fails makes the verdict fail. ``settle=True`` links them first (`settle`)."""
-    if settle:
-        _settle()
+    its details are opened (they are sealed at rest) to check their hash."""
     head = ChainHead.objects.filter(key=1).first()
     walk = _start(head)
     if isinstance(walk, Verdict):
@@ -552,27 +654,7 @@ def verify(*, chunk_size: int = 10_000, settle: bool = False) -> Verdict:
             f"{keys.key_id(walk.key)}: the head was altered",
             checked,
         )
-    return _waiting_verdict(checked, walk.ring)
-
-
-def _waiting_verdict(checked: int, ring: dict[str, bytes]) -> Verdict:
-    """The verdict of an intact chain, with the events waiting to be linked: each one's MAC (under
-    the chain key it names) and its details' hash must hold, or it was forged, copied or altered."""
-    rows = waiting.read()
-    opened = sealing.text_opener() if rows else None
-    for row in rows:
-        key = ring.get(row.key_id)
-        what = f"the event waiting as #{row.id} ({row.action} {row.subject_type}:{row.subject_id})"
-        if key is None:
-            problem = f"{what} is keyed with the audit key {row.key_id}, not in the keyring"
-        elif not waiting.mac_ok(key, row):
-            problem = f"{what} does not carry a valid MAC: it was forged, copied or altered"
-        elif _mac(key, "details\n" + opened(row.data)) != row.data_hash:
-            problem = f"{what} has details other than those it was hashed with"
-        else:
-            continue
-        return Verdict(False, checked, problem, waiting=len(rows))
-    return Verdict(True, checked, waiting=len(rows))
+    return Verdict(True, checked)
 
 
 def _rows(chunk_size: int) -> Iterator[tuple]:
@@ -595,42 +677,9 @@ def _rows(chunk_size: int) -> Iterator[tuple]:
 
 
 def events_for(subject_type: str, subject_id: Any) -> list[Event]:
-    """A record's events in order (a case's timeline reads from these), the events still waiting
-    to be linked last (without a ``seq``)."""
-    waits = waiting_events(subject_type, subject_id)  # first: one linked meanwhile is then seen
-    linked = list(
+    """A record's events in order (a case's timeline reads from these)."""
+    return list(
         Event.objects.filter(subject_type=subject_type, subject_id=str(subject_id))
         .select_related("actor")
         .order_by("seq")
     )
-    seen = {_same(event) for event in linked} if waits else set()
-    return linked + [event for event in waits if _same(event) not in seen]
-
-
-def _same(event: Event) -> tuple:
-    return (event.occurred_at, event.action, event.actor_ref, event.subject_id)
-
-
-def waiting_events(subject_type: str, subject_id: Any, action: str = "") -> list[Event]:
-    """A record's events waiting to be linked, oldest first, as unsaved events (no ``seq``, their
-    details opened): what a page or an erasure reads of them until they are linked."""
-    where, params = "subject_type = %s AND subject_id = %s", [subject_type, str(subject_id)]
-    if action:
-        where, params = f"{where} AND action = %s", [*params, action]
-    events = []
-    for row in waiting.read(where, params):
-        event = Event(
-            scheme=HMAC,
-            occurred_at=row.occurred_at,
-            organization_id=row.organization_id,
-            actor_id=row.actor_id,
-            actor_label=row.actor_label,
-            actor_ref=row.actor_ref,
-            action=row.action,
-            subject_type=row.subject_type,
-            subject_id=row.subject_id,
-            data=sealing.open_details(row.data),
-            data_hash=row.data_hash,
-        )
-        events.append(event)
-    return events

@@ -343,9 +343,6 @@ def _rewrap_file_keys(retired: dict[int, int | None], batch: int) -> int:
 def _delete_unused(
     retired: dict[int, int | None], grace: datetime.timedelta, actor_label: str
 ) -> tuple[int, list]:
-    # An audit event waiting to be linked is sealed as written and never re-sealed (its MAC covers
-    # the sealed text): linked first, it is an event, whose details the next rotation re-seals.
-    audit.settle()
     in_use: set[int] = set(
         FileKey.objects.filter(body_key_id__in=list(retired)).values_list("body_key_id", flat=True)
     )

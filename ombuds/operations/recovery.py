@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from ombuds.audit.services import record, settle
+from ombuds.audit.services import record
 from ombuds.operations.models import DailyRun, WorkerHeartbeat
 from ombuds.operations.workers import is_gone
 
@@ -38,15 +38,10 @@ def _gone(worker_id: str, started: dt.datetime | None, beats: dict, now: dt.date
 
 
 def recover(*, now: dt.datetime | None = None) -> dict[str, int]:
-    """Fail the tasks and abandon the daily runs whose worker is gone, and link the audit events a
-    process that stopped between its commit and its settle left waiting. Returns how many of each."""
+    """Fail the tasks and abandon the daily runs whose worker is gone. Returns how many of each."""
     now = now or timezone.now()
     beats = {beat.worker_id: beat for beat in WorkerHeartbeat.objects.all()}
-    counts = {
-        "tasks failed": 0,
-        "daily runs abandoned": 0,
-        "audit events linked": settle(),
-    }
+    counts = {"tasks failed": 0, "daily runs abandoned": 0}
     for task_id, workers, started in DBTaskResult.objects.running().values_list(
         "id", "worker_ids", "started_at"
     ):

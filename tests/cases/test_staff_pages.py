@@ -363,10 +363,9 @@ def test_case_page_renders_every_section(client, csec_guild, people, published):
     assert "no-store" in response["Cache-Control"]
 
 
-CASE_QUERIES = 18  # the viewer's roles and the header's bodies: one query; the recusals (who
+CASE_QUERIES = 17  # the viewer's roles and the header's bodies: one query; the recusals (who
 # may see the case, and its list on the page): one query; the respondent panel reads the suggestions made on filing: one query; the citation prefix the body chose for its code ("CESP 3.8"): one query; the facts the procedure
-# asks about are answered from what the page reads anyway (its allegations, notices, sanction); the
-# timeline's events still waiting to be linked (PostgreSQL, under load): one query
+# asks about are answered from what the page reads anyway (its allegations, notices, sanction)
 
 
 @pytest.mark.parametrize("n", [1, 12])

@@ -58,7 +58,7 @@ def seed() -> dict:
 def inspect() -> dict:
     from django.core.files.storage import default_storage
 
-    from ombuds.audit.models import ChainHead, Event, WaitingEvent
+    from ombuds.audit.models import ChainHead, Event
     from ombuds.audit.services import verify
     from ombuds.cases.models import Case, Document
     from ombuds.register.models import Credential, Person
@@ -70,7 +70,6 @@ def inspect() -> dict:
     head = ChainHead.objects.filter(key=1).first()
     return {
         "verify": str(verify()),
-        "waiting": WaitingEvent.objects.count(),
         "head": [head.last_seq, head.last_hash] if head else None,
         "counts": {
             "events": Event.objects.count(),
@@ -81,32 +80,6 @@ def inspect() -> dict:
         },
         "documents": documents,
     }
-
-
-def wait() -> dict:
-    """One more audit event committed to wait for the chain head and never linked, as a process
-    that stopped between its commit and its settle leaves it (PostgreSQL: another session holds
-    the head while it is written)."""
-    import psycopg
-    from django.db import connection, transaction
-
-    from ombuds.audit import services
-
-    db = connection.settings_dict
-    other = psycopg.connect(
-        host=db["HOST"] or "127.0.0.1", port=db["PORT"] or 5432, user=db["USER"],
-        password=db["PASSWORD"] or None, dbname=db["NAME"],
-    )  # fmt: skip
-    other.execute("SELECT 1 FROM audit_chainhead WHERE key = 1 FOR UPDATE")
-    with transaction.atomic():
-        event = services.record(
-            action="case.note", subject_type="case", subject_id=1, data={"note": "it waits"}
-        )
-        assert event.seq is None
-        connection.run_on_commit.clear()
-    other.rollback()
-    other.close()
-    return inspect()
 
 
 def named() -> dict:
@@ -159,7 +132,5 @@ if __name__ == "__main__":
     import django
 
     django.setup()
-    actions = {
-        "seed": seed, "inspect": inspect, "named": named, "personal": personal, "wait": wait,
-    }  # fmt: skip
+    actions = {"seed": seed, "inspect": inspect, "named": named, "personal": personal}
     print(json.dumps(actions[sys.argv[1]]()))

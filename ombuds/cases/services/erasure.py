@@ -78,14 +78,8 @@ def case_erasure(case: Case) -> Erasure | None:
     a case that is not asks nothing of the audit log)."""
     if case.purged_at is None:
         return None
-    # One still waiting to be linked is the newest (read first: linked meanwhile, it is the same).
-    waits = audit.waiting_events("case", case.pk, action="case.erased")
     event = (
-        waits[-1]
-        if waits
-        else Event.objects.filter(
-            subject_type="case", subject_id=str(case.pk), action="case.erased"
-        )
+        Event.objects.filter(subject_type="case", subject_id=str(case.pk), action="case.erased")
         .order_by("-seq")
         .first()
     )

@@ -1,9 +1,8 @@
-"""`ombuds audit verify [--checkpoints DIR] [--settle]`, `ombuds audit checkpoint DIR`, `ombuds audit keygen FILE`,
+"""`ombuds audit verify [--checkpoints DIR]`, `ombuds audit checkpoint DIR`, `ombuds audit keygen FILE`,
 `ombuds audit rotate-key [--new-key-file FILE]`.
 
 verify recomputes the audit log's chain (and compares it with the signed checkpoints in DIR): exit 1
-naming the first event that fails. It only reads: the events waiting to be linked are counted and
-their MACs checked; `--settle` links them first. checkpoint writes a signed checkpoint of the chain's head into
+naming the first event that fails. checkpoint writes a signed checkpoint of the chain's head into
 DIR. keygen makes the Ed25519 key checkpoints are signed with (FILE, and its public key FILE.pub).
 rotate-key links every later event with a new audit key (FILE, else the configured one while the old
 is in OMBUDS_AUDIT_KEY_PREVIOUS_FILES), and says what to change in the configuration.
@@ -42,12 +41,6 @@ class Command(BaseCommand):
             help="the public key the checkpoints are signed with (default: the one of "
             "OMBUDS_AUDIT_SIGNING_KEY_FILE)",
         )
-        check.add_argument(
-            "--settle",
-            action="store_true",
-            help="link the events waiting for the chain head first (it writes then; without it "
-            "verify only reads, and shows them as waiting)",
-        )
         point = sub.add_parser(
             "checkpoint",
             help="verify the chain and write a signed checkpoint of its head into DIR "
@@ -81,9 +74,7 @@ class Command(BaseCommand):
                 path = checkpoints.write(options["directory"])
                 self.stdout.write(f"checkpoint written: {path}")
             else:
-                self._verify(
-                    options.get("checkpoints"), options.get("public_key"), options["settle"]
-                )
+                self._verify(options.get("checkpoints"), options.get("public_key"))
         except (ImproperlyConfigured, checkpoints.CheckpointError, AuditKeyMissing) as exc:
             raise CommandError(str(exc)) from exc
 
@@ -124,8 +115,8 @@ class Command(BaseCommand):
             "one still holding only the old key cannot record until it is restarted"
         )
 
-    def _verify(self, directory: str | None, public_key: str | None, settle: bool) -> None:
-        verdict = verify(settle=settle)
+    def _verify(self, directory: str | None, public_key: str | None) -> None:
+        verdict = verify()
         if directory:
             against = checkpoints.check(directory, keys.verifying_key(public_key))
             failed = [v for v in (verdict, against) if not v.ok]
