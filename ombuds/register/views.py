@@ -23,6 +23,7 @@ from ombuds.bodies.access import body_or_404, found_body_or_404
 from ombuds.bodies.models import Organization
 from ombuds.register import public
 from ombuds.register.addresses import record_path
+from ombuds.register.record_page import credential_content, credential_title
 from ombuds.register.search_rows import search_rows_html
 
 
@@ -111,20 +112,26 @@ def credential(request: HttpRequest, org: str, number: str) -> HttpResponse:
     organization, found, response = _lookup_credential(request, org, number, "register:credential")
     if response is not None:
         return response
+    dates = _shown_dates(
+        issued_on=found.issued_on,
+        expires_on=found.expires_on,
+        suspended_until=found.suspended_until,
+        today=timezone.localdate(),
+    )
+    content = credential_content(
+        organization,
+        found,
+        dates,
+        _verification_url(request, organization, found.number),
+        record_path("register:certificate", organization, found.number),
+    )
     return render(
         request,
         "register/credential.html",
         {
             "body": organization,
-            "credential": found,
-            "verification_url": _verification_url(request, organization, found.number),
-            "certificate_url": record_path("register:certificate", organization, found.number),
-            "dates": _shown_dates(
-                issued_on=found.issued_on,
-                expires_on=found.expires_on,
-                suspended_until=found.suspended_until,
-                today=timezone.localdate(),
-            ),
+            "title": credential_title(organization, found),
+            "content": content,
         },
     )
 
