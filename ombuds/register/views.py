@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods
 
 from ombuds.bodies.access import body_or_404, found_body_or_404
 from ombuds.bodies.models import Organization
-from ombuds.register import public
+from ombuds.register import public, public_search
 from ombuds.register.addresses import record_path
 from ombuds.register.record_page import credential_content, credential_title
 from ombuds.register.search_rows import search_rows_html
@@ -53,13 +53,15 @@ def _too_many(request: HttpRequest, organization: Organization, throttled: publi
 
 @_not_indexed
 def search(request: HttpRequest, org: str) -> HttpResponse:
-    organization = body_or_404(org)
+    # The body and its programmes in one query, before the rate limit as the body was.
+    organization, programs = public_search.body_and_programs(org)
+    found_body_or_404(organization)
     query = public.clean_query(request.GET.get("q", ""))
     if query:
         throttled = public.throttle_hit(request, "search")
         if throttled:
             return _too_many(request, organization, throttled)
-    result = public.register_search(organization, query)
+    result = public.register_search(organization, query, programs=programs)
     return render(
         request,
         "register/search.html",
