@@ -6,6 +6,7 @@ row of a search need one; reversing each was a good part of those pages' time.""
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from urllib.parse import quote
 
 from django.conf import settings
@@ -27,6 +28,20 @@ def record_path(name: str, organization: Organization, number: str) -> str:
     key = (name, organization.slug, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
     head, tail = _parts.__wrapped__(*key) if settings.DEBUG else _parts(*key)
     return head + quote(number, safe=_URL_SAFE) + tail
+
+
+def record_paths(name: str, organization: Organization) -> Callable[[str], str]:
+    """``lambda number: record_path(name, organization, number)``, the address worked out once:
+    for a page that writes many (a search's rows)."""
+    key = (name, organization.slug, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
+    head, tail = _parts.__wrapped__(*key) if settings.DEBUG else _parts(*key)
+
+    def path(number: str) -> str:
+        if not number or "/" in number:
+            return reverse(name, kwargs={"org": organization.slug, "number": number})
+        return head + quote(number, safe=_URL_SAFE) + tail
+
+    return path
 
 
 @functools.lru_cache(maxsize=4096)

@@ -168,7 +168,11 @@ def clean_query(query: str) -> str:
 
 
 def register_search(
-    organization: Organization, query: str, *, limit: int | None = None
+    organization: Organization,
+    query: str,
+    *,
+    limit: int | None = None,
+    programs: dict[int, CredentialProgram] | None = None,
 ) -> RegisterSearch:
     """Credentials and memberships of the body matching a name, agency, city or exact number.
 
@@ -184,7 +188,8 @@ def register_search(
     matches are read and sorted (`public_search.search_rows`, one statement for the three kinds),
     with `sampled` set when one kind had that many: then the results are some of the matches, by
     name, not the first of all of them. At most four queries (the programmes, a number's two,
-    the search's one), whatever the register's size.
+    the search's one), whatever the register's size; three when the caller gives the body's
+    programmes (`programs`, as `public_search.body_and_programs` reads them with the body).
     """
     query = clean_query(query)
     limit = limit or _setting("OMBUDS_REGISTER_SEARCH_LIMIT", 20)
@@ -195,7 +200,8 @@ def register_search(
 
     if not query:
         return outcome("empty")
-    programs = public_search.programs_of(organization.pk)
+    if programs is None:
+        programs = public_search.programs_of(organization.pk)
     if any(ch.isdigit() for ch in query):
         found = _by_number(organization, programs, query)
         if found:

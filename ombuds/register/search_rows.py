@@ -12,7 +12,7 @@ from django.utils.safestring import SafeData, SafeString, mark_safe
 from django.utils.translation import gettext
 
 from ombuds.bodies.models import Organization
-from ombuds.register.addresses import record_path
+from ombuds.register.addresses import record_paths
 from ombuds.register.public_entries import RegisterEntry
 
 
@@ -35,7 +35,7 @@ _ROW = (
 
 
 def search_rows_html(organization: Organization, results: list[RegisterEntry]) -> SafeString:
-    """The table's rows: each entry's link (`record_path`), holder, trade names, place, entry,
+    """The table's rows: each entry's link (`record_paths`), holder, trade names, place, entry,
     number, status and date (as the `date` filter formats it), escaped as the template escaped
     them."""
     if not results:
@@ -52,8 +52,12 @@ def search_rows_html(organization: Organization, results: list[RegisterEntry]) -
     trading_as = gettext("trading as")
     rows = []
     dates: dict = {}  # a date written once a page, as many rows share it
+    paths: dict = {}  # each kind's address worked out once a page
     for r in results:
-        href = record_path(f"register:{r.kind}", organization, r.number)
+        path = paths.get(r.kind)
+        if path is None:
+            path = paths[r.kind] = record_paths(f"register:{r.kind}", organization)
+        href = path(r.number)
         aka = ""
         if r.also_known_as:
             names = ", ".join(esc(name) for name in r.also_known_as)

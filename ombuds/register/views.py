@@ -21,8 +21,9 @@ from django.views.decorators.http import require_http_methods
 
 from ombuds.bodies.access import body_or_404, found_body_or_404
 from ombuds.bodies.models import Organization
-from ombuds.register import public
+from ombuds.register import public, public_search
 from ombuds.register.addresses import record_path
+from ombuds.register.record_page import credential_content, credential_title
 from ombuds.register.search_rows import search_rows_html
 
 
@@ -52,13 +53,15 @@ def _too_many(request: HttpRequest, organization: Organization, throttled: publi
 
 @_not_indexed
 def search(request: HttpRequest, org: str) -> HttpResponse:
-    organization = body_or_404(org)
+    # The body and its programmes in one query, before the rate limit as the body was.
+    organization, programs = public_search.body_and_programs(org)
+    found_body_or_404(organization)
     query = public.clean_query(request.GET.get("q", ""))
     if query:
         throttled = public.throttle_hit(request, "search")
         if throttled:
             return _too_many(request, organization, throttled)
-    result = public.register_search(organization, query)
+    result = public.register_search(organization, query, programs=programs)
     return render(
         request,
         "register/search.html",
@@ -111,20 +114,26 @@ def credential(request: HttpRequest, org: str, number: str) -> HttpResponse:
     organization, found, response = _lookup_credential(request, org, number, "register:credential")
     if response is not None:
         return response
+    dates = _shown_dates(
+        issued_on=found.issued_on,
+        expires_on=found.expires_on,
+        suspended_until=found.suspended_until,
+        today=timezone.localdate(),
+    )
+    content = credential_content(
+        organization,
+        found,
+        dates,
+        _verification_url(request, organization, found.number),
+        record_path("register:certificate", organization, found.number),
+    )
     return render(
         request,
         "register/credential.html",
         {
             "body": organization,
-            "credential": found,
-            "verification_url": _verification_url(request, organization, found.number),
-            "certificate_url": record_path("register:certificate", organization, found.number),
-            "dates": _shown_dates(
-                issued_on=found.issued_on,
-                expires_on=found.expires_on,
-                suspended_until=found.suspended_until,
-                today=timezone.localdate(),
-            ),
+            "title": credential_title(organization, found),
+            "content": content,
         },
     )
 

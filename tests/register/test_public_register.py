@@ -738,13 +738,14 @@ def test_pages_run_a_bounded_number_of_queries_whatever_the_registers_size(
     # The pages' own queries; the rate limits' few are counted in test_rate_limits.
     settings.OMBUDS_REGISTER_SEARCHES_PER_MINUTE = 0
     settings.OMBUDS_REGISTER_LOOKUPS_PER_MINUTE = 0
-    # The body, its programs, then one statement for credentials, people's and agencies' memberships.
-    with django_assert_max_num_queries(3):
+    # The body with its programmes, then one statement for credentials, people's and agencies'
+    # memberships.
+    with django_assert_max_num_queries(2):
         html = search(client, "Smith").content.decode()
     assert "More than 20 entries" in html
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(2):
         assert search(client, "Springfield").status_code == 200
-    with django_assert_max_num_queries(5):  # a number not found is then searched as a name
+    with django_assert_max_num_queries(4):  # a number not found is then searched as a name
         assert search(client, "CGP-99999").status_code == 200
     # The body with the credential (and whether it has sanctions), its sanctions, their provisions.
     with django_assert_max_num_queries(3):

@@ -7,7 +7,7 @@ import pytest
 from django.urls import NoReverseMatch, clear_script_prefix, reverse, set_script_prefix
 
 from ombuds.bodies.models import Organization
-from ombuds.register.addresses import record_path
+from ombuds.register.addresses import record_path, record_paths
 
 NUMBERS = [
     "CGP-0001",
@@ -34,6 +34,7 @@ def test_a_records_address_is_the_one_reverse_gives(name, number):
     assert record_path(name, body, number) == reverse(
         name, kwargs={"org": "csec", "number": number}
     )
+    assert record_paths(name, body)(number) == record_path(name, body, number)
 
 
 def test_the_sites_address_prefix_is_kept():
@@ -42,6 +43,7 @@ def test_the_sites_address_prefix_is_kept():
     set_script_prefix("/ombuds/")
     try:
         assert record_path("register:credential", body, "E-1") == "/ombuds/espcc/register/E-1/"
+        assert record_paths("register:credential", body)("E-1") == "/ombuds/espcc/register/E-1/"
     finally:
         clear_script_prefix()
     assert record_path("register:credential", body, "E-1") == "/espcc/register/E-1/"
@@ -51,3 +53,5 @@ def test_the_sites_address_prefix_is_kept():
 def test_a_number_reverse_refuses_is_refused_as_before(number):
     with pytest.raises(NoReverseMatch):
         record_path("register:credential", Organization(slug="csec"), number)
+    with pytest.raises(NoReverseMatch):
+        record_paths("register:credential", Organization(slug="csec"))(number)

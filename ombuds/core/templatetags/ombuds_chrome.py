@@ -83,3 +83,63 @@ def sign_in_url(context) -> str:
     if any(personal in path for personal in _PERSONAL_PATHS):
         return login
     return f"{login}?next={quote(request.get_full_path() if request is not None else '')}"
+
+
+# Most fragments a `{% memo %}` keeps, per tag in a template; past it, the tag starts again empty.
+MEMO_SIZE = 256
+
+
+class MemoNode(template.Node):
+    """``{% memo name=value … %}…{% endmemo %}``: the fragment rendered once per set of values, the
+    active language and the address (the site's prefix and URL configuration), and kept in this
+    process, except in DEBUG, where the template may be being edited.
+
+    The fragment sees only the names given (no request, no user, nothing else of the page), so what
+    it writes can depend on nothing the key does not hold: a variable it names without being given
+    is empty, as the template engine writes a missing one. Each value is resolved by the page,
+    each a plain value (a string or number, not a record whose other fields could change). For the
+    parts of the public pages that are the same for every visitor of a body in a language (labels,
+    headings, the links to the body's pages): translating and reversing them was most of the cost
+    of rendering those pages."""
+
+    def __init__(
+        self, nodelist: template.NodeList, given: dict[str, template.base.FilterExpression]
+    ):
+        self.nodelist = nodelist
+        self.given = given
+        self.rendered: dict[tuple, str] = {}
+
+    def render(self, context: template.Context) -> str:
+        values = {name: value.resolve(context) for name, value in self.given.items()}
+        key = (
+            tuple(values.values()),
+            get_language(),
+            get_script_prefix(),
+            get_urlconf() or settings.ROOT_URLCONF,
+            context.autoescape,
+        )
+        if not settings.DEBUG:
+            found = self.rendered.get(key)
+            if found is not None:
+                return found
+        inner = template.Context(
+            values, autoescape=context.autoescape, use_l10n=context.use_l10n, use_tz=context.use_tz
+        )
+        inner.template = context.template
+        text = self.nodelist.render(inner)
+        if not settings.DEBUG:
+            if len(self.rendered) >= MEMO_SIZE:
+                self.rendered.clear()
+            self.rendered[key] = text
+        return text
+
+
+@register.tag
+def memo(parser, token) -> MemoNode:
+    bits = token.split_contents()[1:]
+    given = template.base.token_kwargs(bits, parser, support_legacy=False)
+    if bits:
+        raise template.TemplateSyntaxError("{% memo %} takes name=value arguments only")
+    nodelist = parser.parse(("endmemo",))
+    parser.delete_first_token()
+    return MemoNode(nodelist, given)
