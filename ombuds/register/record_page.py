@@ -4,7 +4,11 @@ fifth of the request. The HTML is that of the template it replaced, byte for byt
 (tests/register/test_record_page.py renders both, the template kept beside the test as
 ``templates/credential_as_template.html``). The layout around it is still ``base.html``
 (``register/credential.html`` extends it and writes these two strings in); a record's public
-sanctions, when it has any, are still written by ``register/_sanctions.html``."""
+sanctions, when it has any, are still written by ``register/_sanctions.html``, whose "none
+published" branch is also written here (the test renders both, so they cannot drift apart).
+
+The page's words are English, as the template's were (it never loaded i18n): to translate them,
+wrap them in ``gettext`` here, and change the reference template with them."""
 
 from __future__ import annotations
 

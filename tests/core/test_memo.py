@@ -7,6 +7,10 @@ import pytest
 from django.template import TemplateSyntaxError, engines
 from django.test import override_settings
 from django.utils import translation
+from django.utils.safestring import mark_safe
+
+from ombuds.core.templatetags import ombuds_chrome
+from ombuds.core.templatetags.ombuds_chrome import MemoNode
 
 TEMPLATE = (
     "{% load i18n ombuds_chrome %}"
@@ -40,23 +44,85 @@ def test_a_fragment_is_rendered_again_for_other_values_and_another_language():
     assert template.render({"body": Body("GOE")}) == "[GOE|||Sign in|/]"
 
 
+def counted(source: str):
+    """A template from `source` whose one memo counts the times its fragment is rendered."""
+    template = engines["django"].from_string(source)
+    (node,) = template.template.nodelist.get_nodes_by_type(MemoNode)
+    calls = []
+    render = node.nodelist.render
+
+    def counting(context):
+        calls.append(1)
+        return render(context)
+
+    node.nodelist.render = counting
+    return template, calls, node
+
+
 def test_a_fragment_is_kept_and_not_rendered_again():
-    counter = iter(range(100))
-
-    class Calls:
-        def next(self):
-            return next(counter)
-
-    # `calls` is not given to the fragment: to count renders, give it as a value of the key.
-    template = engines["django"].from_string(
-        "{% load ombuds_chrome %}{% memo n=n calls=calls %}{{ calls.next }}{% endmemo %}"
-    )
-    calls = Calls()
-    first = template.render({"n": 1, "calls": calls})
-    assert template.render({"n": 1, "calls": calls}) == first  # kept
-    assert template.render({"n": 2, "calls": calls}) != first  # another key
+    template, calls, _ = counted("{% load ombuds_chrome %}{% memo n=n %}[{{ n }}]{% endmemo %}")
+    assert template.render({"n": 1}) == "[1]" and len(calls) == 1
+    assert template.render({"n": 1}) == "[1]" and len(calls) == 1  # kept
+    assert template.render({"n": 2}) == "[2]" and len(calls) == 2  # another key
     with override_settings(DEBUG=True):  # a template being edited is rendered each time
-        assert template.render({"n": 1, "calls": calls}) != first
+        assert template.render({"n": 1}) == "[1]" and len(calls) == 3
+
+
+def test_the_least_recently_used_fragment_goes_when_the_memo_is_full(monkeypatch):
+    monkeypatch.setattr(ombuds_chrome, "MEMO_SIZE", 2)
+    template, calls, node = counted("{% load ombuds_chrome %}{% memo n=n %}[{{ n }}]{% endmemo %}")
+    for n in (1, 2, 1, 3):  # 1 used again after 2: 2 is the one that goes for 3
+        template.render({"n": n})
+    assert len(calls) == 3 and len(node.rendered) == 2
+    template.render({"n": 1})
+    assert len(calls) == 3
+    template.render({"n": 2})
+    assert len(calls) == 4
+
+
+@pytest.mark.parametrize("debug", [False, True])
+@pytest.mark.parametrize(
+    "value",
+    [["en", "es"], Body("GOE"), mark_safe("<b>trusted</b>"), True, 1.0],
+    ids=["list", "record", "safe string", "bool", "float"],
+)
+def test_a_value_that_is_not_plain_is_refused_with_or_without_debug(value, debug):
+    """Refused in DEBUG too, so that a developer sees it before production does; a safe string
+    would share its key with the same text unsafe, which the fragment would then write unescaped."""
+    template = engines["django"].from_string(
+        "{% load ombuds_chrome %}{% memo v=v %}<p>{{ v }}</p>{% endmemo %}"
+    )
+    with override_settings(DEBUG=debug), pytest.raises(TemplateSyntaxError, match="v is a"):
+        template.render({"v": value})
+
+
+def test_a_plain_string_is_escaped_even_after_the_same_text_marked_safe_was_refused():
+    template = engines["django"].from_string(
+        "{% load ombuds_chrome %}{% memo v=v %}<p>{{ v }}</p>{% endmemo %}"
+    )
+    with pytest.raises(TemplateSyntaxError):
+        template.render({"v": mark_safe("<b>x</b>")})
+    assert template.render({"v": "<b>x</b>"}) == "<p>&lt;b&gt;x&lt;/b&gt;</p>"
+
+
+@pytest.mark.parametrize(
+    "inside", ["{% block title %}x{% endblock %}", "<form>{% csrf_token %}</form>"]
+)
+def test_a_block_or_a_forms_token_cannot_be_kept(inside):
+    with pytest.raises(TemplateSyntaxError, match="cannot hold"):
+        engines["django"].from_string(
+            "{% load ombuds_chrome %}{% memo %}" + inside + "{% endmemo %}"
+        )
+
+
+def test_a_changed_setting_forgets_what_was_kept():
+    template, calls, _ = counted("{% load ombuds_chrome %}{% memo %}x{% endmemo %}")
+    template.render({})
+    template.render({})
+    assert len(calls) == 1
+    with override_settings(STATIC_URL="/elsewhere/"):
+        template.render({})
+    assert len(calls) == 2
 
 
 def test_only_named_values():

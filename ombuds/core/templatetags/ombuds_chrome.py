@@ -4,12 +4,20 @@ once rather than once a request."""
 from __future__ import annotations
 
 import functools
+import threading
+import weakref
+from collections import OrderedDict
 from urllib.parse import quote
 
 from django import template
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.template.defaulttags import CsrfTokenNode
 from django.template.loader import get_template
+from django.template.loader_tags import BlockNode
 from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils.safestring import SafeData
 from django.utils.translation import get_language
 
 register = template.Library()
@@ -85,8 +93,18 @@ def sign_in_url(context) -> str:
     return f"{login}?next={quote(request.get_full_path() if request is not None else '')}"
 
 
-# Most fragments a `{% memo %}` keeps, per tag in a template; past it, the tag starts again empty.
-MEMO_SIZE = 256
+# Most fragments a `{% memo %}` keeps, per tag in a template; past it, the least recently used goes.
+MEMO_SIZE = 1024
+
+# The values a key may hold: those whose equality is their text's. A record's other fields could
+# change under one key; a list is not hashable; a safe string equals the same text unsafe, which
+# the fragment would then write unescaped; True equals 1.
+_PLAIN = (str, int, type(None))
+
+# Tags that cannot work in a fragment that sees no page: a child's block override, a form's token.
+_REFUSED = (BlockNode, CsrfTokenNode)
+
+_MEMOS: weakref.WeakSet[MemoNode] = weakref.WeakSet()
 
 
 class MemoNode(template.Node):
@@ -96,21 +114,34 @@ class MemoNode(template.Node):
 
     The fragment sees only the names given (no request, no user, nothing else of the page), so what
     it writes can depend on nothing the key does not hold: a variable it names without being given
-    is empty, as the template engine writes a missing one. Each value is resolved by the page,
-    each a plain value (a string or number, not a record whose other fields could change). For the
-    parts of the public pages that are the same for every visitor of a body in a language (labels,
-    headings, the links to the body's pages): translating and reversing them was most of the cost
-    of rendering those pages."""
+    is empty, as the template engine writes a missing one. Each value must be a plain string (not
+    one marked safe), an integer or None, in every mode, DEBUG included; anything else is refused
+    with TemplateSyntaxError. For the parts of the public pages that are the same for every visitor
+    of a body in a language (labels, headings, the links to the body's pages): translating and
+    reversing them was most of the cost of rendering those pages. ``{% url %}`` in a fragment has
+    no current application (no request): it reverses a namespace the site includes once."""
 
     def __init__(
         self, nodelist: template.NodeList, given: dict[str, template.base.FilterExpression]
     ):
         self.nodelist = nodelist
         self.given = given
-        self.rendered: dict[tuple, str] = {}
+        self.rendered: OrderedDict[tuple, str] = OrderedDict()
+        self.lock = threading.Lock()
+        _MEMOS.add(self)
+
+    def _values(self, context: template.Context) -> dict:
+        values = {name: value.resolve(context) for name, value in self.given.items()}
+        for name, value in values.items():
+            if type(value) not in _PLAIN or isinstance(value, SafeData):
+                raise template.TemplateSyntaxError(
+                    f"{{% memo %}} keys on plain strings, integers and None: "
+                    f"{name} is a {type(value).__name__}"
+                )
+        return values
 
     def render(self, context: template.Context) -> str:
-        values = {name: value.resolve(context) for name, value in self.given.items()}
+        values = self._values(context)
         key = (
             tuple(values.values()),
             get_language(),
@@ -119,19 +150,34 @@ class MemoNode(template.Node):
             context.autoescape,
         )
         if not settings.DEBUG:
-            found = self.rendered.get(key)
-            if found is not None:
-                return found
+            with self.lock:
+                found = self.rendered.get(key)
+                if found is not None:
+                    self.rendered.move_to_end(key)
+                    return found
         inner = template.Context(
             values, autoescape=context.autoescape, use_l10n=context.use_l10n, use_tz=context.use_tz
         )
         inner.template = context.template
         text = self.nodelist.render(inner)
         if not settings.DEBUG:
-            if len(self.rendered) >= MEMO_SIZE:
-                self.rendered.clear()
-            self.rendered[key] = text
+            with self.lock:
+                self.rendered[key] = text
+                if len(self.rendered) > MEMO_SIZE:
+                    self.rendered.popitem(last=False)
         return text
+
+    def forget(self) -> None:
+        with self.lock:
+            self.rendered.clear()
+
+
+@receiver(setting_changed)
+def _forget_memos(**kwargs) -> None:
+    """A setting changed (in a test): what every memo kept may have depended on it (static files'
+    addresses, the languages)."""
+    for node in list(_MEMOS):
+        node.forget()
 
 
 @register.tag
@@ -142,4 +188,9 @@ def memo(parser, token) -> MemoNode:
         raise template.TemplateSyntaxError("{% memo %} takes name=value arguments only")
     nodelist = parser.parse(("endmemo",))
     parser.delete_first_token()
+    for refused in _REFUSED:
+        if nodelist.get_nodes_by_type(refused):
+            raise template.TemplateSyntaxError(
+                f"{{% memo %}} cannot hold a {refused.__name__}: the fragment sees no page"
+            )
     return MemoNode(nodelist, given)
