@@ -23,11 +23,7 @@ _URL_SAFE = RFC3986_SUBDELIMS + "/~:@"
 def record_path(name: str, organization: Organization, number: str) -> str:
     """``reverse(name, kwargs={"org": …, "number": number})``. A number `reverse()` would refuse
     (empty, or holding a "/") still goes through `reverse()`, which raises as it always did."""
-    if not number or "/" in number:
-        return reverse(name, kwargs={"org": organization.slug, "number": number})
-    key = (name, organization.slug, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
-    head, tail = _parts.__wrapped__(*key) if settings.DEBUG else _parts(*key)
-    return head + quote(number, safe=_URL_SAFE) + tail
+    return record_paths(name, organization)(number)
 
 
 def record_paths(name: str, organization: Organization) -> Callable[[str], str]:
