@@ -317,20 +317,14 @@ def test_a_prefix_of_another_word_of_the_query_asks_nothing_more():
 
 def _plan_of_search(register, query: str) -> str:
     """The search statement's plan as run (EXPLAIN ANALYZE) for a query."""
-    from django.db.backends import utils
-
     captured = []
-    execute = utils.CursorWrapper.execute
 
-    def capture(self, sql, params=None):
+    def capture(execute, sql, params, many, context):
         captured.append((sql, params))
-        return execute(self, sql, params)
+        return execute(sql, params, many, context)
 
-    utils.CursorWrapper.execute = capture
-    try:
+    with connection.execute_wrapper(capture):
         public.register_search(register, query)
-    finally:
-        utils.CursorWrapper.execute = execute
     sql, params = captured[-1]
     with connection.cursor() as cursor:
         cursor.execute(f"EXPLAIN (ANALYZE, COSTS OFF) {sql}", params)
