@@ -131,18 +131,34 @@ _PEOPLE = (
     "LIMIT {limit}"
 )
 # Agencies' memberships: the first `limit` + 1 by name are taken from the `scan` found, read once
-# with their agency's name (the key), before the rows shown are read with every column.
+# with their agency's name (the key, `_AGENCY_KEYS`), before the rows shown are read with every
+# column.
 _AGENCIES = (
     f"SELECT 2 AS kind, {_MEMBERSHIP_COLUMNS}, {_NULL_TEXT} AS given_name, "
     f"{_NULL_TEXT} AS family_name, a.legal_name, CAST(a.trade_names AS text) AS trade_names, "
     f"a.city, a.region, {_NULL_TEXT} AS country, s.matches_read "
-    "FROM (SELECT f.id, f.number, LOWER(fa.legal_name) AS legal_key, COUNT(*) OVER () AS "
-    f"matches_read FROM ({{first}}) f INNER JOIN {_T['Agency']} fa ON (f.agency_id = fa.id) "
-    "ORDER BY legal_key ASC, f.number ASC, f.id ASC LIMIT {limit}) s "
+    "FROM ({keys}) s "
     f"INNER JOIN {_T['Membership']} m ON (m.id = s.id) "
     f"INNER JOIN {_T['MembershipType']} t ON (m.membership_type_id = t.id) "
     f"INNER JOIN {_T['Agency']} a ON (m.agency_id = a.id) "
     "ORDER BY s.legal_key ASC, s.number ASC, s.id ASC"
+)
+_AGENCY_KEYS = (
+    "SELECT f.id, f.number, LOWER(fa.legal_name) AS legal_key, COUNT(*) OVER () AS "
+    f"matches_read FROM ({{first}}) f INNER JOIN {_T['Agency']} fa ON (f.agency_id = fa.id) "
+    "ORDER BY legal_key ASC, f.number ASC, f.id ASC LIMIT {limit}"
+)
+# PostgreSQL: the agencies found by the GIN index are read once, their ids and keys kept (``fa``,
+# an InitPlan's query as before: the words unknown when planning, `fulltext`); the first `scan`
+# memberships are found among those ids as before (the same plan, the same first ones), then take
+# their key from the rows kept by a hash join, where each was read again by key (one index
+# look-up and one heap row a membership, up to `scan`).
+_AGENCY_KEYS_FOUND = (
+    "WITH fa AS MATERIALIZED (SELECT id, LOWER(legal_name) AS legal_key "
+    f"FROM {_T['Agency']} WHERE search_tsv @@ (SELECT ombuds_tsquery(%s))) "
+    "SELECT f.id, f.number, fa.legal_key, COUNT(*) OVER () AS matches_read "
+    "FROM ({first}) f INNER JOIN fa ON (f.agency_id = fa.id) "
+    "ORDER BY fa.legal_key ASC, f.number ASC, f.id ASC LIMIT {limit}"
 )
 # The first `scan` matches of a kind, unordered; u and t2 are the kind's rows and their type.
 _FIRST_CREDENTIALS = (
@@ -208,11 +224,10 @@ def _people_found(words: list[str]) -> tuple[str, str, list]:
 
 
 def _agencies_found(words: list[str]) -> tuple[str, list]:
-    """The membership's agency has every word in its legal name, trade names or city."""
+    """The membership's agency has every word in its legal name, trade names or city: on
+    PostgreSQL, it is one of `_AGENCY_KEYS_FOUND`'s ``fa`` (whose query is the parameter)."""
     if connection.vendor == "postgresql":
-        # The query as an InitPlan's value, unknown when planning, as the words' are (`fulltext`).
-        sql = "SELECT id FROM register_agency WHERE search_tsv @@ (SELECT ombuds_tsquery(%s))"
-        return fulltext.any_of("u.agency_id", sql), [fulltext.tsquery(words)]
+        return fulltext.any_of("u.agency_id", "SELECT id FROM fa"), [fulltext.tsquery(words)]
     sql, params = fulltext.fts_ids("register_agency_fts", fulltext.fts_phrase(words))
     return f"u.agency_id IN ({sql})", params
 
@@ -268,7 +283,8 @@ def search_rows(
         scan=scan,
         **public,
     )
-    branches.append(_AGENCIES.format(first=first, limit=shown))
+    keys = _AGENCY_KEYS_FOUND if connection.vendor == "postgresql" else _AGENCY_KEYS
+    branches.append(_AGENCIES.format(keys=keys.format(first=first, limit=shown)))
     params += found_params
     sql = " UNION ALL ".join(f"SELECT * FROM ({b}) k{n}" for n, b in enumerate(branches))
     with connection.cursor() as cursor:

@@ -313,3 +313,36 @@ def test_tokens_the_word_tables_cannot_fold_as_the_vector_does_keep_the_vector()
 def test_a_prefix_of_another_word_of_the_query_asks_nothing_more():
     assert fulltext._needed(["smi", "smith", "ann"]) == ["smith", "ann"]
     assert fulltext._needed(["josé", "jose"]) == ["josé"]
+
+
+def _plan_of_search(register, query: str) -> str:
+    """The search statement's plan as run (EXPLAIN ANALYZE) for a query."""
+    captured = []
+
+    def capture(execute, sql, params, many, context):
+        captured.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(capture):
+        public.register_search(register, query)
+    sql, params = captured[-1]
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (ANALYZE, COSTS OFF) {sql}", params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+def test_a_city_nobody_is_named_after_checks_no_row_against_the_names(register):
+    """The holders found by city are checked against the names (each is shown once) only when
+    somebody is found by name at all: "Yukon" names nobody, so none of its rows is looked up;
+    "Springfield" names Springfield Jones, so its rows are (the results are compared with the
+    GIN query's above)."""
+
+    def name_checks(plan: str) -> list[str]:
+        return [line for line in plan.splitlines() if "register_person_word x" in line]
+
+    yukon, springfield = (
+        _plan_of_search(register, "yukon"),
+        _plan_of_search(register, "springfield"),
+    )
+    assert name_checks(yukon) and all("never executed" in x for x in name_checks(yukon)), yukon
+    assert any("never executed" not in x for x in name_checks(springfield)), springfield
