@@ -43,15 +43,20 @@ WRONG_NAMED = {
 }
 
 
-def _same_for_everyone(page: bytes) -> str:
+def _same_for_everyone(page: bytes, provisions: dict[int, str]) -> str:
     """The page with what differs between visitors (the form's token, the random submission key)
-    replaced."""
+    replaced, and each provision's id (the database's) by its citation."""
     text = page.decode()
     text = re.sub(
         r'name="csrfmiddlewaretoken" value="[^"]+"', 'name="csrfmiddlewaretoken" value="T"', text
     )
-    return re.sub(
+    text = re.sub(
         r'name="submission_key" value="[0-9a-f]{32}"', 'name="submission_key" value="K"', text
+    )
+    return re.sub(
+        r'name="provisions" value="(\d+)"',
+        lambda m: f'name="provisions" value="{provisions[int(m.group(1))]}"',
+        text,
     )
 
 
@@ -61,13 +66,14 @@ def complaint_pages(client, csec) -> dict[str, str]:
     csec.org.save()
     url = reverse("cases:complain", kwargs={"org": csec.org.slug})
     leaf = csec.version.provisions.get(citation="1.2")
+    provisions = dict(csec.version.provisions.values_list("pk", "citation"))
     pages = {}
     for language in ("en", "es"):
         for again in ("", "_again"):
             client.cookies.clear()
             response = client.get(url, HTTP_ACCEPT_LANGUAGE=language)
             assert response.status_code == 200
-            pages[f"blank_{language}{again}"] = _same_for_everyone(response.content)
+            pages[f"blank_{language}{again}"] = _same_for_everyone(response.content, provisions)
         for name, data in (
             ("wrong_anonymous", {**WRONG_ANONYMOUS, "provisions": [leaf.pk]}),
             ("wrong_named", WRONG_NAMED),
@@ -75,7 +81,7 @@ def complaint_pages(client, csec) -> dict[str, str]:
             client.cookies.clear()
             response = client.post(url, data, HTTP_ACCEPT_LANGUAGE=language)
             assert response.status_code == 400
-            pages[f"{name}_{language}"] = _same_for_everyone(response.content)
+            pages[f"{name}_{language}"] = _same_for_everyone(response.content, provisions)
     return pages
 
 
