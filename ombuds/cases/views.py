@@ -85,7 +85,14 @@ def complaint_form(request: HttpRequest, org: str) -> HttpResponse:
         provisions=provisions_of(read.version),
         initial=source.initial(attached, link) if starting and attached else None,
     )
-    context = {"body": organization, "form": form, "procedure": procedure, "first_tier": attached}
+    context = {
+        "body": organization,
+        "form": form,
+        "procedure": procedure,
+        "first_tier": attached,
+        # Nothing sent, nothing filled in: the page's fields are those of `blank_complaint_form`.
+        "blank": not form.is_bound and not form.initial and attached is None,
+    }
     if posted:
         throttled = throttle_hit(request, "complaint")
         if throttled is not None:

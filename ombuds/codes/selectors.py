@@ -41,6 +41,22 @@ def current_version(organization: Organization) -> CodeVersion | None:
     return _in_force(list(published_versions(organization)))
 
 
+def current_version_chosen(organization: Organization) -> CodeVersion | None:
+    """The version in force today, as `current_version` chooses it, with only what chooses it read
+    (each published version's id, code, effective date and publication time, not its preamble,
+    parser warnings and the rest): for a caller that needs no more than which version it is (the
+    complaint form, the provisions it offers and the version a case is filed under). Any other
+    field of it is read when asked for, one query."""
+    versions = (
+        CodeVersion.objects.filter(
+            code__organization=organization, status=CodeVersion.Status.PUBLISHED
+        )
+        .order_by("-published_at")
+        .only("pk", "code_id", "effective_date", "published_at")
+    )
+    return _in_force(list(versions))
+
+
 def version_standing(version: CodeVersion, current: CodeVersion | None) -> str:
     """ "current", "upcoming" (published, effective later) or "earlier", for what a page says of it."""
     if current is not None and version.pk == current.pk:

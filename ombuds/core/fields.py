@@ -9,10 +9,25 @@ from django.core.exceptions import ValidationError
 ID_MAX = 2**63 - 1
 
 
+class ReadWhole(forms.models.ModelChoiceIterator):
+    """The choices as Django's iterator gives them, the records read by one plain query rather than
+    through ``QuerySet.iterator()`` (on PostgreSQL a server-side cursor: declared, fetched and
+    closed, three round trips) for a list that a page shows whole anyway (a code's provisions)."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.queryset.all():  # a fresh query each time, as Django's iterator makes
+            yield self.choice(obj)
+
+
 class RecordsField(forms.ModelMultipleChoiceField):
     """Several records chosen by id. An id past any database's integers is refused as no choice,
     as an unknown id is, rather than sent to the database (where SQLite raises OverflowError and
-    PostgreSQL an error about the range: a 500)."""
+    PostgreSQL an error about the range: a 500). Its choices are read in one plain query
+    (`ReadWhole`)."""
+
+    iterator = ReadWhole
 
     def _check_values(self, value):
         for item in value:

@@ -4,16 +4,23 @@ what a notice made from the database says; nothing held beyond the filing's tran
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from ombuds.bodies.models import BodyKey, Organization
 from ombuds.cases import notices, services
 from ombuds.cases.models import Case, CaseDeadline, NoticeTemplate, ProcedureVersion
 from ombuds.cases.services.deadlines import next_due_refresh
+from ombuds.codes import services as codes
+from ombuds.codes.models import CodeVersion
+from ombuds.codes.selectors import current_version
 from ombuds.core import crypto
 from tests.cases.conftest import complaint
+from tests.conftest import small_code
 
 pytestmark = pytest.mark.django_db
 
@@ -130,3 +137,37 @@ def test_a_filed_case_stores_its_next_due_date_and_procedure_version(csec):
         organization=csec.org, sha256=stored.procedure_sha256
     ).exists()
     assert [d.name for d in stored.deadlines.all()] == ["acknowledge"]
+
+
+def test_the_version_a_complaint_is_filed_under_is_chosen_as_the_code_pages_choose_it(csec):
+    """`in_force` reads only what chooses the version (not every published version's preamble and
+    parser warnings) and chooses the one `current_version` does: the newest in force today, an
+    upcoming one passed over; every version upcoming, the newest."""
+    today = timezone.localdate()
+    versions = [csec.version]
+    for label, days in (("v2", -10), ("v3", 30)):
+        version, _ = codes.code_version_import(
+            organization=csec.org,
+            parsed=small_code(changed=True),
+            source=f"csec {label}".encode(),
+            label=label,
+            effective_date=today + dt.timedelta(days=days),
+            publish=True,
+        )
+        versions.append(version)
+    with CaptureQueriesContext(connection) as queries:
+        read = services.in_force(csec.org)
+    chosen_sql = [q["sql"] for q in queries.captured_queries if '"codes_codeversion"' in q["sql"]]
+    assert len(chosen_sql) == 1 and "preamble" not in chosen_sql[0]
+    assert "warnings" not in chosen_sql[0]
+    assert read.version.pk == current_version(csec.org).pk == versions[1].pk
+    filed = services.case_file(
+        organization=csec.org, complaint=complaint(csec, provisions=[]), read=read
+    )
+    assert Case.objects.get(pk=filed.case.pk).code_version_id == versions[1].pk
+    # What else of the version is read when asked for: the same as a whole read.
+    assert read.version.title == current_version(csec.org).title
+    CodeVersion.objects.filter(pk__in=[v.pk for v in versions]).update(
+        effective_date=today + dt.timedelta(days=5)
+    )
+    assert services.in_force(csec.org).version.pk == current_version(csec.org).pk == versions[2].pk

@@ -33,7 +33,7 @@ from ombuds.cases.services.documents import document_store, files_removed_on_fai
 from ombuds.cases.services.notifications import notices_make
 from ombuds.cases.services.parties import suggestions_store
 from ombuds.cases.services.procedures import procedure_version_keep
-from ombuds.codes.selectors import current_version
+from ombuds.codes.selectors import current_version_chosen
 from ombuds.core import crypto
 
 RECEIPT_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L
@@ -66,8 +66,11 @@ class InForce:
 
 def in_force(organization: Organization, *, public: bool = True) -> InForce:
     """The body's procedure (`procedure_of`: CaseRefused when there is none, or when ``public`` and
-    its form is closed) and the version of its code in force today."""
-    return InForce(procedure_of(organization, public=public), current_version(organization), public)
+    its form is closed) and the version of its code in force today (which one it is only: its
+    other fields are read if asked for, `current_version_chosen`)."""
+    return InForce(
+        procedure_of(organization, public=public), current_version_chosen(organization), public
+    )
 
 
 def _problems(organization: Organization, c: Complaint) -> list[str]:
@@ -464,9 +467,14 @@ def _repeated(
     """The case this same form already made (a double tap, a retry after a lost answer), or None.
     It is the same form only when it says the same thing, and, when anonymous, with the same
     passphrase: a submission key alone never shows anyone else's case or receipt code."""
-    existing = Case.objects.filter(
+    made = Case.objects.filter(
         organization=organization, submission_scope=scope, submission_key=key
-    ).first()
+    )
+    # Most forms are sent once: whether the key made a case is asked first, a narrow query where
+    # reading a case whole costs twice as much to build; only a form sent again reads it.
+    if not made.exists():
+        return None
+    existing = made.first()
     if existing is None:
         return None
     same = (
