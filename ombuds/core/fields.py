@@ -12,12 +12,16 @@ ID_MAX = 2**63 - 1
 class ReadWhole(forms.models.ModelChoiceIterator):
     """The choices as Django's iterator gives them, the records read by one plain query rather than
     through ``QuerySet.iterator()`` (on PostgreSQL a server-side cursor: declared, fetched and
-    closed, three round trips) for a list that a page shows whole anyway (a code's provisions)."""
+    closed, three round trips) for a list that a page shows whole anyway (a code's provisions). A
+    queryset with ``prefetch_related`` is Django's to read (once, its results kept), as before."""
 
     def __iter__(self):
+        if self.queryset._prefetch_related_lookups:
+            yield from super().__iter__()
+            return
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
-        for obj in self.queryset.all():  # a fresh query each time, as Django's iterator makes
+        for obj in self.queryset.all():  # a fresh query each listing, as Django's iterator makes
             yield self.choice(obj)
 
 
