@@ -15,6 +15,10 @@ from ombuds.codes.search import Hit
 
 __all__ = ["Hit"]
 
+# Newest published first; two published at the same instant (a restore, an import of history)
+# in the order they were made, so that every page, form and filing chooses the same one.
+NEWEST_FIRST = ("-published_at", "-pk")
+
 
 def published_versions(organization: Organization) -> QuerySet[CodeVersion]:
     return (
@@ -22,7 +26,7 @@ def published_versions(organization: Organization) -> QuerySet[CodeVersion]:
             code__organization=organization, status=CodeVersion.Status.PUBLISHED
         )
         .select_related("code")
-        .order_by("-published_at")
+        .order_by(*NEWEST_FIRST)
     )
 
 
@@ -51,7 +55,7 @@ def current_version_chosen(organization: Organization) -> CodeVersion | None:
         CodeVersion.objects.filter(
             code__organization=organization, status=CodeVersion.Status.PUBLISHED
         )
-        .order_by("-published_at")
+        .order_by(*NEWEST_FIRST)
         .only("pk", "code_id", "effective_date", "published_at")
     )
     return _in_force(list(versions))
@@ -73,7 +77,7 @@ def version_get(
     versions = CodeVersion.objects.filter(code__organization=organization, label=label)
     if published_only:
         versions = versions.filter(status=CodeVersion.Status.PUBLISHED)
-    return versions.select_related("code").order_by("-published_at").first()
+    return versions.select_related("code").order_by(*NEWEST_FIRST).first()
 
 
 @dataclass
@@ -149,7 +153,7 @@ def bodies_with_current_codes() -> list[tuple[Organization, CodeVersion | None]]
         CodeVersion.objects.filter(status=CodeVersion.Status.PUBLISHED)
         .select_related("code")
         .only("pk", "label", "title", "effective_date", "published_at", "code__organization_id")
-        .order_by("-published_at")
+        .order_by(*NEWEST_FIRST)
     ):
         published.setdefault(version.code.organization_id, []).append(version)
     return [(body, _in_force(published.get(body.pk, []))) for body in bodies]

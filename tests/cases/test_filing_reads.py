@@ -17,7 +17,7 @@ from ombuds.cases.models import Case, CaseDeadline, NoticeTemplate, ProcedureVer
 from ombuds.cases.services.deadlines import next_due_refresh
 from ombuds.codes import services as codes
 from ombuds.codes.models import CodeVersion
-from ombuds.codes.selectors import current_version
+from ombuds.codes.selectors import bodies_with_current_codes, current_version
 from ombuds.core import crypto
 from tests.cases.conftest import complaint
 from tests.conftest import small_code
@@ -171,3 +171,21 @@ def test_the_version_a_complaint_is_filed_under_is_chosen_as_the_code_pages_choo
         effective_date=today + dt.timedelta(days=5)
     )
     assert services.in_force(csec.org).version.pk == current_version(csec.org).pk == versions[2].pk
+
+
+def test_two_versions_published_at_the_same_instant_choose_the_one_made_last(csec):
+    """A tie on the publication time (a restore, an import of history) is broken the same way by
+    the code pages, the list of bodies and the complaint form: the version made last."""
+    version, _ = codes.code_version_import(
+        organization=csec.org,
+        parsed=small_code(changed=True),
+        source=b"csec v2",
+        label="v2",
+        publish=True,
+    )
+    first = CodeVersion.objects.get(pk=csec.version.pk)
+    CodeVersion.objects.filter(pk=version.pk).update(published_at=first.published_at)
+    listed = dict(bodies_with_current_codes())
+    assert current_version(csec.org).pk == version.pk
+    assert services.in_force(csec.org).version.pk == version.pk
+    assert listed[csec.org].pk == version.pk
