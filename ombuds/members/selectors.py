@@ -11,11 +11,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Exists, F, OuterRef, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
 from ombuds.bodies.models import Organization
 from ombuds.cases.models import Case, Notice
 from ombuds.codes.models import CodeVersion
+from ombuds.codes.selectors import NEWEST_FIRST
 from ombuds.members.agency_roles import administered_agency, is_agency_admin, signed_in
 from ombuds.members.attestations import agency_staff
 from ombuds.members.home import member_body, member_home, respondent_case_get, respondent_cases
@@ -196,17 +197,18 @@ def current_campaign_versions(organization: Organization) -> QuerySet[CodeVersio
     """The versions a new campaign may ask for: each of the body's codes' latest published
     version (an earlier one is superseded, and a campaign for it would close at once)."""
     newer = CodeVersion.objects.filter(
+        Q(published_at__gt=OuterRef("published_at"))
+        | Q(published_at=OuterRef("published_at"), pk__gt=OuterRef("pk")),
         code_id=OuterRef("code_id"),
         status=CodeVersion.Status.PUBLISHED,
-        published_at__gt=OuterRef("published_at"),
-    )
+    )  # published later, or at the same instant and made later (`NEWEST_FIRST`)
     return (
         CodeVersion.objects.filter(
             code__organization=organization, status=CodeVersion.Status.PUBLISHED
         )
         .exclude(Exists(newer))
         .select_related("code")
-        .order_by("-published_at")
+        .order_by(*NEWEST_FIRST)
     )
 
 

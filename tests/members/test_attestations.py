@@ -609,3 +609,21 @@ def test_the_same_campaign_started_twice_at_once_starts_once(world):
         results = list(pool.map(go, range(4)))
     assert AttestationCampaign.objects.filter(closed_at__isnull=True).count() == 1
     assert sum(isinstance(r, svc.CampaignRefused) for r in results) == 3
+
+
+def test_a_version_published_at_the_same_instant_and_made_later_supersedes(world):
+    """Two versions published at the same instant (a restore, an import of history): the one made
+    later is the current one for campaigns, as for the code pages, and supersedes the other."""
+    from ombuds.codes.models import CodeVersion
+    from ombuds.members.attestations.common import superseding_version
+    from ombuds.members.selectors import current_campaign_versions
+
+    v2 = publish_v2(world)
+    v1 = CodeVersion.objects.get(pk=world.v1.pk)
+    CodeVersion.objects.filter(pk=v2.pk).update(published_at=v1.published_at)
+    v2.refresh_from_db()
+    assert list(current_campaign_versions(world.body)) == [v2]
+    assert superseding_version(v1) == v2
+    assert superseding_version(v2) is None
+    with pytest.raises(svc.CampaignRefused, match="superseded by version v2"):
+        start(world)

@@ -8,8 +8,11 @@ import hashlib
 from collections.abc import Iterator
 from typing import Any
 
+from django.db.models import Q
+
 from ombuds.codes.exports import version_to_markdown
 from ombuds.codes.models import CodeVersion
+from ombuds.codes.selectors import NEWEST_FIRST
 from ombuds.register.models import Affiliation
 
 # Who is "in" an audience. A suspended member or holder is still bound by the code, so still asked.
@@ -91,17 +94,19 @@ def csv_cell(value: Any) -> str:
 
 
 def superseding_version(version: CodeVersion) -> CodeVersion | None:
-    """The newest published version of the same code published after ``version``; None when
-    ``version`` is the code's current (latest published) version."""
+    """The newest published version of the same code published after ``version`` (or at the same
+    instant and made after it, `NEWEST_FIRST`); None when ``version`` is the code's current
+    (latest published) version."""
     if not version.is_published:
         return None
     return (
         CodeVersion.objects.filter(
+            Q(published_at__gt=version.published_at)
+            | Q(published_at=version.published_at, pk__gt=version.pk),
             code_id=version.code_id,
             status=CodeVersion.Status.PUBLISHED,
-            published_at__gt=version.published_at,
         )
-        .order_by("-published_at")
+        .order_by(*NEWEST_FIRST)
         .first()
     )
 
