@@ -161,6 +161,15 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         DATABASES["default"].setdefault("OPTIONS", {}).update(
             server_side_binding=True, prepare_threshold=_prepare_threshold
         )
+# Django's backends, each linking a transaction's audit events as it commits (ombuds.audit.backends).
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Django's default test database for SQLite, said outright: tools that recognise SQLite by
+    # Django's engine name (pytest-django's xdist suffix) keep it in memory under ours too.
+    DATABASES["default"].setdefault("TEST", {}).setdefault("NAME", ":memory:")
+DATABASES["default"]["ENGINE"] = {
+    "django.db.backends.postgresql": "ombuds.audit.backends.postgresql",
+    "django.db.backends.sqlite3": "ombuds.audit.backends.sqlite3",
+}.get(DATABASES["default"]["ENGINE"], DATABASES["default"]["ENGINE"])
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 PASSWORD_HASHERS = [

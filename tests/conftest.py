@@ -42,6 +42,10 @@ def settings_for_tests(folder: Path) -> dict:
         # Staff sign in with a second factor; the tests of that (tests/accounts) turn it back on,
         # the others sign their personas in with force_login and test what comes after.
         "OMBUDS_REQUIRE_SECOND_FACTOR": False,
+        # A test's transaction is never committed: its audit events are linked as they are
+        # recorded, where a deployment links them as it commits (ombuds.audit.backends;
+        # tests/audit/test_linking_at_commit.py tests that, committing).
+        "AUDIT_LINK_AT_ONCE": True,
         # A fresh in-memory cache per test: nothing cached carries over from one test to the next.
         "CACHES": {
             "default": {

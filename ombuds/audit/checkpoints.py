@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from ombuds.audit import keys
 from ombuds.audit.models import ChainHead, Event
-from ombuds.audit.services import HMAC, Verdict, canonical, record, verify
+from ombuds.audit.services import HMAC, Verdict, canonical, link_now, record, verify
 
 FORMAT = "ombuds-audit-checkpoint/1"
 _FIELDS = ("format", "seq", "head_hash", "count", "time", "keyed_from", "signing_key")
@@ -58,6 +58,7 @@ def write(directory: str | Path, *, key: Ed25519PrivateKey | None = None) -> Pat
             subject_id=1,
             data={"after": verdict.checked},
         )
+        link_now()  # the checkpoint names its own number and hash
         head = ChainHead.objects.get(key=1)
         first_keyed = Event.objects.filter(scheme__gte=HMAC).order_by("seq").values("seq").first()
         body: dict[str, Any] = {

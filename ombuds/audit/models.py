@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
-from django.db import models
+from django.db import connections, models
 
 from ombuds.audit.sealing import SealedJSONField
+
+
+class LinkedFirst(models.Manager):
+    """Reads the log after linking the events this transaction recorded and has not yet linked
+    (`ombuds.audit.backends`): a transaction reads what it wrote."""
+
+    def get_queryset(self) -> models.QuerySet:
+        link = getattr(connections[self.db], "audit_link", None)
+        if link is not None:
+            link()
+        return super().get_queryset()
 
 
 class Event(models.Model):
@@ -57,6 +68,8 @@ class Event(models.Model):
     # checks that it says what the row's fields say. Never changed once written.
     link = models.TextField(blank=True, default="")
 
+    objects = LinkedFirst()
+
     class Meta:
         ordering = ["seq"]
         indexes = [models.Index(fields=["subject_type", "subject_id", "seq"])]
@@ -79,6 +92,8 @@ class ChainHead(models.Model):
     # The pseudonym key, sealed by the current chain key (`ombuds.audit.keys.wrap_pseudonyms`):
     # empty until the first event after this was added; it stays the same across rotations.
     pseudonyms = models.CharField(max_length=200, blank=True, default="")
+
+    objects = LinkedFirst()
 
     def __str__(self) -> str:
         return f"audit chain at #{self.last_seq} ({self.count} events)"

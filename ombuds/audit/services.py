@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
 from django.utils import timezone
@@ -209,38 +210,76 @@ def record(
 
     ``actor`` is the signed-in user, if any; ``actor_label`` names whoever acted without an account
     ("anonymous complainant", "respondent (link)"); with neither, the system acted.
+
+    The event waits on the transaction's connection and is linked into the chain as the transaction
+    commits (`ombuds.audit.backends`), after the events recorded before it: until then it has no
+    ``seq`` or ``hash`` (`link_now` links it at once; so does every `record` with the setting
+    ``AUDIT_LINK_AT_ONCE``). Outside a transaction it is linked before this returns.
     """
     if not action or not subject_type:
         raise ValueError("an audit event needs an action and a subject")
     details = json.loads(canonical(data or {}))
     user = actor if getattr(actor, "pk", None) else None
-    label = _label(actor, actor_label)[:200]
-    with transaction.atomic():
-        head, _ = ChainHead.objects.select_for_update().get_or_create(key=1)
-        key, pseudonyms = _head_keys(head)
-        event = Event(
-            scheme=HMAC,
-            seq=head.last_seq + 1,
-            occurred_at=(occurred_at or timezone.now()).astimezone(dt.UTC),
-            organization=organization if getattr(organization, "pk", None) else None,
-            actor=user,
-            actor_label=label,
-            actor_ref=actor_ref(user=user, label=label, pseudonyms=pseudonyms),
-            action=action,
-            subject_type=subject_type,
-            subject_id=str(subject_id),
-            data=details,
-            data_hash=details_hash(details, key=key),
-            prev_hash=head.last_hash or GENESIS,
-        )
-        event.link = link_of(event)
-        event.hash = _link(HMAC, event.link, key)
-        event.save(force_insert=True)
-        head.last_seq, head.last_hash, head.count = event.seq, event.hash, head.count + 1
-        head.key_id = head.key_id or keys.key_id(key)
-        head.pseudonyms = head.pseudonyms or keys.wrap_pseudonyms(pseudonyms, key)
-        head.save(update_fields=["last_seq", "last_hash", "count", "key_id", "pseudonyms"])
+    event = Event(
+        scheme=HMAC,
+        occurred_at=occurred_at.astimezone(dt.UTC) if occurred_at else None,
+        organization=organization if getattr(organization, "pk", None) else None,
+        actor=user,
+        actor_label=_label(actor, actor_label)[:200],
+        action=action,
+        subject_type=subject_type,
+        subject_id=str(subject_id),
+        data=details,
+    )
+    if not connection.in_atomic_block:
+        with transaction.atomic():  # its own transaction, linked as it commits
+            connection.audit_wait(event)
+    else:
+        connection.audit_wait(event)
+        if getattr(settings, "AUDIT_LINK_AT_ONCE", False):
+            try:
+                connection.audit_link()
+            except BaseException:
+                connection.audit_waiting.remove(event)  # refused, as an append was before
+                raise
     return event
+
+
+def link_now() -> None:
+    """Link this transaction's waiting events now (a checkpoint names the newest event's number):
+    the chain head is then held until the transaction ends."""
+    connection.audit_link()
+
+
+def link_waiting(events: list[Event], *, using: str = "default") -> None:
+    """Number and link `events` after the chain head, write them and move the head: called by the
+    database backend inside the committing transaction, the head locked until its commit. Each
+    event's time is when it is linked, unless it was given one: the chain's order is its time's."""
+    head = ChainHead.objects.using(using).select_for_update().filter(key=1).first()
+    if head is None:
+        ChainHead.objects.using(using).get_or_create(key=1)
+        head = ChainHead.objects.using(using).select_for_update().get(key=1)
+    key, pseudonyms = _head_keys(head)
+    seq, prev = head.last_seq, head.last_hash or GENESIS
+    refs: dict[tuple[Any, str], str] = {}
+    for event in events:
+        seq += 1
+        who = (event.actor_id, event.actor_label)
+        if who not in refs:
+            refs[who] = actor_ref(
+                user=event.actor_id, label=event.actor_label, pseudonyms=pseudonyms
+            )
+        event.seq, event.occurred_at = seq, event.occurred_at or timezone.now().astimezone(dt.UTC)
+        event.actor_ref = refs[who]
+        event.data_hash = details_hash(event.data, key=key)
+        event.prev_hash = prev
+        event.link = link_of(event)
+        event.hash = prev = _link(HMAC, event.link, key)
+    Event.objects.using(using).bulk_create(events)
+    head.last_seq, head.last_hash, head.count = seq, prev, head.count + len(events)
+    head.key_id = head.key_id or keys.key_id(key)
+    head.pseudonyms = head.pseudonyms or keys.wrap_pseudonyms(pseudonyms, key)
+    head.save(update_fields=["last_seq", "last_hash", "count", "key_id", "pseudonyms"])
 
 
 ROTATED = "audit.key_rotated"
@@ -266,6 +305,7 @@ def chain_key_rotate(*, new_key: bytes, actor: Any = None, actor_label: str = ""
                 actor=actor,
                 actor_label=actor_label,
             )
+            link_now()  # with the key used until now
             head.refresh_from_db()
         head.key_id = new_id
         head.pseudonyms = keys.wrap_pseudonyms(pseudonyms, new_key)

@@ -16,10 +16,7 @@ from django.db import connections
 
 from ombuds.operations.manifest import BackupError, ChainHeadState, DatabaseState
 
-ENGINES = {
-    "django.db.backends.postgresql": "postgresql",
-    "django.db.backends.sqlite3": "sqlite",
-}
+ENGINES = {"postgresql": "postgresql", "sqlite": "sqlite"}  # by Django's vendor of the backend
 DUMP_NAMES = {"postgresql": "database.pgdump", "sqlite": "database.sqlite3"}
 LABELS = {"postgresql": "PostgreSQL", "sqlite": "SQLite"}
 # Rows a freshly migrated instance already has: the migrations' own records, the content types and
@@ -28,10 +25,10 @@ MIGRATION_ROWS = {"django_migrations", "django_content_type", "auth_permission",
 
 
 def engine_of(alias: str = "default") -> str:
-    engine = connections[alias].settings_dict["ENGINE"]
-    if engine not in ENGINES:
-        raise BackupError(f"backups are made of PostgreSQL or SQLite databases, not {engine}")
-    return ENGINES[engine]
+    vendor = connections[alias].vendor
+    if vendor not in ENGINES:
+        raise BackupError(f"backups are made of PostgreSQL or SQLite databases, not {vendor}")
+    return ENGINES[vendor]
 
 
 # -- reading a database's state (any DB-API cursor) ------------------------------------------------

@@ -27,7 +27,7 @@ def _grants() -> str:
 @pytest.fixture
 def scratch():
     """A scratch database owned by a new owner role, and a new application role; all dropped."""
-    if django_settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    if not django_settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
         pytest.skip("database roles are PostgreSQL's: run with DATABASE_URL=postgres://…")
     import psycopg
 

@@ -21,7 +21,7 @@ from ombuds.cases.models import Case, Notice
 from ombuds.cases.services import delivery
 from tests.cases.conftest import file_case
 
-ON_POSTGRES = django_settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+ON_POSTGRES = django_settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
 
 
 class DownBackend(BaseEmailBackend):

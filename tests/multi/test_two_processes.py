@@ -26,7 +26,7 @@ PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n" + secrets.token_
 @pytest.fixture
 def database():
     """A database of this test's own on the run's PostgreSQL server, dropped at the end."""
-    if django_settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    if not django_settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
         pytest.skip("the two-process test runs on PostgreSQL only (set DATABASE_URL)")
     import psycopg
 
