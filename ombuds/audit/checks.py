@@ -1,10 +1,32 @@
-"""The audit chain's deployment checks (`ombuds check --deploy`). Its key needs none of its own: it
-is derived from the master key, which `ombuds.W004` asks for, unless OMBUDS_AUDIT_KEY is set."""
+"""The audit chain's checks: its database backend (always) and, for `ombuds check --deploy`, its
+checkpoints. Its key needs no check of its own: it is derived from the master key, which
+`ombuds.W004` asks for, unless OMBUDS_AUDIT_KEY is set."""
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.checks import Warning, register
+from django.core.checks import Error, Warning, register
+from django.db import connections
+
+from ombuds.audit.backends import LinksAuditEventsAtCommit
+
+
+@register()
+def audit_backend(app_configs, **kwargs):
+    """`record` needs a backend that links a transaction's events as it commits."""
+    engine = connections["default"].settings_dict.get("ENGINE", "")
+    if isinstance(connections["default"], LinksAuditEventsAtCommit):
+        return []
+    return [
+        Error(
+            f"The database backend {engine} does not link audit events: every audited change "
+            "would fail.",
+            hint="Use a postgres:// or sqlite:// DATABASE_URL (their backends are "
+            "ombuds.audit.backends.postgresql and .sqlite3); another backend must mix in "
+            "ombuds.audit.backends.LinksAuditEventsAtCommit.",
+            id="ombuds.audit.E001",
+        )
+    ]
 
 
 @register(deploy=True)

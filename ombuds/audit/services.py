@@ -222,7 +222,7 @@ def record(
     user = actor if getattr(actor, "pk", None) else None
     event = Event(
         scheme=HMAC,
-        occurred_at=occurred_at.astimezone(dt.UTC) if occurred_at else None,
+        occurred_at=(occurred_at or timezone.now()).astimezone(dt.UTC),
         organization=organization if getattr(organization, "pk", None) else None,
         actor=user,
         actor_label=_label(actor, actor_label)[:200],
@@ -240,7 +240,7 @@ def record(
             try:
                 connection.audit_link()
             except BaseException:
-                connection.audit_waiting.remove(event)  # refused, as an append was before
+                connection.audit_unwait(event)  # refused, as an append was before
                 raise
     return event
 
@@ -254,7 +254,7 @@ def link_now() -> None:
 def link_waiting(events: list[Event], *, using: str = "default") -> None:
     """Number and link `events` after the chain head, write them and move the head: called by the
     database backend inside the committing transaction, the head locked until its commit. Each
-    event's time is when it is linked, unless it was given one: the chain's order is its time's."""
+    event keeps the time it was recorded at: the chain's order is its commits'."""
     head = ChainHead.objects.using(using).select_for_update().filter(key=1).first()
     if head is None:
         ChainHead.objects.using(using).get_or_create(key=1)
@@ -269,7 +269,7 @@ def link_waiting(events: list[Event], *, using: str = "default") -> None:
             refs[who] = actor_ref(
                 user=event.actor_id, label=event.actor_label, pseudonyms=pseudonyms
             )
-        event.seq, event.occurred_at = seq, event.occurred_at or timezone.now().astimezone(dt.UTC)
+        event.seq = seq
         event.actor_ref = refs[who]
         event.data_hash = details_hash(event.data, key=key)
         event.prev_hash = prev

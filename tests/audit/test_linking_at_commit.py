@@ -11,9 +11,11 @@ from __future__ import annotations
 import threading
 
 import pytest
+from django.contrib.auth.models import User
 from django.db import connection, transaction
+from django.db.utils import ConnectionHandler
 
-from ombuds.audit import services
+from ombuds.audit import checks, services
 from ombuds.audit.models import ChainHead, Event
 
 
@@ -75,6 +77,52 @@ def test_a_savepoint_rolled_back_forgets_only_its_own_events_and_the_order_is_ke
             _record(5)  # released: it stays
     assert _committed() == [(1, "1"), (2, "4"), (3, "5")]
     assert services.verify().ok
+
+
+@pytest.mark.parametrize("read", ["the log", "the keys", "link_now"])
+def test_a_savepoint_rolled_back_after_a_read_keeps_the_events_recorded_before_it(at_commit, read):
+    """A read of the log links the waiting events inside the innermost savepoint; rolling that
+    savepoint back undoes their writes, so they wait again (review r6, F1)."""
+    with transaction.atomic():
+        User.objects.create(username="changed")  # the change event 1 records
+        _record(1)
+        try:
+            with transaction.atomic():
+                _record(2)
+                if read == "the log":
+                    Event.objects.filter(subject_type="case").exists()
+                elif read == "the keys":
+                    services.refs_of(labels=["someone"])
+                else:
+                    services.link_now()
+                raise RuntimeError("the inner step is refused")
+        except RuntimeError:
+            pass
+        assert [e.subject_id for e in connection.audit_waiting] == ["1"]
+        _record(3)
+    assert User.objects.filter(username="changed").exists()
+    assert _committed() == [(1, "1"), (2, "3")]
+    assert services.verify().ok
+
+
+def test_turning_autocommit_on_commits_the_events_with_their_change(at_commit):
+    """On SQLite turning autocommit on commits the open transaction (PostgreSQL refuses)."""
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL refuses to turn autocommit on inside a transaction")
+    transaction.set_autocommit(False)
+    try:
+        User.objects.create(username="changed")
+        _record(1)
+    finally:
+        transaction.set_autocommit(True)
+    assert connection.audit_waiting == []
+    assert _committed() == [(1, "1")] and services.verify().ok
+
+
+def test_a_backend_that_does_not_link_is_an_error_of_the_checks(monkeypatch):
+    assert checks.audit_backend(None) == []
+    monkeypatch.setattr(checks, "connections", {"default": ConnectionHandler({})["default"]})
+    assert [error.id for error in checks.audit_backend(None)] == ["ombuds.audit.E001"]
 
 
 def test_reading_the_log_inside_the_transaction_reads_its_own_events(at_commit):

@@ -12,7 +12,12 @@ its events are committed together or not at all.
 A savepoint rolled back forgets the events recorded since it was made; a transaction rolled back
 or a connection closed forgets them all. Reading the log (`Event.objects`, `ChainHead.objects`)
 first links the transaction's own waiting events, so it reads what it wrote; that takes the head
-from then to the commit, as every append did before.
+from then to the commit, as every append did before. Events linked inside a savepoint that is then
+rolled back had their writes undone with it: those recorded before the savepoint wait again.
+
+The head is now the last lock a transaction takes, unless it reads the log first: a transaction
+that reads the log and then locks rows can deadlock with one that locked those rows and waits for
+the head at its commit (PostgreSQL then refuses one of them). Read the log after taking row locks.
 
 `AUDIT_LINK_AT_ONCE` (the tests' setting, where a test's transaction never commits): `record`
 links each event as it is recorded, inside the transaction, as it did before. Linking earlier is
@@ -25,46 +30,61 @@ from typing import Any
 
 
 class LinksAuditEventsAtCommit:
-    """Mixed into a Django `DatabaseWrapper`: keeps the connection's waiting audit events."""
+    """Mixed into a Django `DatabaseWrapper`: keeps the events its transaction recorded."""
 
-    audit_waiting: list[Any]
-    # For each open savepoint: its id and how many events were waiting when it was made.
-    audit_marks: list[tuple[str, int]]
+    # Every event the open transaction recorded, in order; the first `audit_linked` are written.
+    audit_recorded: list[Any]
+    audit_linked: int
+    # For each open savepoint: its id, and how many events were recorded and linked when it was made.
+    audit_marks: list[tuple[str, int, int]]
+    audit_linking: bool
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.audit_waiting, self.audit_marks = [], []
+        self.audit_forget()
+
+    @property
+    def audit_waiting(self) -> list[Any]:
+        """The events recorded and not yet linked, in order."""
+        return self.audit_recorded[self.audit_linked :]
 
     def audit_wait(self, event: Any) -> None:
         """Keep `event` to be linked when this transaction commits."""
-        self.audit_waiting.append(event)
+        self.audit_recorded.append(event)
+
+    def audit_unwait(self, event: Any) -> None:
+        """Forget `event`, the last recorded, not linked (its append was refused)."""
+        if self.audit_recorded[self.audit_linked :][-1:] == [event]:
+            self.audit_recorded.pop()
 
     def audit_link(self) -> None:
         """Link the waiting events now, inside the transaction: the head is then held to its end."""
-        if not self.audit_waiting or self.get_autocommit():
+        if self.audit_linking or self.audit_linked == len(self.audit_recorded):
+            return
+        if self.get_autocommit():
             return
         from ombuds.audit.services import link_waiting
 
-        events, marks = self.audit_waiting, self.audit_marks
-        # Whatever a savepoint rolls back from here is undone in the database, these writes too.
-        self.audit_waiting, self.audit_marks = [], [(sid, 0) for sid, _ in marks]
+        self.audit_linking = True  # its own reads of the head do not link again
         try:
-            link_waiting(events, using=self.alias)
-        except BaseException:
-            self.audit_waiting, self.audit_marks = events, marks  # still waiting, as they were
-            raise
+            link_waiting(self.audit_recorded[self.audit_linked :], using=self.alias)
+        finally:
+            self.audit_linking = False
+        self.audit_linked = len(self.audit_recorded)
 
     def audit_forget(self) -> None:
-        self.audit_waiting, self.audit_marks = [], []
+        self.audit_recorded, self.audit_linked, self.audit_marks = [], 0, []
+        self.audit_linking = False
 
     def commit(self) -> None:
-        if self.audit_waiting:
+        if self.audit_linked < len(self.audit_recorded):
             try:
                 self.audit_link()
             except BaseException:
                 self.audit_forget()
                 self.rollback()
                 raise
+        self.audit_forget()
         super().commit()  # type: ignore[misc]
 
     def _rollback(self) -> None:
@@ -75,15 +95,27 @@ class LinksAuditEventsAtCommit:
         self.audit_forget()
         super()._close()  # type: ignore[misc]
 
+    def _set_autocommit(self, autocommit: bool) -> None:
+        # Turning autocommit on commits an open transaction on SQLite: its events go with it.
+        if autocommit and self.audit_linked < len(self.audit_recorded):
+            self.audit_link()
+        super()._set_autocommit(autocommit)  # type: ignore[misc]
+        if autocommit:
+            self.audit_forget()
+
     def _savepoint(self, sid: str) -> None:
         super()._savepoint(sid)  # type: ignore[misc]
-        self.audit_marks.append((sid, len(self.audit_waiting)))
+        self.audit_marks.append((sid, len(self.audit_recorded), self.audit_linked))
 
     def _savepoint_rollback(self, sid: str) -> None:
         super()._savepoint_rollback(sid)  # type: ignore[misc]
         for index in range(len(self.audit_marks) - 1, -1, -1):
             if self.audit_marks[index][0] == sid:
-                del self.audit_waiting[self.audit_marks[index][1] :]
+                _, recorded, linked = self.audit_marks[index]
+                # The events recorded since are forgotten. Those recorded before but linked since
+                # had their writes undone with the savepoint's (the head's too): they wait again.
+                del self.audit_recorded[recorded:]
+                self.audit_linked = min(self.audit_linked, linked)
                 del self.audit_marks[index + 1 :]  # the savepoints made after it are gone
                 return
 
