@@ -12,14 +12,15 @@ of processes N, two loads run one after the other, interleaved:
   keys), each row its own transaction, with values computed once beforehand (details already
   sealed, a random unique hash): what the database costs, the floor;
 - chain: N processes, each calling ``record()`` (an event of the bench body, with details, a
-  label), each event its own transaction (``record`` opens it when none is open): the chain head
-  row locked, keys read, details hashed and sealed, the link computed, the event and the head
-  written.
+  label), each event its own transaction: as it commits, the chain head row locked, keys read,
+  details hashed and sealed, the link computed, the event and the head written
+  (`ombuds.audit.backends`).
 
 With ``--work-ms M``, each transaction spends M ms more in the database after its append, before
 it commits (``SELECT pg_sleep``), on both sides: the rest of a change's transaction (a filing
-writes its case, allegations, documents and notices after its ``case.filed`` event). Where the
-chain head is held until commit, no two such transactions append at once.
+writes its case, allegations, documents and notices after its ``case.filed`` event). The head
+is taken as the transaction commits, so that work no longer holds it (before 2026-12-06 it was
+taken at the append, and no two such transactions worked at once).
 
 Prints events per second of each load, the medians per N, the ratio chain : plain, and the load
 average. Afterwards ``verify()`` must pass and the number of events must be exactly the number the

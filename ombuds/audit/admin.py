@@ -56,7 +56,7 @@ class EventAdmin(admin.ModelAdmin):
     fields = list_display
     readonly_fields = fields
     list_select_related = ["organization"]
-    ordering = ["-occurred_at"]
+    ordering = ["-seq"]  # the chain's order, its commits'; each event's time is its recording's
     show_full_result_count = False
 
     def has_add_permission(self, request, obj=None):

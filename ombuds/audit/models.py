@@ -2,20 +2,56 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import connections, models
 
 from ombuds.audit.sealing import SealedJSONField
 
 
-class LinkedFirst(models.Manager):
-    """Reads the log after linking the events this transaction recorded and has not yet linked
-    (`ombuds.audit.backends`): a transaction reads what it wrote."""
+def _link_waiting(using: str) -> None:
+    link = getattr(connections[using], "audit_link", None)
+    if link is not None:
+        link()
 
-    def get_queryset(self) -> models.QuerySet:
-        link = getattr(connections[self.db], "audit_link", None)
-        if link is not None:
-            link()
-        return super().get_queryset()
+
+class LinkedFirstQuerySet(models.QuerySet):
+    """Reads the log after linking the events this transaction recorded and has not yet linked
+    (`ombuds.audit.backends`): a transaction reads what it wrote, when the query runs. A query of
+    the log used inside another model's query is not run on its own: read the log first."""
+
+    def _fetch_all(self) -> None:
+        if self._result_cache is None:
+            _link_waiting(self.db)
+        super()._fetch_all()
+
+    def iterator(self, *args: Any, **kwargs: Any) -> Any:
+        _link_waiting(self.db)
+        return super().iterator(*args, **kwargs)
+
+    def count(self) -> int:
+        _link_waiting(self.db)
+        return super().count()
+
+    def exists(self) -> bool:
+        _link_waiting(self.db)
+        return super().exists()
+
+    def aggregate(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        _link_waiting(self.db)
+        return super().aggregate(*args, **kwargs)
+
+    def update(self, **kwargs: Any) -> int:
+        _link_waiting(self.db)
+        return super().update(**kwargs)
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        _link_waiting(self.db)
+        return super().delete()
+
+
+class LinkedFirst(models.Manager.from_queryset(LinkedFirstQuerySet)):  # type: ignore[misc]
+    """The managers of the log: what they read includes this transaction's own events."""
 
 
 class Event(models.Model):

@@ -214,7 +214,8 @@ def record(
     The event waits on the transaction's connection and is linked into the chain as the transaction
     commits (`ombuds.audit.backends`), after the events recorded before it: until then it has no
     ``seq`` or ``hash`` (`link_now` links it at once; so does every `record` with the setting
-    ``AUDIT_LINK_AT_ONCE``). Outside a transaction it is linked before this returns.
+    ``AUDIT_LINK_AT_ONCE``). Outside a transaction, in autocommit, it is linked and committed
+    before this returns.
     """
     if not action or not subject_type:
         raise ValueError("an audit event needs an action and a subject")

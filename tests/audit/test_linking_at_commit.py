@@ -105,6 +105,30 @@ def test_a_savepoint_rolled_back_after_a_read_keeps_the_events_recorded_before_i
     assert services.verify().ok
 
 
+def test_a_commit_refused_inside_an_atomic_block_links_nothing(at_commit):
+    """Django refuses `commit()` inside an atomic block; the events are not linked or forgotten
+    first, so a savepoint rolled back afterwards loses nothing (review r7)."""
+    with transaction.atomic():
+        User.objects.create(username="changed")
+        _record(1)
+        try:
+            with transaction.atomic():
+                with pytest.raises(transaction.TransactionManagementError):
+                    transaction.commit()
+                raise RuntimeError
+        except RuntimeError:
+            pass
+        assert [e.subject_id for e in connection.audit_waiting] == ["1"]
+    assert _committed() == [(1, "1")] and services.verify().ok
+
+
+def test_a_query_made_before_the_event_was_recorded_reads_it(at_commit):
+    with transaction.atomic():
+        query = Event.objects.filter(subject_type="case")
+        _record(1)
+        assert query.count() == 1 and [e.subject_id for e in query] == ["1"]
+
+
 def test_turning_autocommit_on_commits_the_events_with_their_change(at_commit):
     """On SQLite turning autocommit on commits the open transaction (PostgreSQL refuses)."""
     if connection.vendor != "sqlite":

@@ -76,16 +76,16 @@ class LinksAuditEventsAtCommit:
         self.audit_recorded, self.audit_linked, self.audit_marks = [], 0, []
         self.audit_linking = False
 
-    def commit(self) -> None:
+    def _commit(self) -> None:
+        # Django calls this once its checks pass (no atomic block open, the right thread).
         if self.audit_linked < len(self.audit_recorded):
             try:
                 self.audit_link()
             except BaseException:
-                self.audit_forget()
-                self.rollback()
+                self.rollback()  # the change goes with its events
                 raise
         self.audit_forget()
-        super().commit()  # type: ignore[misc]
+        super()._commit()  # type: ignore[misc]
 
     def _rollback(self) -> None:
         self.audit_forget()
