@@ -81,6 +81,10 @@ class SealedJSONField(models.TextField):
     sealed with the deployment's own key. It cannot be searched."""
 
     def pre_save(self, model_instance, add):
+        # Sealed beforehand (`sealed_beforehand`): written as it is.
+        sealed = model_instance.__dict__.get(f"_sealed_{self.attname}")
+        if sealed is not None:
+            return sealed
         return seal(getattr(model_instance, self.attname), model_instance.organization_id)
 
     def get_prep_value(self, value):
@@ -104,3 +108,10 @@ class SealedJSONField(models.TextField):
 
     def get_lookup(self, lookup_name):
         return None  # ciphertext: nothing to compare with
+
+
+def sealed_beforehand(instance: models.Model, name: str) -> None:
+    """Seal the value of `instance`'s field `name` now, with the data key of its organisation as
+    now read, and write that when the row is written (`ombuds.audit.services.record`: an event is
+    sealed in its change's transaction, not while the chain's head is held at its commit)."""
+    instance.__dict__[f"_sealed_{name}"] = seal(getattr(instance, name), instance.organization_id)

@@ -232,6 +232,7 @@ def record(
         subject_id=str(subject_id),
         data=details,
     )
+    sealing.sealed_beforehand(event, "data")
     if not connection.in_atomic_block:
         with transaction.atomic():  # its own transaction, linked as it commits
             connection.audit_wait(event)
@@ -277,6 +278,8 @@ def link_waiting(events: list[Event], *, using: str = "default") -> None:
         event.link = link_of(event)
         event.hash = prev = _link(HMAC, event.link, key)
     Event.objects.using(using).bulk_create(events)
+    for event in events:
+        event.__dict__.pop("_sealed_data", None)  # a later save seals what it then holds
     head.last_seq, head.last_hash, head.count = seq, prev, head.count + len(events)
     head.key_id = head.key_id or keys.key_id(key)
     head.pseudonyms = head.pseudonyms or keys.wrap_pseudonyms(pseudonyms, key)

@@ -14,6 +14,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.db.utils import ConnectionHandler
+from django.test.utils import CaptureQueriesContext
 
 from ombuds.audit import checks, services
 from ombuds.audit.models import ChainHead, Event
@@ -120,6 +121,19 @@ def test_a_commit_refused_inside_an_atomic_block_links_nothing(at_commit):
             pass
         assert [e.subject_id for e in connection.audit_waiting] == ["1"]
     assert _committed() == [(1, "1")] and services.verify().ok
+
+
+def test_the_details_are_sealed_as_recorded_not_while_the_head_is_held(at_commit, body):
+    commit = CaptureQueriesContext(connection)
+    with transaction.atomic():
+        event = services.record(
+            action="case.step", subject_type="case", subject_id=1, data={"a": 1}, organization=body
+        )
+        commit.__enter__()
+    commit.__exit__(None, None, None)
+    statements = " ".join(query["sql"] for query in commit.captured_queries)
+    assert "audit_event" in statements and "bodykey" not in statements
+    assert Event.objects.get(seq=event.seq).data == {"a": 1}
 
 
 def test_a_query_made_before_the_event_was_recorded_reads_it(at_commit):
