@@ -2,12 +2,12 @@
 
 `ombuds.audit.services.record` does not lock the chain head: it adds its event to the events
 waiting on its connection, in the order they were recorded. Just before the transaction commits,
-still inside it, `commit` locks the head, numbers and links every waiting event, writes them and
-moves the head (`services.link_waiting`); the lock is then held for those few statements and the
-commit, not for the rest of the change's transaction, so transactions that append no longer wait
-for each other's work. What the chain guarantees is unchanged: one head, no forks, events in the
-order of their commits and, within a transaction, in the order they were recorded; a change and
-its events are committed together or not at all.
+still inside it, the backend's commit locks the head, numbers and links every waiting event,
+writes them and moves the head (`services.link_waiting`); the lock is then held for those few
+statements and the commit, not for the rest of the change's transaction, so transactions that
+append no longer wait for each other's work. What the chain guarantees is unchanged: one head, no
+forks, events in the order of their commits and, within a transaction, in the order they were
+recorded; a change and its events are committed together or not at all.
 
 A savepoint rolled back forgets the events recorded since it was made; a transaction rolled back
 or a connection closed forgets them all. Reading the log (`Event.objects`, `ChainHead.objects`)
