@@ -72,6 +72,32 @@ def _data_dir(tmp_path, settings):
     KEYRING.forget()
 
 
+def _commits(request) -> bool:
+    """Whether the test's database commits for real: a transactional test, or a browser's (the
+    live server's requests commit)."""
+    if {"transactional_db", "live_server"} & set(request.fixturenames):
+        return True
+    marker = request.node.get_closest_marker("django_db")
+    return bool(marker and marker.kwargs.get("transaction"))
+
+
+@pytest.fixture(autouse=True)
+def _audit_linked_as_deployed(request, _data_dir, settings):
+    """A test whose database commits links its audit events as a deployment does, as each
+    transaction commits (not as each is recorded), and its chain must verify at its end: the
+    browser tests and the transactional ones run the production linking through whole flows."""
+    if not _commits(request):
+        yield
+        return
+    request.getfixturevalue("transactional_db")  # set up first: its flush comes after the check
+    settings.AUDIT_LINK_AT_ONCE = False
+    yield
+    from ombuds.audit.services import verify
+
+    verdict = verify()
+    assert verdict.ok, f"the audit chain does not verify after the test: {verdict}"
+
+
 @pytest.fixture(autouse=True)
 def _no_language_left_active():
     """Django's LocaleMiddleware activates a request's language in the thread and leaves it there:

@@ -8,6 +8,7 @@ deployment runs; the last ones test the tests' own mode, linking at each savepoi
 
 from __future__ import annotations
 
+import os
 import threading
 
 import pytest
@@ -174,6 +175,7 @@ def test_reading_the_log_inside_the_transaction_reads_its_own_events(at_commit):
 
 def test_an_event_that_cannot_be_linked_rolls_its_whole_change_back(at_commit, settings):
     _record(1)
+    kept = settings.OMBUDS_AUDIT_KEY, settings.OMBUDS_AUDIT_KEY_PREVIOUS_FILES
     settings.OMBUDS_AUDIT_KEY = "another-key-than-the-chain-head-names-0123"
     settings.OMBUDS_AUDIT_KEY_PREVIOUS_FILES = ""
     with pytest.raises(services.AuditKeyMissing), transaction.atomic():
@@ -183,6 +185,8 @@ def test_an_event_that_cannot_be_linked_rolls_its_whole_change_back(at_commit, s
     assert connection.audit_waiting == []
     with transaction.atomic():  # and the connection is usable
         assert _committed() == [(1, "1")]
+    # With its key back, the chain verifies (at the test's end): nothing of the refused change.
+    settings.OMBUDS_AUDIT_KEY, settings.OMBUDS_AUDIT_KEY_PREVIOUS_FILES = kept
 
 
 def test_a_closed_connection_forgets_its_waiting_events(at_commit):
@@ -272,3 +276,19 @@ def test_an_event_that_cannot_be_linked_at_once_is_refused_and_nothing_else_is_l
         services.link_now()
     assert waiting.seq == 2
     assert [e.subject_id for e in Event.objects.order_by("seq")] == ["1", "2"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_test_that_commits_links_as_a_deployment_does(settings):
+    """The harness (tests/conftest.py): a test whose database commits (transactional, or a
+    browser's live server) links events as they commit, and its chain is verified at its end."""
+    if os.environ.get("OMBUDS_TEST_AUDIT_AT_COMMIT") != "1":
+        assert settings.AUDIT_LINK_AT_ONCE is False
+    services.record(action="harness.checked", subject_type="test", subject_id="1")
+    assert connection.audit_waiting == []  # autocommit: linked and committed at once
+    assert ChainHead.objects.get().count == 1
+
+
+def test_a_test_that_never_commits_links_as_it_records(db, settings):
+    if os.environ.get("OMBUDS_TEST_AUDIT_AT_COMMIT") != "1":
+        assert settings.AUDIT_LINK_AT_ONCE is True
