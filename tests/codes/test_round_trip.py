@@ -6,6 +6,7 @@ the others use short codes written here.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from io import StringIO
 
@@ -15,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ombuds.codes import exports, services
-from ombuds.codes.parser import ParsedCode, Provision, parse, to_markdown
+from ombuds.codes.parser import ParsedCode, Provision, duties_of, parse, to_markdown
 from tests.shared_texts import read_shared, shared_dir
 
 GUILD = """Guild Code
@@ -283,6 +284,8 @@ def _provisions(depth: int = 0):
         if depth >= 7
         else st.lists(st.deferred(lambda: _provisions(depth + 1)), max_size=2)
     )
+    # A provision's duties are worked out from its text, never given (`duties_of`): a tree built
+    # with none for a full text that states one ("DO", "may") is no tree a code can have.
     return st.builds(
         Provision,
         label=_MAYBE,
@@ -293,7 +296,7 @@ def _provisions(depth: int = 0):
         modality=st.sampled_from([None, "obligation", "prohibition", "permission"]),
         subject=_MAYBE,
         children=children,
-    )
+    ).map(lambda p: dataclasses.replace(p, duties=duties_of(p.text, p.full_text)))
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -311,6 +314,19 @@ def test_any_tree_comes_back_from_its_markdown_export(title, issuer, preamble, p
     again = parse(to_markdown(code, version_label=label))
     same_code(code, again)
     assert again.warnings == []
+
+
+def test_a_duty_that_only_the_full_text_states_comes_back():
+    """Found by the test above: a provision whose own text ("0") states nothing, whose full text
+    ("DO") is an order, has that duty before its export and after its re-import."""
+    plain = Provision(label=None, citation=None, heading=None, text="", full_text="")
+    order = Provision(label=None, citation=None, heading=None, text="0", full_text="DO")
+    order.duties = duties_of(order.text, order.full_text)
+    assert order.duties == [{"kind": "obligation", "sentence": "DO"}]
+    code = ParsedCode(
+        title=None, issuer=None, effective="2020-05-01", preamble=[], provisions=[plain, order]
+    )
+    same_code(code, parse(to_markdown(code, version_label=None)))
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
