@@ -115,3 +115,9 @@ def sealed_beforehand(instance: models.Model, name: str) -> None:
     now read, and write that when the row is written (`ombuds.audit.services.record`: an event is
     sealed in its change's transaction, not while the chain's head is held at its commit)."""
     instance.__dict__[f"_sealed_{name}"] = seal(getattr(instance, name), instance.organization_id)
+
+
+def sealed_forgotten(instance: models.Model, name: str) -> None:
+    """Forget what `sealed_beforehand` sealed, once written: a later save seals what the field
+    then holds."""
+    instance.__dict__.pop(f"_sealed_{name}", None)

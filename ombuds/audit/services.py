@@ -279,7 +279,7 @@ def link_waiting(events: list[Event], *, using: str = "default") -> None:
         event.hash = prev = _link(HMAC, event.link, key)
     Event.objects.using(using).bulk_create(events)
     for event in events:
-        event.__dict__.pop("_sealed_data", None)  # a later save seals what it then holds
+        sealing.sealed_forgotten(event, "data")
     head.last_seq, head.last_hash, head.count = seq, prev, head.count + len(events)
     head.key_id = head.key_id or keys.key_id(key)
     head.pseudonyms = head.pseudonyms or keys.wrap_pseudonyms(pseudonyms, key)
